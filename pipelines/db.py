@@ -1,0 +1,81 @@
+"""DuckDB connections with the project's calendar rules as SQL macros.
+
+The macros mirror :mod:`pipelines.dates` (tests check they agree) and use
+names Spark SQL also has (``add_months``), so metric SQL stays portable.
+Local dates come from the session time zone: ``CAST(ts AS DATE)`` of a
+TIMESTAMPTZ is its date in the controller's zone, as ``to_date`` is in Spark
+with ``spark.sql.session.timeZone`` set.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.dates import DEFAULT_ZONE, working_day_calendar
+
+_MACROS = (
+    # contract §2: same day n months later, clamped to the month's last day
+    "CREATE OR REPLACE TEMP MACRO add_months(d, n) AS CAST(CAST(d AS DATE) + to_months(CAST(n AS INTEGER)) AS DATE)",
+    # the largest m with add_months(d, m) <= e
+    """CREATE OR REPLACE TEMP MACRO whole_months(d, e) AS (
+        (year(e) - year(d)) * 12 + month(e) - month(d)
+        - CASE WHEN add_months(d, (year(e) - year(d)) * 12 + month(e) - month(d)) > e THEN 1 ELSE 0 END)""",
+    "CREATE OR REPLACE TEMP MACRO local_date(ts) AS CAST(ts AS DATE)",
+)
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False, zone: str = DEFAULT_ZONE) -> duckdb.DuckDBPyConnection:
+    """Open a database (in memory when ``path`` is None) with the calendar macros and the controller's zone."""
+    con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+    con.sql(f"SET TimeZone = '{_checked_zone(zone)}'")
+    for macro in _MACROS:
+        con.sql(macro)
+    return con
+
+
+def _checked_zone(zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(zone)  # raises for an unknown zone: never format an unchecked string into SQL
+    return zone
+
+
+def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
+    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last]."""
+    frame = pl.DataFrame(
+        working_day_calendar(first, last),
+        schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date},
+        orient="row",
+    )
+    con.register("calendar_frame", frame)
+    con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
+    con.unregister("calendar_frame")
+
+
+def read_sql(package: str, name: str) -> str:
+    """The text of ``<package>/sql/<name>.sql``."""
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, package: str, name: str, **params) -> pl.DataFrame:
+    """Run one SQL file with named parameters bound by DuckDB (``$as_of``), as a polars frame.
+
+    Only the parameters the file uses are passed: DuckDB rejects unused ones.
+    """
+    sql = read_sql(package, name)
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    return con.sql(sql, params=used).pl()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = $name", params={"name": name}
+        ).fetchone()[0]
+    )

@@ -1,0 +1,184 @@
+"""Reads and validates the policy file: periods, anchors, exceptions and clause texts.
+
+The rules live in TOML (``pipelines/policies/*.toml``), not in code; this
+module only checks that a file states every rule the metrics need.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipelines.contract import TABLES
+from pipelines.errors import BadInput
+
+DEFAULT_POLICY = "privacy-policy-2024-06-17.toml"
+
+#: category -> the anchor the metric SQL implements for it (contract §3, retention table)
+ANCHORS = {
+    "account": "last_activity",
+    "logs": "account_erasure_deadline",
+    "support": "account_erasure_deadline",
+    "marketing": "last_communication",
+    "analytics": "last_visit",
+    "residual": "account_erasure",
+    "payments": "year_after_payment",
+}
+CLOCK_STARTS = ("received", "identity_verified")
+
+
+@dataclass(frozen=True)
+class Clause:
+    ref: str
+    text_en: str
+    text_nl: str
+
+    def text(self, language: str = "en") -> str:
+        return self.text_nl if language == "nl" else self.text_en
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    category: str
+    clause: Clause
+    table: str
+    anchor: str
+    period_months: int | None = None
+    grace_days: int | None = None
+    exempt_legal_hold: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    version: str
+    source: str
+    zone: str
+    inactivity_clause: Clause
+    inactivity_months: int
+    due_soon_days: int
+    retention: dict[str, RetentionRule]
+    support_clause: Clause
+    privacy_category: str
+    missed_request_window_days: int
+    rights_clause: Clause
+    deadline_months: int
+    extended_deadline_months: int
+    clock_start: str
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.version})"
+
+    def rule(self, category: str) -> RetentionRule:
+        return self.retention[category]
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("pipelines").joinpath("policies", DEFAULT_POLICY)))
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read and validate a policy file; errors name the file and the key."""
+    path = Path(path) if path else default_policy_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"{path}: policy file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    return parse_policy(raw, source=str(path))
+
+
+def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
+    r = _Reader(raw, source)
+    zone = r.text("policy", "zone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"{source}: [policy] zone: unknown time zone {zone!r}") from None
+
+    rules = {}
+    for i, item in enumerate(raw.get("retention") or []):
+        where = f"retention[{i}]"
+        rr = _Reader({where: item}, source)
+        category = rr.text(where, "category")
+        if category not in ANCHORS:
+            raise BadInput(f"{source}: {where}: unknown category {category!r} (known: {', '.join(ANCHORS)})")
+        anchor = rr.text(where, "anchor")
+        if anchor != ANCHORS[category]:
+            raise BadInput(f"{source}: {where} ({category}): anchor must be {ANCHORS[category]!r}, not {anchor!r}")
+        for table in (t.strip() for t in rr.text(where, "table").split(",")):
+            if table not in TABLES:
+                raise BadInput(f"{source}: {where} ({category}): unknown table {table!r}")
+        if category in rules:
+            raise BadInput(f"{source}: {where}: category {category!r} is stated twice")
+        needs_period = category in ("account", "marketing", "analytics", "payments", "support")
+        rules[category] = RetentionRule(
+            category=category,
+            clause=rr.clause(where),
+            table=rr.text(where, "table"),
+            anchor=anchor,
+            period_months=rr.integer(where, "period_months") if needs_period else None,
+            grace_days=rr.integer(where, "grace_days") if category == "residual" else None,
+            exempt_legal_hold=bool(item.get("exempt_legal_hold", False)),
+        )
+    missing = [c for c in ANCHORS if c not in rules]
+    if missing:
+        raise BadInput(f"{source}: no [[retention]] rule for categories: {', '.join(missing)}")
+
+    clock_start = r.text("rights", "clock_start")
+    if clock_start not in CLOCK_STARTS:
+        raise BadInput(f"{source}: [rights] clock_start must be one of {CLOCK_STARTS}, not {clock_start!r}")
+    return Policy(
+        name=r.text("policy", "name"),
+        version=r.text("policy", "version"),
+        source=source,
+        zone=zone,
+        inactivity_clause=r.clause("inactivity"),
+        inactivity_months=r.integer("inactivity", "period_months"),
+        due_soon_days=r.integer("inactivity", "due_soon_days"),
+        retention=rules,
+        support_clause=r.clause("support"),
+        privacy_category=r.text("support", "privacy_category"),
+        missed_request_window_days=r.integer("support", "missed_request_window_days"),
+        rights_clause=r.clause("rights"),
+        deadline_months=r.integer("rights", "deadline_months"),
+        extended_deadline_months=r.integer("rights", "extended_deadline_months"),
+        clock_start=clock_start,
+        raw=raw,
+    )
+
+
+class _Reader:
+    """Typed access to a TOML document with errors naming the file, section and key."""
+
+    def __init__(self, raw: dict, source: str):
+        self.raw, self.source = raw, source
+
+    def _get(self, section: str, key: str):
+        table = self.raw.get(section)
+        if not isinstance(table, dict):
+            raise BadInput(f"{self.source}: missing section [{section}]")
+        if key not in table:
+            raise BadInput(f"{self.source}: [{section}] is missing the key {key!r}")
+        return table[key]
+
+    def text(self, section: str, key: str) -> str:
+        value = self._get(section, key)
+        if not isinstance(value, str) or not value.strip():
+            raise BadInput(f"{self.source}: [{section}] {key} must be a non-empty string")
+        return value
+
+    def integer(self, section: str, key: str) -> int:
+        value = self._get(section, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise BadInput(f"{self.source}: [{section}] {key} must be a whole number >= 0, not {value!r}")
+        return value
+
+    def clause(self, section: str) -> Clause:
+        return Clause(self.text(section, "clause"), self.text(section, "text_en"), self.text(section, "text_nl"))
