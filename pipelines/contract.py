@@ -43,8 +43,9 @@ class Table:
 
     def ddl(self) -> str:
         """CREATE TABLE statement for the typed, loaded table."""
-        cols = ",\n  ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in self.columns)
+        cols = ",\n  ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in self.columns)
         return f"CREATE TABLE {self.name} (\n  {cols}\n)"
+    # `right` is a reserved word in SQL: queries write it as "right".
 
 
 def _opt(name: str, type: ColumnType = "text", allowed: tuple[str, ...] = ()) -> Column:

@@ -1,0 +1,70 @@
+"""Shared fixtures: tiny typed databases built inline from rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from pipelines import db as dbmod
+from pipelines.contract import TABLES
+
+
+def utc(text: str) -> datetime:
+    """'2024-03-31 22:30' -> an aware UTC datetime (tests write instants in UTC)."""
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def build_db(tables: dict[str, list[dict]], *, absent: tuple[str, ...] = (), zone: str = "Europe/Brussels"):
+    """An in-memory database shaped like the loader's output.
+
+    Every contract table exists (typed per the contract); ``absent`` marks
+    optional tables as not exported, as the loader does in ``load_tables``.
+    Row dicts may omit optional columns (NULL) and give timestamps as
+    ``datetime`` or ISO text (offset-less text is UTC).
+    """
+    con = dbmod.connect(zone=zone)
+    con.sql(
+        "CREATE TABLE load_tables (table_name VARCHAR, present BOOLEAN, source VARCHAR,"
+        " rows_in BIGINT, rows_loaded BIGINT, rows_rejected BIGINT)"
+    )
+    con.sql(
+        "CREATE TABLE quarantine (table_name VARCHAR, source_file VARCHAR, line BIGINT,"
+        " column_name VARCHAR, reason VARCHAR, detail VARCHAR, raw VARCHAR)"
+    )
+    for name, spec in TABLES.items():
+        con.sql(spec.ddl())
+        rows = tables.get(name, [])
+        for row in rows:
+            unknown = set(row) - set(spec.column_names)
+            assert not unknown, f"{name}: unknown columns {unknown}"
+            values = []
+            for col in spec.columns:
+                v = row.get(col.name)
+                if col.type == "timestamp" and isinstance(v, str):
+                    v = datetime.fromisoformat(v.replace("Z", "+00:00"))
+                    if v.tzinfo is None:
+                        v = v.replace(tzinfo=timezone.utc)
+                values.append(v)
+            placeholders = ", ".join("?" for _ in values)
+            con.execute(f"INSERT INTO {name} VALUES ({placeholders})", values)
+        present = name not in absent
+        con.execute(
+            "INSERT INTO load_tables VALUES (?, ?, ?, ?, ?, ?)",
+            [name, present, f"{name}.csv" if present else None, len(rows), len(rows), 0],
+        )
+    return con
+
+
+@pytest.fixture
+def make_db():
+    cons = []
+
+    def factory(tables: dict[str, list[dict]], **kwargs):
+        con = build_db(tables, **kwargs)
+        cons.append(con)
+        return con
+
+    yield factory
+    for con in cons:
+        con.close()
