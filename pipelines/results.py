@@ -1,0 +1,72 @@
+"""The machine-readable result of a run: ``summary.json`` and ``tables/*.csv``.
+
+Computes every family once; notebooks and the report read what this wrote,
+so the HTML's figures are the summary's figures.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.metrics import Period
+from pipelines.policy import Policy
+
+SUMMARY_FILE = "summary.json"
+TABLES_DIR = "tables"
+
+
+@dataclass
+class Results:
+    summary: dict
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pl.DataFrame:
+        return self.tables[name]
+
+
+def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
+    """Every family's figures for one period (contract §3, §4)."""
+    from pipelines.metrics import inactivity, quality, retention, rights, support
+
+    summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label}
+    tables: dict[str, pl.DataFrame] = {}
+    for name, family in (
+        ("inactivity", inactivity),
+        ("retention", retention),
+        ("support", support),
+        ("rights", rights),
+        ("data_quality", quality),
+    ):
+        result = family.compute(con, period, policy)
+        summary[name] = result.summary
+        tables.update(result.tables)
+    return Results(summary, tables)
+
+
+def write_results(results: Results, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(results.summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    tables_dir = out_dir / TABLES_DIR
+    tables_dir.mkdir(exist_ok=True)
+    for name, frame in results.tables.items():
+        frame.write_csv(tables_dir / f"{name}.csv")
+
+
+def read_results(out_dir: Path) -> Results:
+    summary = json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    tables = {
+        p.stem: pl.read_csv(p, try_parse_dates=True) for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))
+    }
+    return Results(summary, tables)
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
