@@ -76,8 +76,10 @@ def query(con: duckdb.DuckDBPyConnection, package: str, name: str, **params) -> 
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = $name", params={"name": name}
-        ).fetchone()[0]
-    )
+    return bool(scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
+    """The first value of the first row (None for no row)."""
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.db import table_exists
+from pipelines.db import scalar, table_exists
 
 SALT_PARAM = "pseudonym_salt"
 SALT_SETTING = "pseudonym_salt"
@@ -20,8 +20,5 @@ def salt(con: duckdb.DuckDBPyConnection) -> str:
     """The database's pseudonym salt ('' for a database without one, e.g. in tests)."""
     if not table_exists(con, "settings"):
         return ""
-    row = con.sql(
-        "SELECT value FROM settings WHERE name = $name", params={"name": SALT_SETTING}
-    ).fetchone()
-    return row[0] if row else ""
+    return scalar(con, "SELECT value FROM settings WHERE name = ?", [SALT_SETTING]) or ""
 

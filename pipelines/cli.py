@@ -1,0 +1,141 @@
+"""The ``privacy-review`` command: argument parsing, logging, exit codes.
+
+Exit codes: 0 success, 2 bad input or parameters (the message names the file,
+line and column), 1 internal failure (the log has the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipelines.errors import BadInput
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+log = logging.getLogger("privacy-review")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="privacy-review",
+        description="Quarterly evidence that the privacy policy's retention and GDPR promises are kept.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_load_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", type=Path, default=Path("data_samples"), help="export directory (default: data_samples)")
+        p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
+        p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
+
+    run = sub.add_parser("run", help="load, compute every figure and publish the quarter's report")
+    add_load_options(run)
+    run.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
+    run.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
+    run.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
+    run.add_argument("--db", type=Path, help="database file (default: <out>/privacy-review.duckdb)")
+    run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
+    run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
+
+    load = sub.add_parser("load", help="load exports into a DuckDB file and print the data-quality counts")
+    add_load_options(load)
+    load.add_argument("--db", type=Path, required=True, help="database file to (re)build")
+
+    sample = sub.add_parser("sample", help="write a deterministic synthetic export set")
+    sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to")
+    sample.add_argument("--accounts", type=int, default=3000)
+    sample.add_argument("--seed", type=int, default=42)
+    sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows")
+
+    check = sub.add_parser("check-policy", help="validate a policy file and print its rules")
+    check.add_argument("policy", type=Path, nargs="?", help="policy file (default: the shipped one)")
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    interactive = sys.stderr.isatty()
+    fmt = "%(message)s" if interactive else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=fmt, stream=sys.stderr, force=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return _dispatch(args)
+    except BadInput as exc:
+        print(f"privacy-review: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("privacy-review: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception:
+        log.exception("internal failure")
+        return EXIT_FAILURE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "load":
+        from pipelines.load import load_exports
+
+        report = load_exports(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone))
+        print(json.dumps(report.as_dict(), indent=2))
+        return EXIT_OK
+    if args.command == "run":
+        from pipelines.run import RunOptions, run
+
+        final = run(
+            RunOptions(
+                data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
+                policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
+                input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
+            )
+        )
+        print(final)
+        return EXIT_OK
+    if args.command == "sample":
+        from pipelines.sample.generate import write_sample
+
+        if args.accounts < 1:
+            raise BadInput("--accounts must be at least 1")
+        counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows)
+        print(json.dumps(counts, indent=2))
+        return EXIT_OK
+    if args.command == "check-policy":
+        from pipelines.policy import load_policy
+
+        policy = load_policy(args.policy)
+        rules = {c: {"clause": r.clause.ref, "anchor": r.anchor, "period_months": r.period_months,
+                     "grace_days": r.grace_days} for c, r in policy.retention.items()}
+        print(json.dumps({"policy": policy.label, "zone": policy.zone, "retention": rules,
+                          "rights_clock_start": policy.clock_start}, indent=2))
+        return EXIT_OK
+    raise AssertionError(args.command)
+
+
+def _zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"--input-zone: unknown time zone {name!r}") from None
+    return name
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Builds the database: read each export, cast, set aside bad rows, flag, rename into place."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines import db as dbmod
+from pipelines.contract import TABLES, Table
+from pipelines.errors import BadInput
+from pipelines.load import cast
+from pipelines.load.csv_reader import read_csv
+from pipelines.load.mapping import Mapping, contract_name, load_mapping
+from pipelines.load.sources import Source, find_sources
+
+log = logging.getLogger(__name__)
+
+SALT_ENV = "PRIVACY_REVIEW_PSEUDONYM_SALT"
+
+_META_DDL = (
+    "CREATE TABLE load_tables (table_name VARCHAR, present BOOLEAN, source VARCHAR,"
+    " rows_in BIGINT, rows_loaded BIGINT, rows_rejected BIGINT)",
+    "CREATE TABLE quarantine (table_name VARCHAR, source_file VARCHAR, line BIGINT,"
+    " column_name VARCHAR, reason VARCHAR, detail VARCHAR, raw VARCHAR)",
+    "CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR)",
+)
+
+
+@dataclass
+class LoadReport:
+    """Per-table counts, in the shape of summary.json's ``data_quality``."""
+
+    rows_in: dict[str, int] = field(default_factory=dict)
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    rows_rejected: dict[str, int] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"rows_in": self.rows_in, "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected}
+
+
+def load_exports(
+    data_dir: Path,
+    db_path: Path,
+    *,
+    mapping_file: Path | None = None,
+    input_zone: str = "UTC",
+    zone: str = "Europe/Brussels",
+) -> LoadReport:
+    """Load every contract table from ``data_dir`` into a new database file at ``db_path``.
+
+    The file is built under a temporary name and renamed into place, so a
+    reader holding the previous file keeps it and a failed load leaves it intact.
+    """
+    data_dir, db_path = Path(data_dir), Path(db_path)
+    sources = find_sources(data_dir)
+    mapping = load_mapping(mapping_file, data_dir)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    _remove(tmp)
+    salt = _carry_over_salt(db_path)
+    report = LoadReport()
+    try:
+        con = dbmod.connect(tmp, zone=input_zone)
+        try:
+            for ddl in _META_DDL:
+                con.sql(ddl)
+            con.execute("INSERT INTO settings VALUES ('pseudonym_salt', ?), ('input_zone', ?), ('zone', ?),"
+                        " ('loaded_at', ?), ('data_dir', ?)",
+                        [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(), str(data_dir)])
+            for name, table in TABLES.items():
+                con.sql(table.ddl())
+                _load_table(con, table, sources[name], mapping, report)
+            con.sql("CREATE TABLE load_flags AS " + dbmod.read_sql("pipelines.load", "flags"))
+            con.sql("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return report
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | None, mapping: Mapping, report: LoadReport) -> None:
+    name = table.name
+    if source is None:
+        con.execute("INSERT INTO load_tables VALUES (?, false, NULL, 0, 0, 0)", [name])
+        report.absent.append(name)
+        return
+    log.info("loading %s from %s", name, source.path)
+    ragged, width = _stage(con, table, source, mapping)
+    source_types = {
+        row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
+    }
+    present = {c: source_types.get(c) for c in table.column_names}
+    raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
+    con.sql("CREATE OR REPLACE TEMP TABLE parsed AS " + cast.parse_query(table, "stage", present, raw))
+    con.sql("DROP TABLE stage")
+    key = cast.q(table.key)
+    con.execute(
+        "INSERT INTO quarantine SELECT ?, _source, _line, _problems[1].column_name, _problems[1].reason,"
+        " array_to_string(list_transform(_problems, lambda p: p.detail), '; '), _raw"
+        " FROM parsed WHERE len(_problems) > 0 ORDER BY _order, _line",
+        [name],
+    )
+    con.sql(
+        "CREATE OR REPLACE TEMP TABLE ranked AS SELECT *,"
+        f" row_number() OVER (PARTITION BY {key} ORDER BY _order, _line) AS _copy,"
+        f" first_value(_line) OVER (PARTITION BY {key} ORDER BY _order, _line) AS _first_line"
+        " FROM parsed WHERE len(_problems) = 0"
+    )
+    con.sql("DROP TABLE parsed")
+    con.execute(
+        f"INSERT INTO quarantine SELECT ?, _source, _line, ?, ?, concat('same {table.key} as line ', _first_line), _raw"
+        " FROM ranked WHERE _copy > 1 ORDER BY _order, _line",
+        [name, table.key, cast.DUPLICATE],
+    )
+    columns = ", ".join(
+        f"coalesce({cast.q(c.name)}, false)" if c.type == "boolean" else cast.q(c.name) for c in table.columns
+    )
+    con.sql(f"INSERT INTO {name} SELECT {columns} FROM ranked WHERE _copy = 1 ORDER BY _order, _line")
+    con.sql("DROP TABLE ranked")
+    for line, count, raw_line in ragged:
+        con.execute(
+            "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            [name, str(source.path), line, cast.WRONG_FIELDS, f"{count} fields, header has {width}", raw_line],
+        )
+    loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
+    rejected = dbmod.scalar(con, "SELECT count(*) FROM quarantine WHERE table_name = ?", [name])
+    report.rows_in[name] = loaded + rejected
+    report.rows_loaded[name] = loaded
+    report.rows_rejected[name] = rejected
+    con.execute(
+        "INSERT INTO load_tables VALUES (?, true, ?, ?, ?, ?)", [name, str(source.path), loaded + rejected, loaded, rejected]
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping) -> tuple[list, int]:
+    """Create TEMP TABLE ``stage`` (contract columns present, ``_source``, ``_order``, ``_line``).
+
+    Returns the CSV records with a wrong number of fields, and the header's width.
+    """
+    if source.format == "csv":
+        read = read_csv(source.path)
+        positions = _contract_columns(table, read.header, source.path, mapping)
+        arrow = pa.Table.from_batches(read.batches)
+        con.register("stage_arrow", arrow)
+        cols = ", ".join(f"c{i} AS {cast.q(c)}" for c, i in positions.items())
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {cols}, ? AS _source, 0 AS _order, _line FROM stage_arrow",
+            [str(source.path)],
+        )
+        con.unregister("stage_arrow")
+        return read.ragged, len(read.header)
+    files = [str(p) for p in source.files]
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [files]).fetchall()
+    header = [row[0] for row in described]
+    positions = _contract_columns(table, header, source.path, mapping)
+    cols = ", ".join(f"{cast.q(header[i])} AS {cast.q(c)}" for c, i in positions.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {cols}, filename AS _source,"
+        " list_position(?, filename) AS _order, file_row_number + 1 AS _line"
+        " FROM read_parquet(?, filename = true, file_row_number = true)",
+        [files, files],
+    )
+    return [], len(header)
+
+
+def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping) -> dict[str, int]:
+    """contract column -> position in the export; a missing required column is bad input."""
+    positions: dict[str, int] = {}
+    for i, export_name in enumerate(header):
+        name = contract_name(table.name, export_name, mapping)
+        if name in table.column_names:
+            if name in positions:
+                raise BadInput(f"{path}, line 1: column {name!r} appears twice (after column mapping)")
+            positions[name] = i
+    for col in table.columns:
+        if col.required and col.name not in positions:
+            raise BadInput(f"{path}, line 1: missing required column {col.name!r}")
+    return positions
+
+
+def _carry_over_salt(db_path: Path) -> str:
+    """Keep pseudonymous keys stable across reloads: env var, else the previous file's salt, else new."""
+    if os.environ.get(SALT_ENV):
+        return os.environ[SALT_ENV]
+    if db_path.exists():
+        try:
+            with duckdb.connect(str(db_path), read_only=True) as old:
+                salt = dbmod.scalar(old, "SELECT value FROM settings WHERE name = 'pseudonym_salt'")
+                if salt:
+                    return salt
+        except duckdb.Error:
+            log.warning("could not read the previous database's pseudonym salt; new keys will differ")
+    return secrets.token_hex(16)
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        if p.exists():
+            p.unlink()

@@ -1,0 +1,84 @@
+"""SQL that casts staged export columns to the contract's types and lists each row's problems.
+
+The expressions are built from the contract (identifiers only); the data is
+never formatted into SQL. Explicit formats, no type guessing: a timestamp is
+ISO-8601 (offset honoured, none means the input zone, UTC by default).
+"""
+
+from __future__ import annotations
+
+from pipelines.contract import SQL_TYPES, Column, Table
+
+# ISO-8601 date or date-time, optional fraction, optional Z or ±hh[:mm] offset.
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s?([Zz]|[+-]\d{2}(:?\d{2})?)?"
+TRUE_WORDS = ("true", "t", "1", "yes", "y")
+FALSE_WORDS = ("false", "f", "0", "no", "n")
+
+MISSING = "missing required value"
+BAD_TIMESTAMP = "bad timestamp"
+BAD_BOOLEAN = "bad boolean"
+DUPLICATE = "duplicate key"
+WRONG_FIELDS = "wrong number of fields"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{w}'" for w in words) + ")"
+
+
+def typed_expression(col: Column, source_type: str | None) -> tuple[str, str | None]:
+    """(typed value, problem condition or None) for one column of the stage.
+
+    ``source_type`` is the staged column's DuckDB type (None: column absent).
+    """
+    c = q(col.name)
+    if source_type is None:
+        return f"CAST(NULL AS {SQL_TYPES[col.type]})", None
+    text = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    if col.type == "text":
+        return text, None
+    if col.type == "timestamp":
+        if source_type.startswith("TIMESTAMP") or source_type == "DATE":
+            # native Parquet types: an instant, or a local time in the input zone
+            return f"CAST({c} AS TIMESTAMPTZ)", None
+        value = (
+            f"CASE WHEN regexp_full_match({text}, '{ISO_TIMESTAMP}') "
+            f"THEN TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ) END"
+        )
+        return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
+    if col.type == "boolean":
+        if source_type == "BOOLEAN":
+            return c, None
+        value = (
+            f"CASE WHEN lower({text}) IN {_sql_list(TRUE_WORDS)} THEN true "
+            f"WHEN lower({text}) IN {_sql_list(FALSE_WORDS)} THEN false END"
+        )
+        return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
+    raise ValueError(f"unknown contract type {col.type}")
+
+
+def parse_query(table: Table, stage: str, source_types: dict[str, str | None], raw_expression: str) -> str:
+    """SELECT over ``stage`` giving typed contract columns, ``_problems`` and ``_raw``."""
+    selects, problems = [], []
+    for col in table.columns:
+        value, bad = typed_expression(col, source_types.get(col.name))
+        selects.append(f"{value} AS {q(col.name)}")
+        if bad is not None:
+            reason = BAD_TIMESTAMP if col.type == "timestamp" else BAD_BOOLEAN
+            problems.append(
+                f"CASE WHEN {bad} THEN {{'column_name': '{col.name}', 'reason': '{reason}', "
+                f"'detail': concat('{col.name}: ', {q(col.name)}, ' is not a valid {col.type}')}} END"
+            )
+        if col.required:
+            problems.append(
+                f"CASE WHEN ({value}) IS NULL AND NOT ({bad or 'false'}) THEN {{'column_name': '{col.name}', "
+                f"'reason': '{MISSING}', 'detail': '{col.name}: no value'}} END"
+            )
+    problem_list = "list_filter([" + ", ".join(problems) + "], lambda p: p IS NOT NULL)" if problems else "[]"
+    return (
+        f"SELECT _source, _order, _line, {', '.join(selects)},\n"
+        f"  {problem_list} AS _problems,\n  {raw_expression} AS _raw\nFROM {stage}"
+    )

@@ -1,0 +1,54 @@
+-- Distribution of first-response and resolution hours of tickets created in the quarter,
+-- by channel and overall ('all'), over `support_evaluated`: a bin is [lower_hours, upper_hours).
+-- Every channel, measure and bin appear, with 0 where none (a stable chart).
+WITH bins AS (
+    SELECT bin, bin_order, lower_hours, upper_hours
+    FROM (VALUES
+        ('<1h', 1, 0, 1),
+        ('1-4h', 2, 1, 4),
+        ('4-8h', 3, 4, 8),
+        ('8-24h', 4, 8, 24),
+        ('1-2d', 5, 24, 48),
+        ('2-7d', 6, 48, 168),
+        ('7d+', 7, 168, NULL)
+    ) AS b (bin, bin_order, lower_hours, upper_hours)
+),
+channels AS (
+    SELECT channel, position
+    FROM (VALUES ('all', 0), ('help_center', 1), ('live_chat', 2), ('email', 3), ('other', 4))
+        AS c (channel, position)
+),
+measures AS (
+    SELECT measure, position
+    FROM (VALUES ('first_response', 1), ('resolution', 2)) AS m (measure, position)
+),
+durations AS (
+    SELECT channel, 'first_response' AS measure, first_response_hours AS hours
+    FROM support_evaluated WHERE in_quarter AND first_response_hours IS NOT NULL
+    UNION ALL
+    SELECT channel, 'resolution' AS measure, resolution_hours AS hours
+    FROM support_evaluated WHERE in_quarter AND resolution_hours IS NOT NULL
+),
+with_all AS (
+    SELECT channel, measure, hours FROM durations
+    UNION ALL
+    SELECT 'all' AS channel, measure, hours FROM durations
+),
+binned AS (
+    SELECT d.channel, d.measure, b.bin, count(*) AS tickets
+    FROM with_all AS d
+    JOIN bins AS b
+        ON d.hours >= b.lower_hours AND (b.upper_hours IS NULL OR d.hours < b.upper_hours)
+    GROUP BY d.channel, d.measure, b.bin
+)
+SELECT
+    c.channel,
+    m.measure,
+    b.bin,
+    b.bin_order,
+    coalesce(n.tickets, 0) AS tickets
+FROM channels AS c
+CROSS JOIN measures AS m
+CROSS JOIN bins AS b
+LEFT JOIN binned AS n ON n.channel = c.channel AND n.measure = m.measure AND n.bin = b.bin
+ORDER BY m.position, c.position, b.bin_order

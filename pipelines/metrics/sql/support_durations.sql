@@ -1,0 +1,44 @@
+-- First-response and resolution hours of tickets created in the quarter, by channel and
+-- overall ('all'), over `support_evaluated`: median and p90 by linear interpolation.
+-- Every channel and measure appear; tickets counts the timed tickets, figures are NULL without any.
+WITH channels AS (
+    SELECT channel, position
+    FROM (VALUES ('all', 0), ('help_center', 1), ('live_chat', 2), ('email', 3), ('other', 4))
+        AS c (channel, position)
+),
+measures AS (
+    SELECT measure, position
+    FROM (VALUES ('first_response', 1), ('resolution', 2)) AS m (measure, position)
+),
+durations AS (
+    SELECT channel, 'first_response' AS measure, first_response_hours AS hours
+    FROM support_evaluated WHERE in_quarter AND first_response_hours IS NOT NULL
+    UNION ALL
+    SELECT channel, 'resolution' AS measure, resolution_hours AS hours
+    FROM support_evaluated WHERE in_quarter AND resolution_hours IS NOT NULL
+),
+with_all AS (
+    SELECT channel, measure, hours FROM durations
+    UNION ALL
+    SELECT 'all' AS channel, measure, hours FROM durations
+),
+figures AS (
+    SELECT
+        channel,
+        measure,
+        count(*) AS tickets,
+        quantile_cont(hours, 0.5) AS median_hours,
+        quantile_cont(hours, 0.9) AS p90_hours
+    FROM with_all
+    GROUP BY channel, measure
+)
+SELECT
+    c.channel,
+    m.measure,
+    coalesce(f.tickets, 0) AS tickets,
+    f.median_hours,
+    f.p90_hours
+FROM channels AS c
+CROSS JOIN measures AS m
+LEFT JOIN figures AS f ON f.channel = c.channel AND f.measure = m.measure
+ORDER BY m.position, c.position

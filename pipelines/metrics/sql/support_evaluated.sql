@@ -1,0 +1,56 @@
+-- Support tickets evaluated as of $as_of: one row per ticket the quarter's figures need
+-- (tickets created in [$quarter_start, $as_of], and older tickets still open at $as_of).
+-- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15.
+-- No ids leave this query: the metrics aggregate it (registered as `support_evaluated`).
+WITH tickets AS (
+    SELECT
+        CASE
+            WHEN lower(trim(channel)) IN ('help_center', 'live_chat', 'email') THEN lower(trim(channel))
+            ELSE 'other'
+        END AS channel,
+        trim(category) AS category,
+        coalesce(lower(trim(category)) = lower(trim($privacy_category)), false) AS is_privacy,
+        created_at,
+        local_date(created_at) AS created_on,
+        -- a response or resolution dated (locally) after $as_of has not happened yet (reading 8)
+        CASE WHEN local_date(first_response_at) <= $as_of THEN first_response_at END AS first_response_at,
+        CASE WHEN local_date(resolved_at) <= $as_of THEN resolved_at END AS resolved_at
+    FROM support_tickets
+    WHERE local_date(created_at) <= $as_of
+),
+flagged AS (
+    SELECT
+        *,
+        created_on >= $quarter_start AS in_quarter,
+        -- a ticket "resolved" before it was created is not open either (reading 4)
+        resolved_at IS NULL AS open_at_as_of,
+        coalesce(first_response_at < created_at, false) AS first_response_before_creation,
+        coalesce(resolved_at < created_at, false) AS resolved_before_creation
+    FROM tickets
+),
+timed AS (
+    SELECT
+        *,
+        -- real elapsed hours between instants, so a clock change counts (reading 13);
+        -- impossible orders lose only the duration they would corrupt (readings 4, 15)
+        CASE WHEN first_response_at >= created_at
+             THEN (epoch(first_response_at) - epoch(created_at)) / 3600.0 END AS first_response_hours,
+        CASE WHEN resolved_at >= created_at
+             THEN (epoch(resolved_at) - epoch(created_at)) / 3600.0 END AS resolution_hours
+    FROM flagged
+)
+SELECT
+    channel,
+    category,
+    is_privacy,
+    created_on,
+    CAST(date_trunc('month', created_on) AS DATE) AS created_month,
+    in_quarter,
+    open_at_as_of,
+    first_response_at IS NOT NULL AS responded,
+    first_response_before_creation,
+    resolved_before_creation,
+    CAST(first_response_hours AS DOUBLE) AS first_response_hours,
+    CAST(resolution_hours AS DOUBLE) AS resolution_hours
+FROM timed
+WHERE in_quarter OR open_at_as_of

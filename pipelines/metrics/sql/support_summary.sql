@@ -1,0 +1,37 @@
+-- Headline support figures of one quarter, over `support_evaluated` (see support_evaluated.sql).
+-- Medians and p90 interpolate linearly (numpy's default); a figure over no rows is NULL.
+WITH quarter_tickets AS (
+    SELECT * FROM support_evaluated WHERE in_quarter
+),
+figures AS (
+    SELECT
+        count(*) AS tickets,
+        count(CASE WHEN channel = 'help_center' THEN 1 END) AS help_center,
+        count(CASE WHEN channel = 'live_chat' THEN 1 END) AS live_chat,
+        count(CASE WHEN channel = 'email' THEN 1 END) AS email,
+        count(CASE WHEN channel = 'other' THEN 1 END) AS other,
+        count(CASE WHEN is_privacy THEN 1 END) AS privacy_tickets,
+        count(CASE WHEN NOT responded THEN 1 END) AS no_first_response,
+        count(first_response_hours) AS first_response_timed,
+        count(resolution_hours) AS resolution_timed,
+        count(CASE WHEN first_response_before_creation THEN 1 END) AS excluded_impossible_first_response,
+        count(CASE WHEN resolved_before_creation THEN 1 END) AS excluded_impossible_resolution,
+        count(CASE WHEN first_response_before_creation OR resolved_before_creation THEN 1 END)
+            AS excluded_impossible_order,
+        quantile_cont(first_response_hours, 0.5) AS first_response_median,
+        quantile_cont(first_response_hours, 0.9) AS first_response_p90,
+        quantile_cont(resolution_hours, 0.5) AS resolution_median,
+        quantile_cont(resolution_hours, 0.9) AS resolution_p90
+    FROM quarter_tickets
+),
+backlog AS (
+    -- created on or before $as_of (any quarter), not resolved by it
+    SELECT count(*) AS backlog FROM support_evaluated WHERE open_at_as_of
+)
+SELECT
+    figures.*,
+    backlog.backlog,
+    CASE WHEN figures.tickets > 0
+         THEN CAST(figures.privacy_tickets AS DOUBLE) / figures.tickets END AS privacy_share
+FROM figures
+CROSS JOIN backlog

@@ -1,0 +1,131 @@
+"""Wiring for ``privacy-review run``: load, pick the period, compute, write, report, publish."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines import db as dbmod
+from pipelines.contract import ACTIVITY_TABLES, TABLES
+from pipelines.dates import Quarter, latest_complete_quarter
+from pipelines.errors import BadInput
+from pipelines.load import load_exports
+from pipelines.metrics import Period
+from pipelines.policy import Policy, load_policy
+from pipelines.results import Results, compute_results, write_results
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    data_dir: Path
+    out_dir: Path
+    quarter: str = "latest"
+    as_of: date | None = None
+    policy_path: Path | None = None
+    db_path: Path | None = None
+    mapping_file: Path | None = None
+    input_zone: str = "UTC"
+    language: str = "en"
+    report: bool = True
+    today: date | None = None
+
+    @property
+    def database(self) -> Path:
+        return self.db_path or self.out_dir / "privacy-review.duckdb"
+
+
+def newest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The local date of the newest timestamp in accounts, sessions and support tickets (contract §2)."""
+    parts = [
+        f"SELECT max(local_date({c.name})) AS d FROM {t}"
+        for t in ACTIVITY_TABLES
+        for c in TABLES[t].columns
+        if c.type == "timestamp"
+    ]
+    return dbmod.scalar(con, "SELECT max(d) FROM (" + " UNION ALL ".join(parts) + ")")
+
+
+def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | None, today: date) -> Period:
+    """``latest`` or a named quarter, with ``as_of`` defaulting to its last day."""
+    if quarter.strip().lower() == "latest":
+        newest = newest_data_date(con)
+        if newest is None:
+            raise BadInput("the exports hold no dated rows: name a quarter with --quarter")
+        q = latest_complete_quarter(today, newest)
+    else:
+        try:
+            q = Quarter.parse(quarter)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    if as_of is not None and not (q.start <= as_of):
+        raise BadInput(f"--as-of {as_of} is before the start of {q} ({q.start})")
+    return Period.of(q, as_of)
+
+
+def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
+    """The period's results, with the previous quarter's summary under ``previous`` for changes."""
+    results = compute_results(con, period, policy)
+    previous = compute_results(con, period.previous(), policy)
+    results.summary["previous"] = previous.summary
+    return results
+
+
+def run(options: RunOptions) -> Path:
+    """Run the quarterly review end to end; return the published report directory."""
+    policy = load_policy(options.policy_path)
+    log.info("loading exports from %s", options.data_dir)
+    report = load_exports(
+        options.data_dir, options.database, mapping_file=options.mapping_file,
+        input_zone=options.input_zone, zone=policy.zone,
+    )
+    log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
+    con = dbmod.connect(options.database, read_only=True, zone=policy.zone)
+    try:
+        period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
+        log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
+        results = compute_with_previous(con, period, policy)
+    finally:
+        con.close()
+    final_dir = options.out_dir / str(period.quarter)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{period.quarter}.", dir=options.out_dir))
+    try:
+        write_results(results, staging)
+        if options.report:
+            from pipelines.report.build import build_report
+
+            build_report(
+                staging, staging, db=options.database, data_dir=options.data_dir, quarter=str(period.quarter),
+                as_of=period.as_of.isoformat(), policy_path=str(options.policy_path or ""),
+                language=options.language,
+            )
+        publish(staging, final_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if options.report:
+        from pipelines.report.index import build_index
+
+        build_index(options.out_dir)
+    log.info("published %s", final_dir)
+    return final_dir
+
+
+def publish(staging: Path, final_dir: Path) -> None:
+    """Swap a finished output directory into place; the old one is removed only after the swap."""
+    old = None
+    if final_dir.exists():
+        old = final_dir.with_name(f".{final_dir.name}.old.{os.getpid()}")
+        os.replace(final_dir, old)
+    os.replace(staging, final_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
