@@ -81,5 +81,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
     """The first value of the first row (None for no row)."""
-    row = con.execute(sql, params or []).fetchone()
-    return row[0] if row else None
+    # fetchall, not fetchone: DuckDB 2 keeps an unfinished result owning the
+    # connection ("Resource In Use") until it is fetched to the end
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

@@ -31,8 +31,8 @@ followed AS (
        AND r.received_on <= t.created_on + $window_days
 )
 SELECT
-    substr(sha256(concat($pseudonym_salt, t.ticket_id)), 1, 12) AS ticket_key,
-    substr(sha256(concat($pseudonym_salt, t.account_id)), 1, 12) AS account_key,
+    pseudonym(t.ticket_id, $pseudonym_salt) AS ticket_key,
+    pseudonym(t.account_id, $pseudonym_salt) AS account_key,
     t.channel,
     t.created_on,
     t.created_on + $window_days AS window_ends,

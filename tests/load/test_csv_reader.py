@@ -1,0 +1,17 @@
+from pipelines.load.csv_reader import read_csv, sniff_delimiter
+
+
+def test_semicolon_is_detected_from_the_header():
+    assert sniff_delimiter("account_id;created_at;plan\n") == ";"
+    assert sniff_delimiter("account_id,created_at,plan\n") == ","
+
+
+def test_bom_is_stripped_and_lines_are_physical(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes('\ufeffa;b\n1;"two\nlines"\n\n3;4\n5\n'.encode("utf-8"))
+    read = read_csv(path)
+    assert read.header == ["a", "b"]
+    assert read.delimiter == ";"
+    rows = [r for batch in read.batches for r in batch.to_pylist()]
+    assert [(r["c0"], r["c1"], r["_line"]) for r in rows] == [("1", "two\nlines", 2), ("3", "4", 5)]
+    assert read.ragged == [(6, 1, "5")]
