@@ -27,6 +27,9 @@ _MACROS = (
         (year(e) - year(d)) * 12 + month(e) - month(d)
         - CASE WHEN add_months(d, (year(e) - year(d)) * 12 + month(e) - month(d)) > e THEN 1 ELSE 0 END)""",
     "CREATE OR REPLACE TEMP MACRO local_date(ts) AS CAST(ts AS DATE)",
+    # contract §3 inactivity buckets: 0-3m (m < 3), 3-6m, 6-9m, 9-12m, 12m+ (m >= 12)
+    """CREATE OR REPLACE TEMP MACRO inactivity_bucket(m) AS CASE
+        WHEN m < 3 THEN '0-3m' WHEN m < 6 THEN '3-6m' WHEN m < 9 THEN '6-9m' WHEN m < 12 THEN '9-12m' ELSE '12m+' END""",
     # a keyed hash naming a row in a report without its id (see metrics/pseudonym.py)
     "CREATE OR REPLACE TEMP MACRO pseudonym(id, salt) AS substr(sha256(concat(salt, id)), 1, 12)",
 )
@@ -71,8 +74,13 @@ def query(con: duckdb.DuckDBPyConnection, package: str, name: str, **params) -> 
     Only the parameters the file uses are passed: DuckDB rejects unused ones.
     """
     sql = read_sql(package, name)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-    return con.sql(sql, params=used).pl()
+    return con.sql(sql, params=used_params(sql, params)).pl()
+
+
+def used_params(sql: str, params: dict) -> dict:
+    """The parameters a statement uses (DuckDB rejects unused ones); comments do not count."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", code)}
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -1,0 +1,87 @@
+"""Inactivity cohorts (contract §3; policy §1.1, §1.2): who is approaching or past the 12-month erasure deadline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import polars as pl
+
+from pipelines.dates import quarter_ends
+from pipelines.db import query
+from pipelines.metrics import FamilyResult, Period
+from pipelines.metrics.accounts import materialize_account_deadlines
+from pipelines.metrics.params import base_params
+from pipelines.policy import Policy
+
+BUCKETS = ("0-3m", "3-6m", "6-9m", "9-12m", "12m+")
+PIPELINE_DAYS = 90  # the erasure pipeline chart looks 90 days ahead
+PACKAGE = "pipelines.metrics"
+
+
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+    materialize_account_deadlines(con, period, policy)
+    params = base_params(con, period, policy)
+    accounts = query(con, PACKAGE, "inactivity_accounts", **params, due_soon_days=policy.due_soon_days)
+    counts = dict(accounts.group_by("bucket").len().iter_rows())
+    summary = {
+        "population": accounts.height,
+        "buckets": {b: counts.get(b, 0) for b in BUCKETS},
+        "due_next_30d": int(accounts["due_next_30d"].sum()),
+    }
+    ends = quarter_ends(period.as_of)
+    trend = complete_trend(
+        query(
+            con, PACKAGE, "inactivity_trend", **params,
+            quarter_ends=ends, period_months=policy.inactivity_months,
+            exempt_legal_hold=policy.rule("account").exempt_legal_hold,
+        ),
+        ends,
+    )
+    return FamilyResult(
+        summary,
+        {
+            "inactivity_buckets": pl.DataFrame({"bucket": BUCKETS, "accounts": [summary["buckets"][b] for b in BUCKETS]}),
+            "inactivity_cohorts": cohort_table(accounts),
+            "inactivity_trend": trend.select("quarter_end", "bucket", "accounts"),
+            "inactivity_erasure_pipeline": erasure_pipeline(accounts, period),
+            "retention_trend": trend.group_by("quarter_end")
+            .agg(pl.col("past_deadline").sum().alias("accounts_past_deadline"))
+            .sort("quarter_end"),
+        },
+    )
+
+
+def complete_trend(trend: pl.DataFrame, ends: list) -> pl.DataFrame:
+    """Every quarter end x bucket, 0 where no account was in the bucket."""
+    grid = pl.DataFrame({"quarter_end": ends}, schema={"quarter_end": pl.Date}).join(
+        pl.DataFrame({"bucket": BUCKETS}), how="cross"
+    )
+    return (
+        grid.join(trend, on=["quarter_end", "bucket"], how="left")
+        .with_columns(pl.col("accounts", "past_deadline").fill_null(0).cast(pl.Int64))
+    )
+
+
+def cohort_table(accounts: pl.DataFrame) -> pl.DataFrame:
+    """Signup quarter x bucket, every bucket present (0 where empty)."""
+    counts = accounts.group_by("signup_quarter", "bucket").len("accounts")
+    grid = accounts.select("signup_quarter").unique().join(pl.DataFrame({"bucket": BUCKETS}), how="cross")
+    return (
+        grid.join(counts, on=["signup_quarter", "bucket"], how="left")
+        .with_columns(pl.col("accounts").fill_null(0).cast(pl.Int64))
+        .with_columns(pl.col("bucket").cast(pl.Enum(BUCKETS)))
+        .sort("signup_quarter", "bucket")
+        .with_columns(pl.col("bucket").cast(pl.String))
+    )
+
+
+def erasure_pipeline(accounts: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Accounts reaching their erasure deadline in the next 90 days, per day."""
+    horizon = period.as_of + timedelta(days=PIPELINE_DAYS)
+    return (
+        accounts.filter((pl.col("erasure_deadline") > period.as_of) & (pl.col("erasure_deadline") <= horizon))
+        .group_by(pl.col("erasure_deadline").alias("deadline"))
+        .len("accounts")
+        .sort("deadline")
+    )

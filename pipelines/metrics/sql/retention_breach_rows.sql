@@ -1,0 +1,94 @@
+-- Every row of personal data still held at as_of with its retention deadline, one category per row
+-- (contract §3, retention breaches; periods from the policy file). A breach is deadline < as_of.
+-- Rows of an erased account count only under `residual` (reading 9); a ticket or marketing row whose
+-- account is unknown is kept out (reading 12); legal hold exempts only `account` (reading 10).
+WITH account_state AS (
+    SELECT
+        account_id,
+        CASE WHEN local_date(erased_at) <= $as_of THEN local_date(erased_at) END AS erased_on
+    FROM accounts
+),
+account_rows AS (
+    SELECT 'account' AS category, account_id AS subject_id, erasure_deadline AS deadline
+    FROM account_deadlines
+    WHERE NOT erased AND NOT (legal_hold AND $exempt_legal_hold)
+),
+log_rows AS (
+    -- §1.6 log files: sessions still holding an IP address or device id
+    SELECT s.account_id, d.erased, d.erased_on, d.erasure_deadline
+    FROM sessions AS s
+    JOIN account_deadlines AS d ON d.account_id = s.account_id
+    WHERE s.started_at < $as_of_end
+      AND (s.ip_address IS NOT NULL OR s.device_id IS NOT NULL)
+),
+ticket_rows AS (
+    SELECT
+        t.ticket_id,
+        t.account_id,
+        d.erased,
+        d.erased_on,
+        d.erasure_deadline,
+        local_date(CASE WHEN t.resolved_at < $as_of_end THEN t.resolved_at ELSE t.created_at END) AS closed_on
+    FROM support_tickets AS t
+    LEFT JOIN account_deadlines AS d ON d.account_id = t.account_id
+    WHERE t.created_at < $as_of_end
+      AND (t.anonymized_at IS NULL OR t.anonymized_at >= $as_of_end)
+      -- a ticket whose account is unknown (or does not exist yet) is kept out
+      AND (t.account_id IS NULL OR d.account_id IS NOT NULL)
+),
+marketing_rows AS (
+    SELECT m.contact_id, m.account_id, a.erased_on, local_date(m.last_communication_at) AS last_communication_on
+    FROM marketing_contacts AS m
+    LEFT JOIN account_state AS a ON a.account_id = m.account_id
+    WHERE m.last_communication_at < $as_of_end
+      AND (m.account_id IS NULL OR a.account_id IS NOT NULL)
+),
+visits_as_of AS (
+    SELECT
+        v.visit_id,
+        v.visitor_id,
+        a.erased_on,
+        max(local_date(v.visited_at)) OVER (PARTITION BY v.visitor_id) AS last_visit_on
+    FROM web_visits AS v
+    LEFT JOIN account_state AS a ON a.account_id = v.account_id
+    WHERE v.visited_at < $as_of_end
+),
+residual_rows AS (
+    -- an erased account's other rows: the erasure plus a grace period to purge them
+    SELECT 'residual' AS category, account_id AS subject_id, erased_on + $residual_grace_days AS deadline
+    FROM log_rows WHERE erased
+    UNION ALL
+    SELECT 'residual', account_id, erased_on + $residual_grace_days FROM ticket_rows WHERE erased
+    UNION ALL
+    SELECT 'residual', account_id, erased_on + $residual_grace_days
+    FROM marketing_rows WHERE erased_on IS NOT NULL
+    UNION ALL
+    SELECT 'residual', visitor_id, erased_on + $residual_grace_days FROM visits_as_of WHERE erased_on IS NOT NULL
+),
+categorised AS (
+    SELECT * FROM account_rows
+    UNION ALL
+    SELECT 'logs', account_id, erasure_deadline FROM log_rows WHERE NOT erased
+    UNION ALL
+    SELECT
+        'support',
+        coalesce(account_id, ticket_id),
+        CASE WHEN account_id IS NULL THEN add_months(closed_on, $support_months) ELSE erasure_deadline END
+    FROM ticket_rows
+    WHERE account_id IS NULL OR NOT erased
+    UNION ALL
+    SELECT 'marketing', coalesce(account_id, contact_id), add_months(last_communication_on, $marketing_months)
+    FROM marketing_rows WHERE erased_on IS NULL
+    UNION ALL
+    SELECT 'analytics', visitor_id, add_months(last_visit_on, $analytics_months)
+    FROM visits_as_of WHERE erased_on IS NULL
+    UNION ALL
+    SELECT * FROM residual_rows
+    UNION ALL
+    -- §1.3: kept from 1 January of the year after payment for the statutory period
+    SELECT 'payments', account_id, add_months(make_date(year(local_date(paid_at)) + 1, 1, 1), $payments_months)
+    FROM payments WHERE paid_at < $as_of_end
+)
+SELECT category, subject_id, deadline, date_diff('day', deadline, CAST($as_of AS DATE)) AS days_overdue
+FROM categorised
+WHERE deadline < CAST($as_of AS DATE)

@@ -1,0 +1,109 @@
+-- Rights requests evaluated as of $as_of (contract §3 "Rights-request turnaround", GDPR
+-- Art. 12(3), Regulation 1182/71 art. 3; readings 5, 8): one row per request received in
+-- [$quarter_start, $as_of], completed in it, or open at $as_of. Needs the `calendar` table
+-- (pipelines.db.install_calendar) over every start .. start + $extended_months + a fortnight.
+-- Only a pseudonymous key leaves this query.
+WITH requests AS (
+    SELECT
+        request_id,
+        CASE
+            WHEN lower(trim("right")) IN ('access', 'rectification', 'erasure', 'restriction',
+                                          'objection', 'portability', 'consent_withdrawal')
+                THEN lower(trim("right"))
+            WHEN lower(trim("right")) IN ('consent withdrawal', 'consent-withdrawal')
+                THEN 'consent_withdrawal'
+            ELSE lower(trim("right"))
+        END AS "right",
+        CASE
+            WHEN lower(trim(channel)) IN ('email', 'help_center', 'live_chat') THEN lower(trim(channel))
+            ELSE 'other'
+        END AS channel,
+        local_date(received_at) AS received_on,
+        -- events whose local date is after $as_of have not happened yet (reading 8)
+        CASE WHEN local_date(identity_verified_at) <= $as_of
+             THEN local_date(identity_verified_at) END AS verified_on,
+        CASE WHEN local_date(extension_notified_at) <= $as_of
+             THEN local_date(extension_notified_at) END AS notified_on,
+        CASE WHEN local_date(completed_at) <= $as_of
+             THEN local_date(completed_at) END AS completed_on
+    FROM rights_requests
+    -- a request received after $as_of does not exist yet
+    WHERE local_date(received_at) <= $as_of
+),
+started AS (
+    SELECT
+        *,
+        -- the day of receipt counts; the identity reading restarts the clock at verification,
+        -- never before receipt
+        CASE
+            WHEN $clock_start = 'identity_verified' AND verified_on IS NOT NULL
+                THEN greatest(received_on, verified_on)
+            ELSE received_on
+        END AS start_on
+    FROM requests
+),
+deadlines AS (
+    -- both periods run from the start, each rolled to the next working day
+    SELECT
+        s.*,
+        d.next_working_day AS deadline,
+        e.next_working_day AS extended_deadline
+    FROM started AS s
+    LEFT JOIN calendar AS d ON d.day = add_months(s.start_on, $deadline_months)
+    LEFT JOIN calendar AS e ON e.day = add_months(s.start_on, $extended_months)
+),
+extended AS (
+    SELECT
+        *,
+        CASE
+            WHEN notified_on IS NULL THEN 'none'
+            WHEN notified_on <= deadline THEN 'valid'
+            ELSE 'invalid'
+        END AS extension
+    FROM deadlines
+),
+due AS (
+    SELECT
+        *,
+        CASE WHEN extension = 'valid' THEN extended_deadline ELSE deadline END AS due
+    FROM extended
+),
+judged AS (
+    SELECT
+        *,
+        CASE WHEN completed_on IS NOT NULL THEN completed_on <= due END AS on_time,
+        coalesce(completed_on < start_on, false) AS completed_before_start,
+        received_on >= $quarter_start AS received_in_quarter,
+        coalesce(completed_on >= $quarter_start, false) AS completed_in_quarter,
+        completed_on IS NULL AS open_at_as_of
+    FROM due
+)
+SELECT
+    pseudonym(request_id, $pseudonym_salt) AS request_key,
+    "right",
+    channel,
+    received_on,
+    start_on AS "start",
+    deadline,
+    extended_deadline,
+    extension,
+    due,
+    completed_on,
+    CASE WHEN NOT completed_before_start THEN completed_on - start_on END AS days_to_complete,
+    due - start_on AS days_allowed,
+    on_time,
+    CASE
+        WHEN completed_on IS NOT NULL AND on_time THEN 'completed_on_time'
+        WHEN completed_on IS NOT NULL THEN 'completed_late'
+        -- a due date equal to $as_of is not yet due (reading 5)
+        WHEN due < $as_of THEN 'open_overdue'
+        ELSE 'open_not_due'
+    END AS status,
+    CASE WHEN open_at_as_of THEN $as_of - due END AS days_past_due,
+    completed_before_start,
+    received_in_quarter,
+    completed_in_quarter,
+    open_at_as_of
+FROM judged
+WHERE received_in_quarter OR completed_in_quarter OR open_at_as_of
+ORDER BY received_on, request_key

@@ -1,0 +1,39 @@
+-- Quarter figures of rights requests over `rights_evaluated` (see rights_evaluated.sql).
+-- Populations (reading 5): received and extensions over requests received in the quarter;
+-- completed, on-time rate and days to complete over requests completed in the quarter;
+-- open_overdue / open_not_due over every request open at as_of.
+WITH received AS (
+    SELECT
+        count(*) AS received,
+        count(CASE WHEN extension = 'valid' THEN 1 END) AS extensions_valid,
+        count(CASE WHEN extension = 'invalid' THEN 1 END) AS extensions_invalid
+    FROM rights_evaluated
+    WHERE received_in_quarter
+),
+completed AS (
+    SELECT
+        count(*) AS completed,
+        count(CASE WHEN on_time THEN 1 END) AS on_time,
+        count(CASE WHEN completed_before_start THEN 1 END) AS completed_before_start,
+        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.5) AS days_median,
+        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.9) AS days_p90
+    FROM rights_evaluated
+    WHERE completed_in_quarter
+),
+open_requests AS (
+    SELECT
+        count(CASE WHEN status = 'open_overdue' THEN 1 END) AS open_overdue,
+        count(CASE WHEN status = 'open_not_due' THEN 1 END) AS open_not_due,
+        max(CASE WHEN status = 'open_overdue' THEN days_past_due END) AS overdue_days_max
+    FROM rights_evaluated
+    WHERE open_at_as_of
+)
+SELECT
+    received.*,
+    completed.*,
+    CASE WHEN completed.completed > 0
+         THEN CAST(completed.on_time AS DOUBLE) / completed.completed END AS on_time_rate,
+    open_requests.*
+FROM received
+CROSS JOIN completed
+CROSS JOIN open_requests

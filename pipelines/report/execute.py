@@ -1,0 +1,83 @@
+"""Run one parameterized notebook with papermill on this Python's kernel."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from pipelines.errors import PipelineFailure
+from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelManager
+
+#: the longest a single cell may run (seconds); a hung cell fails the report instead of the scheduler
+CELL_TIMEOUT = 600
+START_TIMEOUT = 120
+
+
+class NotebookFailed(PipelineFailure):
+    """A notebook raised while running (raised from papermill's ``PapermillExecutionError``).
+
+    ``notebook`` is the source notebook's name, ``executed`` the saved executed
+    copy with the error cell, ``ename``/``evalue`` the exception in the kernel.
+    """
+
+    def __init__(self, notebook: str, executed: Path | None, ename: str = "", evalue: str = "", cell: int | None = None):
+        where = f" in cell {cell}" if cell is not None else ""
+        kept = f"; the executed notebook is kept at {executed}" if executed else ""
+        super().__init__(f"notebook {notebook} failed{where}: {ename}: {evalue}{kept}")
+        self.notebook, self.executed, self.ename, self.evalue, self.cell = notebook, executed, ename, evalue, cell
+
+
+def execute_notebook(
+    src: str | Path,
+    dst: str | Path,
+    parameters: dict[str, Any] | None = None,
+    cwd: str | Path | None = None,
+    *,
+    timeout: int = CELL_TIMEOUT,
+) -> nbformat.NotebookNode:
+    """Execute ``src`` into ``dst`` with ``parameters`` injected; return the executed notebook.
+
+    The kernel is :data:`~pipelines.report.kernel.KERNEL_NAME`, i.e. ``sys.executable``,
+    whatever kernels the user has installed. ``cwd`` is the kernel's working
+    directory (default: the notebook's folder, so relative defaults work as in
+    JupyterLab). On a cell error papermill still writes ``dst`` (error cell
+    included) and raises ``papermill.PapermillExecutionError``; this function
+    lets that propagate. The saved notebook keeps the source's ``kernelspec``
+    metadata, so it opens in JupyterLab with the user's ordinary kernel.
+    """
+    import papermill as pm
+
+    src, dst = Path(src), Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    source_kernelspec = dict(nbformat.read(src, as_version=4).metadata.get("kernelspec", {}))
+    # papermill logs every cell at INFO; the report's logs say which notebook ran, not each cell
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        pm.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=dict(parameters or {}),
+            kernel_name=KERNEL_NAME,
+            language="python",
+            cwd=str(cwd or src.parent),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            start_timeout=START_TIMEOUT,
+            kernel_manager_class=ThisPythonKernelManager,
+        )
+    finally:
+        if dst.exists() and source_kernelspec:
+            _restore_kernelspec(dst, source_kernelspec)
+    return nbformat.read(dst, as_version=4)
+
+
+def _restore_kernelspec(path: Path, kernelspec: dict) -> None:
+    nb = nbformat.read(path, as_version=4)
+    if dict(nb.metadata.get("kernelspec", {})) != kernelspec:
+        nb.metadata["kernelspec"] = kernelspec
+        nbformat.write(nb, path)

@@ -1,0 +1,72 @@
+"""A Jupyter kernel that is always "this Python": no kernelspec on disk, no NoSuchKernel.
+
+papermill looks kernels up by name in the user's Jupyter paths; in a
+virtualenv the name found there (``python3``) often points at another
+interpreter, or at none (papermill #251, #638, #761). Instead, execution
+uses a kernel manager whose kernelspec is built in memory and runs
+``sys.executable -m ipykernel_launcher``, with ``pipelines`` importable from
+the same place as in the calling process. Nothing is written to the user's
+kernels directories.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+#: the kernel name papermill is given; only the managers below know it
+KERNEL_NAME = "privacy-review-python"
+
+
+def package_root() -> Path:
+    """The directory holding the ``pipelines`` package (the repository root in a checkout)."""
+    import pipelines
+
+    return Path(pipelines.__file__).resolve().parent.parent
+
+
+def this_python_kernelspec() -> KernelSpec:
+    """An ipykernel on ``sys.executable`` that imports the same ``pipelines`` as this process."""
+    python_path = [str(package_root())]
+    if os.environ.get("PYTHONPATH"):
+        python_path.append(os.environ["PYTHONPATH"])
+    return KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (privacy-review)",
+        language="python",
+        name=KERNEL_NAME,
+        env={
+            "PYTHONPATH": os.pathsep.join(python_path),
+            # keep kernels quiet and reproducible: no debugger warnings in stderr
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "ignore::DeprecationWarning"),
+        },
+        metadata={"debugger": False},
+    )
+
+
+class ThisPythonKernelSpecManager(KernelSpecManager):
+    """Knows :data:`KERNEL_NAME` without any directory; other names as usual."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name == KERNEL_NAME:
+            return this_python_kernelspec()
+        return super().get_kernel_spec(kernel_name)
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        specs = super().find_kernel_specs()
+        specs.setdefault(KERNEL_NAME, "")
+        return specs
+
+
+class ThisPythonKernelManager(AsyncKernelManager):
+    """The kernel manager class handed to papermill/nbclient (``kernel_manager_class``)."""
+
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        return ThisPythonKernelSpecManager(data_dir=self.data_dir)

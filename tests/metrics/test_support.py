@@ -1,0 +1,359 @@
+"""Support-inquiry statistics (contract §3, §4; readings 4, 7, 8, 13, 15).
+
+Timestamps in fixtures are UTC; Brussels is UTC+2 in summer, UTC+1 in winter.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from pipelines.dates import Quarter
+from pipelines.metrics import Period, support
+from pipelines.policy import load_policy
+
+Q3 = Period.of(Quarter(2024, 3))  # 2024-07-01 .. 2024-09-30
+POLICY = load_policy()
+
+
+def ticket(tid, created, *, channel="email", category="bug", account=None, first=None, resolved=None):
+    return {
+        "ticket_id": tid,
+        "account_id": account,
+        "channel": channel,
+        "category": category,
+        "created_at": created,
+        "first_response_at": first,
+        "resolved_at": resolved,
+    }
+
+
+def request(rid, account, received, right="access"):
+    return {"request_id": rid, "account_id": account, "right": right, "channel": "email", "received_at": received}
+
+
+@pytest.fixture
+def run(make_db):
+    def _run(tickets, requests=(), period=Q3, policy=POLICY):
+        con = make_db({"support_tickets": list(tickets), "rights_requests": list(requests)})
+        return support.compute(con, period, policy)
+
+    return _run
+
+
+CONTRACT_KEYS = {
+    "tickets",
+    "by_channel",
+    "first_response_hours",
+    "resolution_hours",
+    "backlog",
+    "privacy_share",
+}
+
+
+def test_contract_block_shape(run):
+    s = run([ticket("t1", "2024-07-02 08:00", first="2024-07-02 09:00", resolved="2024-07-02 10:00")]).summary
+    assert CONTRACT_KEYS <= set(s)
+    assert set(s["by_channel"]) == {"help_center", "live_chat", "email", "other"}
+    assert set(s["first_response_hours"]) == {"median", "p90"}
+    assert set(s["resolution_hours"]) == {"median", "p90"}
+    assert s["first_response_hours"] == {"median": 1.0, "p90": 1.0}
+    assert s["resolution_hours"] == {"median": 2.0, "p90": 2.0}
+
+
+def test_counts_by_channel_with_unknown_channel_as_other(run):
+    s = run(
+        [
+            ticket("t1", "2024-07-02 08:00", channel="email"),
+            ticket("t2", "2024-07-03 08:00", channel="help_center"),
+            ticket("t3", "2024-07-04 08:00", channel="live_chat"),
+            ticket("t4", "2024-07-05 08:00", channel="phone"),
+            ticket("t5", "2024-07-06 08:00", channel="carrier pigeon"),
+            ticket("t6", "2024-07-06 09:00", channel="Email "),  # normalised, not "other"
+            ticket("t7", "2024-06-15 08:00", channel="email"),  # previous quarter
+        ]
+    ).summary
+    assert s["tickets"] == 6
+    assert s["by_channel"] == {"help_center": 1, "live_chat": 1, "email": 2, "other": 2}
+
+
+def test_quarter_membership_is_by_brussels_local_date(run):
+    s = run(
+        [
+            ticket("t1", "2024-06-30 22:30"),  # 2024-07-01 00:30 in Brussels: Q3
+            ticket("t2", "2024-09-30 21:59"),  # 2024-09-30 23:59 in Brussels: Q3
+            ticket("t3", "2024-09-30 22:00"),  # 2024-10-01 00:00 in Brussels: after as_of, does not exist
+        ]
+    ).summary
+    assert s["tickets"] == 2
+    assert s["previous_quarter"]["tickets"] == 0
+
+
+def test_no_first_response(run):
+    s = run(
+        [
+            ticket("t1", "2024-07-02 08:00", first="2024-07-02 10:00"),
+            ticket("t2", "2024-07-03 08:00"),
+        ]
+    ).summary
+    assert s["tickets"] == 2
+    assert s["no_first_response"] == 1
+    assert s["first_response_timed"] == 1
+    assert s["first_response_hours"] == {"median": 2.0, "p90": 2.0}
+    assert s["resolution_hours"] == {"median": None, "p90": None}
+
+
+def test_response_after_as_of_has_not_happened(run):
+    # 2024-09-30 22:30 UTC is 2024-10-01 in Brussels: after as_of
+    s = run([ticket("t1", "2024-09-30 08:00", first="2024-09-30 22:30", resolved="2024-09-30 22:30")]).summary
+    assert s["no_first_response"] == 1
+    assert s["first_response_hours"]["median"] is None
+    assert s["resolution_hours"]["median"] is None
+    assert s["backlog"] == 1
+    # but as of a later quarter end it has happened
+    later = run(
+        [ticket("t1", "2024-09-30 08:00", first="2024-09-30 21:30", resolved="2024-09-30 21:30")]
+    ).summary
+    assert later["first_response_hours"]["median"] == pytest.approx(13.5)
+    assert later["backlog"] == 0
+
+
+def test_backlog_counts_open_tickets_created_on_or_before_as_of(run):
+    s = run(
+        [
+            ticket("t1", "2024-07-02 08:00"),  # open
+            ticket("t2", "2024-04-02 08:00"),  # previous quarter, still open: backlog too
+            ticket("t3", "2024-04-03 08:00", resolved="2024-07-01 08:00"),  # resolved
+            ticket("t4", "2024-09-10 08:00", resolved="2024-10-02 08:00"),  # resolved after as_of: open
+            ticket("t5", "2024-10-02 08:00"),  # created after as_of: does not exist
+        ]
+    ).summary
+    assert s["backlog"] == 3
+    assert s["tickets"] == 2
+
+
+def test_ticket_resolved_before_it_was_created(run):
+    # reading 4: counts in tickets, by_channel and privacy_share; not in durations; not in backlog
+    s = run(
+        [
+            ticket("t1", "2024-07-10 08:00", channel="live_chat", category="privacy",
+                   first="2024-07-10 09:00", resolved="2024-07-09 08:00"),
+            ticket("t2", "2024-07-11 08:00", resolved="2024-07-11 12:00"),
+        ]
+    ).summary
+    assert s["tickets"] == 2
+    assert s["by_channel"]["live_chat"] == 1
+    assert s["privacy_share"] == 0.5
+    assert s["backlog"] == 0
+    assert s["resolution_timed"] == 1
+    assert s["resolution_hours"] == {"median": 4.0, "p90": 4.0}
+    assert s["excluded_impossible_resolution"] == 1
+    assert s["excluded_impossible_order"] == 1
+    # its first response came after creation and still counts (only the resolution is impossible)
+    assert s["first_response_hours"] == {"median": 1.0, "p90": 1.0}
+
+
+def test_first_response_before_creation_loses_only_first_response(run):
+    # reading 15
+    s = run(
+        [
+            ticket("t1", "2024-07-10 08:00", first="2024-07-10 07:00", resolved="2024-07-10 14:00"),
+            ticket("t2", "2024-07-11 08:00", first="2024-07-11 11:00", resolved="2024-07-11 10:00"),
+        ]
+    ).summary
+    assert s["first_response_timed"] == 1
+    assert s["first_response_hours"] == {"median": 3.0, "p90": 3.0}
+    assert s["resolution_timed"] == 2
+    assert s["resolution_hours"]["median"] == pytest.approx(4.0)  # (6 + 2) / 2
+    assert s["excluded_impossible_first_response"] == 1
+    assert s["excluded_impossible_resolution"] == 0
+    assert s["excluded_impossible_order"] == 1
+
+
+def test_elapsed_hours_across_spring_clock_change(run):
+    # reading 13: created 2024-03-30 12:00 Brussels (UTC+1), resolved 2024-03-31 12:00 Brussels (UTC+2)
+    s = run(
+        [ticket("t1", "2024-03-30 11:00", first="2024-03-31 10:00", resolved="2024-03-31 10:00")],
+        period=Period.of(Quarter(2024, 1)),
+    ).summary
+    assert s["resolution_hours"]["median"] == pytest.approx(23.0)
+    assert s["first_response_hours"]["median"] == pytest.approx(23.0)
+
+
+def test_elapsed_hours_across_autumn_clock_change(run):
+    # created 2024-10-26 12:00 Brussels (UTC+2), resolved 2024-10-27 12:00 Brussels (UTC+1): 25 hours
+    s = run(
+        [ticket("t1", "2024-10-26 10:00", resolved="2024-10-27 11:00")],
+        period=Period.of(Quarter(2024, 4)),
+    ).summary
+    assert s["resolution_hours"]["median"] == pytest.approx(25.0)
+
+
+def test_median_and_p90_match_numpy(run):
+    first_hours = [1.0, 2.0, 3.0, 10.0, 4.5]
+    resolution_hours = [5.0, 7.0, 11.0, 50.0]
+    created = datetime(2024, 8, 1, 6, tzinfo=timezone.utc)
+    tickets = [
+        ticket(f"f{i}", created, first=created + timedelta(hours=h)) for i, h in enumerate(first_hours)
+    ] + [
+        ticket(f"r{i}", created, resolved=created + timedelta(hours=h)) for i, h in enumerate(resolution_hours)
+    ]
+    s = run(tickets).summary
+    assert s["first_response_hours"]["median"] == pytest.approx(np.percentile(first_hours, 50))
+    assert s["first_response_hours"]["p90"] == pytest.approx(np.percentile(first_hours, 90))
+    assert s["resolution_hours"]["median"] == pytest.approx(np.percentile(resolution_hours, 50))
+    assert s["resolution_hours"]["p90"] == pytest.approx(np.percentile(resolution_hours, 90))
+    # linear interpolation, not the nearest rank: p90 of [5, 7, 11, 50] is 38.3
+    assert s["resolution_hours"]["p90"] == pytest.approx(38.3)
+
+
+def test_durations_table_by_channel(run):
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", channel="email", first="2024-07-02 09:00"),
+            ticket("t2", "2024-07-02 08:00", channel="email", first="2024-07-02 11:00"),
+            ticket("t3", "2024-07-02 08:00", channel="live_chat", first="2024-07-02 08:30"),
+        ]
+    )
+    d = r.tables["support_durations"]
+    assert d.columns == ["channel", "measure", "tickets", "median_hours", "p90_hours"]
+    assert d.height == 10  # (all + 4 channels) x 2 measures
+    rows = {(x["channel"], x["measure"]): x for x in d.iter_rows(named=True)}
+    assert rows[("email", "first_response")]["median_hours"] == pytest.approx(2.0)
+    assert rows[("email", "first_response")]["p90_hours"] == pytest.approx(np.percentile([1, 3], 90))
+    assert rows[("live_chat", "first_response")]["median_hours"] == pytest.approx(0.5)
+    assert rows[("all", "first_response")]["tickets"] == 3
+    assert rows[("all", "first_response")]["median_hours"] == pytest.approx(1.0)
+    assert rows[("help_center", "first_response")]["tickets"] == 0
+    assert rows[("help_center", "first_response")]["median_hours"] is None
+    assert rows[("all", "resolution")]["median_hours"] is None
+
+    h = r.tables["support_duration_histogram"]
+    assert h.height == 5 * 2 * 7
+    fr_all = h.filter((h["channel"] == "all") & (h["measure"] == "first_response"))
+    assert dict(zip(fr_all["bin"], fr_all["tickets"])) == {
+        "<1h": 1, "1-4h": 2, "4-8h": 0, "8-24h": 0, "1-2d": 0, "2-7d": 0, "7d+": 0
+    }
+
+
+def test_quarter_without_tickets_gives_nulls(run):
+    s = run([ticket("t1", "2024-05-02 08:00", first="2024-05-02 09:00", resolved="2024-05-02 10:00")]).summary
+    assert s["tickets"] == 0
+    assert s["by_channel"] == {"help_center": 0, "live_chat": 0, "email": 0, "other": 0}
+    assert s["first_response_hours"] == {"median": None, "p90": None}
+    assert s["resolution_hours"] == {"median": None, "p90": None}
+    assert s["privacy_share"] is None
+    assert s["backlog"] == 0
+
+
+def test_privacy_share_is_a_fraction_by_trimmed_lowercase_category(run):
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", category="privacy"),
+            ticket("t2", "2024-07-02 08:00", category=" Privacy "),
+            ticket("t3", "2024-07-02 08:00", category="billing"),
+            ticket("t4", "2024-07-02 08:00", category="privacy policy"),
+        ]
+    )
+    assert r.summary["privacy_share"] == pytest.approx(0.5)
+    assert r.summary["privacy_tickets"] == 2
+    cats = {x["category"]: x for x in r.tables["support_by_category"].iter_rows(named=True)}
+    assert set(cats) == {"privacy", "Privacy", "billing", "privacy policy"}
+    assert cats["Privacy"]["is_privacy"] and not cats["privacy policy"]["is_privacy"]
+    assert cats["billing"]["share"] == pytest.approx(0.25)
+
+
+def test_by_channel_month_has_every_month_and_channel(run):
+    t = run(
+        [
+            ticket("t1", "2024-07-02 08:00", channel="email"),
+            ticket("t2", "2024-07-31 22:30", channel="email"),  # 1 August in Brussels
+            ticket("t3", "2024-09-30 08:00", channel="sms"),
+        ]
+    ).tables["support_by_channel_month"]
+    assert t.columns == ["month", "channel", "tickets"]
+    assert t.height == 12
+    got = {(x["month"], x["channel"]): x["tickets"] for x in t.iter_rows(named=True) if x["tickets"]}
+    assert got == {
+        (date(2024, 7, 1), "email"): 1,
+        (date(2024, 8, 1), "email"): 1,
+        (date(2024, 9, 1), "other"): 1,
+    }
+
+
+def test_quarter_on_quarter_change(run):
+    r = run(
+        [
+            ticket("p1", "2024-05-02 08:00", category="privacy", first="2024-05-02 12:00", resolved="2024-05-03 08:00"),
+            ticket("p2", "2024-06-02 08:00", resolved="2024-07-05 08:00"),  # open at Q2's end, resolved in Q3
+            ticket("c1", "2024-07-02 08:00", first="2024-07-02 10:00", resolved="2024-07-02 12:00"),
+            ticket("c2", "2024-07-03 08:00", first="2024-07-03 10:00"),
+            ticket("c3", "2024-07-04 08:00", category="privacy", first="2024-07-04 10:00"),
+        ]
+    )
+    prev = r.summary["previous_quarter"]
+    assert prev["period"] == "2024Q2" and prev["as_of"] == "2024-06-30"
+    assert prev["tickets"] == 2
+    assert prev["backlog"] == 1
+    assert prev["first_response_hours"]["median"] == pytest.approx(4.0)
+    assert prev["privacy_share"] == pytest.approx(0.5)
+    change = r.summary["quarter_change"]
+    assert change["tickets"] == 1
+    assert change["backlog"] == 1  # Q3 backlog: c2, c3
+    assert change["first_response_median_hours"] == pytest.approx(2.0 - 4.0)
+    assert change["privacy_share"] == pytest.approx(1 / 3 - 0.5)
+    t = {x["metric"]: x for x in r.tables["support_quarter_change"].iter_rows(named=True)}
+    assert t["tickets"]["previous"] == 2 and t["tickets"]["current"] == 3 and t["tickets"]["change"] == 1
+    assert t["resolution_median_hours"]["previous"] == pytest.approx(24.0)
+
+
+def test_missed_rights_requests(run):
+    tickets = [
+        ticket("followed", "2024-07-02 08:00", category="privacy", account="A"),
+        ticket("day30", "2024-07-02 08:00", category="privacy", account="B"),
+        ticket("day31", "2024-07-02 08:00", category="privacy", account="C"),
+        ticket("before", "2024-07-10 08:00", category="privacy", account="D"),
+        ticket("other_account", "2024-07-02 08:00", category="privacy", account="E"),
+        ticket("no_account", "2024-07-02 08:00", category="privacy"),
+        ticket("not_privacy", "2024-07-02 08:00", category="billing", account="F"),
+        ticket("late", "2024-09-25 08:00", category="Privacy", account="G"),  # window runs past as_of
+    ]
+    requests = [
+        request("r1", "A", "2024-07-02 15:00"),  # same day
+        request("r2", "B", "2024-08-01 08:00"),  # created + 30 days: within the window
+        request("r3", "C", "2024-08-02 08:00"),  # created + 31 days: too late
+        request("r4", "D", "2024-07-09 08:00"),  # before the ticket
+        request("r5", "Z", "2024-07-03 08:00"),  # another account
+    ]
+    r = run(tickets, requests)
+    assert r.summary["missed_rights_requests"] == 4  # day31, before, other_account, late
+    assert r.summary["missed_rights_requests_window_open"] == 1
+    t = r.tables["support_missed_rights_requests"]
+    assert t.columns == ["ticket_key", "account_key", "channel", "created_on", "window_ends", "window_open"]
+    assert t.height == 4
+    assert t.filter(t["window_open"])["created_on"].to_list() == [date(2024, 9, 25)]
+    assert t.filter(t["window_open"])["window_ends"].to_list() == [date(2024, 10, 25)]
+
+
+def test_missed_request_window_from_the_policy(run):
+    from dataclasses import replace
+
+    tickets = [ticket("t", "2024-07-02 08:00", category="privacy", account="A")]
+    requests = [request("r", "A", "2024-07-12 08:00")]  # 10 days later
+    assert run(tickets, requests).summary["missed_rights_requests"] == 0
+    assert run(tickets, requests, policy=replace(POLICY, missed_request_window_days=9)).summary[
+        "missed_rights_requests"
+    ] == 1
+
+
+def test_no_raw_ids_in_tables(run):
+    r = run(
+        [ticket("TICKET-SECRET", "2024-07-02 08:00", category="privacy", account="ACCOUNT-SECRET")],
+    )
+    for name, frame in r.tables.items():
+        assert name.startswith("support_")
+        text = frame.write_csv()
+        assert "SECRET" not in text, name
+    assert r.tables["support_missed_rights_requests"].height == 1
