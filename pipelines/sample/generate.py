@@ -176,6 +176,7 @@ def write_sample(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -275,7 +276,7 @@ class _Generator:
         short = never + SHARE_SHORT_LIFE
         medium = short + SHARE_MEDIUM_LIFE
         # mean sessions per account is ~20 for spa = 20 (calibrated on the shapes above)
-        rate = 0.97 * self.spa / 20.0
+        rate = 1.03 * self.spa / 20.0
         on_time = ERASED_ON_TIME
         late = ERASED_ON_TIME + ERASED_LATE
         self.con.execute(
@@ -680,6 +681,13 @@ class _Generator:
         return kinds
 
     def _write(self, name: str, raw_sql: str, rows: int) -> int:
+        import time; t0 = time.time()
+        try:
+            return self._write0(name, raw_sql, rows)
+        finally:
+            print(name, round(time.time() - t0, 2), flush=True)
+
+    def _write0(self, name: str, raw_sql: str, rows: int) -> int:
         table: Table = TABLES[name]
         spec = _BAD[name]
         kinds = self._kinds(name, rows)

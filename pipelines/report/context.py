@@ -1,0 +1,221 @@
+"""What a notebook needs: the run's results, the policy, the language, tolerant accessors.
+
+Notebooks call :func:`open_results` with their parameters. It reads the
+results a run wrote (``summary.json`` + ``tables/``); when there are none
+(a fresh checkout opened in JupyterLab), it loads the exports in
+``data_dir`` into a temporary database and computes them, so "Run All"
+works without running the CLI first.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+
+from pipelines.errors import BadInput
+from pipelines.policy import Policy, load_policy
+from pipelines.report.text import check_language
+from pipelines.results import SUMMARY_FILE, Results, read_results, write_results
+
+LATEST = "latest"
+
+
+@dataclass
+class ReportContext:
+    """One quarter's results as a notebook sees them; missing parts read as ``None``."""
+
+    summary: dict
+    tables: dict[str, pl.DataFrame]
+    policy: Policy
+    language: str = "en"
+    results_dir: Path | None = None
+    db: Path | None = None
+    computed: bool = False
+    """True when the results were computed from ``data_dir`` rather than read from a run."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        return str(self.summary.get("period") or "")
+
+    @property
+    def as_of(self) -> str:
+        return str(self.summary.get("as_of") or "")
+
+    @property
+    def previous(self) -> dict | None:
+        prev = self.summary.get("previous")
+        return prev if isinstance(prev, dict) and prev else None
+
+    def get(self, path: str, default: Any = None, *, previous: bool = False) -> Any:
+        """``get("retention.breaches.account")``: a dotted lookup; ``default`` where any part is missing."""
+        return lookup(self.previous if previous else self.summary, path, default)
+
+    def table(self, name: str) -> pl.DataFrame | None:
+        """The table ``name``, or ``None`` when its family did not write it."""
+        return self.tables.get(name)
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """The loaded database, read-only, closed on exit; ``None`` when there is no database file.
+
+        Analysts may look up things the results do not hold; the management
+        report never needs it. Keep the connection short: a read-only
+        connection blocks the next ``load`` from replacing the file on some systems.
+        """
+        if self.db is None or not Path(self.db).exists():
+            yield None
+            return
+        from pipelines.db import connect
+
+        con = connect(self.db, read_only=True, zone=self.policy.zone)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def lookup(data: dict | None, path: str, default: Any = None) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return default if node is None else node
+
+
+def open_results(
+    results_dir: str | Path = "",
+    data_dir: str | Path = "",
+    db: str | Path = "",
+    quarter: str = LATEST,
+    as_of: str = "",
+    policy: str | Path = "",
+    *,
+    language: str = "en",
+    output_dir: str | Path = "",
+) -> ReportContext:
+    """The notebook's results, read or (failing that) computed.
+
+    1. ``results_dir`` holds ``summary.json``: read it. A ``results_dir``
+       named ``latest`` that does not exist means the newest quarter published
+       beside it (``reports/latest`` -> ``reports/2024Q3``).
+    2. Otherwise, compute from ``data_dir`` (default notebooks use
+       ``../data_samples``) with :func:`compute_from_exports`, writing the
+       results to ``output_dir`` (a temporary directory when empty).
+
+    ``quarter``/``as_of`` other than ``latest``/empty must agree with what
+    was read: a report never silently shows another quarter.
+    """
+    language = check_language(language)
+    pol = load_policy(policy or None)
+    found = _find_results(Path(results_dir)) if str(results_dir) else None
+    computed = False
+    if found is not None:
+        results = read_results(found)
+    else:
+        if not str(data_dir) or not Path(data_dir).is_dir():
+            raise BadInput(
+                f"no results in {results_dir!s} (no {SUMMARY_FILE}) and no export directory {data_dir!s} to compute "
+                "them from: run `privacy-review run` first, or point data_dir at an export"
+            )
+        found = Path(output_dir) if str(output_dir) else Path(tempfile.mkdtemp(prefix="privacy-review-results-"))
+        results = compute_from_exports(Path(data_dir), quarter=quarter, as_of=as_of, policy=pol, db=Path(db) if str(db) else None)
+        write_results(results, found)
+        computed = True
+    summary = results.summary
+    if quarter and quarter != LATEST and str(summary.get("period", "")).upper() != quarter.upper().replace("-", ""):
+        raise BadInput(f"{found}: the results are for {summary.get('period')!s}, not for the requested quarter {quarter}")
+    if as_of and str(summary.get("as_of", "")) != as_of:
+        raise BadInput(f"{found}: the results are as of {summary.get('as_of')!s}, not {as_of}")
+    ctx = ReportContext(
+        summary=summary,
+        tables=dict(results.tables),
+        policy=pol,
+        language=language,
+        results_dir=found,
+        db=Path(db) if str(db) else None,
+        computed=computed,
+    )
+    if summary.get("policy") and summary["policy"] != pol.label:
+        ctx.notes.append(f"The results were computed with {summary['policy']}; clauses are quoted from {pol.label}.")
+    return ctx
+
+
+def _find_results(path: Path) -> Path | None:
+    if (path / SUMMARY_FILE).is_file():
+        return path
+    if path.name == LATEST and not path.exists():
+        from pipelines.report.index import published_quarters
+
+        quarters = published_quarters(path.parent)
+        if quarters:
+            return quarters[0][1]
+    return None
+
+
+# --- computing results without a run (interactive use) -----------------------
+
+
+def compute_from_exports(
+    data_dir: Path,
+    *,
+    quarter: str = LATEST,
+    as_of: str = "",
+    policy: Policy | None = None,
+    db: Path | None = None,
+) -> Results:
+    """Load ``data_dir`` into a temporary database (or use ``db`` if it exists) and compute the results.
+
+    The same steps as ``privacy-review run``, for a notebook opened on a fresh
+    checkout. Uses the loader (``pipelines.load.load_exports``) and
+    ``pipelines.results.compute_results``; ``summary["previous"]`` is the
+    previous quarter's summary from the same database.
+
+    LEAD: if ``pipelines.cli`` grows one function doing load + period
+    resolution + compute (+ previous), call it here instead.
+    """
+    from pipelines.db import connect
+    from pipelines.results import compute_results
+
+    pol = policy or load_policy(None)
+    with tempfile.TemporaryDirectory(prefix="privacy-review-db-") as tmp:
+        db_path = db if db is not None and db.exists() else None
+        if db_path is None:
+            from pipelines.load import load_exports  # the lead's loader
+
+            db_path = Path(tmp) / "review.duckdb"
+            load_exports(Path(data_dir), db_path)
+        con = connect(db_path, read_only=True, zone=pol.zone)
+        try:
+            period = resolve_period(con, quarter, as_of)
+            results = compute_results(con, period, pol)
+            if "previous" not in results.summary:
+                results.summary["previous"] = compute_results(con, period.previous(), pol).summary
+        finally:
+            con.close()
+    return results
+
+
+def resolve_period(con, quarter: str = LATEST, as_of: str = ""):
+    """The reviewed :class:`~pipelines.metrics.Period`: ``latest`` is the last quarter complete by
+    today and by the newest timestamp in accounts, sessions and support tickets (contract §2)."""
+    from pipelines.dates import Quarter, latest_complete_quarter
+    from pipelines.metrics import Period
+
+    if quarter and quarter != LATEST:
+        q = Quarter.parse(quarter)
+    else:
+        newest = con.sql(
+            "SELECT max(d) FROM (SELECT max(local_date(created_at)) AS d FROM accounts"
+            " UNION ALL SELECT max(local_date(started_at)) FROM sessions"
+            " UNION ALL SELECT max(local_date(created_at)) FROM support_tickets)"
+        ).fetchone()[0]
+        q = latest_complete_quarter(date.today(), newest)
+    return Period.of(q, date.fromisoformat(as_of) if as_of else None)
