@@ -1,0 +1,327 @@
+"""Rights-request turnaround (contract §3, §4; readings 5, 7, 8).
+
+Timestamps in fixtures are UTC; 10:00 UTC is midday in Brussels. Deadlines are
+hand-computed with Regulation 1182/71 art. 3 (see tests/test_dates.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from pipelines.dates import Quarter, legal_deadline
+from pipelines.metrics import Period, rights
+from pipelines.policy import load_policy
+
+Q3 = Period.of(Quarter(2024, 3))  # 2024-07-01 .. 2024-09-30 (a Monday)
+POLICY = load_policy()
+IDENTITY = replace(POLICY, clock_start="identity_verified")
+
+
+def req(rid, received, *, right="access", channel="email", verified=None, notified=None, completed=None, account=None):
+    def ts(d):
+        return f"{d} 10:00" if d is not None and len(d) == 10 else d
+
+    return {
+        "request_id": rid,
+        "account_id": account,
+        "right": right,
+        "channel": channel,
+        "received_at": ts(received),
+        "identity_verified_at": ts(verified),
+        "extension_notified_at": ts(notified),
+        "completed_at": ts(completed),
+    }
+
+
+@pytest.fixture
+def run(make_db):
+    def _run(requests, period=Q3, policy=POLICY):
+        con = make_db({"rights_requests": list(requests)})
+        return rights.compute(con, period, policy)
+
+    return _run
+
+
+def rows_by_status(result):
+    t = result.tables["rights_requests"]
+    return {x["status"]: x for x in t.iter_rows(named=True)}
+
+
+def detail(result):
+    """Requests of the detail table in order of receipt (keys are pseudonymous)."""
+    return list(result.tables["rights_requests"].iter_rows(named=True))
+
+
+def test_contract_block_shape(run):
+    s = run([req("r1", "2024-07-05", completed="2024-07-20")]).summary
+    assert {
+        "received", "by_right", "completed", "on_time_rate", "days_to_complete",
+        "extensions", "open_overdue", "open_not_due",
+    } <= set(s)
+    assert s["received"] == 1 and s["completed"] == 1
+    assert s["by_right"] == {"access": 1}
+    assert s["on_time_rate"] == 1.0
+    assert s["days_to_complete"] == {"median": 15.0, "p90": 15.0}
+    assert s["extensions"] == {"valid": 0, "invalid": 0}
+    assert s["clock_start"] == "received"
+
+
+def test_completion_on_the_deadline_day_is_on_time_and_the_day_after_late(run):
+    # received Friday 2024-07-05: deadline Monday 2024-08-05
+    r = run(
+        [
+            req("on_day", "2024-07-05", completed="2024-08-05"),
+            req("day_after", "2024-07-05", completed="2024-08-06"),
+            # 21:30 UTC on 5 August is 23:30 in Brussels: still the deadline day
+            req("evening", "2024-07-05", completed="2024-08-05 21:30"),
+            # 22:30 UTC on 5 August is 00:30 on 6 August in Brussels: late
+            req("after_midnight", "2024-07-05", completed="2024-08-05 22:30"),
+        ]
+    )
+    t = detail(r)
+    assert {x["deadline"] for x in t} == {date(2024, 8, 5)}
+    assert sorted((x["completed_on"], x["on_time"]) for x in t) == [
+        (date(2024, 8, 5), True),
+        (date(2024, 8, 5), True),
+        (date(2024, 8, 6), False),
+        (date(2024, 8, 6), False),
+    ]
+    assert r.summary["completed"] == 4
+    assert r.summary["on_time"] == 2
+    assert r.summary["on_time_rate"] == pytest.approx(0.5)
+
+
+def test_received_in_the_brussels_evening_starts_the_next_local_day(run):
+    # 2024-07-04 22:30 UTC is 2024-07-05 00:30 in Brussels: start 5 July, deadline 5 August
+    t = detail(run([req("r", "2024-07-04 22:30")]))
+    assert t[0]["start"] == date(2024, 7, 5)
+    assert t[0]["deadline"] == date(2024, 8, 5)
+
+
+def test_extension_notified_on_the_deadline_day_is_valid_the_day_after_invalid(run):
+    # received 2024-07-05: deadline 2024-08-05; extended 2024-10-05 is a Saturday -> Monday 2024-10-07
+    r = run(
+        [
+            req("valid", "2024-07-05", notified="2024-08-05", completed="2024-09-20"),
+            req("invalid", "2024-07-05", notified="2024-08-06", completed="2024-09-20"),
+        ]
+    )
+    t = sorted(detail(r), key=lambda x: x["extension"])
+    invalid, valid = t
+    assert valid["extension"] == "valid" and invalid["extension"] == "invalid"
+    assert valid["extended_deadline"] == invalid["extended_deadline"] == date(2024, 10, 7)
+    assert valid["due"] == date(2024, 10, 7) and valid["on_time"] is True
+    assert valid["days_allowed"] == (date(2024, 10, 7) - date(2024, 7, 5)).days
+    assert invalid["due"] == date(2024, 8, 5) and invalid["on_time"] is False
+    assert r.summary["extensions"] == {"valid": 1, "invalid": 1}
+    assert r.summary["on_time_rate"] == pytest.approx(0.5)
+
+
+def test_extension_notice_after_as_of_has_not_happened(run):
+    # received 2024-09-10: deadline 2024-10-10; notice on 2 October (after as_of 30 September)
+    requests = [req("r", "2024-09-10", notified="2024-10-02")]
+    now = run(requests)
+    assert detail(now)[0]["extension"] == "none"
+    assert now.summary["extensions"] == {"valid": 0, "invalid": 0}
+    later = run(requests, period=Period.of(Quarter(2024, 4)))
+    assert detail(later)[0]["extension"] == "valid"
+    assert detail(later)[0]["due"] == date(2024, 12, 10)
+
+
+def test_open_one_day_past_due_is_overdue_and_due_on_as_of_is_not(run):
+    as_of = date(2024, 9, 25)  # a Wednesday
+    r = run(
+        [
+            # received Saturday 2024-08-24: deadline Tuesday 2024-09-24, one day before as_of
+            req("overdue", "2024-08-24"),
+            # received Sunday 2024-08-25: deadline Wednesday 2024-09-25 = as_of: not yet due
+            req("due_today", "2024-08-25"),
+        ],
+        period=Period.of(Quarter(2024, 3), as_of),
+    )
+    s = r.summary
+    assert s["open_overdue"] == 1 and s["open_not_due"] == 1
+    assert s["overdue_days_max"] == 1
+    by_status = rows_by_status(r)
+    assert by_status["open_overdue"]["due"] == date(2024, 9, 24)
+    assert by_status["open_not_due"]["due"] == date(2024, 9, 25)
+    ageing = {x["bucket"]: x["requests"] for x in r.tables["rights_open_ageing"].iter_rows(named=True)}
+    assert ageing["overdue 1-7 days"] == 1
+    assert ageing["due today"] == 1
+    assert sum(ageing.values()) == 2
+
+
+def test_identity_verified_clock_restarts_at_verification(run):
+    requests = [
+        # verified 20 July: start 20 July, deadline Tuesday 20 August; completed 15 August
+        req("restarted", "2024-07-05", verified="2024-07-20", completed="2024-08-15"),
+        # verification after as_of has not happened: the clock runs from receipt
+        req("verified_later", "2024-09-10", verified="2024-10-02"),
+        # verification before receipt: the clock never starts before receipt
+        req("verified_before", "2024-07-08", verified="2024-07-01"),
+    ]
+    by_received = run(requests)
+    assert by_received.summary["on_time_rate"] == 0.0  # deadline 5 August
+    assert by_received.summary["clock_start"] == "received"
+
+    r = run(requests, policy=IDENTITY)
+    assert r.summary["clock_start"] == "identity_verified"
+    assert r.summary["on_time_rate"] == 1.0
+    starts = {x["received_on"]: (x["start"], x["deadline"]) for x in detail(r)}
+    assert starts[date(2024, 7, 5)] == (date(2024, 7, 20), date(2024, 8, 20))
+    assert starts[date(2024, 9, 10)] == (date(2024, 9, 10), date(2024, 10, 10))
+    assert starts[date(2024, 7, 8)] == (date(2024, 7, 8), date(2024, 8, 8))
+    assert r.summary["days_to_complete"]["median"] == 26.0  # 20 July -> 15 August
+
+
+def test_populations_of_reading_5(run):
+    r = run(
+        [
+            req("q2_done_q3", "2024-06-20", right="erasure", completed="2024-07-25"),  # completed only
+            req("q3_open", "2024-07-10", right="access"),  # received and open
+            req("q3_done_later", "2024-09-20", right="portability", completed="2024-10-03"),  # received, open
+            req("q3_done", "2024-07-11", right="access", completed="2024-07-12"),  # received and completed
+            req("q2_done_q2", "2024-05-01", right="objection", completed="2024-05-10"),  # nowhere
+            req("q2_open", "2024-05-02", right="restriction"),  # open only
+            req("q4", "2024-10-01 10:00", right="rectification"),  # does not exist yet
+        ]
+    )
+    s = r.summary
+    assert s["received"] == 3
+    assert s["by_right"] == {"access": 2, "portability": 1}
+    assert s["completed"] == 2
+    # erasure: received 20 June, deadline 20 July (a Saturday; 21 July Sunday, national day) -> Monday 22 July
+    assert s["on_time_rate"] == pytest.approx(0.5)
+    assert s["open_overdue"] == 2  # q3_open (due 12 August), q2_open (due 3 June)
+    assert s["open_not_due"] == 1  # q3_done_later (due 21 October)
+    assert r.tables["rights_requests"].height == 5  # not q2_done_q2, not q4
+    by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
+    assert list(by_right) == ["access", "erasure", "portability"]  # the contract's order
+    assert by_right["erasure"] == {"right": "erasure", "received": 0, "completed": 1, "on_time": 0}
+    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1}
+
+
+def test_completed_before_start_is_kept_but_not_timed(run):
+    r = run(
+        [
+            req("impossible", "2024-07-10", completed="2024-07-08"),
+            req("normal", "2024-07-10", completed="2024-07-20"),
+        ]
+    )
+    s = r.summary
+    assert s["completed"] == 2
+    assert s["on_time_rate"] == 1.0
+    assert s["completed_before_start"] == 1
+    assert s["days_to_complete"] == {"median": 10.0, "p90": 10.0}
+    impossible = [x for x in detail(r) if x["completed_on"] == date(2024, 7, 8)][0]
+    assert impossible["days_to_complete"] is None and impossible["on_time"] is True
+
+
+def test_days_to_complete_median_and_p90_match_numpy(run):
+    days = [3, 10, 12, 29, 31, 45]
+    received = date(2024, 6, 3)
+    requests = [
+        req(f"r{i}", received.isoformat(), completed=(received + timedelta(days=d)).isoformat())
+        for i, d in enumerate(days)
+    ]
+    s = run(requests).summary
+    # completed 6 June .. 18 July: only those completed in Q3 count
+    in_q3 = [d for d in days if received + timedelta(days=d) >= date(2024, 7, 1)]
+    assert in_q3 == [29, 31, 45]
+    assert s["completed"] == 3
+    assert s["days_to_complete"]["median"] == pytest.approx(np.percentile(in_q3, 50))
+    assert s["days_to_complete"]["p90"] == pytest.approx(np.percentile(in_q3, 90))
+    assert s["days_to_complete"]["p90"] == pytest.approx(42.2)
+
+
+def test_quarter_without_requests_gives_nulls(run):
+    s = run([req("old", "2024-01-10", completed="2024-01-20")]).summary
+    assert s["received"] == 0 and s["completed"] == 0
+    assert s["by_right"] == {}
+    assert s["on_time_rate"] is None
+    assert s["days_to_complete"] == {"median": None, "p90": None}
+    assert s["open_overdue"] == 0 and s["open_not_due"] == 0
+
+
+def test_rights_and_channels_use_the_contract_names(run):
+    r = run(
+        [
+            req("a", "2024-07-05", right="ACCESS "),
+            req("b", "2024-07-05", right="consent withdrawal", channel="fax"),
+            req("c", "2024-07-05", right="consent_withdrawal", channel=" Help_Center"),
+        ]
+    )
+    assert r.summary["by_right"] == {"access": 1, "consent_withdrawal": 2}
+    assert sorted(x["channel"] for x in detail(r)) == ["email", "help_center", "other"]
+
+
+def test_sql_deadlines_agree_with_dates(run):
+    starts = [date(2024, 1, 1) + timedelta(days=7 * i + i % 7) for i in range(40)]
+    r = run([req(f"r{i}", d.isoformat()) for i, d in enumerate(starts)], period=Period.of(Quarter(2024, 4)))
+    t = detail(r)
+    assert len(t) == len(starts)
+    for x in t:
+        assert x["deadline"] == legal_deadline(x["start"], 1)
+        assert x["extended_deadline"] == legal_deadline(x["start"], 3)
+
+
+def test_very_old_open_request_is_covered_by_the_calendar(run):
+    r = run([req("ancient", "2015-03-02")])
+    t = detail(r)
+    assert t[0]["deadline"] == date(2015, 4, 2)
+    assert r.summary["open_overdue"] == 1
+    ageing = {x["bucket"]: x["requests"] for x in r.tables["rights_open_ageing"].iter_rows(named=True)}
+    assert ageing["overdue 91+ days"] == 1
+
+
+def test_on_time_trend_over_eight_quarters(run):
+    r = run(
+        [
+            req("q1_on_time", "2024-01-10", completed="2024-02-01"),
+            req("q1_late", "2024-01-10", completed="2024-03-01"),
+            req("q3_on_time", "2024-07-10", completed="2024-07-20"),
+            req("before_window", "2022-08-01", completed="2022-08-10"),  # 2022Q3: outside the eight
+        ]
+    )
+    trend = r.tables["rights_on_time_trend"]
+    assert trend.columns == ["quarter", "quarter_start", "as_of", "completed", "on_time", "on_time_rate"]
+    assert trend["quarter"].to_list() == [
+        "2022Q4", "2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3",
+    ]
+    rows = {x["quarter"]: x for x in trend.iter_rows(named=True)}
+    assert rows["2024Q1"]["as_of"] == date(2024, 3, 31)
+    assert (rows["2024Q1"]["completed"], rows["2024Q1"]["on_time"]) == (2, 1)
+    assert rows["2024Q1"]["on_time_rate"] == pytest.approx(0.5)
+    assert rows["2024Q2"]["completed"] == 0 and rows["2024Q2"]["on_time_rate"] is None
+    assert rows["2024Q3"]["on_time_rate"] == r.summary["on_time_rate"] == 1.0
+    assert sum(trend["completed"]) == 3
+
+
+def test_trend_quarter_is_evaluated_as_of_its_own_end(run):
+    # With the identity reading: completed in Q1 three weeks late as of 31 March; an identity
+    # verification recorded in Q2 would, as of later dates, move the clock past the completion.
+    requests = [req("r", "2024-01-05", verified="2024-04-10", completed="2024-02-26")]
+    trend = run(requests, policy=IDENTITY).tables["rights_on_time_trend"]
+    q1 = trend.filter(trend["quarter"] == "2024Q1").row(0, named=True)
+    assert (q1["completed"], q1["on_time"]) == (1, 0)
+    # the current quarter's row follows as_of when the run names an earlier date
+    r = run([req("a", "2024-07-05", completed="2024-07-20")], period=Period.of(Quarter(2024, 3), date(2024, 8, 15)))
+    last = r.tables["rights_on_time_trend"].row(-1, named=True)
+    assert (last["quarter"], last["as_of"], last["completed"]) == ("2024Q3", date(2024, 8, 15), 1)
+
+
+def test_no_raw_ids_in_tables(run):
+    r = run([req("REQUEST-SECRET", "2024-07-05", account="ACCOUNT-SECRET", completed="2024-07-06")])
+    assert r.tables["rights_requests"].columns == [
+        "request_key", "right", "channel", "received_on", "start", "deadline", "extended_deadline",
+        "extension", "due", "completed_on", "days_to_complete", "days_allowed", "on_time", "status",
+    ]
+    for name, frame in r.tables.items():
+        assert name.startswith("rights_")
+        assert "SECRET" not in frame.write_csv(), name
+    key = r.tables["rights_requests"]["request_key"][0]
+    assert len(key) == 12 and key != "REQUEST-SECRET"
