@@ -126,7 +126,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             "excluded_impossible_first_response": row["excluded_impossible_first_response"],
             "excluded_impossible_resolution": row["excluded_impossible_resolution"],
             "by_category": dict(zip(by_category["category"].to_list(), by_category["tickets"].to_list())),
-            "missed_rights_requests": missed.height,
+            # missed: the window closed by as_of with no request; a still-open window is not missed yet
+            "missed_rights_requests": int((~missed["window_open"]).sum()),
             "missed_rights_requests_window_open": int(missed["window_open"].sum()),
             "missed_request_window_days": policy.missed_request_window_days,
             "previous_quarter": {

@@ -72,6 +72,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_breaches": ("Records past deadline", "Gegevens over termijn"),
     "col_oldest": ("Oldest overdue (days)", "Oudste overschrijding (dagen)"),
     "col_verdict": ("Verdict", "Oordeel"),
+    "oldest_days": ("oldest {days} days overdue", "oudste {days} dagen over termijn"),
     # how each figure is computed
     "how_inactivity": (
         "An account's last activity is its latest session or login on or before {as_of} (its creation if it has "

@@ -328,7 +328,7 @@ def test_missed_rights_requests(run):
         request("r5", "Z", "2024-07-03 08:00"),  # another account
     ]
     r = run(tickets, requests)
-    assert r.summary["missed_rights_requests"] == 4  # day31, before, other_account, late
+    assert r.summary["missed_rights_requests"] == 3  # day31, before, other_account; "late" may still come
     assert r.summary["missed_rights_requests_window_open"] == 1
     t = r.tables["support_missed_rights_requests"]
     assert t.columns == ["ticket_key", "account_key", "channel", "created_on", "window_ends", "window_open"]
