@@ -104,3 +104,79 @@ def test_deadline_is_a_working_day_at_least_28_days_on(start, months):
 @given(start=starts, later_by=st.integers(min_value=0, max_value=40), months=st.sampled_from([1, 3]))
 def test_deadline_is_monotone(start, later_by, months):
     assert legal_deadline(start, months) <= legal_deadline(start + timedelta(days=later_by), months)
+
+
+# --- add_months, whole_months, local dates, quarters (contract §2) -----------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from pipelines.dates import Quarter, latest_complete_quarter, local_date, quarter_ends, whole_months  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("d", "n", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 1, 31), 3, date(2024, 4, 30)),
+        (date(2024, 12, 15), 1, date(2025, 1, 15)),
+        (date(2024, 3, 31), -1, date(2024, 2, 29)),
+    ],
+)
+def test_add_months_examples(d, n, expected):
+    assert add_months(d, n) == expected
+
+
+any_date = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
+
+
+@settings(max_examples=500)
+@given(d=any_date, n=st.integers(min_value=0, max_value=600))
+def test_add_months_properties(d, n):
+    r = add_months(d, n)
+    assert (r.year * 12 + r.month) - (d.year * 12 + d.month) == n  # lands in the right month
+    assert r.day == d.day or (r.day < d.day and (r + timedelta(days=1)).month != r.month)  # same day or month end
+    assert add_months(d, n + 1) >= r  # monotone in n
+
+
+@settings(max_examples=500)
+@given(start=any_date, end=any_date)
+def test_whole_months_is_the_largest_m_with_add_months_not_after_end(start, end):
+    m = whole_months(start, end)
+    assert add_months(start, m) <= end < add_months(start, m + 1)
+
+
+def test_whole_months_examples():
+    assert whole_months(date(2024, 1, 31), date(2024, 2, 29)) == 1
+    assert whole_months(date(2024, 1, 31), date(2024, 2, 28)) == 0
+    assert whole_months(date(2024, 2, 29), date(2025, 2, 28)) == 12
+    assert whole_months(date(2024, 6, 30), date(2024, 9, 30)) == 3
+
+
+def test_local_date_in_summer_and_winter():
+    assert local_date(datetime(2024, 6, 30, 22, 30, tzinfo=timezone.utc)) == date(2024, 7, 1)
+    assert local_date(datetime(2024, 6, 30, 21, 30, tzinfo=timezone.utc)) == date(2024, 6, 30)
+    assert local_date(datetime(2023, 12, 31, 23, 30, tzinfo=timezone.utc)) == date(2024, 1, 1)
+    assert local_date(datetime(2023, 12, 31, 22, 30, tzinfo=timezone.utc)) == date(2023, 12, 31)
+
+
+def test_quarters():
+    q = Quarter.parse("2024Q3")
+    assert (q.start, q.end) == (date(2024, 7, 1), date(2024, 9, 30))
+    assert str(q.previous()) == "2024Q2" and str(Quarter.parse("2024q1").previous()) == "2023Q4"
+    with pytest.raises(ValueError):
+        Quarter.parse("2024Q5")
+
+
+def test_latest_is_complete_by_today_and_by_the_data():
+    assert latest_complete_quarter(date(2026, 11, 22)) == Quarter(2026, 3)
+    assert latest_complete_quarter(date(2026, 11, 22), date(2026, 9, 30)) == Quarter(2026, 2)
+    assert latest_complete_quarter(date(2026, 11, 22), date(2026, 10, 1)) == Quarter(2026, 3)
+    assert latest_complete_quarter(date(2026, 10, 1), date(2027, 5, 1)) == Quarter(2026, 3)
+
+
+def test_quarter_ends_are_the_last_eight_on_or_before_as_of():
+    assert quarter_ends(date(2024, 9, 30))[-1] == date(2024, 9, 30)
+    assert quarter_ends(date(2024, 9, 29))[-1] == date(2024, 6, 30)
+    assert quarter_ends(date(2024, 9, 30))[0] == date(2022, 12, 31)

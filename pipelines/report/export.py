@@ -1,0 +1,220 @@
+"""Executed notebook -> one self-contained, offline HTML file for management.
+
+nbconvert with the ``privacy_report`` template (``templates/privacy_report``):
+no code, no prompts, no stdout/stderr/warnings, no CDN scripts; one inlined
+copy of Vega + Vega-Lite + vega-embed (from vl-convert) and a ``vegaEmbed``
+call per chart, whose Vega-Lite spec the notebook output carries. Each
+chart also keeps its static SVG in ``<noscript>``, shown where scripts do
+not run. A table of contents is built from the ``<h2>`` headings.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+from datetime import datetime
+from functools import lru_cache
+from html import escape, unescape
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from traitlets.config import Config
+
+import pipelines
+from pipelines.report.text import t
+
+TEMPLATE_NAME = "privacy_report"
+VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+#: tags whose cells never reach the HTML (papermill's parameter cells are code anyway)
+REMOVE_CELL_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
+REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
+#: output types the management HTML shows; anything else (plain-text reprs) is analyst noise
+SHOWN_TYPES = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg")
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("pipelines.report").joinpath("templates")))
+
+
+@lru_cache(maxsize=2)
+def vega_bundle(vl_version: str | None = None) -> str:
+    """Vega, Vega-Lite and vega-embed as one script (window.vegaEmbed), from vl-convert; cached per process."""
+    import vl_convert as vlc
+
+    bundle = vlc.javascript_bundle(vl_version=vl_version) if vl_version else vlc.javascript_bundle()
+    # never let the bundle close its own <script> element
+    return bundle.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def _json_for_script(spec: dict) -> str:
+    # inside <script type="application/json">: '<' escaped so no '</script>' or '<!--' can occur
+    return json.dumps(spec, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c").replace("&", "\\u0026")
+
+
+def chart_html(spec: dict, index: int, svg: str | None = None) -> str:
+    """The container the template's script fills with ``vegaEmbed``; static SVG inside ``<noscript>``."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    label = escape(str(title or f"Chart {index}"), quote=True)
+    fallback = ""
+    if svg:
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        fallback = f'<noscript><img alt="{label}" src="data:image/svg+xml;base64,{data}"></noscript>'
+    return (
+        f'<figure class="pr-chart" id="chart-{index}" data-chart="{index}">'
+        f'<div class="pr-chart-view" role="img" aria-label="{label}"></div>'
+        f'<script type="application/json" class="pr-chart-spec">{_json_for_script(spec)}</script>'
+        f"{fallback}</figure>"
+    )
+
+
+class ReportPreprocessor(Preprocessor):
+    """Keeps what management should read: rich outputs; Vega-Lite outputs become chart containers.
+
+    Drops stdout/stderr streams (warnings included) and plain-text-only
+    results, removes cells tagged ``remove-cell``/``parameters``/
+    ``injected-parameters`` and outputs of cells tagged ``remove-output``.
+    Counts charts in ``resources["chart_count"]``.
+    """
+
+    def preprocess(self, nb, resources):
+        resources["chart_count"] = 0
+        nb.cells = [c for c in nb.cells if not (set(c.get("metadata", {}).get("tags", [])) & REMOVE_CELL_TAGS)]
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if set(cell.get("metadata", {}).get("tags", [])) & REMOVE_OUTPUT_TAGS:
+            cell.outputs = []
+            return cell, resources
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.output_type in ("stream",):
+                continue
+            if output.output_type not in ("display_data", "execute_result"):
+                kept.append(output)  # errors stay visible; a failed notebook is never published anyway
+                continue
+            data = output.get("data", {})
+            spec_type = next((k for k in data if VEGALITE_MIME.match(k)), None)
+            if spec_type:
+                resources["chart_count"] += 1
+                spec = data[spec_type]
+                if isinstance(spec, str):
+                    spec = json.loads(spec)
+                html = chart_html(spec, resources["chart_count"], data.get("image/svg+xml"))
+                output["data"] = {"text/html": html}
+                output["metadata"] = {}
+                kept.append(output)
+            elif any(k in data for k in SHOWN_TYPES):
+                output["data"] = {k: v for k, v in data.items() if k in SHOWN_TYPES}
+                kept.append(output)
+        cell.outputs = kept
+        return cell, resources
+
+
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S | re.I)
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    slug, n = f"sec-{base}", 2
+    while slug in taken:
+        slug, n = f"sec-{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def add_toc(html: str, language: str = "en") -> str:
+    """Give every ``<h2>`` an id and put a linked table of contents where the report asks for it.
+
+    The notebook's title block leaves ``<div class="pr-toc-slot"></div>``;
+    without one the contents go to the top of the page.
+    """
+    entries: list[tuple[str, str]] = []
+    taken: set[str] = set()
+
+    def visit(m: re.Match) -> str:
+        attrs, inner = m.group("attrs"), m.group("inner")
+        text = unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
+        found = _ID.search(attrs)
+        if found:
+            ident = found.group(1)
+            taken.add(ident)
+        else:
+            ident = _slug(text, taken)
+            attrs = f' id="{ident}"{attrs}'
+        entries.append((ident, text))
+        return f"<h2{attrs}>{inner}</h2>"
+
+    html = _H2.sub(visit, html)
+    if not entries:
+        return html.replace("<!--pr-toc-->", "")
+    items = "".join(f'<li><a href="#{escape(i, quote=True)}">{escape(text)}</a></li>' for i, text in entries)
+    nav = f'<nav class="pr-toc" aria-label="{escape(t(language, "contents"))}"><p class="pr-toc-title">{escape(t(language, "contents"))}</p><ol>{items}</ol></nav>'
+    slot = '<div class="pr-toc-slot"></div>'
+    if slot in html:
+        return html.replace("<!--pr-toc-->", "").replace(slot, nav, 1)
+    return html.replace("<!--pr-toc-->", nav, 1)
+
+
+def _exporter(language: str) -> HTMLExporter:
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME, extra_template_basedirs=[str(templates_dir())])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.language_code = language
+    exporter.register_preprocessor(ReportPreprocessor(), enabled=True)
+    return exporter
+
+
+def export_html(
+    executed_nb: str | Path | nbformat.NotebookNode,
+    html_path: str | Path,
+    *,
+    title: str | None = None,
+    language: str | None = None,
+) -> Path:
+    """Write the management HTML for an executed notebook; return its path.
+
+    ``title`` overrides ``nb.metadata.title`` (the page title); ``language``
+    defaults to the ``language`` parameter papermill injected, else English.
+    """
+    from pipelines.report.charts import vegalite_version
+
+    nb = copy.deepcopy(executed_nb) if isinstance(executed_nb, nbformat.NotebookNode) else nbformat.read(str(executed_nb), as_version=4)
+    language = language or _injected(nb, "language") or "en"
+    if title:
+        nb.metadata["title"] = title
+    css = templates_dir().joinpath(TEMPLATE_NAME, "report.css").read_text(encoding="utf-8")
+    footer = f"{nb.metadata.get('title', '')} · privacy-review {pipelines.__version__} · {datetime.now().strftime('%Y-%m-%d %H:%M')}"
+    resources = {
+        "report_css": css,
+        "vega_bundle": vega_bundle(vegalite_version()),
+        "generator_version": pipelines.__version__,
+        "footer_text": footer,
+        "metadata": {"name": nb.metadata.get("title", "report")},
+    }
+    body, _ = _exporter(language).from_notebook_node(nb, resources=resources)
+    body = add_toc(body, language)
+    html_path = Path(html_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _injected(nb: nbformat.NotebookNode, name: str) -> str | None:
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    value = params.get(name)
+    return value if isinstance(value, str) and value else None
