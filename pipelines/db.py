@@ -10,9 +10,11 @@ with ``spark.sql.session.timeZone`` set.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import polars as pl
@@ -93,3 +95,13 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None 
     # connection ("Resource In Use") until it is fetched to the end
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """A polars frame visible to SQL as ``name`` for the duration of the block."""
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)

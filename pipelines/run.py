@@ -82,6 +82,11 @@ def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy
 def run(options: RunOptions) -> Path:
     """Run the quarterly review end to end; return the published report directory."""
     policy = load_policy(options.policy_path)
+    if options.quarter.strip().lower() != "latest":
+        try:
+            Quarter.parse(options.quarter)  # fail before a long load, not after
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
     log.info("loading exports from %s", options.data_dir)
     report = load_exports(
         options.data_dir, options.database, mapping_file=options.mapping_file,

@@ -10,15 +10,13 @@ each quarter evaluated as of its own end.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Iterator
 
 import duckdb
 import polars as pl
 
 from pipelines.dates import add_months
-from pipelines.db import install_calendar, query
+from pipelines.db import install_calendar, query, registered
 from pipelines.metrics import FamilyResult, Period
 from pipelines.metrics.pseudonym import SALT_PARAM, salt
 from pipelines.policy import Policy
@@ -52,15 +50,6 @@ class CalendarTooShort(RuntimeError):
     """A deadline fell outside the installed ``calendar`` table (a bug, never bad input)."""
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    con.register(name, frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
 def _install_calendar(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, trend_start: date) -> None:
     """A calendar from the earliest clock start (or the trend's start) to the latest deadline."""
     first_received = query(con, PACKAGE, "rights_calendar_range", as_of=period.as_of).item(0, 0)
@@ -92,7 +81,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     if evaluated["deadline"].null_count() or evaluated["extended_deadline"].null_count():
         raise CalendarTooShort("a rights deadline fell outside the installed calendar table")
 
-    with _registered(con, EVALUATED, evaluated):
+    with registered(con, EVALUATED, evaluated):
         row = query(con, PACKAGE, "rights_summary").row(0, named=True)
         by_right = query(con, PACKAGE, "rights_by_right")
         ageing = query(con, PACKAGE, "rights_open_ageing")

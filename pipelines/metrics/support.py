@@ -8,13 +8,11 @@ same name for the duration of :func:`compute`.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
 
 import duckdb
 import polars as pl
 
-from pipelines.db import query
+from pipelines.db import query, registered
 from pipelines.metrics import FamilyResult, Period
 from pipelines.metrics.pseudonym import SALT_PARAM, salt
 from pipelines.policy import Policy
@@ -35,15 +33,6 @@ HEADLINES = (
 )
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    con.register(name, frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
 def _evaluated(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> pl.DataFrame:
     return query(
         con,
@@ -56,7 +45,7 @@ def _evaluated(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
 
 
 def _summary_row(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
-    with _registered(con, EVALUATED, _evaluated(con, period, policy)):
+    with registered(con, EVALUATED, _evaluated(con, period, policy)):
         return query(con, PACKAGE, "support_summary").row(0, named=True)
 
 
@@ -78,7 +67,7 @@ def _change(previous, current):
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
     evaluated = _evaluated(con, period, policy)
-    with _registered(con, EVALUATED, evaluated):
+    with registered(con, EVALUATED, evaluated):
         row = query(con, PACKAGE, "support_summary").row(0, named=True)
         by_channel_month = query(
             con, PACKAGE, "support_by_channel_month", quarter_start=period.start, as_of=period.as_of
