@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +17,7 @@ from pipelines.errors import BadInput
 from pipelines.load import load_exports
 from pipelines.metrics import Period
 from pipelines.policy import Policy, load_policy
+from pipelines.report.build import build_and_publish, publish, staging_dir
 from pipelines.results import Results, compute_results, write_results
 
 log = logging.getLogger(__name__)
@@ -100,37 +99,20 @@ def run(options: RunOptions) -> Path:
         results = compute_with_previous(con, period, policy)
     finally:
         con.close()
-    final_dir = options.out_dir / str(period.quarter)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{period.quarter}.", dir=options.out_dir))
-    try:
-        write_results(results, staging)
-        if options.report:
-            from pipelines.report.build import build_report
-
-            build_report(
-                staging, staging, db=options.database, data_dir=options.data_dir, quarter=str(period.quarter),
-                as_of=period.as_of.isoformat(), policy_path=str(options.policy_path or ""),
-                language=options.language,
-            )
+    if not options.report:
+        final_dir = options.out_dir / str(period.quarter)
+        staging = staging_dir(final_dir)
+        try:
+            write_results(results, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         publish(staging, final_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if options.report:
-        from pipelines.report.index import build_index
-
-        build_index(options.out_dir)
-    log.info("published %s", final_dir)
-    return final_dir
-
-
-def publish(staging: Path, final_dir: Path) -> None:
-    """Swap a finished output directory into place; the old one is removed only after the swap."""
-    old = None
-    if final_dir.exists():
-        old = final_dir.with_name(f".{final_dir.name}.old.{os.getpid()}")
-        os.replace(final_dir, old)
-    os.replace(staging, final_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        log.info("published %s (no report)", final_dir)
+        return final_dir
+    html = build_and_publish(
+        results, options.out_dir, db=options.database, data_dir=options.data_dir,
+        as_of=period.as_of.isoformat(), policy_path=options.policy_path or "", language=options.language,
+    )
+    log.info("published %s", html)
+    return html.parent

@@ -8,7 +8,7 @@ import pytest
 from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import load_exports
-from pipelines.run import RunOptions, newest_data_date, publish, resolve_period, run
+from pipelines.run import RunOptions, newest_data_date, resolve_period, run
 from tests.load.helpers import write_exports
 
 CONTRACT_KEYS = {
@@ -50,14 +50,3 @@ def test_run_writes_summary_with_the_contract_schema_and_tables(tmp_path):
     assert (final / "tables" / "retention_breaches.csv").exists()
     assert not any(p.name.startswith(".") for p in (tmp_path / "reports").iterdir())
 
-
-def test_publish_replaces_the_previous_directory_whole(tmp_path):
-    final = tmp_path / "2024Q1"
-    final.mkdir()
-    (final / "old.txt").write_text("old")
-    staging = tmp_path / ".staging"
-    staging.mkdir()
-    (staging / "new.txt").write_text("new")
-    publish(staging, final)
-    assert [p.name for p in final.iterdir()] == ["new.txt"]
-    assert not staging.exists()

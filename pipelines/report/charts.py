@@ -18,6 +18,7 @@ JupyterLab, which has no Vega-Lite 6 renderer, and by any notebook viewer).
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 import altair as alt
@@ -28,7 +29,13 @@ from pipelines.report.text import fmt_hours, fmt_int, fmt_pct, label, t, tn
 # --- palette and theme --------------------------------------------------------
 
 BLUE, SKY, GREEN, ORANGE, VERMILLION, PURPLE, YELLOW = (
-    "#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#F0E442",
+    "#0072B2",
+    "#56B4E9",
+    "#009E73",
+    "#E69F00",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
 )
 GREY = "#8C8C8C"
 INK = "#1F2328"
@@ -40,7 +47,17 @@ BUCKETS = ["0-3m", "3-6m", "6-9m", "9-12m", "12m+"]
 #: blues while within the period, orange in the last quarter before the deadline, vermillion past it
 BUCKET_COLOURS = [BLUE, SKY, "#B7DCF2", ORANGE, VERMILLION]
 CHANNELS = ["help_center", "live_chat", "email", "other"]
-RIGHTS = ["access", "rectification", "erasure", "restriction", "objection", "portability", "consent_withdrawal"]
+#: the families' row for all channels together (support_durations, support_duration_histogram)
+ALL_CHANNELS = "all"
+RIGHTS = [
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "objection",
+    "portability",
+    "consent_withdrawal",
+]
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
 
 WIDTH, HEIGHT = 600, 240
@@ -49,8 +66,34 @@ RENDERER = "privacy_review"
 MAX_ROWS = 5000
 
 MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    "en": [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ],
+    "nl": [
+        "jan",
+        "feb",
+        "mrt",
+        "apr",
+        "mei",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "okt",
+        "nov",
+        "dec",
+    ],
 }
 
 
@@ -60,22 +103,49 @@ def theme() -> dict:
             "font": FONT,
             "background": "white",
             "padding": {"left": 4, "right": 12, "top": 4, "bottom": 4},
-            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+            "view": {
+                "stroke": None,
+                "continuousWidth": WIDTH,
+                "continuousHeight": HEIGHT,
+            },
             "title": {
-                "anchor": "start", "fontSize": 15, "fontWeight": 600, "color": INK,
-                "subtitleFontSize": 12, "subtitleColor": "#57606A", "subtitlePadding": 4, "offset": 14,
+                "anchor": "start",
+                "fontSize": 15,
+                "fontWeight": 600,
+                "color": INK,
+                "subtitleFontSize": 12,
+                "subtitleColor": "#57606A",
+                "subtitlePadding": 4,
+                "offset": 14,
             },
             "axis": {
-                "labelFontSize": 11.5, "labelColor": "#3D444D", "titleFontSize": 12, "titleFontWeight": 600,
-                "titleColor": "#3D444D", "gridColor": "#E8EAED", "domainColor": "#9AA0A6", "tickColor": "#9AA0A6",
+                "labelFontSize": 11.5,
+                "labelColor": "#3D444D",
+                "titleFontSize": 12,
+                "titleFontWeight": 600,
+                "titleColor": "#3D444D",
+                "gridColor": "#E8EAED",
+                "domainColor": "#9AA0A6",
+                "tickColor": "#9AA0A6",
                 "titlePadding": 8,
             },
             "axisBand": {"grid": False},
             "legend": {
-                "labelFontSize": 11.5, "titleFontSize": 12, "titleFontWeight": 600, "labelColor": "#3D444D",
-                "titleColor": "#3D444D", "orient": "top", "direction": "horizontal", "symbolType": "square",
+                "labelFontSize": 11.5,
+                "titleFontSize": 12,
+                "titleFontWeight": 600,
+                "labelColor": "#3D444D",
+                "titleColor": "#3D444D",
+                "orient": "top",
+                "direction": "horizontal",
+                "symbolType": "square",
             },
-            "header": {"labelFontSize": 12, "labelFontWeight": 600, "titleFontSize": 12, "labelColor": INK},
+            "header": {
+                "labelFontSize": 12,
+                "labelFontWeight": 600,
+                "titleFontSize": 12,
+                "labelColor": INK,
+            },
             "range": {"category": PALETTE},
             "bar": {"color": BLUE},
             "line": {"color": BLUE, "strokeWidth": 2.5},
@@ -113,13 +183,20 @@ def _title_text(spec: dict) -> str:
 
 def render(spec: dict, **metadata) -> dict:
     """Altair renderer: the Vega-Lite spec, a static SVG, and a plain-text line (never a ``<VegaLite`` placeholder)."""
-    bundle: dict = {VEGALITE_MIMETYPE: spec, "text/plain": f"Chart: {_title_text(spec)}"}
+    bundle: dict = {
+        VEGALITE_MIMETYPE: spec,
+        "text/plain": f"Chart: {_title_text(spec)}",
+    }
     try:
         import vl_convert as vlc
 
-        bundle["image/svg+xml"] = vlc.vegalite_to_svg(spec, vl_version=vegalite_version())
-    except Exception:  # the spec still reaches the HTML export; a viewer without it shows the text line
-        pass
+        bundle["image/svg+xml"] = vlc.vegalite_to_svg(
+            spec, vl_version=vegalite_version()
+        )
+    except Exception as exc:  # noqa: BLE001 - the spec still reaches the HTML export; viewers show the text line
+        logging.getLogger(__name__).warning(
+            "no static SVG for chart %r: %s", _title_text(spec), exc
+        )
     return bundle
 
 
@@ -137,7 +214,11 @@ def setup() -> None:
 
 
 def _usable(frame: pl.DataFrame | None, *columns: str) -> bool:
-    return frame is not None and frame.height > 0 and all(c in frame.columns for c in columns)
+    return (
+        frame is not None
+        and frame.height > 0
+        and all(c in frame.columns for c in columns)
+    )
 
 
 def _to_date(value) -> date | None:
@@ -187,38 +268,78 @@ def _bucket_scale() -> alt.Scale:
     return alt.Scale(domain=BUCKETS, range=BUCKET_COLOURS)
 
 
-def _channel_frame(frame: pl.DataFrame, language: str) -> tuple[pl.DataFrame, list[str]]:
-    channels = [c for c in CHANNELS if c in set(frame.get_column("channel").to_list())]
-    channels += sorted(set(frame.get_column("channel").cast(pl.Utf8).to_list()) - set(channels))
+def _channel_frame(
+    frame: pl.DataFrame, language: str
+) -> tuple[pl.DataFrame, list[str]]:
+    present = set(frame.get_column("channel").cast(pl.Utf8).to_list())
+    channels = [c for c in [ALL_CHANNELS, *CHANNELS] if c in present]
+    channels += sorted(
+        set(frame.get_column("channel").cast(pl.Utf8).to_list()) - set(channels)
+    )
     labels = [label(language, "channel", c) for c in channels]
     mapping = dict(zip(channels, labels))
-    return frame.with_columns(pl.col("channel").cast(pl.Utf8).replace_strict(mapping, default=pl.col("channel")).alias("channel_label")), labels
+    return frame.with_columns(
+        pl.col("channel")
+        .cast(pl.Utf8)
+        .replace_strict(mapping, default=pl.col("channel"))
+        .alias("channel_label")
+    ), labels
 
 
 def _channel_scale(labels: list[str]) -> alt.Scale:
     return alt.Scale(domain=labels, range=PALETTE[: len(labels)])
 
 
+def _without_all(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per-channel rows only, when the family also wrote an ``all`` row."""
+    rest = frame.filter(pl.col("channel").cast(pl.Utf8) != ALL_CHANNELS)
+    return rest if rest.height else frame
+
+
+def _ordered(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Sorted by ``<column>_order`` when the family wrote one, else as written."""
+    order = f"{column}_order"
+    return frame.sort(order, maintain_order=True) if order in frame.columns else frame
+
+
 # --- inactivity --------------------------------------------------------------
 
 
-def inactivity_cohorts(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def inactivity_cohorts(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Accounts by signup quarter, stacked by months since last activity."""
     if not _usable(frame, "signup_quarter", "bucket", "accounts"):
         return None
     data = frame.select(
-        pl.col("signup_quarter").map_elements(quarter_label, return_dtype=pl.Utf8).alias("signup_quarter"),
+        pl.col("signup_quarter")
+        .map_elements(quarter_label, return_dtype=pl.Utf8)
+        .alias("signup_quarter"),
         pl.col("bucket").cast(pl.Utf8),
         pl.col("accounts").fill_null(0).cast(pl.Int64),
-    ).with_columns(pl.col("bucket").replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99).alias("order"))
+    ).with_columns(
+        pl.col("bucket")
+        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
+        .alias("order")
+    )
     past = _sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("signup_quarter:O", title=t(language, "ch_signup_quarter"), sort="ascending", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "signup_quarter:O",
+                title=t(language, "ch_signup_quarter"),
+                sort="ascending",
+                axis=alt.Axis(labelAngle=-45),
+            ),
             y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=alt.Color("bucket:N", title=t(language, "ch_months_inactive"), scale=_bucket_scale(), sort=BUCKETS),
+            color=alt.Color(
+                "bucket:N",
+                title=t(language, "ch_months_inactive"),
+                scale=_bucket_scale(),
+                sort=BUCKETS,
+            ),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip("signup_quarter:O", title=t(language, "ch_signup_quarter")),
@@ -226,46 +347,85 @@ def inactivity_cohorts(frame: pl.DataFrame | None, language: str = "en") -> alt.
                 alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT, title=_title(tn(language, "t_cohorts", past), t(language, "t_cohorts_sub")))
+        .properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=_title(tn(language, "t_cohorts", past), t(language, "t_cohorts_sub")),
+        )
     )
 
 
-def inactivity_buckets(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def inactivity_buckets(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Accounts per months-inactive bucket."""
     if not _usable(frame, "bucket", "accounts"):
         return None
-    data = frame.select(pl.col("bucket").cast(pl.Utf8), pl.col("accounts").fill_null(0).cast(pl.Int64))
+    data = frame.select(
+        pl.col("bucket").cast(pl.Utf8), pl.col("accounts").fill_null(0).cast(pl.Int64)
+    )
     past = _sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
     base = alt.Chart(data).encode(
-        x=alt.X("bucket:N", title=t(language, "ch_months_inactive"), sort=BUCKETS, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "bucket:N",
+            title=t(language, "ch_months_inactive"),
+            sort=BUCKETS,
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("accounts:Q", title=t(language, "ch_accounts")),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("bucket:N", scale=_bucket_scale(), legend=None),
-        tooltip=[alt.Tooltip("bucket:N", title=t(language, "ch_months_inactive")), alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=",")],
+        tooltip=[
+            alt.Tooltip("bucket:N", title=t(language, "ch_months_inactive")),
+            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
+        ],
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
     return (bars + labels).properties(
-        width=WIDTH, height=HEIGHT, title=_title(t(language, "t_buckets", n=fmt_int(past, language)), t(language, "t_buckets_sub"))
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(
+            t(language, "t_buckets", n=fmt_int(past, language)),
+            t(language, "t_buckets_sub"),
+        ),
     )
 
 
-def inactivity_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def inactivity_trend(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Bucket counts at each of the last eight quarter ends."""
     if not _usable(frame, "quarter_end", "bucket", "accounts"):
         return None
     data = frame.select(
-        pl.col("quarter_end").map_elements(quarter_label, return_dtype=pl.Utf8).alias("quarter"),
+        pl.col("quarter_end")
+        .map_elements(quarter_label, return_dtype=pl.Utf8)
+        .alias("quarter"),
         pl.col("bucket").cast(pl.Utf8),
         pl.col("accounts").fill_null(0).cast(pl.Int64),
-    ).with_columns(pl.col("bucket").replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99).alias("order"))
+    ).with_columns(
+        pl.col("bucket")
+        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
+        .alias("order")
+    )
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("quarter:O", title=t(language, "ch_quarter_end"), sort="ascending", axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "quarter:O",
+                title=t(language, "ch_quarter_end"),
+                sort="ascending",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=alt.Color("bucket:N", title=t(language, "ch_months_inactive"), scale=_bucket_scale(), sort=BUCKETS),
+            color=alt.Color(
+                "bucket:N",
+                title=t(language, "ch_months_inactive"),
+                scale=_bucket_scale(),
+                sort=BUCKETS,
+            ),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip("quarter:O", title=t(language, "ch_quarter_end")),
@@ -273,11 +433,19 @@ def inactivity_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Ch
                 alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT, title=_title(t(language, "t_inactivity_trend"), t(language, "t_inactivity_trend_sub")))
+        .properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=_title(
+                t(language, "t_inactivity_trend"), t(language, "t_inactivity_trend_sub")
+            ),
+        )
     )
 
 
-def erasure_pipeline(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def erasure_pipeline(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Accounts reaching their erasure deadline in the next 90 days, by week (Monday)."""
     if not _usable(frame, "deadline", "accounts"):
         return None
@@ -292,37 +460,63 @@ def erasure_pipeline(frame: pl.DataFrame | None, language: str = "en") -> alt.Ch
         return None
     weeks = sorted(rows)
     data = pl.DataFrame(
-        {"week": [day_label(w, language) for w in weeks], "week_start": [w.isoformat() for w in weeks], "accounts": [rows[w] for w in weeks]}
+        {
+            "week": [day_label(w, language) for w in weeks],
+            "week_start": [w.isoformat() for w in weeks],
+            "accounts": [rows[w] for w in weeks],
+        }
     )
     total = sum(rows.values())
     order = data.get_column("week").to_list()
     base = alt.Chart(data).encode(
-        x=alt.X("week:O", title=t(language, "ch_deadline_week"), sort=order, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "week:O",
+            title=t(language, "ch_deadline_week"),
+            sort=order,
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("accounts:Q", title=t(language, "ch_accounts")),
     )
     bars = base.mark_bar(color=ORANGE).encode(
-        tooltip=[alt.Tooltip("week_start:N", title=t(language, "ch_deadline_week")), alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=",")]
+        tooltip=[
+            alt.Tooltip("week_start:N", title=t(language, "ch_deadline_week")),
+            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
+        ]
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
     return (bars + labels).properties(
-        width=WIDTH, height=HEIGHT, title=_title(tn(language, "t_pipeline", total), t(language, "t_pipeline_sub"))
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(tn(language, "t_pipeline", total), t(language, "t_pipeline_sub")),
     )
 
 
 # --- retention ---------------------------------------------------------------
 
 
-def breaches_by_category(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def breaches_by_category(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Records past their deadline by category, labelled with the oldest overdue (days)."""
     if not _usable(frame, "category", "breaches"):
         return None
     cols = frame.columns
     data = frame.select(
         pl.col("category").cast(pl.Utf8),
-        (pl.col("clause").cast(pl.Utf8) if "clause" in cols else pl.lit("")).alias("clause"),
+        (pl.col("clause").cast(pl.Utf8) if "clause" in cols else pl.lit("")).alias(
+            "clause"
+        ),
         pl.col("breaches").cast(pl.Int64),
-        (pl.col("oldest_days_overdue").cast(pl.Int64) if "oldest_days_overdue" in cols else pl.lit(None, pl.Int64)).alias("oldest"),
-        (pl.col("table_present").cast(pl.Boolean) if "table_present" in cols else pl.lit(True)).alias("present"),
+        (
+            pl.col("oldest_days_overdue").cast(pl.Int64)
+            if "oldest_days_overdue" in cols
+            else pl.lit(None, pl.Int64)
+        ).alias("oldest"),
+        (
+            pl.col("table_present").cast(pl.Boolean)
+            if "table_present" in cols
+            else pl.lit(True)
+        ).alias("present"),
     )
     rows = []
     for category, clause, breaches, oldest, present in data.iter_rows():
@@ -341,12 +535,29 @@ def breaches_by_category(frame: pl.DataFrame | None, language: str = "en") -> al
                 "breaches": int(breaches or 0),
                 "oldest": oldest,
                 "note": note,
-                "status": "breach" if (breaches or 0) > 0 else ("none" if present is not False and breaches is not None else "unchecked"),
+                "status": "breach"
+                if (breaches or 0) > 0
+                else (
+                    "none"
+                    if present is not False and breaches is not None
+                    else "unchecked"
+                ),
             }
         )
-    chart_data = pl.DataFrame(rows, schema={"category": pl.Utf8, "breaches": pl.Int64, "oldest": pl.Int64, "note": pl.Utf8, "status": pl.Utf8})
+    chart_data = pl.DataFrame(
+        rows,
+        schema={
+            "category": pl.Utf8,
+            "breaches": pl.Int64,
+            "oldest": pl.Int64,
+            "note": pl.Utf8,
+            "status": pl.Utf8,
+        },
+    )
     total = _sum(chart_data, "breaches")
-    account = data.filter(pl.col("category") == "account").get_column("breaches").to_list()
+    account = (
+        data.filter(pl.col("category") == "account").get_column("breaches").to_list()
+    )
     if total == 0:
         title = t(language, "t_breaches_none")
     elif account and account[0] and account[0] == total:
@@ -356,12 +567,18 @@ def breaches_by_category(frame: pl.DataFrame | None, language: str = "en") -> al
     order = chart_data.get_column("category").to_list()
     base = alt.Chart(chart_data).encode(
         y=alt.Y("category:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("breaches:Q", title=t(language, "ch_records"), scale=alt.Scale(domainMin=0, nice=True)),
+        x=alt.X(
+            "breaches:Q",
+            title=t(language, "ch_records"),
+            scale=alt.Scale(domainMin=0, nice=True),
+        ),
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
             "status:N",
-            scale=alt.Scale(domain=["breach", "none", "unchecked"], range=[BAD, GOOD, GREY]),
+            scale=alt.Scale(
+                domain=["breach", "none", "unchecked"], range=[BAD, GOOD, GREY]
+            ),
             legend=None,
         ),
         tooltip=[
@@ -372,60 +589,118 @@ def breaches_by_category(frame: pl.DataFrame | None, language: str = "en") -> al
     )
     notes = base.mark_text(align="left", dx=5).encode(text="note:N")
     return (bars + notes).properties(
-        width=WIDTH - 200, height=alt.Step(26), title=_title(title, t(language, "t_breaches_sub"))
+        width=WIDTH - 200,
+        height=alt.Step(26),
+        title=_title(title, t(language, "t_breaches_sub")),
     )
 
 
-def retention_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def retention_trend(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Accounts past their erasure deadline at each of the last eight quarter ends."""
     if not _usable(frame, "quarter_end", "accounts_past_deadline"):
         return None
     data = frame.sort("quarter_end").select(
-        pl.col("quarter_end").map_elements(quarter_label, return_dtype=pl.Utf8).alias("quarter"),
-        pl.col("quarter_end").map_elements(lambda v: str(_to_date(v) or v), return_dtype=pl.Utf8).alias("quarter_end"),
+        pl.col("quarter_end")
+        .map_elements(quarter_label, return_dtype=pl.Utf8)
+        .alias("quarter"),
+        pl.col("quarter_end")
+        .map_elements(lambda v: str(_to_date(v) or v), return_dtype=pl.Utf8)
+        .alias("quarter_end"),
         pl.col("accounts_past_deadline").cast(pl.Int64).alias("accounts"),
     )
     values = data.get_column("accounts").to_list()
     last, date_text = values[-1], data.get_column("quarter_end").to_list()[-1]
     if len(values) >= 2 and values[-2] is not None and last is not None:
         prev = values[-2]
-        change = t(language, "up_from" if last > prev else "down_from", n=fmt_int(prev, language)) if last != prev else t(language, "same_as")
+        change = (
+            t(
+                language,
+                "up_from" if last > prev else "down_from",
+                n=fmt_int(prev, language),
+            )
+            if last != prev
+            else t(language, "same_as")
+        )
     else:
         change = ""
-    title = t(language, "t_retention_trend", n=fmt_int(last, language), date=date_text, change=change).rstrip(", ")
+    title = t(
+        language,
+        "t_retention_trend",
+        n=fmt_int(last, language),
+        date=date_text,
+        change=change,
+    ).rstrip(", ")
     base = alt.Chart(data).encode(
-        x=alt.X("quarter:O", title=t(language, "ch_quarter_end"), sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("accounts:Q", title=t(language, "ch_accounts"), scale=alt.Scale(domainMin=0)),
-        tooltip=[alt.Tooltip("quarter_end:N", title=t(language, "ch_quarter_end")), alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=",")],
+        x=alt.X(
+            "quarter:O",
+            title=t(language, "ch_quarter_end"),
+            sort="ascending",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y(
+            "accounts:Q", title=t(language, "ch_accounts"), scale=alt.Scale(domainMin=0)
+        ),
+        tooltip=[
+            alt.Tooltip("quarter_end:N", title=t(language, "ch_quarter_end")),
+            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
+        ],
     )
     line = base.mark_line(color=VERMILLION) + base.mark_point(color=VERMILLION, size=70)
-    labels = base.mark_text(dy=-12, color=INK).encode(text=alt.Text("accounts:Q", format=","))
-    return (line + labels).properties(width=WIDTH, height=HEIGHT, title=_title(title, t(language, "t_retention_trend_sub")))
+    labels = base.mark_text(dy=-12, color=INK).encode(
+        text=alt.Text("accounts:Q", format=",")
+    )
+    return (line + labels).properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(title, t(language, "t_retention_trend_sub")),
+    )
 
 
 # --- support -----------------------------------------------------------------
 
 
-def tickets_by_channel_month(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def tickets_by_channel_month(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Tickets created per month, grouped by channel."""
     if not _usable(frame, "month", "channel", "tickets"):
         return None
-    data, labels = _channel_frame(frame.with_columns(pl.col("tickets").fill_null(0).cast(pl.Int64)), language)
+    data, labels = _channel_frame(
+        frame.with_columns(pl.col("tickets").fill_null(0).cast(pl.Int64)), language
+    )
     data = data.sort("month").with_columns(
-        pl.col("month").map_elements(lambda v: month_label(v, language), return_dtype=pl.Utf8).alias("month_label")
+        pl.col("month")
+        .map_elements(lambda v: month_label(v, language), return_dtype=pl.Utf8)
+        .alias("month_label")
     )
     months = list(dict.fromkeys(data.get_column("month_label").to_list()))
-    by_channel = data.group_by("channel_label").agg(pl.col("tickets").sum()).sort("tickets", descending=True)
+    by_channel = (
+        data.group_by("channel_label")
+        .agg(pl.col("tickets").sum())
+        .sort("tickets", descending=True)
+    )
     total = _sum(data, "tickets")
     top = by_channel.get_column("channel_label").to_list()[0] if total else "-"
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("month_label:O", title=t(language, "ch_month"), sort=months, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "month_label:O",
+                title=t(language, "ch_month"),
+                sort=months,
+                axis=alt.Axis(labelAngle=0),
+            ),
             xOffset=alt.XOffset("channel_label:N", sort=labels),
             y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
-            color=alt.Color("channel_label:N", title=t(language, "ch_channel"), scale=_channel_scale(labels), sort=labels),
+            color=alt.Color(
+                "channel_label:N",
+                title=t(language, "ch_channel"),
+                scale=_channel_scale(labels),
+                sort=labels,
+            ),
             tooltip=[
                 alt.Tooltip("month_label:O", title=t(language, "ch_month")),
                 alt.Tooltip("channel_label:N", title=t(language, "ch_channel")),
@@ -433,18 +708,27 @@ def tickets_by_channel_month(frame: pl.DataFrame | None, language: str = "en") -
             ],
         )
         .properties(
-            width=WIDTH, height=HEIGHT,
-            title=_title(t(language, "t_channel_month", n=fmt_int(total, language), channel=top), t(language, "t_channel_month_sub")),
+            width=WIDTH,
+            height=HEIGHT,
+            title=_title(
+                t(language, "t_channel_month", n=fmt_int(total, language), channel=top),
+                t(language, "t_channel_month_sub"),
+            ),
         )
     )
 
 
-def support_by_category(frame: pl.DataFrame | None, language: str = "en", privacy_category: str = "privacy") -> alt.Chart | None:
+def support_by_category(
+    frame: pl.DataFrame | None, language: str = "en", privacy_category: str = "privacy"
+) -> alt.Chart | None:
     """Tickets by category; the privacy category stands out."""
     if not _usable(frame, "category", "tickets"):
         return None
     data = (
-        frame.select(pl.col("category").cast(pl.Utf8).fill_null("-"), pl.col("tickets").fill_null(0).cast(pl.Int64))
+        frame.select(
+            pl.col("category").cast(pl.Utf8).fill_null("-"),
+            pl.col("tickets").fill_null(0).cast(pl.Int64),
+        )
         .sort("tickets", descending=True)
         .with_columns((pl.col("category") == privacy_category).alias("is_privacy"))
     )
@@ -455,12 +739,25 @@ def support_by_category(frame: pl.DataFrame | None, language: str = "en", privac
         x=alt.X("tickets:Q", title=t(language, "ch_tickets")),
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("is_privacy:N", scale=alt.Scale(domain=[False, True], range=[BLUE, ORANGE]), legend=None),
-        tooltip=[alt.Tooltip("category:N", title=t(language, "ch_category")), alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=",")],
+        color=alt.Color(
+            "is_privacy:N",
+            scale=alt.Scale(domain=[False, True], range=[BLUE, ORANGE]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("category:N", title=t(language, "ch_category")),
+            alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
+        ],
     )
-    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("tickets:Q", format=","))
+    text = base.mark_text(align="left", dx=4).encode(
+        text=alt.Text("tickets:Q", format=",")
+    )
     return (bars + text).properties(
-        width=WIDTH - 120, height=alt.Step(24), title=_title(t(language, "t_by_category", category=top), t(language, "t_by_category_sub"))
+        width=WIDTH - 120,
+        height=alt.Step(24),
+        title=_title(
+            t(language, "t_by_category", category=top), t(language, "t_by_category_sub")
+        ),
     )
 
 
@@ -473,28 +770,57 @@ def _measure_label(value: str, language: str) -> str:
     return v.replace("_", " ")
 
 
-def support_durations(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def support_durations(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Median (dot) and 90th percentile (diamond) of first-response and resolution hours, by channel."""
     if not _usable(frame, "channel", "measure", "median_hours", "p90_hours"):
         return None
     data, labels = _channel_frame(frame, language)
     data = data.with_columns(
-        pl.col("measure").map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8).alias("measure_label"),
+        pl.col("measure")
+        .map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8)
+        .alias("measure_label"),
         pl.col("median_hours").cast(pl.Float64),
         pl.col("p90_hours").cast(pl.Float64),
-        (pl.col("tickets").cast(pl.Int64) if "tickets" in frame.columns else pl.lit(None, pl.Int64)).alias("tickets"),
+        (
+            pl.col("tickets").cast(pl.Int64)
+            if "tickets" in frame.columns
+            else pl.lit(None, pl.Int64)
+        ).alias("tickets"),
     ).filter(pl.col("median_hours").is_not_null())
     if data.height == 0:
         return None
-    first = data.filter(pl.col("measure").cast(pl.Utf8).str.starts_with("first")).sort("median_hours", descending=True)
+    first = (
+        _without_all(data)
+        .filter(pl.col("measure").cast(pl.Utf8).str.starts_with("first"))
+        .sort("median_hours", descending=True)
+    )
     if first.height:
-        title = t(language, "t_durations", channel=first.get_column("channel_label")[0], hours=fmt_hours(first.get_column("median_hours")[0], language))
+        title = t(
+            language,
+            "t_durations",
+            channel=first.get_column("channel_label")[0],
+            hours=fmt_hours(first.get_column("median_hours")[0], language),
+        )
     else:
         title = t(language, "t_durations_sub")
     long = pl.concat(
         [
-            data.select("channel_label", "measure_label", "tickets", pl.col("median_hours").alias("hours"), pl.lit(t(language, "median")).alias("statistic")),
-            data.select("channel_label", "measure_label", "tickets", pl.col("p90_hours").alias("hours"), pl.lit(t(language, "p90")).alias("statistic")),
+            data.select(
+                "channel_label",
+                "measure_label",
+                "tickets",
+                pl.col("median_hours").alias("hours"),
+                pl.lit(t(language, "median")).alias("statistic"),
+            ),
+            data.select(
+                "channel_label",
+                "measure_label",
+                "tickets",
+                pl.col("p90_hours").alias("hours"),
+                pl.lit(t(language, "p90")).alias("statistic"),
+            ),
         ]
     )
     stats = [t(language, "median"), t(language, "p90")]
@@ -505,45 +831,91 @@ def support_durations(frame: pl.DataFrame | None, language: str = "en") -> alt.C
         alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
     ]
     y = alt.Y("channel_label:N", title=None, sort=labels)
-    rule = alt.Chart().mark_rule(color=GREY, strokeWidth=2).encode(
-        y=y, x=alt.X("min(hours):Q", title=t(language, "ch_hours")), x2="max(hours):Q"
+    rule = (
+        alt.Chart()
+        .mark_rule(color=GREY, strokeWidth=2)
+        .encode(
+            y=y,
+            x=alt.X("min(hours):Q", title=t(language, "ch_hours")),
+            x2="max(hours):Q",
+        )
     )
-    points = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
-        y=y,
-        x=alt.X("hours:Q", title=t(language, "ch_hours")),
-        color=alt.Color("statistic:N", title=None, scale=alt.Scale(domain=stats, range=[BLUE, ORANGE])),
-        shape=alt.Shape("statistic:N", title=None, scale=alt.Scale(domain=stats, range=["circle", "diamond"])),
-        tooltip=tooltip,
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            y=y,
+            x=alt.X("hours:Q", title=t(language, "ch_hours")),
+            color=alt.Color(
+                "statistic:N",
+                title=None,
+                scale=alt.Scale(domain=stats, range=[BLUE, ORANGE]),
+            ),
+            shape=alt.Shape(
+                "statistic:N",
+                title=None,
+                scale=alt.Scale(domain=stats, range=["circle", "diamond"]),
+            ),
+            tooltip=tooltip,
+        )
     )
     return (
         alt.layer(rule, points, data=long)
         .properties(width=WIDTH - 120, height=alt.Step(26))
-        .facet(row=alt.Row("measure_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")))
+        .facet(
+            row=alt.Row(
+                "measure_label:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                ),
+            )
+        )
         .resolve_scale(x="independent")
         .properties(title=_title(title, t(language, "t_durations_sub")))
     )
 
 
-def support_duration_histogram(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def support_duration_histogram(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Tickets by elapsed-time bin, per channel, for first response and resolution."""
     if not _usable(frame, "channel", "measure", "bin", "tickets"):
         return None
-    data, labels = _channel_frame(frame.with_columns(pl.col("tickets").fill_null(0).cast(pl.Int64)), language)
-    if data.schema["bin"].is_numeric():
+    data = _ordered(_without_all(frame), "bin").with_columns(
+        pl.col("tickets").fill_null(0).cast(pl.Int64)
+    )
+    data, labels = _channel_frame(data, language)
+    if "bin_order" not in data.columns and data.schema["bin"].is_numeric():
         data = data.sort("bin")
     bins = list(dict.fromkeys(str(b) for b in data.get_column("bin").to_list()))
     data = data.with_columns(
         pl.col("bin").cast(pl.Utf8),
-        pl.col("measure").map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8).alias("measure_label"),
+        pl.col("measure")
+        .map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8)
+        .alias("measure_label"),
     )
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("bin:O", title=t(language, "ch_hours_bin"), sort=bins, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "bin:O",
+                title=t(language, "ch_hours_bin"),
+                sort=bins,
+                axis=alt.Axis(labelAngle=0),
+            ),
             xOffset=alt.XOffset("channel_label:N", sort=labels),
             y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
-            color=alt.Color("channel_label:N", title=t(language, "ch_channel"), scale=_channel_scale(labels), sort=labels),
+            color=alt.Color(
+                "channel_label:N",
+                title=t(language, "ch_channel"),
+                scale=_channel_scale(labels),
+                sort=labels,
+            ),
             tooltip=[
                 alt.Tooltip("measure_label:N", title=t(language, "ch_measure")),
                 alt.Tooltip("channel_label:N", title=t(language, "ch_channel")),
@@ -552,27 +924,52 @@ def support_duration_histogram(frame: pl.DataFrame | None, language: str = "en")
             ],
         )
         .properties(width=WIDTH, height=170)
-        .facet(row=alt.Row("measure_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")))
-        .properties(title=_title(t(language, "t_histogram"), t(language, "t_histogram_sub")))
+        .facet(
+            row=alt.Row(
+                "measure_label:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                ),
+            )
+        )
+        .properties(
+            title=_title(t(language, "t_histogram"), t(language, "t_histogram_sub"))
+        )
     )
 
 
 # --- rights ------------------------------------------------------------------
 
 
-def requests_by_right(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def requests_by_right(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Requests received, completed and completed on time, by right."""
     if not _usable(frame, "right", "received"):
         return None
     cols = [c for c in ("received", "completed", "on_time") if c in frame.columns]
-    names = {"received": t(language, "received"), "completed": t(language, "completed"), "on_time": t(language, "completed_on_time")}
+    names = {
+        "received": t(language, "received"),
+        "completed": t(language, "completed"),
+        "on_time": t(language, "completed_on_time"),
+    }
     data = frame.with_columns(pl.col("right").cast(pl.Utf8))
-    rights = [r for r in RIGHTS if r in data.get_column("right").to_list()] + sorted(set(data.get_column("right").to_list()) - set(RIGHTS))
+    rights = [r for r in RIGHTS if r in data.get_column("right").to_list()] + sorted(
+        set(data.get_column("right").to_list()) - set(RIGHTS)
+    )
     right_labels = [label(language, "right", r) for r in rights]
     long = pl.concat(
         [
             data.select(
-                pl.col("right").replace_strict(dict(zip(rights, right_labels)), default=pl.col("right")).alias("right_label"),
+                pl.col("right")
+                .replace_strict(
+                    dict(zip(rights, right_labels)), default=pl.col("right")
+                )
+                .alias("right_label"),
                 pl.lit(names[c]).alias("status"),
                 pl.col(c).fill_null(0).cast(pl.Int64).alias("requests"),
             )
@@ -589,7 +986,14 @@ def requests_by_right(frame: pl.DataFrame | None, language: str = "en") -> alt.C
             y=alt.Y("right_label:N", title=None, sort=right_labels),
             yOffset=alt.YOffset("status:N", sort=statuses),
             x=alt.X("requests:Q", title=t(language, "ch_requests")),
-            color=alt.Color("status:N", title=None, sort=statuses, scale=alt.Scale(domain=statuses, range=[SKY, BLUE, GREEN][: len(statuses)])),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                sort=statuses,
+                scale=alt.Scale(
+                    domain=statuses, range=[SKY, BLUE, GREEN][: len(statuses)]
+                ),
+            ),
             tooltip=[
                 alt.Tooltip("right_label:N", title=t(language, "ch_right")),
                 alt.Tooltip("status:N", title=t(language, "ch_status")),
@@ -600,14 +1004,21 @@ def requests_by_right(frame: pl.DataFrame | None, language: str = "en") -> alt.C
             width=WIDTH - 140,
             height=alt.Step(9),
             title=_title(
-                t(language, "t_by_right", n=fmt_int(received, language), right=label(language, "right", top_row["right"])),
+                t(
+                    language,
+                    "t_by_right",
+                    n=fmt_int(received, language),
+                    right=label(language, "right", top_row["right"]),
+                ),
                 t(language, "t_by_right_sub"),
             ),
         )
     )
 
 
-def days_to_complete(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def days_to_complete(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Completed requests: days taken against days allowed (points above the diagonal are late).
 
     The per-request table is aggregated first, to (days allowed, days taken,
@@ -615,31 +1026,84 @@ def days_to_complete(frame: pl.DataFrame | None, language: str = "en") -> alt.Ch
     """
     if not _usable(frame, "days_to_complete", "days_allowed"):
         return None
-    on_time_col = pl.col("on_time").cast(pl.Boolean) if "on_time" in frame.columns else (pl.col("days_to_complete") <= pl.col("days_allowed"))
+    on_time_col = (
+        pl.col("on_time").cast(pl.Boolean)
+        if "on_time" in frame.columns
+        else (pl.col("days_to_complete") <= pl.col("days_allowed"))
+    )
     data = (
-        frame.filter(pl.col("days_to_complete").is_not_null() & pl.col("days_allowed").is_not_null())
-        .select(pl.col("days_allowed").cast(pl.Int64), pl.col("days_to_complete").cast(pl.Int64), on_time_col.fill_null(False).alias("on_time"))
+        frame.filter(
+            pl.col("days_to_complete").is_not_null()
+            & pl.col("days_allowed").is_not_null()
+        )
+        .select(
+            pl.col("days_allowed").cast(pl.Int64),
+            pl.col("days_to_complete").cast(pl.Int64),
+            on_time_col.fill_null(False).alias("on_time"),
+        )
         .group_by("days_allowed", "days_to_complete", "on_time")
         .agg(pl.len().cast(pl.Int64).alias("requests"))
-        .with_columns(pl.when(pl.col("on_time")).then(pl.lit(t(language, "on_time"))).otherwise(pl.lit(t(language, "late"))).alias("status"))
+        .with_columns(
+            pl.when(pl.col("on_time"))
+            .then(pl.lit(t(language, "on_time")))
+            .otherwise(pl.lit(t(language, "late")))
+            .alias("status")
+        )
         .sort("days_allowed", "days_to_complete")
     )
     if data.height == 0:
         return None
     n = _sum(data, "requests")
     late = _sum(data.filter(~pl.col("on_time")), "requests")
-    hi = int(max(data.get_column("days_allowed").max(), data.get_column("days_to_complete").max())) + 5
+    hi = (
+        int(
+            max(
+                data.get_column("days_allowed").max(),
+                data.get_column("days_to_complete").max(),
+            )
+        )
+        + 5
+    )
     statuses = [t(language, "on_time"), t(language, "late")]
-    diagonal = alt.Chart(pl.DataFrame({"d": [0, hi]})).mark_line(color=GREY, strokeDash=[4, 4], strokeWidth=1.5).encode(x="d:Q", y="d:Q")
+    diagonal = (
+        alt.Chart(pl.DataFrame({"d": [0, hi]}))
+        .mark_line(color=GREY, strokeDash=[4, 4], strokeWidth=1.5)
+        .encode(x="d:Q", y="d:Q")
+    )
     points = (
         alt.Chart(data)
         .mark_point(filled=True, opacity=0.8)
         .encode(
-            x=alt.X("days_allowed:Q", title=t(language, "ch_days_allowed"), scale=alt.Scale(domain=[0, hi])),
-            y=alt.Y("days_to_complete:Q", title=t(language, "ch_days_taken"), scale=alt.Scale(domain=[0, hi])),
-            size=alt.Size("requests:Q", title=t(language, "ch_requests"), scale=alt.Scale(range=[40, 400]), legend=alt.Legend(format="d", tickMinStep=1)),
-            color=alt.Color("status:N", title=None, scale=alt.Scale(domain=statuses, range=[GOOD, BAD])),
-            shape=alt.Shape("status:N", title=None, scale=alt.Scale(domain=statuses, range=["circle", "triangle-up"])),
+            x=alt.X(
+                "days_allowed:Q",
+                title=t(language, "ch_days_allowed"),
+                scale=alt.Scale(domain=[0, hi]),
+            ),
+            y=alt.Y(
+                "days_to_complete:Q",
+                title=t(language, "ch_days_taken"),
+                scale=alt.Scale(domain=[0, hi]),
+            ),
+            size=(
+                alt.Size(
+                    "requests:Q",
+                    title=t(language, "ch_requests"),
+                    scale=alt.Scale(range=[60, 400], zero=False),
+                    legend=alt.Legend(format="d", tickMinStep=1),
+                )
+                if int(data.get_column("requests").max()) > 1
+                else alt.value(110)
+            ),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(domain=statuses, range=[GOOD, BAD]),
+            ),
+            shape=alt.Shape(
+                "status:N",
+                title=None,
+                scale=alt.Scale(domain=statuses, range=["circle", "triangle-up"]),
+            ),
             tooltip=[
                 alt.Tooltip("days_allowed:Q", title=t(language, "ch_days_allowed")),
                 alt.Tooltip("days_to_complete:Q", title=t(language, "ch_days_taken")),
@@ -649,8 +1113,12 @@ def days_to_complete(frame: pl.DataFrame | None, language: str = "en") -> alt.Ch
         )
     )
     return (diagonal + points).properties(
-        width=WIDTH - 160, height=WIDTH - 160,
-        title=_title(t(language, "t_days", late=fmt_int(late, language), n=fmt_int(n, language)), t(language, "t_days_sub")),
+        width=WIDTH - 160,
+        height=WIDTH - 160,
+        title=_title(
+            t(language, "t_days", late=fmt_int(late, language), n=fmt_int(n, language)),
+            t(language, "t_days_sub"),
+        ),
     )
 
 
@@ -660,18 +1128,38 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
         return None
     cols = frame.columns
     data = frame.select(
-        pl.col("quarter").map_elements(quarter_label, return_dtype=pl.Utf8).alias("quarter"),
+        pl.col("quarter")
+        .map_elements(quarter_label, return_dtype=pl.Utf8)
+        .alias("quarter"),
         pl.col("on_time_rate").cast(pl.Float64).alias("rate"),
-        (pl.col("completed").cast(pl.Int64) if "completed" in cols else pl.lit(None, pl.Int64)).alias("completed"),
-        (pl.col("on_time").cast(pl.Int64) if "on_time" in cols else pl.lit(None, pl.Int64)).alias("on_time"),
+        (
+            pl.col("completed").cast(pl.Int64)
+            if "completed" in cols
+            else pl.lit(None, pl.Int64)
+        ).alias("completed"),
+        (
+            pl.col("on_time").cast(pl.Int64)
+            if "on_time" in cols
+            else pl.lit(None, pl.Int64)
+        ).alias("on_time"),
     ).sort("quarter")
     known = data.filter(pl.col("rate").is_not_null())
     if known.height == 0:
         return None
     last = known.row(known.height - 1, named=True)
     base = alt.Chart(data).encode(
-        x=alt.X("quarter:O", title=t(language, "ch_quarter"), sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("rate:Q", title=t(language, "ch_on_time_rate"), scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        x=alt.X(
+            "quarter:O",
+            title=t(language, "ch_quarter"),
+            sort="ascending",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y(
+            "rate:Q",
+            title=t(language, "ch_on_time_rate"),
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
+        ),
         tooltip=[
             alt.Tooltip("quarter:O", title=t(language, "ch_quarter")),
             alt.Tooltip("rate:Q", title=t(language, "ch_on_time_rate"), format=".1%"),
@@ -679,56 +1167,142 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
             alt.Tooltip("on_time:Q", title=t(language, "on_time")),
         ],
     )
-    target = alt.Chart(pl.DataFrame({"target": [1.0]})).mark_rule(color=GREEN, strokeDash=[6, 4], strokeWidth=1.5).encode(y="target:Q")
+    target = (
+        alt.Chart(pl.DataFrame({"target": [1.0]}))
+        .mark_rule(color=GREEN, strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(y="target:Q")
+    )
     line = base.mark_line(color=BLUE) + base.mark_point(color=BLUE, size=70)
-    labels = base.mark_text(dy=14, color=INK).encode(text=alt.Text("rate:Q", format=".0%"))
+    labels = base.mark_text(dy=14, color=INK).encode(
+        text=alt.Text("rate:Q", format=".0%")
+    )
     return (target + line + labels).properties(
-        width=WIDTH, height=HEIGHT,
-        title=_title(t(language, "t_on_time", rate=fmt_pct(last["rate"], language), quarter=last["quarter"]), t(language, "t_on_time_sub")),
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(
+            t(
+                language,
+                "t_on_time",
+                rate=fmt_pct(last["rate"], language),
+                quarter=last["quarter"],
+            ),
+            t(language, "t_on_time_sub"),
+        ),
     )
 
 
-def rights_open_ageing(frame: pl.DataFrame | None, language: str = "en", open_overdue: int | None = None) -> alt.Chart | None:
-    """Open requests by age bucket (the family's own buckets, in its order)."""
+def rights_open_ageing(
+    frame: pl.DataFrame | None, language: str = "en", open_overdue: int | None = None
+) -> alt.Chart | None:
+    """Open requests by age bucket (the family's buckets, in its order), overdue ones in vermillion."""
     if not _usable(frame, "bucket", "requests"):
         return None
-    data = frame.select(pl.col("bucket").cast(pl.Utf8), pl.col("requests").fill_null(0).cast(pl.Int64))
-    order = data.get_column("bucket").to_list()
-    base = alt.Chart(data).encode(
-        x=alt.X("bucket:N", title=t(language, "ch_age"), sort=order, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("requests:Q", title=t(language, "ch_requests")),
+    data = _ordered(frame, "bucket").select(
+        pl.col("bucket").cast(pl.Utf8),
+        pl.col("requests").fill_null(0).cast(pl.Int64),
+        (
+            pl.col("status").cast(pl.Utf8)
+            if "status" in frame.columns
+            else pl.lit("open")
+        ).alias("status"),
     )
-    bars = base.mark_bar(color=BLUE).encode(
-        tooltip=[alt.Tooltip("bucket:N", title=t(language, "ch_age")), alt.Tooltip("requests:Q", title=t(language, "ch_requests"))]
+    statuses = {
+        "open_overdue": t(language, "overdue"),
+        "open_not_due": t(language, "not_yet_due"),
+    }
+    data = data.with_columns(
+        pl.col("status")
+        .replace_strict(statuses, default=pl.col("status"))
+        .alias("status_label")
+    )
+    order = data.get_column("bucket").to_list()
+    shown = list(dict.fromkeys(data.get_column("status_label").to_list()))
+    colours = [BAD if s == statuses["open_overdue"] else BLUE for s in shown]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "bucket:N",
+            title=t(language, "ch_age"),
+            sort=order,
+            axis=alt.Axis(labelAngle=-30),
+        ),
+        y=alt.Y(
+            "requests:Q", title=t(language, "ch_requests"), axis=alt.Axis(tickMinStep=1)
+        ),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "status_label:N", title=None, scale=alt.Scale(domain=shown, range=colours)
+        ),
+        tooltip=[
+            alt.Tooltip("bucket:N", title=t(language, "ch_age")),
+            alt.Tooltip("requests:Q", title=t(language, "ch_requests")),
+        ],
     )
     text = base.mark_text(dy=-7).encode(text="requests:Q")
-    overdue = fmt_int(open_overdue, language) if open_overdue is not None else t(language, "na")
+    overdue = (
+        fmt_int(open_overdue, language)
+        if open_overdue is not None
+        else t(language, "na")
+    )
     return (bars + text).properties(
-        width=WIDTH, height=HEIGHT,
-        title=_title(t(language, "t_ageing", n=fmt_int(_sum(data, "requests"), language), overdue=overdue), t(language, "t_ageing_sub")),
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(
+            t(
+                language,
+                "t_ageing",
+                n=fmt_int(_sum(data, "requests"), language),
+                overdue=overdue,
+            ),
+            t(language, "t_ageing_sub"),
+        ),
     )
 
 
 # --- data quality ------------------------------------------------------------
 
 
-def quality_rejects(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
+def quality_rejects(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
     """Rows set aside at load, by table and reason."""
     if not _usable(frame, "table_name", "reason", "rows"):
         return None
-    data = frame.select(pl.col("table_name").cast(pl.Utf8), pl.col("reason").cast(pl.Utf8), pl.col("rows").fill_null(0).cast(pl.Int64)).filter(pl.col("rows") > 0)
+    data = frame.select(
+        pl.col("table_name").cast(pl.Utf8),
+        pl.col("reason").cast(pl.Utf8),
+        pl.col("rows").fill_null(0).cast(pl.Int64),
+    ).filter(pl.col("rows") > 0)
     if data.height == 0:
         return None
     total = _sum(data, "rows")
-    tables = data.group_by("table_name").agg(pl.col("rows").sum()).sort("rows", descending=True).get_column("table_name").to_list()
-    reasons = data.group_by("reason").agg(pl.col("rows").sum()).sort("rows", descending=True).get_column("reason").to_list()
+    tables = (
+        data.group_by("table_name")
+        .agg(pl.col("rows").sum())
+        .sort("rows", descending=True)
+        .get_column("table_name")
+        .to_list()
+    )
+    reasons = (
+        data.group_by("reason")
+        .agg(pl.col("rows").sum())
+        .sort("rows", descending=True)
+        .get_column("reason")
+        .to_list()
+    )
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y("table_name:N", title=t(language, "ch_table"), sort=tables),
             x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
-            color=alt.Color("reason:N", title=t(language, "ch_reason"), sort=reasons, scale=alt.Scale(domain=reasons, range=(PALETTE * 3)[: len(reasons)]), legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            color=alt.Color(
+                "reason:N",
+                title=t(language, "ch_reason"),
+                sort=reasons,
+                scale=alt.Scale(domain=reasons, range=(PALETTE * 3)[: len(reasons)]),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            ),
             order=alt.Order("rows:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip("table_name:N", title=t(language, "ch_table")),
@@ -736,7 +1310,13 @@ def quality_rejects(frame: pl.DataFrame | None, language: str = "en") -> alt.Cha
                 alt.Tooltip("rows:Q", title=t(language, "ch_rows"), format=","),
             ],
         )
-        .properties(width=WIDTH - 120, height=alt.Step(28), title=_title(tn(language, "t_quality", total), t(language, "t_quality_sub")))
+        .properties(
+            width=WIDTH - 120,
+            height=alt.Step(28),
+            title=_title(
+                tn(language, "t_quality", total), t(language, "t_quality_sub")
+            ),
+        )
     )
 
 
@@ -744,18 +1324,45 @@ def quality_flags(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     """Loaded rows flagged (orphans, impossible orders) by table and flag."""
     if not _usable(frame, "table_name", "flag", "rows"):
         return None
-    data = frame.select(pl.col("table_name").cast(pl.Utf8), pl.col("flag").cast(pl.Utf8), pl.col("rows").fill_null(0).cast(pl.Int64)).filter(pl.col("rows") > 0)
+    data = frame.select(
+        pl.col("table_name").cast(pl.Utf8),
+        pl.col("flag").cast(pl.Utf8),
+        pl.col("rows").fill_null(0).cast(pl.Int64),
+    ).filter(pl.col("rows") > 0)
     if data.height == 0:
         return None
-    flags = data.group_by("flag").agg(pl.col("rows").sum()).sort("rows", descending=True).get_column("flag").to_list()
+    flags = (
+        data.group_by("flag")
+        .agg(pl.col("rows").sum())
+        .sort("rows", descending=True)
+        .get_column("flag")
+        .to_list()
+    )
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y("table_name:N", title=t(language, "ch_table")),
             x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
-            color=alt.Color("flag:N", title=None, sort=flags, scale=alt.Scale(domain=flags, range=(PALETTE[1:] * 3)[: len(flags)]), legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
-            tooltip=[alt.Tooltip("table_name:N", title=t(language, "ch_table")), alt.Tooltip("flag:N"), alt.Tooltip("rows:Q", title=t(language, "ch_rows"), format=",")],
+            color=alt.Color(
+                "flag:N",
+                title=None,
+                sort=flags,
+                scale=alt.Scale(domain=flags, range=(PALETTE[1:] * 3)[: len(flags)]),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            ),
+            tooltip=[
+                alt.Tooltip("table_name:N", title=t(language, "ch_table")),
+                alt.Tooltip("flag:N"),
+                alt.Tooltip("rows:Q", title=t(language, "ch_rows"), format=","),
+            ],
         )
-        .properties(width=WIDTH - 120, height=alt.Step(28), title=_title(t(language, "t_flags", n=fmt_int(_sum(data, "rows"), language)), t(language, "t_flags_sub")))
+        .properties(
+            width=WIDTH - 120,
+            height=alt.Step(28),
+            title=_title(
+                t(language, "t_flags", n=fmt_int(_sum(data, "rows"), language)),
+                t(language, "t_flags_sub"),
+            ),
+        )
     )

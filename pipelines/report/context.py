@@ -10,11 +10,12 @@ works without running the CLI first.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import polars as pl
 
@@ -125,15 +126,33 @@ def open_results(
                 f"no results in {results_dir!s} (no {SUMMARY_FILE}) and no export directory {data_dir!s} to compute "
                 "them from: run `privacy-review run` first, or point data_dir at an export"
             )
-        found = Path(output_dir) if str(output_dir) else Path(tempfile.mkdtemp(prefix="privacy-review-results-"))
-        results = compute_from_exports(Path(data_dir), quarter=quarter, as_of=as_of, policy=pol, db=Path(db) if str(db) else None)
+        found = (
+            Path(output_dir)
+            if str(output_dir)
+            else Path(tempfile.mkdtemp(prefix="privacy-review-results-"))
+        )
+        results = compute_from_exports(
+            Path(data_dir),
+            quarter=quarter,
+            as_of=as_of,
+            policy=pol,
+            db=Path(db) if str(db) else None,
+        )
         write_results(results, found)
         computed = True
     summary = results.summary
-    if quarter and quarter != LATEST and str(summary.get("period", "")).upper() != quarter.upper().replace("-", ""):
-        raise BadInput(f"{found}: the results are for {summary.get('period')!s}, not for the requested quarter {quarter}")
+    if (
+        quarter
+        and quarter != LATEST
+        and str(summary.get("period", "")).upper() != quarter.upper().replace("-", "")
+    ):
+        raise BadInput(
+            f"{found}: the results are for {summary.get('period')!s}, not for the requested quarter {quarter}"
+        )
     if as_of and str(summary.get("as_of", "")) != as_of:
-        raise BadInput(f"{found}: the results are as of {summary.get('as_of')!s}, not {as_of}")
+        raise BadInput(
+            f"{found}: the results are as of {summary.get('as_of')!s}, not {as_of}"
+        )
     ctx = ReportContext(
         summary=summary,
         tables=dict(results.tables),
@@ -144,7 +163,9 @@ def open_results(
         computed=computed,
     )
     if summary.get("policy") and summary["policy"] != pol.label:
-        ctx.notes.append(f"The results were computed with {summary['policy']}; clauses are quoted from {pol.label}.")
+        ctx.notes.append(
+            f"The results were computed with {summary['policy']}; clauses are quoted from {pol.label}."
+        )
     return ctx
 
 
@@ -173,49 +194,28 @@ def compute_from_exports(
 ) -> Results:
     """Load ``data_dir`` into a temporary database (or use ``db`` if it exists) and compute the results.
 
-    The same steps as ``privacy-review run``, for a notebook opened on a fresh
-    checkout. Uses the loader (``pipelines.load.load_exports``) and
-    ``pipelines.results.compute_results``; ``summary["previous"]`` is the
-    previous quarter's summary from the same database.
-
-    LEAD: if ``pipelines.cli`` grows one function doing load + period
-    resolution + compute (+ previous), call it here instead.
+    The same steps as ``privacy-review run`` (``pipelines.run``: the loader,
+    the period resolution and the results with the previous quarter's
+    summary), for a notebook opened on a fresh checkout.
     """
     from pipelines.db import connect
-    from pipelines.results import compute_results
+    from pipelines.load import load_exports
+    from pipelines.run import compute_with_previous, resolve_period
 
     pol = policy or load_policy(None)
     with tempfile.TemporaryDirectory(prefix="privacy-review-db-") as tmp:
-        db_path = db if db is not None and db.exists() else None
+        db_path = db if db is not None and Path(db).exists() else None
         if db_path is None:
-            from pipelines.load import load_exports  # the lead's loader
-
             db_path = Path(tmp) / "review.duckdb"
-            load_exports(Path(data_dir), db_path)
+            load_exports(Path(data_dir), db_path, zone=pol.zone)
         con = connect(db_path, read_only=True, zone=pol.zone)
         try:
-            period = resolve_period(con, quarter, as_of)
-            results = compute_results(con, period, pol)
-            if "previous" not in results.summary:
-                results.summary["previous"] = compute_results(con, period.previous(), pol).summary
+            period = resolve_period(
+                con,
+                quarter or LATEST,
+                date.fromisoformat(as_of) if as_of else None,
+                date.today(),
+            )
+            return compute_with_previous(con, period, pol)
         finally:
             con.close()
-    return results
-
-
-def resolve_period(con, quarter: str = LATEST, as_of: str = ""):
-    """The reviewed :class:`~pipelines.metrics.Period`: ``latest`` is the last quarter complete by
-    today and by the newest timestamp in accounts, sessions and support tickets (contract §2)."""
-    from pipelines.dates import Quarter, latest_complete_quarter
-    from pipelines.metrics import Period
-
-    if quarter and quarter != LATEST:
-        q = Quarter.parse(quarter)
-    else:
-        newest = con.sql(
-            "SELECT max(d) FROM (SELECT max(local_date(created_at)) AS d FROM accounts"
-            " UNION ALL SELECT max(local_date(started_at)) FROM sessions"
-            " UNION ALL SELECT max(local_date(created_at)) FROM support_tickets)"
-        ).fetchone()[0]
-        q = latest_complete_quarter(date.today(), newest)
-    return Period.of(q, date.fromisoformat(as_of) if as_of else None)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from papermill.exceptions import PapermillExecutionError
 
 from pipelines.errors import PipelineFailure
 from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelManager
@@ -16,18 +17,48 @@ CELL_TIMEOUT = 600
 START_TIMEOUT = 120
 
 
-class NotebookFailed(PipelineFailure):
-    """A notebook raised while running (raised from papermill's ``PapermillExecutionError``).
+class NotebookFailed(PipelineFailure, PapermillExecutionError):
+    """A report notebook raised while running.
 
-    ``notebook`` is the source notebook's name, ``executed`` the saved executed
-    copy with the error cell, ``ename``/``evalue`` the exception in the kernel.
+    Both a :class:`~pipelines.errors.PipelineFailure` (the CLI's exit code 1)
+    and a ``PapermillExecutionError`` (raised from papermill's own, whose
+    cell, ename, evalue and traceback it carries). ``notebook`` is the
+    source notebook's name; ``executed`` the saved executed copy with the
+    error cell.
     """
 
-    def __init__(self, notebook: str, executed: Path | None, ename: str = "", evalue: str = "", cell: int | None = None):
-        where = f" in cell {cell}" if cell is not None else ""
-        kept = f"; the executed notebook is kept at {executed}" if executed else ""
-        super().__init__(f"notebook {notebook} failed{where}: {ename}: {evalue}{kept}")
-        self.notebook, self.executed, self.ename, self.evalue, self.cell = notebook, executed, ename, evalue, cell
+    def __init__(
+        self,
+        notebook: str,
+        executed: Path | None,
+        error: PapermillExecutionError | None = None,
+    ):
+        e = error
+        PapermillExecutionError.__init__(
+            self,
+            getattr(e, "cell_index", None),
+            getattr(e, "exec_count", None),
+            getattr(e, "source", ""),
+            getattr(e, "ename", ""),
+            getattr(e, "evalue", ""),
+            getattr(e, "traceback", []) or [],
+        )
+        self.notebook, self.executed = notebook, executed
+
+    @property
+    def cell(self) -> int | None:
+        return self.exec_count
+
+    def __str__(self) -> str:
+        where = f" in cell [{self.exec_count}]" if self.exec_count is not None else ""
+        kept = (
+            f"; the executed notebook with the error is kept at {self.executed}"
+            if self.executed
+            else ""
+        )
+        return (
+            f"notebook {self.notebook} failed{where}: {self.ename}: {self.evalue}{kept}"
+        )
 
 
 def execute_notebook(
@@ -52,7 +83,9 @@ def execute_notebook(
 
     src, dst = Path(src), Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    source_kernelspec = dict(nbformat.read(src, as_version=4).metadata.get("kernelspec", {}))
+    source_kernelspec = dict(
+        nbformat.read(src, as_version=4).metadata.get("kernelspec", {})
+    )
     # papermill logs every cell at INFO; the report's logs say which notebook ran, not each cell
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:

@@ -46,18 +46,28 @@ def vega_bundle(vl_version: str | None = None) -> str:
     """Vega, Vega-Lite and vega-embed as one script (window.vegaEmbed), from vl-convert; cached per process."""
     import vl_convert as vlc
 
-    bundle = vlc.javascript_bundle(vl_version=vl_version) if vl_version else vlc.javascript_bundle()
+    bundle = (
+        vlc.javascript_bundle(vl_version=vl_version)
+        if vl_version
+        else vlc.javascript_bundle()
+    )
     # never let the bundle close its own <script> element
     return bundle.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
 def _json_for_script(spec: dict) -> str:
     # inside <script type="application/json">: '<' escaped so no '</script>' or '<!--' can occur
-    return json.dumps(spec, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c").replace("&", "\\u0026")
+    return (
+        json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace("&", "\\u0026")
+    )
 
 
 def chart_html(spec: dict, index: int, svg: str | None = None) -> str:
     """The container the template's script fills with ``vegaEmbed``; static SVG inside ``<noscript>``."""
+    # the mode is given to vegaEmbed; the schema URL is not needed offline
+    spec = {k: v for k, v in spec.items() if k != "$schema"}
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")
@@ -85,7 +95,11 @@ class ReportPreprocessor(Preprocessor):
 
     def preprocess(self, nb, resources):
         resources["chart_count"] = 0
-        nb.cells = [c for c in nb.cells if not (set(c.get("metadata", {}).get("tags", [])) & REMOVE_CELL_TAGS)]
+        nb.cells = [
+            c
+            for c in nb.cells
+            if not (set(c.get("metadata", {}).get("tags", [])) & REMOVE_CELL_TAGS)
+        ]
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -99,7 +113,9 @@ class ReportPreprocessor(Preprocessor):
             if output.output_type in ("stream",):
                 continue
             if output.output_type not in ("display_data", "execute_result"):
-                kept.append(output)  # errors stay visible; a failed notebook is never published anyway
+                kept.append(
+                    output
+                )  # errors stay visible; a failed notebook is never published anyway
                 continue
             data = output.get("data", {})
             spec_type = next((k for k in data if VEGALITE_MIME.match(k)), None)
@@ -108,7 +124,9 @@ class ReportPreprocessor(Preprocessor):
                 spec = data[spec_type]
                 if isinstance(spec, str):
                     spec = json.loads(spec)
-                html = chart_html(spec, resources["chart_count"], data.get("image/svg+xml"))
+                html = chart_html(
+                    spec, resources["chart_count"], data.get("image/svg+xml")
+                )
                 output["data"] = {"text/html": html}
                 output["metadata"] = {}
                 kept.append(output)
@@ -119,7 +137,7 @@ class ReportPreprocessor(Preprocessor):
         return cell, resources
 
 
-_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S | re.I)
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.DOTALL | re.IGNORECASE)
 _ID = re.compile(r'\bid="([^"]*)"')
 
 
@@ -154,10 +172,16 @@ def add_toc(html: str, language: str = "en") -> str:
         entries.append((ident, text))
         return f"<h2{attrs}>{inner}</h2>"
 
-    html = _H2.sub(visit, html)
+    # only the report's own markup: the inlined Vega bundle after </main> holds "<h2" in strings
+    end = html.find("</main>")
+    end = len(html) if end < 0 else end
+    html = _H2.sub(visit, html[:end]) + html[end:]
     if not entries:
         return html.replace("<!--pr-toc-->", "")
-    items = "".join(f'<li><a href="#{escape(i, quote=True)}">{escape(text)}</a></li>' for i, text in entries)
+    items = "".join(
+        f'<li><a href="#{escape(i, quote=True)}">{escape(text)}</a></li>'
+        for i, text in entries
+    )
     nav = f'<nav class="pr-toc" aria-label="{escape(t(language, "contents"))}"><p class="pr-toc-title">{escape(t(language, "contents"))}</p><ol>{items}</ol></nav>'
     slot = '<div class="pr-toc-slot"></div>'
     if slot in html:
@@ -170,7 +194,11 @@ def _exporter(language: str) -> HTMLExporter:
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
     config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
-    exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME, extra_template_basedirs=[str(templates_dir())])
+    exporter = HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(templates_dir())],
+    )
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -193,11 +221,19 @@ def export_html(
     """
     from pipelines.report.charts import vegalite_version
 
-    nb = copy.deepcopy(executed_nb) if isinstance(executed_nb, nbformat.NotebookNode) else nbformat.read(str(executed_nb), as_version=4)
+    nb = (
+        copy.deepcopy(executed_nb)
+        if isinstance(executed_nb, nbformat.NotebookNode)
+        else nbformat.read(str(executed_nb), as_version=4)
+    )
     language = language or _injected(nb, "language") or "en"
     if title:
         nb.metadata["title"] = title
-    css = templates_dir().joinpath(TEMPLATE_NAME, "report.css").read_text(encoding="utf-8")
+    css = (
+        templates_dir()
+        .joinpath(TEMPLATE_NAME, "report.css")
+        .read_text(encoding="utf-8")
+    )
     footer = f"{nb.metadata.get('title', '')} · privacy-review {pipelines.__version__} · {datetime.now().strftime('%Y-%m-%d %H:%M')}"
     resources = {
         "report_css": css,

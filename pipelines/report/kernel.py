@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
@@ -44,7 +46,9 @@ def this_python_kernelspec() -> KernelSpec:
             "PYTHONPATH": os.pathsep.join(python_path),
             # keep kernels quiet and reproducible: no debugger warnings in stderr
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "ignore::DeprecationWarning"),
+            "PYTHONWARNINGS": os.environ.get(
+                "PYTHONWARNINGS", "ignore::DeprecationWarning"
+            ),
         },
         metadata={"debugger": False},
     )
@@ -65,8 +69,25 @@ class ThisPythonKernelSpecManager(KernelSpecManager):
 
 
 class ThisPythonKernelManager(AsyncKernelManager):
-    """The kernel manager class handed to papermill/nbclient (``kernel_manager_class``)."""
+    """The kernel manager class handed to papermill/nbclient (``kernel_manager_class``).
+
+    On POSIX the kernel talks over Unix sockets in the temp directory
+    (removed at shutdown) rather than TCP ports on localhost: nothing listens
+    on the network, and ipykernel has no "unencrypted TCP" warning to print.
+    """
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return ThisPythonKernelSpecManager(data_dir=self.data_dir)
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc" if os.name == "posix" else "tcp"
+
+    def _ip_default(self) -> str:
+        if self.transport == "ipc":
+            # short and absolute: socket paths are limited to ~100 bytes, and never in the notebooks' folder
+            return os.path.join(
+                tempfile.gettempdir(), f"pr-kernel-{uuid.uuid4().hex[:12]}"
+            )
+        return super()._ip_default()

@@ -10,23 +10,57 @@ computable), so tests can check the HTML against ``summary.json``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
 from pipelines.report.context import ReportContext, lookup
-from pipelines.report.text import fmt_hours, fmt_int, fmt_number, fmt_pct, is_missing, label, t, tn
+from pipelines.report.text import (
+    fmt_hours,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    is_missing,
+    label,
+    t,
+    tn,
+)
 
-KEPT, NOT_KEPT, NOT_COMPUTABLE, NOT_CHECKED, INFO = "kept", "not_kept", "not_computable", "not_checked", "info"
-_VERDICT_ICON = {KEPT: "✔", NOT_KEPT: "✖", NOT_COMPUTABLE: "–", NOT_CHECKED: "–", INFO: "i"}
-CATEGORIES = ("account", "logs", "support", "marketing", "analytics", "residual", "payments")
+KEPT, NOT_KEPT, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
+    "kept",
+    "not_kept",
+    "not_computable",
+    "not_checked",
+    "info",
+)
+_VERDICT_ICON = {
+    KEPT: "✔",
+    NOT_KEPT: "✖",
+    NOT_COMPUTABLE: "–",
+    NOT_CHECKED: "–",
+    INFO: "i",
+}
+CATEGORIES = (
+    "account",
+    "logs",
+    "support",
+    "marketing",
+    "analytics",
+    "residual",
+    "payments",
+)
 
 
 def _css() -> str:
-    return resources.files("pipelines.report").joinpath("templates", "privacy_report", "components.css").read_text(encoding="utf-8")
+    return (
+        resources.files("pipelines.report")
+        .joinpath("templates", "privacy_report", "components.css")
+        .read_text(encoding="utf-8")
+    )
 
 
 def summary_value(summary: dict | None, path: str) -> Any:
@@ -35,7 +69,13 @@ def summary_value(summary: dict | None, path: str) -> Any:
         node = lookup(summary, path[:-2])
         if not isinstance(node, dict):
             return None
-        values = [v for v in node.values() if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_missing(v)]
+        values = [
+            v
+            for v in node.values()
+            if isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and not is_missing(v)
+        ]
         return sum(values) if values else None
     value = lookup(summary, path)
     return None if is_missing(value) else value
@@ -44,16 +84,30 @@ def summary_value(summary: dict | None, path: str) -> Any:
 # --- title -------------------------------------------------------------------
 
 
-def title_block(ctx: ReportContext) -> str:
-    """The report's heading: title, period, as-of date, policy, and a one-paragraph introduction."""
+def title_block(
+    ctx: ReportContext, title: str | None = None, intro: str | None = None
+) -> str:
+    """The page heading (title, period, as-of date, policy, introduction) and the report's styles.
+
+    Leaves the slot where the HTML export puts the table of contents.
+    """
     lang = ctx.language
-    sub = t(lang, "report_subtitle", period=ctx.period or t(lang, "na"), as_of=ctx.as_of or t(lang, "na"), policy=ctx.policy.label)
+    title = title if title is not None else t(lang, "report_title")
+    intro = intro if intro is not None else t(lang, "report_intro")
+    sub = t(
+        lang,
+        "report_subtitle",
+        period=ctx.period or t(lang, "na"),
+        as_of=ctx.as_of or t(lang, "na"),
+        policy=ctx.policy.label,
+    )
     notes = "".join(f'<p class="pr-note">{escape(n)}</p>' for n in ctx.notes)
     return (
         f"<style data-pr-style>{_css()}</style>"
-        f'<header class="pr-title"><h1>{escape(t(lang, "report_title"))} {escape(ctx.period)}</h1>'
+        f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
         f'<p class="pr-subtitle">{escape(sub)}</p>'
-        f'<p class="pr-intro">{escape(t(lang, "report_intro"))}</p>{notes}</header>'
+        + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
+        + f"{notes}</header>"
         '<div class="pr-toc-slot"></div>'
     )
 
@@ -67,7 +121,10 @@ class Kpi:
     label: str
     kind: str = "int"  # int | pct | hours
     better: str | None = "lower"  # lower | higher | None (neither)
-    alarm: str | None = "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
+    alarm: str | None = (
+        "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
+    )
+    compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
 
 
 KPIS = (
@@ -77,8 +134,19 @@ KPIS = (
     Kpi("rights.open_overdue", "kpi_open_overdue"),
     Kpi("inactivity.due_next_30d", "kpi_due_30d", better=None, alarm=None),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
-    Kpi("support.first_response_hours.median", "kpi_first_response", "hours", "lower", None),
-    Kpi("data_quality.rows_rejected.*", "kpi_rows_rejected", alarm="positive"),
+    Kpi(
+        "support.first_response_hours.median",
+        "kpi_first_response",
+        "hours",
+        "lower",
+        None,
+    ),
+    Kpi(
+        "data_quality.rows_rejected.*",
+        "kpi_rows_rejected",
+        alarm="positive",
+        compare=False,
+    ),
 )
 
 
@@ -101,22 +169,39 @@ def _fmt_delta(kind: str, delta: float, lang: str) -> str:
     return sign + fmt_int(size, lang)
 
 
-def change_text(kpi: Kpi, value, previous_value, previous_period: str | None, lang: str) -> tuple[str, str]:
+def change_text(
+    kpi: Kpi, value, previous_value, previous_period: str | None, lang: str
+) -> tuple[str, str]:
     """(text, css modifier) of a figure's change against the previous quarter."""
     if previous_period is None:
         return t(lang, "no_previous"), "none"
     prev_label = previous_period or t(lang, "previous_quarter")
     if is_missing(value) or is_missing(previous_value):
-        return t(lang, "change_vs", delta=t(lang, "na"), previous=prev_label, value=_fmt(kpi.kind, previous_value, lang)), "none"
+        return t(
+            lang,
+            "change_vs",
+            delta=t(lang, "na"),
+            previous=prev_label,
+            value=_fmt(kpi.kind, previous_value, lang),
+        ), "none"
     delta = value - previous_value
     if abs(delta) < 1e-12:
         return t(lang, "unchanged_vs", previous=prev_label), "same"
     arrow = "▲" if delta > 0 else "▼"
-    text = f"{arrow} " + t(lang, "change_vs", delta=_fmt_delta(kpi.kind, delta, lang), previous=prev_label, value=_fmt(kpi.kind, previous_value, lang))
+    text = f"{arrow} " + t(
+        lang,
+        "change_vs",
+        delta=_fmt_delta(kpi.kind, delta, lang),
+        previous=prev_label,
+        value=_fmt(kpi.kind, previous_value, lang),
+    )
     if kpi.better is None:
         return text, "neutral"
     better = (delta < 0) if kpi.better == "lower" else (delta > 0)
-    return f"{text} · {t(lang, 'better' if better else 'worse')}", "better" if better else "worse"
+    return (
+        f"{text} · {t(lang, 'better' if better else 'worse')}",
+        "better" if better else "worse",
+    )
 
 
 def _status(kpi: Kpi, value) -> str:
@@ -142,7 +227,10 @@ def kpi_tiles(ctx: ReportContext) -> str:
     for kpi in KPIS:
         value = summary_value(ctx.summary, kpi.path)
         prev_value = summary_value(prev, kpi.path) if prev else None
-        change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
+        if kpi.compare:
+            change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
+        else:
+            change, modifier = t(lang, "this_export"), "none"
         tiles.append(
             f'<div class="kpi kpi--{_status(kpi, value)}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
             f'<div class="kpi-label">{escape(t(lang, kpi.label))}</div>'
@@ -154,7 +242,12 @@ def kpi_tiles(ctx: ReportContext) -> str:
         path = f"retention.breaches.{category}"
         value = summary_value(ctx.summary, path)
         if value is None:
-            status, shown = "na", t(lang, "not_checked") if _table_absent(ctx, category) else t(lang, "na")
+            status, shown = (
+                "na",
+                t(lang, "not_checked")
+                if _table_absent(ctx, category)
+                else t(lang, "na"),
+            )
         else:
             status, shown = ("bad" if value > 0 else "good"), fmt_int(value, lang)
         chips.append(
@@ -166,13 +259,24 @@ def kpi_tiles(ctx: ReportContext) -> str:
         f'<section class="pr-kpis" aria-label="{escape(t(lang, "sec_summary"))}">'
         f'<div class="kpi-grid">{"".join(tiles)}</div>'
         f'<div class="kpi-strip"><span class="kpi-strip-title">{escape(t(lang, "kpi_all_breaches"))}</span>'
-        f'<ul>{"".join(chips)}</ul></div></section>'
+        f"<ul>{''.join(chips)}</ul></div></section>"
     )
 
 
 def _table_absent(ctx: ReportContext, category: str) -> bool:
+    """Whether ``category``'s table was not exported (``retention.absent_tables`` or the breaches table says so)."""
+    absent = ctx.get("retention.absent_tables")
+    rule = ctx.policy.retention.get(category)
+    if isinstance(absent, list) and rule is not None:
+        tables = [name.strip() for name in rule.table.split(",")]
+        if tables and all(name in absent for name in tables):
+            return True
     frame = ctx.table("retention_breaches")
-    if frame is None or "table_present" not in frame.columns or "category" not in frame.columns:
+    if (
+        frame is None
+        or "table_present" not in frame.columns
+        or "category" not in frame.columns
+    ):
         return False
     rows = frame.filter(pl.col("category") == category)
     return rows.height > 0 and rows.get_column("table_present")[0] is False
@@ -194,10 +298,23 @@ def verdict_html(ctx: ReportContext, verdict: str, sentences: Iterable[str]) -> 
     )
 
 
-def clause_html(ctx: ReportContext, ref: str, text: str, name: str | None = None) -> str:
+def clause_html(
+    ctx: ReportContext,
+    ref: str,
+    text: str,
+    name: str | None = None,
+    *,
+    caption: str | None = None,
+) -> str:
+    """A clause quoted verbatim from the policy file, in the report's language."""
     who = f"{escape(ref)}" + (f" · {escape(name)}" if name else "")
+    caption = (
+        f"{escape(t(ctx.language, 'policy_says'))} ({who})"
+        if caption is None
+        else escape(caption)
+    )
     return (
-        f'<figure class="pr-clause"><figcaption>{escape(t(ctx.language, "policy_says"))} ({who})</figcaption>'
+        f'<figure class="pr-clause"><figcaption>{caption}</figcaption>'
         f'<blockquote lang="{ctx.language}">“{escape(text)}”</blockquote></figure>'
     )
 
@@ -206,13 +323,25 @@ def how_html(ctx: ReportContext, text: str) -> str:
     return f'<p class="pr-how"><strong>{escape(t(ctx.language, "how_computed"))}.</strong> {escape(text)}</p>'
 
 
-def table_html(headers: list[str], rows: list[list[str]], *, numeric: Iterable[int] = (), classes: list[str] | None = None) -> str:
+def table_html(
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    numeric: Iterable[int] = (),
+    classes: list[str] | None = None,
+) -> str:
     numeric = set(numeric)
-    head = "".join(f'<th{" class=num" if i in numeric else ""}>{escape(h)}</th>' for i, h in enumerate(headers))
+    head = "".join(
+        f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{classes[r]}"' if classes and classes[r] else ""
-        cells = "".join(f'<td{" class=num" if i in numeric else ""}>{cell}</td>' for i, cell in enumerate(row))
+        cells = "".join(
+            f"<td{' class=num' if i in numeric else ''}>{cell}</td>"
+            for i, cell in enumerate(row)
+        )
         body.append(f"<tr{cls}>{cells}</tr>")
     return f'<table class="pr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -248,7 +377,10 @@ def inactivity_section(ctx: ReportContext) -> str:
         heading(ctx, "sec_inactivity")
         + verdict_html(ctx, verdict, sentences)
         + clause_html(ctx, clause.ref, clause.text(lang))
-        + how_html(ctx, t(lang, "how_inactivity", as_of=ctx.as_of, months=pol.inactivity_months))
+        + how_html(
+            ctx,
+            t(lang, "how_inactivity", as_of=ctx.as_of, months=pol.inactivity_months),
+        )
     )
 
 
@@ -258,7 +390,15 @@ def retention_section(ctx: ReportContext) -> str:
     frame = ctx.table("retention_breaches")
     oldest: dict[str, Any] = {}
     if frame is not None and {"category", "oldest_days_overdue"} <= set(frame.columns):
-        oldest = dict(zip(frame.get_column("category").cast(pl.Utf8).to_list(), frame.get_column("oldest_days_overdue").to_list()))
+        oldest = dict(
+            zip(
+                frame.get_column("category").cast(pl.Utf8).to_list(),
+                frame.get_column("oldest_days_overdue").to_list(),
+            )
+        )
+    stated = ctx.get("retention.oldest_days_overdue")
+    if isinstance(stated, dict):
+        oldest.update(stated)
     rows, classes, verdicts, absent = [], [], [], []
     total = 0
     for category in CATEGORIES:
@@ -294,7 +434,15 @@ def retention_section(ctx: ReportContext) -> str:
         overall = KEPT
     sentences = []
     if breached:
-        sentences.append(t(lang, "v_retention_not", n=fmt_int(total, lang), k=breached, m=len(checked)))
+        sentences.append(
+            t(
+                lang,
+                "v_retention_not",
+                n=fmt_int(total, lang),
+                k=breached,
+                m=len(checked),
+            )
+        )
     elif checked:
         sentences.append(t(lang, "v_retention_kept"))
     if withdrawn:
@@ -302,25 +450,40 @@ def retention_section(ctx: ReportContext) -> str:
     if absent:
         sentences.append(t(lang, "v_retention_absent", names=", ".join(absent)))
     table = table_html(
-        [t(lang, "col_category"), t(lang, "col_clause"), t(lang, "col_breaches"), t(lang, "col_oldest"), t(lang, "col_verdict")],
+        [
+            t(lang, "col_category"),
+            t(lang, "col_clause"),
+            t(lang, "col_breaches"),
+            t(lang, "col_oldest"),
+            t(lang, "col_verdict"),
+        ],
         rows,
         numeric=(2, 3),
         classes=classes,
     )
-    # quote each distinct clause once, naming the categories it covers
-    quotes: dict[tuple[str, str], list[str]] = {}
-    for category in CATEGORIES:
-        rule = pol.retention.get(category)
-        if rule:
-            quotes.setdefault((rule.clause.ref, rule.clause.text(lang)), []).append(label(lang, "cat", category))
-    quoted = "".join(clause_html(ctx, ref, text, ", ".join(names)) for (ref, text), names in sorted(quotes.items()))
     return (
         heading(ctx, "sec_retention")
         + verdict_html(ctx, overall, sentences)
         + how_html(ctx, t(lang, "how_retention", as_of=ctx.as_of))
         + table
-        + f'<div class="pr-clauses">{quoted}</div>'
     )
+
+
+def retention_clauses(ctx: ReportContext) -> str:
+    """Each distinct retention clause quoted once, naming the categories it covers."""
+    lang, pol = ctx.language, ctx.policy
+    quotes: dict[tuple[str, str], list[str]] = {}
+    for category in CATEGORIES:
+        rule = pol.retention.get(category)
+        if rule:
+            quotes.setdefault((rule.clause.ref, rule.clause.text(lang)), []).append(
+                label(lang, "cat", category)
+            )
+    quoted = "".join(
+        clause_html(ctx, ref, text, caption=f"{ref} · {', '.join(names)}")
+        for (ref, text), names in sorted(quotes.items())
+    )
+    return f'<div class="pr-clauses"><h3>{escape(t(lang, "policy_says"))}</h3>{quoted}</div>'
 
 
 def support_section(ctx: ReportContext) -> str:
@@ -332,7 +495,12 @@ def support_section(ctx: ReportContext) -> str:
     else:
         verdict = KEPT
         sentences = [
-            t(lang, "v_support_kept", n=fmt_int(tickets, lang), share=fmt_pct(ctx.get("support.privacy_share"), lang, 1)),
+            t(
+                lang,
+                "v_support_kept",
+                n=fmt_int(tickets, lang),
+                share=fmt_pct(ctx.get("support.privacy_share"), lang, 1),
+            ),
             t(
                 lang,
                 "v_support_times",
@@ -378,7 +546,23 @@ def rights_section(ctx: ReportContext) -> str:
     elif verdict == KEPT:
         sentences = [t(lang, "v_rights_kept", n=fmt_int(completed, lang))]
     else:
-        sentences = [t(lang, "v_rights_not", rate=fmt_pct(rate, lang), n=fmt_int(completed, lang), overdue=overdue)]
+        sentences = [
+            t(
+                lang,
+                "v_rights_not",
+                rate=fmt_pct(rate, lang),
+                n=fmt_int(completed, lang),
+                overdue=overdue,
+            )
+        ]
+    missed = ctx.get("support.missed_rights_requests")
+    if missed:
+        window = ctx.get(
+            "support.missed_request_window_days", pol.missed_request_window_days
+        )
+        sentences.append(
+            t(lang, "v_support_missed", n=fmt_int(missed, lang), days=window)
+        )
     sentences.append(
         t(
             lang,
@@ -403,27 +587,83 @@ def quality_section(ctx: ReportContext) -> str:
     lang = ctx.language
     rows_in = summary_value(ctx.summary, "data_quality.rows_in.*")
     rejected = summary_value(ctx.summary, "data_quality.rows_rejected.*")
-    flags = ctx.table("quality_flags")
-    flagged = int(flags.get_column("rows").fill_null(0).sum()) if flags is not None and "rows" in flags.columns else 0
-    absent = [
-        name
-        for name in ("marketing_contacts", "web_visits", "payments")
-        if isinstance(ctx.get("data_quality.rows_in"), dict) and name not in ctx.get("data_quality.rows_in")
-    ]
+    flagged = summary_value(ctx.summary, "data_quality.flagged.*")
+    if flagged is None:
+        flags = ctx.table("quality_flags")
+        flagged = (
+            int(flags.get_column("rows").fill_null(0).sum())
+            if flags is not None and "rows" in flags.columns
+            else 0
+        )
+    absent = ctx.get("data_quality.absent_tables")
+    if not isinstance(
+        absent, list
+    ):  # not stated: an optional table missing from the counts was not exported
+        rows_in = ctx.get("data_quality.rows_in")
+        absent = [
+            n
+            for n in ("marketing_contacts", "web_visits", "payments")
+            if isinstance(rows_in, dict) and n not in rows_in
+        ]
     if rows_in is None:
         sentences = [t(lang, "not_computable") + "."]
     elif rejected or flagged:
-        sentences = [t(lang, "v_quality_warn", rejected=fmt_int(rejected or 0, lang), rows_in=fmt_int(rows_in, lang), flagged=fmt_int(flagged, lang))]
+        sentences = [
+            t(
+                lang,
+                "v_quality_warn",
+                rejected=fmt_int(rejected or 0, lang),
+                rows_in=fmt_int(rows_in, lang),
+                flagged=fmt_int(flagged, lang),
+            )
+        ]
     else:
         sentences = [t(lang, "v_quality_ok", rows_in=fmt_int(rows_in, lang))]
     if absent:
         sentences.append(t(lang, "v_quality_absent", names=", ".join(absent)))
-    return heading(ctx, "sec_quality") + verdict_html(ctx, INFO, sentences) + how_html(ctx, t(lang, "how_quality"))
+    return (
+        heading(ctx, "sec_quality")
+        + verdict_html(ctx, INFO, sentences)
+        + how_html(ctx, t(lang, "how_quality"))
+        + quality_table(ctx)
+    )
+
+
+def quality_table(ctx: ReportContext) -> str:
+    """Rows in, loaded and set aside per exported table (from ``summary.json``)."""
+    lang = ctx.language
+    rows_in = ctx.get("data_quality.rows_in") or {}
+    loaded = ctx.get("data_quality.rows_loaded") or {}
+    rejected = ctx.get("data_quality.rows_rejected") or {}
+    if not isinstance(rows_in, dict) or not rows_in:
+        return ""
+    rows = [
+        [
+            escape(name),
+            escape(fmt_int(rows_in.get(name), lang)),
+            escape(fmt_int(loaded.get(name), lang)),
+            escape(fmt_int(rejected.get(name), lang)),
+        ]
+        for name in rows_in
+    ]
+    return table_html(
+        [
+            t(lang, "ch_table"),
+            t(lang, "rows_in"),
+            t(lang, "rows_loaded"),
+            t(lang, "rows_rejected"),
+        ],
+        rows,
+        numeric=(1, 2, 3),
+    )
 
 
 def about_section(ctx: ReportContext) -> str:
     lang = ctx.language
-    return heading(ctx, "sec_about") + f'<p class="pr-about">{escape(t(lang, "about", as_of=ctx.as_of, na=t(lang, "na")))}</p>'
+    return (
+        heading(ctx, "sec_about")
+        + f'<p class="pr-about">{escape(t(lang, "about", as_of=ctx.as_of, na=t(lang, "na")))}</p>'
+    )
 
 
 def no_data(ctx: ReportContext, table: str) -> str:

@@ -1,14 +1,14 @@
 """The few calls a notebook makes, so notebooks stay thin.
 
-    from pipelines.report import nb
-    ctx = nb.start(results_dir=results_dir, db=db, data_dir=data_dir, quarter=quarter,
-                   as_of=as_of, policy=policy, language=language, output_dir=output_dir)
-    nb.chart(ctx, "retention_breaches", charts.breaches_by_category)
+from pipelines.report import nb
+ctx = nb.start(results_dir=results_dir, db=db, data_dir=data_dir, quarter=quarter,
+               as_of=as_of, policy=policy, language=language, output_dir=output_dir)
+nb.chart(ctx, "retention_breaches", charts.breaches_by_category)
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pipelines.report import charts
 from pipelines.report.context import ReportContext, open_results
@@ -27,7 +27,14 @@ def start(
     """Enable the chart theme/renderer and open the results (see :func:`~pipelines.report.context.open_results`)."""
     charts.setup()
     return open_results(
-        results_dir, data_dir, db, quarter, as_of, policy, language=language, output_dir=output_dir
+        results_dir,
+        data_dir,
+        db,
+        quarter,
+        as_of,
+        policy,
+        language=language,
+        output_dir=output_dir,
     )
 
 

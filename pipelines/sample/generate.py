@@ -3,11 +3,14 @@
 Everything is generated in DuckDB SQL, column-wise: no Python loop touches a
 row, so a million accounts (about twenty million sessions) take seconds.
 
-Randomness is ``hash(seed, key, salt)``: a pure function of its arguments, so
-the output does not depend on thread scheduling (``random()`` with ``setseed``
-does). Same seed and parameters, same DuckDB version: the same bytes of CSV and
-the same Parquet rows. DuckDB does not promise that ``hash`` stays the same
-across releases; the committed sample states the version that made it.
+Randomness is ``u(key, salt)``: DuckDB's ``hash`` of the row's key xor a
+per-(seed, salt) constant, a pure function of its arguments, so the output does
+not depend on thread scheduling (``random()`` with ``setseed`` does). Same seed
+and parameters, same DuckDB version: the same bytes of CSV and the same
+Parquet rows (Parquet row order is not kept: it costs memory). DuckDB does not
+promise that ``hash`` stays the same across releases; the committed sample
+states the version that made it. (``hash(seed, key, salt)`` with the three as
+arguments was tried first: its streams for two salts are correlated, r = 0.6.)
 
 Times are whole epoch seconds (BIGINT) until the last projection, which writes
 ISO-8601 text for CSV (mostly ``...Z``, one row in ten in Brussels local time
@@ -28,6 +31,7 @@ The shapes (shares, delays) are module constants below; the data model:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -108,6 +112,16 @@ BAD_ORDER_SHARE = 0.0005  # tickets resolved before created, at least 2
 _SCRAMBLE = 2_654_435_761  # prime: rn -> (rn * P + off) % N is a permutation of 0..N-1
 
 
+def _filter(rn: str) -> str:
+    """Where a table's row source is filtered: all rows, or (for the copies) the rows that get a duplicate."""
+    return f"/*filter:{rn}*/TRUE"
+
+
+_KIND = {"bad_ts": 1, "missing": 2, "dup": 3, "orphan": 4, "bad_order": 5}
+
+_FILTER_RE = re.compile(r"/\*filter:(.*?)\*/TRUE")
+
+
 @dataclass(frozen=True)
 class _Bad:
     """Where a table's bad rows go."""
@@ -148,7 +162,7 @@ def write_sample(
     end: date = date(2026, 9, 30),
     years: float = 2.0,
     *,
-    sessions_per_account: float = 20.0,
+    sessions_per_account: float = 15.0,
     threads: int | None = None,
     memory_limit: str | None = None,
 ) -> dict[str, int]:
@@ -168,6 +182,8 @@ def write_sample(
         raise ValueError("accounts must be at least 1")
     if not (0 < years <= 100):
         raise ValueError("years must be in (0, 100]")
+    if not isinstance(seed, int) or not (-(2**63) <= seed < 2**63):
+        raise ValueError("seed must be a 64-bit integer")
     if sessions_per_account <= 0:
         raise ValueError("sessions_per_account must be positive")
     out_dir = Path(out_dir)
@@ -177,6 +193,10 @@ def write_sample(
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
+        if fmt == "parquet":
+            # Parquet promises the same rows, not their order: writing without keeping the order
+            # saves two thirds of the memory for large tables (CSV queries sort explicitly)
+            con.execute("SET preserve_insertion_order = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -214,10 +234,6 @@ def _choice(u: str, options: Sequence[tuple[str | None, float]]) -> str:
     return "(CASE " + " ".join(parts) + " END)"
 
 
-def _secs(expr: str) -> str:
-    return f"CAST({expr} AS BIGINT)"
-
-
 class _Generator:
     def __init__(self, con, out_dir: Path, n: int, seed: int, fmt: str, bad_rows: bool, end: date, years: float, spa: float):
         self.con = con
@@ -246,14 +262,16 @@ class _Generator:
         s = self.seed
         for macro in (
             # uniform in [0, 1) from (seed, key, salt); keys are cast so the hash never depends on a literal's type
-            f"CREATE TEMP MACRO u(k, salt) AS CAST(hash({s}::BIGINT, CAST(k AS BIGINT), salt) >> 11 AS DOUBLE) / 9007199254740992.0",
-            f"CREATE TEMP MACRO u2(k, j, salt) AS CAST(hash({s}::BIGINT, CAST(k AS BIGINT), CAST(j AS BIGINT), salt) >> 11 AS DOUBLE) / 9007199254740992.0",
-            f"CREATE TEMP MACRO h(k, salt) AS hash({s}::BIGINT, CAST(k AS BIGINT), salt)",
-            f"CREATE TEMP MACRO h2(k, j, salt) AS hash({s}::BIGINT, CAST(k AS BIGINT), CAST(j AS BIGINT), salt)",
+            # (the salt's hash is a constant the optimizer folds: one integer hash per row)
+            f"CREATE TEMP MACRO h(k, salt) AS hash(xor(CAST(k AS UBIGINT), hash({s}::BIGINT, salt)))",
+            "CREATE TEMP MACRO u(k, salt) AS CAST(h(k, salt) >> 11 AS DOUBLE) / 9007199254740992.0",
             # exponential with mean 1
             "CREATE TEMP MACRO ex(k, salt) AS -ln(1.0 - u(k, salt))",
             # same UTC day, moved into 07:00-19:00 UTC (office hours in Brussels)
             f"CREATE TEMP MACRO office(t, k, salt) AS (t // {DAY}) * {DAY} + {7 * HOUR} + CAST(u(k, salt) * {12 * HOUR} AS BIGINT)",
+            # ... with probability p, and only when that stays within [lo, hi] (else t unchanged)
+            """CREATE TEMP MACRO office_in(t, lo, hi, p, k, salt) AS CASE
+                 WHEN u(k, salt || '?') < p AND office(t, k, salt) BETWEEN lo AND hi THEN office(t, k, salt) ELSE t END""",
             # fake but well-formed IPv4 addresses: documentation ranges and 10/8
             """CREATE TEMP MACRO fake_ip(x) AS CASE x % 8
                  WHEN 0 THEN concat('192.0.2.', 1 + (x >> 8) % 254)
@@ -262,7 +280,7 @@ class _Generator:
                  ELSE concat('10.', (x >> 8) % 256, '.', (x >> 16) % 256, '.', 1 + (x >> 24) % 254) END""",
             "CREATE TEMP MACRO ident(prefix, num, width) AS prefix || lpad(CAST(num AS VARCHAR), width, '0')",
             # ISO-8601 text: UTC with Z, or Brussels local time with its offset
-            f"CREATE TEMP MACRO ts_z(x) AS strftime(make_timestamp(CAST(x AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%SZ')",
+            "CREATE TEMP MACRO ts_z(x) AS strftime(make_timestamp(CAST(x AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%SZ')",
             """CREATE TEMP MACRO ts_local(x) AS strftime(timezone('Europe/Brussels', to_timestamp(x)), '%Y-%m-%dT%H:%M:%S')
                  || CASE WHEN CAST(epoch(timezone('Europe/Brussels', to_timestamp(x))) AS BIGINT) - x = 7200
                          THEN '+02:00' ELSE '+01:00' END""",
@@ -276,29 +294,32 @@ class _Generator:
         short = never + SHARE_SHORT_LIFE
         medium = short + SHARE_MEDIUM_LIFE
         # mean sessions per account is ~20 for spa = 20 (calibrated on the shapes above)
-        rate = 1.03 * self.spa / 20.0
+        rate = 0.79 * self.spa / 20.0
         on_time = ERASED_ON_TIME
         late = ERASED_ON_TIME + ERASED_LATE
         self.con.execute(
             f"""
-            CREATE TEMP TABLE acc AS
+            CREATE TEMP TABLE acc0 AS
             WITH b0 AS (
               SELECT i, {START} + CAST(pow(u(i, 'created'), 0.8) * {SPAN} AS BIGINT) AS c0, u(i, 'life') AS ul
               FROM range({n}) t(i)
             ), b1 AS (
               SELECT i, ul,
-                greatest({START}, least({END}, CASE WHEN u(i, 'c_office') < 0.85 THEN office(c0, i, 'c_hour') ELSE c0 END)) AS c
+                office_in(c0, {START}, {END}, 0.85, i, 'c_hour') AS c
               FROM b0
             ), b2 AS (
               SELECT i, ul, c,
                 CASE WHEN ul < {never} THEN c
-                     ELSE greatest(c, least({END}, CASE WHEN u(i, 'l_office') < 0.85 THEN office(l0, i, 'l_hour') ELSE l0 END))
+                     ELSE office_in(l0, c, {END}, 0.85, i, 'l_hour')
                 END AS l
               FROM (
                 SELECT *,
-                  CASE WHEN ul < {short} THEN c + CAST(u(i, 'life_len') * {14 * DAY} AS BIGINT)
-                       WHEN ul < {medium} THEN c + CAST(({15} + ex(i, 'life_len') * 180) * {DAY} AS BIGINT)
-                       ELSE {END} - CAST(pow(u(i, 'life_len'), 2) * {20 * DAY} AS BIGINT) END AS l0
+                  CASE WHEN ul < {short} AND c + CAST(u(i, 'life_len') * {14 * DAY} AS BIGINT) <= {END}
+                         THEN c + CAST(u(i, 'life_len') * {14 * DAY} AS BIGINT)
+                       WHEN ul >= {short} AND ul < {medium} AND c + CAST(({15} + ex(i, 'life_len') * 180) * {DAY} AS BIGINT) <= {END}
+                         THEN c + CAST(({15} + ex(i, 'life_len') * 180) * {DAY} AS BIGINT)
+                       -- still active: last seen in the last weeks
+                       ELSE greatest(c, {END} - CAST(pow(u(i, 'life_len'), 2) * {20 * DAY} AS BIGINT)) END AS l0
                 FROM b1
               )
             ), b3 AS (
@@ -332,49 +353,49 @@ class _Generator:
                 CASE WHEN status = 'anonymized' THEN NULL
                      WHEN n_sess = 0 THEN CASE WHEN ull < 0.5 THEN c + 60 + CAST(ull * {2 * HOUR} AS BIGINT) END
                      WHEN ull < 0.70 THEN l
-                     WHEN ull < 0.85 THEN least({END}, l + CAST(u(i, 'll_delta') * {6 * HOUR} AS BIGINT))
+                     WHEN ull < 0.85 THEN l + CAST(u(i, 'll_delta') * least({6 * HOUR}, {END} - l) AS BIGINT)
                      WHEN ull < 0.92 THEN greatest(c, l - CAST(u(i, 'll_delta') * {3 * DAY} AS BIGINT))
                      ELSE NULL END AS ll0
               FROM b6
             )
-            SELECT
-              i,
+            SELECT *,
+              CASE WHEN plan = 'paid' THEN 1 + CAST(greatest(0, pay_end - c - {2 * DAY}) // {MONTH} AS BIGINT) ELSE 0 END AS pay_n
+            FROM (
+              SELECT
+                i, c, l, e, status, legal_hold, n_sess,
+                CASE WHEN e IS NOT NULL AND ll0 > e THEN e ELSE ll0 END AS last_login,
+                {_choice("u(i, 'plan')", PLANS)} AS plan,
+                e IS NOT NULL AND u(i, 'residual') < {RESIDUAL_ACCOUNTS} AS residual,
+                e IS NOT NULL AND u(i, 'tickets_kept') >= {TICKETS_NOT_ANONYMIZED} AS tickets_anonymized,
+                u(i, 'marketing') < {MARKETING_ACCOUNTS}
+                  AND (e IS NULL OR u(i, 'mk_kept') < {MARKETING_KEPT_AFTER_ERASURE}) AS mk,
+                CASE WHEN plan = 'paid' THEN least(coalesce(e, {END}), l + {30 * DAY}, {END}) END AS pay_end
+              FROM b7
+            )
+            """
+        )
+        # running offsets (the window sorts narrow rows), then the per-account strings
+        self.con.execute(
+            f"""
+            CREATE TEMP TABLE acc AS
+            SELECT *,
               ident('A', i + 1, {self.aw}) AS account_id,
-              c, l, e, status, legal_hold, n_sess,
-              CASE WHEN e IS NOT NULL AND ll0 > e THEN e ELSE ll0 END AS last_login,
-              {_choice("u(i, 'plan')", PLANS)} AS plan,
               {_choice("u(i, 'country')", COUNTRIES)} AS country,
-              e IS NOT NULL AND u(i, 'residual') < {RESIDUAL_ACCOUNTS} AS residual,
-              e IS NOT NULL AND u(i, 'tickets_kept') >= {TICKETS_NOT_ANONYMIZED} AS tickets_anonymized,
               1 + h(i, 'n_devices') % 3 AS n_dev,
-              u(i, 'marketing') < {MARKETING_ACCOUNTS}
-                AND (e IS NULL OR u(i, 'mk_kept') < {MARKETING_KEPT_AFTER_ERASURE}) AS mk
-            FROM b7
-            ORDER BY i
+              fake_ip(h(i, 'ip1')) AS ip1, fake_ip(h(i, 'ip2')) AS ip2, fake_ip(h(i, 'ip3')) AS ip3,
+              printf('%016x', h(i, 'dev1')) AS dev1, printf('%016x', h(i, 'dev2')) AS dev2,
+              printf('%016x', h(i, 'dev3')) AS dev3
+            FROM (
+              SELECT *,
+                CAST(sum(n_sess) OVER w - n_sess AS BIGINT) AS s_off,
+                CAST(sum(CAST(mk AS INTEGER)) OVER w - CAST(mk AS INTEGER) AS BIGINT) AS mk_off,
+                CAST(sum(pay_n) OVER w - pay_n AS BIGINT) AS p_off
+              FROM acc0
+              WINDOW w AS (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            )
             """
         )
-        self.con.execute(
-            f"""
-            CREATE TEMP TABLE acc2 AS
-            SELECT *,
-              CAST(sum(n_sess) OVER w - n_sess AS BIGINT) AS s_off,
-              CAST(sum(CAST(mk AS INTEGER)) OVER w - CAST(mk AS INTEGER) AS BIGINT) AS mk_off,
-              CASE WHEN plan = 'paid' THEN least(coalesce(e, {END}), l + {30 * DAY}, {END}) END AS pay_end
-            FROM acc
-            WINDOW w AS (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-            ORDER BY i
-            """
-        )
-        self.con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE acc AS
-            SELECT *,
-              CAST(sum(pay_n) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - pay_n AS BIGINT) AS p_off
-            FROM (SELECT *, CASE WHEN plan = 'paid' THEN 1 + CAST((pay_end - c) // {MONTH} AS BIGINT) ELSE 0 END AS pay_n FROM acc2)
-            ORDER BY i
-            """
-        )
-        self.con.execute("DROP TABLE acc2")
+        self.con.execute("DROP TABLE acc0")
         self.n_sessions, self.n_mk_acc, self.n_payments = self.con.execute(
             "SELECT sum(n_sess), sum(CAST(mk AS INTEGER)), sum(pay_n) FROM acc"
         ).fetchone()
@@ -388,10 +409,10 @@ class _Generator:
         out: dict[str, tuple[str, int]] = {}
 
         out["accounts"] = (
-            """
+            f"""
             SELECT i AS rn, account_id, c AS created_at, plan, country, status, e AS erased_at,
                    last_login AS last_login_at, legal_hold
-            FROM acc
+            FROM acc WHERE {_filter("i")}
             """,
             n,
         )
@@ -400,17 +421,16 @@ class _Generator:
         out["sessions"] = (
             f"""
             WITH s0 AS (
-              SELECT i, account_id, c, l, e, residual, n_dev, s_off + k AS rn, k
+              SELECT account_id, c, l, e, residual, n_dev, ip1, ip2, ip3, dev1, dev2, dev3, s_off + k AS rn, k
               FROM (SELECT *, unnest(range(n_sess)) AS k FROM acc)
+              WHERE {_filter("s_off + k")}
             ), s1 AS (
               SELECT *,
                 CASE WHEN k = 0 THEN l
-                     ELSE greatest(c, least(l,
-                       CASE WHEN u(rn, 'st_office') < 0.85
-                            THEN office(c + CAST(pow(u(rn, 'start'), 1.8) * (l - c) AS BIGINT), rn, 'st_hour')
-                            ELSE c + CAST(pow(u(rn, 'start'), 1.8) * (l - c) AS BIGINT) END)) END AS st,
+                     ELSE office_in(c + CAST(pow(u(rn, 'start'), 1.8) * (l - c) AS BIGINT), c, l, 0.85, rn, 'st_hour') END AS st,
                 {MINUTE} + CAST(ex(rn, 'duration') * {25 * MINUTE} AS BIGINT) AS dur,
-                e IS NOT NULL AND NOT residual AND u(rn, 'residual') >= {RESIDUAL_SESSIONS} AS scrubbed
+                e IS NOT NULL AND NOT residual AND u(rn, 'residual') >= {RESIDUAL_SESSIONS} AS scrubbed,
+                u(rn, 'ip') AS uip, u(rn, 'device') AS udev
               FROM s0
             )
             SELECT rn,
@@ -418,11 +438,9 @@ class _Generator:
               account_id,
               st AS started_at,
               CASE WHEN u(rn, 'no_end') < 0.03 OR st + dur > {END} THEN NULL ELSE st + dur END AS ended_at,
-              CASE WHEN scrubbed THEN NULL
-                   ELSE fake_ip(CASE WHEN u(rn, 'ip_home') < 0.7 THEN h(i, 'home_ip') ELSE h(rn, 'ip') END) END AS ip_address,
-              CASE WHEN scrubbed OR u(rn, 'no_device') < 0.04 THEN NULL
-                   ELSE lower(lpad(to_hex(h2(i, CAST(pow(u(rn, 'device'), 2) * n_dev AS BIGINT), 'device')), 16, '0')) END
-                AS device_id
+              CASE WHEN scrubbed THEN NULL WHEN uip < 0.65 THEN ip1 WHEN uip < 0.9 THEN ip2 ELSE ip3 END AS ip_address,
+              CASE WHEN scrubbed OR udev < 0.04 THEN NULL
+                   WHEN udev * n_dev < 1.5 THEN dev1 WHEN udev * n_dev < 2.5 THEN dev2 ELSE dev3 END AS device_id
             FROM s1
             """,
             self.n_sessions,
@@ -446,10 +464,10 @@ class _Generator:
             f"""
             WITH t0 AS (
               SELECT t, u(t, 'prospect') < {TICKET_PROSPECTS} AS prospect,
-                CAST(u(t, 'account') * {n} AS BIGINT) AS ai,
+                CAST(floor(u(t, 'account') * {n}) AS BIGINT) AS ai,
                 {_choice("u(t, 'channel')", TICKET_CHANNELS)} AS channel,
                 {_choice("u(t, 'category')", TICKET_CATEGORIES)} AS category
-              FROM range({n_tickets}) r(t)
+              FROM range({n_tickets}) r(t) WHERE {_filter("t")}
             ), t1 AS (
               SELECT t0.*, a.account_id, a.e, a.tickets_anonymized,
                 CASE WHEN prospect THEN {START} + CAST(u(t, 'created') * {SPAN} AS BIGINT)
@@ -458,7 +476,7 @@ class _Generator:
               FROM t0 LEFT JOIN acc a ON a.i = t0.ai AND NOT t0.prospect
             ), t2 AS (
               SELECT *,
-                greatest(c0 - {HOUR}, least({END}, CASE WHEN u(t, 'c_office') < 0.8 THEN office(c0, t, 'c_hour') ELSE c0 END)) AS created,
+                office_in(c0, c0 - {DAY}, {END}, 0.8, t, 'c_hour') AS created,
                 CASE channel {" ".join(f"WHEN '{k}' THEN {v}" for k, v in fr.items())} END AS fr_delay,
                 CASE channel {" ".join(f"WHEN '{k}' THEN {v}" for k, v in res.items())} END AS res_delay,
                 u(t, 'open') < 0.04 AS stays_open,
@@ -500,12 +518,12 @@ class _Generator:
             f"""
             WITH r0 AS (
               SELECT q, u(q, 'prospect') < {REQUEST_PROSPECTS} AS prospect,
-                CAST(u(q, 'account') * {n} AS BIGINT) AS ai,
+                CAST(floor(u(q, 'account') * {n}) AS BIGINT) AS ai,
                 {_choice("u(q, 'right')", RIGHTS)} AS "right",
                 {_choice("u(q, 'channel')", REQUEST_CHANNELS)} AS channel,
                 {_choice("u(q, 'outcome')", OUTCOMES)} AS outcome0,
                 u(q, 'mode') AS um
-              FROM range({n_req}) r(q)
+              FROM range({n_req}) r(q) WHERE {_filter("q")}
             ), r1 AS (
               SELECT r0.*, a.account_id,
                 CASE WHEN prospect THEN {START} + CAST(u(q, 'received') * {SPAN} AS BIGINT)
@@ -514,7 +532,7 @@ class _Generator:
               FROM r0 LEFT JOIN acc a ON a.i = r0.ai AND NOT r0.prospect
             ), r2 AS (
               SELECT *,
-                least({END}, CASE WHEN u(q, 'r_office') < 0.8 THEN office(r00, q, 'r_hour') ELSE r00 END) AS rec,
+                office_in(r00, r00 - {DAY}, {END}, 0.8, q, 'r_hour') AS rec,
                 CASE WHEN u(q, 'verify') < 0.45 THEN {2 * HOUR} + CAST(u(q, 'verify_delay') * {118 * HOUR} AS BIGINT) END AS ver_delay,
                 -- 72% normal, 10% valid extension, 2% extension notified too late, 10% late, 4% stuck, 2% withdrawn
                 CASE WHEN um < 0.72 THEN {DAY} + CAST(pow(u(q, 'done'), 2) * {27 * DAY} AS BIGINT)
@@ -554,16 +572,17 @@ class _Generator:
         mw = max(6, len(str(n_mk)))
         out["marketing_contacts"] = (
             f"""
-            WITH m0 AS (
+            WITH m00 AS (
               SELECT mk_off AS rn, account_id, c AS w0, e FROM acc WHERE mk
               UNION ALL
               SELECT {self.n_mk_acc} + p AS rn, NULL AS account_id,
                 {START} + CAST(u(p, 'prospect_start') * {SPAN} AS BIGINT) AS w0, NULL AS e
               FROM range({n_mk_pros}) r(p)
+            ), m0 AS (SELECT * FROM m00 WHERE {_filter("rn")}
             ), m1 AS (
               SELECT *,
                 CASE WHEN u(rn, 'no_consent') < 0.05 THEN NULL
-                     ELSE least({END}, w0 + CAST(u(rn, 'consent') * {3 * DAY} AS BIGINT)) END AS g,
+                     ELSE w0 + CAST(u(rn, 'consent') * least({3 * DAY}, {END} - w0) AS BIGINT) END AS g,
                 u(rn, 'comm') AS uc
               FROM m0
             ), m2 AS (
@@ -578,7 +597,7 @@ class _Generator:
                   WHEN w IS NOT NULL AND uc < 0.92
                     THEN greatest(coalesce(g, w0), w - CAST(u(rn, 'c_delta') * {30 * DAY} AS BIGINT))
                   WHEN w IS NOT NULL
-                    THEN least({END}, w + {DAY} + CAST(u(rn, 'c_delta') * {60 * DAY} AS BIGINT))
+                    THEN w + 1 + CAST(u(rn, 'c_delta') * greatest(0, least({60 * DAY}, {END} - w - 1)) AS BIGINT)
                   WHEN uc < 0.65
                     THEN greatest(coalesce(g, w0), {END} - CAST(u(rn, 'c_delta') * {35 * DAY} AS BIGINT))
                   ELSE coalesce(g, w0) + CAST(u(rn, 'c_delta') * ({END} - coalesce(g, w0)) AS BIGINT)
@@ -603,7 +622,7 @@ class _Generator:
             CREATE OR REPLACE TEMP TABLE vis AS
             WITH v0 AS (
               SELECT v, u(v, 'linked') < {VISITORS_LINKED} AS linked,
-                CAST(u(v, 'account') * {n} AS BIGINT) AS ai,
+                CAST(floor(u(v, 'account') * {n}) AS BIGINT) AS ai,
                 least(400, 1 + CAST(ex(v, 'n_visits') * 2.5 AS BIGINT)) AS n_vis,
                 {START} + CAST(u(v, 'first') * {SPAN} AS BIGINT) AS f
               FROM range({n_visitors}) r(v)
@@ -627,6 +646,7 @@ class _Generator:
             WITH w0 AS (
               SELECT v, account_id, c, ws, we, v_off + k AS rn
               FROM (SELECT *, unnest(range(n_vis)) AS k FROM vis)
+              WHERE {_filter("v_off + k")}
             ), w1 AS (
               SELECT *, ws + CAST(u(rn, 'visit') * (we - ws) AS BIGINT) AS vat FROM w0
             )
@@ -646,6 +666,7 @@ class _Generator:
             WITH p0 AS (
               SELECT account_id, c, pay_end, p_off + k AS rn, k
               FROM (SELECT *, unnest(range(pay_n)) AS k FROM acc WHERE pay_n > 0)
+              WHERE {_filter("p_off + k")}
             )
             SELECT rn,
               ident('P', rn + 1, {pw}) AS payment_id,
@@ -681,91 +702,103 @@ class _Generator:
         return kinds
 
     def _write(self, name: str, raw_sql: str, rows: int) -> int:
-        import time; t0 = time.time()
-        try:
-            return self._write0(name, raw_sql, rows)
-        finally:
-            print(name, round(time.time() - t0, 2), flush=True)
-
-    def _write0(self, name: str, raw_sql: str, rows: int) -> int:
+        """Write one table: the raw rows, bad rows laid over them, formatted for the output format."""
         table: Table = TABLES[name]
         spec = _BAD[name]
         kinds = self._kinds(name, rows)
         counts = dict(kinds)
+        cols = table.column_names
+        n_rows = max(rows, 1)
 
-        # _r: a permutation of 0..rows-1, so each kind gets exactly its count of rows
-        offset = int(self.con.execute(f"SELECT hash({self.seed}::BIGINT, {_lit(name)}) % {max(rows, 1)}").fetchone()[0])
-        case, lo = [], 0
+        # _r: a permutation of 0..rows-1 (rows scrambled), laid out in ranges, one per kind of bad row:
+        # each kind gets exactly its count of rows, spread over the file
+        offset = int(self.con.execute(f"SELECT hash({self.seed}::BIGINT, {_lit(name)}) % {n_rows}").fetchone()[0])
+
+        def r_of(rn: str) -> str:
+            return f"CAST((({rn}) * {_SCRAMBLE} + {offset}) % {n_rows} AS BIGINT)"
+
+        ranges: dict[str, tuple[int, int]] = {}
+        lo = 0
         for kind, count in kinds:
-            case.append(f"WHEN _r < {lo + count} THEN '{kind}'")
+            ranges[kind] = (lo, lo + count)
             lo += count
-        kind_sql = f"CASE {' '.join(case)} END" if case else "CAST(NULL AS VARCHAR)"
+        kind_sql = " ".join(f"WHEN _r < {hi} THEN {_KIND[k]}" for k, (_, hi) in ranges.items())
+        kind_sql = f"CASE {kind_sql} ELSE 0 END" if kind_sql else "0"
 
-        ts_cols = [c.name for c in table.columns if c.type == "timestamp"]
-        bad_ts_target = " ".join(f"WHEN {o} IS NOT NULL THEN '{o}'" for o in spec.optional_ts)
-        bad_ts_target = f"CASE WHEN _r % 2 = 0 THEN '{spec.main_ts}' {bad_ts_target} ELSE '{spec.main_ts}' END"
-        missing_target = f"['{table.key}', '{spec.main_ts}', '{spec.required_text}'][1 + _r % 3]"
+        # which column a bad timestamp / a missing value hits (index into the contract's columns)
+        ts_target = " ".join(f"WHEN {o} IS NOT NULL THEN {cols.index(o)}" for o in spec.optional_ts)
+        ts_target = f"CASE WHEN _r % 2 = 0 THEN {cols.index(spec.main_ts)} {ts_target} ELSE {cols.index(spec.main_ts)} END"
+        miss_cols = [cols.index(c) for c in (table.key, spec.main_ts, spec.required_text)]
+        miss_target = f"{miss_cols}[1 + _r % 3]"
 
         replace = []
-        if "orphan" in counts:
-            start = sum(c for k, c in kinds[: [k for k, _ in kinds].index("orphan")])
+        if "orphan" in ranges:
+            first = ranges["orphan"][0]
             replace.append(
-                f"CASE WHEN _kind = 'orphan' THEN ident('A', {self.n + 1} + _r - {start}, {self.aw}) "
+                f"CASE WHEN _kind = {_KIND['orphan']} THEN ident('A', {self.n + 1} + _r - {first}, {self.aw}) "
                 f"ELSE {spec.orphan} END AS {spec.orphan}"
             )
-        for col, expr in spec.bad_order.items():
-            if "bad_order" in counts:
-                replace.append(f"CASE WHEN _kind = 'bad_order' THEN {expr} ELSE {col} END AS {col}")
+        if "bad_order" in ranges:
+            for col, expr in spec.bad_order.items():
+                replace.append(f"CASE WHEN _kind = {_KIND['bad_order']} THEN {expr} ELSE {col} END AS {col}")
         replace_sql = f" REPLACE ({', '.join(replace)})" if replace else ""
 
         csv = self.fmt == "csv"
+        bad_text = "[" + ", ".join(_lit(b) for b in BAD_TIMESTAMPS) + f"][1 + (_r // 2) % {len(BAD_TIMESTAMPS)}]"
         select = []
-        for col in table.columns:
+        for j, col in enumerate(table.columns):
             q = f'"{col.name}"'
             if col.type == "timestamp":
                 value = f"CASE WHEN _tz THEN ts_local({q}) ELSE ts_z({q}) END" if csv else f"to_timestamp({q})"
+                if "bad_ts" in ranges:
+                    value = f"CASE WHEN _kind = {_KIND['bad_ts']} AND _ts_col = {j} THEN {bad_text} ELSE {value} END"
             else:
                 value = q
-            if "bad_ts" in counts and col.type == "timestamp":
-                bad = f"{_lit(BAD_TIMESTAMPS[0])}"
-                bad = "[" + ", ".join(_lit(b) for b in BAD_TIMESTAMPS) + f"][1 + (_r // 2) % {len(BAD_TIMESTAMPS)}]"
-                value = f"CASE WHEN _kind = 'bad_ts' AND _ts_col = '{col.name}' THEN {bad} ELSE {value} END"
-            if "missing" in counts and col.required:
-                value = f"CASE WHEN _kind = 'missing' AND _miss_col = '{col.name}' THEN NULL ELSE {value} END"
+            if "missing" in ranges and col.required:
+                value = f"CASE WHEN _kind = {_KIND['missing']} AND _miss_col = {j} THEN NULL ELSE {value} END"
             select.append(f"{value} AS {q}")
 
-        query = f"""
-            WITH src AS NOT MATERIALIZED ({raw_sql}),
-            k0 AS NOT MATERIALIZED (
-              SELECT *, CAST((rn * {_SCRAMBLE} + {offset}) % {max(rows, 1)} AS BIGINT) AS _r FROM src
-            ),
-            k1 AS NOT MATERIALIZED (
-              SELECT *, {kind_sql} AS _kind, u(rn, 'tz') < 0.1 AS _tz FROM k0
-            ),
-            k2 AS NOT MATERIALIZED (
-              SELECT *{replace_sql},
-                {bad_ts_target if "bad_ts" in counts else "NULL"} AS _ts_col,
-                {missing_target if "missing" in counts else "NULL"} AS _miss_col
-              FROM k1
-            ),
-            allrows AS NOT MATERIALIZED (
-              SELECT *, rn AS _pos, 0 AS _copy FROM k2
-              {"UNION ALL SELECT *, least(rn + 1 + _r % 997, " + str(rows - 1) + ") AS _pos, 1 AS _copy FROM k2 WHERE _kind = 'dup'" if "dup" in counts else ""}
+        def chain(raw: str) -> str:
+            return f"""
+                WITH k0 AS ({raw}),
+                k1 AS (SELECT *, {r_of("rn")} AS _r FROM k0),
+                k2 AS (SELECT *, {kind_sql} AS _kind, {"u(rn, 'tz') < 0.1" if csv else "false"} AS _tz FROM k1)
+                SELECT *{replace_sql},
+                  {ts_target if "bad_ts" in ranges else "-1"} AS _ts_col,
+                  {miss_target if "missing" in ranges else "-1"} AS _miss_col
+                FROM k2
+            """
+
+        branches = [f"SELECT *, rn AS _pos, 0 AS _copy FROM ({chain(_FILTER_RE.sub('TRUE', raw_sql))})"]
+        if "dup" in ranges:
+            # the copies: the same rows again, computed only for the rows that get one; placed later in the file
+            d_lo, d_hi = ranges["dup"]
+            branches.append(
+                f"SELECT *, least(rn + 1 + _r % 997, {rows - 1}) AS _pos, 1 AS _copy FROM ("
+                + chain(_FILTER_RE.sub(lambda m: f"({r_of(m.group(1))} BETWEEN {d_lo} AND {d_hi - 1})", raw_sql))
+                + ")"
             )
-            SELECT {", ".join(select)} FROM allrows
+        query = f"""
+            SELECT {", ".join(select)}
+            FROM ({" UNION ALL ".join(branches)})
             {"ORDER BY _pos, _copy" if csv else ""}
         """
-        written = rows + counts.get("dup", 0)
         self._copy(name, query)
-        return written
+        return rows + counts.get("dup", 0)
 
     def _copy(self, name: str, query: str) -> None:
         ext = "csv" if self.fmt == "csv" else "parquet"
         target = self.out / f"{name}.{ext}"
         tmp = self.out / f".{name}.{ext}.tmp"
-        options = "FORMAT csv, HEADER true, DELIMITER ',', NULL ''" if self.fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        self.con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' ({options})")
-        os.replace(tmp, target)
+        if self.fmt == "csv":
+            options = "FORMAT csv, HEADER true, DELIMITER ',', NULL ''"
+        else:
+            options = "FORMAT parquet, COMPRESSION zstd"
+        try:
+            self.con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' ({options})")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
         _remove_other_sources(self.out, name, keep=target)
 
 

@@ -22,14 +22,26 @@ AS_OF = "2024-09-30"
 POLICY_LABEL = "Connexeon BV privacy policy (2024-06-17)"
 
 
-def fake_summary(quarter: str = QUARTER, as_of: str = AS_OF, *, account_breaches: int = 37, with_previous: bool = True) -> dict:
+def fake_summary(
+    quarter: str = QUARTER,
+    as_of: str = AS_OF,
+    *,
+    account_breaches: int = 37,
+    with_previous: bool = True,
+) -> dict:
     summary = {
         "period": quarter,
         "as_of": as_of,
         "policy": POLICY_LABEL,
         "inactivity": {
             "population": 1840,
-            "buckets": {"0-3m": 1211, "3-6m": 254, "6-9m": 171, "9-12m": 141, "12m+": account_breaches + 26},
+            "buckets": {
+                "0-3m": 1211,
+                "3-6m": 254,
+                "6-9m": 171,
+                "9-12m": 141,
+                "12m+": account_breaches + 26,
+            },
             "due_next_30d": 48,
         },
         "retention": {
@@ -42,46 +54,112 @@ def fake_summary(quarter: str = QUARTER, as_of: str = AS_OF, *, account_breaches
                 "residual": 6,
                 "payments": 0,
             },
+            "oldest_days_overdue": {
+                "account": 212,
+                "logs": 388,
+                "support": 95,
+                "marketing": 41,
+                "analytics": None,
+                "residual": 12,
+                "payments": None,
+            },
             "withdrawn_consent_contacted": 2,
             "late_erasures": 5,
+            "late_erasures_max_days": 44,
+            "absent_tables": ["web_visits"],
         },
         "support": {
             "tickets": 412,
-            "by_channel": {"help_center": 188, "live_chat": 131, "email": 87, "other": 6},
+            "by_channel": {
+                "help_center": 188,
+                "live_chat": 131,
+                "email": 87,
+                "other": 6,
+            },
             "first_response_hours": {"median": 3.25, "p90": 21.6},
             "resolution_hours": {"median": 26.4, "p90": 118.0},
             "backlog": 23,
             "privacy_share": 0.0631,
+            "privacy_tickets": 26,
+            "missed_rights_requests": 1,
+            "missed_request_window_days": 30,
         },
         "rights": {
             "received": 58,
-            "by_right": {"access": 21, "erasure": 19, "rectification": 6, "objection": 4, "portability": 3,
-                         "restriction": 1, "consent_withdrawal": 4},
+            "by_right": {
+                "access": 21,
+                "erasure": 19,
+                "rectification": 6,
+                "objection": 4,
+                "portability": 3,
+                "restriction": 1,
+                "consent_withdrawal": 4,
+            },
             "completed": 54,
             "on_time_rate": 0.8889,
             "days_to_complete": {"median": 17.0, "p90": 34.4},
             "extensions": {"valid": 3, "invalid": 1},
             "open_overdue": 2,
             "open_not_due": 7,
+            "clock_start": "received",
         },
         "data_quality": {
-            "rows_in": {"accounts": 1902, "sessions": 48210, "support_tickets": 1630, "rights_requests": 240,
-                        "marketing_contacts": 655, "payments": 3020},
-            "rows_loaded": {"accounts": 1898, "sessions": 48190, "support_tickets": 1627, "rights_requests": 240,
-                            "marketing_contacts": 655, "payments": 3020},
-            "rows_rejected": {"accounts": 4, "sessions": 20, "support_tickets": 3, "rights_requests": 0,
-                              "marketing_contacts": 0, "payments": 0},
+            "rows_in": {
+                "accounts": 1902,
+                "sessions": 48210,
+                "support_tickets": 1630,
+                "rights_requests": 240,
+                "marketing_contacts": 655,
+                "payments": 3020,
+            },
+            "rows_loaded": {
+                "accounts": 1898,
+                "sessions": 48190,
+                "support_tickets": 1627,
+                "rights_requests": 240,
+                "marketing_contacts": 655,
+                "payments": 3020,
+            },
+            "rows_rejected": {
+                "accounts": 4,
+                "sessions": 20,
+                "support_tickets": 3,
+                "rights_requests": 0,
+                "marketing_contacts": 0,
+                "payments": 0,
+            },
+            "rejected_by_reason": {
+                "bad timestamp": 6,
+                "duplicate key": 1,
+                "wrong number of fields": 12,
+                "missing required value": 8,
+            },
+            "flagged": {
+                "sessions: orphan: account unknown": 17,
+                "support_tickets: impossible order: resolved before creation": 2,
+            },
+            "absent_tables": ["web_visits"],
         },
     }
     if with_previous:
         prev = copy.deepcopy(summary)
         prev.update(period="2024Q2", as_of="2024-06-30")
-        prev["retention"]["breaches"].update(account=32, logs=1104, support=17, marketing=12, residual=4)
+        prev["retention"]["breaches"].update(
+            account=32, logs=1104, support=17, marketing=12, residual=4
+        )
         prev["inactivity"]["due_next_30d"] = 41
-        prev["support"].update(tickets=388, first_response_hours={"median": 4.1, "p90": 26.0})
+        prev["support"].update(
+            tickets=388, first_response_hours={"median": 4.1, "p90": 26.0}
+        )
         prev["rights"].update(on_time_rate=0.8125, open_overdue=4, completed=48)
-        prev["data_quality"]["rows_rejected"] = {"accounts": 2, "sessions": 31, "support_tickets": 1, "rights_requests": 0,
-                                                  "marketing_contacts": 0, "payments": 0}
+        prev["data_quality"]["rows_rejected"] = {
+            "accounts": 2,
+            "sessions": 31,
+            "support_tickets": 1,
+            "rights_requests": 0,
+            "marketing_contacts": 0,
+            "payments": 0,
+        }
         summary["previous"] = prev
     return summary
 
@@ -91,17 +169,36 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
     buckets = ["0-3m", "3-6m", "6-9m", "9-12m", "12m+"]
     b = summary["inactivity"]["buckets"]
     cohorts = []
-    signup_quarters = ["2022Q4", "2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3"]
+    signup_quarters = [
+        "2022Q4",
+        "2023Q1",
+        "2023Q2",
+        "2023Q3",
+        "2023Q4",
+        "2024Q1",
+        "2024Q2",
+        "2024Q3",
+    ]
     weights = [0.08, 0.1, 0.12, 0.13, 0.14, 0.15, 0.16, 0.12]
     for sq, w in zip(signup_quarters, weights):
         for bucket in buckets:
             young = sq >= "2024Q2"
             if young and bucket in ("9-12m", "12m+"):
                 continue
-            cohorts.append({"signup_quarter": sq, "bucket": bucket, "accounts": max(1, round(b[bucket] * w))})
+            cohorts.append(
+                {
+                    "signup_quarter": sq,
+                    "bucket": bucket,
+                    "accounts": max(1, round(b[bucket] * w)),
+                }
+            )
     ends = quarter_ends(as_of, 8)
     trend = [
-        {"quarter_end": e, "bucket": bucket, "accounts": round(b[bucket] * (0.7 + 0.04 * i))}
+        {
+            "quarter_end": e,
+            "bucket": bucket,
+            "accounts": round(b[bucket] * (0.7 + 0.04 * i)),
+        }
         for i, e in enumerate(ends)
         for bucket in buckets
     ]
@@ -110,41 +207,104 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         for d in range(1, 91, 2)
     ]
     br = summary["retention"]["breaches"]
-    clauses = {"account": "§1.1", "logs": "§1.6", "support": "§1.4", "marketing": "§1.6", "analytics": "§2.1",
-               "residual": "§1.2", "payments": "§1.3"}
-    oldest = {"account": 212, "logs": 388, "support": 95, "marketing": 41, "analytics": None, "residual": 12, "payments": None}
+    clauses = {
+        "account": "§1.1",
+        "logs": "§1.6",
+        "support": "§1.4",
+        "marketing": "§1.6",
+        "analytics": "§2.1",
+        "residual": "§1.2",
+        "payments": "§1.3",
+    }
+    oldest = {
+        "account": 212,
+        "logs": 388,
+        "support": 95,
+        "marketing": 41,
+        "analytics": None,
+        "residual": 12,
+        "payments": None,
+    }
     breaches = [
-        {"category": c, "clause": clauses[c], "breaches": br[c], "oldest_days_overdue": oldest[c] if br[c] else None,
-         "table_present": br[c] is not None}
+        {
+            "category": c,
+            "clause": clauses[c],
+            "breaches": br[c],
+            "oldest_days_overdue": oldest[c] if br[c] else None,
+            "table_present": br[c] is not None,
+        }
         for c in clauses
     ]
-    retention_trend = [{"quarter_end": e, "accounts_past_deadline": v} for e, v in zip(ends, [12, 15, 19, 22, 26, 29, 32, br["account"]])]
+    retention_trend = [
+        {"quarter_end": e, "accounts_past_deadline": v}
+        for e, v in zip(ends, [12, 15, 19, 22, 26, 29, 32, br["account"]])
+    ]
     months = ["2024-07", "2024-08", "2024-09"]
     channels = summary["support"]["by_channel"]
     by_month = [
-        {"month": m, "channel": ch, "tickets": n // 3 + (i if ch == "help_center" else 0)}
+        {
+            "month": m,
+            "channel": ch,
+            "tickets": n // 3 + (i if ch == "help_center" else 0),
+        }
         for i, m in enumerate(months)
         for ch, n in channels.items()
     ]
     by_category = [
-        {"category": c, "tickets": n}
-        for c, n in [("how_to", 141), ("billing", 96), ("bug", 88), ("account", 61), ("privacy", 26)]
+        {"category": c, "is_privacy": c == "privacy", "tickets": n}
+        for c, n in [
+            ("how_to", 141),
+            ("billing", 96),
+            ("bug", 88),
+            ("account", 61),
+            ("privacy", 26),
+        ]
     ]
     durations = []
     histogram = []
-    bins = ["0-1h", "1-4h", "4-24h", "1-3d", "3d+"]
-    for i, ch in enumerate(channels):
-        for measure, med, p90 in (("first_response", 1.5 + 2 * i, 9 + 8 * i), ("resolution", 12 + 10 * i, 60 + 30 * i)):
-            durations.append({"channel": ch, "measure": measure, "tickets": channels[ch], "median_hours": float(med), "p90_hours": float(p90)})
+    bins = ["<1h", "1-4h", "4-8h", "8-24h", "1-2d", "2-7d", "7d+"]
+    for i, ch in enumerate(["all", *channels]):
+        n_channel = summary["support"]["tickets"] if ch == "all" else channels[ch]
+        for measure, med, p90 in (
+            ("first_response", 1.5 + 2 * i, 9 + 8 * i),
+            ("resolution", 12 + 10 * i, 60 + 30 * i),
+        ):
+            durations.append(
+                {
+                    "channel": ch,
+                    "measure": measure,
+                    "tickets": n_channel,
+                    "median_hours": float(med),
+                    "p90_hours": float(p90),
+                }
+            )
             for j, bn in enumerate(bins):
-                histogram.append({"channel": ch, "measure": measure, "bin": bn, "tickets": max(0, channels[ch] // (j + 2) - i)})
+                histogram.append(
+                    {
+                        "channel": ch,
+                        "measure": measure,
+                        "bin": bn,
+                        "bin_order": j + 1,
+                        "tickets": max(0, n_channel // (j + 2) - i),
+                    }
+                )
     change = [
         {"metric": "tickets", "previous": 388.0, "current": 412.0, "change": 24.0},
-        {"metric": "first_response_median_hours", "previous": 4.1, "current": 3.25, "change": -0.85},
+        {
+            "metric": "first_response_median_hours",
+            "previous": 4.1,
+            "current": 3.25,
+            "change": -0.85,
+        },
     ]
     rights = summary["rights"]
     by_right = [
-        {"right": r, "received": n, "completed": max(0, n - 1), "on_time": max(0, n - 2)}
+        {
+            "right": r,
+            "received": n,
+            "completed": max(0, n - 1),
+            "on_time": max(0, n - 2),
+        }
         for r, n in rights["by_right"].items()
     ]
     requests = []
@@ -156,19 +316,104 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
             allowed = 92 if k % 17 == 0 else 30 + (k % 2)
             taken = (k * 7) % 36 if k % 9 else allowed + 3
             done = k % 13 != 0
-            requests.append({
-                "key": f"r{k:04x}pseudo", "right": r, "channel": ["email", "help_center", "live_chat", "other"][k % 4],
-                "start": start, "deadline": start + timedelta(days=30), "extended_deadline": start + timedelta(days=92),
-                "extension": "valid" if allowed > 40 else "none", "due": start + timedelta(days=allowed),
-                "completed_on": start + timedelta(days=taken) if done else None,
-                "days_to_complete": taken if done else None, "days_allowed": allowed,
-                "on_time": (taken <= allowed) if done else None, "status": "completed" if done else "open",
-            })
-    ageing = [{"bucket": b_, "requests": n} for b_, n in [("0-7d", 3), ("8-14d", 2), ("15-30d", 2), ("31-60d", 1), ("60d+", 1)]]
+            due = start + timedelta(days=allowed)
+            if done:
+                status = "completed_on_time" if taken <= allowed else "completed_late"
+            else:
+                status = (
+                    "open_overdue"
+                    if due < date.fromisoformat(summary["as_of"])
+                    else "open_not_due"
+                )
+            requests.append(
+                {
+                    "request_key": f"r{k:04x}pseudo",
+                    "right": r,
+                    "received_on": start,
+                    "channel": ["email", "help_center", "live_chat", "other"][k % 4],
+                    "start": start,
+                    "deadline": start + timedelta(days=30),
+                    "extended_deadline": start + timedelta(days=92),
+                    "extension": "valid" if allowed > 40 else "none",
+                    "due": start + timedelta(days=allowed),
+                    "completed_on": start + timedelta(days=taken) if done else None,
+                    "days_to_complete": taken if done else None,
+                    "days_allowed": allowed,
+                    "on_time": (taken <= allowed) if done else None,
+                    "status": status,
+                }
+            )
+    ageing = [
+        {"bucket": b_, "bucket_order": i + 1, "status": st, "requests": n}
+        for i, (b_, st, n) in enumerate(
+            [
+                ("overdue 91+ days", "open_overdue", 0),
+                ("overdue 31-90 days", "open_overdue", 1),
+                ("overdue 8-30 days", "open_overdue", 0),
+                ("overdue 1-7 days", "open_overdue", 1),
+                ("due today", "open_not_due", 0),
+                ("due in 1-7 days", "open_not_due", 2),
+                ("due in 8-30 days", "open_not_due", 4),
+                ("due in 31+ days", "open_not_due", 1),
+            ]
+        )
+    ]
     quarters = [f"{e.year}Q{(e.month - 1) // 3 + 1}" for e in ends]
     on_time_trend = [
-        {"quarter": q, "completed": c, "on_time": o, "on_time_rate": (o / c) if c else None}
-        for q, c, o in zip(quarters, [31, 35, 0, 40, 44, 47, 48, 54], [30, 33, 0, 36, 39, 40, 39, 48])
+        {
+            "quarter": q,
+            "quarter_start": e - timedelta(days=80),
+            "as_of": e,
+            "completed": c,
+            "on_time": o,
+            "on_time_rate": (o / c) if c else None,
+        }
+        for q, e, c, o in zip(
+            quarters,
+            ends,
+            [31, 35, 0, 40, 44, 47, 48, 54],
+            [30, 33, 0, 36, 39, 40, 39, 48],
+        )
+    ]
+    as_of_d = date.fromisoformat(summary["as_of"])
+    breach_detail = [
+        {
+            "category": c,
+            "subject_key": f"{c[:3]}{i:09x}",
+            "rows": 1 + i % 3,
+            "deadline": as_of_d - timedelta(days=5 + 7 * i),
+            "days_overdue": 5 + 7 * i,
+        }
+        for c, n in (("account", 6), ("logs", 4), ("support", 2))
+        for i in range(n)
+    ]
+    late_erasures = [
+        {
+            "account_key": f"late{i:08x}",
+            "last_activity_on": as_of_d - timedelta(days=500 + i),
+            "erasure_deadline": as_of_d - timedelta(days=135 + i),
+            "erased_on": as_of_d - timedelta(days=90 + i),
+            "days_late": 45 - i,
+        }
+        for i in range(summary["retention"]["late_erasures"])
+    ]
+    withdrawn = [
+        {
+            "contact_key": f"wd{i:010x}",
+            "consent_withdrawn_on": as_of_d - timedelta(days=60 + i),
+            "last_communication_on": as_of_d - timedelta(days=20 + i),
+        }
+        for i in range(summary["retention"]["withdrawn_consent_contacted"])
+    ]
+    missed = [
+        {
+            "ticket_key": "tk0000000001",
+            "account_key": "ac0000000001",
+            "channel": "email",
+            "created_on": as_of_d - timedelta(days=50),
+            "window_ends": as_of_d - timedelta(days=20),
+            "window_open": False,
+        }
     ]
     rejects = [
         {"table_name": "accounts", "reason": "bad timestamp", "rows": 3},
@@ -178,16 +423,30 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         {"table_name": "support_tickets", "reason": "bad timestamp", "rows": 3},
     ]
     flags = [
-        {"table_name": "sessions", "flag": "orphan (unknown account)", "rows": 17},
-        {"table_name": "support_tickets", "flag": "resolved before created", "rows": 2},
+        {"table_name": "sessions", "flag": "orphan: account unknown", "rows": 17},
+        {
+            "table_name": "support_tickets",
+            "flag": "impossible order: resolved before creation",
+            "rows": 2,
+        },
     ]
     return {
-        "inactivity_buckets": pl.DataFrame([{"bucket": k_, "accounts": v} for k_, v in b.items()]),
+        "inactivity_buckets": pl.DataFrame(
+            [{"bucket": k_, "accounts": v} for k_, v in b.items()]
+        ),
         "inactivity_cohorts": pl.DataFrame(cohorts),
         "inactivity_trend": pl.DataFrame(trend),
         "inactivity_erasure_pipeline": pl.DataFrame(pipeline),
-        "retention_breaches": pl.DataFrame(breaches, schema={"category": pl.Utf8, "clause": pl.Utf8, "breaches": pl.Int64,
-                                                             "oldest_days_overdue": pl.Int64, "table_present": pl.Boolean}),
+        "retention_breaches": pl.DataFrame(
+            breaches,
+            schema={
+                "category": pl.Utf8,
+                "clause": pl.Utf8,
+                "breaches": pl.Int64,
+                "oldest_days_overdue": pl.Int64,
+                "table_present": pl.Boolean,
+            },
+        ),
         "retention_trend": pl.DataFrame(retention_trend),
         "support_by_channel_month": pl.DataFrame(by_month),
         "support_by_category": pl.DataFrame(by_category),
@@ -197,9 +456,21 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         "rights_by_right": pl.DataFrame(by_right),
         "rights_requests": pl.DataFrame(requests),
         "rights_open_ageing": pl.DataFrame(ageing),
-        "rights_on_time_trend": pl.DataFrame(on_time_trend, schema={"quarter": pl.Utf8, "completed": pl.Int64, "on_time": pl.Int64, "on_time_rate": pl.Float64}),
+        "rights_on_time_trend": pl.DataFrame(
+            on_time_trend,
+            schema={
+                "quarter": pl.Utf8,
+                "completed": pl.Int64,
+                "on_time": pl.Int64,
+                "on_time_rate": pl.Float64,
+            },
+        ),
         "quality_rejects": pl.DataFrame(rejects),
         "quality_flags": pl.DataFrame(flags),
+        "retention_breach_detail": pl.DataFrame(breach_detail),
+        "retention_late_erasures": pl.DataFrame(late_erasures),
+        "retention_withdrawn_consent": pl.DataFrame(withdrawn),
+        "support_missed_rights_requests": pl.DataFrame(missed),
     }
 
 
@@ -214,7 +485,9 @@ def write_fake_results(
     null_paths: tuple[str, ...] = (),
 ) -> Path:
     """Write a results directory; ``null_paths`` like ``("rights.on_time_rate",)`` become null."""
-    summary = fake_summary(quarter, as_of, account_breaches=account_breaches, with_previous=with_previous)
+    summary = fake_summary(
+        quarter, as_of, account_breaches=account_breaches, with_previous=with_previous
+    )
     tables = fake_tables(summary)
     for path in null_paths:
         node = summary
@@ -231,5 +504,7 @@ def write_fake_results(
 if __name__ == "__main__":  # python -m tests.report.fake_results <dir>
     import sys
 
-    print(write_fake_results(Path(sys.argv[1] if len(sys.argv) > 1 else "reports/fake")))
+    print(
+        write_fake_results(Path(sys.argv[1] if len(sys.argv) > 1 else "reports/fake"))
+    )
     print(json.dumps(fake_summary()["retention"], indent=2))

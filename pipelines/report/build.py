@@ -1,0 +1,362 @@
+"""Run the notebooks, export the management HTML, publish ``reports/<Q>/`` atomically.
+
+Layout of a published quarter (contract §4)::
+
+    reports/2024Q3/
+        quarterly-review.html     the management report (offline, no code)
+        summary.json, tables/     the results the notebooks read
+        notebooks/*.ipynb         the executed notebooks (analysts open these)
+
+Everything is written into a hidden sibling (``reports/.2024Q3.tmp-xxxx``)
+and swapped into place only when every notebook ran. A failed run leaves the
+published quarter as it was and keeps what it produced, the failed notebook
+included, in ``reports/2024Q3/failed/`` (``failed/<notebook>.ipynb`` there).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from pipelines.errors import PipelineFailure
+from pipelines.report.execute import NotebookFailed, execute_notebook
+from pipelines.report.index import REPORT_HTML, build_index
+from pipelines.report.text import check_language, t
+from pipelines.results import SUMMARY_FILE, Results, write_results
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+MANAGEMENT_NOTEBOOK = "00_quarterly_review.ipynb"
+EXECUTED_DIR = "notebooks"
+FAILED_DIR = "failed"
+NOTEBOOKS_ENV = "PRIVACY_REVIEW_NOTEBOOKS"
+MAX_JOBS = 4
+
+
+def default_notebooks_dir() -> Path:
+    """Where the report's notebooks are: ``$PRIVACY_REVIEW_NOTEBOOKS``, else ``notebooks/`` of the
+    checkout holding this package, else ``./notebooks``."""
+    from pipelines.report.kernel import package_root
+
+    candidates = (
+        [Path(os.environ[NOTEBOOKS_ENV])] if os.environ.get(NOTEBOOKS_ENV) else []
+    )
+    candidates += [package_root() / "notebooks", Path.cwd() / "notebooks"]
+    for candidate in candidates:
+        if (candidate / MANAGEMENT_NOTEBOOK).is_file():
+            return candidate.resolve()
+    raise PipelineFailure(
+        f"cannot find the report notebooks ({MANAGEMENT_NOTEBOOK}) in: {', '.join(map(str, candidates))}; "
+        f"set {NOTEBOOKS_ENV} to the notebooks folder"
+    )
+
+
+def report_notebooks(notebooks_dir: Path) -> list[Path]:
+    """The notebooks a report runs, in reading order (``00_…`` first)."""
+    found = sorted(Path(notebooks_dir).glob(NOTEBOOK_GLOB))
+    if not any(p.name == MANAGEMENT_NOTEBOOK for p in found):
+        raise PipelineFailure(f"{notebooks_dir}: no {MANAGEMENT_NOTEBOOK}")
+    return found
+
+
+def _abs(value) -> str:
+    return str(Path(value).resolve()) if value not in (None, "") else ""
+
+
+def build_report(
+    results_dir: Path,
+    out_dir: Path,
+    *,
+    db: Path | None = None,
+    data_dir: str | Path | None = "",
+    quarter: str = "latest",
+    as_of: str = "",
+    policy_path: str | Path | None = "",
+    language: str = "en",
+    notebooks_dir: Path | None = None,
+    jobs: int | None = None,
+) -> Path:
+    """Run every notebook on ``results_dir`` into ``out_dir/notebooks/``; export ``out_dir/quarterly-review.html``.
+
+    Up to ``jobs`` notebooks run at once (default: the CPU count, at most
+    :data:`MAX_JOBS`), each in its own kernel. On a cell error the executed
+    notebook (error cell included) is moved to ``out_dir/failed/`` and
+    :class:`~pipelines.report.execute.NotebookFailed` is raised from
+    papermill's ``PapermillExecutionError`` (the first failing notebook in
+    reading order; notebooks not yet started are not run). Returns the HTML's path.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    from pipelines.report.export import export_html
+
+    language = check_language(language)
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    out_dir = Path(out_dir)
+    results_dir = Path(results_dir)
+    if not (results_dir / SUMMARY_FILE).is_file():
+        raise PipelineFailure(
+            f"{results_dir}: no {SUMMARY_FILE} to build a report from"
+        )
+    parameters = {
+        "results_dir": _abs(results_dir),
+        "db": _abs(db),
+        "data_dir": _abs(data_dir),
+        "quarter": str(quarter or "latest"),
+        "as_of": str(as_of or ""),
+        "policy": _abs(policy_path),
+        "language": language,
+        "output_dir": "",
+    }
+    executed_dir = out_dir / EXECUTED_DIR
+    notebooks = report_notebooks(notebooks_dir)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS, len(notebooks)))
+
+    def run(notebook: Path) -> None:
+        execute_notebook(
+            notebook, executed_dir / notebook.name, parameters, cwd=notebooks_dir
+        )
+
+    failures: dict[str, PapermillExecutionError] = {}
+    if jobs == 1:
+        for notebook in notebooks:
+            try:
+                run(notebook)
+            except PapermillExecutionError as exc:
+                failures[notebook.name] = exc
+                break
+    else:
+        # each notebook has its own kernel process; the threads only wait on them
+        with ThreadPoolExecutor(
+            max_workers=jobs, thread_name_prefix="notebook"
+        ) as pool:
+            futures = {pool.submit(run, nb): nb for nb in notebooks}
+            for future in as_completed(futures):
+                exc = future.exception()
+                if isinstance(exc, PapermillExecutionError):
+                    failures[futures[future].name] = exc
+                    for other in futures:
+                        other.cancel()
+                elif exc is not None:
+                    raise exc
+    if failures:
+        name = min(failures)  # the first failure in reading order
+        exc = failures[name]
+        kept = None
+        for failed_name in sorted(failures):
+            src = executed_dir / failed_name
+            if src.exists():
+                dst = out_dir / FAILED_DIR / failed_name
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+                kept = dst if failed_name == name else kept
+        raise NotebookFailed(name, kept, exc) from exc
+    period = (
+        json.loads((results_dir / SUMMARY_FILE).read_text(encoding="utf-8")).get(
+            "period"
+        )
+        or quarter
+    )
+    html = out_dir / REPORT_HTML
+    export_html(
+        executed_dir / MANAGEMENT_NOTEBOOK,
+        html,
+        title=f"{t(language, 'report_title')} {period}",
+        language=language,
+    )
+    return html
+
+
+# --- publishing ----------------------------------------------------------------
+
+
+def retarget_notebooks(folder: Path, old: Path, new: Path) -> None:
+    """Point executed notebooks built in ``old`` at ``new`` (their injected parameters and papermill paths).
+
+    Notebooks are run in a staging directory that is then renamed; without
+    this, an analyst re-running a published notebook would read from a
+    directory that no longer exists.
+    """
+    import nbformat
+
+    old_text, new_text = str(Path(old).resolve()), str(Path(new).resolve())
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        changed = False
+        for cell in nb.cells:
+            if (
+                "injected-parameters" in cell.get("metadata", {}).get("tags", [])
+                and old_text in cell.source
+            ):
+                cell.source = cell.source.replace(old_text, new_text)
+                changed = True
+        meta = nb.metadata.get("papermill", {})
+        for key in ("output_path",):
+            if isinstance(meta.get(key), str) and old_text in meta[key]:
+                meta[key] = meta[key].replace(old_text, new_text)
+                changed = True
+        for key, value in list(meta.get("parameters", {}).items()):
+            if isinstance(value, str) and old_text in value:
+                meta["parameters"][key] = value.replace(old_text, new_text)
+                changed = True
+        if changed:
+            nbformat.write(nb, path)
+
+
+def staging_dir(final_dir: Path) -> Path:
+    """A new hidden sibling of ``final_dir`` (same file system, so the final rename is atomic)."""
+    final_dir = Path(final_dir)
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(
+        tempfile.mkdtemp(prefix=f".{final_dir.name}.tmp-", dir=final_dir.parent)
+    )
+    os.chmod(
+        path, 0o755
+    )  # mkdtemp makes 0700; a published report is meant to be read by others
+    return path
+
+
+def failed_dir(final_dir: Path) -> Path:
+    """Where a failed run of ``final_dir``'s quarter is kept: ``reports/<Q>/failed/``.
+
+    Beside, never over, the quarter's published report; the next successful
+    run replaces the whole quarter directory and so clears it.
+    """
+    return Path(final_dir) / "failed"
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    return (
+        renameat2(
+            _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
+        )
+        == 0
+    )
+
+
+def publish(tmp_dir: Path, final_dir: Path) -> Path:
+    """Move a finished ``tmp_dir`` to ``final_dir``, replacing a previous version in one step.
+
+    Readers see either the old directory or the new one, never a mix: on
+    Linux the two are exchanged atomically; elsewhere the old one is renamed
+    aside first (and put back if the second rename fails). The old version
+    is then deleted. ``tmp_dir`` must be on the same file system (use
+    :func:`staging_dir`).
+    """
+    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if not tmp_dir.is_dir():
+        raise PipelineFailure(f"{tmp_dir}: nothing to publish")
+    if not final_dir.exists():
+        os.rename(tmp_dir, final_dir)
+        return final_dir
+    if _exchange(tmp_dir, final_dir):
+        shutil.rmtree(tmp_dir, ignore_errors=True)  # now holds the previous version
+        return final_dir
+    old = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.old-", dir=final_dir.parent))
+    old.rmdir()
+    os.rename(final_dir, old)
+    try:
+        os.rename(tmp_dir, final_dir)
+    except OSError:
+        os.rename(old, final_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return final_dir
+
+
+def build_and_publish(
+    results: Results | Path,
+    reports_dir: Path,
+    *,
+    db: Path | None = None,
+    data_dir: str | Path | None = "",
+    quarter: str | None = None,
+    as_of: str = "",
+    policy_path: str | Path | None = "",
+    language: str = "en",
+    notebooks_dir: Path | None = None,
+    jobs: int | None = None,
+) -> Path:
+    """The whole publishing step of ``privacy-review run``: returns ``reports/<Q>/quarterly-review.html``.
+
+    Writes ``results`` (or copies a results directory) into a staging
+    directory beside ``reports/<Q>``, builds the report there, swaps it into
+    place and rebuilds ``reports/index.html``. ``<Q>`` is the results' period.
+    On a failed notebook the staging directory becomes ``reports/<Q>/failed``
+    (replacing an older one), the published quarter is untouched, and
+    :class:`NotebookFailed` is raised with ``executed`` pointing into it.
+    """
+    reports_dir = Path(reports_dir)
+    summary = (
+        results.summary
+        if isinstance(results, Results)
+        else json.loads((Path(results) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    )
+    period = str(summary.get("period") or quarter or "")
+    if not period:
+        raise PipelineFailure("the results name no period")
+    final = reports_dir / period
+    tmp = staging_dir(final)
+    try:
+        if isinstance(results, Results):
+            write_results(results, tmp)
+        else:
+            shutil.copytree(
+                Path(results),
+                tmp,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns(EXECUTED_DIR, FAILED_DIR, REPORT_HTML),
+            )
+        build_report(
+            tmp,
+            tmp,
+            db=db,
+            data_dir=data_dir,
+            quarter=period,
+            as_of=as_of or str(summary.get("as_of") or ""),
+            policy_path=policy_path,
+            language=language,
+            notebooks_dir=notebooks_dir,
+            jobs=jobs,
+        )
+    except NotebookFailed as exc:
+        keep = failed_dir(final)
+        if keep.exists():
+            shutil.rmtree(keep)
+        final.mkdir(parents=True, exist_ok=True)
+        for folder in (EXECUTED_DIR, FAILED_DIR):
+            retarget_notebooks(tmp / folder, tmp, keep)
+        os.rename(tmp, keep)
+        if exc.executed is not None:
+            exc.executed = keep / Path(exc.executed).relative_to(tmp)
+        raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    retarget_notebooks(tmp / EXECUTED_DIR, tmp, final)
+    publish(tmp, final)
+    stale = failed_dir(final)
+    if stale.exists():
+        shutil.rmtree(stale, ignore_errors=True)
+    build_index(reports_dir, language=language)
+    return final / REPORT_HTML

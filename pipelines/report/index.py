@@ -1,0 +1,125 @@
+"""``reports/index.html``: every published quarter with its headline figures, newest first.
+
+A plain HTML page (no scripts at all) linking to each ``<Q>/quarterly-review.html``
+by relative path, so the whole ``reports/`` folder can be copied or zipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from html import escape
+from pathlib import Path
+
+from pipelines.report.management import rights_verdict, summary_value
+from pipelines.report.text import fmt_hours, fmt_int, fmt_pct, t
+
+QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
+INDEX_FILE = "index.html"
+REPORT_HTML = "quarterly-review.html"
+
+_CSS = """
+body { margin: 0; background: #f4f6f8; color: #1f2328;
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 2rem 2.2rem 3rem; background: #fff; min-height: 100vh; }
+h1 { font-size: 1.8rem; margin: 0 0 .3rem; }
+p.sub { color: #57606a; margin: 0 0 1.5rem; }
+table { border-collapse: collapse; width: 100%; font-size: .93rem; }
+th, td { padding: .5rem .6rem; border-bottom: 1px solid #e1e4e8; text-align: right; vertical-align: top;
+  font-variant-numeric: tabular-nums; }
+th { font-weight: 600; color: #3d444d; border-bottom: 2px solid #c9d1d9; font-size: .82rem; }
+th:first-child, td:first-child { text-align: left; }
+td.bad { color: #B34A00; font-weight: 700; }
+td.good { color: #00734F; }
+a { color: #0072B2; font-weight: 600; }
+.none { color: #57606a; font-style: italic; }
+"""
+
+#: (summary path, column heading key, format, alarm) — the same figures as the report's tiles
+COLUMNS = (
+    ("retention.breaches.account", "kpi_account_breaches", "int", "positive"),
+    ("retention.breaches.*", "kpi_all_breaches", "int", "positive"),
+    ("rights.on_time_rate", "kpi_on_time", "pct", "below_one"),
+    ("rights.open_overdue", "kpi_open_overdue", "int", "positive"),
+    ("support.tickets", "kpi_tickets", "int", None),
+    ("support.first_response_hours.median", "kpi_first_response", "hours", None),
+    ("data_quality.rows_rejected.*", "kpi_rows_rejected", "int", "positive"),
+)
+
+
+def published_quarters(reports_dir: str | Path) -> list[tuple[str, Path]]:
+    """``[("2024Q3", path), ...]`` for each ``<Q>/summary.json`` under ``reports_dir``, newest first."""
+    root = Path(reports_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        m = QUARTER_DIR.match(child.name)
+        if m and child.is_dir() and (child / "summary.json").is_file():
+            found.append(((int(m.group(1)), int(m.group(2))), child.name, child))
+    return [(name, path) for _, name, path in sorted(found, reverse=True)]
+
+
+def _cell(summary: dict, path: str, kind: str, alarm: str | None, lang: str) -> str:
+    value = summary_value(summary, path)
+    text = {"pct": fmt_pct, "hours": fmt_hours}.get(kind, fmt_int)(value, lang)
+    cls = ""
+    if value is not None and alarm == "positive":
+        cls = "bad" if value > 0 else "good"
+    elif value is not None and alarm == "below_one":
+        cls = "bad" if value < 1 else "good"
+    return f'<td class="{cls}" data-kpi="{escape(path)}" data-value="{escape(json.dumps(value), quote=True)}">{escape(text)}</td>'
+
+
+def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
+    """Write ``reports_dir/index.html`` (atomically) and return its path."""
+    root = Path(reports_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    lang = language
+    rows = []
+    for name, path in published_quarters(root):
+        try:
+            summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        link = f"{name}/{REPORT_HTML}"
+        title = escape(name)
+        first = (
+            f'<a href="{escape(link, quote=True)}">{title}</a>'
+            if (path / REPORT_HTML).is_file()
+            else title
+        )
+        as_of = escape(str(summary.get("as_of", "")))
+        cells = "".join(
+            _cell(summary, p, kind, alarm, lang) for p, _, kind, alarm in COLUMNS
+        )
+        verdict = rights_verdict(summary)
+        rows.append(
+            f'<tr data-quarter="{title}"><td>{first}<br><small>{as_of}</small></td>{cells}'
+            f"<td>{escape(t(lang, verdict))}</td></tr>"
+        )
+    heads = "".join(f"<th>{escape(t(lang, key))}</th>" for _, key, _, _ in COLUMNS)
+    table = (
+        f"<table><thead><tr><th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'sec_rights'))}</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else '<p class="none">No report has been published yet.</p>'
+    )
+    title = "Privacy reviews" if lang == "en" else "Privacyrapporten"
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>{title}</title><style>{_CSS}</style></head>"
+        f'<body><main><h1>{title}</h1><p class="sub">{escape(t(lang, "report_title"))}: '
+        f"{len(rows)} {'quarter(s)' if lang == 'en' else 'kwarta(a)l(en)'}</p>{table}</main></body></html>\n"
+    )
+    target = root / INDEX_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(html)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is meant to be shared
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,78 @@
+"""Report fixtures: a fake results directory, and one published report built once per test session."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.report.fake_results import QUARTER, write_fake_results
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def results_dir(tmp_path_factory) -> Path:
+    return write_fake_results(tmp_path_factory.mktemp("results") / QUARTER)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory, results_dir):
+    """``build_and_publish`` on the fake results (all notebooks, once), beside an older published quarter."""
+    from pipelines.report.build import build_and_publish
+
+    reports = tmp_path_factory.mktemp("reports")
+    older = write_fake_results(
+        reports / "2024Q2",
+        "2024Q2",
+        "2024-06-30",
+        account_breaches=32,
+        with_previous=False,
+    )
+    (older / "quarterly-review.html").write_text(
+        "<!DOCTYPE html><title>older</title>", encoding="utf-8"
+    )
+    started = time.perf_counter()
+    html = build_and_publish(results_dir, reports, notebooks_dir=NOTEBOOKS)
+    seconds = time.perf_counter() - started
+    print(f"\nreport build on the fake results: {seconds:.1f}s")
+    return {
+        "reports": reports,
+        "html": html,
+        "dir": html.parent,
+        "seconds": seconds,
+        "summary": json.loads(
+            (results_dir / "summary.json").read_text(encoding="utf-8")
+        ),
+    }
+
+
+def kpi_markers(html: str) -> list[tuple[str, object]]:
+    """(data-kpi, parsed data-value) of every marker in the HTML."""
+    import html as html_lib
+
+    found = []
+    for m in re.finditer(r'data-kpi="([^"]+)"\s+data-value="([^"]*)"', html):
+        found.append((m.group(1), json.loads(html_lib.unescape(m.group(2)))))
+    return found
+
+
+def summary_figure(summary: dict, path: str):
+    """The figure a marker names, resolved independently of the report code (``a.b.*`` = sum)."""
+    node = summary
+    parts = path.split(".")
+    star = parts[-1] == "*"
+    for part in parts[:-1] if star else parts:
+        node = node.get(part) if isinstance(node, dict) else None
+    if star:
+        values = [
+            v
+            for v in (node or {}).values()
+            if isinstance(v, (int, float)) and v is not None
+        ]
+        return sum(values) if values else None
+    return node

@@ -1,0 +1,72 @@
+"""The management HTML in a real browser (Debian's headless chromium), offline: every chart gets drawn."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs /usr/bin/chromium (CI: apt-get install -y chromium)",
+    ),
+]
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        *args,
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=True
+    )
+
+
+def figures(dom: str) -> list[str]:
+    return re.findall(
+        r'<figure\b[^>]*\bclass="pr-chart"[^>]*>.*?</figure>', dom, re.DOTALL
+    )
+
+
+def test_every_chart_is_drawn_offline(published, tmp_path):
+    page = tmp_path / "quarterly-review.html"
+    shutil.copy(published["html"], page)  # alone in a folder: nothing beside it to load
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    drawn = figures(dom)
+    assert len(drawn) == 6
+    for figure in drawn:
+        assert 'data-chart-drawn="true"' in figure.split(">", 1)[0]
+        assert "data-chart-error" not in figure
+        view = re.sub(r"<noscript>.*?</noscript>", "", figure, flags=re.DOTALL)
+        view = re.sub(
+            r'<script type="application/json".*?</script>', "", view, flags=re.DOTALL
+        )
+        assert re.search(r"<(svg|canvas)\b", view), "vega-embed drew nothing"
+        assert "vega-embed" in view
+    assert "Javascript Error" not in dom and "Error loading script" not in dom
+
+    shot = tmp_path / "report.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,4000", page.as_uri())
+    assert shot.stat().st_size > 50_000
+    print(f"\nscreenshot: {shot}")

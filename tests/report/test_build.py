@@ -1,0 +1,337 @@
+"""The whole report on the fake results: every notebook through papermill once (session fixture), then checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from pipelines.report.build import (
+    build_and_publish,
+    build_report,
+    failed_dir,
+    publish,
+    staging_dir,
+)
+from pipelines.report.execute import NotebookFailed, execute_notebook
+from pipelines.report.export import export_html
+from pipelines.report.index import published_quarters
+from tests.report.conftest import NOTEBOOKS, kpi_markers, summary_figure
+from tests.report.fake_results import write_fake_results
+
+pytestmark = pytest.mark.slow
+VEGALITE = re.compile(r"^application/vnd\.vegalite\.v[56]\+json$")
+
+
+def _html(published) -> str:
+    return published["html"].read_text(encoding="utf-8")
+
+
+def _chart_outputs(nb) -> list[dict]:
+    return [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if any(VEGALITE.match(k) for k in o.get("data", {}))
+    ]
+
+
+def test_published_layout(published):
+    q = published["dir"]
+    assert q.name == "2024Q3" and published["html"].name == "quarterly-review.html"
+    assert (q / "summary.json").is_file() and (
+        q / "tables" / "retention_breaches.csv"
+    ).is_file()
+    assert sorted(p.name for p in (q / "notebooks").glob("*.ipynb")) == sorted(
+        p.name for p in NOTEBOOKS.glob("*.ipynb")
+    )
+    assert not (q / "failed").exists()
+    # the executed notebooks read from the published folder, not from the staging folder they ran in
+    nb = nbformat.read(q / "notebooks" / "10_inactivity.ipynb", as_version=4)
+    injected = next(
+        c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])
+    )
+    assert f'results_dir = "{q.resolve()}"' in injected.source
+    assert nb.metadata.papermill.parameters["results_dir"] == str(q.resolve())
+    leftovers = [
+        p.name for p in published["reports"].iterdir() if p.name.startswith(".")
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_every_notebook_ran_and_its_charts_carry_the_spec(published, name):
+    nb = nbformat.read(published["dir"] / "notebooks" / name, as_version=4)
+    errors = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert not errors
+    assert (
+        nb.metadata.kernelspec["name"] == "python3"
+    )  # opens with the user's ordinary kernel
+    charts = _chart_outputs(nb)
+    assert charts, "each notebook draws charts"
+    for output in charts:
+        assert "image/svg+xml" in output["data"]  # what JupyterLab shows
+        assert "<VegaLite" not in output["data"].get("text/plain", "")
+    stderr = [
+        o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
+    ]
+    assert not stderr, [o["text"][:200] for o in stderr]
+
+
+def test_html_is_self_contained_and_offline(published):
+    html = _html(published)
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html, re.IGNORECASE)
+    assert not re.search(
+        r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", html, re.IGNORECASE
+    )
+    assert not re.search(
+        r"<link\b|<iframe\b|@import|url\(\s*['\"]?https?:", html, re.IGNORECASE
+    )
+    assert "<VegaLite" not in html and "&lt;VegaLite" not in html
+
+
+def test_html_has_no_code_prompts_or_stderr(published):
+    html = _html(published)
+    body = html.split("</main>")[0]
+    assert (
+        "cm-editor" not in body
+        and "jp-InputPrompt" not in body
+        and "jp-OutputPrompt" not in body
+    )
+    assert not re.search(r"In&nbsp;\[|Out\[\d*\]", html)
+    for code in (
+        "nb.start(",
+        "import pathlib",
+        "results_dir",
+        "charts.erasure_pipeline",
+        "Traceback",
+    ):
+        assert code not in body
+    for noise in (
+        "Warning:",
+        "DeprecationWarning",
+        "application/vnd.jupyter.stderr",
+        "Kernel is running",
+    ):
+        assert noise not in body
+    assert (
+        str(published["dir"]) not in body
+    )  # no local paths leak from injected parameters
+
+
+def test_title_toc_and_chart_count(published):
+    html = _html(published)
+    assert "<title>Quarterly privacy review 2024Q3</title>" in html
+    assert '<html lang="en">' in html
+    nav = re.search(r'<nav class="pr-toc".*?</nav>', html, re.DOTALL).group(0)
+    for section in (
+        "Inactive accounts",
+        "Retention periods",
+        "Support inquiries",
+        "Data-subject rights requests",
+        "Data quality",
+    ):
+        assert section in nav
+    executed = nbformat.read(
+        published["dir"] / "notebooks" / "00_quarterly_review.ipynb", as_version=4
+    )
+    assert html.count('<figure class="pr-chart"') == len(_chart_outputs(executed)) == 6
+    assert html.count("<script>") == 2  # the one Vega bundle and the embed loop
+
+
+def test_kpi_values_equal_summary_json(published):
+    html = _html(published)
+    summary = json.loads(
+        (published["dir"] / "summary.json").read_text(encoding="utf-8")
+    )
+    markers = kpi_markers(html.split("</main>")[0])
+    assert len(markers) >= 15
+    for path, value in markers:
+        assert value == summary_figure(summary, path), path
+    paths = {p for p, _ in markers}
+    for needed in (
+        "retention.breaches.account",
+        "rights.on_time_rate",
+        "rights.open_overdue",
+        "support.tickets",
+        "support.first_response_hours.median",
+        "data_quality.rows_rejected.*",
+        "retention.breaches.*",
+    ):
+        assert needed in paths
+
+
+def test_management_report_quotes_clauses_and_gives_verdicts(published):
+    html = _html(published)
+    assert html.count('data-verdict="') == 5
+    assert (
+        "If you become inactive, we will delete or anonymize your information within 12 months"
+        in html
+    )
+    assert "Promise not kept" in html and "Promise kept" in html
+
+
+def test_no_personal_data_in_the_report(published):
+    html = _html(published).split("</main>")[0]
+    assert not re.search(
+        r"r[0-9a-f]{4}pseudo", html
+    )  # not even the fixture's pseudonymous request keys
+    html = re.sub(
+        r"<noscript>.*?</noscript>", "", html, flags=re.DOTALL
+    )  # base64 images
+    assert not re.search(r"[\w.+-]{1,64}@[\w-]{1,63}\.[a-z]{2,}", html)
+    assert not re.search(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", html)
+
+
+def test_index_lists_quarters_newest_first(published):
+    index = (published["reports"] / "index.html").read_text(encoding="utf-8")
+    quarters = re.findall(r'<tr data-quarter="([^"]+)"', index)
+    assert quarters == ["2024Q3", "2024Q2"]
+    assert 'href="2024Q3/quarterly-review.html"' in index
+    assert "<script" not in index and not re.search(r"https?://", index)
+    summary = published["summary"]
+    rows = re.findall(r'<tr data-quarter="2024Q3">(.*?)</tr>', index, re.DOTALL)[0]
+    for path, value in kpi_markers(rows):
+        assert value == summary_figure(summary, path)
+    assert [q for q, _ in published_quarters(published["reports"])] == [
+        "2024Q3",
+        "2024Q2",
+    ]
+
+
+def test_failed_notebook_keeps_previous_report_and_the_failed_notebook(
+    published, results_dir, tmp_path
+):
+    reports = tmp_path / "reports"
+    shutil.copytree(published["dir"], reports / "2024Q3")
+    before = {
+        p.relative_to(reports): p.read_bytes()
+        for p in (reports / "2024Q3").rglob("*")
+        if p.is_file()
+    }
+    with pytest.raises(NotebookFailed) as info:
+        # a policy file that does not exist makes the first cell that reads it raise
+        build_and_publish(
+            results_dir,
+            reports,
+            policy_path=tmp_path / "missing-policy.toml",
+            notebooks_dir=NOTEBOOKS,
+            jobs=1,
+        )
+    exc = info.value
+    assert isinstance(exc.__cause__, PapermillExecutionError) and isinstance(
+        exc, PapermillExecutionError
+    )
+    assert str(exc.executed) in str(exc)
+    assert exc.notebook == "00_quarterly_review.ipynb" and exc.ename == "BadInput"
+    assert "missing-policy.toml" in str(exc) and "policy file not found" in exc.evalue
+    after = {
+        p.relative_to(reports): p.read_bytes()
+        for p in (reports / "2024Q3").rglob("*")
+        if p.is_file() and p.relative_to(reports / "2024Q3").parts[0] != "failed"
+    }
+    assert after == before  # the published report is untouched; the failure sits beside it
+    kept = failed_dir(reports / "2024Q3")
+    assert (
+        exc.executed == kept / "failed" / "00_quarterly_review.ipynb"
+        and exc.executed.is_file()
+    )
+    failed_nb = nbformat.read(exc.executed, as_version=4)
+    assert any(
+        o.get("output_type") == "error"
+        for c in failed_nb.cells
+        for o in c.get("outputs", [])
+    )
+    assert [p.name for p in reports.iterdir() if p.name.startswith(".")] == []
+    assert not (reports / "index.html").exists()
+
+
+def test_build_report_wrong_quarter_fails_clearly(results_dir, tmp_path):
+    with pytest.raises(NotebookFailed) as info:
+        build_report(
+            results_dir,
+            tmp_path / "out",
+            quarter="2023Q1",
+            notebooks_dir=NOTEBOOKS,
+            jobs=1,
+        )
+    assert "2024Q3, not for the requested quarter 2023Q1" in str(info.value)
+    assert (tmp_path / "out" / "failed" / "00_quarterly_review.ipynb").is_file()
+    assert not (tmp_path / "out" / "quarterly-review.html").exists()
+
+
+def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
+    results = write_fake_results(
+        tmp_path / "results",
+        with_previous=False,
+        omit_tables=(
+            "retention_trend",
+            "rights_on_time_trend",
+            "support_by_channel_month",
+            "quality_rejects",
+            "retention_breaches",
+        ),
+        null_paths=(
+            "rights.on_time_rate",
+            "support.first_response_hours",
+            "retention.breaches.account",
+            "inactivity",
+        ),
+    )
+    nb = execute_notebook(
+        NOTEBOOKS / "00_quarterly_review.ipynb",
+        tmp_path / "nl.ipynb",
+        {"results_dir": str(results), "language": "nl"},
+    )
+    html = export_html(nb, tmp_path / "nl.html").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in html
+    assert (
+        "Belofte niet nagekomen" in html
+        and "n.v.t." in html
+        and "geen vorig kwartaal" in html
+    )
+    assert "Als u inactief wordt, verwijderen of anonimiseren wij uw gegevens" in html
+    assert "Geen gegevens: de tabel retention_trend is niet aangemaakt." in html
+    assert (
+        html.count('<figure class="pr-chart"') == 1
+    )  # only the erasure pipeline has its table
+    assert ("rights.on_time_rate", None) in kpi_markers(html)
+
+
+def test_publish_replaces_a_previous_version_in_one_step(tmp_path):
+    final = tmp_path / "reports" / "2024Q3"
+    final.mkdir(parents=True)
+    (final / "old.txt").write_text("old")
+    new = staging_dir(final)
+    (new / "new.txt").write_text("new")
+    assert publish(new, final) == final
+    assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
+    assert [p.name for p in final.parent.iterdir()] == ["2024Q3"]
+    assert oct(final.stat().st_mode & 0o777) == "0o755"
+    fresh = staging_dir(tmp_path / "reports" / "2025Q1")
+    assert publish(fresh, tmp_path / "reports" / "2025Q1").is_dir()
+
+
+def test_publish_falls_back_to_two_renames(tmp_path, monkeypatch):
+    from pipelines.report import build
+
+    monkeypatch.setattr(build, "_exchange", lambda a, b: False)
+    final = tmp_path / "2024Q3"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    new = staging_dir(final)
+    (new / "new.txt").write_text("new")
+    publish(new, final)
+    assert [p.name for p in final.iterdir()] == ["new.txt"] and len(
+        list(tmp_path.iterdir())
+    ) == 1
