@@ -54,7 +54,7 @@ def test_every_chart_is_drawn_offline(published, tmp_path):
     shutil.copy(published["html"], page)  # alone in a folder: nothing beside it to load
     dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     drawn = figures(dom)
-    assert len(drawn) == 6
+    assert len(drawn) == 10
     for figure in drawn:
         assert 'data-chart-drawn="true"' in figure.split(">", 1)[0]
         assert "data-chart-error" not in figure

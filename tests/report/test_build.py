@@ -145,7 +145,7 @@ def test_title_toc_and_chart_count(published):
     executed = nbformat.read(
         published["dir"] / "notebooks" / "00_quarterly_review.ipynb", as_version=4
     )
-    assert html.count('<figure class="pr-chart"') == len(_chart_outputs(executed)) == 6
+    assert html.count('<figure class="pr-chart"') == len(_chart_outputs(executed)) == 10
     assert html.count("<script>") == 2  # the one Vega bundle and the embed loop
 
 
@@ -280,6 +280,10 @@ def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
             "support_by_channel_month",
             "quality_rejects",
             "retention_breaches",
+            "inactivity_cohorts",
+            "support_duration_histogram",
+            "rights_by_right",
+            "rights_requests",
         ),
         null_paths=(
             "rights.on_time_rate",
