@@ -65,8 +65,8 @@ BAD_TIMESTAMPS = (
 )
 
 # ---------------------------------------------------------------- shapes
-PLANS = (("free", 0.52), ("trial", 0.20), ("paid", 0.24), ("demo", 0.04))
-COUNTRIES = (
+PLANS_WEIGHTS = (("free", 0.52), ("trial", 0.20), ("paid", 0.24), ("demo", 0.04))
+COUNTRIES_WEIGHTS = (
     ("BE", 0.62), ("NL", 0.13), ("FR", 0.09), ("DE", 0.05), ("LU", 0.03), ("GB", 0.02),
     ("ES", 0.015), ("IT", 0.015), ("US", 0.01), ("PL", 0.01), (None, 0.02),
 )
@@ -83,17 +83,17 @@ TICKETS_NOT_ANONYMIZED = 0.10  # erased accounts whose tickets were not anonymiz
 
 TICKETS_PER_ACCOUNT = 0.45
 TICKET_PROSPECTS = 0.10
-TICKET_CHANNELS = (("help_center", 0.38), ("live_chat", 0.30), ("email", 0.28), ("phone", 0.04))
-TICKET_CATEGORIES = (("billing", 0.25), ("bug", 0.24), ("how_to", 0.31), ("account", 0.15), ("privacy", 0.05))
+TICKET_CHANNELS_WEIGHTS = (("help_center", 0.38), ("live_chat", 0.30), ("email", 0.28), ("phone", 0.04))
+TICKET_CATEGORIES_WEIGHTS = (("billing", 0.25), ("bug", 0.24), ("how_to", 0.31), ("account", 0.15), ("privacy", 0.05))
 
 REQUESTS_PER_ACCOUNT = 0.08
 REQUEST_PROSPECTS = 0.15
-RIGHTS = (
+RIGHTS_WEIGHTS = (
     ("access", 0.30), ("erasure", 0.27), ("rectification", 0.10), ("objection", 0.08),
     ("restriction", 0.05), ("portability", 0.07), ("consent_withdrawal", 0.13),
 )
-REQUEST_CHANNELS = (("email", 0.50), ("help_center", 0.25), ("live_chat", 0.13), ("other", 0.12))
-OUTCOMES = (("fulfilled", 0.80), ("partially_fulfilled", 0.10), ("refused", 0.06), ("withdrawn", 0.04))
+REQUEST_CHANNELS_WEIGHTS = (("email", 0.50), ("help_center", 0.25), ("live_chat", 0.13), ("other", 0.12))
+OUTCOMES_WEIGHTS = (("fulfilled", 0.80), ("partially_fulfilled", 0.10), ("refused", 0.06), ("withdrawn", 0.04))
 
 MARKETING_ACCOUNTS = 0.35
 MARKETING_PROSPECTS_PER_ACCOUNT = 0.30
@@ -364,7 +364,7 @@ class _Generator:
               SELECT
                 i, c, l, e, status, legal_hold, n_sess,
                 CASE WHEN e IS NOT NULL AND ll0 > e THEN e ELSE ll0 END AS last_login,
-                {_choice("u(i, 'plan')", PLANS)} AS plan,
+                {_choice("u(i, 'plan')", PLANS_WEIGHTS)} AS plan,
                 e IS NOT NULL AND u(i, 'residual') < {RESIDUAL_ACCOUNTS} AS residual,
                 e IS NOT NULL AND u(i, 'tickets_kept') >= {TICKETS_NOT_ANONYMIZED} AS tickets_anonymized,
                 u(i, 'marketing') < {MARKETING_ACCOUNTS}
@@ -380,7 +380,7 @@ class _Generator:
             CREATE TEMP TABLE acc AS
             SELECT *,
               ident('A', i + 1, {self.aw}) AS account_id,
-              {_choice("u(i, 'country')", COUNTRIES)} AS country,
+              {_choice("u(i, 'country')", COUNTRIES_WEIGHTS)} AS country,
               1 + h(i, 'n_devices') % 3 AS n_dev,
               fake_ip(h(i, 'ip1')) AS ip1, fake_ip(h(i, 'ip2')) AS ip2, fake_ip(h(i, 'ip3')) AS ip3,
               printf('%016x', h(i, 'dev1')) AS dev1, printf('%016x', h(i, 'dev2')) AS dev2,
@@ -465,8 +465,8 @@ class _Generator:
             WITH t0 AS (
               SELECT t, u(t, 'prospect') < {TICKET_PROSPECTS} AS prospect,
                 CAST(floor(u(t, 'account') * {n}) AS BIGINT) AS ai,
-                {_choice("u(t, 'channel')", TICKET_CHANNELS)} AS channel,
-                {_choice("u(t, 'category')", TICKET_CATEGORIES)} AS category
+                {_choice("u(t, 'channel')", TICKET_CHANNELS_WEIGHTS)} AS channel,
+                {_choice("u(t, 'category')", TICKET_CATEGORIES_WEIGHTS)} AS category
               FROM range({n_tickets}) r(t) WHERE {_filter("t")}
             ), t1 AS (
               SELECT t0.*, a.account_id, a.e, a.tickets_anonymized,
@@ -519,9 +519,9 @@ class _Generator:
             WITH r0 AS (
               SELECT q, u(q, 'prospect') < {REQUEST_PROSPECTS} AS prospect,
                 CAST(floor(u(q, 'account') * {n}) AS BIGINT) AS ai,
-                {_choice("u(q, 'right')", RIGHTS)} AS "right",
-                {_choice("u(q, 'channel')", REQUEST_CHANNELS)} AS channel,
-                {_choice("u(q, 'outcome')", OUTCOMES)} AS outcome0,
+                {_choice("u(q, 'right')", RIGHTS_WEIGHTS)} AS "right",
+                {_choice("u(q, 'channel')", REQUEST_CHANNELS_WEIGHTS)} AS channel,
+                {_choice("u(q, 'outcome')", OUTCOMES_WEIGHTS)} AS outcome0,
                 u(q, 'mode') AS um
               FROM range({n_req}) r(q) WHERE {_filter("q")}
             ), r1 AS (

@@ -441,3 +441,14 @@ def test_history_follows_end_and_years(tmp_path):
     stamps = [parse_ts(a["created_at"]) for a in accounts] + [parse_ts(s["started_at"]) for s in sessions]
     assert max(stamps).astimezone(BRUSSELS).date() == date(2024, 3, 31)
     assert min(stamps).astimezone(BRUSSELS).date() >= date(2023, 3, 30)
+
+
+def test_weighted_values_are_the_contracts():
+    from pipelines import contract
+    from pipelines.sample import generate
+
+    assert {v for v, _ in generate.PLANS_WEIGHTS} == set(contract.PLANS)
+    assert {v for v, _ in generate.RIGHTS_WEIGHTS} == set(contract.RIGHTS)
+    assert {v for v, _ in generate.REQUEST_CHANNELS_WEIGHTS} == set(contract.REQUEST_CHANNELS)
+    assert {v for v, _ in generate.OUTCOMES_WEIGHTS} == set(contract.OUTCOMES)
+    assert set(contract.TICKET_CHANNELS) < {v for v, _ in generate.TICKET_CHANNELS_WEIGHTS}
