@@ -135,6 +135,8 @@ def build_report(
         ) as pool:
             futures = {pool.submit(run, nb): nb for nb in notebooks}
             for future in as_completed(futures):
+                if future.cancelled():  # stopped after another notebook failed
+                    continue
                 exc = future.exception()
                 if isinstance(exc, PapermillExecutionError):
                     failures[futures[future].name] = exc
