@@ -452,3 +452,19 @@ def test_weighted_values_are_the_contracts():
     assert {v for v, _ in generate.REQUEST_CHANNELS_WEIGHTS} == set(contract.REQUEST_CHANNELS)
     assert {v for v, _ in generate.OUTCOMES_WEIGHTS} == set(contract.OUTCOMES)
     assert set(contract.TICKET_CHANNELS) < {v for v, _ in generate.TICKET_CHANNELS_WEIGHTS}
+
+
+def test_clean_sample_loads_with_zero_rejects_and_dirty_sample_balances(tmp_path):
+    """The generator and the loader agree: rows in = loaded + set aside, none set aside when clean."""
+    from pipelines.load import load_exports
+
+    for fmt in ("csv", "parquet"):
+        write_sample(tmp_path / f"clean-{fmt}", accounts=150, seed=11, fmt=fmt, bad_rows=False)
+        report = load_exports(tmp_path / f"clean-{fmt}", tmp_path / f"clean-{fmt}.duckdb")
+        assert set(report.rows_rejected.values()) == {0}, (fmt, report.rows_rejected)
+        assert sum(report.rows_loaded.values()) > 1000
+    write_sample(tmp_path / "dirty", accounts=150, seed=11, fmt="csv", bad_rows=True)
+    report = load_exports(tmp_path / "dirty", tmp_path / "dirty.duckdb")
+    assert sum(report.rows_rejected.values()) > 0
+    for table, n in report.rows_in.items():
+        assert n == report.rows_loaded[table] + report.rows_rejected[table]
