@@ -61,7 +61,9 @@ def write_results(results: Results, out_dir: Path) -> None:
 def read_results(out_dir: Path) -> Results:
     summary = json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
     tables = {
-        p.stem: pl.read_csv(p, try_parse_dates=True) for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))
+        # whole-file type inference: a column empty in its first rows must not become text
+        p.stem: pl.read_csv(p, try_parse_dates=True, infer_schema_length=None)
+        for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))
     }
     return Results(summary, tables)
 

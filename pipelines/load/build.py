@@ -89,6 +89,10 @@ def load_exports(
     return report
 
 
+#: ``_seq`` orders rows by file, then line: file index * 2^40 + line
+_FILE_STRIDE = 1 << 40
+
+
 def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | None, mapping: Mapping, report: LoadReport) -> None:
     name = table.name
     if source is None:
@@ -103,31 +107,37 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     present = {c: source_types.get(c) for c in table.column_names}
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
     con.sql("CREATE OR REPLACE TEMP TABLE parsed AS " + cast.parse_query(table, "stage", present, raw))
-    con.sql("DROP TABLE stage")
-    key = cast.q(table.key)
+    _drop_stage(con)
     con.execute(
         "INSERT INTO quarantine SELECT ?, _source, _line, _problems[1].column_name, _problems[1].reason,"
         " array_to_string(list_transform(_problems, lambda p: p.detail), '; '), _raw"
-        " FROM parsed WHERE len(_problems) > 0 ORDER BY _order, _line",
+        " FROM parsed WHERE NOT _ok ORDER BY _seq",
         [name],
     )
+    # Duplicate keys among loadable rows: the first in file order wins (reading 1). Grouping finds
+    # the few duplicated keys; only their rows are compared, never a sort of the whole table.
+    key = cast.q(table.key)
     con.sql(
-        "CREATE OR REPLACE TEMP TABLE ranked AS SELECT *,"
-        f" row_number() OVER (PARTITION BY {key} ORDER BY _order, _line) AS _copy,"
-        f" first_value(_line) OVER (PARTITION BY {key} ORDER BY _order, _line) AS _first_line"
-        " FROM parsed WHERE len(_problems) = 0"
+        f"CREATE OR REPLACE TEMP TABLE duplicated AS SELECT {key} AS dup_key, min(_seq) AS first_seq,"
+        f" arg_min(_line, _seq) AS first_line FROM parsed WHERE _ok GROUP BY {key} HAVING count(*) > 1"
     )
-    con.sql("DROP TABLE parsed")
+    typed = ", ".join(cast.q(c) for c in table.column_names if present[c])
     con.execute(
-        f"INSERT INTO quarantine SELECT ?, _source, _line, ?, ?, concat('same {table.key} as line ', _first_line), _raw"
-        " FROM ranked WHERE _copy > 1 ORDER BY _order, _line",
+        f"INSERT INTO quarantine SELECT ?, p._source, p._line, ?, ?, concat('same {table.key} as line ', d.first_line),"
+        f" CAST(struct_pack({typed}) AS VARCHAR)"
+        f" FROM parsed AS p JOIN duplicated AS d ON d.dup_key = p.{key}"
+        " WHERE p._ok AND p._seq <> d.first_seq ORDER BY p._seq",
         [name, table.key, cast.DUPLICATE],
     )
     columns = ", ".join(
-        f"coalesce({cast.q(c.name)}, false)" if c.type == "boolean" else cast.q(c.name) for c in table.columns
+        f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
     )
-    con.sql(f"INSERT INTO {name} SELECT {columns} FROM ranked WHERE _copy = 1 ORDER BY _order, _line")
-    con.sql("DROP TABLE ranked")
+    con.sql(
+        f"INSERT INTO {name} SELECT {columns} FROM parsed AS p LEFT JOIN duplicated AS d ON d.dup_key = p.{key}"
+        " WHERE p._ok AND (d.dup_key IS NULL OR p._seq = d.first_seq)"
+    )
+    con.sql("DROP TABLE parsed")
+    con.sql("DROP TABLE duplicated")
     for line, count, raw_line in ragged:
         con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
@@ -144,34 +154,45 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping) -> tuple[list, int]:
-    """Create TEMP TABLE ``stage`` (contract columns present, ``_source``, ``_order``, ``_line``).
+    """Create the TEMP VIEW ``stage`` (contract columns present, ``_source``, ``_seq``, ``_line``) over the export.
 
+    A view, not a copy: the export is read once, by the parsing query.
     Returns the CSV records with a wrong number of fields, and the header's width.
     """
     if source.format == "csv":
         read = read_csv(source.path)
         positions = _contract_columns(table, read.header, source.path, mapping)
-        arrow = pa.Table.from_batches(read.batches)
-        con.register("stage_arrow", arrow)
+        con.register("stage_src", pa.Table.from_batches(read.batches))
         cols = ", ".join(f"c{i} AS {cast.q(c)}" for c, i in positions.items())
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {cols}, ? AS _source, 0 AS _order, _line FROM stage_arrow",
-            [str(source.path)],
+        con.sql(
+            f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, {cast.literal(str(source.path))} AS _source,"
+            " _line AS _seq, _line FROM stage_src"
         )
-        con.unregister("stage_arrow")
         return read.ragged, len(read.header)
     files = [str(p) for p in source.files]
-    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [files]).fetchall()
-    header = [row[0] for row in described]
+    file_list = "[" + ", ".join(cast.literal(f) for f in files) + "]"
+    con.sql(
+        f"CREATE OR REPLACE TEMP VIEW stage_src AS SELECT * FROM read_parquet({file_list},"
+        " filename = true, file_row_number = true)"
+    )
+    header = [row[0] for row in con.sql("DESCRIBE stage_src").fetchall() if row[0] not in ("filename", "file_row_number")]
     positions = _contract_columns(table, header, source.path, mapping)
     cols = ", ".join(f"{cast.q(header[i])} AS {cast.q(c)}" for c, i in positions.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {cols}, filename AS _source,"
-        " list_position(?, filename) AS _order, file_row_number + 1 AS _line"
-        " FROM read_parquet(?, filename = true, file_row_number = true)",
-        [files, files],
+    order = " ".join(f"WHEN {cast.literal(f)} THEN {i}" for i, f in enumerate(files))
+    con.sql(
+        f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, filename AS _source,"
+        f" (CASE filename {order} END) * {_FILE_STRIDE} + file_row_number + 1 AS _seq,"
+        " file_row_number + 1 AS _line FROM stage_src"
     )
     return [], len(header)
+
+
+def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    con.sql("DROP VIEW IF EXISTS stage")
+    if dbmod.table_exists(con, "stage_src"):  # a Parquet view
+        con.sql("DROP VIEW stage_src")
+    else:  # a registered CSV frame
+        con.unregister("stage_src")
 
 
 def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping) -> dict[str, int]:

@@ -61,24 +61,39 @@ def typed_expression(col: Column, source_type: str | None) -> tuple[str, str | N
 
 
 def parse_query(table: Table, stage: str, source_types: dict[str, str | None], raw_expression: str) -> str:
-    """SELECT over ``stage`` giving typed contract columns, ``_problems`` and ``_raw``."""
-    selects, problems = [], []
+    """SELECT over ``stage``: typed contract columns, ``_ok``, and for bad rows only ``_problems`` and ``_raw``.
+
+    Problems are listed (and the raw record kept) only for rows that have one,
+    so a clean 20M-row table costs one boolean per row, not a list and a string.
+    """
+    selects, problems, conditions = [], [], []
     for col in table.columns:
         value, bad = typed_expression(col, source_types.get(col.name))
         selects.append(f"{value} AS {q(col.name)}")
         if bad is not None:
             reason = BAD_TIMESTAMP if col.type == "timestamp" else BAD_BOOLEAN
+            conditions.append(bad)
             problems.append(
                 f"CASE WHEN {bad} THEN {{'column_name': '{col.name}', 'reason': '{reason}', "
                 f"'detail': concat('{col.name}: ', {q(col.name)}, ' is not a valid {col.type}')}} END"
             )
         if col.required:
+            missing = f"({value}) IS NULL AND NOT ({bad or 'false'})"
+            conditions.append(missing)
             problems.append(
-                f"CASE WHEN ({value}) IS NULL AND NOT ({bad or 'false'}) THEN {{'column_name': '{col.name}', "
+                f"CASE WHEN {missing} THEN {{'column_name': '{col.name}', "
                 f"'reason': '{MISSING}', 'detail': '{col.name}: no value'}} END"
             )
+    any_problem = " OR ".join(f"({c})" for c in conditions) or "false"
     problem_list = "list_filter([" + ", ".join(problems) + "], lambda p: p IS NOT NULL)" if problems else "[]"
     return (
-        f"SELECT _source, _order, _line, {', '.join(selects)},\n"
-        f"  {problem_list} AS _problems,\n  {raw_expression} AS _raw\nFROM {stage}"
+        f"SELECT _source, _seq, _line, {', '.join(selects)},\n"
+        f"  NOT ({any_problem}) AS _ok,\n"
+        f"  CASE WHEN {any_problem} THEN {problem_list} END AS _problems,\n"
+        f"  CASE WHEN {any_problem} THEN {raw_expression} END AS _raw\nFROM {stage}"
     )
+
+
+def literal(text: str) -> str:
+    """A SQL string literal (for identifiers and paths in view definitions, which cannot bind parameters)."""
+    return "'" + text.replace("'", "''") + "'"
