@@ -1,0 +1,67 @@
+"""The policy file: the shipped one states every rule, and a broken one is refused with a clear message."""
+
+import copy
+import tomllib
+
+import pytest
+
+from pipelines.errors import BadInput
+from pipelines.policy import ANCHORS, default_policy_path, load_policy, parse_policy
+
+RAW = tomllib.loads(default_policy_path().read_text(encoding="utf-8"))
+
+
+def test_shipped_policy_states_every_category_with_clause_texts_in_both_languages():
+    policy = load_policy()
+    assert set(policy.retention) == set(ANCHORS)
+    assert policy.rule("analytics").period_months == 24
+    assert policy.rule("payments").period_months == 120
+    assert policy.rule("residual").grace_days == 30
+    assert policy.rule("account").exempt_legal_hold
+    assert policy.zone == "Europe/Brussels" and policy.clock_start == "received"
+    for rule in policy.retention.values():
+        assert rule.clause.ref.startswith("§") and rule.clause.text("en") and rule.clause.text("nl")
+        assert rule.clause.text("en") != rule.clause.text("nl")
+
+
+def broken(mutate):
+    raw = copy.deepcopy(RAW)
+    mutate(raw)
+    return raw
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r["retention"].pop(), "no \\[\\[retention\\]\\] rule for categories: payments"),
+        (lambda r: r["retention"][0].update(period_months="twelve"), "period_months must be a whole number"),
+        (lambda r: r["retention"][3].update(anchor="last_visit"), "anchor must be 'last_communication'"),
+        (lambda r: r["retention"][0].update(category="cookies"), "unknown category 'cookies'"),
+        (lambda r: r["rights"].update(clock_start="whenever"), "clock_start must be one of"),
+        (lambda r: r["policy"].update(zone="Mars/Olympus"), "unknown time zone"),
+        (lambda r: r.pop("support"), "missing section \\[support\\]"),
+    ],
+)
+def test_broken_policy_is_refused_with_the_key(mutate, message):
+    with pytest.raises(BadInput, match=message):
+        parse_policy(broken(mutate), source="p.toml")
+
+
+def test_another_policy_file_changes_the_figures(tmp_path, make_db):
+    from pipelines.dates import Quarter
+    from pipelines.metrics import Period, retention
+
+    text = default_policy_path().read_text(encoding="utf-8").replace(
+        'anchor = "last_visit"\nperiod_months = 24', 'anchor = "last_visit"\nperiod_months = 12'
+    )
+    assert "period_months = 12" in text
+    (tmp_path / "short.toml").write_text(text, encoding="utf-8")
+    con = make_db({"web_visits": [{"visit_id": "v", "visitor_id": "x", "visited_at": "2023-01-01 10:00"}]})
+    period = Period.of(Quarter.parse("2024Q3"))
+    assert retention.compute(con, period, load_policy()).summary["breaches"]["analytics"] == 0
+    assert retention.compute(con, period, load_policy(tmp_path / "short.toml")).summary["breaches"]["analytics"] == 1
+
+
+def test_missing_policy_file_is_bad_input(tmp_path):
+    with pytest.raises(BadInput, match="policy file not found"):
+        load_policy(tmp_path / "nope.toml")
