@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", type=Path, default=Path("data_samples"), help="export directory (default: data_samples)")
         p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
         p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
+        p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
 
     run = sub.add_parser("run", help="load, compute every figure and publish the quarter's report")
     add_load_options(run)
@@ -89,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "memory_limit", None):
+        from pipelines.db import MEMORY_LIMIT_ENV, MEMORY_SIZE
+
+        if not MEMORY_SIZE.match(args.memory_limit.strip()):
+            raise BadInput(f"--memory-limit: not a memory size (e.g. 2GB, 512MB): {args.memory_limit!r}")
+        os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # read by every connection, notebooks' kernels too
     if args.command == "load":
         from pipelines.load import load_exports
 

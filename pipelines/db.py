@@ -9,6 +9,7 @@ with ``spark.sql.session.timeZone`` set.
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from datetime import date
@@ -37,10 +38,30 @@ _MACROS = (
 )
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False, zone: str = DEFAULT_ZONE) -> duckdb.DuckDBPyConnection:
-    """Open a database (in memory when ``path`` is None) with the calendar macros and the controller's zone."""
+#: DuckDB's own default is 80% of RAM; a bounded limit makes large loads spill to disk instead.
+DEFAULT_MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT_ENV = "PRIVACY_REVIEW_MEMORY_LIMIT"
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def connect(
+    path: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    zone: str = DEFAULT_ZONE,
+    memory_limit: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open a database (in memory when ``path`` is None) with the calendar macros and the controller's zone.
+
+    ``memory_limit`` (e.g. "2GB"; default ``$PRIVACY_REVIEW_MEMORY_LIMIT`` or 2GB) bounds DuckDB's
+    memory: past it, large joins and loads spill to a temporary directory.
+    """
+    limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    if not MEMORY_SIZE.match(limit.strip()):
+        raise ValueError(f"not a memory size (e.g. 2GB, 512MB): {limit!r}")
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     con.sql(f"SET TimeZone = '{_checked_zone(zone)}'")
+    con.sql(f"SET memory_limit = '{limit.strip()}'")
     for macro in _MACROS:
         con.sql(macro)
     return con
