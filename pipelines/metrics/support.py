@@ -73,8 +73,9 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             con, PACKAGE, "support_by_channel_month", quarter_start=period.start, as_of=period.as_of
         )
         by_category = query(con, PACKAGE, "support_by_category")
-        durations = query(con, PACKAGE, "support_durations")
-        histogram = query(con, PACKAGE, "support_duration_histogram")
+        with registered(con, "support_duration_values", query(con, PACKAGE, "support_duration_values")):
+            durations = query(con, PACKAGE, "support_durations")
+            histogram = query(con, PACKAGE, "support_duration_histogram")
 
     previous_period = period.previous()
     previous = _summary_row(con, previous_period, policy)

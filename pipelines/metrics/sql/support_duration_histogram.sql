@@ -1,5 +1,5 @@
 -- Distribution of first-response and resolution hours of tickets created in the quarter,
--- by channel and overall ('all'), over `support_evaluated`: a bin is [lower_hours, upper_hours).
+-- by channel and overall ('all'), over `support_duration_values`: a bin is [lower_hours, upper_hours).
 -- Every channel, measure and bin appear, with 0 where none (a stable chart).
 WITH bins AS (
     SELECT bin, bin_order, lower_hours, upper_hours
@@ -22,21 +22,9 @@ measures AS (
     SELECT measure, position
     FROM (VALUES ('first_response', 1), ('resolution', 2)) AS m (measure, position)
 ),
-durations AS (
-    SELECT channel, 'first_response' AS measure, first_response_hours AS hours
-    FROM support_evaluated WHERE in_quarter AND first_response_hours IS NOT NULL
-    UNION ALL
-    SELECT channel, 'resolution' AS measure, resolution_hours AS hours
-    FROM support_evaluated WHERE in_quarter AND resolution_hours IS NOT NULL
-),
-with_all AS (
-    SELECT channel, measure, hours FROM durations
-    UNION ALL
-    SELECT 'all' AS channel, measure, hours FROM durations
-),
 binned AS (
     SELECT d.channel, d.measure, b.bin, count(*) AS tickets
-    FROM with_all AS d
+    FROM support_duration_values AS d
     JOIN bins AS b
         ON d.hours >= b.lower_hours AND (b.upper_hours IS NULL OR d.hours < b.upper_hours)
     GROUP BY d.channel, d.measure, b.bin

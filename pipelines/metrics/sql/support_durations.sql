@@ -1,5 +1,5 @@
 -- First-response and resolution hours of tickets created in the quarter, by channel and
--- overall ('all'), over `support_evaluated`: median and p90 by linear interpolation.
+-- overall ('all'), over `support_duration_values`: median and p90 by linear interpolation.
 -- Every channel and measure appear; tickets counts the timed tickets, figures are NULL without any.
 WITH channels AS (
     SELECT channel, position
@@ -10,18 +10,6 @@ measures AS (
     SELECT measure, position
     FROM (VALUES ('first_response', 1), ('resolution', 2)) AS m (measure, position)
 ),
-durations AS (
-    SELECT channel, 'first_response' AS measure, first_response_hours AS hours
-    FROM support_evaluated WHERE in_quarter AND first_response_hours IS NOT NULL
-    UNION ALL
-    SELECT channel, 'resolution' AS measure, resolution_hours AS hours
-    FROM support_evaluated WHERE in_quarter AND resolution_hours IS NOT NULL
-),
-with_all AS (
-    SELECT channel, measure, hours FROM durations
-    UNION ALL
-    SELECT 'all' AS channel, measure, hours FROM durations
-),
 figures AS (
     SELECT
         channel,
@@ -29,7 +17,7 @@ figures AS (
         count(*) AS tickets,
         quantile_cont(hours, 0.5) AS median_hours,
         quantile_cont(hours, 0.9) AS p90_hours
-    FROM with_all
+    FROM support_duration_values
     GROUP BY channel, measure
 )
 SELECT
