@@ -75,15 +75,20 @@ def _checked_zone(zone: str) -> str:
 
 
 def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
-    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last]."""
+    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last], and
+    the macro ``legal_deadline(start, months)`` over it: :func:`pipelines.dates.legal_deadline` in SQL."""
     frame = pl.DataFrame(
         working_day_calendar(first, last),
         schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date},
         orient="row",
     )
-    con.register("calendar_frame", frame)
-    con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
-    con.unregister("calendar_frame")
+    with registered(con, "calendar_frame", frame):
+        con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
+    # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
+    con.sql(
+        "CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS"
+        " (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))"
+    )
 
 
 def read_sql(package: str, name: str) -> str:

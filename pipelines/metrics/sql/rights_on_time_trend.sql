@@ -44,12 +44,10 @@ started AS (
 ),
 deadlines AS (
     SELECT
-        s.*,
-        d.next_working_day AS deadline,
-        e.next_working_day AS extended_deadline
-    FROM started AS s
-    LEFT JOIN calendar AS d ON d.day = add_months(s.start_on, $deadline_months)
-    LEFT JOIN calendar AS e ON e.day = add_months(s.start_on, $extended_months)
+        *,
+        legal_deadline(start_on, $deadline_months) AS deadline,
+        legal_deadline(start_on, $extended_months) AS extended_deadline
+    FROM started
 ),
 judged AS (
     SELECT
