@@ -62,6 +62,7 @@ def connect(
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     con.sql(f"SET TimeZone = '{_checked_zone(zone)}'")
     con.sql(f"SET memory_limit = '{limit.strip()}'")
+    con.sql("SET enable_progress_bar = false")  # logs and notebooks, not a terminal bar, report progress
     for macro in _MACROS:
         con.sql(macro)
     return con
