@@ -19,7 +19,7 @@ STAGES = {
     "sample": "from pipelines.sample.generate import write_sample; "
               "write_sample(Path(W) / 'data', accounts=N, seed=7, fmt='parquet', sessions_per_account=20)",
     "load": "from pipelines.load import load_exports; load_exports(Path(W) / 'data', Path(W) / 'bench.duckdb')",
-    "metrics": "from pipelines import db; from pipelines.run import resolve_period, compute_with_previous; "
+    "metrics": "from pipelines import db; from pipelines.results import resolve_period, compute_with_previous; "
                "from pipelines.policy import load_policy; from datetime import date; "
                "con = db.connect(Path(W) / 'bench.duckdb', read_only=True); p = load_policy(); "
                "period = resolve_period(con, 'latest', None, date.today()); "

@@ -14,6 +14,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines import db as dbmod
+from pipelines.contract import ACTIVITY_TABLES, TABLES
+from pipelines.dates import Quarter, latest_complete_quarter
+from pipelines.errors import BadInput
 from pipelines.metrics import Period
 from pipelines.policy import Policy
 
@@ -47,6 +51,42 @@ def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Poli
         summary[name] = result.summary
         tables.update(result.tables)
     return Results(summary, tables)
+
+
+def newest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The local date of the newest timestamp in accounts, sessions and support tickets (contract §2)."""
+    parts = [
+        f"SELECT max(local_date({c.name})) AS d FROM {t}"
+        for t in ACTIVITY_TABLES
+        for c in TABLES[t].columns
+        if c.type == "timestamp"
+    ]
+    return dbmod.scalar(con, "SELECT max(d) FROM (" + " UNION ALL ".join(parts) + ")")
+
+
+def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | None, today: date) -> Period:
+    """``latest`` or a named quarter, with ``as_of`` defaulting to its last day."""
+    if quarter.strip().lower() == "latest":
+        newest = newest_data_date(con)
+        if newest is None:
+            raise BadInput("the exports hold no dated rows: name a quarter with --quarter")
+        q = latest_complete_quarter(today, newest)
+    else:
+        try:
+            q = Quarter.parse(quarter)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    if as_of is not None and not (q.start <= as_of):
+        raise BadInput(f"--as-of {as_of} is before the start of {q} ({q.start})")
+    return Period.of(q, as_of)
+
+
+def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
+    """The period's results, with the previous quarter's summary under ``previous`` for changes."""
+    results = compute_results(con, period, policy)
+    previous = compute_results(con, period.previous(), policy)
+    results.summary["previous"] = previous.summary
+    return results
 
 
 def write_results(results: Results, out_dir: Path) -> None:

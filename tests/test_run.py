@@ -8,7 +8,8 @@ import pytest
 from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import load_exports
-from pipelines.run import RunOptions, newest_data_date, resolve_period, run
+from pipelines.results import newest_data_date, resolve_period
+from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
 
 CONTRACT_KEYS = {

@@ -302,6 +302,177 @@ def _ordered(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     return frame.sort(order, maintain_order=True) if order in frame.columns else frame
 
 
+def _optional(
+    frame: pl.DataFrame, column: str, dtype, default=None, alias: str | None = None
+) -> pl.Expr:
+    """``column`` cast to ``dtype`` when the family wrote it, else ``default`` on every row."""
+    expr = (
+        pl.col(column).cast(dtype)
+        if column in frame.columns
+        else pl.lit(default, dtype)
+    )
+    return expr.alias(alias or column)
+
+
+def _quarter_col(column: str, alias: str) -> pl.Expr:
+    return pl.col(column).map_elements(quarter_label, return_dtype=pl.Utf8).alias(alias)
+
+
+def _by_total(frame: pl.DataFrame, column: str, value: str) -> list:
+    """The values of ``column``, largest total ``value`` first."""
+    return (
+        frame.group_by(column)
+        .agg(pl.col(value).sum())
+        .sort(value, descending=True)
+        .get_column(column)
+        .to_list()
+    )
+
+
+def _tips(language: str, *fields: tuple) -> list[alt.Tooltip]:
+    """Tooltips from ``(field, title key[, format])``; a ``None`` key leaves the title to Vega-Lite."""
+    return [
+        alt.Tooltip(
+            field,
+            title=t(language, key) if key else alt.Undefined,
+            format=fmt[0] if fmt else alt.Undefined,
+        )
+        for field, key, *fmt in fields
+    ]
+
+
+def _x(field: str, title: str, sort, angle: float = 0) -> alt.X:
+    """A discrete x axis in the given order, labels at ``angle``."""
+    return alt.X(field, title=title, sort=sort, axis=alt.Axis(labelAngle=angle))
+
+
+def _titled(
+    chart, title: str, subtitle: str | None = None, width=WIDTH, height=HEIGHT
+) -> alt.Chart:
+    return chart.properties(
+        width=width, height=height, title=_title(title, subtitle)
+    )
+
+
+def _by_measure(chart: alt.Chart) -> alt.FacetChart:
+    """One row per measure (first response, resolution), its name above the row."""
+    return chart.facet(
+        row=alt.Row(
+            "measure_label:N",
+            title=None,
+            header=alt.Header(
+                labelAngle=0,
+                labelAlign="left",
+                labelAnchor="start",
+                labelOrient="top",
+            ),
+        )
+    )
+
+
+def _measure_col(language: str) -> pl.Expr:
+    return (
+        pl.col("measure")
+        .map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8)
+        .alias("measure_label")
+    )
+
+
+def _bucket_frame(frame: pl.DataFrame, date_column: str, alias: str) -> pl.DataFrame:
+    """Accounts by quarter (``alias``) and months-inactive bucket, with the bucket's stacking order."""
+    return frame.select(
+        _quarter_col(date_column, alias),
+        pl.col("bucket").cast(pl.Utf8),
+        pl.col("accounts").fill_null(0).cast(pl.Int64),
+    ).with_columns(
+        pl.col("bucket")
+        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
+        .alias("order")
+    )
+
+
+def _bucket_stack(
+    data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float
+) -> alt.Chart:
+    """Accounts per quarter, stacked by months-inactive bucket."""
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=_x(x_field, t(language, x_title_key), "ascending", angle),
+            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
+            color=alt.Color(
+                "bucket:N",
+                title=t(language, "ch_months_inactive"),
+                scale=_bucket_scale(),
+                sort=BUCKETS,
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=_tips(
+                language,
+                (x_field, x_title_key),
+                ("bucket:N", "ch_months_inactive"),
+                ("accounts:Q", "ch_accounts", ","),
+            ),
+        )
+    )
+
+
+def _channel_bars(
+    data: pl.DataFrame, labels: list[str], language: str, x: alt.X, tooltip: list
+) -> alt.Chart:
+    """Tickets as bars grouped by channel (side by side, one colour each) along ``x``."""
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("channel_label:N", sort=labels),
+            y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
+            color=alt.Color(
+                "channel_label:N",
+                title=t(language, "ch_channel"),
+                scale=_channel_scale(labels),
+                sort=labels,
+            ),
+            tooltip=tooltip,
+        )
+    )
+
+
+def _table_bars(
+    data: pl.DataFrame,
+    language: str,
+    colour: str,
+    colours: list[str],
+    title_key: str | None = None,
+    table_sort=alt.Undefined,
+) -> alt.Chart:
+    """Rows per table, stacked by ``colour`` (largest total first), for the data-quality charts."""
+    shown = _by_total(data, colour, "rows")
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("table_name:N", title=t(language, "ch_table"), sort=table_sort),
+            x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
+            color=alt.Color(
+                f"{colour}:N",
+                title=t(language, title_key) if title_key else None,
+                sort=shown,
+                scale=alt.Scale(domain=shown, range=(colours * 3)[: len(shown)]),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            ),
+            tooltip=_tips(
+                language,
+                ("table_name:N", "ch_table"),
+                (f"{colour}:N", title_key),
+                ("rows:Q", "ch_rows", ","),
+            ),
+        )
+    )
+
+
 # --- inactivity --------------------------------------------------------------
 
 

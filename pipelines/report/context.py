@@ -200,7 +200,7 @@ def compute_from_exports(
     """
     from pipelines.db import connect
     from pipelines.load import load_exports
-    from pipelines.run import compute_with_previous, resolve_period
+    from pipelines.results import compute_with_previous, resolve_period
 
     pol = policy or load_policy(None)
     with tempfile.TemporaryDirectory(prefix="privacy-review-db-") as tmp:
