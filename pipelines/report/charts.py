@@ -349,9 +349,7 @@ def _x(field: str, title: str, sort, angle: float = 0) -> alt.X:
 def _titled(
     chart, title: str, subtitle: str | None = None, width=WIDTH, height=HEIGHT
 ) -> alt.Chart:
-    return chart.properties(
-        width=width, height=height, title=_title(title, subtitle)
-    )
+    return chart.properties(width=width, height=height, title=_title(title, subtitle))
 
 
 def _by_measure(chart: alt.Chart) -> alt.FacetChart:
@@ -482,47 +480,12 @@ def inactivity_cohorts(
     """Accounts by signup quarter, stacked by months since last activity."""
     if not _usable(frame, "signup_quarter", "bucket", "accounts"):
         return None
-    data = frame.select(
-        pl.col("signup_quarter")
-        .map_elements(quarter_label, return_dtype=pl.Utf8)
-        .alias("signup_quarter"),
-        pl.col("bucket").cast(pl.Utf8),
-        pl.col("accounts").fill_null(0).cast(pl.Int64),
-    ).with_columns(
-        pl.col("bucket")
-        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
-        .alias("order")
-    )
+    data = _bucket_frame(frame, "signup_quarter", "signup_quarter")
     past = _sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "signup_quarter:O",
-                title=t(language, "ch_signup_quarter"),
-                sort="ascending",
-                axis=alt.Axis(labelAngle=-45),
-            ),
-            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=alt.Color(
-                "bucket:N",
-                title=t(language, "ch_months_inactive"),
-                scale=_bucket_scale(),
-                sort=BUCKETS,
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("signup_quarter:O", title=t(language, "ch_signup_quarter")),
-                alt.Tooltip("bucket:N", title=t(language, "ch_months_inactive")),
-                alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=_title(tn(language, "t_cohorts", past), t(language, "t_cohorts_sub")),
-        )
+    return _titled(
+        _bucket_stack(data, language, "signup_quarter:O", "ch_signup_quarter", -45),
+        tn(language, "t_cohorts", past),
+        t(language, "t_cohorts_sub"),
     )
 
 
@@ -537,29 +500,22 @@ def inactivity_buckets(
     )
     past = _sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "bucket:N",
-            title=t(language, "ch_months_inactive"),
-            sort=BUCKETS,
-            axis=alt.Axis(labelAngle=0),
-        ),
+        x=_x("bucket:N", t(language, "ch_months_inactive"), BUCKETS),
         y=alt.Y("accounts:Q", title=t(language, "ch_accounts")),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("bucket:N", scale=_bucket_scale(), legend=None),
-        tooltip=[
-            alt.Tooltip("bucket:N", title=t(language, "ch_months_inactive")),
-            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
-        ],
+        tooltip=_tips(
+            language,
+            ("bucket:N", "ch_months_inactive"),
+            ("accounts:Q", "ch_accounts", ","),
+        ),
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
-    return (bars + labels).properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=_title(
-            t(language, "t_buckets", n=fmt_int(past, language)),
-            t(language, "t_buckets_sub"),
-        ),
+    return _titled(
+        bars + labels,
+        t(language, "t_buckets", n=fmt_int(past, language)),
+        t(language, "t_buckets_sub"),
     )
 
 
@@ -569,48 +525,16 @@ def inactivity_trend(
     """Bucket counts at each of the last eight quarter ends."""
     if not _usable(frame, "quarter_end", "bucket", "accounts"):
         return None
-    data = frame.select(
-        pl.col("quarter_end")
-        .map_elements(quarter_label, return_dtype=pl.Utf8)
-        .alias("quarter"),
-        pl.col("bucket").cast(pl.Utf8),
-        pl.col("accounts").fill_null(0).cast(pl.Int64),
-    ).with_columns(
-        pl.col("bucket")
-        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
-        .alias("order")
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "quarter:O",
-                title=t(language, "ch_quarter_end"),
-                sort="ascending",
-                axis=alt.Axis(labelAngle=0),
-            ),
-            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=alt.Color(
-                "bucket:N",
-                title=t(language, "ch_months_inactive"),
-                scale=_bucket_scale(),
-                sort=BUCKETS,
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("quarter:O", title=t(language, "ch_quarter_end")),
-                alt.Tooltip("bucket:N", title=t(language, "ch_months_inactive")),
-                alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=_title(
-                t(language, "t_inactivity_trend"), t(language, "t_inactivity_trend_sub")
-            ),
-        )
+    return _titled(
+        _bucket_stack(
+            _bucket_frame(frame, "quarter_end", "quarter"),
+            language,
+            "quarter:O",
+            "ch_quarter_end",
+            0,
+        ),
+        t(language, "t_inactivity_trend"),
+        t(language, "t_inactivity_trend_sub"),
     )
 
 
@@ -640,25 +564,19 @@ def erasure_pipeline(
     total = sum(rows.values())
     order = data.get_column("week").to_list()
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "week:O",
-            title=t(language, "ch_deadline_week"),
-            sort=order,
-            axis=alt.Axis(labelAngle=0),
-        ),
+        x=_x("week:O", t(language, "ch_deadline_week"), order),
         y=alt.Y("accounts:Q", title=t(language, "ch_accounts")),
     )
     bars = base.mark_bar(color=ORANGE).encode(
-        tooltip=[
-            alt.Tooltip("week_start:N", title=t(language, "ch_deadline_week")),
-            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
-        ]
+        tooltip=_tips(
+            language,
+            ("week_start:N", "ch_deadline_week"),
+            ("accounts:Q", "ch_accounts", ","),
+        )
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
-    return (bars + labels).properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=_title(tn(language, "t_pipeline", total), t(language, "t_pipeline_sub")),
+    return _titled(
+        bars + labels, tn(language, "t_pipeline", total), t(language, "t_pipeline_sub")
     )
 
 
@@ -671,23 +589,12 @@ def breaches_by_category(
     """Records past their deadline by category, labelled with the oldest overdue (days)."""
     if not _usable(frame, "category", "breaches"):
         return None
-    cols = frame.columns
     data = frame.select(
         pl.col("category").cast(pl.Utf8),
-        (pl.col("clause").cast(pl.Utf8) if "clause" in cols else pl.lit("")).alias(
-            "clause"
-        ),
+        _optional(frame, "clause", pl.Utf8, ""),
         pl.col("breaches").cast(pl.Int64),
-        (
-            pl.col("oldest_days_overdue").cast(pl.Int64)
-            if "oldest_days_overdue" in cols
-            else pl.lit(None, pl.Int64)
-        ).alias("oldest"),
-        (
-            pl.col("table_present").cast(pl.Boolean)
-            if "table_present" in cols
-            else pl.lit(True)
-        ).alias("present"),
+        _optional(frame, "oldest_days_overdue", pl.Int64, alias="oldest"),
+        _optional(frame, "table_present", pl.Boolean, True, alias="present"),
     )
     rows = []
     for category, clause, breaches, oldest, present in data.iter_rows():
@@ -752,17 +659,20 @@ def breaches_by_category(
             ),
             legend=None,
         ),
-        tooltip=[
-            alt.Tooltip("category:N", title=t(language, "ch_category")),
-            alt.Tooltip("breaches:Q", title=t(language, "ch_records"), format=","),
-            alt.Tooltip("oldest:Q", title=t(language, "ch_oldest"), format=","),
-        ],
+        tooltip=_tips(
+            language,
+            ("category:N", "ch_category"),
+            ("breaches:Q", "ch_records", ","),
+            ("oldest:Q", "ch_oldest", ","),
+        ),
     )
     notes = base.mark_text(align="left", dx=5).encode(text="note:N")
-    return (bars + notes).properties(
+    return _titled(
+        bars + notes,
+        title,
+        t(language, "t_breaches_sub"),
         width=WIDTH - 200,
         height=alt.Step(26),
-        title=_title(title, t(language, "t_breaches_sub")),
     )
 
 
@@ -773,9 +683,7 @@ def retention_trend(
     if not _usable(frame, "quarter_end", "accounts_past_deadline"):
         return None
     data = frame.sort("quarter_end").select(
-        pl.col("quarter_end")
-        .map_elements(quarter_label, return_dtype=pl.Utf8)
-        .alias("quarter"),
+        _quarter_col("quarter_end", "quarter"),
         pl.col("quarter_end")
         .map_elements(lambda v: str(_to_date(v) or v), return_dtype=pl.Utf8)
         .alias("quarter_end"),
@@ -804,29 +712,21 @@ def retention_trend(
         change=change,
     ).rstrip(", ")
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "quarter:O",
-            title=t(language, "ch_quarter_end"),
-            sort="ascending",
-            axis=alt.Axis(labelAngle=0),
-        ),
+        x=_x("quarter:O", t(language, "ch_quarter_end"), "ascending"),
         y=alt.Y(
             "accounts:Q", title=t(language, "ch_accounts"), scale=alt.Scale(domainMin=0)
         ),
-        tooltip=[
-            alt.Tooltip("quarter_end:N", title=t(language, "ch_quarter_end")),
-            alt.Tooltip("accounts:Q", title=t(language, "ch_accounts"), format=","),
-        ],
+        tooltip=_tips(
+            language,
+            ("quarter_end:N", "ch_quarter_end"),
+            ("accounts:Q", "ch_accounts", ","),
+        ),
     )
     line = base.mark_line(color=VERMILLION) + base.mark_point(color=VERMILLION, size=70)
     labels = base.mark_text(dy=-12, color=INK).encode(
         text=alt.Text("accounts:Q", format=",")
     )
-    return (line + labels).properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=_title(title, t(language, "t_retention_trend_sub")),
-    )
+    return _titled(line + labels, title, t(language, "t_retention_trend_sub"))
 
 
 # --- support -----------------------------------------------------------------
@@ -847,45 +747,24 @@ def tickets_by_channel_month(
         .alias("month_label")
     )
     months = list(dict.fromkeys(data.get_column("month_label").to_list()))
-    by_channel = (
-        data.group_by("channel_label")
-        .agg(pl.col("tickets").sum())
-        .sort("tickets", descending=True)
-    )
     total = _sum(data, "tickets")
-    top = by_channel.get_column("channel_label").to_list()[0] if total else "-"
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "month_label:O",
-                title=t(language, "ch_month"),
-                sort=months,
-                axis=alt.Axis(labelAngle=0),
-            ),
-            xOffset=alt.XOffset("channel_label:N", sort=labels),
-            y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
-            color=alt.Color(
-                "channel_label:N",
-                title=t(language, "ch_channel"),
-                scale=_channel_scale(labels),
-                sort=labels,
-            ),
-            tooltip=[
-                alt.Tooltip("month_label:O", title=t(language, "ch_month")),
-                alt.Tooltip("channel_label:N", title=t(language, "ch_channel")),
-                alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=_title(
-                t(language, "t_channel_month", n=fmt_int(total, language), channel=top),
-                t(language, "t_channel_month_sub"),
-            ),
-        )
+    top = _by_total(data, "channel_label", "tickets")[0] if total else "-"
+    bars = _channel_bars(
+        data,
+        labels,
+        language,
+        x=_x("month_label:O", t(language, "ch_month"), months),
+        tooltip=_tips(
+            language,
+            ("month_label:O", "ch_month"),
+            ("channel_label:N", "ch_channel"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
+    )
+    return _titled(
+        bars,
+        t(language, "t_channel_month", n=fmt_int(total, language), channel=top),
+        t(language, "t_channel_month_sub"),
     )
 
 
@@ -915,20 +794,21 @@ def support_by_category(
             scale=alt.Scale(domain=[False, True], range=[BLUE, ORANGE]),
             legend=None,
         ),
-        tooltip=[
-            alt.Tooltip("category:N", title=t(language, "ch_category")),
-            alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
-        ],
+        tooltip=_tips(
+            language,
+            ("category:N", "ch_category"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
     )
     text = base.mark_text(align="left", dx=4).encode(
         text=alt.Text("tickets:Q", format=",")
     )
-    return (bars + text).properties(
+    return _titled(
+        bars + text,
+        t(language, "t_by_category", category=top),
+        t(language, "t_by_category_sub"),
         width=WIDTH - 120,
         height=alt.Step(24),
-        title=_title(
-            t(language, "t_by_category", category=top), t(language, "t_by_category_sub")
-        ),
     )
 
 
@@ -949,16 +829,10 @@ def support_durations(
         return None
     data, labels = _channel_frame(frame, language)
     data = data.with_columns(
-        pl.col("measure")
-        .map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8)
-        .alias("measure_label"),
+        _measure_col(language),
         pl.col("median_hours").cast(pl.Float64),
         pl.col("p90_hours").cast(pl.Float64),
-        (
-            pl.col("tickets").cast(pl.Int64)
-            if "tickets" in frame.columns
-            else pl.lit(None, pl.Int64)
-        ).alias("tickets"),
+        _optional(frame, "tickets", pl.Int64),
     ).filter(pl.col("median_hours").is_not_null())
     if data.height == 0:
         return None
@@ -995,12 +869,13 @@ def support_durations(
         ]
     )
     stats = [t(language, "median"), t(language, "p90")]
-    tooltip = [
-        alt.Tooltip("channel_label:N", title=t(language, "ch_channel")),
-        alt.Tooltip("statistic:N", title=t(language, "ch_measure")),
-        alt.Tooltip("hours:Q", title=t(language, "ch_hours"), format=",.1f"),
-        alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
-    ]
+    tooltip = _tips(
+        language,
+        ("channel_label:N", "ch_channel"),
+        ("statistic:N", "ch_measure"),
+        ("hours:Q", "ch_hours", ",.1f"),
+        ("tickets:Q", "ch_tickets", ","),
+    )
     y = alt.Y("channel_label:N", title=None, sort=labels)
     rule = (
         alt.Chart()
@@ -1030,21 +905,11 @@ def support_durations(
             tooltip=tooltip,
         )
     )
+    rows = alt.layer(rule, points, data=long).properties(
+        width=WIDTH - 120, height=alt.Step(26)
+    )
     return (
-        alt.layer(rule, points, data=long)
-        .properties(width=WIDTH - 120, height=alt.Step(26))
-        .facet(
-            row=alt.Row(
-                "measure_label:N",
-                title=None,
-                header=alt.Header(
-                    labelAngle=0,
-                    labelAlign="left",
-                    labelAnchor="start",
-                    labelOrient="top",
-                ),
-            )
-        )
+        _by_measure(rows)
         .resolve_scale(x="independent")
         .properties(title=_title(title, t(language, "t_durations_sub")))
     )
@@ -1063,53 +928,22 @@ def support_duration_histogram(
     if "bin_order" not in data.columns and data.schema["bin"].is_numeric():
         data = data.sort("bin")
     bins = list(dict.fromkeys(str(b) for b in data.get_column("bin").to_list()))
-    data = data.with_columns(
-        pl.col("bin").cast(pl.Utf8),
-        pl.col("measure")
-        .map_elements(lambda v: _measure_label(v, language), return_dtype=pl.Utf8)
-        .alias("measure_label"),
+    data = data.with_columns(pl.col("bin").cast(pl.Utf8), _measure_col(language))
+    bars = _channel_bars(
+        data,
+        labels,
+        language,
+        x=_x("bin:O", t(language, "ch_hours_bin"), bins),
+        tooltip=_tips(
+            language,
+            ("measure_label:N", "ch_measure"),
+            ("channel_label:N", "ch_channel"),
+            ("bin:O", "ch_hours_bin"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
     )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "bin:O",
-                title=t(language, "ch_hours_bin"),
-                sort=bins,
-                axis=alt.Axis(labelAngle=0),
-            ),
-            xOffset=alt.XOffset("channel_label:N", sort=labels),
-            y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
-            color=alt.Color(
-                "channel_label:N",
-                title=t(language, "ch_channel"),
-                scale=_channel_scale(labels),
-                sort=labels,
-            ),
-            tooltip=[
-                alt.Tooltip("measure_label:N", title=t(language, "ch_measure")),
-                alt.Tooltip("channel_label:N", title=t(language, "ch_channel")),
-                alt.Tooltip("bin:O", title=t(language, "ch_hours_bin")),
-                alt.Tooltip("tickets:Q", title=t(language, "ch_tickets"), format=","),
-            ],
-        )
-        .properties(width=WIDTH, height=170)
-        .facet(
-            row=alt.Row(
-                "measure_label:N",
-                title=None,
-                header=alt.Header(
-                    labelAngle=0,
-                    labelAlign="left",
-                    labelAnchor="start",
-                    labelOrient="top",
-                ),
-            )
-        )
-        .properties(
-            title=_title(t(language, "t_histogram"), t(language, "t_histogram_sub"))
-        )
+    return _by_measure(bars.properties(width=WIDTH, height=170)).properties(
+        title=_title(t(language, "t_histogram"), t(language, "t_histogram_sub"))
     )
 
 
@@ -1150,7 +984,7 @@ def requests_by_right(
     received = _sum(data, "received")
     top_row = data.sort("received", descending=True).row(0, named=True)
     statuses = [names[c] for c in cols]
-    return (
+    bars = (
         alt.Chart(long)
         .mark_bar()
         .encode(
@@ -1165,25 +999,26 @@ def requests_by_right(
                     domain=statuses, range=[SKY, BLUE, GREEN][: len(statuses)]
                 ),
             ),
-            tooltip=[
-                alt.Tooltip("right_label:N", title=t(language, "ch_right")),
-                alt.Tooltip("status:N", title=t(language, "ch_status")),
-                alt.Tooltip("requests:Q", title=t(language, "ch_requests"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH - 140,
-            height=alt.Step(9),
-            title=_title(
-                t(
-                    language,
-                    "t_by_right",
-                    n=fmt_int(received, language),
-                    right=label(language, "right", top_row["right"]),
-                ),
-                t(language, "t_by_right_sub"),
+            tooltip=_tips(
+                language,
+                ("right_label:N", "ch_right"),
+                ("status:N", "ch_status"),
+                ("requests:Q", "ch_requests", ","),
             ),
         )
+    )
+    title = t(
+        language,
+        "t_by_right",
+        n=fmt_int(received, language),
+        right=label(language, "right", top_row["right"]),
+    )
+    return _titled(
+        bars,
+        title,
+        t(language, "t_by_right_sub"),
+        width=WIDTH - 140,
+        height=alt.Step(9),
     )
 
 
@@ -1275,21 +1110,21 @@ def days_to_complete(
                 title=None,
                 scale=alt.Scale(domain=statuses, range=["circle", "triangle-up"]),
             ),
-            tooltip=[
-                alt.Tooltip("days_allowed:Q", title=t(language, "ch_days_allowed")),
-                alt.Tooltip("days_to_complete:Q", title=t(language, "ch_days_taken")),
-                alt.Tooltip("status:N", title=t(language, "ch_status")),
-                alt.Tooltip("requests:Q", title=t(language, "ch_requests")),
-            ],
+            tooltip=_tips(
+                language,
+                ("days_allowed:Q", "ch_days_allowed"),
+                ("days_to_complete:Q", "ch_days_taken"),
+                ("status:N", "ch_status"),
+                ("requests:Q", "ch_requests"),
+            ),
         )
     )
-    return (diagonal + points).properties(
+    return _titled(
+        diagonal + points,
+        t(language, "t_days", late=fmt_int(late, language), n=fmt_int(n, language)),
+        t(language, "t_days_sub"),
         width=WIDTH - 160,
         height=WIDTH - 160,
-        title=_title(
-            t(language, "t_days", late=fmt_int(late, language), n=fmt_int(n, language)),
-            t(language, "t_days_sub"),
-        ),
     )
 
 
@@ -1297,46 +1132,31 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     """On-time rate by quarter of completion, against the 100% the law requires."""
     if not _usable(frame, "quarter", "on_time_rate"):
         return None
-    cols = frame.columns
     data = frame.select(
-        pl.col("quarter")
-        .map_elements(quarter_label, return_dtype=pl.Utf8)
-        .alias("quarter"),
+        _quarter_col("quarter", "quarter"),
         pl.col("on_time_rate").cast(pl.Float64).alias("rate"),
-        (
-            pl.col("completed").cast(pl.Int64)
-            if "completed" in cols
-            else pl.lit(None, pl.Int64)
-        ).alias("completed"),
-        (
-            pl.col("on_time").cast(pl.Int64)
-            if "on_time" in cols
-            else pl.lit(None, pl.Int64)
-        ).alias("on_time"),
+        _optional(frame, "completed", pl.Int64),
+        _optional(frame, "on_time", pl.Int64),
     ).sort("quarter")
     known = data.filter(pl.col("rate").is_not_null())
     if known.height == 0:
         return None
     last = known.row(known.height - 1, named=True)
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "quarter:O",
-            title=t(language, "ch_quarter"),
-            sort="ascending",
-            axis=alt.Axis(labelAngle=0),
-        ),
+        x=_x("quarter:O", t(language, "ch_quarter"), "ascending"),
         y=alt.Y(
             "rate:Q",
             title=t(language, "ch_on_time_rate"),
             scale=alt.Scale(domain=[0, 1]),
             axis=alt.Axis(format="%"),
         ),
-        tooltip=[
-            alt.Tooltip("quarter:O", title=t(language, "ch_quarter")),
-            alt.Tooltip("rate:Q", title=t(language, "ch_on_time_rate"), format=".1%"),
-            alt.Tooltip("completed:Q", title=t(language, "completed")),
-            alt.Tooltip("on_time:Q", title=t(language, "on_time")),
-        ],
+        tooltip=_tips(
+            language,
+            ("quarter:O", "ch_quarter"),
+            ("rate:Q", "ch_on_time_rate", ".1%"),
+            ("completed:Q", "completed"),
+            ("on_time:Q", "on_time"),
+        ),
     )
     target = (
         alt.Chart(pl.DataFrame({"target": [1.0]}))
@@ -1347,19 +1167,13 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     labels = base.mark_text(dy=14, color=INK).encode(
         text=alt.Text("rate:Q", format=".0%")
     )
-    return (target + line + labels).properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=_title(
-            t(
-                language,
-                "t_on_time",
-                rate=fmt_pct(last["rate"], language),
-                quarter=last["quarter"],
-            ),
-            t(language, "t_on_time_sub"),
-        ),
+    title = t(
+        language,
+        "t_on_time",
+        rate=fmt_pct(last["rate"], language),
+        quarter=last["quarter"],
     )
+    return _titled(target + line + labels, title, t(language, "t_on_time_sub"))
 
 
 def rights_open_ageing(
@@ -1371,11 +1185,7 @@ def rights_open_ageing(
     data = _ordered(frame, "bucket").select(
         pl.col("bucket").cast(pl.Utf8),
         pl.col("requests").fill_null(0).cast(pl.Int64),
-        (
-            pl.col("status").cast(pl.Utf8)
-            if "status" in frame.columns
-            else pl.lit("open")
-        ).alias("status"),
+        _optional(frame, "status", pl.Utf8, "open"),
     )
     statuses = {
         "open_overdue": t(language, "overdue"),
@@ -1390,12 +1200,7 @@ def rights_open_ageing(
     shown = list(dict.fromkeys(data.get_column("status_label").to_list()))
     colours = [BAD if s == statuses["open_overdue"] else BLUE for s in shown]
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "bucket:N",
-            title=t(language, "ch_age"),
-            sort=order,
-            axis=alt.Axis(labelAngle=-30),
-        ),
+        x=_x("bucket:N", t(language, "ch_age"), order, -30),
         y=alt.Y(
             "requests:Q", title=t(language, "ch_requests"), axis=alt.Axis(tickMinStep=1)
         ),
@@ -1404,10 +1209,7 @@ def rights_open_ageing(
         color=alt.Color(
             "status_label:N", title=None, scale=alt.Scale(domain=shown, range=colours)
         ),
-        tooltip=[
-            alt.Tooltip("bucket:N", title=t(language, "ch_age")),
-            alt.Tooltip("requests:Q", title=t(language, "ch_requests")),
-        ],
+        tooltip=_tips(language, ("bucket:N", "ch_age"), ("requests:Q", "ch_requests")),
     )
     text = base.mark_text(dy=-7).encode(text="requests:Q")
     overdue = (
@@ -1415,125 +1217,59 @@ def rights_open_ageing(
         if open_overdue is not None
         else t(language, "na")
     )
-    return (bars + text).properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=_title(
-            t(
-                language,
-                "t_ageing",
-                n=fmt_int(_sum(data, "requests"), language),
-                overdue=overdue,
-            ),
-            t(language, "t_ageing_sub"),
-        ),
+    title = t(
+        language,
+        "t_ageing",
+        n=fmt_int(_sum(data, "requests"), language),
+        overdue=overdue,
     )
+    return _titled(bars + text, title, t(language, "t_ageing_sub"))
 
 
 # --- data quality ------------------------------------------------------------
+
+
+def _quality_rows(frame: pl.DataFrame | None, column: str) -> pl.DataFrame | None:
+    """Rows per (table, ``column``), those with none left out; ``None`` when nothing is left."""
+    if not _usable(frame, "table_name", column, "rows"):
+        return None
+    data = frame.select(
+        pl.col("table_name").cast(pl.Utf8),
+        pl.col(column).cast(pl.Utf8),
+        pl.col("rows").fill_null(0).cast(pl.Int64),
+    ).filter(pl.col("rows") > 0)
+    return data if data.height else None
 
 
 def quality_rejects(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
     """Rows set aside at load, by table and reason."""
-    if not _usable(frame, "table_name", "reason", "rows"):
+    data = _quality_rows(frame, "reason")
+    if data is None:
         return None
-    data = frame.select(
-        pl.col("table_name").cast(pl.Utf8),
-        pl.col("reason").cast(pl.Utf8),
-        pl.col("rows").fill_null(0).cast(pl.Int64),
-    ).filter(pl.col("rows") > 0)
-    if data.height == 0:
-        return None
-    total = _sum(data, "rows")
-    tables = (
-        data.group_by("table_name")
-        .agg(pl.col("rows").sum())
-        .sort("rows", descending=True)
-        .get_column("table_name")
-        .to_list()
-    )
-    reasons = (
-        data.group_by("reason")
-        .agg(pl.col("rows").sum())
-        .sort("rows", descending=True)
-        .get_column("reason")
-        .to_list()
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("table_name:N", title=t(language, "ch_table"), sort=tables),
-            x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
-            color=alt.Color(
-                "reason:N",
-                title=t(language, "ch_reason"),
-                sort=reasons,
-                scale=alt.Scale(domain=reasons, range=(PALETTE * 3)[: len(reasons)]),
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
-            ),
-            order=alt.Order("rows:Q", sort="descending"),
-            tooltip=[
-                alt.Tooltip("table_name:N", title=t(language, "ch_table")),
-                alt.Tooltip("reason:N", title=t(language, "ch_reason")),
-                alt.Tooltip("rows:Q", title=t(language, "ch_rows"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH - 120,
-            height=alt.Step(28),
-            title=_title(
-                tn(language, "t_quality", total), t(language, "t_quality_sub")
-            ),
-        )
+    tables = _by_total(data, "table_name", "rows")
+    bars = _table_bars(
+        data, language, "reason", PALETTE, "ch_reason", table_sort=tables
+    ).encode(order=alt.Order("rows:Q", sort="descending"))
+    return _titled(
+        bars,
+        tn(language, "t_quality", _sum(data, "rows")),
+        t(language, "t_quality_sub"),
+        width=WIDTH - 120,
+        height=alt.Step(28),
     )
 
 
 def quality_flags(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
     """Loaded rows flagged (orphans, impossible orders) by table and flag."""
-    if not _usable(frame, "table_name", "flag", "rows"):
+    data = _quality_rows(frame, "flag")
+    if data is None:
         return None
-    data = frame.select(
-        pl.col("table_name").cast(pl.Utf8),
-        pl.col("flag").cast(pl.Utf8),
-        pl.col("rows").fill_null(0).cast(pl.Int64),
-    ).filter(pl.col("rows") > 0)
-    if data.height == 0:
-        return None
-    flags = (
-        data.group_by("flag")
-        .agg(pl.col("rows").sum())
-        .sort("rows", descending=True)
-        .get_column("flag")
-        .to_list()
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("table_name:N", title=t(language, "ch_table")),
-            x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
-            color=alt.Color(
-                "flag:N",
-                title=None,
-                sort=flags,
-                scale=alt.Scale(domain=flags, range=(PALETTE[1:] * 3)[: len(flags)]),
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
-            ),
-            tooltip=[
-                alt.Tooltip("table_name:N", title=t(language, "ch_table")),
-                alt.Tooltip("flag:N"),
-                alt.Tooltip("rows:Q", title=t(language, "ch_rows"), format=","),
-            ],
-        )
-        .properties(
-            width=WIDTH - 120,
-            height=alt.Step(28),
-            title=_title(
-                t(language, "t_flags", n=fmt_int(_sum(data, "rows"), language)),
-                t(language, "t_flags_sub"),
-            ),
-        )
+    return _titled(
+        _table_bars(data, language, "flag", PALETTE[1:]),
+        t(language, "t_flags", n=fmt_int(_sum(data, "rows"), language)),
+        t(language, "t_flags_sub"),
+        width=WIDTH - 120,
+        height=alt.Step(28),
     )
