@@ -62,7 +62,10 @@ def connect(
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     con.sql(f"SET TimeZone = '{_checked_zone(zone)}'")
     con.sql(f"SET memory_limit = '{limit.strip()}'")
-    con.sql("SET enable_progress_bar = false")  # logs and notebooks, not a terminal bar, report progress
+    try:  # logs, not a terminal bar, report progress
+        con.sql("SET enable_progress_bar = false")
+    except duckdb.Error:  # in a Jupyter kernel DuckDB wants ipywidgets even to switch the bar off
+        pass
     for macro in _MACROS:
         con.sql(macro)
     return con
