@@ -52,6 +52,8 @@ def run(options: RunOptions) -> Path:
         input_zone=options.input_zone, zone=policy.zone,
     )
     log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
+    for table in report.absent:
+        log.info("optional table %s was not exported: its figures are null, not 0", table)
     con = dbmod.connect(options.database, read_only=True, zone=policy.zone)
     try:
         period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
