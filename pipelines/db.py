@@ -33,6 +33,11 @@ _MACROS = (
     # contract §3 inactivity buckets: 0-3m (m < 3), 3-6m, 6-9m, 9-12m, 12m+ (m >= 12)
     """CREATE OR REPLACE TEMP MACRO inactivity_bucket(m) AS CASE
         WHEN m < 3 THEN '0-3m' WHEN m < 6 THEN '3-6m' WHEN m < 9 THEN '6-9m' WHEN m < 12 THEN '9-12m' ELSE '12m+' END""",
+    # contract §3 rights: the clock starts on the day of receipt; under the ICO reading
+    # ('identity_verified') it restarts at identity verification, never before receipt
+    """CREATE OR REPLACE TEMP MACRO clock_start(received_on, verified_on, reading) AS CASE
+        WHEN reading = 'identity_verified' AND verified_on IS NOT NULL THEN greatest(received_on, verified_on)
+        ELSE received_on END""",
     # a keyed hash naming a row in a report without its id (see metrics/pseudonym.py)
     "CREATE OR REPLACE TEMP MACRO pseudonym(id, salt) AS substr(sha256(concat(salt, id)), 1, 12)",
 )

@@ -6,14 +6,13 @@ module only checks that a file states every rule the metrics need.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.contract import TABLES
-from pipelines.errors import BadInput
+from pipelines.errors import BadInput, read_toml
 
 DEFAULT_POLICY = "privacy-policy-2024-06-17.toml"
 
@@ -85,12 +84,7 @@ def default_policy_path() -> Path:
 def load_policy(path: str | Path | None = None) -> Policy:
     """Read and validate a policy file; errors name the file and the key."""
     path = Path(path) if path else default_policy_path()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"{path}: policy file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "policy file")
     return parse_policy(raw, source=str(path))
 
 

@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from pipelines.contract import TABLES
-from pipelines.errors import BadInput
+from pipelines.errors import BadInput, read_toml
 
 #: Picked up automatically when it sits in the export directory.
 DEFAULT_MAPPING_FILE = "column-mapping.toml"
@@ -26,12 +25,7 @@ def load_mapping(path: Path | None, data_dir: Path | None = None) -> Mapping:
     if path is None:
         return {}
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"{path}: column mapping file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "column mapping file")
     mapping: Mapping = {}
     for table, columns in raw.items():
         if table not in TABLES:

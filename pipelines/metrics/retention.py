@@ -33,10 +33,8 @@ def rule_params(policy: Policy) -> dict:
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
     materialize_account_deadlines(con, period, policy)
     params = {**base_params(con, period, policy), **rule_params(policy)}
-    con.sql(
-        "CREATE OR REPLACE TEMP TABLE breach_rows AS " + read_sql(PACKAGE, "retention_breach_rows"),
-        params=used_params(read_sql(PACKAGE, "retention_breach_rows"), params),
-    )
+    breach_rows = read_sql(PACKAGE, "retention_breach_rows")
+    con.sql("CREATE OR REPLACE TEMP TABLE breach_rows AS " + breach_rows, params=used_params(breach_rows, params))
     per_category = con.sql(
         "SELECT category, count(*) AS breaches, max(days_overdue) AS oldest_days_overdue"
         " FROM breach_rows GROUP BY category"

@@ -33,13 +33,8 @@ WITH requests AS (
 started AS (
     SELECT
         *,
-        -- the day of receipt counts; the identity reading restarts the clock at verification,
-        -- never before receipt
-        CASE
-            WHEN $clock_start = 'identity_verified' AND verified_on IS NOT NULL
-                THEN greatest(received_on, verified_on)
-            ELSE received_on
-        END AS start_on
+        -- the day of receipt counts; the identity reading restarts the clock at verification
+        clock_start(received_on, verified_on, $clock_start) AS start_on
     FROM requests
 ),
 deadlines AS (

@@ -35,11 +35,9 @@ completed AS (
 started AS (
     SELECT
         *,
-        CASE
-            WHEN $clock_start = 'identity_verified' AND verified_on <= quarter_as_of
-                THEN greatest(received_on, verified_on)
-            ELSE received_on
-        END AS start_on
+        -- a verification after the quarter's end has not happened yet
+        clock_start(received_on, CASE WHEN verified_on <= quarter_as_of THEN verified_on END, $clock_start)
+            AS start_on
     FROM completed
 ),
 deadlines AS (
