@@ -161,3 +161,16 @@ PERSONAL_COLUMNS = frozenset({"ip_address", "device_id", "email", "name"})
 
 #: Tables whose newest timestamp bounds the ``latest`` quarter (contract §2).
 ACTIVITY_TABLES = ("accounts", "sessions", "support_tickets")
+
+
+#: A file that ``privacy-review sample`` writes into every synthetic export directory
+#: (the shipped ``data_samples/`` included): a run on such a directory warns in its log and
+#: the report carries a "synthetic sample data" banner (README, "Synthetic sample data").
+SYNTHETIC_MARKER = "SYNTHETIC-SAMPLE.txt"
+
+
+def is_synthetic_export(data_dir) -> bool:
+    """True when ``data_dir`` was made by ``privacy-review sample`` (it holds :data:`SYNTHETIC_MARKER`)."""
+    from pathlib import Path
+
+    return data_dir not in (None, "") and (Path(data_dir) / SYNTHETIC_MARKER).is_file()

@@ -64,6 +64,34 @@ def newest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return dbmod.scalar(con, "SELECT max(d) FROM (" + " UNION ALL ".join(parts) + ")")
 
 
+def oldest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The local date of the oldest timestamp in accounts, sessions and support tickets."""
+    parts = [
+        f"SELECT min(local_date({c.name})) AS d FROM {t}"
+        for t in ACTIVITY_TABLES
+        for c in TABLES[t].columns
+        if c.type == "timestamp"
+    ]
+    return dbmod.scalar(con, "SELECT min(d) FROM (" + " UNION ALL ".join(parts) + ")")
+
+
+def data_coverage(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the loaded exports are: their date range and whether they are a synthetic sample.
+
+    Goes into ``summary.json`` as ``data`` so the report can say when a quarter
+    lies outside the exports' dates and when the data is made up.
+    """
+    from pipelines.contract import is_synthetic_export
+
+    data_dir = dbmod.scalar(con, "SELECT value FROM settings WHERE name = 'data_dir'")
+    oldest, newest = oldest_data_date(con), newest_data_date(con)
+    return {
+        "first_date": oldest.isoformat() if oldest else None,
+        "last_date": newest.isoformat() if newest else None,
+        "synthetic_sample": is_synthetic_export(data_dir),
+    }
+
+
 def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | None, today: date) -> Period:
     """``latest`` or a named quarter, with ``as_of`` defaulting to its last day."""
     if quarter.strip().lower() == "latest":

@@ -40,7 +40,7 @@ from typing import Sequence
 
 import duckdb
 
-from pipelines.contract import TABLES, Table
+from pipelines.contract import SYNTHETIC_MARKER, TABLES, Table
 
 __all__ = ["write_sample", "FORMATS", "BAD_TIMESTAMPS"]
 
@@ -188,6 +188,11 @@ def write_sample(
         raise ValueError("sessions_per_account must be positive")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SYNTHETIC_MARKER).write_text(
+        "This export directory was written by `privacy-review sample`: synthetic data, no real person.\n"
+        "A review run on it warns in its log and its report carries a 'synthetic sample data' banner.\n",
+        encoding="utf-8",
+    )
 
     con = duckdb.connect(":memory:")
     try:
