@@ -135,12 +135,12 @@ def test_backlog_counts_open_tickets_created_on_or_before_as_of(run):
 
 
 def test_ticket_resolved_before_it_was_created(run):
-    # reading 4: counts in tickets, by_channel and privacy_share; not in durations; not in backlog
+    # reading 4: counts in tickets, by_channel and privacy_share; not in backlog; out of both durations
     s = run(
         [
             ticket("t1", "2024-07-10 08:00", channel="live_chat", category="privacy",
                    first="2024-07-10 09:00", resolved="2024-07-09 08:00"),
-            ticket("t2", "2024-07-11 08:00", resolved="2024-07-11 12:00"),
+            ticket("t2", "2024-07-11 08:00", first="2024-07-11 10:00", resolved="2024-07-11 12:00"),
         ]
     ).summary
     assert s["tickets"] == 2
@@ -151,8 +151,39 @@ def test_ticket_resolved_before_it_was_created(run):
     assert s["resolution_hours"] == {"median": 4.0, "p90": 4.0}
     assert s["excluded_impossible_resolution"] == 1
     assert s["excluded_impossible_order"] == 1
-    # its first response came after creation and still counts (only the resolution is impossible)
-    assert s["first_response_hours"] == {"median": 1.0, "p90": 1.0}
+    # its first response, though after creation, is left out too: only t2's 2 hours count
+    assert s["first_response_timed"] == 1
+    assert s["first_response_hours"] == {"median": 2.0, "p90": 2.0}
+
+
+def test_resolved_before_creation_first_response_is_out_of_every_duration_table(run):
+    # reading 4, the case an independent implementation caught: created 30 Nov 00:00 Brussels,
+    # first response 8 Dec 08:00 (200 h later), "resolved" 29 Nov 21:00 (before creation)
+    r = run(
+        [
+            ticket("bad", "2024-11-29 23:00", channel="email", first="2024-12-08 07:00", resolved="2024-11-29 20:00"),
+            ticket("ok", "2024-11-04 08:00", channel="email", first="2024-11-04 10:00"),
+        ],
+        period=Period.of(Quarter(2024, 4)),
+    )
+    s = r.summary
+    assert s["tickets"] == 2 and s["backlog"] == 1  # "ok" is open; "bad" is not (reading 4)
+    assert s["first_response_hours"] == {"median": 2.0, "p90": 2.0}  # not (2 + 200) / 2
+    assert s["resolution_hours"] == {"median": None, "p90": None}
+    d = {(x["channel"], x["measure"]): x for x in r.tables["support_durations"].iter_rows(named=True)}
+    for channel in ("all", "email"):
+        assert d[(channel, "first_response")]["tickets"] == 1
+        assert d[(channel, "first_response")]["median_hours"] == pytest.approx(2.0)
+        assert d[(channel, "resolution")]["tickets"] == 0
+    h = r.tables["support_duration_histogram"]
+    assert h.filter(h["bin"] == "7d+")["tickets"].sum() == 0
+    assert h.filter((h["channel"] == "all") & (h["measure"] == "first_response"))["tickets"].sum() == 1
+    # the next quarter's change compares against the same rule
+    nxt = run(
+        [ticket("bad", "2024-11-29 23:00", first="2024-12-08 07:00", resolved="2024-11-29 20:00")],
+        period=Period.of(Quarter(2025, 1)),
+    ).summary
+    assert nxt["previous_quarter"]["first_response_hours"] == {"median": None, "p90": None}
 
 
 def test_first_response_before_creation_loses_only_first_response(run):

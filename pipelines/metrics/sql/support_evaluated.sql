@@ -31,11 +31,12 @@ flagged AS (
 timed AS (
     SELECT
         *,
-        -- real elapsed hours between instants, so a clock change counts (reading 13);
-        -- impossible orders lose only the duration they would corrupt (readings 4, 15)
-        CASE WHEN first_response_at >= created_at
+        -- real elapsed hours between instants, so a clock change counts (reading 13).
+        -- A ticket resolved before its creation has no trustworthy times: it loses both
+        -- durations (reading 4); a first response before creation loses only its own (reading 15).
+        CASE WHEN NOT resolved_before_creation AND NOT first_response_before_creation
              THEN (epoch(first_response_at) - epoch(created_at)) / 3600.0 END AS first_response_hours,
-        CASE WHEN resolved_at >= created_at
+        CASE WHEN NOT resolved_before_creation
              THEN (epoch(resolved_at) - epoch(created_at)) / 3600.0 END AS resolution_hours
     FROM flagged
 )
