@@ -143,6 +143,31 @@ def test_residual_rows_of_erased_accounts_inside_and_past_grace(make_db):
     assert b["account"] == 1  # "later": last login 2023-01-01, erased only after as_of
 
 
+def test_account_created_after_as_of_is_not_erased_whatever_its_erased_at(make_db):
+    # reading 19: created 2024-10-01 00:30 in Brussels (after as_of), "erased" 2024-07-05 (before it)
+    future = account("future", "2022-01-01 10:00", created_at="2024-09-30 22:30",
+                     status="deleted", erased_at="2024-07-05 10:00")
+    result = compute(
+        make_db,
+        accounts=[future],
+        sessions=[{"session_id": "s1", "account_id": "future", "started_at": "2022-01-01 10:00",
+                   "ip_address": "192.0.2.1"}],
+        support_tickets=[{"ticket_id": "t1", "account_id": "future", "channel": "email", "category": "bug",
+                          "created_at": "2022-01-01 10:00"}],
+        marketing_contacts=[{"contact_id": "m1", "account_id": "future", "consent_withdrawn_at": "2022-12-01 10:00",
+                             "last_communication_at": "2023-01-01 10:00"}],   # deadline 2024-01-01
+        web_visits=[{"visit_id": "v1", "visitor_id": "x", "account_id": "future",
+                     "visited_at": "2022-01-01 10:00"}],                      # deadline 2024-01-01
+    )
+    b = result.summary["breaches"]
+    # its sessions and tickets are kept out (no account yet); marketing and visits count as such
+    assert (b["account"], b["logs"], b["support"], b["residual"]) == (0, 0, 0, 0)
+    assert (b["marketing"], b["analytics"]) == (1, 1)
+    assert result.summary["oldest_days_overdue"]["marketing"] == (date(2024, 9, 30) - date(2024, 1, 1)).days
+    assert result.summary["late_erasures"] == 0  # not an erasure in the quarter (last activity 2022)
+    assert result.summary["withdrawn_consent_contacted"] == 1  # whatever the account's state
+
+
 def test_payments_statutory_period(make_db):
     result = compute(
         make_db,

@@ -12,6 +12,7 @@ accounts_as_of AS (
         account_id,
         created_at,
         local_date(created_at) AS created_on,
+        -- erased only by an erasure on or before as_of, of an account that exists by then (reading 19)
         CASE WHEN local_date(erased_at) <= $as_of THEN local_date(erased_at) END AS erased_on,
         coalesce(legal_hold, false) AS legal_hold,
         CASE WHEN last_login_at < $as_of_end THEN last_login_at END AS last_login_at

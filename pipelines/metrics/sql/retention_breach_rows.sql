@@ -3,10 +3,11 @@
 -- Rows of an erased account count only under `residual` (reading 9); a ticket or marketing row whose
 -- account is unknown is kept out (reading 12); legal hold exempts only `account` (reading 10).
 WITH account_state AS (
-    SELECT
-        account_id,
-        CASE WHEN local_date(erased_at) <= $as_of THEN local_date(erased_at) END AS erased_on
-    FROM accounts
+    -- every known account, erased or not as of as_of; an account created after as_of is not
+    -- erased yet whatever its erased_at says (reading 19): account_deadlines holds the rule
+    SELECT a.account_id, d.erased_on
+    FROM accounts AS a
+    LEFT JOIN account_deadlines AS d ON d.account_id = a.account_id
 ),
 account_rows AS (
     SELECT 'account' AS category, account_id AS subject_id, erasure_deadline AS deadline
