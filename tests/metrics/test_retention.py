@@ -1,4 +1,4 @@
-"""Retention breaches (contract §3) on tiny inline databases, expectations computed by hand.
+"""Retention breaches (contract §3; readings 9, 10, 12, 19) on tiny inline databases, expectations computed by hand.
 
 As of 2024-09-30 unless said otherwise; a breach is a deadline before as_of.
 """

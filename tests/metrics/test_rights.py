@@ -1,4 +1,4 @@
-"""Rights-request turnaround (contract §3, §4; readings 5, 7, 8).
+"""Rights-request turnaround (contract §3, §4; readings 5, 7, 8, 17, 18).
 
 Timestamps in fixtures are UTC; 10:00 UTC is midday in Brussels. Deadlines are
 hand-computed with Regulation 1182/71 art. 3 (see tests/test_dates.py).
@@ -221,6 +221,26 @@ def test_completed_before_start_is_kept_but_not_timed(run):
     assert impossible["days_to_complete"] is None and impossible["on_time"] is True
 
 
+def test_completed_before_start_counts_on_time_everywhere_but_days(run):
+    # reading 18 under the identity reading: completed 15 July, identity verified 20 July
+    # (clock start 20 July); a normal request completed 21 days after its start
+    r = run(
+        [
+            req("impossible", "2024-07-10", right="erasure", verified="2024-07-20", completed="2024-07-15"),
+            req("normal", "2024-07-01", right="erasure", completed="2024-07-22"),
+        ],
+        policy=IDENTITY,
+    )
+    s = r.summary
+    assert (s["completed"], s["on_time"], s["on_time_rate"]) == (2, 2, 1.0)
+    assert s["completed_before_start"] == 1
+    assert s["days_to_complete"] == {"median": 21.0, "p90": 21.0}
+    by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
+    assert by_right["erasure"] == {"right": "erasure", "received": 2, "completed": 2, "on_time": 2}
+    q3 = r.tables["rights_on_time_trend"].row(-1, named=True)
+    assert (q3["completed"], q3["on_time"]) == (2, 2)
+
+
 def test_days_to_complete_median_and_p90_match_numpy(run):
     days = [3, 10, 12, 29, 31, 45]
     received = date(2024, 6, 3)
@@ -257,6 +277,21 @@ def test_rights_and_channels_use_the_contract_names(run):
     )
     assert r.summary["by_right"] == {"access": 1, "consent_withdrawal": 2}
     assert sorted(x["channel"] for x in detail(r)) == ["email", "help_center", "other"]
+
+
+def test_coded_values_compare_trimmed_and_case_insensitively(run):
+    # reading 17: right `Access` is access, channel `Email ` is email
+    r = run(
+        [
+            req("a", "2024-07-05", right="Access", channel="Email ", completed="2024-07-10"),
+            req("b", "2024-07-05", right="access", channel="email"),
+            req("c", "2024-07-05", right=" Erasure", channel="LIVE_CHAT"),
+        ]
+    )
+    assert r.summary["by_right"] == {"access": 2, "erasure": 1}
+    by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
+    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1}
+    assert sorted(x["channel"] for x in detail(r)) == ["email", "email", "live_chat"]
 
 
 def test_sql_deadlines_agree_with_dates(run):

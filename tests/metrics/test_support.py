@@ -1,4 +1,4 @@
-"""Support-inquiry statistics (contract §3, §4; readings 4, 7, 8, 13, 15).
+"""Support-inquiry statistics (contract §3, §4; readings 4, 7, 8, 13, 15, 17).
 
 Timestamps in fixtures are UTC; Brussels is UTC+2 in summer, UTC+1 in winter.
 """
@@ -294,6 +294,26 @@ def test_privacy_share_is_a_fraction_by_trimmed_lowercase_category(run):
     assert set(cats) == {"privacy", "Privacy", "billing", "privacy policy"}
     assert cats["Privacy"]["is_privacy"] and not cats["privacy policy"]["is_privacy"]
     assert cats["billing"]["share"] == pytest.approx(0.25)
+
+
+def test_coded_values_compare_trimmed_and_case_insensitively(run):
+    # reading 17: channel `Email ` is email, category `Privacy` is privacy, in every table
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", channel="Email ", category="Privacy", first="2024-07-02 09:00"),
+            ticket("t2", "2024-07-02 08:00", channel="email", category="privacy", first="2024-07-02 11:00"),
+            ticket("t3", "2024-07-02 08:00", channel=" LIVE_CHAT", category="bug"),
+        ]
+    )
+    s = r.summary
+    assert s["by_channel"] == {"help_center": 0, "live_chat": 1, "email": 2, "other": 0}
+    assert s["privacy_tickets"] == 2 and s["privacy_share"] == pytest.approx(2 / 3)
+    d = {(x["channel"], x["measure"]): x for x in r.tables["support_durations"].iter_rows(named=True)}
+    assert d[("email", "first_response")]["tickets"] == 2
+    assert d[("email", "first_response")]["median_hours"] == pytest.approx(2.0)
+    m = r.tables["support_by_channel_month"]
+    assert m.filter(m["channel"] == "email")["tickets"].sum() == 2
+    assert m.filter(m["channel"] == "other")["tickets"].sum() == 0
 
 
 def test_by_channel_month_has_every_month_and_channel(run):
