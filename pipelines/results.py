@@ -39,6 +39,7 @@ def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Poli
     from pipelines.metrics import inactivity, quality, retention, rights, support
 
     summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label}
+    summary["data"] = data_coverage(con, period.as_of)
     tables: dict[str, pl.DataFrame] = {}
     for name, family in (
         ("inactivity", inactivity),
@@ -75,21 +76,49 @@ def oldest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return dbmod.scalar(con, "SELECT min(d) FROM (" + " UNION ALL ".join(parts) + ")")
 
 
-def data_coverage(con: duckdb.DuckDBPyConnection) -> dict:
+def data_coverage(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> dict:
     """What the loaded exports are: their date range and whether they are a synthetic sample.
 
     Goes into ``summary.json`` as ``data`` so the report can say when a quarter
-    lies outside the exports' dates and when the data is made up.
+    lies outside the exports' dates and when the data is made up. With
+    ``as_of``, also ``rows_as_of``: the rows of each exported table that exist
+    by then, so the report can tell "nothing to judge" from "no breach"
+    (docs/report.md, "Verdicts").
     """
     from pipelines.contract import is_synthetic_export
 
-    data_dir = dbmod.scalar(con, "SELECT value FROM settings WHERE name = 'data_dir'")
+    data_dir = (
+        dbmod.scalar(con, "SELECT value FROM settings WHERE name = 'data_dir'")
+        if dbmod.table_exists(con, "settings")
+        else None
+    )
     oldest, newest = oldest_data_date(con), newest_data_date(con)
-    return {
+    coverage = {
         "first_date": oldest.isoformat() if oldest else None,
         "last_date": newest.isoformat() if newest else None,
         "synthetic_sample": is_synthetic_export(data_dir),
     }
+    if as_of is not None:
+        coverage["rows_as_of"] = rows_as_of(con, as_of)
+    return coverage
+
+
+def rows_as_of(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
+    """Rows of each exported table dated on or before ``as_of`` (local date); absent tables are left out.
+
+    A row's date is its table's first required timestamp (an account's
+    creation, a session's start, a marketing row's last communication...):
+    a row dated after ``as_of`` does not exist yet (reading 8).
+    """
+    from pipelines.metrics.params import is_present
+
+    counts = {}
+    for name, spec in TABLES.items():
+        if not is_present(con, name):
+            continue
+        dated = next(c.name for c in spec.columns if c.type == "timestamp" and c.required)
+        counts[name] = dbmod.scalar(con, f"SELECT count(*) FROM {name} WHERE local_date({dated}) <= ?", [as_of])
+    return counts
 
 
 def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | None, today: date) -> Period:
