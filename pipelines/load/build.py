@@ -16,7 +16,7 @@ from pipelines import db as dbmod
 from pipelines.contract import TABLES, Table
 from pipelines.errors import BadInput
 from pipelines.load import cast
-from pipelines.load.csv_reader import read_csv
+from pipelines.load.csv_reader import SetAside, read_csv
 from pipelines.load.mapping import Mapping, contract_name, load_mapping
 from pipelines.load.sources import Source, find_sources
 
@@ -100,7 +100,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         report.absent.append(name)
         return
     log.info("loading %s from %s", name, source.path)
-    ragged, width = _stage(con, table, source, mapping)
+    set_aside = _stage(con, table, source, mapping)
     source_types = {
         row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
     }
@@ -138,10 +138,10 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     )
     con.sql("DROP TABLE parsed")
     con.sql("DROP TABLE duplicated")
-    for line, count, raw_line in ragged:
-        con.execute(
+    if set_aside:
+        con.executemany(
             "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
-            [name, str(source.path), line, cast.WRONG_FIELDS, f"{count} fields, header has {width}", raw_line],
+            [[name, str(source.path), s.line, s.reason, s.detail, s.raw] for s in set_aside],
         )
     loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
     rejected = dbmod.scalar(con, "SELECT count(*) FROM quarantine WHERE table_name = ?", [name])
@@ -153,11 +153,11 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping) -> tuple[list, int]:
+def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping) -> list[SetAside]:
     """Create the TEMP VIEW ``stage`` (contract columns present, ``_source``, ``_seq``, ``_line``) over the export.
 
     A view, not a copy: the export is read once, by the parsing query.
-    Returns the CSV records with a wrong number of fields, and the header's width.
+    Returns the CSV lines the reader set aside (wrong number of fields, unterminated quote).
     """
     if source.format == "csv":
         read = read_csv(source.path)
@@ -168,7 +168,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
             f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, {cast.literal(str(source.path))} AS _source,"
             " _line AS _seq, _line FROM stage_src"
         )
-        return read.ragged, len(read.header)
+        return read.set_aside
     files = [str(p) for p in source.files]
     file_list = "[" + ", ".join(cast.literal(f) for f in files) + "]"
     con.sql(
@@ -184,7 +184,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
         f" (CASE filename {order} END) * {_FILE_STRIDE} + file_row_number + 1 AS _seq,"
         " file_row_number + 1 AS _line FROM stage_src"
     )
-    return [], len(header)
+    return []
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:

@@ -19,6 +19,7 @@ BAD_TIMESTAMP = "bad timestamp"
 BAD_BOOLEAN = "bad boolean"
 DUPLICATE = "duplicate key"
 WRONG_FIELDS = "wrong number of fields"
+UNTERMINATED_QUOTE = "unterminated quote"
 
 
 def q(name: str) -> str:

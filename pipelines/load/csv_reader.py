@@ -1,24 +1,49 @@
 """Reads a CSV export into text columns with each record's line number.
 
-Python's csv module tracks physical lines (``reader.line_num``), so a record
-whose quoted field spans lines still gets the line it starts on. Every value
-stays text here; casting to the contract's types happens in SQL afterwards.
+The reader walks physical lines itself (docs/design.md, "Loading"): a line
+without a quote character is split on the delimiter; a line with one is parsed
+by Python's csv module, which may continue over the following lines when a
+quoted value holds a line break. When such a record then has the wrong number
+of fields, or its quote never closes, the quote was stray: only the line it
+opened on is set aside (``unterminated quote``) and reading resumes on the
+next line, so one stray quote costs one line, not the rest of the file.
+
+Every value stays text here; casting to the contract's types happens in SQL.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipelines.errors import BadInput
+from pipelines.load.cast import UNTERMINATED_QUOTE, WRONG_FIELDS
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 CHUNK_ROWS = 200_000
+#: Lines asked of the file at a time (as a size hint in characters).
+_READ_HINT = 1 << 20
+#: A quoted value may span at most this many lines; a quote still open after
+#: them is treated as stray (it bounds the memory and time one stray quote costs).
+MAX_RECORD_LINES = 10_000
+
+
+class SetAside(NamedTuple):
+    """A line the reader could not turn into a record."""
+
+    line: int
+    reason: str
+    detail: str
+    raw: str
 
 
 @dataclass
@@ -26,9 +51,14 @@ class CsvRead:
     header: list[str]
     delimiter: str
     batches: list[pa.RecordBatch] = field(default_factory=list)
-    """Text columns named as in the header, plus ``_line``."""
-    ragged: list[tuple[int, int, str]] = field(default_factory=list)
-    """(line, field count, raw text) of records whose field count differs from the header's."""
+    """Text columns ``c0``, ``c1`` … in header order, plus ``_line`` (batches are not in line order)."""
+    set_aside: list[SetAside] = field(default_factory=list)
+    """Lines with a wrong number of fields or an unterminated quote."""
+
+    @property
+    def records(self) -> int:
+        """Records in the file: the rows read plus the lines set aside."""
+        return sum(b.num_rows for b in self.batches) + len(self.set_aside)
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -38,49 +68,202 @@ def sniff_delimiter(header_line: str) -> str:
 
 def read_csv(path: Path) -> CsvRead:
     """All records of a UTF-8 CSV (with or without BOM) as text, numbered by physical line."""
+    path = Path(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
-            if not first.strip():
-                raise BadInput(f"{path}, line 1: no header row")
-            delimiter = sniff_delimiter(first)
-            handle.seek(0)
-            # utf-8-sig strips the BOM again after seek(0)
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader)
-            return _read_records(path, reader, header, delimiter)
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start} of a read block): export it as UTF-8") from None
-    except csv.Error as exc:
-        raise BadInput(f"{path}, line {reader.line_num}: unreadable CSV: {exc}") from None
+            header, delimiter = _header(path, first)
+            return _read_records(handle, header, delimiter)
+    except UnicodeDecodeError:
+        line, column = _first_undecodable(path)
+        raise BadInput(f"{path}, line {line}, column {column}: not UTF-8 text: export the file as UTF-8") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the file: {exc.strerror or exc}") from None
 
 
-def _read_records(path: Path, reader, header: list[str], delimiter: str) -> CsvRead:
+def _header(path: Path, first: str) -> tuple[list[str], str]:
+    if not first.strip():
+        raise BadInput(f"{path}, line 1: no header row (the file is empty or starts with a blank line)")
+    if "\0" in first:
+        raise BadInput(f"{path}, line 1: holds NUL bytes: not a CSV text file")
+    delimiter = sniff_delimiter(first)
+    feed = _Feed([first], None)
+    fields = _parse(feed, 0, delimiter)
+    if feed.open_at_end:
+        raise BadInput(f"{path}, line 1: a quote in the header row is not closed")
+    return [h.strip() for h in fields], delimiter
+
+
+def _read_records(handle, header: list[str], delimiter: str) -> CsvRead:
+    """Walk the physical lines after the header; see the module docstring for the rule on quotes."""
     width = len(header)
-    out = CsvRead(header=[h.strip() for h in header], delimiter=delimiter)
-    names = [f"c{i}" for i in range(width)]
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    last_line = reader.line_num  # physical lines consumed so far
-    for record in reader:
-        start = last_line + 1
-        last_line = reader.line_num
-        if not record:  # a blank line is not a record
-            continue
-        if len(record) != width:
-            out.ragged.append((start, len(record), delimiter.join(record)))
-            continue
-        rows.append(record)
-        lines.append(start)
-        if len(rows) >= CHUNK_ROWS:
-            out.batches.append(_batch(rows, lines, names))
-            rows, lines = [], []
-    if rows or not out.batches:
-        out.batches.append(_batch(rows, lines, names))
+    out = CsvRead(header=header, delimiter=delimiter)
+    plain = _Plain(width, delimiter)  # lines without quotes, split by Arrow
+    quoted = _Quoted(width)  # records parsed by the csv module
+    empty_chars = delimiter + " \r\n"
+    line_no = 1  # the header is line 1
+    while chunk := handle.readlines(_READ_HINT):
+        feed = _Feed(chunk, handle)
+        skip = 0
+        # the list may grow while we iterate: a quoted value can reach past the chunk
+        for i, line in enumerate(chunk):
+            line_no += 1
+            if skip:
+                skip -= 1
+                continue
+            if '"' not in line:
+                if line.count(delimiter) == width - 1 and (line[0] not in empty_chars or line.strip(empty_chars)):
+                    plain.add(line, line_no, out)
+                elif line.strip(empty_chars):
+                    out.set_aside.append(_wrong_fields(line_no, line.rstrip("\r\n").split(delimiter), width, line))
+                continue  # else a blank or all-empty line: no record (reading 16)
+            record = _parse(feed, i, delimiter)
+            spanned = feed.taken - 1
+            if feed.open_at_end or (spanned and len(record) != width):
+                out.set_aside.append(_stray_quote(line_no, line, record, feed, header))
+                continue  # resume on the next physical line
+            skip = spanned  # a quoted value held line breaks: the record is the lines it took
+            if all(not f.strip(" ") for f in record):
+                continue
+            if len(record) != width:
+                out.set_aside.append(_wrong_fields(line_no, record, width, line))
+            else:
+                quoted.add(record, line_no, out)
+    plain.flush(out)
+    quoted.flush(out)
+    if not out.batches:
+        out.batches.append(_batch([], [], width))
     return out
 
 
-def _batch(rows: list[list[str]], lines: list[int], names: list[str]) -> pa.RecordBatch:
+def _wrong_fields(line_no: int, record: list[str], width: int, line: str) -> SetAside:
+    return SetAside(line_no, WRONG_FIELDS, f"{len(record)} fields, header has {width}", line.rstrip("\r\n"))
+
+
+class _Plain:
+    """Buffered quote-free lines of the right width, handed to Arrow's CSV parser in blocks (fast)."""
+
+    def __init__(self, width: int, delimiter: str) -> None:
+        self.names = _names(width)
+        self.text: list[str] = []
+        self.lines: list[int] = []
+        self.parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
+                                        newlines_in_values=False, ignore_empty_lines=False)
+        self.convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in self.names},
+                                            strings_can_be_null=False, quoted_strings_can_be_null=False)
+
+    def add(self, line: str, line_no: int, out: CsvRead) -> None:
+        self.text.append(line)
+        self.lines.append(line_no)
+        if len(self.lines) >= CHUNK_ROWS:
+            self.flush(out)
+
+    def flush(self, out: CsvRead) -> None:
+        if not self.lines:
+            return
+        if not self.text[-1].endswith(("\n", "\r")):
+            self.text[-1] += "\n"
+        block = "".join(self.text).encode("utf-8")
+        table = pacsv.read_csv(io.BytesIO(block), read_options=pacsv.ReadOptions(column_names=self.names),
+                               parse_options=self.parse, convert_options=self.convert)
+        if table.num_rows != len(self.lines):  # the line walk and Arrow disagree: a bug, not bad input
+            raise AssertionError(f"CSV block parsed into {table.num_rows} rows, expected {len(self.lines)}")
+        table = table.append_column("_line", pa.array(self.lines, type=pa.int64()))
+        out.batches.extend(table.combine_chunks().to_batches())
+        self.text, self.lines = [], []
+
+
+class _Quoted:
+    """Records that held a quote, already split by the csv module."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def add(self, record: list[str], line_no: int, out: CsvRead) -> None:
+        self.rows.append(record)
+        self.lines.append(line_no)
+        if len(self.rows) >= CHUNK_ROWS:
+            self.flush(out)
+
+    def flush(self, out: CsvRead) -> None:
+        if self.rows:
+            out.batches.append(_batch(self.rows, self.lines, self.width))
+            self.rows, self.lines = [], []
+
+
+class _Feed:
+    """Lines of a chunk from index ``start`` on, for the csv module; reads on from the file when needed.
+
+    Records how many lines the last record took, and whether its quote was
+    still open at the end of the file (or after ``MAX_RECORD_LINES``).
+    """
+
+    __slots__ = ("chunk", "handle", "next_index", "stop", "taken", "open_at_end")
+
+    def __init__(self, chunk: list[str], handle) -> None:
+        self.chunk, self.handle = chunk, handle
+        self.next_index = self.stop = self.taken = 0
+        self.open_at_end = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.next_index >= self.stop:
+            self.open_at_end = True
+            raise StopIteration
+        if self.next_index == len(self.chunk):
+            more = self.handle.readline() if self.handle is not None else ""
+            if not more:
+                self.open_at_end = True
+                raise StopIteration
+            self.chunk.append(more)
+        self.next_index += 1
+        self.taken += 1
+        return self.chunk[self.next_index - 1]
+
+
+def _parse(feed: _Feed, start: int, delimiter: str) -> list[str]:
+    """One record starting at ``feed.chunk[start]``."""
+    feed.next_index, feed.stop = start, start + MAX_RECORD_LINES
+    feed.taken, feed.open_at_end = 0, False
+    return next(csv.reader(feed, delimiter=delimiter))
+
+
+def _stray_quote(line_no: int, line: str, record: list[str], feed: _Feed, header: list[str]) -> SetAside:
+    """The set-aside entry for a line whose quote opened a value that never closed properly."""
+    spanning = next((j for j, f in enumerate(record) if "\n" in f or "\r" in f), len(record) - 1)
+    column = f"field {spanning + 1}" + (f" ({header[spanning]})" if spanning < len(header) else "")
+    if feed.open_at_end:
+        detail = f"{column} opens a quote that is not closed before the end of the file"
+    else:
+        detail = (
+            f"{column} opens a quote that runs on to line {line_no + feed.taken - 1}, leaving"
+            f" {len(record)} fields, header has {len(header)}"
+        )
+    return SetAside(line_no, UNTERMINATED_QUOTE, detail, line.rstrip("\r\n"))
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _first_undecodable(path: Path) -> tuple[int, int]:
+    """(line, column) of the first byte that is not UTF-8, counted as the reader counts them."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            if match := _UNDECODED.search(line):
+                return number, match.start() + 1
+    return 1, 1  # not reached: the strict read failed somewhere
+
+
+def _names(width: int) -> list[str]:
+    return [f"c{i}" for i in range(width)]
+
+
+def _batch(rows: list[list[str]], lines: list[int], width: int) -> pa.RecordBatch:
+    names = _names(width)
     columns = list(zip(*rows)) if rows else [() for _ in names]
     arrays = [pa.array(col, type=pa.string()) for col in columns]
     arrays.append(pa.array(lines, type=pa.int64()))

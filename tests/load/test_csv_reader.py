@@ -12,6 +12,6 @@ def test_bom_is_stripped_and_lines_are_physical(tmp_path):
     read = read_csv(path)
     assert read.header == ["a", "b"]
     assert read.delimiter == ";"
-    rows = [r for batch in read.batches for r in batch.to_pylist()]
+    rows = sorted((r for batch in read.batches for r in batch.to_pylist()), key=lambda r: r["_line"])
     assert [(r["c0"], r["c1"], r["_line"]) for r in rows] == [("1", "two\nlines", 2), ("3", "4", 5)]
-    assert read.ragged == [(6, 1, "5")]
+    assert [(s.line, s.reason, s.raw) for s in read.set_aside] == [(6, "wrong number of fields", "5")]
