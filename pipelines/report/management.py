@@ -5,6 +5,12 @@ the policy file: the report shows the summary's own figures. KPI tiles carry
 ``data-kpi`` (a dotted path into the summary; ``a.b.*`` means the sum over
 ``a.b``) and ``data-value`` (the figure as JSON, ``null`` when not
 computable), so tests can check the HTML against ``summary.json``.
+
+Verdicts (docs/report.md, "Verdicts"): ``kept`` means checked and no breach
+found; ``not_kept`` a breach found; ``not_assessable`` nothing to judge (no
+account, row, inquiry or request the promise applies to); ``not_computable``
+the figure is missing from the results; ``not_checked`` the table was not
+exported; ``info`` no promise is judged.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.dates import Quarter
 from pipelines.report.context import ReportContext, lookup
 from pipelines.report.text import (
     fmt_hours,
@@ -30,9 +37,10 @@ from pipelines.report.text import (
     tn,
 )
 
-KEPT, NOT_KEPT, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
+KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
     "kept",
     "not_kept",
+    "not_assessable",
     "not_computable",
     "not_checked",
     "info",
@@ -40,6 +48,7 @@ KEPT, NOT_KEPT, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
 _VERDICT_ICON = {
     KEPT: "✔",
     NOT_KEPT: "✖",
+    NOT_ASSESSABLE: "○",
     NOT_COMPUTABLE: "–",
     NOT_CHECKED: "–",
     INFO: "i",
@@ -101,15 +110,50 @@ def title_block(
         as_of=ctx.as_of or t(lang, "na"),
         policy=ctx.policy.label,
     )
-    notes = "".join(f'<p class="pr-note">{escape(n)}</p>' for n in ctx.notes)
+    notes = "".join(
+        f'<p class="pr-note">{escape(n)}</p>'
+        for n in [*coverage_notes(ctx.summary, lang), *ctx.notes]
+    )
     return (
         f"<style data-pr-style>{_css()}</style>"
-        f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
+        + synthetic_banner(ctx)
+        + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
         f'<p class="pr-subtitle">{escape(sub)}</p>'
         + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
         + f"{notes}</header>"
         '<div class="pr-toc-slot"></div>'
     )
+
+
+def synthetic_banner(ctx: ReportContext) -> str:
+    """The warning shown above everything when ``summary.data.synthetic_sample`` is true (else nothing)."""
+    if ctx.get("data.synthetic_sample") is not True:
+        return ""
+    return f'<p class="pr-banner" role="note" data-synthetic-sample>{escape(t(ctx.language, "synthetic_banner"))}</p>'
+
+
+def coverage_notes(summary: dict, lang: str) -> list[str]:
+    """Sentences for a reviewed quarter lying partly or wholly outside the exports' dates (``summary.data``)."""
+    first, last = lookup(summary, "data.first_date"), lookup(summary, "data.last_date")
+    period, as_of = summary.get("period"), summary.get("as_of")
+    if not isinstance(lookup(summary, "data"), dict) or not period or not as_of:
+        return []
+    if first is None or last is None:
+        return [t(lang, "cov_no_dates")]
+    try:
+        start = Quarter.parse(str(period)).start.isoformat()
+    except ValueError:
+        return []
+    if as_of < first:
+        return [t(lang, "cov_after_as_of", first=first, last=last, as_of=as_of)]
+    notes = []
+    if start > last:
+        notes.append(t(lang, "cov_before_quarter", first=first, last=last, period=period))
+    elif start < first:
+        notes.append(t(lang, "cov_starts_late", first=first, start=start, period=period))
+    if as_of > last:
+        notes.append(t(lang, "cov_ends_early", last=last, as_of=as_of))
+    return notes
 
 
 # --- KPI tiles ---------------------------------------------------------------
@@ -125,14 +169,15 @@ class Kpi:
         "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
     )
     compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
+    basis: str | None = None  # what the figure judges: a retention category, "retention" (any) or "rights"; None: a plain count
 
 
 KPIS = (
-    Kpi("retention.breaches.account", "kpi_account_breaches"),
-    Kpi("retention.breaches.*", "kpi_all_breaches"),
+    Kpi("retention.breaches.account", "kpi_account_breaches", basis="account"),
+    Kpi("retention.breaches.*", "kpi_all_breaches", basis="retention"),
     Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
-    Kpi("rights.open_overdue", "kpi_open_overdue"),
-    Kpi("inactivity.due_next_30d", "kpi_due_30d", better=None, alarm=None),
+    Kpi("rights.open_overdue", "kpi_open_overdue", basis="rights"),
+    Kpi("inactivity.due_next_30d", "kpi_due_30d", better=None, alarm=None, basis="account"),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
     Kpi(
         "support.first_response_hours.median",
@@ -220,19 +265,25 @@ def _data_value(value) -> str:
 
 def kpi_tiles(ctx: ReportContext) -> str:
     """The one-screen summary: tiles with their change against the previous quarter, then breaches by category."""
-    lang = ctx.language
+    lang, pol = ctx.language, ctx.policy
     prev = ctx.previous
     prev_period = (prev.get("period") or "") if prev else None
+    prev_covered = prev is not None and _covered(ctx.summary, prev)
     tiles = []
     for kpi in KPIS:
         value = summary_value(ctx.summary, kpi.path)
         prev_value = summary_value(prev, kpi.path) if prev else None
-        if kpi.compare:
-            change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
-        else:
+        status = _status(kpi, value)
+        if not kpi_assessable(kpi, ctx.summary, pol):
+            change, modifier, status = t(lang, "kpi_not_assessable"), "none", "na"
+        elif not kpi.compare:
             change, modifier = t(lang, "this_export"), "none"
+        elif prev is not None and not (prev_covered and kpi_assessable(kpi, prev, pol)):
+            change, modifier = t(lang, "nothing_to_compare", previous=prev_period), "none"
+        else:
+            change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
         tiles.append(
-            f'<div class="kpi kpi--{_status(kpi, value)}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
+            f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
             f'<div class="kpi-label">{escape(t(lang, kpi.label))}</div>'
             f'<div class="kpi-value">{escape(_fmt(kpi.kind, value, lang))}</div>'
             f'<div class="kpi-change kpi-change--{modifier}">{escape(change)}</div></div>'
@@ -241,13 +292,13 @@ def kpi_tiles(ctx: ReportContext) -> str:
     for category in CATEGORIES:
         path = f"retention.breaches.{category}"
         value = summary_value(ctx.summary, path)
-        if value is None:
-            status, shown = (
-                "na",
-                t(lang, "not_checked")
-                if _table_absent(ctx, category)
-                else t(lang, "na"),
-            )
+        verdict = category_verdict(ctx, category)
+        if verdict == NOT_CHECKED:
+            status, shown = "na", t(lang, "not_checked")
+        elif verdict == NOT_COMPUTABLE:
+            status, shown = "na", t(lang, "na")
+        elif verdict == NOT_ASSESSABLE:
+            status, shown = "na", t(lang, "nothing_to_judge")
         else:
             status, shown = ("bad" if value > 0 else "good"), fmt_int(value, lang)
         chips.append(
@@ -261,6 +312,41 @@ def kpi_tiles(ctx: ReportContext) -> str:
         f'<div class="kpi-strip"><span class="kpi-strip-title">{escape(t(lang, "kpi_all_breaches"))}</span>'
         f"<ul>{''.join(chips)}</ul></div></section>"
     )
+
+
+def _covered(summary: dict, previous: dict) -> bool:
+    """Whether the previous quarter's review date falls on or after the exports' first date (unknown: yes)."""
+    first, prev_as_of = lookup(summary, "data.first_date"), previous.get("as_of")
+    return not (first and prev_as_of and str(prev_as_of) < str(first))
+
+
+def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
+    """False when the tile's figure judges nothing in ``summary`` (no account, row or request it applies to)."""
+    if kpi.basis is None or not summary:
+        return True
+    if kpi.basis == "rights":
+        return rights_assessable(summary) is not False
+    if kpi.basis == "retention":
+        return not all(rows_held(summary, policy, c) == 0 for c in CATEGORIES)
+    return rows_held(summary, policy, kpi.basis) != 0
+
+
+def rows_held(summary: dict | None, policy, category: str) -> int | None:
+    """How many rows the ``category`` rule applies to on ``as_of``; ``None`` when the summary does not say.
+
+    ``account``: the inactivity population (accounts created on or before
+    ``as_of`` and not erased by then). Other categories: the rows of the
+    rule's tables dated on or before ``as_of`` (``data.rows_as_of``).
+    """
+    if category == "account":
+        population = lookup(summary, "inactivity.population")
+        return None if is_missing(population) else population
+    counts = lookup(summary, "data.rows_as_of")
+    rule = policy.retention.get(category)
+    if not isinstance(counts, dict) or rule is None:
+        return None
+    tables = [name.strip() for name in rule.table.split(",")]
+    return sum(counts[name] for name in tables if not is_missing(counts.get(name)))
 
 
 def _table_absent(ctx: ReportContext, category: str) -> bool:
@@ -346,10 +432,29 @@ def table_html(
     return f'<table class="pr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _count_verdict(value) -> str:
+def category_verdict(ctx: ReportContext, category: str) -> str:
+    """One retention category: breaches found, none among the rows it applies to, no such rows, or no figure."""
+    value = ctx.get(f"retention.breaches.{category}")
     if is_missing(value):
+        return NOT_CHECKED if _table_absent(ctx, category) else NOT_COMPUTABLE
+    if value > 0:
+        return NOT_KEPT
+    if rows_held(ctx.summary, ctx.policy, category) == 0:
+        return NOT_ASSESSABLE
+    return KEPT
+
+
+def inactivity_verdict(summary: dict) -> str:
+    """§1.1: not kept when an account is past its erasure deadline or was erased late; not assessable without accounts."""
+    breaches = lookup(summary, "retention.breaches.account")
+    late = lookup(summary, "retention.late_erasures")
+    if is_missing(breaches):
         return NOT_COMPUTABLE
-    return NOT_KEPT if value > 0 else KEPT
+    if breaches > 0 or (not is_missing(late) and late > 0):
+        return NOT_KEPT
+    if lookup(summary, "inactivity.population") == 0:
+        return NOT_ASSESSABLE
+    return KEPT
 
 
 def inactivity_section(ctx: ReportContext) -> str:
@@ -358,19 +463,21 @@ def inactivity_section(ctx: ReportContext) -> str:
     breaches = ctx.get("retention.breaches.account")
     late = ctx.get("retention.late_erasures")
     due = ctx.get("inactivity.due_next_30d")
-    verdict = _count_verdict(breaches)
-    if verdict == KEPT and not is_missing(late) and late > 0:
-        verdict = NOT_KEPT
+    verdict = inactivity_verdict(ctx.summary)
     sentences = []
     if verdict == NOT_COMPUTABLE:
         sentences.append(t(lang, "not_computable") + ".")
+    elif verdict == NOT_ASSESSABLE:
+        sentences.append(t(lang, "v_inactivity_none", as_of=ctx.as_of))
     elif breaches:
         sentences.append(tn(lang, "v_inactivity_not", breaches))
     else:
-        sentences.append(t(lang, "v_inactivity_kept"))
+        sentences.append(
+            tn(lang, "v_inactivity_kept", ctx.get("inactivity.population"), as_of=ctx.as_of)
+        )
     if late:
         sentences.append(t(lang, "v_late_erasures", n=fmt_int(late, lang)))
-    if not is_missing(due):
+    if not is_missing(due) and verdict != NOT_ASSESSABLE:
         sentences.append(t(lang, "v_inactivity_due", n=fmt_int(due, lang)))
     clause = pol.inactivity_clause
     return (
@@ -382,6 +489,17 @@ def inactivity_section(ctx: ReportContext) -> str:
             t(lang, "how_inactivity", as_of=ctx.as_of, months=pol.inactivity_months),
         )
     )
+
+
+def retention_verdict(verdicts: Iterable[str], withdrawn) -> str:
+    """All categories together: any breach (or contact after withdrawn consent) breaks the promise."""
+    verdicts = list(verdicts)
+    if NOT_KEPT in verdicts or (not is_missing(withdrawn) and withdrawn > 0):
+        return NOT_KEPT
+    for verdict in (KEPT, NOT_ASSESSABLE):
+        if verdict in verdicts:
+            return verdict
+    return NOT_COMPUTABLE
 
 
 def retention_section(ctx: ReportContext) -> str:
@@ -399,17 +517,13 @@ def retention_section(ctx: ReportContext) -> str:
     stated = ctx.get("retention.oldest_days_overdue")
     if isinstance(stated, dict):
         oldest.update(stated)
-    rows, classes, verdicts, absent = [], [], [], []
+    rows, classes, verdicts = [], [], []
     total = 0
     for category in CATEGORIES:
         value = ctx.get(f"retention.breaches.{category}")
         rule = pol.retention.get(category)
-        if value is None:
-            verdict = NOT_CHECKED if _table_absent(ctx, category) else NOT_COMPUTABLE
-            if verdict == NOT_CHECKED:
-                absent.append(label(lang, "cat", category))
-        else:
-            verdict = _count_verdict(value)
+        verdict = category_verdict(ctx, category)
+        if verdict in (KEPT, NOT_KEPT):
             total += value
         verdicts.append(verdict)
         old = oldest.get(category)
@@ -424,31 +538,28 @@ def retention_section(ctx: ReportContext) -> str:
         )
         classes.append(f"row--{verdict}")
     withdrawn = ctx.get("retention.withdrawn_consent_contacted")
-    checked = [v for v in verdicts if v in (KEPT, NOT_KEPT)]
-    breached = sum(v == NOT_KEPT for v in verdicts)
-    if not checked:
-        overall = NOT_COMPUTABLE
-    elif breached or (withdrawn or 0) > 0:
-        overall = NOT_KEPT
-    else:
-        overall = KEPT
+    overall = retention_verdict(verdicts, withdrawn)
+
+    def names(wanted: str) -> str:
+        return ", ".join(label(lang, "cat", c) for c, v in zip(CATEGORIES, verdicts) if v == wanted)
+
+    checked = sum(v in (KEPT, NOT_KEPT) for v in verdicts)
+    breached = verdicts.count(NOT_KEPT)
     sentences = []
     if breached:
         sentences.append(
-            t(
-                lang,
-                "v_retention_not",
-                n=fmt_int(total, lang),
-                k=breached,
-                m=len(checked),
-            )
+            t(lang, "v_retention_not", n=fmt_int(total, lang), k=breached, m=checked)
         )
     elif checked:
         sentences.append(t(lang, "v_retention_kept"))
     if withdrawn:
         sentences.append(t(lang, "v_withdrawn", n=fmt_int(withdrawn, lang)))
-    if absent:
-        sentences.append(t(lang, "v_retention_absent", names=", ".join(absent)))
+    if NOT_ASSESSABLE in verdicts:
+        sentences.append(
+            t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=ctx.as_of)
+        )
+    if NOT_CHECKED in verdicts:
+        sentences.append(t(lang, "v_retention_absent", names=names(NOT_CHECKED)))
     table = table_html(
         [
             t(lang, "col_category"),
@@ -486,40 +597,76 @@ def retention_clauses(ctx: ReportContext) -> str:
     return f'<div class="pr-clauses"><h3>{escape(t(lang, "policy_says"))}</h3>{quoted}</div>'
 
 
-def support_section(ctx: ReportContext) -> str:
-    """§1.4: statistics of support inquiries are produced (this section is that statistic)."""
-    lang = ctx.language
-    tickets = ctx.get("support.tickets")
+def support_verdict(summary: dict) -> str:
+    """§1.4 "used to help you with your request": kept when every inquiry received in the quarter
+    had a first response by ``as_of``; not assessable when none was received."""
+    tickets = lookup(summary, "support.tickets")
+    unanswered = lookup(summary, "support.no_first_response")
     if is_missing(tickets):
-        verdict, sentences = NOT_COMPUTABLE, [t(lang, "v_support_none")]
+        return NOT_COMPUTABLE
+    if tickets == 0:
+        return NOT_ASSESSABLE
+    if is_missing(unanswered):
+        return NOT_COMPUTABLE
+    return NOT_KEPT if unanswered > 0 else KEPT
+
+
+def support_section(ctx: ReportContext) -> str:
+    """§1.4: each inquiry answered (first response by ``as_of``); the statistics themselves are this section."""
+    lang = ctx.language
+    verdict = support_verdict(ctx.summary)
+    tickets = ctx.get("support.tickets")
+    unanswered = ctx.get("support.no_first_response")
+    if verdict == NOT_ASSESSABLE:
+        sentences = [t(lang, "v_support_none")]
+    elif is_missing(tickets) or is_missing(unanswered):
+        sentences = [t(lang, "not_computable") + "."]
     else:
-        verdict = KEPT
         sentences = [
             t(
                 lang,
-                "v_support_kept",
+                "v_support_answered",
                 n=fmt_int(tickets, lang),
-                share=fmt_pct(ctx.get("support.privacy_share"), lang, 1),
-            ),
+                answered=fmt_int(tickets - unanswered, lang),
+                first=fmt_hours(ctx.get("support.first_response_hours.median"), lang),
+                as_of=ctx.as_of,
+            )
+        ]
+        if unanswered:
+            sentences.append(tn(lang, "v_support_unanswered", unanswered, as_of=ctx.as_of))
+    if not is_missing(tickets) and tickets:
+        sentences.append(
             t(
                 lang,
                 "v_support_times",
-                first=fmt_hours(ctx.get("support.first_response_hours.median"), lang),
+                share=fmt_pct(ctx.get("support.privacy_share"), lang, 1),
                 resolution=fmt_hours(ctx.get("support.resolution_hours.median"), lang),
                 backlog=fmt_int(ctx.get("support.backlog"), lang),
                 as_of=ctx.as_of,
-            ),
-        ]
+            )
+        )
     clause = ctx.policy.support_clause
     return (
         heading(ctx, "sec_support")
         + verdict_html(ctx, verdict, sentences)
         + clause_html(ctx, clause.ref, clause.text(lang))
-        + how_html(ctx, t(lang, "how_support"))
+        + how_html(ctx, t(lang, "how_support", as_of=ctx.as_of))
     )
 
 
+def rights_assessable(summary: dict) -> bool | None:
+    """Whether any request was received or completed in the quarter, or open at ``as_of``; ``None``: not stated."""
+    counts = [
+        lookup(summary, f"rights.{key}")
+        for key in ("received", "completed", "open_overdue", "open_not_due")
+    ]
+    known = [c for c in counts if not is_missing(c)]
+    return any(c > 0 for c in known) if known else None
+
+
 def rights_verdict(summary: dict) -> str:
+    """§3: not kept when an open request is past its deadline or one completed in the quarter was late;
+    not assessable when no request was received, completed or open."""
     completed = lookup(summary, "rights.completed")
     rate = lookup(summary, "rights.on_time_rate")
     overdue = lookup(summary, "rights.open_overdue")
@@ -529,6 +676,8 @@ def rights_verdict(summary: dict) -> str:
         return NOT_KEPT
     if completed and not is_missing(rate) and rate < 1:
         return NOT_KEPT
+    if rights_assessable(summary) is False:
+        return NOT_ASSESSABLE
     return KEPT
 
 
@@ -541,6 +690,8 @@ def rights_section(ctx: ReportContext) -> str:
     overdue = fmt_int(ctx.get("rights.open_overdue"), lang)
     if verdict == NOT_COMPUTABLE:
         sentences = [t(lang, "not_computable") + "."]
+    elif verdict == NOT_ASSESSABLE:
+        sentences = [t(lang, "v_rights_nothing", as_of=ctx.as_of)]
     elif not completed:
         sentences = [t(lang, "v_rights_none", overdue=overdue)]
     elif verdict == KEPT:
@@ -563,15 +714,16 @@ def rights_section(ctx: ReportContext) -> str:
         sentences.append(
             t(lang, "v_support_missed", n=fmt_int(missed, lang), days=window)
         )
-    sentences.append(
-        t(
-            lang,
-            "v_rights_received",
-            n=fmt_int(ctx.get("rights.received"), lang),
-            valid=fmt_int(ctx.get("rights.extensions.valid"), lang),
-            invalid=fmt_int(ctx.get("rights.extensions.invalid"), lang),
+    if verdict != NOT_ASSESSABLE:
+        sentences.append(
+            t(
+                lang,
+                "v_rights_received",
+                n=fmt_int(ctx.get("rights.received"), lang),
+                valid=fmt_int(ctx.get("rights.extensions.valid"), lang),
+                invalid=fmt_int(ctx.get("rights.extensions.invalid"), lang),
+            )
         )
-    )
     clause = pol.rights_clause
     clock = t(lang, f"clock_{pol.clock_start}")
     return (

@@ -30,6 +30,30 @@ TEXT: dict[str, tuple[str, str]] = {
         ),
     ),
     "contents": ("Contents", "Inhoud"),
+    "synthetic_banner": (
+        "Synthetic sample data: these figures are not evidence about real people.",
+        "Synthetische voorbeeldgegevens: deze cijfers zeggen niets over echte personen.",
+    ),
+    "cov_starts_late": (
+        "The exports' dates begin on {first}, after the start of {period} ({start}): the quarter is only partly covered.",
+        "De data in de exports beginnen op {first}, na het begin van {period} ({start}): het kwartaal is maar gedeeltelijk gedekt.",
+    ),
+    "cov_ends_early": (
+        "The exports' dates end on {last}, before the review date {as_of}: nothing after {last} is in the figures.",
+        "De data in de exports eindigen op {last}, vóór de peildatum {as_of}: niets na {last} zit in de cijfers.",
+    ),
+    "cov_after_as_of": (
+        "The exports' dates ({first} to {last}) all lie after the review date {as_of}: there is nothing to judge.",
+        "De data in de exports ({first} tot {last}) liggen alle na de peildatum {as_of}: er is niets te beoordelen.",
+    ),
+    "cov_before_quarter": (
+        "The exports' dates ({first} to {last}) all lie before {period}: no event of the quarter is in the figures.",
+        "De data in de exports ({first} tot {last}) liggen alle vóór {period}: geen gebeurtenis van het kwartaal zit in de cijfers.",
+    ),
+    "cov_no_dates": (
+        "The exports hold no dated rows: there is nothing to judge.",
+        "De exports bevatten geen gedateerde rijen: er is niets te beoordelen.",
+    ),
     "sec_summary": ("Summary", "Samenvatting"),
     "sec_inactivity": ("Inactive accounts", "Inactieve accounts"),
     "sec_retention": ("Retention periods", "Bewaartermijnen"),
@@ -44,6 +68,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # verdicts
     "kept": ("Promise kept", "Belofte nagekomen"),
     "not_kept": ("Promise not kept", "Belofte niet nagekomen"),
+    "not_assessable": ("Not assessable", "Niet te beoordelen"),
     "not_computable": ("Not computable", "Niet te berekenen"),
     "not_checked": (
         "Not checked: table not exported",
@@ -80,7 +105,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "{delta} t.o.v. {previous} ({value})",
     ),
     "unchanged_vs": ("unchanged vs {previous}", "ongewijzigd t.o.v. {previous}"),
-    "this_export": ("in this quarter's exports", "in de exports van dit kwartaal"),
+    "this_export": ("in the exports (all dates)", "in de exports (alle data)"),
+    "kpi_not_assessable": (
+        "not assessable: nothing to judge",
+        "niet te beoordelen: niets om te toetsen",
+    ),
+    "nothing_to_compare": (
+        "nothing to compare in {previous}",
+        "niets om mee te vergelijken in {previous}",
+    ),
+    "nothing_to_judge": ("nothing to judge", "niets te beoordelen"),
     "no_previous": (
         "no previous quarter to compare",
         "geen vorig kwartaal om te vergelijken",
@@ -136,11 +170,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "how_support": (
         (
             "Tickets created in the quarter, counted by channel and month; first-response and resolution times are "
-            "elapsed hours (median and 90th percentile)."
+            "elapsed hours (median and 90th percentile). The promise is kept when every inquiry received in the "
+            "quarter had a first response by {as_of}, also one received shortly before that date."
         ),
         (
             "Tickets aangemaakt in het kwartaal, geteld per kanaal en per maand; eerste reactie en oplostijd in "
-            "verstreken uren (mediaan en 90e percentiel)."
+            "verstreken uren (mediaan en 90e percentiel). De belofte is nagekomen als elke vraag van het kwartaal "
+            "uiterlijk op {as_of} een eerste reactie kreeg, ook een vraag die kort voor die datum binnenkwam."
         ),
     ),
     "how_rights": (
@@ -174,8 +210,16 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # verdict sentences
     "v_inactivity_kept": (
-        "No account is held past its erasure deadline.",
-        "Geen enkel account wordt na zijn wisdeadline bewaard.",
+        "None of the {n} accounts held on {as_of} is past its erasure deadline.",
+        "Geen van de {n} accounts die op {as_of} bewaard werden, is voorbij zijn wisdeadline.",
+    ),
+    "v_inactivity_kept_one": (
+        "The one account held on {as_of} is not past its erasure deadline.",
+        "Het ene account dat op {as_of} bewaard werd, is niet voorbij zijn wisdeadline.",
+    ),
+    "v_inactivity_none": (
+        "No account existed and was not erased on {as_of}: there is nothing to judge.",
+        "Op {as_of} bestond er geen niet-gewist account: er is niets te beoordelen.",
     ),
     "v_inactivity_not": (
         "{n} accounts are held past their erasure deadline.",
@@ -197,6 +241,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} records are held past their deadline, in {k} of {m} categories checked.",
         "{n} records worden na hun deadline bewaard, in {k} van de {m} gecontroleerde categorieën.",
     ),
+    "v_retention_nothing": (
+        "Not assessable (no record held on {as_of}): {names}.",
+        "Niet te beoordelen (geen gegevens bewaard op {as_of}): {names}.",
+    ),
     "v_retention_absent": (
         "Not checked (table not exported): {names}.",
         "Niet gecontroleerd (tabel niet geëxporteerd): {names}.",
@@ -209,21 +257,29 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} accounts were erased this quarter after their deadline.",
         "{n} accounts werden dit kwartaal na hun deadline gewist.",
     ),
-    "v_support_kept": (
-        "Statistics of {n} inquiries were produced; {share} concerned privacy.",
-        "Er zijn statistieken van {n} vragen opgemaakt; {share} ging over privacy.",
+    "v_support_answered": (
+        "Of {n} inquiries received in the quarter, {answered} got a first response by {as_of} (median {first}).",
+        "Van de {n} vragen die dit kwartaal binnenkwamen, kregen er {answered} uiterlijk op {as_of} een eerste reactie (mediaan {first}).",
+    ),
+    "v_support_unanswered": (
+        "{n} had no first response by {as_of}.",
+        "{n} kregen tot {as_of} geen eerste reactie.",
+    ),
+    "v_support_unanswered_one": (
+        "1 had no first response by {as_of}.",
+        "1 kreeg tot {as_of} geen eerste reactie.",
     ),
     "v_support_none": (
-        "No support tickets were created this quarter.",
-        "Dit kwartaal zijn geen supporttickets aangemaakt.",
+        "No inquiries were received in the quarter: there is nothing to judge.",
+        "Dit kwartaal kwamen geen vragen binnen: er is niets te beoordelen.",
     ),
     "v_support_missed": (
         "{n} privacy tickets were not followed by a rights request within {days} days: check that no request was missed.",
         "{n} privacytickets werden niet binnen {days} dagen gevolgd door een verzoek: controleer of er geen verzoek gemist is.",
     ),
     "v_support_times": (
-        "Median first response {first}; median resolution {resolution}; {backlog} tickets open on {as_of}.",
-        "Mediane eerste reactie {first}; mediane oplostijd {resolution}; {backlog} tickets open op {as_of}.",
+        "{share} concerned privacy; median resolution {resolution}; {backlog} tickets (of any quarter) open on {as_of}.",
+        "{share} ging over privacy; mediane oplostijd {resolution}; {backlog} tickets (van elk kwartaal) open op {as_of}.",
     ),
     "v_rights_kept": (
         "All {n} requests completed this quarter were on time, and none is open past its deadline.",
@@ -241,6 +297,10 @@ TEXT: dict[str, tuple[str, str]] = {
             "{rate} van de {n} verzoeken die dit kwartaal werden afgehandeld, was tijdig; {overdue} open verzoeken zijn "
             "over hun termijn."
         ),
+    ),
+    "v_rights_nothing": (
+        "No request was received or completed in the quarter, and none was open on {as_of}: there is nothing to judge.",
+        "Dit kwartaal werd geen verzoek ontvangen of afgehandeld, en op {as_of} stond er geen open: er is niets te beoordelen.",
     ),
     "v_rights_none": (
         "No request was completed this quarter; {overdue} open requests are past their deadline.",

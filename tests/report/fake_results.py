@@ -33,6 +33,19 @@ def fake_summary(
         "period": quarter,
         "as_of": as_of,
         "policy": POLICY_LABEL,
+        "data": {
+            "first_date": "2022-10-01",
+            "last_date": "2024-10-02",
+            "synthetic_sample": False,
+            "rows_as_of": {  # web_visits not exported
+                "accounts": 1898,
+                "sessions": 48190,
+                "support_tickets": 1627,
+                "rights_requests": 240,
+                "marketing_contacts": 655,
+                "payments": 3020,
+            },
+        },
         "inactivity": {
             "population": 1840,
             "buckets": {
@@ -81,6 +94,7 @@ def fake_summary(
             "backlog": 23,
             "privacy_share": 0.0631,
             "privacy_tickets": 26,
+            "no_first_response": 0,
             "missed_rights_requests": 1,
             "missed_request_window_days": 30,
         },
