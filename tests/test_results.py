@@ -1,0 +1,74 @@
+"""summary.json's ``data`` block: the exports' date range, the synthetic-sample flag, rows held at as_of."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipelines.contract import SYNTHETIC_MARKER
+from pipelines.dates import Quarter
+from pipelines.metrics import Period
+from pipelines.policy import load_policy
+from pipelines.results import compute_results, compute_with_previous, data_coverage
+
+Q3 = Period.of(Quarter(2024, 3))  # 2024-07-01 .. 2024-09-30
+POLICY = load_policy()
+
+# Brussels is UTC+2 in summer: 2024-09-30 22:30 UTC is 1 October locally.
+TABLES = {
+    "accounts": [
+        {"account_id": "a1", "created_at": "2024-05-02 10:00", "plan": "free", "status": "active"},
+        {"account_id": "a2", "created_at": "2024-09-30 22:30", "plan": "paid", "status": "active"},
+    ],
+    "sessions": [
+        {"session_id": "s1", "account_id": "a1", "started_at": "2024-08-01 09:00"},
+        {"session_id": "s2", "account_id": "a1", "started_at": "2024-10-03 09:00"},
+    ],
+    "support_tickets": [
+        {"ticket_id": "t1", "account_id": "a1", "channel": "email", "category": "bug",
+         "created_at": "2024-07-10 08:00", "first_response_at": "2024-07-10 09:00"},
+    ],
+    "rights_requests": [],
+    "payments": [{"payment_id": "p1", "account_id": "a1", "paid_at": "2024-06-01 12:00"}],
+}
+
+
+def test_summary_data_gives_the_exports_dates_and_rows_held_at_as_of(make_db):
+    con = make_db(TABLES, absent=("web_visits",))
+    data = compute_results(con, Q3, POLICY).summary["data"]
+    assert data == {
+        "first_date": "2024-05-02",
+        "last_date": "2024-10-03",  # newest of accounts, sessions, tickets (a2 is 1 October locally)
+        "synthetic_sample": False,  # no settings table, no marker
+        "rows_as_of": {  # dated on or before 2024-09-30 locally; web_visits not exported: left out
+            "accounts": 1,
+            "sessions": 1,
+            "support_tickets": 1,
+            "rights_requests": 0,
+            "marketing_contacts": 0,
+            "payments": 1,
+        },
+    }
+
+
+def test_the_previous_quarter_counts_rows_at_its_own_as_of(make_db):
+    con = make_db(TABLES)
+    summary = compute_with_previous(con, Q3, POLICY).summary
+    assert summary["previous"]["data"]["rows_as_of"]["accounts"] == 1  # a1, created in May
+    assert summary["previous"]["data"]["rows_as_of"]["sessions"] == 0
+    assert summary["previous"]["data"]["first_date"] == "2024-05-02"
+
+
+def test_an_export_written_by_sample_is_flagged_synthetic(make_db, tmp_path):
+    con = make_db(TABLES)
+    con.sql("CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO settings VALUES ('data_dir', ?)", [str(tmp_path)])
+    assert data_coverage(con)["synthetic_sample"] is False
+    (tmp_path / SYNTHETIC_MARKER).write_text("synthetic\n", encoding="utf-8")
+    assert data_coverage(con) == {"first_date": "2024-05-02", "last_date": "2024-10-03", "synthetic_sample": True}
+    assert data_coverage(con, date(2024, 5, 1))["rows_as_of"]["accounts"] == 0
+
+
+def test_an_empty_export_has_no_dates(make_db):
+    data = data_coverage(make_db({}), date(2024, 9, 30))
+    assert data["first_date"] is None and data["last_date"] is None
+    assert set(data["rows_as_of"].values()) == {0}
