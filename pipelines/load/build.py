@@ -89,6 +89,8 @@ def load_exports(
     return report
 
 
+TABLE_COLUMNS = {t.name: {c.name: c for c in t.columns} for t in TABLES.values()}
+
 #: ``_seq`` orders rows by file, then line: file index * 2^40 + line
 _FILE_STRIDE = 1 << 40
 
@@ -161,7 +163,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     """
     if source.format == "csv":
         read = read_csv(source.path)
-        positions = _contract_columns(table, read.header, source.path, mapping)
+        positions = _contract_columns(table, read.header, source.path, mapping, csv=True)
         con.register("stage_src", pa.Table.from_batches(read.batches))
         cols = ", ".join(f"c{i} AS {cast.q(c)}" for c, i in positions.items())
         con.sql(
@@ -170,10 +172,14 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
         )
         return read.set_aside
     files = [str(p) for p in source.files]
+    for file in files:  # each file on its own, so a problem names the file it is in
+        _check_parquet_file(con, table, file, mapping)
     file_list = "[" + ", ".join(cast.literal(f) for f in files) + "]"
+    # union_by_name: files of one table may order their columns differently or give a
+    # column another accepted type (TIMESTAMP in one, ISO text in the next): it becomes text
     con.sql(
         f"CREATE OR REPLACE TEMP VIEW stage_src AS SELECT * FROM read_parquet({file_list},"
-        " filename = true, file_row_number = true)"
+        " filename = true, file_row_number = true, union_by_name = true)"
     )
     header = [row[0] for row in con.sql("DESCRIBE stage_src").fetchall() if row[0] not in ("filename", "file_row_number")]
     positions = _contract_columns(table, header, source.path, mapping)
@@ -187,6 +193,20 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     return []
 
 
+def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str, mapping: Mapping) -> None:
+    """Bad input unless ``file`` is readable Parquet with the required columns, each of a usable type."""
+    try:
+        schema = con.sql(f"DESCRIBE SELECT * FROM read_parquet({cast.literal(file)})").fetchall()
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BadInput(f"{file}: not a readable Parquet file ({reason})") from None
+    header = [row[0] for row in schema]
+    for name, i in _contract_columns(table, header, Path(file), mapping).items():
+        problem = cast.stored_type_problem(TABLE_COLUMNS[table.name][name], schema[i][1])
+        if problem:
+            raise BadInput(f"{file}: column {header[i]!r} is stored as {schema[i][1]}: {problem}")
+
+
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.sql("DROP VIEW IF EXISTS stage")
     if dbmod.table_exists(con, "stage_src"):  # a Parquet view
@@ -195,18 +215,25 @@ def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("stage_src")
 
 
-def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping) -> dict[str, int]:
-    """contract column -> position in the export; a missing required column is bad input."""
+def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping, *, csv: bool = False) -> dict[str, int]:
+    """contract column -> position in the export; a missing or doubled contract column is bad input."""
+    where = f"{path}, line 1" if csv else str(path)
     positions: dict[str, int] = {}
     for i, export_name in enumerate(header):
         name = contract_name(table.name, export_name, mapping)
         if name in table.column_names:
             if name in positions:
-                raise BadInput(f"{path}, line 1: column {name!r} appears twice (after column mapping)")
+                raise BadInput(
+                    f"{where}: column {name!r} appears twice (columns {positions[name] + 1} and {i + 1},"
+                    " after column mapping): keep one"
+                )
             positions[name] = i
     for col in table.columns:
         if col.required and col.name not in positions:
-            raise BadInput(f"{path}, line 1: missing required column {col.name!r}")
+            hint = ""
+            if csv and len(header) == 1:
+                hint = " (the header has a single column: separate the columns with ',' or ';')"
+            raise BadInput(f"{where}: missing required column {col.name!r}{hint}")
     return positions
 
 

@@ -22,6 +22,29 @@ WRONG_FIELDS = "wrong number of fields"
 UNTERMINATED_QUOTE = "unterminated quote"
 
 
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_NESTED = ("[", "STRUCT", "MAP", "UNION")
+
+
+def stored_type_problem(col: Column, source_type: str) -> str | None:
+    """Why a Parquet column's stored type cannot hold ``col``'s values, or None when it can.
+
+    A timestamp is a Parquet TIMESTAMP or DATE, or ISO-8601 text; a boolean a
+    BOOLEAN, an integer 0/1 or text; text anything but nested values or bytes.
+    A column of the wrong type would set every row aside, so it is refused as a
+    whole (docs/bad-data.md).
+    """
+    if source_type == "VARCHAR":
+        return None
+    if col.type == "timestamp" and not (source_type.startswith("TIMESTAMP") or source_type == "DATE"):
+        return "a timestamp must be stored as a Parquet TIMESTAMP or DATE, or as ISO-8601 text"
+    if col.type == "boolean" and source_type != "BOOLEAN" and source_type not in _INTEGER_TYPES:
+        return "a boolean must be stored as a Parquet BOOLEAN, an integer 0/1, or text"
+    if col.type == "text" and (source_type == "BLOB" or any(n in source_type for n in _NESTED)):
+        return "text must be stored as a Parquet string or number, not as bytes or nested values"
+    return None
+
+
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

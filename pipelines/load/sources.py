@@ -17,8 +17,12 @@ class Source:
 
     @property
     def files(self) -> list[Path]:
+        """The Parquet files, in file-name order: the order "first in file order" refers to (reading 1)."""
         if self.path.is_dir():
-            return sorted(self.path.glob("*.parquet"))
+            try:
+                return sorted(self.path.glob("*.parquet"))
+            except OSError as exc:
+                raise BadInput(f"{self.path}: cannot read the directory: {exc.strerror or exc}") from None
         return [self.path]
 
 
@@ -29,8 +33,14 @@ def find_sources(data_dir: Path) -> dict[str, Source | None]:
     ambiguous and also refused, rather than silently picking one.
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
+    if not data_dir.exists():
         raise BadInput(f"{data_dir}: export directory not found")
+    if not data_dir.is_dir():
+        raise BadInput(f"{data_dir}: not a directory (give the directory that holds the exports)")
+    try:
+        next(data_dir.iterdir(), None)
+    except OSError as exc:
+        raise BadInput(f"{data_dir}: cannot read the export directory: {exc.strerror or exc}") from None
     found: dict[str, Source | None] = {}
     for name, table in TABLES.items():
         candidates = [
@@ -45,7 +55,7 @@ def find_sources(data_dir: Path) -> dict[str, Source | None]:
         if len(candidates) > 1:
             listed = ", ".join(str(c.path) for c in candidates)
             raise BadInput(f"{data_dir}: table {name} has more than one export ({listed}): keep one")
-        if candidates and candidates[0].path.is_dir() and not candidates[0].files:
+        if candidates and candidates[0].path == data_dir / name and not candidates[0].files:
             raise BadInput(f"{candidates[0].path}: directory holds no .parquet files")
         if not candidates and table.required:
             raise BadInput(
