@@ -1,7 +1,8 @@
 """The ``privacy-review`` command: argument parsing, logging, exit codes.
 
 Exit codes: 0 success, 2 bad input or parameters (the message names the file,
-line and column), 1 internal failure (the log has the traceback).
+line and column), 1 failure (one line on stderr; an internal error's traceback
+is in the log). See docs/operations.md, "Exit codes".
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipelines.errors import BadInput
+from pipelines.errors import BadInput, PipelineFailure
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 log = logging.getLogger("privacy-review")
+
+DB_HELP = (
+    "database file (default: $PRIVACY_REVIEW_HOME/privacy-review.duckdb, else "
+    "./.privacy-review/privacy-review.duckdb; never inside --out)"
+)
 
 
 def _date(text: str) -> date:
@@ -48,13 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
     run.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
     run.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
-    run.add_argument("--db", type=Path, help="database file (default: <out>/privacy-review.duckdb)")
+    run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
 
     load = sub.add_parser("load", help="load exports into a DuckDB file and print the data-quality counts")
     add_load_options(load)
-    load.add_argument("--db", type=Path, required=True, help="database file to (re)build")
+    load.add_argument("--db", type=Path, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))
 
     sample = sub.add_parser("sample", help="write a deterministic synthetic export set")
     sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to")
@@ -85,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("privacy-review: interrupted", file=sys.stderr)
         return EXIT_FAILURE
+    except PipelineFailure as exc:
+        log.debug("failure", exc_info=True)
+        print(f"privacy-review: failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:  # a full disk, a folder we may not write: the system's words, one line
+        log.debug("system error", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"privacy-review: failed: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception:
         log.exception("internal failure")
         return EXIT_FAILURE
@@ -98,9 +113,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise BadInput(f"--memory-limit: not a memory size (e.g. 2GB, 512MB): {args.memory_limit!r}")
         os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # read by every connection, notebooks' kernels too
     if args.command == "load":
-        from pipelines.load import load_exports
+        from pipelines.run import load
 
-        report = load_exports(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone))
+        report = load(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone))
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK
     if args.command == "run":

@@ -1,22 +1,39 @@
-"""Wiring for ``privacy-review run``: load, pick the period, compute, write, report, publish."""
+"""Wiring for ``privacy-review run`` and ``load``: check, lock, load, pick the period, compute, write, scan, publish.
+
+What a run guarantees when it fails or is killed, where the database lives,
+the locks and the privacy scan are described in docs/operations.md.
+"""
 
 from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from pipelines import db as dbmod
+from pipelines import locking, paths, privacy_scan
+from pipelines.contract import is_synthetic_export
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
-from pipelines.load import load_exports
+from pipelines.load import LoadReport, load_exports
+from pipelines.metrics import Period
 from pipelines.policy import load_policy
 from pipelines.report.build import build_and_publish, publish, staging_dir
-from pipelines.results import compute_with_previous, resolve_period, write_results
+from pipelines.results import (
+    compute_with_previous,
+    newest_data_date,
+    oldest_data_date,
+    resolve_period,
+    write_results,
+)
 
 log = logging.getLogger(__name__)
+
+#: the database file of versions before 0.2, inside the published folder
+LEGACY_DATABASE = "privacy-review.duckdb"
 
 
 @dataclass(frozen=True)
@@ -35,37 +52,97 @@ class RunOptions:
 
     @property
     def database(self) -> Path:
-        return self.db_path or self.out_dir / "privacy-review.duckdb"
+        """``--db``, else the default home (docs/operations.md, "Where the database lives")."""
+        return self.db_path or paths.default_database()
+
+    def resolved(self) -> "RunOptions":
+        """The same options with every path absolute, fixed once before anything runs."""
+        return replace(
+            self,
+            data_dir=paths.absolute(self.data_dir),
+            out_dir=paths.absolute(self.out_dir),
+            policy_path=paths.absolute(self.policy_path),
+            db_path=paths.absolute(self.database),
+            mapping_file=paths.absolute(self.mapping_file),
+        )
+
+
+def check_parameters(options: RunOptions) -> None:
+    """Everything that can be refused before a long load (exit code 2); ``options`` are resolved."""
+    if not options.data_dir.is_dir():
+        raise BadInput(f"--data {options.data_dir}: export directory not found")
+    if options.quarter.strip().lower() != "latest":
+        try:
+            quarter = Quarter.parse(options.quarter)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if options.as_of is not None and options.as_of < quarter.start:
+            raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({quarter.start})")
+    paths.check_database_outside(options.database, options.out_dir)
+
+
+def check_coverage(con, period: Period) -> None:
+    """Refuse a quarter that lies wholly outside the exports' dates (docs/operations.md, "Exit codes").
+
+    Without data every promise would read as kept; the report would be evidence of nothing.
+    """
+    first, last = oldest_data_date(con), newest_data_date(con)
+    if first is None or last is None:
+        raise BadInput(f"{period.quarter}: the exports hold no dated rows, so there is nothing to review")
+    if period.as_of < first or period.quarter.start > last:
+        raise BadInput(
+            f"{period.quarter} (as of {period.as_of}) lies outside the exports' dates, "
+            f"{first} to {last}: nothing to review; choose a quarter within them"
+        )
 
 
 def run(options: RunOptions) -> Path:
     """Run the quarterly review end to end; return the published report directory."""
+    options = options.resolved()
+    check_parameters(options)
     policy = load_policy(options.policy_path)
-    if options.quarter.strip().lower() != "latest":
-        try:
-            Quarter.parse(options.quarter)  # fail before a long load, not after
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-    log.info("loading exports from %s", options.data_dir)
+    if is_synthetic_export(options.data_dir):
+        log.warning("%s is a synthetic sample (%s): the report shows made-up data and is not evidence",
+                    options.data_dir, "SYNTHETIC-SAMPLE.txt")
+    legacy = options.out_dir / LEGACY_DATABASE
+    if legacy.exists():
+        log.warning("%s is a database left by an older version inside the published folder; it holds "
+                    "personal data: delete it (the database now lives at %s)", legacy, options.database)
+    paths.prepare_database_dir(options.database)
+    with ExitStack() as locks:
+        # always the output first, then the database: two runs never wait on each other in a circle
+        locks.enter_context(locking.exclusive(locking.out_lock_path(options.out_dir), f"--out {options.out_dir}"))
+        locks.enter_context(locking.exclusive(locking.db_lock_path(options.database), f"--db {options.database}"))
+        locking.clean_output_leftovers(options.out_dir)
+        locking.clean_database_leftovers(options.database)
+        return _run_locked(options, policy)
+
+
+def _run_locked(options: RunOptions, policy) -> Path:
+    log.info("loading exports from %s into %s", options.data_dir, options.database)
     report = load_exports(
         options.data_dir, options.database, mapping_file=options.mapping_file,
         input_zone=options.input_zone, zone=policy.zone,
     )
-    log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
-    for table in report.absent:
-        log.info("optional table %s was not exported: its figures are null, not 0", table)
+    _log_load(report)
     con = dbmod.connect(options.database, read_only=True, zone=policy.zone)
     try:
         period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
+        check_coverage(con, period)
         log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
         results = compute_with_previous(con, period, policy)
     finally:
         con.close()
+
+    def scan(folder: Path) -> None:
+        privacy_scan.check(folder, options.database, zone=policy.zone)
+
     if not options.report:
         final_dir = options.out_dir / str(period.quarter)
         staging = staging_dir(final_dir)
         try:
             write_results(results, staging)
+            scan(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -75,6 +152,26 @@ def run(options: RunOptions) -> Path:
     html = build_and_publish(
         results, options.out_dir, db=options.database, data_dir=options.data_dir,
         as_of=period.as_of.isoformat(), policy_path=options.policy_path or "", language=options.language,
+        check=scan,
     )
     log.info("published %s", html)
     return html.parent
+
+
+def load(data_dir: Path, db: Path | None, *, mapping_file: Path | None = None, input_zone: str = "UTC") -> LoadReport:
+    """``privacy-review load``: the same paths, database home and lock as ``run``."""
+    data_dir, db = paths.absolute(data_dir), paths.absolute(db) or paths.default_database()
+    mapping_file = paths.absolute(mapping_file)
+    paths.prepare_database_dir(db)
+    with locking.exclusive(locking.db_lock_path(db), f"--db {db}"):
+        locking.clean_database_leftovers(db)
+        log.info("loading exports from %s into %s", data_dir, db)
+        report = load_exports(data_dir, db, mapping_file=mapping_file, input_zone=input_zone)
+    _log_load(report)
+    return report
+
+
+def _log_load(report: LoadReport) -> None:
+    log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
+    for table in report.absent:
+        log.info("optional table %s was not exported: its figures are null, not 0", table)

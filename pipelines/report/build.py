@@ -8,7 +8,8 @@ Layout of a published quarter (contract §4)::
         notebooks/*.ipynb         the executed notebooks (analysts open these)
 
 Everything is written into a hidden sibling (``reports/.2024Q3.tmp-xxxx``)
-and swapped into place only when every notebook ran. A failed run leaves the
+and swapped into place only when every notebook ran and the run's privacy
+scan found nothing (docs/operations.md, "Privacy scan"). A failed run leaves the
 published quarter as it was and keeps what it produced, the failed notebook
 included, in ``reports/2024Q3/failed/`` (``failed/<notebook>.ipynb`` there).
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Callable
 
 from pipelines.errors import PipelineFailure
 from pipelines.report.execute import NotebookFailed, execute_notebook
@@ -35,6 +38,8 @@ EXECUTED_DIR = "notebooks"
 FAILED_DIR = "failed"
 NOTEBOOKS_ENV = "PRIVACY_REVIEW_NOTEBOOKS"
 MAX_JOBS = 4
+
+log = logging.getLogger(__name__)
 
 
 def default_notebooks_dir() -> Path:
@@ -94,9 +99,10 @@ def build_report(
     from pipelines.report.export import export_html
 
     language = check_language(language)
-    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
-    out_dir = Path(out_dir)
-    results_dir = Path(results_dir)
+    # absolute once: the notebooks run in threads, and a relative path must mean one folder for all
+    notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
+    out_dir = Path(out_dir).resolve()
+    results_dir = Path(results_dir).resolve()
     if not (results_dir / SUMMARY_FILE).is_file():
         raise PipelineFailure(
             f"{results_dir}: no {SUMMARY_FILE} to build a report from"
@@ -138,12 +144,13 @@ def build_report(
                 if future.cancelled():  # stopped after another notebook failed
                     continue
                 exc = future.exception()
+                if exc is not None:
+                    for other in futures:  # not yet started: not run
+                        other.cancel()
                 if isinstance(exc, PapermillExecutionError):
                     failures[futures[future].name] = exc
-                    for other in futures:
-                        other.cancel()
                 elif exc is not None:
-                    raise exc
+                    raise exc  # e.g. a full disk; the pool waits for the running ones first
     if failures:
         name = min(failures)  # the first failure in reading order
         exc = failures[name]
@@ -298,17 +305,21 @@ def build_and_publish(
     language: str = "en",
     notebooks_dir: Path | None = None,
     jobs: int | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> Path:
     """The whole publishing step of ``privacy-review run``: returns ``reports/<Q>/quarterly-review.html``.
 
     Writes ``results`` (or copies a results directory) into a staging
-    directory beside ``reports/<Q>``, builds the report there, swaps it into
-    place and rebuilds ``reports/index.html``. ``<Q>`` is the results' period.
-    On a failed notebook the staging directory becomes ``reports/<Q>/failed``
-    (replacing an older one), the published quarter is untouched, and
-    :class:`NotebookFailed` is raised with ``executed`` pointing into it.
+    directory beside ``reports/<Q>``, builds the report there, calls
+    ``check(staging)`` (the run's privacy scan), swaps it into place and
+    rebuilds ``reports/index.html``. ``<Q>`` is the results' period.
+    Whatever fails (``check`` included), the staging directory is removed
+    and the published quarter is untouched; on a failed notebook the
+    staging directory becomes ``reports/<Q>/failed`` instead (replacing an
+    older one, and itself passed to ``check``: if that raises, it is deleted)
+    and :class:`NotebookFailed` is raised with ``executed`` pointing into it.
     """
-    reports_dir = Path(reports_dir)
+    reports_dir = Path(reports_dir).resolve()
     summary = (
         results.summary
         if isinstance(results, Results)
@@ -351,11 +362,25 @@ def build_and_publish(
         os.rename(tmp, keep)
         if exc.executed is not None:
             exc.executed = keep / Path(exc.executed).relative_to(tmp)
+        if check is not None:
+            try:
+                check(keep)
+            except PipelineFailure as leak:
+                # the kept notebooks lie under the published folder: they may not hold personal data either
+                shutil.rmtree(keep, ignore_errors=True)
+                log.error("the failed run's notebooks were deleted, not kept: %s", leak)
+                exc.executed = None
         raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    retarget_notebooks(tmp / EXECUTED_DIR, tmp, final)
+    try:
+        retarget_notebooks(tmp / EXECUTED_DIR, tmp, final)
+        if check is not None:
+            check(tmp)  # the very bytes about to be published
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     publish(tmp, final)
     stale = failed_dir(final)
     if stale.exists():

@@ -74,14 +74,19 @@ def execute_notebook(
     The kernel is :data:`~pipelines.report.kernel.KERNEL_NAME`, i.e. ``sys.executable``,
     whatever kernels the user has installed. ``cwd`` is the kernel's working
     directory (default: the notebook's folder, so relative defaults work as in
-    JupyterLab). On a cell error papermill still writes ``dst`` (error cell
-    included) and raises ``papermill.PapermillExecutionError``; this function
-    lets that propagate. The saved notebook keeps the source's ``kernelspec``
+    JupyterLab); it is handed to the kernel process, never set with
+    ``os.chdir``: papermill's ``cwd=`` changes the working directory of the
+    whole process, and notebooks run two at a time in threads, so another
+    thread's relative paths would resolve from the wrong folder. All paths are
+    made absolute first for the same reason. On a cell error papermill still
+    writes ``dst`` (error cell included) and raises
+    ``papermill.PapermillExecutionError``; this function lets that propagate. The saved notebook keeps the source's ``kernelspec``
     metadata, so it opens in JupyterLab with the user's ordinary kernel.
     """
     import papermill as pm
 
-    src, dst = Path(src), Path(dst)
+    src, dst = Path(src).resolve(), Path(dst).resolve()
+    kernel_cwd = Path(cwd).resolve() if cwd else src.parent
     dst.parent.mkdir(parents=True, exist_ok=True)
     source_kernelspec = dict(
         nbformat.read(src, as_version=4).metadata.get("kernelspec", {})
@@ -95,7 +100,8 @@ def execute_notebook(
             parameters=dict(parameters or {}),
             kernel_name=KERNEL_NAME,
             language="python",
-            cwd=str(cwd or src.parent),
+            # nbclient starts the kernel in resources.metadata.path (no os.chdir; see above)
+            resources={"metadata": {"path": str(kernel_cwd)}},
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,

@@ -76,6 +76,21 @@ class ThisPythonKernelManager(AsyncKernelManager):
     on the network, and ipykernel has no "unencrypted TCP" warning to print.
     """
 
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt a running kernel, but not one that is being shut down.
+
+        jupyter_client's ``shutdown_kernel`` sends SIGINT before its shutdown
+        request, to stop running code. Our kernels are shut down only after
+        their last cell (or a cell timeout); the SIGINT then lands in
+        ipykernel's message handler, which logs "ERROR | KeyboardInterrupt
+        caught in kernel." on the run's stderr: a false alarm in a scheduler's
+        log. A kernel that ignores the shutdown request is still killed after
+        ``shutdown_wait_time``.
+        """
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return ThisPythonKernelSpecManager(data_dir=self.data_dir)
