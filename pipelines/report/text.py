@@ -242,8 +242,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} records worden na hun deadline bewaard, in {k} van de {m} gecontroleerde categorieën.",
     ),
     "v_retention_nothing": (
-        "Not assessable (no record held on {as_of}): {names}.",
-        "Niet te beoordelen (geen gegevens bewaard op {as_of}): {names}.",
+        "Nothing to judge, no record was held on {as_of}: {names}.",
+        "Niets te beoordelen, op {as_of} werden geen gegevens bewaard: {names}.",
     ),
     "v_retention_absent": (
         "Not checked (table not exported): {names}.",

@@ -227,7 +227,7 @@ def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
     html = management.retention_section(ctx(summary))
     assert html.count("pr-pill--kept") == 0
     assert html.count("pr-pill--not_assessable") == 1
-    assert "Not assessable (no record held on 2024-09-30): Payment records." in html
+    assert "Nothing to judge, no record was held on 2024-09-30: Payment records." in html
     assert 'data-verdict="not_kept"' in html  # the other categories still breach
     # residual reads four tables: one row anywhere makes it assessable
     assert management.rows_held(summary, POLICY, "residual") == 48190 + 1627 + 655
