@@ -1,6 +1,9 @@
-"""The run wiring without notebooks: period resolution, summary.json schema, publishing."""
+"""The run wiring without notebooks: period resolution, summary.json schema, publishing,
+parameter checks, the database's home, the privacy scan and what a failed run leaves."""
 
+import errno
 import json
+import logging
 from datetime import date
 
 import pytest
@@ -8,9 +11,17 @@ import pytest
 from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import load_exports
-from pipelines.results import newest_data_date, resolve_period
+from pipelines.results import newest_data_date, resolve_period, write_results
 from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """The database's default home, kept inside the test's folder."""
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PRIVACY_REVIEW_LOCK_TIMEOUT", raising=False)
+    return tmp_path / "home"
 
 CONTRACT_KEYS = {
     "inactivity": {"population", "buckets", "due_next_30d"},
@@ -49,5 +60,153 @@ def test_run_writes_summary_with_the_contract_schema_and_tables(tmp_path):
     assert summary["retention"]["breaches"]["payments"] is None  # no payments export
     assert summary["support"]["tickets"] == 1 and summary["rights"]["received"] == 1
     assert (final / "tables" / "retention_breaches.csv").exists()
-    assert not any(p.name.startswith(".") for p in (tmp_path / "reports").iterdir())
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [".privacy-review.lock", "2024Q1"]
 
+
+
+def test_the_database_lives_in_its_home_never_under_out(tmp_path, home):
+    data = write_exports(tmp_path / "x")
+    run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+    assert (home / "privacy-review.duckdb").is_file()
+    assert (home / ".gitignore").read_text().splitlines()[-1] == "*"  # git never offers to commit it
+    assert not list((tmp_path / "reports").rglob("*.duckdb*"))
+    with pytest.raises(BadInput, match="may not lie inside --out"):
+        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False,
+                       db_path=tmp_path / "reports" / "x" / "db.duckdb"))
+
+
+def test_relative_paths_are_fixed_at_the_start(tmp_path, monkeypatch, home):
+    monkeypatch.delenv("PRIVACY_REVIEW_HOME")
+    write_exports(tmp_path / "x")
+    monkeypatch.chdir(tmp_path)
+    final = run(RunOptions(data_dir="x", out_dir="reports", quarter="2024Q1", report=False))
+    assert final == tmp_path / "reports" / "2024Q1" and final.is_absolute()
+    assert (tmp_path / ".privacy-review" / "privacy-review.duckdb").is_file()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"quarter": "2024Q5"}, "not a quarter: '2024Q5'"),
+        ({"quarter": "24Q1"}, "not a quarter: '24Q1'"),
+        ({"quarter": "2024Q2", "as_of": date(2024, 3, 31)}, "--as-of 2024-03-31 is before the start of 2024Q2"),
+        ({"data_dir": "nowhere"}, "export directory not found"),
+        ({"policy_path": "missing.toml"}, "policy file not found"),
+    ],
+)
+def test_bad_parameters_are_refused_before_the_load(tmp_path, home, options, message):
+    data = write_exports(tmp_path / "x")
+    options = {"data_dir": data, "out_dir": tmp_path / "reports", "report": False, **options}
+    if str(options["data_dir"]) == "nowhere":
+        options["data_dir"] = tmp_path / "nowhere"
+    if "policy_path" in options:
+        options["policy_path"] = tmp_path / options["policy_path"]
+    with pytest.raises(BadInput, match=message):
+        run(RunOptions(**options))
+    assert not home.exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("quarter", ["2019Q1", "2024Q2"])
+def test_a_quarter_outside_the_exports_dates_is_refused(tmp_path, quarter):
+    # accounts, sessions and support tickets date the exports: 2024-01-01 to 2024-02-02
+    data = write_exports(tmp_path / "x")
+    with pytest.raises(BadInput) as info:
+        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter=quarter, report=False))
+    assert str(info.value).startswith(f"{quarter} (as of ") and "2024-01-01 to 2024-02-02" in str(info.value)
+    assert not (tmp_path / "reports" / quarter).exists()
+
+
+def test_a_synthetic_sample_is_announced_in_the_log(tmp_path, caplog):
+    data = write_exports(tmp_path / "x")
+    (data / "SYNTHETIC-SAMPLE.txt").write_text("made up\n")
+    with caplog.at_level(logging.INFO):
+        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "synthetic sample" in warnings[0] and "not evidence" in warnings[0]
+
+
+def _published_before(tmp_path):
+    data = write_exports(tmp_path / "x", {
+        "sessions": "session_id,account_id,started_at,ip_address,device_id\n"
+                    "S1,A1,2024-02-01T10:00:00Z,192.0.2.44,dev-4f2a9c1e\n",
+    })
+    final = run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+    return data, final, (final / "summary.json").read_bytes()
+
+
+def test_personal_data_in_the_output_publishes_nothing(tmp_path, monkeypatch):
+    from pipelines import run as runmod
+    from pipelines.privacy_scan import PersonalDataFound
+
+    data, final, before = _published_before(tmp_path)
+
+    def leaky_write(results, folder):
+        write_results(results, folder)
+        (folder / "tables" / "devices.csv").write_text("label\ndev-4f2a9c1e\n")
+
+    monkeypatch.setattr(runmod, "write_results", leaky_write)
+    with pytest.raises(PersonalDataFound) as info:
+        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+    assert "tables/devices.csv holds a value of sessions.device_id" in str(info.value)
+    assert "dev-4f2a9c1e" not in str(info.value)
+    assert (final / "summary.json").read_bytes() == before and not (final / "tables" / "devices.csv").exists()
+    assert [p.name for p in (tmp_path / "reports").iterdir() if ".tmp-" in p.name] == []
+
+
+def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
+    from pipelines import cli
+    from pipelines import run as runmod
+
+    data, final, before = _published_before(tmp_path)
+
+    def full_disk(results, folder):
+        (folder / "summary.json").write_text("{")  # half written
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "tables"))
+
+    monkeypatch.setattr(runmod, "write_results", full_disk)
+    code = cli.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--quarter", "2024Q1", "--no-report"])
+    assert code == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "privacy-review:" in line]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in errors[0]
+    assert (final / "summary.json").read_bytes() == before
+    assert [p.name for p in (tmp_path / "reports").iterdir() if ".tmp-" in p.name] == []
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_by_the_next(tmp_path, home):
+    data, final, _ = _published_before(tmp_path)
+    reports = tmp_path / "reports"
+    (reports / ".2024Q1.tmp-dead1").mkdir()
+    (reports / ".2024Q1.tmp-dead1" / "summary.json").write_text("{}")
+    (reports / ".index-x.tmp").write_text("")
+    dead_pid = 2**22 + 12345  # above Linux's pid_max: no such process
+    stale = [home / f".privacy-review.duckdb.{dead_pid}.tmp", home / f".privacy-review.duckdb.{dead_pid}.tmp.wal"]
+    for path in stale:
+        path.write_bytes(b"half a database")
+    run(RunOptions(data_dir=data, out_dir=reports, quarter="2024Q1", report=False))
+    assert sorted(p.name for p in reports.iterdir()) == [".privacy-review.lock", "2024Q1"]
+    assert not any(p.exists() for p in stale)
+
+
+def test_a_report_moved_aside_by_a_killed_publish_is_put_back(tmp_path):
+    data, final, before = _published_before(tmp_path)
+    aside = final.with_name(".2024Q1.old-k1ll3d")
+    final.rename(aside)  # publish's fallback died between its two renames
+    from pipelines.locking import clean_output_leftovers
+
+    clean_output_leftovers(tmp_path / "reports")
+    assert (final / "summary.json").read_bytes() == before and not aside.exists()
+
+
+def test_a_second_run_on_the_same_output_waits_or_gives_up(tmp_path, monkeypatch):
+    from filelock import FileLock
+
+    data, final, _ = _published_before(tmp_path)
+    holder = FileLock(str(tmp_path / "reports" / ".privacy-review.lock"))
+    holder.acquire()
+    try:
+        monkeypatch.setenv("PRIVACY_REVIEW_LOCK_TIMEOUT", "0")
+        with pytest.raises(BadInput, match="is in use by another privacy-review run"):
+            run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+    finally:
+        holder.release()
+    run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
