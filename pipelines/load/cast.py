@@ -11,6 +11,10 @@ from pipelines.contract import SQL_TYPES, Column, Table
 
 # ISO-8601 date or date-time, optional fraction, optional Z or ±hh[:mm] offset.
 ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s?([Zz]|[+-]\d{2}(:?\d{2})?)?"
+# Instants whose local date exists in every time zone (UTC-12 to UTC+14): years 1 to 9999 as
+# dates, so no later step meets a date it cannot represent (docs/bad-data.md, "Dates far out").
+EARLIEST = "TIMESTAMPTZ '0001-01-01 12:00:00+00'"
+LATEST = "TIMESTAMPTZ '9999-12-31 09:59:59.999999+00'"
 TRUE_WORDS = ("true", "t", "1", "yes", "y")
 FALSE_WORDS = ("false", "f", "0", "no", "n")
 
@@ -67,12 +71,15 @@ def typed_expression(col: Column, source_type: str | None) -> tuple[str, str | N
     if col.type == "timestamp":
         if source_type.startswith("TIMESTAMP") or source_type == "DATE":
             # native Parquet types: an instant, or a local time in the input zone
-            return f"CAST({c} AS TIMESTAMPTZ)", None
-        value = (
-            f"CASE WHEN regexp_full_match({text}, '{ISO_TIMESTAMP}') "
-            f"THEN TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ) END"
-        )
-        return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
+            parsed, given = f"CAST({c} AS TIMESTAMPTZ)", f"{c} IS NOT NULL"
+        else:
+            parsed = (
+                f"CASE WHEN regexp_full_match({text}, '{ISO_TIMESTAMP}') "
+                f"THEN TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ) END"
+            )
+            given = f"{text} IS NOT NULL"
+        value = f"CASE WHEN ({parsed}) BETWEEN {EARLIEST} AND {LATEST} THEN {parsed} END"
+        return value, f"{given} AND ({value}) IS NULL"
     if col.type == "boolean":
         if source_type == "BOOLEAN":
             return c, None

@@ -142,6 +142,20 @@ def test_export_file_without_permissions(tmp_path):
         load_exports(data, tmp_path / "db.duckdb")
 
 
+def test_permission_denied_is_bad_input_even_when_simulated_for_root(tmp_path, monkeypatch):
+    data = write_exports(tmp_path / "x")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("pipelines.load.csv_reader.open", denied, raising=False)
+    with pytest.raises(BadInput, match=r"accounts\.csv: cannot read the file: Permission denied$"):
+        load_exports(data, tmp_path / "db.duckdb")
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(BadInput, match=r"x: cannot read the export directory: Permission denied$"):
+        load_exports(data, tmp_path / "db.duckdb")
+
+
 # --- row problems: set aside with a reason, the rest loads ----------------------------------------
 
 
@@ -223,22 +237,34 @@ def test_day_first_dates_are_bad_timestamps(tmp_path):
     assert [(line, reason) for _, line, reason, _ in set_aside] == [(2, "bad timestamp"), (3, "bad timestamp")]
 
 
-def test_far_future_and_old_timestamps_load_but_five_digit_years_do_not(tmp_path):
+def test_far_future_and_old_timestamps_load_while_their_local_date_exists_everywhere(tmp_path):
     report, set_aside = load(tmp_path, accounts=(
         ACCOUNTS_HEADER
-        + "A1,9999-12-31T23:59:59Z,free,active\n"
+        + "A1,9999-12-31,free,active\n"              # a "never" sentinel: loads
         + "A2,1900-01-01,free,active\n"
-        + "A3,0001-01-01T00:00:00Z,free,active\n"
-        + "A4,99999-01-01,free,active\n"          # line 5
-        + "A5,+12024-01-01,free,active\n"         # line 6
+        + "A3,0001-01-02T00:00:00Z,free,active\n"
+        + "A4,9999-12-31T23:59:59Z,free,active\n"    # line 5: 10000-01-01 in Brussels
+        + "A5,0001-01-01T00:00:00Z,free,active\n"    # line 6: year 0 west of Greenwich
+        + "A6,99999-01-01,free,active\n"             # line 7
+        + "A7,+12024-01-01,free,active\n"            # line 8
     ))
-    assert [(line, reason) for _, line, reason, _ in set_aside] == [(5, "bad timestamp"), (6, "bad timestamp")]
+    assert [(line, reason) for _, line, reason, _ in set_aside] == [(n, "bad timestamp") for n in (5, 6, 7, 8)]
     assert report.rows_loaded["accounts"] == 3
     assert loaded(tmp_path, "SELECT account_id, created_at FROM accounts ORDER BY 1") == [
-        ("A1", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("A1", datetime(9999, 12, 31, tzinfo=UTC)),
         ("A2", datetime(1900, 1, 1, tzinfo=UTC)),
-        ("A3", datetime(1, 1, 1, tzinfo=UTC)),
+        ("A3", datetime(1, 1, 2, tzinfo=UTC)),
     ]
+
+
+def test_native_parquet_timestamps_out_of_range_are_bad_timestamps(tmp_path):
+    data = write_exports(tmp_path / "x", {"sessions": None})
+    pl.DataFrame({"session_id": ["S1", "S2"], "account_id": ["A1", "A1"],
+                  "started_at": [datetime(2024, 2, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)]},
+                 ).write_parquet(data / "sessions.parquet")
+    report = load_exports(data, tmp_path / "db.duckdb")
+    assert report.rows_loaded["sessions"] == 1
+    assert loaded(tmp_path, "SELECT line, reason FROM quarantine") == [(2, "bad timestamp")]
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -330,8 +356,6 @@ def run_cli(data: Path, db: Path) -> subprocess.CompletedProcess:
     ("empty", b"", "accounts.csv, line 1: no header row"),
     ("latin1", (ACCOUNTS_HEADER + "A\u00e9,2024-01-01,free,active\n").encode("latin-1"),
      "accounts.csv, line 2, column 2: not UTF-8 text"),
-    ("tabs", b"account_id\tcreated_at\tplan\tstatus\n", "accounts.csv, line 1: missing required column 'account_id'"),
-    ("twice", b"account_id,created_at,plan,status,status\n", "column 'status' appears twice"),
 ])
 def test_cli_exits_2_with_one_line(tmp_path, case, content, expected):
     data = write_exports(tmp_path / case, {"accounts": content})
