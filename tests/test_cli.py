@@ -1,14 +1,27 @@
 """The privacy-review command as a scheduler sees it: stdout, stderr, exit codes."""
 
 import json
+import os
 import subprocess
 import sys
+import tomllib
 
+import pytest
+
+from pipelines import cli as climod
+from pipelines.policy import default_policy_path
 from tests.load.helpers import write_exports
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], capture_output=True, text=True)
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
 
 
 def test_load_prints_the_data_quality_counts(tmp_path):
@@ -18,6 +31,7 @@ def test_load_prints_the_data_quality_counts(tmp_path):
     done = cli("load", "--data", data, "--db", tmp_path / "db.duckdb")
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
+    assert (tmp_path / "db.duckdb").is_file()
     assert counts["rows_in"]["accounts"] == 2
     assert counts["rows_loaded"]["accounts"] == 1
     assert counts["rows_rejected"] == {"accounts": 1, "sessions": 0, "support_tickets": 0, "rights_requests": 0}
@@ -38,3 +52,57 @@ def test_bad_parameters_exit_2(tmp_path):
     assert cli("run", "--data", data, "--quarter", "2024Q5", "--out", tmp_path / "r", "--no-report").returncode == 2
     assert cli("load", "--data", tmp_path / "nowhere", "--db", tmp_path / "db.duckdb").returncode == 2
     assert cli("run", "--as-of", "31/12/2024").returncode == 2
+
+
+def _policy_with(path, old, new):
+    text = default_policy_path().read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quarter", "2024Q5"], "not a quarter: '2024Q5'"),
+        (["--quarter", "24Q1"], "not a quarter: '24Q1'"),
+        (["--quarter", "2024Q2", "--as-of", "2024-03-31"], "--as-of 2024-03-31 is before the start of 2024Q2"),
+        (["--quarter", "2019Q1"], "2019Q1 (as of 2019-03-31) lies outside the exports' dates, 2024-01-01 to 2024-02-02"),
+        (["--policy", "{tmp}/missing.toml"], "missing.toml: policy file not found"),
+        (["--policy", "{unknown_category}"], "unknown category 'cookies'"),
+        (["--policy", "{negative_period}"], "period_months must be a whole number >= 0, not -12"),
+        (["--data", "{tmp}/nowhere"], "nowhere: export directory not found"),
+        (["--db", "{tmp}/reports/db.duckdb"], "may not lie inside --out"),
+    ],
+)
+def test_parameter_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
+    data = write_exports(tmp_path / "x")
+    values = {
+        "tmp": tmp_path,
+        "unknown_category": _policy_with(tmp_path / "p1.toml", 'category = "analytics"', 'category = "cookies"'),
+        "negative_period": _policy_with(tmp_path / "p2.toml", "period_months = 12", "period_months = -12"),
+    }
+    args = [a.format(**values) for a in args]
+    code = climod.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--no-report", *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if "privacy-review: error" in line or " ERROR " in line]
+    assert len(lines) == 1 and message in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_run_prints_the_published_folder_and_keeps_the_database_out_of_it(tmp_path, home):
+    data = write_exports(tmp_path / "x")
+    done = cli("run", "--data", data, "--out", tmp_path / "reports", "--quarter", "2024Q1", "--no-report",
+               env={"PRIVACY_REVIEW_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "reports" / "2024Q1")
+    assert (home / "privacy-review.duckdb").is_file() and not list((tmp_path / "reports").rglob("*.duckdb"))
+    assert " ERROR " not in done.stderr and "privacy scan" in done.stderr
+
+
+def test_load_without_db_uses_the_same_home_as_run(tmp_path, home):
+    data = write_exports(tmp_path / "x")
+    done = cli("load", "--data", data, env={"PRIVACY_REVIEW_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert (home / "privacy-review.duckdb").is_file()
