@@ -35,6 +35,9 @@ def broken(mutate):
     [
         (lambda r: r["retention"].pop(), "no \\[\\[retention\\]\\] rule for categories: payments"),
         (lambda r: r["retention"][0].update(period_months="twelve"), "period_months must be a whole number"),
+        (lambda r: r["retention"][0].update(period_months=-12), "period_months must be a whole number >= 0, not -12"),
+        (lambda r: r["rights"].update(deadline_months=-1), "\\[rights\\] deadline_months must be a whole number >= 0"),
+        (lambda r: r["inactivity"].update(due_soon_days=True), "due_soon_days must be a whole number"),
         (lambda r: r["retention"][3].update(anchor="last_visit"), "anchor must be 'last_communication'"),
         (lambda r: r["retention"][0].update(category="cookies"), "unknown category 'cookies'"),
         (lambda r: r["rights"].update(clock_start="whenever"), "clock_start must be one of"),
