@@ -207,7 +207,7 @@ class _Feed:
     still open at the end of the file (or after ``MAX_RECORD_LINES``).
     """
 
-    __slots__ = ("chunk", "handle", "next_index", "stop", "taken", "open_at_end", "reader")
+    __slots__ = ("chunk", "handle", "next_index", "open_at_end", "reader", "stop", "taken")
 
     def __init__(self, chunk: list[str], handle, delimiter: str) -> None:
         self.chunk, self.handle = chunk, handle
