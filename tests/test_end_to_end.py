@@ -20,10 +20,11 @@ from pipelines.sample.generate import write_sample
 pytestmark = pytest.mark.slow
 
 
-def privacy_review(*args, env=None):
+def privacy_review(*args, env=None, home=None):
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *map(str, args)],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600,
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, **({"PRIVACY_REVIEW_HOME": str(home)} if home else {}), **(env or {})},
     )
 
 
@@ -31,11 +32,24 @@ def privacy_review(*args, env=None):
 def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     write_sample(root / "data", accounts=300, seed=5, fmt="csv")
-    done = privacy_review("run", "--data", root / "data", "--out", root / "reports")
+    done = privacy_review("run", "--data", root / "data", "--out", root / "reports", home=root / "home")
     assert done.returncode == 0, done.stderr[-3000:]
     final = Path(done.stdout.strip().splitlines()[-1])
     return {"root": root, "dir": final, "html": (final / "quarterly-review.html").read_text(encoding="utf-8"),
-            "summary": json.loads((final / "summary.json").read_text())}
+            "summary": json.loads((final / "summary.json").read_text()), "stderr": done.stderr}
+
+
+def test_a_successful_run_logs_no_error_and_warns_about_the_sample(published):
+    lines = published["stderr"].splitlines()
+    assert [line for line in lines if "ERROR" in line or "Traceback" in line] == []
+    assert [line for line in lines if " WARNING " in line and "synthetic sample" in line]
+    assert "no personal data" in published["stderr"]  # the privacy scan ran
+
+
+def test_nothing_personal_is_written_under_out(published):
+    reports = published["root"] / "reports"
+    assert not list(reports.rglob("*.duckdb*"))
+    assert (published["root"] / "home" / "privacy-review.duckdb").is_file()
 
 
 def test_the_report_is_offline_and_without_code(published):
@@ -90,7 +104,8 @@ def test_a_failing_notebook_exits_1_and_keeps_the_previous_report(published, tmp
                         "id": "boom", "source": "raise RuntimeError('boom')"})
     (broken / "00_quarterly_review.ipynb").write_text(json.dumps(nb))
     done = privacy_review("run", "--data", published["root"] / "data", "--out", reports,
-                          env={"PRIVACY_REVIEW_NOTEBOOKS": str(broken)})
+                          env={"PRIVACY_REVIEW_NOTEBOOKS": str(broken)}, home=published["root"] / "home")
     assert done.returncode == 1
+    assert "notebook 00_quarterly_review.ipynb failed" in done.stderr and "RuntimeError: boom" in done.stderr
     assert (published["dir"] / "quarterly-review.html").read_text(encoding="utf-8") == before
     assert list((published["dir"] / "failed").rglob("00_quarterly_review.ipynb"))
