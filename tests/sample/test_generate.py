@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from pipelines.contract import OUTCOMES, RIGHTS, TABLES
+from pipelines.contract import OUTCOMES, RIGHTS, SYNTHETIC_MARKER, TABLES, is_synthetic_export
 from pipelines.sample.generate import BAD_TIMESTAMPS, write_sample
 
 END = date(2026, 9, 30)
@@ -67,7 +67,13 @@ def test_every_table_with_the_contracts_columns_in_order(clean):
         header, rows = read(out / f"{name}.csv")
         assert tuple(header) == table.column_names, name
         assert len(rows) == counts[name], name
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in TABLES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{name}.csv" for name in TABLES), SYNTHETIC_MARKER])
+
+
+def test_marks_the_export_as_synthetic(clean):
+    out, _ = clean
+    assert is_synthetic_export(out)
+    assert not is_synthetic_export(out.parent)
 
 
 def test_same_seed_same_bytes(tmp_path, dirty):
