@@ -368,6 +368,8 @@ def build_and_publish(
             except PipelineFailure as leak:
                 # the kept notebooks lie under the published folder: they may not hold personal data either
                 shutil.rmtree(keep, ignore_errors=True)
+                if not any(final.iterdir()):
+                    final.rmdir()  # made above only to hold failed/
                 log.error("the failed run's notebooks were deleted, not kept: %s", leak)
                 exc.executed = None
         raise

@@ -339,3 +339,45 @@ def test_publish_falls_back_to_two_renames(tmp_path, monkeypatch):
     assert [p.name for p in final.iterdir()] == ["new.txt"] and len(
         list(tmp_path.iterdir())
     ) == 1
+
+
+def _one_notebook(folder, source):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('results_dir = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(source),
+    ]
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "00_quarterly_review.ipynb")
+    return folder
+
+
+def test_a_check_that_refuses_publishes_nothing(results_dir, tmp_path):
+    from pipelines.errors import PipelineFailure
+
+    seen = []
+
+    def refuse(folder):
+        seen.append(sorted(p.name for p in folder.iterdir()))
+        raise PipelineFailure("personal data")
+
+    reports = tmp_path / "reports"
+    with pytest.raises(PipelineFailure, match="personal data"):
+        build_and_publish(results_dir, reports, notebooks_dir=_one_notebook(tmp_path / "nb", "print('hi')"),
+                          check=refuse)
+    assert "quarterly-review.html" in seen[0] and "notebooks" in seen[0]  # checked when complete
+    assert list(reports.iterdir()) == []  # no quarter, no staging folder, no index
+
+
+def test_failed_notebooks_that_hold_personal_data_are_not_kept(results_dir, tmp_path):
+    from pipelines.errors import PipelineFailure
+
+    def refuse(folder):
+        raise PipelineFailure("personal data")
+
+    reports = tmp_path / "reports"
+    notebooks = _one_notebook(tmp_path / "nb", "raise RuntimeError('10.1.2.3')")
+    with pytest.raises(NotebookFailed) as info:
+        build_and_publish(results_dir, reports, notebooks_dir=notebooks, check=refuse)
+    assert info.value.executed is None
+    assert list(reports.iterdir()) == []  # no failed/ folder, no staging folder
