@@ -55,7 +55,7 @@ class RunOptions:
         """``--db``, else the default home (docs/operations.md, "Where the database lives")."""
         return self.db_path or paths.default_database()
 
-    def resolved(self) -> "RunOptions":
+    def resolved(self) -> RunOptions:
         """The same options with every path absolute, fixed once before anything runs."""
         return replace(
             self,

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 
 import pytest
 
@@ -15,7 +14,7 @@ from tests.load.helpers import write_exports
 
 def cli(*args, env=None):
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+                          check=False, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(autouse=True)

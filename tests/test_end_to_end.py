@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def privacy_review(*args, env=None, home=None):
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *map(str, args)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, **({"PRIVACY_REVIEW_HOME": str(home)} if home else {}), **(env or {})},
     )
 

@@ -100,15 +100,17 @@ def test_killed_mid_report_leaves_the_report_and_the_next_run_succeeds_beside_a_
     assert leftovers(base["reports"])  # the killed run's staging folder
 
     # an analyst's notebook holds the database open, read-only, while the next run replaces it
+    script = (
+        "import duckdb, sys\n"
+        f"con = duckdb.connect({str(base['db'])!r}, read_only=True)\n"
+        "n = con.execute('SELECT count(*) FROM accounts').fetchone()[0]\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "assert con.execute('SELECT count(*) FROM accounts').fetchone()[0] == n\n"
+        "print('still reading', n)\n"
+    )
     reader = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys\n"
-         f"con = duckdb.connect({str(base['db'])!r}, read_only=True)\n"
-         "n = con.execute('SELECT count(*) FROM accounts').fetchone()[0]\n"
-         "print('ready', flush=True)\n"
-         "sys.stdin.readline()\n"
-         "assert con.execute('SELECT count(*) FROM accounts').fetchone()[0] == n\n"
-         "print('still reading', n)\n"],
+        [sys.executable, "-c", script],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert reader.stdout.readline().strip() == "ready"

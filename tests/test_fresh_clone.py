@@ -50,7 +50,7 @@ def test_the_first_command_works_every_time_from_a_fresh_clone(tmp_path):
     for attempt in range(1, RUNS + 1):
         # `privacy-review run` with its relative defaults; -m imports the copy's own package
         done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=clone, env=env,
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, f"run {attempt}: {done.stderr[-3000:]}"
         assert Path(done.stdout.strip()) == clone / "reports" / "2026Q2"
         assert git("status", "--porcelain", "--untracked-files=all", cwd=clone) == "", f"run {attempt}"

@@ -5,7 +5,15 @@ import json
 
 import pytest
 
-from pipelines.privacy_scan import PersonalDataFound, Finding, check, looks_like_id, pattern_kinds, scan, tokens
+from pipelines.privacy_scan import (
+    Finding,
+    PersonalDataFound,
+    check,
+    looks_like_id,
+    pattern_kinds,
+    scan,
+    tokens,
+)
 
 ROWS = {
     "accounts": [{"account_id": "A000123", "created_at": "2024-01-01", "plan": "free", "status": "active"}],

@@ -173,7 +173,7 @@ def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_p
 
 
 def test_leftovers_of_a_killed_run_are_cleaned_by_the_next(tmp_path, home):
-    data, final, _ = _published_before(tmp_path)
+    data, _, _ = _published_before(tmp_path)
     reports = tmp_path / "reports"
     (reports / ".2024Q1.tmp-dead1").mkdir()
     (reports / ".2024Q1.tmp-dead1" / "summary.json").write_text("{}")
@@ -188,7 +188,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_by_the_next(tmp_path, home):
 
 
 def test_a_report_moved_aside_by_a_killed_publish_is_put_back(tmp_path):
-    data, final, before = _published_before(tmp_path)
+    _, final, before = _published_before(tmp_path)
     aside = final.with_name(".2024Q1.old-k1ll3d")
     final.rename(aside)  # publish's fallback died between its two renames
     from pipelines.locking import clean_output_leftovers
@@ -200,7 +200,7 @@ def test_a_report_moved_aside_by_a_killed_publish_is_put_back(tmp_path):
 def test_a_second_run_on_the_same_output_waits_or_gives_up(tmp_path, monkeypatch):
     from filelock import FileLock
 
-    data, final, _ = _published_before(tmp_path)
+    data, _, _ = _published_before(tmp_path)
     holder = FileLock(str(tmp_path / "reports" / ".privacy-review.lock"))
     holder.acquire()
     try:

@@ -22,9 +22,9 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
 
 from pipelines.errors import PipelineFailure
 from pipelines.report.execute import NotebookFailed, execute_notebook
