@@ -246,7 +246,7 @@ def check(folder: Path, db: Path | None, *, zone: str = "UTC") -> None:
 def _third_party_code() -> tuple[str, ...]:
     """The Vega bundle the report inlines, as it is inlined: code, not data, and full of look-alikes."""
     try:
-        from pipelines.report.charts import vegalite_version
+        from pipelines.report.kit.theme import vegalite_version
         from pipelines.report.export import vega_bundle
 
         return (vega_bundle(vegalite_version()),)

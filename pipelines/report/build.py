@@ -29,7 +29,7 @@ from pathlib import Path
 from pipelines.errors import PipelineFailure
 from pipelines.report.execute import NotebookFailed, execute_notebook
 from pipelines.report.index import REPORT_HTML, build_index
-from pipelines.report.text import check_language, t
+from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, write_results
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"

@@ -26,7 +26,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 import pipelines
-from pipelines.report.text import t
+from pipelines.report.kit.words import t
 
 TEMPLATE_NAME = "privacy_report"
 VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
@@ -219,7 +219,7 @@ def export_html(
     ``title`` overrides ``nb.metadata.title`` (the page title); ``language``
     defaults to the ``language`` parameter papermill injected, else English.
     """
-    from pipelines.report.charts import vegalite_version
+    from pipelines.report.kit.theme import vegalite_version
 
     nb = (
         copy.deepcopy(executed_nb)

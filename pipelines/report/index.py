@@ -13,8 +13,10 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from pipelines.report.management import rights_verdict, summary_value
-from pipelines.report.text import fmt_hours, fmt_int, fmt_pct, t
+from pipelines.report.kit.fmt import fmt_hours, fmt_int, fmt_pct
+from pipelines.report.kit.verdicts import summary_value
+from pipelines.report.kit.words import t
+from pipelines.report.sections.rights import judge as rights_verdict
 
 QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
 INDEX_FILE = "index.html"

@@ -1,17 +1,19 @@
 """The few calls a notebook makes, so notebooks stay thin.
 
 from pipelines.report import nb
+from pipelines.report.sections import retention
 ctx = nb.start(results_dir=results_dir, db=db, data_dir=data_dir, quarter=quarter,
                as_of=as_of, policy=policy, language=language, output_dir=output_dir)
-nb.chart(ctx, "retention_breaches", charts.breaches_by_category)
+nb.html(retention.section(ctx))
+nb.chart(ctx, retention.breaches_by_category)   # the chart names its own table
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipelines.report import charts
-from pipelines.report.context import ReportContext, open_results
+from pipelines.report.kit import blocks, theme
+from pipelines.report.kit.context import ReportContext, open_results
 
 
 def start(
@@ -24,8 +26,8 @@ def start(
     language: str = "en",
     output_dir: str = "",
 ) -> ReportContext:
-    """Enable the chart theme/renderer and open the results (see :func:`~pipelines.report.context.open_results`)."""
-    charts.setup()
+    """Enable the chart theme/renderer and open the results (see :func:`~pipelines.report.kit.context.open_results`)."""
+    theme.setup()
     return open_results(
         results_dir,
         data_dir,
@@ -50,15 +52,13 @@ def markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def chart(ctx: ReportContext, table: str, make: Callable, **kwargs) -> None:
-    """Display ``make(ctx.table(table), ctx.language, **kwargs)``, or say why there is no chart."""
+def chart(ctx: ReportContext, make: Callable, **kwargs) -> None:
+    """Display a section's chart ``make`` (drawn from the table it names), or say why there is none."""
     from IPython.display import display
 
-    from pipelines.report.management import no_data
-
-    result = make(ctx.table(table), ctx.language, **kwargs)
+    result = make(ctx.table(make.table), ctx.language, **kwargs)
     if result is None:
-        html(no_data(ctx, table))
+        html(blocks.no_data(ctx, make.table))
     else:
         display(result)
 
@@ -67,10 +67,8 @@ def frame(ctx: ReportContext, table: str, **kwargs) -> None:
     """Show a results table as it is (analyst notebooks), or say it is absent."""
     from IPython.display import display
 
-    from pipelines.report.management import no_data
-
     data = ctx.table(table)
     if data is None:
-        html(no_data(ctx, table))
+        html(blocks.no_data(ctx, table))
     else:
         display(data)

@@ -8,28 +8,29 @@ import altair as alt
 import polars as pl
 import pytest
 
-from pipelines.report import charts
+from pipelines.report.kit import theme
+from pipelines.report.sections import inactivity, quality, retention, rights, support
 from tests.report.fake_results import fake_summary, fake_tables
 
 TABLES = fake_tables(fake_summary())
 
 CASES = [
-    ("inactivity_cohorts", charts.inactivity_cohorts, {}),
-    ("inactivity_buckets", charts.inactivity_buckets, {}),
-    ("inactivity_trend", charts.inactivity_trend, {}),
-    ("inactivity_erasure_pipeline", charts.erasure_pipeline, {}),
-    ("retention_breaches", charts.breaches_by_category, {}),
-    ("retention_trend", charts.retention_trend, {}),
-    ("support_by_channel_month", charts.tickets_by_channel_month, {}),
-    ("support_by_category", charts.support_by_category, {}),
-    ("support_durations", charts.support_durations, {}),
-    ("support_duration_histogram", charts.support_duration_histogram, {}),
-    ("rights_by_right", charts.requests_by_right, {}),
-    ("rights_requests", charts.days_to_complete, {}),
-    ("rights_on_time_trend", charts.on_time_trend, {}),
-    ("rights_open_ageing", charts.rights_open_ageing, {"open_overdue": 2}),
-    ("quality_rejects", charts.quality_rejects, {}),
-    ("quality_flags", charts.quality_flags, {}),
+    ("inactivity_cohorts", inactivity.cohorts, {}),
+    ("inactivity_buckets", inactivity.buckets, {}),
+    ("inactivity_trend", inactivity.trend, {}),
+    ("inactivity_erasure_pipeline", inactivity.erasure_pipeline, {}),
+    ("retention_breaches", retention.breaches_by_category, {}),
+    ("retention_trend", retention.trend, {}),
+    ("support_by_channel_month", support.by_channel_month, {}),
+    ("support_by_category", support.by_category, {}),
+    ("support_durations", support.durations, {}),
+    ("support_duration_histogram", support.duration_histogram, {}),
+    ("rights_by_right", rights.by_right, {}),
+    ("rights_requests", rights.days_to_complete, {}),
+    ("rights_on_time_trend", rights.on_time_trend, {}),
+    ("rights_open_ageing", rights.open_ageing, {"open_overdue": 2}),
+    ("quality_rejects", quality.rejects, {}),
+    ("quality_flags", quality.flags, {}),
 ]
 
 
@@ -50,7 +51,7 @@ def test_chart_from_its_table(table, make, kwargs, language):
     assert chart is not None
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     assert _title(chart)
-    assert 0 < _rows(spec) <= charts.MAX_ROWS
+    assert 0 < _rows(spec) <= theme.MAX_ROWS
 
 
 @pytest.mark.parametrize("table,make,kwargs", CASES, ids=[c[0] for c in CASES])
@@ -60,7 +61,7 @@ def test_absent_or_empty_table_gives_no_chart(table, make, kwargs):
 
 
 def test_titles_state_the_finding():
-    assert _title(charts.retention_trend(TABLES["retention_trend"])) == (
+    assert _title(retention.trend(TABLES["retention_trend"])) == (
         "37 accounts past their deadline on 2024-09-30, up from 32 a quarter earlier"
     )
     only_accounts = TABLES["retention_breaches"].with_columns(
@@ -70,34 +71,34 @@ def test_titles_state_the_finding():
         .alias("breaches")
     )
     assert (
-        _title(charts.breaches_by_category(only_accounts))
+        _title(retention.breaches_by_category(only_accounts))
         == "37 accounts are past their erasure deadline"
     )
     assert (
-        _title(charts.breaches_by_category(TABLES["retention_breaches"]))
+        _title(retention.breaches_by_category(TABLES["retention_breaches"]))
         == "1,356 records are held past their retention deadline"
     )
     assert (
-        _title(charts.on_time_trend(TABLES["rights_on_time_trend"]))
+        _title(rights.on_time_trend(TABLES["rights_on_time_trend"]))
         == "89% of requests completed on time in 2024Q3"
     )
     assert (
-        _title(charts.on_time_trend(TABLES["rights_on_time_trend"], "nl"))
+        _title(rights.on_time_trend(TABLES["rights_on_time_trend"], "nl"))
         == "89% van de verzoeken tijdig afgehandeld in 2024Q3"
     )
 
 
 def test_axes_are_labelled():
     spec = json.dumps(
-        charts.erasure_pipeline(TABLES["inactivity_erasure_pipeline"]).to_dict()
+        inactivity.erasure_pipeline(TABLES["inactivity_erasure_pipeline"]).to_dict()
     )
     assert "Week of deadline (Monday)" in spec and '"Accounts"' in spec
-    spec = json.dumps(charts.support_durations(TABLES["support_durations"]).to_dict())
+    spec = json.dumps(support.durations(TABLES["support_durations"]).to_dict())
     assert '"Hours"' in spec
 
 
 def test_request_chart_holds_no_keys_and_aggregates():
-    spec = charts.days_to_complete(TABLES["rights_requests"]).to_dict()
+    spec = rights.days_to_complete(TABLES["rights_requests"]).to_dict()
     text = json.dumps(spec)
     assert "pseudo" not in text and '"key"' not in text
     completed = (
@@ -116,12 +117,12 @@ def test_request_chart_holds_no_keys_and_aggregates():
 
 def test_a_large_request_table_still_fits_in_a_chart():
     big = pl.concat([TABLES["rights_requests"]] * 200)  # > 5,000 rows
-    assert big.height > charts.MAX_ROWS
-    assert charts.days_to_complete(big).to_dict()
+    assert big.height > theme.MAX_ROWS
+    assert rights.days_to_complete(big).to_dict()
 
 
 def test_missing_table_breach_is_not_checked_not_zero():
-    spec = charts.breaches_by_category(TABLES["retention_breaches"]).to_dict()
+    spec = retention.breaches_by_category(TABLES["retention_breaches"]).to_dict()
     rows = [
         r
         for rows in spec["datasets"].values()
@@ -132,14 +133,14 @@ def test_missing_table_breach_is_not_checked_not_zero():
 
 
 def test_palette_is_okabe_ito_and_renderer_carries_the_spec():
-    charts.setup()
-    assert alt.theme.active == charts.THEME
-    bundle = charts.inactivity_buckets(TABLES["inactivity_buckets"])._repr_mimebundle_()
+    theme.setup()
+    assert alt.theme.active == theme.THEME
+    bundle = inactivity.buckets(TABLES["inactivity_buckets"])._repr_mimebundle_()
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert charts.VEGALITE_MIMETYPE in bundle
+    assert theme.VEGALITE_MIMETYPE in bundle
     assert bundle["image/svg+xml"].lstrip().startswith("<svg")
     assert "<VegaLite" not in bundle["text/plain"]
-    assert set(charts.PALETTE[:7]) <= {
+    assert set(theme.PALETTE[:7]) <= {
         "#0072B2",
         "#E69F00",
         "#009E73",

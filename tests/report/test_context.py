@@ -11,8 +11,8 @@ from jupyter_client.kernelspec import NoSuchKernel
 from nbformat.v4 import new_code_cell, new_notebook
 
 from pipelines.errors import BadInput
-from pipelines.report import context
-from pipelines.report.context import open_results
+from pipelines.report.kit import context
+from pipelines.report.kit.context import open_results
 from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelSpecManager
 from pipelines.results import read_results
 from tests.report.fake_results import write_fake_results

@@ -7,14 +7,15 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pipelines.report import charts
+from pipelines.report.kit import theme
+from pipelines.report.sections import inactivity
 from pipelines.report.export import add_toc, export_html
 from tests.report.fake_results import fake_summary, fake_tables
 
 
 def executed_notebook() -> nbformat.NotebookNode:
-    charts.setup()
-    chart = charts.inactivity_buckets(fake_tables(fake_summary())["inactivity_buckets"])
+    theme.setup()
+    chart = inactivity.buckets(fake_tables(fake_summary())["inactivity_buckets"])
     bundle = chart._repr_mimebundle_()
     params = new_code_cell(
         'results_dir = "x"', metadata={"tags": ["parameters"]}, execution_count=1

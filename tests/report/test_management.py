@@ -8,9 +8,10 @@ import html as html_lib
 import pytest
 
 from pipelines.policy import load_policy
-from pipelines.report import management
-from pipelines.report.context import ReportContext
-from pipelines.report.text import TEXT, t
+from pipelines.report.kit import blocks, verdicts
+from pipelines.report.sections import inactivity, overview, quality, retention, rights, support
+from pipelines.report.kit.context import ReportContext
+from pipelines.report.kit.words import TEXT, t
 from tests.report.conftest import kpi_markers, summary_figure
 from tests.report.fake_results import fake_summary, fake_tables
 
@@ -29,8 +30,8 @@ def ctx(summary=None, tables=None, language="en") -> ReportContext:
 
 def test_every_kpi_marker_equals_the_summary():
     c = ctx()
-    markers = kpi_markers(management.kpi_tiles(c))
-    assert len(markers) == len(management.KPIS) + len(management.CATEGORIES)
+    markers = kpi_markers(overview.kpi_tiles(c))
+    assert len(markers) == len(overview.KPIS) + len(retention.CATEGORIES)
     for path, value in markers:
         assert value == summary_figure(c.summary, path), path
     assert ("retention.breaches.account", 37) in markers
@@ -39,10 +40,10 @@ def test_every_kpi_marker_equals_the_summary():
 
 
 def test_tiles_show_change_against_the_previous_quarter():
-    html = management.kpi_tiles(ctx())
+    html = overview.kpi_tiles(ctx())
     assert "▲ +5 vs 2024Q2 (32) · worse" in html
     assert "+7.6 pp vs 2024Q2 (81%) · better" in html
-    html = management.kpi_tiles(ctx(fake_summary(with_previous=False)))
+    html = overview.kpi_tiles(ctx(fake_summary(with_previous=False)))
     assert "no previous quarter to compare" in html
 
 
@@ -52,29 +53,29 @@ def test_missing_figures_show_na_and_never_crash():
     del summary["support"]
     summary["previous"] = None
     c = ctx(summary, tables={})
-    html = management.kpi_tiles(c)
+    html = overview.kpi_tiles(c)
     assert ("rights.on_time_rate", None) in kpi_markers(html)
     assert "n/a" in html
     for section in (
-        management.inactivity_section,
-        management.retention_section,
-        management.support_section,
-        management.rights_section,
-        management.quality_section,
-        management.about_section,
-        management.retention_clauses,
-        management.title_block,
+        inactivity.section,
+        retention.section,
+        support.section,
+        rights.section,
+        quality.section,
+        overview.about,
+        retention.clauses,
+        overview.title_block,
     ):
         assert section(c)
-    assert 'data-verdict="not_computable"' in management.support_section(c)
+    assert 'data-verdict="not_computable"' in support.section(c)
 
 
 def test_an_empty_summary_still_renders():
     c = ctx({"period": "2024Q3", "as_of": "2024-09-30"}, tables={})
-    assert all(v is None for _, v in kpi_markers(management.kpi_tiles(c)))
-    assert 'data-verdict="not_computable"' in management.inactivity_section(c)
-    assert 'data-verdict="not_computable"' in management.retention_section(c)
-    assert 'data-verdict="not_computable"' in management.rights_section(c)
+    assert all(v is None for _, v in kpi_markers(overview.kpi_tiles(c)))
+    assert 'data-verdict="not_computable"' in inactivity.section(c)
+    assert 'data-verdict="not_computable"' in retention.section(c)
+    assert 'data-verdict="not_computable"' in rights.section(c)
 
 
 @pytest.mark.parametrize(
@@ -90,11 +91,11 @@ def test_an_empty_summary_still_renders():
 def test_rights_verdict(change, verdict):
     summary = fake_summary()
     summary["rights"].update(change)
-    assert management.rights_verdict(summary) == verdict
+    assert rights.judge(summary) == verdict
 
 
 def test_retention_verdicts_per_category_and_absent_tables():
-    html = management.retention_section(ctx())
+    html = retention.section(ctx())
     assert html.count("pr-pill--not_kept") == 5
     assert html.count("pr-pill--not_checked") == 1  # web_visits not exported
     assert html.count("pr-pill--kept") == 1
@@ -104,31 +105,31 @@ def test_retention_verdicts_per_category_and_absent_tables():
         for k, v in summary["retention"]["breaches"].items()
     }
     summary["retention"]["withdrawn_consent_contacted"] = 0
-    assert 'data-verdict="kept"' in management.retention_section(ctx(summary))
+    assert 'data-verdict="kept"' in retention.section(ctx(summary))
 
 
 def test_inactivity_late_erasures_break_the_promise():
     summary = fake_summary(account_breaches=0)
-    assert 'data-verdict="not_kept"' in management.inactivity_section(
+    assert 'data-verdict="not_kept"' in inactivity.section(
         ctx(summary)
     )  # 5 late erasures
     summary["retention"]["late_erasures"] = 0
-    assert 'data-verdict="kept"' in management.inactivity_section(ctx(summary))
+    assert 'data-verdict="kept"' in inactivity.section(ctx(summary))
 
 
 def test_sections_quote_the_policy_in_the_report_language():
-    en = management.inactivity_section(ctx())
-    nl = management.inactivity_section(ctx(language="nl"))
+    en = inactivity.section(ctx())
+    nl = inactivity.section(ctx(language="nl"))
     assert POLICY.inactivity_clause.text_en in en and "§1.1" in en
     assert POLICY.inactivity_clause.text_nl in nl and "Belofte niet nagekomen" in nl
-    clauses = management.retention_clauses(ctx())
+    clauses = retention.clauses(ctx())
     for rule in POLICY.retention.values():
         assert rule.clause.text_en in clauses
-    assert "the day the request was received" in management.rights_section(ctx())
+    assert "the day the request was received" in rights.section(ctx())
 
 
 def test_dutch_numbers():
-    html = management.kpi_tiles(ctx(language="nl"))
+    html = overview.kpi_tiles(ctx(language="nl"))
     assert "1.356" in html and "3,2\u00a0u" in html and "89%" in html
 
 
@@ -161,16 +162,16 @@ def empty_quarter() -> dict:
 
 
 def test_every_verdict_has_an_icon_and_words_in_both_languages():
-    verdicts = (
-        management.KEPT,
-        management.NOT_KEPT,
-        management.NOT_ASSESSABLE,
-        management.NOT_COMPUTABLE,
-        management.NOT_CHECKED,
-        management.INFO,
+    every = (
+        verdicts.KEPT,
+        verdicts.NOT_KEPT,
+        verdicts.NOT_ASSESSABLE,
+        verdicts.NOT_COMPUTABLE,
+        verdicts.NOT_CHECKED,
+        verdicts.INFO,
     )
-    assert set(management._VERDICT_ICON) == set(verdicts)
-    for verdict in verdicts:
+    assert set(blocks.VERDICT_ICON) == set(every)
+    for verdict in every:
         en, nl = TEXT[verdict]
         assert en and nl and en != nl
     assert t("en", "not_assessable") == "Not assessable"
@@ -179,10 +180,10 @@ def test_every_verdict_has_an_icon_and_words_in_both_languages():
 def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
     c = ctx(empty_quarter(), tables={})
     sections = {
-        "inactivity": management.inactivity_section(c),
-        "retention": management.retention_section(c),
-        "support": management.support_section(c),
-        "rights": management.rights_section(c),
+        "inactivity": inactivity.section(c),
+        "retention": retention.section(c),
+        "support": support.section(c),
+        "rights": rights.section(c),
     }
     for name, html in sections.items():
         assert 'data-verdict="not_assessable"' in html, name
@@ -194,7 +195,7 @@ def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
     assert "No inquiries were received in the quarter" in sections["support"]
     assert "none was open on 2019-03-31" in sections["rights"]
     assert sections["retention"].count("pr-pill--not_assessable") == 7
-    tiles = management.kpi_tiles(c)
+    tiles = overview.kpi_tiles(c)
     assert "unchanged" not in tiles
     assert tiles.count("not assessable: nothing to judge") == 4  # account, all, overdue, due 30d
     assert tiles.count("nothing to compare in 2018Q4") == 3  # on time, tickets, first response
@@ -204,41 +205,41 @@ def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
 
 def test_not_assessable_in_dutch():
     c = ctx(empty_quarter(), tables={}, language="nl")
-    assert "Niet te beoordelen" in management.support_section(c)
-    assert "Dit kwartaal kwamen geen vragen binnen" in management.support_section(c)
-    assert "niet te beoordelen: niets om te toetsen" in management.kpi_tiles(c)
+    assert "Niet te beoordelen" in support.section(c)
+    assert "Dit kwartaal kwamen geen vragen binnen" in support.section(c)
+    assert "niet te beoordelen: niets om te toetsen" in overview.kpi_tiles(c)
 
 
 def test_inactivity_kept_says_how_many_accounts_were_checked():
     summary = fake_summary(account_breaches=0)
     summary["retention"]["late_erasures"] = 0
-    html = management.inactivity_section(ctx(summary))
+    html = inactivity.section(ctx(summary))
     assert 'data-verdict="kept"' in html
     assert "None of the 1,840 accounts held on 2024-09-30 is past its erasure deadline." in html
     summary["inactivity"]["population"] = 0
-    assert management.inactivity_verdict(summary) == "not_assessable"
+    assert inactivity.judge(summary) == "not_assessable"
     summary["retention"]["late_erasures"] = 2  # erased late: evidence even without accounts left
-    assert management.inactivity_verdict(summary) == "not_kept"
+    assert inactivity.judge(summary) == "not_kept"
 
 
 def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
     summary = fake_summary()
     summary["data"]["rows_as_of"]["payments"] = 0
-    html = management.retention_section(ctx(summary))
+    html = retention.section(ctx(summary))
     assert html.count("pr-pill--kept") == 0
     assert html.count("pr-pill--not_assessable") == 1
     assert "Nothing to judge, no record was held on 2024-09-30: Payment records." in html
     assert 'data-verdict="not_kept"' in html  # the other categories still breach
     # residual reads four tables: one row anywhere makes it assessable
-    assert management.rows_held(summary, POLICY, "residual") == 48190 + 1627 + 655
-    assert management.rows_held(summary, POLICY, "account") == 1840  # the inactivity population
+    assert retention.rows_held(summary, POLICY, "residual") == 48190 + 1627 + 655
+    assert retention.rows_held(summary, POLICY, "account") == 1840  # the inactivity population
     del summary["data"]
-    assert management.rows_held(summary, POLICY, "payments") is None
-    assert management.category_verdict(ctx(summary), "payments") == "kept"
+    assert retention.rows_held(summary, POLICY, "payments") is None
+    assert retention.category_verdict(ctx(summary), "payments") == "kept"
 
 
 def test_retention_overall_verdict():
-    v = management.retention_verdict
+    v = retention.judge
     assert v(["kept", "not_assessable"], 0) == "kept"
     assert v(["not_assessable", "not_checked"], 0) == "not_assessable"
     assert v(["not_assessable", "kept"], 1) == "not_kept"  # contacted after withdrawing consent
@@ -258,20 +259,20 @@ def test_retention_overall_verdict():
 def test_support_verdict(change, verdict):
     summary = fake_summary()
     summary["support"].update(change)
-    assert management.support_verdict(summary) == verdict
+    assert support.judge(summary) == verdict
 
 
 def test_support_says_what_was_checked_against_what():
     summary = fake_summary()
     summary["support"]["no_first_response"] = 5
-    html = management.support_section(ctx(summary))
+    html = support.section(ctx(summary))
     assert "Statistics of" not in html
     assert (
         "Of 412 inquiries received in the quarter, 407 got a first response by 2024-09-30 (median 3.2\u00a0h). "
         "5 had no first response by 2024-09-30."
     ) in html
     assert "23 tickets (of any quarter) open on 2024-09-30" in html
-    nl = management.support_section(ctx(summary, language="nl"))
+    nl = support.section(ctx(summary, language="nl"))
     assert "kregen er 407 uiterlijk op 2024-09-30 een eerste reactie" in nl
     assert "5 kregen tot 2024-09-30 geen eerste reactie." in nl
 
@@ -281,9 +282,9 @@ def test_rights_with_nothing_received_completed_or_open_is_not_assessable():
     summary["rights"].update(
         received=0, completed=0, on_time_rate=None, open_overdue=0, open_not_due=0
     )
-    assert management.rights_verdict(summary) == "not_assessable"
+    assert rights.judge(summary) == "not_assessable"
     summary["rights"]["open_not_due"] = 1  # one open, not yet due: checked, nothing late
-    assert management.rights_verdict(summary) == "kept"
+    assert rights.judge(summary) == "kept"
 
 
 # --- the data behind the report ---------------------------------------------
@@ -291,16 +292,16 @@ def test_rights_with_nothing_received_completed_or_open_is_not_assessable():
 
 def test_synthetic_sample_banner_comes_first():
     summary = fake_summary()
-    assert "data-synthetic-sample" not in management.title_block(ctx(summary))
+    assert "data-synthetic-sample" not in overview.title_block(ctx(summary))
     summary["data"]["synthetic_sample"] = True
-    html = management.title_block(ctx(summary))
+    html = overview.title_block(ctx(summary))
     banner = "Synthetic sample data: these figures are not evidence about real people."
     assert banner in html
     assert html.index(banner) < html.index("<h1>")
-    nl = management.title_block(ctx(summary, language="nl"))
+    nl = overview.title_block(ctx(summary, language="nl"))
     assert "Synthetische voorbeeldgegevens" in nl
     del summary["data"]
-    assert "data-synthetic-sample" not in management.title_block(ctx(summary))
+    assert "data-synthetic-sample" not in overview.title_block(ctx(summary))
 
 
 @pytest.mark.parametrize(
@@ -347,17 +348,17 @@ def test_synthetic_sample_banner_comes_first():
 def test_coverage_notes(first, last, as_of, expected):
     summary = fake_summary(as_of=as_of)
     summary["data"].update(first_date=first, last_date=last)
-    notes = management.coverage_notes(summary, "en")
+    notes = overview.coverage_notes(summary, "en")
     assert len(notes) == len(expected)
     for note, part in zip(notes, expected):
         assert part in note
     if notes:
-        assert notes[0] in html_lib.unescape(management.title_block(ctx(summary)))
+        assert notes[0] in html_lib.unescape(overview.title_block(ctx(summary)))
 
 
 def test_no_comparison_with_a_quarter_before_the_exports():
     summary = fake_summary()
     summary["data"]["first_date"] = "2024-07-01"  # 2024Q2 (as of 2024-06-30) has no exported data
-    tiles = management.kpi_tiles(ctx(summary))
+    tiles = overview.kpi_tiles(ctx(summary))
     assert "vs 2024Q2" not in tiles
-    assert tiles.count("nothing to compare in 2024Q2") == len(management.KPIS) - 1
+    assert tiles.count("nothing to compare in 2024Q2") == len(overview.KPIS) - 1

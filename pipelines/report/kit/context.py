@@ -21,7 +21,7 @@ import polars as pl
 
 from pipelines.errors import BadInput
 from pipelines.policy import Policy, load_policy
-from pipelines.report.text import check_language
+from pipelines.report.kit.words import check_language
 from pipelines.results import SUMMARY_FILE, Results, read_results, write_results
 
 LATEST = "latest"

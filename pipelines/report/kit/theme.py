@@ -1,0 +1,503 @@
+"""The charts' common ground: palette, Altair theme, the notebook renderer and small frame helpers.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision
+deficiencies) and follow a value's code, never its translated label, so a
+category keeps its colour in every language. Meaning is never carried by
+colour alone. :func:`setup` enables the theme and the renderer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import altair as alt
+import polars as pl
+
+from pipelines.report.kit.words import label, t
+
+BLUE, SKY, GREEN, ORANGE, VERMILLION, PURPLE, YELLOW = (
+    "#0072B2",
+    "#56B4E9",
+    "#009E73",
+    "#E69F00",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
+)
+
+
+GREY = "#8C8C8C"
+
+
+INK = "#1F2328"
+
+
+#: categorical colours (Okabe-Ito order chosen for contrast on white; yellow last)
+PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY, YELLOW]
+
+
+GOOD, BAD, NEUTRAL = GREEN, VERMILLION, BLUE
+
+
+BUCKETS = ["0-3m", "3-6m", "6-9m", "9-12m", "12m+"]
+
+
+#: blues while within the period, orange in the last quarter before the deadline, vermillion past it
+BUCKET_COLOURS = [BLUE, SKY, "#B7DCF2", ORANGE, VERMILLION]
+
+
+CHANNELS = ["help_center", "live_chat", "email", "other"]
+
+
+#: the families' row for all channels together (support_durations, support_duration_histogram)
+ALL_CHANNELS = "all"
+
+
+RIGHTS = [
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "objection",
+    "portability",
+    "consent_withdrawal",
+]
+
+
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
+
+
+WIDTH, HEIGHT = 600, 240
+
+
+THEME = "privacy_review"
+
+
+RENDERER = "privacy_review"
+
+
+MAX_ROWS = 5000
+
+
+MONTHS = {
+    "en": [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ],
+    "nl": [
+        "jan",
+        "feb",
+        "mrt",
+        "apr",
+        "mei",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "okt",
+        "nov",
+        "dec",
+    ],
+}
+
+
+def theme() -> dict:
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": {"left": 4, "right": 12, "top": 4, "bottom": 4},
+            "view": {
+                "stroke": None,
+                "continuousWidth": WIDTH,
+                "continuousHeight": HEIGHT,
+            },
+            "title": {
+                "anchor": "start",
+                "fontSize": 15,
+                "fontWeight": 600,
+                "color": INK,
+                "subtitleFontSize": 12,
+                "subtitleColor": "#57606A",
+                "subtitlePadding": 4,
+                "offset": 14,
+            },
+            "axis": {
+                "labelFontSize": 11.5,
+                "labelColor": "#3D444D",
+                "titleFontSize": 12,
+                "titleFontWeight": 600,
+                "titleColor": "#3D444D",
+                "gridColor": "#E8EAED",
+                "domainColor": "#9AA0A6",
+                "tickColor": "#9AA0A6",
+                "titlePadding": 8,
+            },
+            "axisBand": {"grid": False},
+            "legend": {
+                "labelFontSize": 11.5,
+                "titleFontSize": 12,
+                "titleFontWeight": 600,
+                "labelColor": "#3D444D",
+                "titleColor": "#3D444D",
+                "orient": "top",
+                "direction": "horizontal",
+                "symbolType": "square",
+            },
+            "header": {
+                "labelFontSize": 12,
+                "labelFontWeight": 600,
+                "titleFontSize": 12,
+                "labelColor": INK,
+            },
+            "range": {"category": PALETTE},
+            "bar": {"color": BLUE},
+            "line": {"color": BLUE, "strokeWidth": 2.5},
+            "point": {"color": BLUE, "filled": True, "size": 60},
+            "text": {"fontSize": 11.5, "color": "#3D444D"},
+        }
+    }
+
+
+def _mimetype() -> str:
+    major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
+    return f"application/vnd.vegalite.v{major}+json"
+
+
+#: the output mimetype holding the spec (the HTML export embeds any ``application/vnd.vegalite.v*`` it finds)
+VEGALITE_MIMETYPE = _mimetype()
+
+
+def vegalite_version() -> str | None:
+    """The ``major.minor`` Vega-Lite version of Altair's specs, if vl-convert bundles it."""
+    import vl_convert as vlc
+
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return wanted if wanted in vlc.get_vegalite_versions() else None
+
+
+def _title_text(spec: dict) -> str:
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title or "chart")
+
+
+def render(spec: dict, **metadata) -> dict:
+    """Altair renderer: the Vega-Lite spec, a static SVG, and a plain-text line (never a ``<VegaLite`` placeholder)."""
+    bundle: dict = {
+        VEGALITE_MIMETYPE: spec,
+        "text/plain": f"Chart: {_title_text(spec)}",
+    }
+    try:
+        import vl_convert as vlc
+
+        bundle["image/svg+xml"] = vlc.vegalite_to_svg(
+            spec, vl_version=vegalite_version()
+        )
+    except Exception as exc:  # noqa: BLE001 - the spec still reaches the HTML export; viewers show the text line
+        logging.getLogger(__name__).warning(
+            "no static SVG for chart %r: %s", _title_text(spec), exc
+        )
+    return bundle
+
+
+def draws(table: str):
+    """Mark a chart function with the results table it draws: the notebook reads that table for it."""
+
+    def mark(make):
+        make.table = table
+        return make
+
+    return mark
+
+
+def setup() -> None:
+    """Enable the report's theme and renderer in this kernel (idempotent)."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(theme)
+    alt.theme.enable(THEME)
+    alt.renderers.register(RENDERER, render)
+    alt.renderers.enable(RENDERER)
+    alt.data_transformers.enable("default", max_rows=MAX_ROWS)
+
+
+def usable(frame: pl.DataFrame | None, *columns: str) -> bool:
+    return (
+        frame is not None
+        and frame.height > 0
+        and all(c in frame.columns for c in columns)
+    )
+
+
+def to_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def quarter_label(value) -> str:
+    """A quarter end (date or ISO text) as ``2024Q3``; other text unchanged."""
+    d = to_date(value)
+    if d is None:
+        return str(value)
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+def month_label(value, language: str = "en") -> str:
+    """``2024-07``, ``2024-07-01`` or a date -> ``Jul 2024`` (``jul 2024`` in Dutch)."""
+    text = str(value)
+    d = to_date(value) or to_date(text + "-01")
+    if d is None:
+        return text
+    return f"{MONTHS[language][d.month - 1]} {d.year}"
+
+
+def day_label(d: date, language: str = "en") -> str:
+    return f"{d.day} {MONTHS[language][d.month - 1]}"
+
+
+def column_sum(frame: pl.DataFrame, column: str) -> int:
+    value = frame.get_column(column).fill_null(0).sum()
+    return int(value or 0)
+
+
+def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined)
+
+
+def bucket_scale() -> alt.Scale:
+    return alt.Scale(domain=BUCKETS, range=BUCKET_COLOURS)
+
+
+def channel_frame(
+    frame: pl.DataFrame, language: str
+) -> tuple[pl.DataFrame, list[str]]:
+    present = set(frame.get_column("channel").cast(pl.Utf8).to_list())
+    channels = [c for c in [ALL_CHANNELS, *CHANNELS] if c in present]
+    channels += sorted(
+        set(frame.get_column("channel").cast(pl.Utf8).to_list()) - set(channels)
+    )
+    labels = [label(language, "channel", c) for c in channels]
+    mapping = dict(zip(channels, labels))
+    return frame.with_columns(
+        pl.col("channel")
+        .cast(pl.Utf8)
+        .replace_strict(mapping, default=pl.col("channel"))
+        .alias("channel_label")
+    ), labels
+
+
+def channel_scale(labels: list[str]) -> alt.Scale:
+    return alt.Scale(domain=labels, range=PALETTE[: len(labels)])
+
+
+def without_all(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per-channel rows only, when the family also wrote an ``all`` row."""
+    rest = frame.filter(pl.col("channel").cast(pl.Utf8) != ALL_CHANNELS)
+    return rest if rest.height else frame
+
+
+def ordered(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Sorted by ``<column>_order`` when the family wrote one, else as written."""
+    order = f"{column}_order"
+    return frame.sort(order, maintain_order=True) if order in frame.columns else frame
+
+
+def optional_column(
+    frame: pl.DataFrame, column: str, dtype, default=None, alias: str | None = None
+) -> pl.Expr:
+    """``column`` cast to ``dtype`` when the family wrote it, else ``default`` on every row."""
+    expr = (
+        pl.col(column).cast(dtype)
+        if column in frame.columns
+        else pl.lit(default, dtype)
+    )
+    return expr.alias(alias or column)
+
+
+def quarter_col(column: str, alias: str) -> pl.Expr:
+    return pl.col(column).map_elements(quarter_label, return_dtype=pl.Utf8).alias(alias)
+
+
+def by_total(frame: pl.DataFrame, column: str, value: str) -> list:
+    """The values of ``column``, largest total ``value`` first."""
+    return (
+        frame.group_by(column)
+        .agg(pl.col(value).sum())
+        .sort(value, descending=True)
+        .get_column(column)
+        .to_list()
+    )
+
+
+def tooltips(language: str, *fields: tuple) -> list[alt.Tooltip]:
+    """Tooltips from ``(field, title key[, format])``; a ``None`` key leaves the title to Vega-Lite."""
+    return [
+        alt.Tooltip(
+            field,
+            title=t(language, key) if key else alt.Undefined,
+            format=fmt[0] if fmt else alt.Undefined,
+        )
+        for field, key, *fmt in fields
+    ]
+
+
+def x_axis(field: str, title: str, sort, angle: float = 0) -> alt.X:
+    """A discrete x axis in the given order, labels at ``angle``."""
+    return alt.X(field, title=title, sort=sort, axis=alt.Axis(labelAngle=angle))
+
+
+def titled(
+    chart, title: str, subtitle: str | None = None, width=WIDTH, height=HEIGHT
+) -> alt.Chart:
+    return chart.properties(width=width, height=height, title=chart_title(title, subtitle))
+
+
+def by_measure(chart: alt.Chart) -> alt.FacetChart:
+    """One row per measure (first response, resolution), its name above the row."""
+    return chart.facet(
+        row=alt.Row(
+            "measure_label:N",
+            title=None,
+            header=alt.Header(
+                labelAngle=0,
+                labelAlign="left",
+                labelAnchor="start",
+                labelOrient="top",
+            ),
+        )
+    )
+
+
+def measure_label(value: str, language: str) -> str:
+    v = str(value)
+    if v.startswith("first"):
+        return t(language, "first_response")
+    if v.startswith("resol"):
+        return t(language, "resolution")
+    return v.replace("_", " ")
+
+
+def measure_col(language: str) -> pl.Expr:
+    return (
+        pl.col("measure")
+        .map_elements(lambda v: measure_label(v, language), return_dtype=pl.Utf8)
+        .alias("measure_label")
+    )
+
+
+def bucket_frame(frame: pl.DataFrame, date_column: str, alias: str) -> pl.DataFrame:
+    """Accounts by quarter (``alias``) and months-inactive bucket, with the bucket's stacking order."""
+    return frame.select(
+        quarter_col(date_column, alias),
+        pl.col("bucket").cast(pl.Utf8),
+        pl.col("accounts").fill_null(0).cast(pl.Int64),
+    ).with_columns(
+        pl.col("bucket")
+        .replace_strict({b: i for i, b in enumerate(BUCKETS)}, default=99)
+        .alias("order")
+    )
+
+
+def bucket_stack(
+    data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float
+) -> alt.Chart:
+    """Accounts per quarter, stacked by months-inactive bucket."""
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x_axis(x_field, t(language, x_title_key), "ascending", angle),
+            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
+            color=alt.Color(
+                "bucket:N",
+                title=t(language, "ch_months_inactive"),
+                scale=bucket_scale(),
+                sort=BUCKETS,
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=tooltips(
+                language,
+                (x_field, x_title_key),
+                ("bucket:N", "ch_months_inactive"),
+                ("accounts:Q", "ch_accounts", ","),
+            ),
+        )
+    )
+
+
+def channel_bars(
+    data: pl.DataFrame, labels: list[str], language: str, x: alt.X, tooltip: list
+) -> alt.Chart:
+    """Tickets as bars grouped by channel (side by side, one colour each) along ``x``."""
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("channel_label:N", sort=labels),
+            y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
+            color=alt.Color(
+                "channel_label:N",
+                title=t(language, "ch_channel"),
+                scale=channel_scale(labels),
+                sort=labels,
+            ),
+            tooltip=tooltip,
+        )
+    )
+
+
+def table_bars(
+    data: pl.DataFrame,
+    language: str,
+    colour: str,
+    colours: list[str],
+    title_key: str | None = None,
+    table_sort=alt.Undefined,
+) -> alt.Chart:
+    """Rows per table, stacked by ``colour`` (largest total first), for the data-quality charts."""
+    shown = by_total(data, colour, "rows")
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("table_name:N", title=t(language, "ch_table"), sort=table_sort),
+            x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
+            color=alt.Color(
+                f"{colour}:N",
+                title=t(language, title_key) if title_key else None,
+                sort=shown,
+                scale=alt.Scale(domain=shown, range=(colours * 3)[: len(shown)]),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            ),
+            tooltip=tooltips(
+                language,
+                ("table_name:N", "ch_table"),
+                (f"{colour}:N", title_key),
+                ("rows:Q", "ch_rows", ","),
+            ),
+        )
+    )
+

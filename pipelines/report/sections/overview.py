@@ -1,0 +1,267 @@
+"""The report's first screen and last words: title, banners, overall verdict, KPI tiles, about."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+
+from pipelines.dates import Quarter
+from pipelines.report.kit.blocks import (
+    component_css,
+    heading,
+)
+from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.fmt import fmt_hours, fmt_int, fmt_number, fmt_pct, is_missing
+from pipelines.report.kit.verdicts import (
+    NOT_ASSESSABLE,
+    NOT_CHECKED,
+    NOT_COMPUTABLE,
+    summary_value,
+)
+from pipelines.report.kit.words import label, t
+from pipelines.report.sections import retention, rights
+
+
+def title_block(
+    ctx: ReportContext, title: str | None = None, intro: str | None = None
+) -> str:
+    """The page heading (title, period, as-of date, policy, introduction) and the report's styles.
+
+    Leaves the slot where the HTML export puts the table of contents.
+    """
+    lang = ctx.language
+    title = title if title is not None else t(lang, "report_title")
+    intro = intro if intro is not None else t(lang, "report_intro")
+    sub = t(
+        lang,
+        "report_subtitle",
+        period=ctx.period or t(lang, "na"),
+        as_of=ctx.as_of or t(lang, "na"),
+        policy=ctx.policy.label,
+    )
+    notes = "".join(
+        f'<p class="pr-note">{escape(n)}</p>'
+        for n in [*coverage_notes(ctx.summary, lang), *ctx.notes]
+    )
+    return (
+        f"<style data-pr-style>{component_css()}</style>"
+        + synthetic_banner(ctx)
+        + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
+        f'<p class="pr-subtitle">{escape(sub)}</p>'
+        + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
+        + f"{notes}</header>"
+        '<div class="pr-toc-slot"></div>'
+    )
+
+
+def synthetic_banner(ctx: ReportContext) -> str:
+    """The warning shown above everything when ``summary.data.synthetic_sample`` is true (else nothing)."""
+    if ctx.get("data.synthetic_sample") is not True:
+        return ""
+    return f'<p class="pr-banner" role="note" data-synthetic-sample>{escape(t(ctx.language, "synthetic_banner"))}</p>'
+
+
+def coverage_notes(summary: dict, lang: str) -> list[str]:
+    """Sentences for a reviewed quarter lying partly or wholly outside the exports' dates (``summary.data``)."""
+    first, last = lookup(summary, "data.first_date"), lookup(summary, "data.last_date")
+    period, as_of = summary.get("period"), summary.get("as_of")
+    if not isinstance(lookup(summary, "data"), dict) or not period or not as_of:
+        return []
+    if first is None or last is None:
+        return [t(lang, "cov_no_dates")]
+    try:
+        start = Quarter.parse(str(period)).start.isoformat()
+    except ValueError:
+        return []
+    if as_of < first:
+        return [t(lang, "cov_after_as_of", first=first, last=last, as_of=as_of)]
+    notes = []
+    if start > last:
+        notes.append(t(lang, "cov_before_quarter", first=first, last=last, period=period))
+    elif start < first:
+        notes.append(t(lang, "cov_starts_late", first=first, start=start, period=period))
+    if as_of > last:
+        notes.append(t(lang, "cov_ends_early", last=last, as_of=as_of))
+    return notes
+
+
+@dataclass(frozen=True)
+class Kpi:
+    path: str
+    label: str
+    kind: str = "int"  # int | pct | hours
+    better: str | None = "lower"  # lower | higher | None (neither)
+    alarm: str | None = (
+        "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
+    )
+    compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
+    basis: str | None = None  # what the figure judges: a retention category, "retention" (any) or "rights"; None: a plain count
+
+
+KPIS = (
+    Kpi("retention.breaches.account", "kpi_account_breaches", basis="account"),
+    Kpi("retention.breaches.*", "kpi_all_breaches", basis="retention"),
+    Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
+    Kpi("rights.open_overdue", "kpi_open_overdue", basis="rights"),
+    Kpi("inactivity.due_next_30d", "kpi_due_30d", better=None, alarm=None, basis="account"),
+    Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
+    Kpi(
+        "support.first_response_hours.median",
+        "kpi_first_response",
+        "hours",
+        "lower",
+        None,
+    ),
+    Kpi(
+        "data_quality.rows_rejected.*",
+        "kpi_rows_rejected",
+        alarm="positive",
+        compare=False,
+    ),
+)
+
+
+def _fmt(kind: str, value, lang: str) -> str:
+    if kind == "pct":
+        return fmt_pct(value, lang)
+    if kind == "hours":
+        return fmt_hours(value, lang)
+    return fmt_int(value, lang)
+
+
+def _fmt_delta(kind: str, delta: float, lang: str) -> str:
+    sign = "+" if delta > 0 else "−"
+    size = abs(delta)
+    if kind == "pct":
+        unit = " %-punt" if lang == "nl" else " pp"
+        return sign + fmt_number(size * 100, lang, 1) + unit
+    if kind == "hours":
+        return sign + fmt_hours(size, lang)
+    return sign + fmt_int(size, lang)
+
+
+def change_text(
+    kpi: Kpi, value, previous_value, previous_period: str | None, lang: str
+) -> tuple[str, str]:
+    """(text, css modifier) of a figure's change against the previous quarter."""
+    if previous_period is None:
+        return t(lang, "no_previous"), "none"
+    prev_label = previous_period or t(lang, "previous_quarter")
+    if is_missing(value) or is_missing(previous_value):
+        return t(
+            lang,
+            "change_vs",
+            delta=t(lang, "na"),
+            previous=prev_label,
+            value=_fmt(kpi.kind, previous_value, lang),
+        ), "none"
+    delta = value - previous_value
+    if abs(delta) < 1e-12:
+        return t(lang, "unchanged_vs", previous=prev_label), "same"
+    arrow = "▲" if delta > 0 else "▼"
+    text = f"{arrow} " + t(
+        lang,
+        "change_vs",
+        delta=_fmt_delta(kpi.kind, delta, lang),
+        previous=prev_label,
+        value=_fmt(kpi.kind, previous_value, lang),
+    )
+    if kpi.better is None:
+        return text, "neutral"
+    better = (delta < 0) if kpi.better == "lower" else (delta > 0)
+    return (
+        f"{text} · {t(lang, 'better' if better else 'worse')}",
+        "better" if better else "worse",
+    )
+
+
+def _status(kpi: Kpi, value) -> str:
+    if is_missing(value):
+        return "na"
+    if kpi.alarm == "positive":
+        return "bad" if value > 0 else "good"
+    if kpi.alarm == "below_one":
+        return "bad" if value < 1 else "good"
+    return "neutral"
+
+
+def _data_value(value) -> str:
+    return escape(json.dumps(value), quote=True)
+
+
+def kpi_tiles(ctx: ReportContext) -> str:
+    """The one-screen summary: tiles with their change against the previous quarter, then breaches by category."""
+    lang, pol = ctx.language, ctx.policy
+    prev = ctx.previous
+    prev_period = (prev.get("period") or "") if prev else None
+    prev_covered = prev is not None and _covered(ctx.summary, prev)
+    tiles = []
+    for kpi in KPIS:
+        value = summary_value(ctx.summary, kpi.path)
+        prev_value = summary_value(prev, kpi.path) if prev else None
+        status = _status(kpi, value)
+        if not kpi_assessable(kpi, ctx.summary, pol):
+            change, modifier, status = t(lang, "kpi_not_assessable"), "none", "na"
+        elif not kpi.compare:
+            change, modifier = t(lang, "this_export"), "none"
+        elif prev is not None and not (prev_covered and kpi_assessable(kpi, prev, pol)):
+            change, modifier = t(lang, "nothing_to_compare", previous=prev_period), "none"
+        else:
+            change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
+        tiles.append(
+            f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
+            f'<div class="kpi-label">{escape(t(lang, kpi.label))}</div>'
+            f'<div class="kpi-value">{escape(_fmt(kpi.kind, value, lang))}</div>'
+            f'<div class="kpi-change kpi-change--{modifier}">{escape(change)}</div></div>'
+        )
+    chips = []
+    for category in retention.CATEGORIES:
+        path = f"retention.breaches.{category}"
+        value = summary_value(ctx.summary, path)
+        verdict = retention.category_verdict(ctx, category)
+        if verdict == NOT_CHECKED:
+            status, shown = "na", t(lang, "not_checked")
+        elif verdict == NOT_COMPUTABLE:
+            status, shown = "na", t(lang, "na")
+        elif verdict == NOT_ASSESSABLE:
+            status, shown = "na", t(lang, "nothing_to_judge")
+        else:
+            status, shown = ("bad" if value > 0 else "good"), fmt_int(value, lang)
+        chips.append(
+            f'<li class="kpi-chip kpi-chip--{status}" data-kpi="{path}" data-value="{_data_value(value)}">'
+            f'<span class="kpi-chip-label">{escape(label(lang, "cat", category))}</span> '
+            f'<span class="kpi-chip-value">{escape(shown)}</span></li>'
+        )
+    return (
+        f'<section class="pr-kpis" aria-label="{escape(t(lang, "sec_summary"))}">'
+        f'<div class="kpi-grid">{"".join(tiles)}</div>'
+        f'<div class="kpi-strip"><span class="kpi-strip-title">{escape(t(lang, "kpi_all_breaches"))}</span>'
+        f"<ul>{''.join(chips)}</ul></div></section>"
+    )
+
+
+def _covered(summary: dict, previous: dict) -> bool:
+    """Whether the previous quarter's review date falls on or after the exports' first date (unknown: yes)."""
+    first, prev_as_of = lookup(summary, "data.first_date"), previous.get("as_of")
+    return not (first and prev_as_of and str(prev_as_of) < str(first))
+
+
+def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
+    """False when the tile's figure judges nothing in ``summary`` (no account, row or request it applies to)."""
+    if kpi.basis is None or not summary:
+        return True
+    if kpi.basis == "rights":
+        return rights.assessable(summary) is not False
+    if kpi.basis == "retention":
+        return not all(retention.rows_held(summary, policy, c) == 0 for c in retention.CATEGORIES)
+    return retention.rows_held(summary, policy, kpi.basis) != 0
+
+
+def about(ctx: ReportContext) -> str:
+    lang = ctx.language
+    return (
+        heading(ctx, "sec_about")
+        + f'<p class="pr-about">{escape(t(lang, "about", as_of=ctx.as_of, na=t(lang, "na")))}</p>'
+    )
+

@@ -1,0 +1,314 @@
+"""Support inquiries (policy §1.4): the verdict, the section, its charts."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from pipelines.report.kit.blocks import (
+    clause_html,
+    heading,
+    how_html,
+    verdict_html,
+)
+from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.fmt import fmt_hours, fmt_int, fmt_pct, is_missing
+from pipelines.report.kit.theme import (
+    BLUE,
+    GREY,
+    ORANGE,
+    WIDTH,
+    by_measure,
+    by_total,
+    channel_bars,
+    channel_frame,
+    chart_title,
+    column_sum,
+    draws,
+    measure_col,
+    month_label,
+    optional_column,
+    ordered,
+    titled,
+    tooltips,
+    usable,
+    without_all,
+    x_axis,
+)
+from pipelines.report.kit.verdicts import (
+    KEPT,
+    NOT_ASSESSABLE,
+    NOT_COMPUTABLE,
+    NOT_KEPT,
+)
+from pipelines.report.kit.words import t, tn
+
+
+def judge(summary: dict) -> str:
+    """§1.4 "used to help you with your request": kept when every inquiry received in the quarter
+    had a first response by ``as_of``; not assessable when none was received."""
+    tickets = lookup(summary, "support.tickets")
+    unanswered = lookup(summary, "support.no_first_response")
+    if is_missing(tickets):
+        return NOT_COMPUTABLE
+    if tickets == 0:
+        return NOT_ASSESSABLE
+    if is_missing(unanswered):
+        return NOT_COMPUTABLE
+    return NOT_KEPT if unanswered > 0 else KEPT
+
+
+def section(ctx: ReportContext) -> str:
+    """§1.4: each inquiry answered (first response by ``as_of``); the statistics themselves are this section."""
+    lang = ctx.language
+    verdict = judge(ctx.summary)
+    tickets = ctx.get("support.tickets")
+    unanswered = ctx.get("support.no_first_response")
+    if verdict == NOT_ASSESSABLE:
+        sentences = [t(lang, "v_support_none")]
+    elif is_missing(tickets) or is_missing(unanswered):
+        sentences = [t(lang, "not_computable") + "."]
+    else:
+        sentences = [
+            t(
+                lang,
+                "v_support_answered",
+                n=fmt_int(tickets, lang),
+                answered=fmt_int(tickets - unanswered, lang),
+                first=fmt_hours(ctx.get("support.first_response_hours.median"), lang),
+                as_of=ctx.as_of,
+            )
+        ]
+        if unanswered:
+            sentences.append(tn(lang, "v_support_unanswered", unanswered, as_of=ctx.as_of))
+    if not is_missing(tickets) and tickets:
+        sentences.append(
+            t(
+                lang,
+                "v_support_times",
+                share=fmt_pct(ctx.get("support.privacy_share"), lang, 1),
+                resolution=fmt_hours(ctx.get("support.resolution_hours.median"), lang),
+                backlog=fmt_int(ctx.get("support.backlog"), lang),
+                as_of=ctx.as_of,
+            )
+        )
+    clause = ctx.policy.support_clause
+    return (
+        heading(ctx, "sec_support")
+        + verdict_html(ctx, verdict, sentences)
+        + clause_html(ctx, clause.ref, clause.text(lang))
+        + how_html(ctx, t(lang, "how_support", as_of=ctx.as_of))
+    )
+
+
+@draws("support_by_channel_month")
+def by_channel_month(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
+    """Tickets created per month, grouped by channel."""
+    if not usable(frame, "month", "channel", "tickets"):
+        return None
+    data, labels = channel_frame(
+        frame.with_columns(pl.col("tickets").fill_null(0).cast(pl.Int64)), language
+    )
+    data = data.sort("month").with_columns(
+        pl.col("month")
+        .map_elements(lambda v: month_label(v, language), return_dtype=pl.Utf8)
+        .alias("month_label")
+    )
+    months = list(dict.fromkeys(data.get_column("month_label").to_list()))
+    total = column_sum(data, "tickets")
+    top = by_total(data, "channel_label", "tickets")[0] if total else "-"
+    bars = channel_bars(
+        data,
+        labels,
+        language,
+        x=x_axis("month_label:O", t(language, "ch_month"), months),
+        tooltip=tooltips(
+            language,
+            ("month_label:O", "ch_month"),
+            ("channel_label:N", "ch_channel"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
+    )
+    return titled(
+        bars,
+        t(language, "t_channel_month", n=fmt_int(total, language), channel=top),
+        t(language, "t_channel_month_sub"),
+    )
+
+
+@draws("support_by_category")
+def by_category(
+    frame: pl.DataFrame | None, language: str = "en", privacy_category: str = "privacy"
+) -> alt.Chart | None:
+    """Tickets by category; the privacy category stands out."""
+    if not usable(frame, "category", "tickets"):
+        return None
+    data = (
+        frame.select(
+            pl.col("category").cast(pl.Utf8).fill_null("-"),
+            pl.col("tickets").fill_null(0).cast(pl.Int64),
+        )
+        .sort("tickets", descending=True)
+        .with_columns((pl.col("category") == privacy_category).alias("is_privacy"))
+    )
+    top = data.get_column("category").to_list()[0]
+    order = data.get_column("category").to_list()
+    base = alt.Chart(data).encode(
+        y=alt.Y("category:N", title=t(language, "ch_category"), sort=order),
+        x=alt.X("tickets:Q", title=t(language, "ch_tickets")),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "is_privacy:N",
+            scale=alt.Scale(domain=[False, True], range=[BLUE, ORANGE]),
+            legend=None,
+        ),
+        tooltip=tooltips(
+            language,
+            ("category:N", "ch_category"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
+    )
+    text = base.mark_text(align="left", dx=4).encode(
+        text=alt.Text("tickets:Q", format=",")
+    )
+    return titled(
+        bars + text,
+        t(language, "t_by_category", category=top),
+        t(language, "t_by_category_sub"),
+        width=WIDTH - 120,
+        height=alt.Step(24),
+    )
+
+
+
+
+@draws("support_durations")
+def durations(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
+    """Median (dot) and 90th percentile (diamond) of first-response and resolution hours, by channel."""
+    if not usable(frame, "channel", "measure", "median_hours", "p90_hours"):
+        return None
+    data, labels = channel_frame(frame, language)
+    data = data.with_columns(
+        measure_col(language),
+        pl.col("median_hours").cast(pl.Float64),
+        pl.col("p90_hours").cast(pl.Float64),
+        optional_column(frame, "tickets", pl.Int64),
+    ).filter(pl.col("median_hours").is_not_null())
+    if data.height == 0:
+        return None
+    first = (
+        without_all(data)
+        .filter(pl.col("measure").cast(pl.Utf8).str.starts_with("first"))
+        .sort("median_hours", descending=True)
+    )
+    if first.height:
+        title = t(
+            language,
+            "t_durations",
+            channel=first.get_column("channel_label")[0],
+            hours=fmt_hours(first.get_column("median_hours")[0], language),
+        )
+    else:
+        title = t(language, "t_durations_sub")
+    long = pl.concat(
+        [
+            data.select(
+                "channel_label",
+                "measure_label",
+                "tickets",
+                pl.col("median_hours").alias("hours"),
+                pl.lit(t(language, "median")).alias("statistic"),
+            ),
+            data.select(
+                "channel_label",
+                "measure_label",
+                "tickets",
+                pl.col("p90_hours").alias("hours"),
+                pl.lit(t(language, "p90")).alias("statistic"),
+            ),
+        ]
+    )
+    stats = [t(language, "median"), t(language, "p90")]
+    tooltip = tooltips(
+        language,
+        ("channel_label:N", "ch_channel"),
+        ("statistic:N", "ch_measure"),
+        ("hours:Q", "ch_hours", ",.1f"),
+        ("tickets:Q", "ch_tickets", ","),
+    )
+    y = alt.Y("channel_label:N", title=None, sort=labels)
+    rule = (
+        alt.Chart()
+        .mark_rule(color=GREY, strokeWidth=2)
+        .encode(
+            y=y,
+            x=alt.X("min(hours):Q", title=t(language, "ch_hours")),
+            x2="max(hours):Q",
+        )
+    )
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            y=y,
+            x=alt.X("hours:Q", title=t(language, "ch_hours")),
+            color=alt.Color(
+                "statistic:N",
+                title=None,
+                scale=alt.Scale(domain=stats, range=[BLUE, ORANGE]),
+            ),
+            shape=alt.Shape(
+                "statistic:N",
+                title=None,
+                scale=alt.Scale(domain=stats, range=["circle", "diamond"]),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    rows = alt.layer(rule, points, data=long).properties(
+        width=WIDTH - 120, height=alt.Step(26)
+    )
+    return (
+        by_measure(rows)
+        .resolve_scale(x="independent")
+        .properties(title=chart_title(title, t(language, "t_durations_sub")))
+    )
+
+
+@draws("support_duration_histogram")
+def duration_histogram(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
+    """Tickets by elapsed-time bin, per channel, for first response and resolution."""
+    if not usable(frame, "channel", "measure", "bin", "tickets"):
+        return None
+    data = ordered(without_all(frame), "bin").with_columns(
+        pl.col("tickets").fill_null(0).cast(pl.Int64)
+    )
+    data, labels = channel_frame(data, language)
+    if "bin_order" not in data.columns and data.schema["bin"].is_numeric():
+        data = data.sort("bin")
+    bins = list(dict.fromkeys(str(b) for b in data.get_column("bin").to_list()))
+    data = data.with_columns(pl.col("bin").cast(pl.Utf8), measure_col(language))
+    bars = channel_bars(
+        data,
+        labels,
+        language,
+        x=x_axis("bin:O", t(language, "ch_hours_bin"), bins),
+        tooltip=tooltips(
+            language,
+            ("measure_label:N", "ch_measure"),
+            ("channel_label:N", "ch_channel"),
+            ("bin:O", "ch_hours_bin"),
+            ("tickets:Q", "ch_tickets", ","),
+        ),
+    )
+    return by_measure(bars.properties(width=WIDTH, height=170)).properties(
+        title=chart_title(t(language, "t_histogram"), t(language, "t_histogram_sub"))
+    )
+
