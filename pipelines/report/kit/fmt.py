@@ -1,35 +1,42 @@
-"""Numbers, percentages, hours and dates as a reader of each language expects them."""
+"""Numbers, percentages, hours and dates as a reader of each language expects them.
+
+Formatting is Babel's (CLDR) for the report's locales: English as ``en_GB``
+(``1,234.5``, ``30 September 2024``), Dutch as ``nl_BE`` (``1.234,5``,
+``30 september 2024``); docs/report.md, "Languages".
+"""
 
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from pipelines.report.kit.words import t
 
-# --- numbers ----------------------------------------------------------------
+LOCALES = {"en": "en_GB", "nl": "nl_BE"}
+
+
+def locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES["en"])
 
 
 def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _group(text: str, language: str) -> str:
-    # 12,345.6 (en) -> 12.345,6 (nl)
-    if language == "nl":
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
 def fmt_int(value, language: str = "en") -> str:
     if is_missing(value):
         return t(language, "na")
-    return _group(f"{round(value):,}", language)
+    return format_decimal(round(value), format="#,##0", locale=locale(language))
 
 
 def fmt_number(value, language: str = "en", digits: int = 1) -> str:
     if is_missing(value):
         return t(language, "na")
-    return _group(f"{value:,.{digits}f}", language)
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=locale(language))
 
 
 def fmt_pct(rate, language: str = "en", digits: int = 0) -> str:
@@ -37,15 +44,24 @@ def fmt_pct(rate, language: str = "en", digits: int = 0) -> str:
     if is_missing(rate):
         return t(language, "na")
     pct = rate * 100
-    text = f"{pct:.{digits}f}"
-    if rate < 1 and float(text) >= 100:
-        text = f"{math.floor(pct * 10**digits) / 10**digits:.{digits}f}"
-    return _group(text, language) + "%"
+    if rate < 1 and round(pct, digits) >= 100:
+        pct = math.floor(pct * 10**digits) / 10**digits
+    return fmt_number(pct, language, digits) + "%"
 
 
 def fmt_hours(hours, language: str = "en") -> str:
     """Elapsed hours, always in hours so quarters compare at a glance ('3.2 h', '3,2 u')."""
     if is_missing(hours):
         return t(language, "na")
-    unit = "u" if language == "nl" else "h"
-    return _group(f"{hours:,.1f}", language) + f"\u00a0{unit}"
+    return fmt_number(hours, language, 1) + "\u00a0" + t(language, "unit_hours")
+
+
+def fmt_date(value, language: str = "en", style: str = "long") -> str:
+    """A date as words ('30 September 2024', '30 september 2024'); ISO text is accepted."""
+    if is_missing(value) or value == "":
+        return t(language, "na")
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        value = date.fromisoformat(str(value)[:10])
+    return format_date(value, format=style, locale=locale(language))
