@@ -22,14 +22,14 @@ class Period:
     as_of: date
 
     @classmethod
-    def of(cls, quarter: Quarter, as_of: date | None = None) -> "Period":
+    def of(cls, quarter: Quarter, as_of: date | None = None) -> Period:
         return cls(quarter, as_of or quarter.end)
 
     @property
     def start(self) -> date:
         return self.quarter.start
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The quarter before, as of its own last day (for quarter-on-quarter change)."""
         return Period.of(self.quarter.previous())
 

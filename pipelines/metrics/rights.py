@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
-import polars as pl
 
 from pipelines.dates import add_months
 from pipelines.db import install_calendar, query, registered

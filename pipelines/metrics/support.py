@@ -8,7 +8,6 @@ same name for the duration of :func:`compute`.
 
 from __future__ import annotations
 
-
 import duckdb
 import polars as pl
 

@@ -10,7 +10,7 @@ empties the contract tables and inserts its rows.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -26,7 +26,12 @@ from tests.conftest import build_db
 
 ZONE = ZoneInfo("Europe/Brussels")
 POLICY = load_policy()
-FAMILIES = {"inactivity": inactivity, "retention": retention, "support": support, "rights": rights}
+FAMILIES = {
+    "inactivity": inactivity,
+    "retention": retention,
+    "support": support,
+    "rights": rights,
+}
 
 PERIODS = (
     Period.of(Quarter(2024, 1)),  # as_of 2024-03-31, the spring clock change
@@ -35,18 +40,43 @@ PERIODS = (
     Period.of(Quarter(2024, 3), date(2024, 8, 31)),  # a month end inside the quarter
 )
 SPECIAL_DAYS = (
-    date(2022, 12, 31), date(2023, 3, 26), date(2023, 6, 30), date(2023, 9, 30), date(2023, 10, 29),
-    date(2023, 12, 31), date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 30), date(2024, 3, 31),
-    date(2024, 4, 1), date(2024, 6, 30), date(2024, 7, 1), date(2024, 8, 31), date(2024, 9, 1),
-    date(2024, 9, 30), date(2024, 10, 1), date(2024, 10, 27), date(2024, 12, 31), date(2025, 1, 1),
+    date(2022, 12, 31),
+    date(2023, 3, 26),
+    date(2023, 6, 30),
+    date(2023, 9, 30),
+    date(2023, 10, 29),
+    date(2023, 12, 31),
+    date(2024, 1, 31),
+    date(2024, 2, 29),
+    date(2024, 3, 30),
+    date(2024, 3, 31),
+    date(2024, 4, 1),
+    date(2024, 6, 30),
+    date(2024, 7, 1),
+    date(2024, 8, 31),
+    date(2024, 9, 1),
+    date(2024, 9, 30),
+    date(2024, 10, 1),
+    date(2024, 10, 27),
+    date(2024, 12, 31),
+    date(2025, 1, 1),
 )
 # local midnight and either side of it; 02:30 does not exist on the spring change day
-SPECIAL_TIMES = (time(0, 0), time(0, 30), time(2, 30), time(12, 0), time(23, 30), time(23, 59, 59))
-ACCOUNT_POOL = tuple(f"a{i}" for i in range(5))  # ids not drawn for an export are unknown accounts
+SPECIAL_TIMES = (
+    time(0, 0),
+    time(0, 30),
+    time(2, 30),
+    time(12, 0),
+    time(23, 30),
+    time(23, 59, 59),
+)
+ACCOUNT_POOL = tuple(
+    f"a{i}" for i in range(5)
+)  # ids not drawn for an export are unknown accounts
 
 
 def local_instant(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZONE).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=ZONE).astimezone(UTC)
 
 
 times = st.one_of(st.sampled_from(SPECIAL_TIMES), st.times())
@@ -102,12 +132,19 @@ def exports(draw, as_of: date) -> dict[str, list[dict]]:
     ]
     ip = st.sampled_from((None, "192.0.2.1"))
     session = st.fixed_dictionaries(
-        {"account_id": account_refs, "started_at": instants, "ip_address": ip, "device_id": st.sampled_from((None, "d1"))}
+        {
+            "account_id": account_refs,
+            "started_at": instants,
+            "ip_address": ip,
+            "device_id": st.sampled_from((None, "d1")),
+        }
     )
     ticket = st.fixed_dictionaries(
         {
             "account_id": maybe_account,
-            "channel": st.sampled_from(("email", "Email ", " LIVE_CHAT", "help_center", "phone")),
+            "channel": st.sampled_from(
+                ("email", "Email ", " LIVE_CHAT", "help_center", "phone")
+            ),
             "category": st.sampled_from(("privacy", "Privacy ", "bug", "billing")),
             "created_at": instants,
             "first_response_at": maybe_instant,
@@ -118,7 +155,16 @@ def exports(draw, as_of: date) -> dict[str, list[dict]]:
     request = st.fixed_dictionaries(
         {
             "account_id": maybe_account,
-            "right": st.sampled_from(("access", "Access", " erasure", "consent withdrawal", "portability", "wish")),
+            "right": st.sampled_from(
+                (
+                    "access",
+                    "Access",
+                    " erasure",
+                    "consent withdrawal",
+                    "portability",
+                    "wish",
+                )
+            ),
             "channel": st.sampled_from(("email", "Email ", "help_center", "fax")),
             "received_at": instants,
             "identity_verified_at": maybe_instant,
@@ -127,10 +173,18 @@ def exports(draw, as_of: date) -> dict[str, list[dict]]:
         }
     )
     contact = st.fixed_dictionaries(
-        {"account_id": maybe_account, "consent_withdrawn_at": maybe_instant, "last_communication_at": instants}
+        {
+            "account_id": maybe_account,
+            "consent_withdrawn_at": maybe_instant,
+            "last_communication_at": instants,
+        }
     )
     visit = st.fixed_dictionaries(
-        {"visitor_id": st.sampled_from(("v1", "v2", "v3")), "account_id": maybe_account, "visited_at": instants}
+        {
+            "visitor_id": st.sampled_from(("v1", "v2", "v3")),
+            "account_id": maybe_account,
+            "visited_at": instants,
+        }
     )
     payment = st.fixed_dictionaries({"account_id": account_refs, "paid_at": instants})
     return {
@@ -164,7 +218,10 @@ def fill(con, tables: dict[str, list[dict]]) -> None:
         con.execute(f"DELETE FROM {name}")
         rows = [[row.get(c) for c in spec.column_names] for row in tables.get(name, [])]
         if rows:
-            con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in spec.columns)})", rows)
+            con.executemany(
+                f"INSERT INTO {name} VALUES ({', '.join('?' for _ in spec.columns)})",
+                rows,
+            )
 
 
 def compute(con, tables, period, families=tuple(FAMILIES)):
@@ -174,10 +231,10 @@ def compute(con, tables, period, families=tuple(FAMILIES)):
 
 def assert_same(a: dict, b: dict) -> None:
     """Same summaries and same tables, family by family."""
-    for name in a:
-        assert a[name].summary == b[name].summary, name
-        assert a[name].tables.keys() == b[name].tables.keys()
-        for table, frame in a[name].tables.items():
+    for name, result in a.items():
+        assert result.summary == b[name].summary, name
+        assert result.tables.keys() == b[name].tables.keys()
+        for table, frame in result.tables.items():
             assert frame.equals(b[name].tables[table]), (name, table)
 
 
@@ -188,10 +245,15 @@ def in_unit(x) -> bool:
 def ordered(figures: dict) -> bool:
     """median <= p90, both >= 0, both null or neither."""
     m, p = figures["median"], figures["p90"]
-    return (m is None and p is None) or (m is not None and p is not None and 0 <= m <= p + 1e-9)
+    return (m is None and p is None) or (
+        m is not None and p is not None and 0 <= m <= p + 1e-9
+    )
 
 
-FAST = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def table_sizes(tables):
@@ -209,32 +271,54 @@ def test_inactivity_and_retention_figures_stay_within_their_populations(con, cas
     inact = r["inactivity"].summary
     assert sum(inact["buckets"].values()) == inact["population"] <= n["accounts"]
     assert 0 <= inact["due_next_30d"] <= inact["population"]
-    assert r["inactivity"].tables["inactivity_cohorts"]["accounts"].sum() == inact["population"]
-    assert r["inactivity"].tables["inactivity_erasure_pipeline"]["accounts"].sum() >= inact["due_next_30d"]
+    assert (
+        r["inactivity"].tables["inactivity_cohorts"]["accounts"].sum()
+        == inact["population"]
+    )
+    assert (
+        r["inactivity"].tables["inactivity_erasure_pipeline"]["accounts"].sum()
+        >= inact["due_next_30d"]
+    )
     if quarter_end:  # the trend's last point is the summary itself
-        trend = r["inactivity"].tables["inactivity_trend"].filter(pl.col("quarter_end") == period.as_of)
+        trend = (
+            r["inactivity"]
+            .tables["inactivity_trend"]
+            .filter(pl.col("quarter_end") == period.as_of)
+        )
         assert dict(trend.select("bucket", "accounts").iter_rows()) == inact["buckets"]
 
     ret = r["retention"].summary
     b = ret["breaches"]
     for category, table in (
-        ("account", "accounts"), ("logs", "sessions"), ("support", "support_tickets"),
-        ("marketing", "marketing_contacts"), ("analytics", "web_visits"), ("payments", "payments"),
+        ("account", "accounts"),
+        ("logs", "sessions"),
+        ("support", "support_tickets"),
+        ("marketing", "marketing_contacts"),
+        ("analytics", "web_visits"),
+        ("payments", "payments"),
     ):
         assert 0 <= b[category] <= n[table], category
         assert (ret["oldest_days_overdue"][category] is None) == (b[category] == 0)
         assert b[category] == 0 or ret["oldest_days_overdue"][category] >= 1
-    residual_sources = n["sessions"] + n["support_tickets"] + n["marketing_contacts"] + n["web_visits"]
+    residual_sources = (
+        n["sessions"] + n["support_tickets"] + n["marketing_contacts"] + n["web_visits"]
+    )
     assert 0 <= b["residual"] <= residual_sources
     # an account breach is a deadline before as_of, so at least 12 whole months inactive
     assert b["account"] <= inact["buckets"]["12m+"]
     assert ret["late_erasures"] <= n["accounts"]
     assert ret["withdrawn_consent_contacted"] <= n["marketing_contacts"]
     detail = r["retention"].tables["retention_breach_detail"]
-    per_category = dict(detail.group_by("category").agg(pl.col("rows").sum()).iter_rows())
+    per_category = dict(
+        detail.group_by("category").agg(pl.col("rows").sum()).iter_rows()
+    )
     assert {c: per_category.get(c, 0) for c in b} == b
     if quarter_end:
-        past = r["inactivity"].tables["retention_trend"].filter(pl.col("quarter_end") == period.as_of)
+        past = (
+            r["inactivity"]
+            .tables["retention_trend"]
+            .filter(pl.col("quarter_end") == period.as_of)
+        )
         assert past["accounts_past_deadline"].to_list() == [b["account"]]
 
 
@@ -252,13 +336,29 @@ def test_support_figures_stay_within_their_populations(con, case):
     assert sup["resolution_timed"] <= sup["tickets"]
     assert sup["backlog"] <= n["support_tickets"]
     assert ordered(sup["first_response_hours"]) and ordered(sup["resolution_hours"])
-    durations = {(x["channel"], x["measure"]): x for x in r.tables["support_durations"].iter_rows(named=True)}
-    assert durations[("all", "first_response")]["tickets"] == sup["first_response_timed"]
+    durations = {
+        (x["channel"], x["measure"]): x
+        for x in r.tables["support_durations"].iter_rows(named=True)
+    }
+    assert (
+        durations[("all", "first_response")]["tickets"] == sup["first_response_timed"]
+    )
     assert durations[("all", "resolution")]["tickets"] == sup["resolution_timed"]
-    assert durations[("all", "first_response")]["median_hours"] == sup["first_response_hours"]["median"]
-    assert durations[("all", "resolution")]["p90_hours"] == sup["resolution_hours"]["p90"]
-    hist = r.tables["support_duration_histogram"].group_by("channel", "measure").agg(pl.col("tickets").sum())
-    assert {(c, m): t for c, m, t in hist.iter_rows()} == {k: v["tickets"] for k, v in durations.items()}
+    assert (
+        durations[("all", "first_response")]["median_hours"]
+        == sup["first_response_hours"]["median"]
+    )
+    assert (
+        durations[("all", "resolution")]["p90_hours"] == sup["resolution_hours"]["p90"]
+    )
+    hist = (
+        r.tables["support_duration_histogram"]
+        .group_by("channel", "measure")
+        .agg(pl.col("tickets").sum())
+    )
+    assert {(c, m): t for c, m, t in hist.iter_rows()} == {
+        k: v["tickets"] for k, v in durations.items()
+    }
     assert r.tables["support_by_channel_month"]["tickets"].sum() == sup["tickets"]
     categories = r.tables["support_by_category"]
     assert categories["tickets"].sum() == sup["tickets"]
@@ -274,7 +374,9 @@ def test_rights_figures_stay_within_their_populations(con, case):
     rig = r.summary
     assert rig["received"] == sum(rig["by_right"].values()) <= n["rights_requests"]
     assert rig["on_time"] <= rig["completed"] <= n["rights_requests"]
-    assert in_unit(rig["on_time_rate"]) and (rig["on_time_rate"] is None) == (rig["completed"] == 0)
+    assert in_unit(rig["on_time_rate"]) and (rig["on_time_rate"] is None) == (
+        rig["completed"] == 0
+    )
     assert rig["completed_before_start"] <= rig["completed"]
     assert rig["extensions"]["valid"] + rig["extensions"]["invalid"] <= rig["received"]
     assert rig["open_overdue"] + rig["open_not_due"] <= n["rights_requests"]
@@ -289,25 +391,37 @@ def after(as_of: date):
     """Instants whose local date is after as_of, from the first local midnight on."""
     return st.builds(
         local_instant,
-        st.one_of(st.just(1), st.integers(1, 40), st.integers(1, 500)).map(lambda n: as_of + timedelta(days=n)),
+        st.one_of(st.just(1), st.integers(1, 40), st.integers(1, 500)).map(
+            lambda n: as_of + timedelta(days=n)
+        ),
         st.one_of(st.sampled_from(SPECIAL_TIMES), st.times()),
     )
 
 
 OPTIONAL_TIMESTAMPS = {
-    name: [c.name for c in spec.columns if c.type == "timestamp" and not c.required] for name, spec in TABLES.items()
+    name: [c.name for c in spec.columns if c.type == "timestamp" and not c.required]
+    for name, spec in TABLES.items()
 }
 
 
 @st.composite
-def later_events(draw, tables: dict[str, list[dict]], as_of: date) -> dict[str, list[dict]]:
+def later_events(
+    draw, tables: dict[str, list[dict]], as_of: date
+) -> dict[str, list[dict]]:
     """``tables`` with events dated after as_of: every empty optional timestamp filled (a response,
     resolution, erasure, completion… that has not happened yet), and new rows that do not exist yet."""
     later = after(as_of)
     out = {}
     for name, rows in tables.items():
         out[name] = [
-            {**row, **{c: draw(later) for c in OPTIONAL_TIMESTAMPS[name] if row.get(c) is None}}
+            {
+                **row,
+                **{
+                    c: draw(later)
+                    for c in OPTIONAL_TIMESTAMPS[name]
+                    if row.get(c) is None
+                },
+            }
             for row in rows
         ]
     # new rows: only ids no other row names, so no existing row changes meaning (an account that

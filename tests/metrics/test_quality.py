@@ -1,6 +1,6 @@
+from pipelines import db as dbmod
 from pipelines.dates import Quarter
 from pipelines.load import load_exports
-from pipelines import db as dbmod
 from pipelines.metrics import Period, quality
 from pipelines.policy import load_policy
 from tests.load.helpers import write_exports

@@ -119,7 +119,8 @@ def test_analytics_uses_the_visitors_last_visit(make_db):
 
 
 def test_residual_rows_of_erased_accounts_inside_and_past_grace(make_db):
-    rows = dict(
+    result = compute(
+        make_db,
         accounts=[
             account("past", status="deleted", erased_at="2024-08-30 10:00"),    # grace ends 2024-09-29: breach
             account("inside", status="deleted", erased_at="2024-08-31 10:00"),  # grace ends 2024-09-30: not yet
@@ -134,7 +135,6 @@ def test_residual_rows_of_erased_accounts_inside_and_past_grace(make_db):
         marketing_contacts=[{"contact_id": "m1", "account_id": "past", "last_communication_at": "2024-08-01 10:00"}],
         web_visits=[{"visit_id": "v1", "visitor_id": "x", "account_id": "past", "visited_at": "2024-08-01 10:00"}],
     )
-    result = compute(make_db, **rows)
     b = result.summary["breaches"]
     assert b["residual"] == 4  # session, ticket, marketing row and visit of "past"
     assert result.summary["oldest_days_overdue"]["residual"] == 1

@@ -217,7 +217,7 @@ def test_completed_before_start_is_kept_but_not_timed(run):
     assert s["on_time_rate"] == 1.0
     assert s["completed_before_start"] == 1
     assert s["days_to_complete"] == {"median": 10.0, "p90": 10.0}
-    impossible = [x for x in detail(r) if x["completed_on"] == date(2024, 7, 8)][0]
+    impossible = next(x for x in detail(r) if x["completed_on"] == date(2024, 7, 8))
     assert impossible["days_to_complete"] is None and impossible["on_time"] is True
 
 

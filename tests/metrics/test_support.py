@@ -5,7 +5,7 @@ Timestamps in fixtures are UTC; Brussels is UTC+2 in summer, UTC+1 in winter.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -225,7 +225,7 @@ def test_elapsed_hours_across_autumn_clock_change(run):
 def test_median_and_p90_match_numpy(run):
     first_hours = [1.0, 2.0, 3.0, 10.0, 4.5]
     resolution_hours = [5.0, 7.0, 11.0, 50.0]
-    created = datetime(2024, 8, 1, 6, tzinfo=timezone.utc)
+    created = datetime(2024, 8, 1, 6, tzinfo=UTC)
     tickets = [
         ticket(f"f{i}", created, first=created + timedelta(hours=h)) for i, h in enumerate(first_hours)
     ] + [
