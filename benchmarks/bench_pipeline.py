@@ -25,7 +25,7 @@ STAGES = {
                "period = resolve_period(con, 'latest', None, date.today()); "
                "compute_with_previous(con, period, p)",
     "run": "from pipelines.cli import main; import sys; "
-           "sys.exit(main(['run', '--data', str(Path(W) / 'data'), '--out', str(Path(W) / 'reports')]))",
+           "sys.exit(main(['run', '--data', str(Path(W) / 'data'), '--out', str(Path(W) / 'reports'), '--db', str(Path(W) / 'bench.duckdb')]))",
 }
 
 
