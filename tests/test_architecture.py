@@ -15,7 +15,29 @@ FORBIDDEN = {
     "pipelines/metrics": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.load", "pipelines.results"),
     "pipelines/sample": ("pipelines.metrics", "pipelines.report", "pipelines.load", "pipelines.cli", "pipelines.run"),
     "pipelines/report": ("pipelines.cli", "pipelines.run"),
+    # the report's kit knows no family and no publishing step
+    "pipelines/report/kit": (
+        "pipelines.report.sections", "pipelines.report.build", "pipelines.report.execute",
+        "pipelines.report.export", "pipelines.report.nb", "pipelines.metrics",
+    ),
+    # sections read results; they never run notebooks, publish, load or compute figures
+    "pipelines/report/sections": (
+        "pipelines.report.build", "pipelines.report.execute", "pipelines.report.export",
+        "pipelines.report.nb", "pipelines.metrics", "pipelines.load", "pipelines.results",
+    ),
 }
+
+#: the family sections; only ``overview`` (the first screen) may read another family's section
+FAMILIES = ("inactivity", "retention", "support", "rights", "quality")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_family_section_imports_no_other_section(family):
+    path = PACKAGE / "report" / "sections" / f"{family}.py"
+    others = {f"pipelines.report.sections.{f}" for f in FAMILIES + ("overview",) if f != family}
+    names = imports(path)
+    assert not names & others, f"{path.name} imports {sorted(names & others)}"
+    assert "pipelines.report.sections" not in names, f"{path.name} imports the sections package"
 
 
 def imports(path: Path) -> set[str]:
