@@ -1,6 +1,6 @@
 """The data contract's tables, columns, types and keys: the one place they are written.
 
-See ``shared/data-contract.md`` section 1. Every other module (loader, sample
+See docs/contract.md, section 1. Every other module (loader, sample
 generator, metrics tests) reads the schema from here.
 """
 
