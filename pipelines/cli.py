@@ -27,6 +27,14 @@ DB_HELP = (
 )
 
 
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  2  bad input or parameters: one line on stderr naming the file, line and column
+  1  the run failed (a notebook raised, a write failed, or the privacy scan found
+     personal data in the output): one line on stderr; internal errors log a traceback
+"""
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -48,7 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
         p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
 
-    run = sub.add_parser("run", help="load, compute every figure and publish the quarter's report")
+    run = sub.add_parser(
+        "run",
+        help="load, compute every figure and publish the quarter's report",
+        description="Load the exports, compute every figure as of the quarter's last day, scan the output "
+        "for personal data and publish OUT/<quarter>/ (the HTML report, notebooks, summary.json, tables).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_load_options(run)
     run.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
     run.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
@@ -58,18 +73,40 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
 
-    load = sub.add_parser("load", help="load exports into a DuckDB file and print the data-quality counts")
+    load = sub.add_parser(
+        "load", help="load exports into a DuckDB file and print the data-quality counts",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_load_options(load)
     load.add_argument("--db", type=Path, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))
 
-    sample = sub.add_parser("sample", help="write a deterministic synthetic export set")
-    sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to")
-    sample.add_argument("--accounts", type=int, default=3000)
-    sample.add_argument("--seed", type=int, default=42)
-    sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows")
+    sample = sub.add_parser(
+        "sample",
+        help="write a deterministic synthetic export set",
+        description="Write a synthetic export directory in the shape of the export contract (docs/contract.md): "
+        "the seven tables, plus the marker file SYNTHETIC-SAMPLE.txt, so a review of it is bannered as synthetic. "
+        "The same seed and options give the same bytes. Prints the rows written per table.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to (created if missing)")
+    sample.add_argument(
+        "--accounts", type=int, default=3000,
+        help="number of distinct accounts (default: 3000). Sessions, tickets and the other tables scale with it. "
+        "Unless --no-bad-rows, a few extra rows (about 0.1%%) are added that the loader must set aside (duplicate ids, "
+        "bad timestamps), so accounts.csv holds slightly more rows than N",
+    )
+    sample.add_argument("--seed", type=int, default=42, help="random seed (default: 42); another seed gives other data")
+    sample.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv",
+        help="csv: <table>.csv, comma-separated UTF-8; parquet: <table>.parquet (default: csv)",
+    )
+    sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
 
-    check = sub.add_parser("check-policy", help="validate a policy file and print its rules")
+    check = sub.add_parser(
+        "check-policy", help="validate a policy file and print its rules",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("policy", type=Path, nargs="?", help="policy file (default: the shipped one)")
     return parser
 
@@ -145,7 +182,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         rules = {c: {"clause": r.clause.ref, "anchor": r.anchor, "period_months": r.period_months,
                      "grace_days": r.grace_days} for c, r in policy.retention.items()}
         print(json.dumps({"policy": policy.label, "zone": policy.zone, "retention": rules,
-                          "rights_clock_start": policy.clock_start}, indent=2))
+                          "rights_clock_start": policy.clock_start}, indent=2, ensure_ascii=False))
         return EXIT_OK
     raise AssertionError(args.command)
 

@@ -105,3 +105,26 @@ def test_load_without_db_uses_the_same_home_as_run(tmp_path, home):
     done = cli("load", "--data", data, env={"PRIVACY_REVIEW_HOME": str(home)})
     assert done.returncode == 0, done.stderr
     assert (home / "privacy-review.duckdb").is_file()
+
+
+def test_sample_help_describes_every_option_with_its_default(capsys):
+    with pytest.raises(SystemExit):
+        climod.main(["sample", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("number of distinct accounts (default: 3000)", "random seed (default: 42)", "(default: csv)",
+                  "exactly N accounts"):
+        assert words in text
+
+
+def test_run_help_lists_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        climod.main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    assert all(f"\n  {code}  " in out for code in (0, 1, 2))
+
+
+def test_check_policy_prints_clause_signs_not_escapes(capsys):
+    assert climod.main(["check-policy"]) == 0
+    out = capsys.readouterr().out
+    assert '"§1.1"' in out and "\\u00a7" not in out
