@@ -45,10 +45,6 @@ class NotebookFailed(PipelineFailure, PapermillExecutionError):
         )
         self.notebook, self.executed = notebook, executed
 
-    @property
-    def cell(self) -> int | None:
-        return self.exec_count
-
     def __str__(self) -> str:
         where = f" in cell [{self.exec_count}]" if self.exec_count is not None else ""
         kept = (
