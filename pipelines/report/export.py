@@ -2,10 +2,12 @@
 
 nbconvert with the ``privacy_report`` template (``templates/privacy_report``):
 no code, no prompts, no stdout/stderr/warnings, no CDN scripts; one inlined
-copy of Vega + Vega-Lite + vega-embed (from vl-convert) and a ``vegaEmbed``
-call per chart, whose Vega-Lite spec the notebook output carries. Each
-chart also keeps its static SVG in ``<noscript>``, shown where scripts do
-not run. A table of contents is built from the ``<h2>`` headings.
+copy of Vega + Vega-Lite + vega-embed (from vl-convert, the Vega-Lite 5 the
+charts are compiled with) and a ``vegaEmbed`` call per chart, whose
+Vega-Lite spec the notebook output carries. Single-view charts take the
+page's width (phones included); other charts scale down to it. Each chart
+also keeps a static SVG in ``<noscript>``, shown where scripts do not run.
+A table of contents is built from the ``<h2>`` headings.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pipelines.report.kit.words import t
 
 TEMPLATE_NAME = "privacy_report"
 VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+VEGA_MIME = re.compile(r"^application/vnd\.vega\.v\d+[+.]json$")
 #: tags whose cells never reach the HTML (papermill's parameter cells are code anyway)
 REMOVE_CELL_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
@@ -64,7 +67,61 @@ def _json_for_script(spec: dict) -> str:
     )
 
 
-def chart_html(spec: dict, index: int, svg: str | None = None) -> str:
+def chart_spec(data: dict) -> tuple[dict, str] | None:
+    """The spec an output's chart is drawn from and its vega-embed mode: the theme's Vega-Lite 5 spec,
+    else any Vega-Lite spec (newest first), else a Vega spec; ``None`` when the output holds no chart."""
+    from pipelines.report.kit.theme import VEGALITE_MIMETYPE
+
+    def major(mime: str) -> int:
+        return int(re.search(r"\.v(\d+)", mime).group(1))
+
+    lite = sorted((k for k in data if VEGALITE_MIME.match(k)), key=major, reverse=True)
+    vega = sorted((k for k in data if VEGA_MIME.match(k)), key=major)
+    if VEGALITE_MIMETYPE in data:
+        key, mode = VEGALITE_MIMETYPE, "vega-lite"
+    elif lite:
+        key, mode = lite[0], "vega-lite"
+    elif vega:
+        key, mode = vega[-1], "vega"
+    else:
+        return None
+    spec = data[key]
+    return (json.loads(spec) if isinstance(spec, str) else spec), mode
+
+
+def fit_width(spec: dict) -> dict:
+    """A single-view or layered Vega-Lite chart made as wide as its container (a phone's screen too).
+
+    Facets and concatenations keep their width (Vega-Lite sizes them only
+    per cell); the stylesheet scales their SVG down instead.
+    """
+    if not ("mark" in spec or "layer" in spec):
+        return spec
+    fitted = dict(spec, width="container", autosize={"type": "fit-x", "contains": "padding"})
+    if "layer" in fitted:
+        fitted["layer"] = [
+            {k: v for k, v in layer.items() if k != "width"} for layer in fitted["layer"]
+        ]
+    return fitted
+
+
+def static_svg(spec: dict, mode: str) -> str | None:
+    """The chart as SVG (vl-convert), for ``<noscript>``; ``None`` when it cannot be drawn."""
+    from pipelines.report.kit.theme import vegalite_version
+
+    try:
+        import vl_convert as vlc
+
+        if mode == "vega":
+            return vlc.vega_to_svg(spec)
+        return vlc.vegalite_to_svg(spec, vl_version=vegalite_version())
+    except Exception:  # noqa: BLE001 - the figure still draws where scripts run
+        return None
+
+
+def chart_html(
+    spec: dict, index: int, svg: str | None = None, mode: str = "vega-lite"
+) -> str:
     """The container the template's script fills with ``vegaEmbed``; static SVG inside ``<noscript>``."""
     # the mode is given to vegaEmbed; the schema URL is not needed offline
     spec = {k: v for k, v in spec.items() if k != "$schema"}
@@ -76,8 +133,10 @@ def chart_html(spec: dict, index: int, svg: str | None = None) -> str:
     if svg:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         fallback = f'<noscript><img alt="{label}" src="data:image/svg+xml;base64,{data}"></noscript>'
+    if mode == "vega-lite":
+        spec = fit_width(spec)
     return (
-        f'<figure class="pr-chart" id="chart-{index}" data-chart="{index}">'
+        f'<figure class="pr-chart" id="chart-{index}" data-chart="{index}" data-mode="{mode}">'
         f'<div class="pr-chart-view" role="img" aria-label="{label}"></div>'
         f'<script type="application/json" class="pr-chart-spec">{_json_for_script(spec)}</script>'
         f"{fallback}</figure>"
@@ -85,7 +144,7 @@ def chart_html(spec: dict, index: int, svg: str | None = None) -> str:
 
 
 class ReportPreprocessor(Preprocessor):
-    """Keeps what management should read: rich outputs; Vega-Lite outputs become chart containers.
+    """Keeps what management should read: rich outputs; chart outputs become chart containers.
 
     Drops stdout/stderr streams (warnings included) and plain-text-only
     results, removes cells tagged ``remove-cell``/``parameters``/
@@ -118,15 +177,12 @@ class ReportPreprocessor(Preprocessor):
                 )  # errors stay visible; a failed notebook is never published anyway
                 continue
             data = output.get("data", {})
-            spec_type = next((k for k in data if VEGALITE_MIME.match(k)), None)
-            if spec_type:
+            found = chart_spec(data)
+            if found:
                 resources["chart_count"] += 1
-                spec = data[spec_type]
-                if isinstance(spec, str):
-                    spec = json.loads(spec)
-                html = chart_html(
-                    spec, resources["chart_count"], data.get("image/svg+xml")
-                )
+                spec, mode = found
+                svg = data.get("image/svg+xml") or static_svg(spec, mode)
+                html = chart_html(spec, resources["chart_count"], svg, mode)
                 output["data"] = {"text/html": html}
                 output["metadata"] = {}
                 kept.append(output)

@@ -16,7 +16,7 @@ from tests.report.fake_results import fake_summary, fake_tables
 def executed_notebook() -> nbformat.NotebookNode:
     theme.setup()
     chart = inactivity.buckets(fake_tables(fake_summary())["inactivity_buckets"])
-    bundle = chart._repr_mimebundle_()
+    bundle, metadata = chart._repr_mimebundle_()
     params = new_code_cell(
         'results_dir = "x"', metadata={"tags": ["parameters"]}, execution_count=1
     )
@@ -52,7 +52,9 @@ def executed_notebook() -> nbformat.NotebookNode:
         ],
     )
     chart_cell = new_code_cell(
-        "chart", execution_count=5, outputs=[new_output("display_data", data=bundle)]
+        "chart",
+        execution_count=5,
+        outputs=[new_output("display_data", data=bundle, metadata=metadata)],
     )
     chart_cell2 = new_code_cell(
         "chart", execution_count=6, outputs=[new_output("display_data", data=bundle)]

@@ -8,6 +8,8 @@ colour alone. :func:`setup` enables the theme and the renderer.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from datetime import date, datetime
 
@@ -170,21 +172,43 @@ def theme() -> dict:
     }
 
 
-def _mimetype() -> str:
-    major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
-    return f"application/vnd.vegalite.v{major}+json"
+#: JupyterLab 4's own chart renderer (@jupyterlab/vega5-extension) draws Vega 5 and Vega-Lite 3 to 5,
+#: and only it and PNG are safe in an untrusted notebook (SVG is not shown there); Altair writes
+#: Vega-Lite 6. So a chart goes out as Vega-Lite 5 (checked by compiling it with Vega-Lite 5), as the
+#: Vega 5 spec that compile gave (what JupyterLab draws, tooltips included), and as a PNG.
+VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
+VEGA_MIMETYPE = "application/vnd.vega.v5+json"
+VEGALITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+VEGALITE_MAJOR = 5
+PNG_SCALE = 1
+#: vega-embed's menu in JupyterLab: saving as SVG/PNG only (the editor and source views need the network)
+EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 
 
-#: the output mimetype holding the spec (the HTML export embeds any ``application/vnd.vegalite.v*`` it finds)
-VEGALITE_MIMETYPE = _mimetype()
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
 def vegalite_version() -> str | None:
-    """The ``major.minor`` Vega-Lite version of Altair's specs, if vl-convert bundles it."""
+    """The newest Vega-Lite 5 (``major.minor``) that vl-convert bundles: charts are compiled and the HTML's script inlined with it."""
     import vl_convert as vlc
 
-    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return wanted if wanted in vlc.get_vegalite_versions() else None
+    fives = [
+        v for v in vlc.get_vegalite_versions() if _version_key(v)[:1] == (VEGALITE_MAJOR,)
+    ]
+    return max(fives, key=_version_key) if fives else None
+
+
+def as_vegalite5(spec: dict) -> dict:
+    """The spec labelled Vega-Lite 5 (Altair's specs use nothing newer; :func:`compile_vega` checks)."""
+    return {"$schema": VEGALITE_SCHEMA, **{k: v for k, v in spec.items() if k != "$schema"}}
+
+
+def compile_vega(spec: dict) -> dict:
+    """The Vega 5 spec Vega-Lite 5 compiles ``spec`` to; raises when Vega-Lite 5 cannot."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_vega(spec, vl_version=vegalite_version())
 
 
 def _title_text(spec: dict) -> str:
@@ -196,8 +220,14 @@ def _title_text(spec: dict) -> str:
     return str(title or "chart")
 
 
-def render(spec: dict, **metadata) -> dict:
-    """Altair renderer: the Vega-Lite spec, a static SVG, and a plain-text line (never a ``<VegaLite`` placeholder)."""
+def render(spec: dict, **metadata) -> tuple[dict, dict]:
+    """Altair renderer: Vega-Lite 5 and Vega 5 specs, a PNG and a text line (never a ``<VegaLite`` placeholder).
+
+    JupyterLab draws the Vega spec interactively, trusted or not and offline;
+    a viewer without a Vega renderer shows the PNG; the HTML export embeds
+    the Vega-Lite spec.
+    """
+    spec = as_vegalite5(spec)
     bundle: dict = {
         VEGALITE_MIMETYPE: spec,
         "text/plain": f"Chart: {_title_text(spec)}",
@@ -205,14 +235,16 @@ def render(spec: dict, **metadata) -> dict:
     try:
         import vl_convert as vlc
 
-        bundle["image/svg+xml"] = vlc.vegalite_to_svg(
-            spec, vl_version=vegalite_version()
-        )
+        vega = compile_vega(spec)
+        png = vlc.vega_to_png(vega, scale=PNG_SCALE)
+        bundle[VEGA_MIMETYPE] = vega
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
     except Exception as exc:  # noqa: BLE001 - the spec still reaches the HTML export; viewers show the text line
         logging.getLogger(__name__).warning(
-            "no static SVG for chart %r: %s", _title_text(spec), exc
+            "no Vega 5 spec or PNG for chart %r: %s", _title_text(spec), exc
         )
-    return bundle
+    embed = {"embed_options": EMBED_OPTIONS}
+    return bundle, {VEGA_MIMETYPE: embed, VEGALITE_MIMETYPE: embed}
 
 
 def draws(table: str):
@@ -286,30 +318,92 @@ def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined)
 
 
+#: a kind's known codes and their colours, whatever else a chart shows and in every language
+COLOURS: dict[str, dict[str, str]] = {
+    "bucket": dict(zip(BUCKETS, BUCKET_COLOURS)),
+    "channel": {
+        "help_center": BLUE,
+        "live_chat": ORANGE,
+        "email": GREEN,
+        "other": VERMILLION,
+        ALL_CHANNELS: GREY,
+    },
+    "right": dict(zip(RIGHTS, PALETTE)),
+}
+
+
+def code_colours(kind: str, codes, palette: list[str] = PALETTE) -> dict[str, str]:
+    """Code -> colour: a known code's own colour; other codes, in code order, the palette's unused colours.
+
+    Keyed by code, never by translated label, so a category keeps its colour in both languages.
+    """
+    fixed = COLOURS.get(kind, {})
+    spare = [c for c in palette if c not in fixed.values()] or list(palette)
+    unknown = sorted({str(c) for c in codes} - set(fixed))
+    extra = {code: spare[i % len(spare)] for i, code in enumerate(unknown)}
+    return {str(c): fixed.get(str(c)) or extra[str(c)] for c in codes}
+
+
+def colour_scale(kind: str, codes, palette: list[str] = PALETTE) -> alt.Scale:
+    """A colour scale over ``codes`` (legend in that order), each code in its :func:`code_colours` colour."""
+    codes = list(dict.fromkeys(str(c) for c in codes))
+    colours = code_colours(kind, codes, palette)
+    return alt.Scale(domain=codes, range=[colours[c] for c in codes])
+
+
+def legend_labels(language: str, kind: str, codes) -> str:
+    """A Vega expression giving each code's name in ``language`` (``label(language, kind, code)``), for ``labelExpr``."""
+    expr = "datum.label"
+    for code in reversed(list(dict.fromkeys(str(c) for c in codes))):
+        expr = f"datum.value === {json.dumps(code)} ? {json.dumps(label(language, kind, code))} : {expr}"
+    return expr
+
+
+def code_colour(
+    field: str,
+    kind: str,
+    codes,
+    language: str,
+    title: str | None = None,
+    palette: list[str] = PALETTE,
+    **legend,
+) -> alt.Color:
+    """Colour on the code column ``field`` (nominal): fixed colours per code, legend in ``language``."""
+    codes = list(dict.fromkeys(str(c) for c in codes))
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        sort=codes,
+        scale=colour_scale(kind, codes, palette),
+        legend=alt.Legend(labelExpr=legend_labels(language, kind, codes), **legend),
+    )
+
+
 def bucket_scale() -> alt.Scale:
-    return alt.Scale(domain=BUCKETS, range=BUCKET_COLOURS)
+    return colour_scale("bucket", BUCKETS)
+
+
+def channel_codes(frame: pl.DataFrame) -> list[str]:
+    """The channels in ``frame``: ``all`` first, the known ones in their order, then any others sorted."""
+    present = set(frame.get_column("channel").cast(pl.Utf8).to_list())
+    channels = [c for c in [ALL_CHANNELS, *CHANNELS] if c in present]
+    return channels + sorted(present - set(channels))
 
 
 def channel_frame(
     frame: pl.DataFrame, language: str
 ) -> tuple[pl.DataFrame, list[str]]:
-    present = set(frame.get_column("channel").cast(pl.Utf8).to_list())
-    channels = [c for c in [ALL_CHANNELS, *CHANNELS] if c in present]
-    channels += sorted(
-        set(frame.get_column("channel").cast(pl.Utf8).to_list()) - set(channels)
-    )
+    """``frame`` with ``channel`` as text and its name in ``channel_label``; the names in channel order."""
+    channels = channel_codes(frame)
     labels = [label(language, "channel", c) for c in channels]
     mapping = dict(zip(channels, labels))
     return frame.with_columns(
+        pl.col("channel").cast(pl.Utf8),
         pl.col("channel")
         .cast(pl.Utf8)
-        .replace_strict(mapping, default=pl.col("channel"))
-        .alias("channel_label")
+        .replace_strict(mapping, default=pl.col("channel").cast(pl.Utf8))
+        .alias("channel_label"),
     ), labels
-
-
-def channel_scale(labels: list[str]) -> alt.Scale:
-    return alt.Scale(domain=labels, range=PALETTE[: len(labels)])
 
 
 def without_all(frame: pl.DataFrame) -> pl.DataFrame:
@@ -430,11 +524,8 @@ def bucket_stack(
         .encode(
             x=x_axis(x_field, t(language, x_title_key), "ascending", angle),
             y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=alt.Color(
-                "bucket:N",
-                title=t(language, "ch_months_inactive"),
-                scale=bucket_scale(),
-                sort=BUCKETS,
+            color=code_colour(
+                "bucket", "bucket", BUCKETS, language, t(language, "ch_months_inactive")
             ),
             order=alt.Order("order:Q"),
             tooltip=tooltips(
@@ -450,20 +541,20 @@ def bucket_stack(
 def channel_bars(
     data: pl.DataFrame, labels: list[str], language: str, x: alt.X, tooltip: list
 ) -> alt.Chart:
-    """Tickets as bars grouped by channel (side by side, one colour each) along ``x``."""
+    """Tickets as bars grouped by channel (side by side, one colour per channel code) along ``x``.
+
+    ``labels`` (from :func:`channel_frame`) is kept for callers; colour and
+    order follow the ``channel`` codes, names come from the legend.
+    """
+    codes = channel_codes(data)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=x,
-            xOffset=alt.XOffset("channel_label:N", sort=labels),
+            xOffset=alt.XOffset("channel:N", sort=codes),
             y=alt.Y("tickets:Q", title=t(language, "ch_tickets")),
-            color=alt.Color(
-                "channel_label:N",
-                title=t(language, "ch_channel"),
-                scale=channel_scale(labels),
-                sort=labels,
-            ),
+            color=code_colour("channel", "channel", codes, language, t(language, "ch_channel")),
             tooltip=tooltip,
         )
     )
@@ -477,7 +568,7 @@ def table_bars(
     title_key: str | None = None,
     table_sort=alt.Undefined,
 ) -> alt.Chart:
-    """Rows per table, stacked by ``colour`` (largest total first), for the data-quality charts."""
+    """Rows per table, stacked by the code column ``colour`` (largest total first), for the data-quality charts."""
     shown = by_total(data, colour, "rows")
     return (
         alt.Chart(data)
@@ -485,12 +576,16 @@ def table_bars(
         .encode(
             y=alt.Y("table_name:N", title=t(language, "ch_table"), sort=table_sort),
             x=alt.X("sum(rows):Q", title=t(language, "ch_rows")),
-            color=alt.Color(
-                f"{colour}:N",
-                title=t(language, title_key) if title_key else None,
-                sort=shown,
-                scale=alt.Scale(domain=shown, range=(colours * 3)[: len(shown)]),
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            color=code_colour(
+                colour,
+                colour,
+                shown,
+                language,
+                t(language, title_key) if title_key else None,
+                colours,
+                orient="bottom",
+                columns=2,
+                labelLimit=320,
             ),
             tooltip=tooltips(
                 language,
