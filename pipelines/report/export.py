@@ -5,8 +5,9 @@ no code, no prompts, no stdout/stderr/warnings, no CDN scripts; one inlined
 copy of Vega + Vega-Lite + vega-embed (from vl-convert, the Vega-Lite 5 the
 charts are compiled with) and a ``vegaEmbed`` call per chart, whose
 Vega-Lite spec the notebook output carries. Single-view charts take the
-page's width (phones included); other charts scale down to it. Each chart
-also keeps a static SVG in ``<noscript>``, shown where scripts do not run.
+page's width (phones included); other charts scale down to it; a chart's
+title is set as page text above it, so it wraps. Each chart also keeps a
+static SVG in ``<noscript>``, shown where scripts do not run.
 A table of contents is built from the ``<h2>`` headings.
 """
 
@@ -119,16 +120,39 @@ def static_svg(spec: dict, mode: str) -> str | None:
         return None
 
 
+def _lines(value) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def split_title(spec: dict) -> tuple[str, str, dict]:
+    """(title, subtitle, the spec without them): the page sets the title as text, which wraps on a phone."""
+    title = spec.get("title")
+    rest = {k: v for k, v in spec.items() if k != "title"}
+    if isinstance(title, dict):
+        return _lines(title.get("text")), _lines(title.get("subtitle")), rest
+    return _lines(title), "", rest
+
+
 def chart_html(
     spec: dict, index: int, svg: str | None = None, mode: str = "vega-lite"
 ) -> str:
-    """The container the template's script fills with ``vegaEmbed``; static SVG inside ``<noscript>``."""
+    """The container the template's script fills with ``vegaEmbed``, the chart's title above it as
+    a caption, and a static SVG (``svg``, else drawn here) inside ``<noscript>``."""
     # the mode is given to vegaEmbed; the schema URL is not needed offline
     spec = {k: v for k, v in spec.items() if k != "$schema"}
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    label = escape(str(title or f"Chart {index}"), quote=True)
+    title, subtitle, spec = split_title(spec)
+    label = escape(title or f"Chart {index}", quote=True)
+    caption = ""
+    if title or subtitle:
+        caption = (
+            '<figcaption class="pr-chart-caption">'
+            f'<span class="pr-chart-title">{escape(title)}</span>'
+            + (f'<span class="pr-chart-subtitle">{escape(subtitle)}</span>' if subtitle else "")
+            + "</figcaption>"
+        )
+    svg = svg or static_svg(spec, mode)
     fallback = ""
     if svg:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -137,6 +161,7 @@ def chart_html(
         spec = fit_width(spec)
     return (
         f'<figure class="pr-chart" id="chart-{index}" data-chart="{index}" data-mode="{mode}">'
+        f"{caption}"
         f'<div class="pr-chart-view" role="img" aria-label="{label}"></div>'
         f'<script type="application/json" class="pr-chart-spec">{_json_for_script(spec)}</script>'
         f"{fallback}</figure>"
@@ -181,8 +206,7 @@ class ReportPreprocessor(Preprocessor):
             if found:
                 resources["chart_count"] += 1
                 spec, mode = found
-                svg = data.get("image/svg+xml") or static_svg(spec, mode)
-                html = chart_html(spec, resources["chart_count"], svg, mode)
+                html = chart_html(spec, resources["chart_count"], mode=mode)
                 output["data"] = {"text/html": html}
                 output["metadata"] = {}
                 kept.append(output)

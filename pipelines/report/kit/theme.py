@@ -145,6 +145,8 @@ def theme() -> dict:
                 "domainColor": "#9AA0A6",
                 "tickColor": "#9AA0A6",
                 "titlePadding": 8,
+                # a narrow (phone-wide) chart drops every other label rather than overlap them
+                "labelOverlap": True,
             },
             "axisBand": {"grid": False},
             "legend": {
