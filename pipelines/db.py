@@ -1,7 +1,10 @@
-"""DuckDB connections with the project's calendar rules as SQL macros.
+"""DuckDB connections with the project's rules as SQL macros, and the one runner of metric SQL.
 
-The macros mirror :mod:`pipelines.dates` (tests check they agree) and use
-names Spark SQL also has (``add_months``), so metric SQL stays portable.
+The calendar macros mirror :mod:`pipelines.dates` (tests check they agree) and use
+names Spark SQL also has (``add_months``), so metric SQL stays portable. The
+channel and right macros are built from :mod:`pipelines.contract`'s lists, so a
+list is written once. :func:`query_all` runs ``pipelines/metrics/sql/<name>.sql``
+files, building the models a query reads by name first (see that folder's README).
 Local dates come from the session time zone: ``CAST(ts AS DATE)`` of a
 TIMESTAMPTZ is its date in the controller's zone, as ``to_date`` is in Spark
 with ``spark.sql.session.timeZone`` set.
@@ -11,16 +14,28 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import contextmanager
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import polars as pl
 
+from pipelines.contract import RIGHTS, TICKET_CHANNELS
 from pipelines.dates import DEFAULT_ZONE, working_day_calendar
+
+
+def _sql_list(values) -> str:
+    """Constants of the contract as SQL string literals (never user input)."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _positions(values) -> str:
+    return ", ".join(f"('{v}', {i})" for i, v in enumerate(values, start=1))
+
+
+#: support channels in report order: the contract's three, then everything else (contract §1.4)
+CHANNELS = (*TICKET_CHANNELS, "other")
 
 _MACROS = (
     # contract §2: same day n months later, clamped to the month's last day
@@ -33,6 +48,17 @@ _MACROS = (
     # contract §3 inactivity buckets: 0-3m (m < 3), 3-6m, 6-9m, 9-12m, 12m+ (m >= 12)
     """CREATE OR REPLACE TEMP MACRO inactivity_bucket(m) AS CASE
         WHEN m < 3 THEN '0-3m' WHEN m < 6 THEN '3-6m' WHEN m < 9 THEN '6-9m' WHEN m < 12 THEN '9-12m' ELSE '12m+' END""",
+    # reading 17: a channel is compared trimmed and lower-cased; outside the contract's list it is 'other'
+    f"""CREATE OR REPLACE TEMP MACRO normal_channel(c) AS CASE
+        WHEN lower(trim(c)) IN ({_sql_list(TICKET_CHANNELS)}) THEN lower(trim(c)) ELSE 'other' END""",
+    f"CREATE OR REPLACE TEMP MACRO channels() AS TABLE SELECT * FROM (VALUES {_positions(CHANNELS)}) AS c (channel, position)",
+    # reading 17: a right is compared trimmed and lower-cased, with a space or hyphen for '_'
+    # ('consent withdrawal' is consent_withdrawal); an unknown right keeps its (lower-cased) name
+    f"""CREATE OR REPLACE TEMP MACRO normal_right(r) AS CASE
+        WHEN replace(replace(lower(trim(r)), ' ', '_'), '-', '_') IN ({_sql_list(RIGHTS)})
+            THEN replace(replace(lower(trim(r)), ' ', '_'), '-', '_')
+        ELSE lower(trim(r)) END""",
+    f"CREATE OR REPLACE TEMP MACRO rights() AS TABLE SELECT * FROM (VALUES {_positions(RIGHTS)}) AS r (\"right\", position)",
     # contract §3 rights: the clock starts on the day of receipt; under the ICO reading
     # ('identity_verified') it restarts at identity verification, never before receipt
     """CREATE OR REPLACE TEMP MACRO clock_start(received_on, verified_on, reading) AS CASE
@@ -40,6 +66,23 @@ _MACROS = (
         ELSE received_on END""",
     # a keyed hash naming a row in a report without its id (see metrics/pseudonym.py)
     "CREATE OR REPLACE TEMP MACRO pseudonym(id, salt) AS substr(sha256(concat(salt, id)), 1, 12)",
+)
+
+#: the rights deadline rule, over the ``calendar`` table (so created by :func:`install_calendar`)
+_DEADLINE_MACROS = (
+    # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
+    "CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS"
+    " (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))",
+    # GDPR Art. 12(3): an extension counts only when notified within the first period
+    # (notified_on NULL: no notice, or none yet)
+    """CREATE OR REPLACE TEMP MACRO rights_extension(start_on, notified_on, months) AS CASE
+        WHEN notified_on IS NULL THEN 'none'
+        WHEN notified_on <= legal_deadline(start_on, months) THEN 'valid'
+        ELSE 'invalid' END""",
+    # the day a request is due: the extended deadline after a valid extension, else the first one
+    """CREATE OR REPLACE TEMP MACRO rights_due(start_on, notified_on, months, extended_months) AS CASE
+        WHEN rights_extension(start_on, notified_on, months) = 'valid' THEN legal_deadline(start_on, extended_months)
+        ELSE legal_deadline(start_on, months) END""",
 )
 
 
@@ -84,20 +127,29 @@ def _checked_zone(zone: str) -> str:
 
 
 def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
-    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last], and
-    the macro ``legal_deadline(start, months)`` over it: :func:`pipelines.dates.legal_deadline` in SQL."""
+    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last], and the
+    macros over it: ``legal_deadline(start, months)`` (:func:`pipelines.dates.legal_deadline` in SQL),
+    ``rights_extension`` and ``rights_due`` (the rights deadline rule, docs/design.md "Support and rights")."""
     frame = pl.DataFrame(
         working_day_calendar(first, last),
         schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date},
         orient="row",
     )
-    with registered(con, "calendar_frame", frame):
+    con.register("calendar_frame", frame)
+    try:
         con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
-    # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
-    con.sql(
-        "CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS"
-        " (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))"
-    )
+    finally:
+        con.unregister("calendar_frame")
+    for macro in _DEADLINE_MACROS:
+        con.sql(macro)
+
+
+# --- metric SQL: one file per query, read by name --------------------------------------
+
+#: where the metric SQL lives (``pipelines/metrics/sql/<name>.sql``)
+SQL_PACKAGE = "pipelines.metrics"
+#: a name a statement reads from; a name followed by "(" is a function or table macro
+_READS = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", re.IGNORECASE)
 
 
 def read_sql(package: str, name: str) -> str:
@@ -105,18 +157,70 @@ def read_sql(package: str, name: str) -> str:
     return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def query(con: duckdb.DuckDBPyConnection, package: str, name: str, **params) -> pl.DataFrame:
-    """Run one SQL file with named parameters bound by DuckDB (``$as_of``), as a polars frame.
+def sql_names(package: str = SQL_PACKAGE) -> frozenset[str]:
+    """The queries of a package: its ``sql/*.sql`` file names."""
+    folder = resources.files(package).joinpath("sql")
+    return frozenset(f.name[: -len(".sql")] for f in folder.iterdir() if f.name.endswith(".sql"))
 
-    Only the parameters the file uses are passed: DuckDB rejects unused ones.
+
+def _code(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def models_read(sql: str, names: frozenset[str]) -> list[str]:
+    """The other queries a statement reads by name (``FROM support_evaluated``), in order of mention."""
+    return list(dict.fromkeys(n for n in _READS.findall(_code(sql)) if n in names))
+
+
+def build_order(package: str, targets: list[str]) -> list[str]:
+    """Every model the targets read, directly or not, each after the models it reads (dbt's DAG)."""
+    names = sql_names(package)
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise ValueError(f"SQL models read each other in a cycle: {' -> '.join((*path, name))}")
+        if name in order:
+            return
+        for model in models_read(read_sql(package, name), names):
+            visit(model, (*path, name))
+        order.append(name)
+
+    for target in targets:
+        for model in models_read(read_sql(package, target), names):
+            visit(model, (target,))
+    return order
+
+
+def query_all(
+    con: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...], *, package: str = SQL_PACKAGE, **params
+) -> dict[str, pl.DataFrame]:
+    """Run ``sql/<name>.sql`` for each name, with named parameters bound by DuckDB (``$as_of``).
+
+    A query reads an earlier query's result by its file name (``FROM support_evaluated``):
+    every model the queries read is built first, once, as a TEMP TABLE of that name, with
+    the same parameters (so one call is one consistent set of figures). Each statement gets
+    only the parameters it uses: DuckDB rejects unused ones.
     """
-    sql = read_sql(package, name)
-    return con.sql(sql, params=used_params(sql, params)).pl()
+    built = build_order(package, list(names))
+    for model in built:
+        sql = read_sql(package, model)
+        con.sql(f"CREATE OR REPLACE TEMP TABLE {model} AS\n{sql}", params=used_params(sql, params))
+    frames = {}
+    for name in names:
+        sql = f"SELECT * FROM {name}" if name in built else read_sql(package, name)
+        frames[name] = con.sql(sql, params=used_params(sql, params)).pl()
+    return frames
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, *, package: str = SQL_PACKAGE, **params) -> pl.DataFrame:
+    """The rows of one query (:func:`query_all` with one name)."""
+    return query_all(con, [name], package=package, **params)[name]
 
 
 def used_params(sql: str, params: dict) -> dict:
     """The parameters a statement uses (DuckDB rejects unused ones); comments do not count."""
-    code = re.sub(r"--[^\n]*", "", sql)
+    code = _code(sql)
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", code)}
 
 
@@ -130,13 +234,3 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None 
     # connection ("Resource In Use") until it is fetched to the end
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
-
-
-@contextmanager
-def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    """A polars frame visible to SQL as ``name`` for the duration of the block."""
-    con.register(name, frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)

@@ -6,7 +6,7 @@ module only checks that a file states every rule the metrics need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +57,6 @@ class Policy:
     source: str
     zone: str
     inactivity_clause: Clause
-    inactivity_months: int
     due_soon_days: int
     retention: dict[str, RetentionRule]
     support_clause: Clause
@@ -67,7 +66,6 @@ class Policy:
     deadline_months: int
     extended_deadline_months: int
     clock_start: str
-    raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -75,6 +73,11 @@ class Policy:
 
     def rule(self, category: str) -> RetentionRule:
         return self.retention[category]
+
+    @property
+    def inactivity_months(self) -> int:
+        """The inactivity period: the account rule's period (erasure deadline = last activity + this)."""
+        return self.rule("account").period_months
 
 
 def default_policy_path() -> Path:
@@ -125,6 +128,12 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
     if missing:
         raise BadInput(f"{source}: no [[retention]] rule for categories: {', '.join(missing)}")
 
+    if "period_months" in (raw.get("inactivity") or {}):
+        # one source per rule: the account retention rule's period is the inactivity period
+        raise BadInput(
+            f"{source}: [inactivity] period_months is not read: the inactivity period is the"
+            " period_months of the [[retention]] rule for category \"account\"; remove it"
+        )
     clock_start = r.text("rights", "clock_start")
     if clock_start not in CLOCK_STARTS:
         raise BadInput(f"{source}: [rights] clock_start must be one of {CLOCK_STARTS}, not {clock_start!r}")
@@ -134,7 +143,6 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         source=source,
         zone=zone,
         inactivity_clause=r.clause("inactivity"),
-        inactivity_months=r.integer("inactivity", "period_months"),
         due_soon_days=r.integer("inactivity", "due_soon_days"),
         retention=rules,
         support_clause=r.clause("support"),
@@ -144,7 +152,6 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         deadline_months=r.integer("rights", "deadline_months"),
         extended_deadline_months=r.integer("rights", "extended_deadline_months"),
         clock_start=clock_start,
-        raw=raw,
     )
 
 

@@ -18,7 +18,7 @@ from pipelines import db as dbmod
 from pipelines.contract import ACTIVITY_TABLES, TABLES
 from pipelines.dates import Quarter, latest_complete_quarter
 from pipelines.errors import BadInput
-from pipelines.metrics import Period
+from pipelines.metrics import Period, families, table_schemas
 from pipelines.policy import Policy
 
 SUMMARY_FILE = "summary.json"
@@ -30,24 +30,13 @@ class Results:
     summary: dict
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
-    def table(self, name: str) -> pl.DataFrame:
-        return self.tables[name]
-
 
 def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
     """Every family's figures for one period (contract §3, §4)."""
-    from pipelines.metrics import inactivity, quality, retention, rights, support
-
     summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label}
     summary["data"] = data_coverage(con, period.as_of)
     tables: dict[str, pl.DataFrame] = {}
-    for name, family in (
-        ("inactivity", inactivity),
-        ("retention", retention),
-        ("support", support),
-        ("rights", rights),
-        ("data_quality", quality),
-    ):
+    for name, family in families().items():
         result = family.compute(con, period, policy)
         summary[name] = result.summary
         tables.update(result.tables)
@@ -156,13 +145,25 @@ def write_results(results: Results, out_dir: Path) -> None:
 
 
 def read_results(out_dir: Path) -> Results:
+    """A results directory as written by :func:`write_results`; each table typed as its family declares it.
+
+    A declared table whose header differs from the declaration (a directory written by
+    another version) is bad input naming the file; an undeclared table is read as found.
+    """
     summary = json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
-    tables = {
-        # whole-file type inference: a column empty in its first rows must not become text
-        p.stem: pl.read_csv(p, try_parse_dates=True, infer_schema_length=None)
-        for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))
-    }
+    declared = table_schemas()
+    tables = {p.stem: _read_table(p, declared.get(p.stem)) for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))}
     return Results(summary, tables)
+
+
+def _read_table(path: Path, schema: pl.Schema | None) -> pl.DataFrame:
+    if schema is None:
+        # whole-file type inference: a column empty in its first rows must not become text
+        return pl.read_csv(path, try_parse_dates=True, infer_schema_length=None)
+    header = pl.read_csv(path, n_rows=0).columns
+    if header != schema.names():
+        raise BadInput(f"{path}: columns {', '.join(header)}; expected {', '.join(schema.names())} (re-run the metrics)")
+    return pl.read_csv(path, schema=schema)
 
 
 def _json_default(value):

@@ -1,17 +1,32 @@
-"""The four families of figures, each a module with its SQL in ``sql/``.
+"""The five families of figures, each a module with its SQL in ``sql/``.
 
 Every family exposes ``compute(con, period, policy) -> FamilyResult``: pure
-reads of the loaded database, as of ``period.as_of``.
+reads of the loaded database, as of ``period.as_of``, and ``TABLES``: the
+columns and types of each table it writes, declared once. ``compute`` checks
+its tables against ``TABLES`` (:func:`checked`); the report's tests build their
+fake tables from the same declarations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import import_module
+from types import ModuleType
 
 import polars as pl
 
 from pipelines.dates import Quarter
+from pipelines.errors import PipelineFailure
+
+#: summary.json block -> family module, in the order they are computed
+FAMILIES = {
+    "inactivity": "inactivity",
+    "retention": "retention",
+    "support": "support",
+    "rights": "rights",
+    "data_quality": "quality",
+}
 
 
 @dataclass(frozen=True)
@@ -40,3 +55,30 @@ class FamilyResult:
 
     summary: dict
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+def families() -> dict[str, ModuleType]:
+    """summary.json block -> family module."""
+    return {block: import_module(f"pipelines.metrics.{module}") for block, module in FAMILIES.items()}
+
+
+def table_schemas() -> dict[str, pl.Schema]:
+    """Every table a run writes, with its declared columns (from each family's ``TABLES``)."""
+    return {name: schema for family in families().values() for name, schema in family.TABLES.items()}
+
+
+def checked(summary: dict, tables: dict[str, pl.DataFrame], declared: dict[str, pl.Schema]) -> FamilyResult:
+    """The family's result, once its tables are exactly the declared ones (names, columns, order, types).
+
+    A difference is a bug in the family, never bad input: :class:`PipelineFailure` naming the table.
+    """
+    if set(tables) != set(declared):
+        raise PipelineFailure(
+            f"metric tables {sorted(tables)} differ from the declared {sorted(declared)}"
+        )
+    for name, frame in tables.items():
+        if frame.schema != declared[name]:
+            raise PipelineFailure(
+                f"metric table {name!r} has columns {dict(frame.schema)}, declared {dict(declared[name])}"
+            )
+    return FamilyResult(summary, {name: tables[name] for name in declared})

@@ -1,4 +1,8 @@
-"""Inactivity cohorts (contract §3; policy §1.1, §1.2): who is approaching or past the 12-month erasure deadline."""
+"""Inactivity cohorts (contract §3; policy §1.1, §1.2): who is approaching or past the erasure deadline.
+
+An account's erasure deadline is its last activity plus the account retention
+period (``[[retention]] account period_months``), in ``sql/account_deadlines.sql``.
+"""
 
 from __future__ import annotations
 
@@ -7,49 +11,44 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from pipelines.dates import quarter_ends
-from pipelines.db import query
-from pipelines.metrics import FamilyResult, Period
-from pipelines.metrics.accounts import materialize_account_deadlines
-from pipelines.metrics.params import base_params
+from pipelines.db import query_all
+from pipelines.metrics import FamilyResult, Period, checked
+from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
 
 BUCKETS = ("0-3m", "3-6m", "6-9m", "9-12m", "12m+")
 PIPELINE_DAYS = 90  # the erasure pipeline chart looks 90 days ahead
-PACKAGE = "pipelines.metrics"
+
+TABLES = {
+    "inactivity_buckets": pl.Schema({"bucket": pl.String, "accounts": pl.Int64}),
+    "inactivity_cohorts": pl.Schema({"signup_quarter": pl.String, "bucket": pl.String, "accounts": pl.Int64}),
+    "inactivity_trend": pl.Schema({"quarter_end": pl.Date, "bucket": pl.String, "accounts": pl.Int64}),
+    "inactivity_erasure_pipeline": pl.Schema({"deadline": pl.Date, "accounts": pl.Int64}),
+    "retention_trend": pl.Schema({"quarter_end": pl.Date, "accounts_past_deadline": pl.Int64}),
+}
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
-    materialize_account_deadlines(con, period, policy)
-    params = base_params(con, period, policy)
-    accounts = query(con, PACKAGE, "inactivity_accounts", **params, due_soon_days=policy.due_soon_days)
+    params = sql_params(con, period, policy)
+    frames = query_all(con, ["inactivity_accounts", "inactivity_trend"], **params)
+    accounts = frames["inactivity_accounts"]
     counts = dict(accounts.group_by("bucket").len().iter_rows())
     summary = {
         "population": accounts.height,
         "buckets": {b: counts.get(b, 0) for b in BUCKETS},
         "due_next_30d": int(accounts["due_next_30d"].sum()),
     }
-    ends = quarter_ends(period.as_of)
-    trend = complete_trend(
-        query(
-            con, PACKAGE, "inactivity_trend", **params,
-            quarter_ends=ends, period_months=policy.inactivity_months,
-            exempt_legal_hold=policy.rule("account").exempt_legal_hold,
-        ),
-        ends,
-    )
-    return FamilyResult(
-        summary,
-        {
-            "inactivity_buckets": pl.DataFrame({"bucket": BUCKETS, "accounts": [summary["buckets"][b] for b in BUCKETS]}),
-            "inactivity_cohorts": cohort_table(accounts),
-            "inactivity_trend": trend.select("quarter_end", "bucket", "accounts"),
-            "inactivity_erasure_pipeline": erasure_pipeline(accounts, period),
-            "retention_trend": trend.group_by("quarter_end")
-            .agg(pl.col("past_deadline").sum().alias("accounts_past_deadline"))
-            .sort("quarter_end"),
-        },
-    )
+    trend = complete_trend(frames["inactivity_trend"], params["quarter_ends"])
+    tables = {
+        "inactivity_buckets": pl.DataFrame({"bucket": BUCKETS, "accounts": [summary["buckets"][b] for b in BUCKETS]}),
+        "inactivity_cohorts": cohort_table(accounts),
+        "inactivity_trend": trend.select("quarter_end", "bucket", "accounts"),
+        "inactivity_erasure_pipeline": erasure_pipeline(accounts, period),
+        "retention_trend": trend.group_by("quarter_end")
+        .agg(pl.col("past_deadline").sum().alias("accounts_past_deadline"))
+        .sort("quarter_end"),
+    }
+    return checked(summary, tables, TABLES)
 
 
 def complete_trend(trend: pl.DataFrame, ends: list) -> pl.DataFrame:
@@ -83,5 +82,6 @@ def erasure_pipeline(accounts: pl.DataFrame, period: Period) -> pl.DataFrame:
         accounts.filter((pl.col("erasure_deadline") > period.as_of) & (pl.col("erasure_deadline") <= horizon))
         .group_by(pl.col("erasure_deadline").alias("deadline"))
         .len("accounts")
+        .with_columns(pl.col("accounts").cast(pl.Int64))
         .sort("deadline")
     )

@@ -1,23 +1,52 @@
-"""SQL parameters every family binds: the period's dates and the pseudonym salt."""
+"""The SQL parameters of every metric query: one vocabulary, one place (sql/README.md lists them).
+
+Every family binds the same dictionary; :func:`pipelines.db.query_all` gives each
+statement only the parameters it uses. A parameter is named after the policy
+attribute or period date it carries.
+"""
 
 from __future__ import annotations
 
 import duckdb
 
-from pipelines.dates import end_of_local_day
+from pipelines.dates import end_of_local_day, quarter_ends
 from pipelines.metrics import Period
-from pipelines.metrics.pseudonym import SALT_PARAM, salt
+from pipelines.metrics.pseudonym import salt
 from pipelines.policy import Policy
 
+#: the trends (inactivity buckets, retention, rights on-time rate) cover eight quarters
+TREND_QUARTERS = 8
 
-def base_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
-    """``as_of``; ``as_of_end``, the first instant after as_of's local day (``ts < as_of_end``
-    means "on or before as_of" by local date, without converting every row); ``quarter_start``."""
+
+def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
+    """The period's dates, the database's pseudonym salt and the policy's rules, as SQL parameters."""
+    account = policy.rule("account")
     return {
+        # the period (contract §2)
         "as_of": period.as_of,
+        # the first instant after as_of's local day: `ts < $as_of_end` means "on or before as_of"
+        # by local date, without converting every row
         "as_of_end": end_of_local_day(period.as_of, policy.zone),
         "quarter_start": period.start,
-        SALT_PARAM: salt(con),
+        "quarter_ends": quarter_ends(period.as_of, TREND_QUARTERS),
+        "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
+        "pseudonym_salt": salt(con),
+        # retention (policy §1, §2): the account rule's period is the inactivity period
+        "account_months": account.period_months,
+        "exempt_legal_hold": account.exempt_legal_hold,
+        "support_months": policy.rule("support").period_months,
+        "marketing_months": policy.rule("marketing").period_months,
+        "analytics_months": policy.rule("analytics").period_months,
+        "payments_months": policy.rule("payments").period_months,
+        "residual_grace_days": policy.rule("residual").grace_days,
+        "due_soon_days": policy.due_soon_days,
+        # support (policy §1.4)
+        "privacy_category": policy.privacy_category,
+        "missed_request_window_days": policy.missed_request_window_days,
+        # rights (policy §3, GDPR Art. 12(3))
+        "clock_start": policy.clock_start,
+        "deadline_months": policy.deadline_months,
+        "extended_deadline_months": policy.extended_deadline_months,
     }
 
 

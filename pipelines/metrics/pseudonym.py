@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines.db import scalar, table_exists
 
-SALT_PARAM = "pseudonym_salt"
+#: the ``settings`` row the loader writes the salt to; SQL binds it as ``$pseudonym_salt``
 SALT_SETTING = "pseudonym_salt"
 
 

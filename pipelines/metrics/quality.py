@@ -5,22 +5,26 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.db import query, table_exists
-from pipelines.metrics import FamilyResult, Period
+from pipelines.db import query, query_all, table_exists
+from pipelines.metrics import FamilyResult, Period, checked
 from pipelines.policy import Policy
 
-PACKAGE = "pipelines.metrics"
+TABLES = {
+    "quality_rejects": pl.Schema({"table_name": pl.String, "reason": pl.String, "rows": pl.Int64}),
+    "quality_flags": pl.Schema({"table_name": pl.String, "flag": pl.String, "rows": pl.Int64}),
+}
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
     """Counts from the load; an absent optional table is missing from them (reading 11)."""
-    loads = con.sql("SELECT * FROM load_tables ORDER BY table_name").pl()
+    frames = query_all(con, ["quality_loads", "quality_rejects"])
+    loads = frames["quality_loads"]
     present = loads.filter(pl.col("present"))
-    rejects = query(con, PACKAGE, "quality_rejects")
+    rejects = frames["quality_rejects"]
     flags = (
-        con.sql("SELECT table_name, flag, rows FROM load_flags ORDER BY table_name, flag").pl()
-        if table_exists(con, "load_flags")
-        else pl.DataFrame(schema={"table_name": pl.String, "flag": pl.String, "rows": pl.Int64})
+        query(con, "quality_flags")
+        if table_exists(con, "load_flags")  # a database built by hand (tests) may have none
+        else pl.DataFrame(schema=TABLES["quality_flags"])
     )
     summary = {
         "rows_in": dict(present.select("table_name", "rows_in").iter_rows()),
@@ -30,4 +34,4 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "flagged": {f"{t}: {f}": int(n) for t, f, n in flags.iter_rows()},
         "absent_tables": loads.filter(~pl.col("present"))["table_name"].to_list(),
     }
-    return FamilyResult(summary, {"quality_rejects": rejects, "quality_flags": flags})
+    return checked(summary, {"quality_rejects": rejects, "quality_flags": flags}, TABLES)

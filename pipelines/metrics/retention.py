@@ -1,45 +1,65 @@
-"""Retention breaches (contract §3; policy §1.1-§1.6, §2.1): personal data still held after its deadline."""
+"""Retention breaches (contract §3; policy §1.1-§1.6, §2.1): personal data still held after its deadline.
+
+``sql/retention_breach_rows.sql`` lists every row held past its deadline (one
+category per row, periods from the policy file); the per-category and per-subject
+queries read it by name.
+"""
 
 from __future__ import annotations
 
 import duckdb
 import polars as pl
 
-from pipelines.db import query, read_sql, used_params
-from pipelines.metrics import FamilyResult, Period
-from pipelines.metrics.accounts import materialize_account_deadlines
-from pipelines.metrics.params import base_params, is_present
+from pipelines.db import query_all
+from pipelines.metrics import FamilyResult, Period, checked
+from pipelines.metrics.params import is_present, sql_params
 from pipelines.policy import Policy
 
 CATEGORIES = ("account", "logs", "support", "marketing", "analytics", "residual", "payments")
 #: the optional table a category needs; absent -> the figure is null (reading 11)
 OPTIONAL_SOURCE = {"marketing": "marketing_contacts", "analytics": "web_visits", "payments": "payments"}
-PACKAGE = "pipelines.metrics"
 
-
-def rule_params(policy: Policy) -> dict:
-    """The policy file's periods and exceptions as SQL parameters."""
-    return {
-        "period_months": policy.inactivity_months,
-        "exempt_legal_hold": policy.rule("account").exempt_legal_hold,
-        "support_months": policy.rule("support").period_months,
-        "marketing_months": policy.rule("marketing").period_months,
-        "analytics_months": policy.rule("analytics").period_months,
-        "payments_months": policy.rule("payments").period_months,
-        "residual_grace_days": policy.rule("residual").grace_days,
-    }
+TABLES = {
+    "retention_breaches": pl.Schema(
+        {
+            "category": pl.String,
+            "clause": pl.String,
+            "breaches": pl.Int64,
+            "oldest_days_overdue": pl.Int64,
+            "table_present": pl.Boolean,
+        }
+    ),
+    "retention_breach_detail": pl.Schema(
+        {
+            "category": pl.String,
+            "subject_key": pl.String,
+            "rows": pl.Int64,
+            "deadline": pl.Date,
+            "days_overdue": pl.Int64,
+        }
+    ),
+    "retention_late_erasures": pl.Schema(
+        {
+            "account_key": pl.String,
+            "last_activity_on": pl.Date,
+            "erasure_deadline": pl.Date,
+            "erased_on": pl.Date,
+            "days_late": pl.Int64,
+        }
+    ),
+    "retention_withdrawn_consent": pl.Schema(
+        {"contact_key": pl.String, "consent_withdrawn_on": pl.Date, "last_communication_on": pl.Date}
+    ),
+}
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
-    materialize_account_deadlines(con, period, policy)
-    params = {**base_params(con, period, policy), **rule_params(policy)}
-    breach_rows = read_sql(PACKAGE, "retention_breach_rows")
-    con.sql("CREATE OR REPLACE TEMP TABLE breach_rows AS " + breach_rows, params=used_params(breach_rows, params))
-    per_category = con.sql(
-        "SELECT category, count(*) AS breaches, max(days_overdue) AS oldest_days_overdue"
-        " FROM breach_rows GROUP BY category"
-    ).pl()
-    found = {row["category"]: row for row in per_category.iter_rows(named=True)}
+    frames = query_all(
+        con,
+        ["retention_by_category", "retention_breach_detail", "retention_late_erasures", "retention_withdrawn_consent"],
+        **sql_params(con, period, policy),
+    )
+    found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
     present = {c: is_present(con, t) for c, t in OPTIONAL_SOURCE.items()}
 
     def figure(category: str, key: str):
@@ -47,8 +67,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             return None
         return found[category][key] if category in found else (0 if key == "breaches" else None)
 
-    late = query(con, PACKAGE, "retention_late_erasures", **params)
-    withdrawn = query(con, PACKAGE, "retention_withdrawn_consent", **params)
+    late = frames["retention_late_erasures"]
+    withdrawn = frames["retention_withdrawn_consent"]
     summary = {
         "breaches": {c: figure(c, "breaches") for c in CATEGORIES},
         "oldest_days_overdue": {c: figure(c, "oldest_days_overdue") for c in CATEGORIES},
@@ -65,21 +85,12 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             "oldest_days_overdue": [summary["oldest_days_overdue"][c] for c in CATEGORIES],
             "table_present": [present.get(c, True) for c in CATEGORIES],
         },
-        schema_overrides={"breaches": pl.Int64, "oldest_days_overdue": pl.Int64},
+        schema=TABLES["retention_breaches"],
     )
-    detail = con.sql(
-        "SELECT category, pseudonym(subject_id, $salt) AS subject_key, count(*) AS rows,"
-        " min(deadline) AS deadline, max(days_overdue) AS days_overdue"
-        " FROM breach_rows GROUP BY category, subject_id ORDER BY category, days_overdue DESC, subject_key",
-        params={"salt": params["pseudonym_salt"]},
-    ).pl()
-    con.sql("DROP TABLE breach_rows")
-    return FamilyResult(
-        summary,
-        {
-            "retention_breaches": breaches,
-            "retention_breach_detail": detail,
-            "retention_late_erasures": late,
-            "retention_withdrawn_consent": withdrawn,
-        },
-    )
+    tables = {
+        "retention_breaches": breaches,
+        "retention_breach_detail": frames["retention_breach_detail"],
+        "retention_late_erasures": late,
+        "retention_withdrawn_consent": withdrawn,
+    }
+    return checked(summary, tables, TABLES)

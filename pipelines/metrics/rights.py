@@ -1,99 +1,95 @@
 """Rights-request turnaround (contract §3, policy §3, GDPR Art. 12(3)).
 
-``sql/rights_evaluated.sql`` evaluates every request the quarter needs as of
-``as_of`` (clock start, deadlines rolled to working days through the
-``calendar`` table, extension, due date, status); the summary, by-right and
-ageing queries aggregate that frame, registered under the same name for the
-duration of :func:`compute`. The eight-quarter trend is one query of its own,
-each quarter evaluated as of its own end.
+``sql/rights_evaluated.sql`` is the model: every request the quarter needs, as of
+``as_of`` (clock start, deadlines rolled to working days through the ``calendar``
+table, extension, due date, status); the summary, by-right and ageing queries read
+it by name. The eight-quarter trend is one query of its own, each quarter evaluated
+as of its own end. The deadline rule itself is the ``rights_due`` macro
+(``pipelines/db.py``), used by both.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import duckdb
+import polars as pl
 
 from pipelines.dates import add_months
-from pipelines.db import install_calendar, query, registered
-from pipelines.metrics import FamilyResult, Period
-from pipelines.metrics.pseudonym import SALT_PARAM, salt
+from pipelines.db import install_calendar, query, query_all
+from pipelines.metrics import FamilyResult, Period, checked
+from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
 
-PACKAGE = "pipelines.metrics"
-EVALUATED = "rights_evaluated"
-TREND_QUARTERS = 8
 #: the longest run of non-working days a rolled deadline can cross, with room to spare
 ROLL_MARGIN = timedelta(days=14)
 
-#: columns of the per-request table (``rights_requests``)
-REQUEST_COLUMNS = (
-    "request_key",
-    "right",
-    "channel",
-    "received_on",
-    "start",
-    "deadline",
-    "extended_deadline",
-    "extension",
-    "due",
-    "completed_on",
-    "days_to_complete",
-    "days_allowed",
-    "on_time",
-    "status",
-)
+TABLES = {
+    # one row per request of rights_evaluated.sql, under a pseudonymous key
+    "rights_requests": pl.Schema(
+        {
+            "request_key": pl.String,
+            "right": pl.String,
+            "channel": pl.String,
+            "received_on": pl.Date,
+            "start": pl.Date,
+            "deadline": pl.Date,
+            "extended_deadline": pl.Date,
+            "extension": pl.String,
+            "due": pl.Date,
+            "completed_on": pl.Date,
+            "days_to_complete": pl.Int64,
+            "days_allowed": pl.Int64,
+            "on_time": pl.Boolean,
+            "status": pl.String,
+        }
+    ),
+    "rights_by_right": pl.Schema(
+        {"right": pl.String, "received": pl.Int64, "completed": pl.Int64, "on_time": pl.Int64}
+    ),
+    "rights_open_ageing": pl.Schema(
+        {"bucket": pl.String, "bucket_order": pl.Int32, "status": pl.String, "requests": pl.Int64}
+    ),
+    "rights_on_time_trend": pl.Schema(
+        {
+            "quarter": pl.String,
+            "quarter_start": pl.Date,
+            "as_of": pl.Date,
+            "completed": pl.Int64,
+            "on_time": pl.Int64,
+            "on_time_rate": pl.Float64,
+        }
+    ),
+}
 
 
 class CalendarTooShort(RuntimeError):
     """A deadline fell outside the installed ``calendar`` table (a bug, never bad input)."""
 
 
-def _install_calendar(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, trend_start: date) -> None:
+def _install_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     """A calendar from the earliest clock start (or the trend's start) to the latest deadline."""
-    first_received = query(con, PACKAGE, "rights_calendar_range", as_of=period.as_of).item(0, 0)
-    first = min(d for d in (first_received, trend_start, period.start) if d is not None)
-    months = max(policy.deadline_months, policy.extended_deadline_months)
+    first_received = query(con, "rights_calendar_range", **params).item(0, 0)
+    first = min(d for d in (first_received, params["trend_start"], params["quarter_start"]) if d is not None)
+    months = max(params["deadline_months"], params["extended_deadline_months"])
     # a clock starts on or before as_of, so no deadline lies beyond this
-    last = add_months(period.as_of, months) + ROLL_MARGIN
+    last = add_months(params["as_of"], months) + ROLL_MARGIN
     install_calendar(con, first, last)
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
-    trend_start = period.quarter.shift(-(TREND_QUARTERS - 1)).start
-    _install_calendar(con, period, policy, trend_start)
-    rules = {
-        "clock_start": policy.clock_start,
-        "deadline_months": policy.deadline_months,
-        "extended_months": policy.extended_deadline_months,
-    }
-
-    evaluated = query(
+    params = sql_params(con, period, policy)
+    _install_calendar(con, params)
+    frames = query_all(
         con,
-        PACKAGE,
-        "rights_evaluated",
-        quarter_start=period.start,
-        as_of=period.as_of,
-        **rules,
-        **{SALT_PARAM: salt(con)},
+        ["rights_evaluated", "rights_summary", "rights_by_right", "rights_open_ageing", "rights_on_time_trend"],
+        **params,
     )
+    evaluated = frames["rights_evaluated"]
     if evaluated["deadline"].null_count() or evaluated["extended_deadline"].null_count():
         raise CalendarTooShort("a rights deadline fell outside the installed calendar table")
-
-    with registered(con, EVALUATED, evaluated):
-        row = query(con, PACKAGE, "rights_summary").row(0, named=True)
-        by_right = query(con, PACKAGE, "rights_by_right")
-        ageing = query(con, PACKAGE, "rights_open_ageing")
-
-    trend = query(
-        con,
-        PACKAGE,
-        "rights_on_time_trend",
-        trend_start=trend_start,
-        quarter_start=period.start,
-        as_of=period.as_of,
-        **rules,
-    )
+    row = frames["rights_summary"].row(0, named=True)
+    by_right = frames["rights_by_right"]
 
     summary = {
         "received": row["received"],
@@ -102,7 +98,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         },
         "completed": row["completed"],
         "on_time_rate": row["on_time_rate"],
-        "days_to_complete": {"median": row["days_median"], "p90": row["days_p90"]},
+        "days_to_complete": {"median": row["days_to_complete_median"], "p90": row["days_to_complete_p90"]},
         "extensions": {"valid": row["extensions_valid"], "invalid": row["extensions_invalid"]},
         "open_overdue": row["open_overdue"],
         "open_not_due": row["open_not_due"],
@@ -114,12 +110,10 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "deadline_months": policy.deadline_months,
         "extended_deadline_months": policy.extended_deadline_months,
     }
-    return FamilyResult(
-        summary=summary,
-        tables={
-            "rights_requests": evaluated.select(REQUEST_COLUMNS),
-            "rights_by_right": by_right,
-            "rights_open_ageing": ageing,
-            "rights_on_time_trend": trend,
-        },
-    )
+    tables = {
+        "rights_requests": evaluated.select(TABLES["rights_requests"].names()),
+        "rights_by_right": by_right,
+        "rights_open_ageing": frames["rights_open_ageing"],
+        "rights_on_time_trend": frames["rights_on_time_trend"],
+    }
+    return checked(summary, tables, TABLES)

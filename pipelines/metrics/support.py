@@ -1,9 +1,9 @@
 """Support-inquiry statistics (contract §3, policy §1.4): tickets created in the quarter.
 
-The SQL in ``sql/support_*.sql`` does the work: ``support_evaluated`` turns the
-tickets into one row each as of ``as_of`` (local dates, elapsed hours, impossible
-orders flagged); the other queries aggregate that frame, registered under the
-same name for the duration of :func:`compute`.
+The SQL in ``sql/support_*.sql`` does the work: ``support_evaluated`` is the model
+every other support query reads by name (one row per ticket as of ``as_of``: local
+dates, normalised channel, elapsed hours, impossible orders flagged), so one rule
+applies to every figure.
 """
 
 from __future__ import annotations
@@ -11,50 +11,75 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.db import query, registered
-from pipelines.metrics import FamilyResult, Period
-from pipelines.metrics.pseudonym import SALT_PARAM, salt
+from pipelines.db import query_all
+from pipelines.metrics import FamilyResult, Period, checked
+from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
 
-PACKAGE = "pipelines.metrics"
-EVALUATED = "support_evaluated"
-CHANNELS = ("help_center", "live_chat", "email", "other")
-
-#: headline figures compared quarter on quarter: (metric, column of support_summary.sql)
+#: headline figures compared quarter on quarter: columns of support_summary.sql
 HEADLINES = (
-    ("tickets", "tickets"),
-    ("first_response_median_hours", "first_response_median"),
-    ("first_response_p90_hours", "first_response_p90"),
-    ("resolution_median_hours", "resolution_median"),
-    ("resolution_p90_hours", "resolution_p90"),
-    ("backlog", "backlog"),
-    ("privacy_share", "privacy_share"),
+    "tickets",
+    "first_response_median_hours",
+    "first_response_p90_hours",
+    "resolution_median_hours",
+    "resolution_p90_hours",
+    "backlog",
+    "privacy_share",
+)
+#: the two durations of a ticket (support_duration_values.sql)
+MEASURES = ("first_response", "resolution")
+
+TABLES = {
+    "support_by_channel_month": pl.Schema({"month": pl.Date, "channel": pl.String, "tickets": pl.Int64}),
+    "support_by_category": pl.Schema(
+        {"category": pl.String, "is_privacy": pl.Boolean, "tickets": pl.Int64, "share": pl.Float64}
+    ),
+    "support_durations": pl.Schema(
+        {
+            "channel": pl.String,
+            "measure": pl.String,
+            "tickets": pl.Int64,
+            "median_hours": pl.Float64,
+            "p90_hours": pl.Float64,
+        }
+    ),
+    "support_duration_histogram": pl.Schema(
+        {"channel": pl.String, "measure": pl.String, "bin": pl.String, "bin_order": pl.Int32, "tickets": pl.Int64}
+    ),
+    "support_quarter_change": pl.Schema(
+        {"metric": pl.String, "previous": pl.Float64, "current": pl.Float64, "change": pl.Float64}
+    ),
+    "support_missed_rights_requests": pl.Schema(
+        {
+            "ticket_key": pl.String,
+            "account_key": pl.String,
+            "channel": pl.String,
+            "created_on": pl.Date,
+            "window_ends": pl.Date,
+            "window_open": pl.Boolean,
+        }
+    ),
+}
+
+#: a quarter's headline figures: the previous quarter needs only these
+_HEADLINE_QUERIES = ("support_summary", "support_by_channel")
+_QUERIES = (
+    *_HEADLINE_QUERIES,
+    "support_by_channel_month",
+    "support_by_category",
+    "support_durations",
+    "support_duration_histogram",
+    "support_missed_rights_requests",
 )
 
 
-def _evaluated(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> pl.DataFrame:
-    return query(
-        con,
-        PACKAGE,
-        "support_evaluated",
-        quarter_start=period.start,
-        as_of=period.as_of,
-        privacy_category=policy.privacy_category,
-    )
-
-
-def _summary_row(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
-    with registered(con, EVALUATED, _evaluated(con, period, policy)):
-        return query(con, PACKAGE, "support_summary").row(0, named=True)
-
-
-def _headline_block(row: dict) -> dict:
-    """The contract's support block (§4) from one support_summary.sql row."""
+def _headline_block(row: dict, by_channel: pl.DataFrame) -> dict:
+    """The contract's support block (§4) from one support_summary.sql row and support_by_channel.sql."""
     return {
         "tickets": row["tickets"],
-        "by_channel": {c: row[c] for c in CHANNELS},
-        "first_response_hours": {"median": row["first_response_median"], "p90": row["first_response_p90"]},
-        "resolution_hours": {"median": row["resolution_median"], "p90": row["resolution_p90"]},
+        "by_channel": dict(by_channel.iter_rows()),
+        "first_response_hours": {"median": row["first_response_median_hours"], "p90": row["first_response_p90_hours"]},
+        "resolution_hours": {"median": row["resolution_median_hours"], "p90": row["resolution_p90_hours"]},
         "backlog": row["backlog"],
         "privacy_share": row["privacy_share"],
     }
@@ -65,46 +90,25 @@ def _change(previous, current):
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
-    evaluated = _evaluated(con, period, policy)
-    with registered(con, EVALUATED, evaluated):
-        row = query(con, PACKAGE, "support_summary").row(0, named=True)
-        by_channel_month = query(
-            con, PACKAGE, "support_by_channel_month", quarter_start=period.start, as_of=period.as_of
-        )
-        by_category = query(con, PACKAGE, "support_by_category")
-        with registered(con, "support_duration_values", query(con, PACKAGE, "support_duration_values")):
-            durations = query(con, PACKAGE, "support_durations")
-            histogram = query(con, PACKAGE, "support_duration_histogram")
+    frames = query_all(con, _QUERIES, **sql_params(con, period, policy))
+    row = frames["support_summary"].row(0, named=True)
+    by_category = frames["support_by_category"]
+    missed = frames["support_missed_rights_requests"]
 
     previous_period = period.previous()
-    previous = _summary_row(con, previous_period, policy)
-
-    missed = query(
-        con,
-        PACKAGE,
-        "support_missed_rights_requests",
-        quarter_start=period.start,
-        as_of=period.as_of,
-        privacy_category=policy.privacy_category,
-        window_days=policy.missed_request_window_days,
-        **{SALT_PARAM: salt(con)},
-    )
+    before = query_all(con, _HEADLINE_QUERIES, **sql_params(con, previous_period, policy))
+    previous = before["support_summary"].row(0, named=True)
 
     quarter_change = pl.DataFrame(
         [
-            {
-                "metric": metric,
-                "previous": previous[column],
-                "current": row[column],
-                "change": _change(previous[column], row[column]),
-            }
-            for metric, column in HEADLINES
+            {"metric": m, "previous": previous[m], "current": row[m], "change": _change(previous[m], row[m])}
+            for m in HEADLINES
         ],
-        schema={"metric": pl.String, "previous": pl.Float64, "current": pl.Float64, "change": pl.Float64},
+        schema=TABLES["support_quarter_change"],
         orient="row",
     )
 
-    summary = _headline_block(row)
+    summary = _headline_block(row, frames["support_by_channel"])
     summary.update(
         {
             "privacy_tickets": row["privacy_tickets"],
@@ -122,21 +126,12 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             "previous_quarter": {
                 "period": str(previous_period.quarter),
                 "as_of": previous_period.as_of.isoformat(),
-                **_headline_block(previous),
+                **_headline_block(previous, before["support_by_channel"]),
             },
-            "quarter_change": {
-                metric: _change(previous[column], row[column]) for metric, column in HEADLINES
-            },
+            "quarter_change": {m: _change(previous[m], row[m]) for m in HEADLINES},
         }
     )
-    return FamilyResult(
-        summary=summary,
-        tables={
-            "support_by_channel_month": by_channel_month,
-            "support_by_category": by_category,
-            "support_durations": durations,
-            "support_duration_histogram": histogram,
-            "support_quarter_change": quarter_change,
-            "support_missed_rights_requests": missed,
-        },
-    )
+    tables = {name: frames[name] for name in TABLES if name in frames}
+    tables["support_quarter_change"] = quarter_change
+    return checked(summary, tables, TABLES)
+

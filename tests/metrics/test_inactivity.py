@@ -6,7 +6,8 @@ import pytest
 
 from pipelines.dates import Quarter
 from pipelines.metrics import Period, inactivity
-from pipelines.metrics.accounts import materialize_account_deadlines
+from pipelines.db import query
+from pipelines.metrics.params import sql_params
 from pipelines.policy import load_policy
 
 POLICY = load_policy()
@@ -22,12 +23,10 @@ def session(session_id, account_id, started, **extra):
 
 
 def deadlines(con, period=Q3):
-    materialize_account_deadlines(con, period, POLICY)
+    frame = query(con, "account_deadlines", **sql_params(con, period, POLICY))
     return {
         r[0]: r[1:]
-        for r in con.sql(
-            "SELECT account_id, last_activity_on, erasure_deadline, months_inactive FROM account_deadlines"
-        ).fetchall()
+        for r in frame.select("account_id", "last_activity_on", "erasure_deadline", "months_inactive").iter_rows()
     }
 
 

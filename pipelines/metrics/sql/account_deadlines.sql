@@ -1,5 +1,5 @@
 -- Every account that exists at as_of, with its last activity and erasure deadline (contract §3, policy §1.1).
--- Materialised as the temp table `account_deadlines`; inactivity and retention queries read it.
+-- A model: inactivity and retention queries read it by name (`FROM account_deadlines`).
 WITH sessions_as_of AS (
     -- a session dated after as_of does not exist yet (reading 8); as_of_end is the first instant after as_of, local time
     SELECT account_id, max(started_at) AS last_session_at
@@ -34,6 +34,6 @@ SELECT
     erased_on IS NOT NULL AS erased,
     legal_hold,
     last_activity_on,
-    add_months(last_activity_on, $period_months) AS erasure_deadline,
+    add_months(last_activity_on, $account_months) AS erasure_deadline,
     whole_months(last_activity_on, CAST($as_of AS DATE)) AS months_inactive
 FROM last_activity

@@ -51,7 +51,7 @@ bucketed AS (
     SELECT
         quarter_end,
         legal_hold,
-        add_months(last_activity_on, $period_months) AS erasure_deadline,
+        add_months(last_activity_on, $account_months) AS erasure_deadline,
         inactivity_bucket(whole_months(last_activity_on, quarter_end)) AS bucket
     FROM activity
 )

@@ -1,5 +1,6 @@
 -- Every row of personal data still held at as_of with its retention deadline, one category per row
 -- (contract §3, retention breaches; periods from the policy file). A breach is deadline < as_of.
+-- A model: retention_by_category.sql and retention_breach_detail.sql read it.
 -- Rows of an erased account count only under `residual` (reading 9); a ticket or marketing row whose
 -- account is unknown is kept out (reading 12); legal hold exempts only `account` (reading 10).
 WITH account_state AS (

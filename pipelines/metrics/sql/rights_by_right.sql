@@ -1,14 +1,7 @@
 -- Requests by right over `rights_evaluated`: received in the quarter, completed in it,
 -- and of those completed, on time. Rights present in either population, in the
 -- contract's order (unknown values after, alphabetically).
-WITH known AS (
-    SELECT "right", position
-    FROM (VALUES
-        ('access', 1), ('rectification', 2), ('erasure', 3), ('restriction', 4),
-        ('objection', 5), ('portability', 6), ('consent_withdrawal', 7)
-    ) AS k ("right", position)
-),
-counts AS (
+WITH counts AS (
     SELECT
         "right",
         count(CASE WHEN received_in_quarter THEN 1 END) AS received,
@@ -20,5 +13,5 @@ counts AS (
 )
 SELECT c."right", c.received, c.completed, c.on_time
 FROM counts AS c
-LEFT JOIN known AS k ON k."right" = c."right"
+LEFT JOIN rights() AS k ON k."right" = c."right"
 ORDER BY coalesce(k.position, 99), c."right"

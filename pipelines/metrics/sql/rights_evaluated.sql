@@ -1,23 +1,14 @@
 -- Rights requests evaluated as of $as_of (contract §3 "Rights-request turnaround", GDPR
 -- Art. 12(3), Regulation 1182/71 art. 3; readings 5, 8): one row per request received in
 -- [$quarter_start, $as_of], completed in it, or open at $as_of. Needs the `calendar` table
--- (pipelines.db.install_calendar) over every start .. start + $extended_months + a fortnight.
--- Only a pseudonymous key leaves this query.
+-- (pipelines.db.install_calendar) over every start .. start + $extended_deadline_months + a fortnight.
+-- A model: rights_summary, rights_by_right and rights_open_ageing read it by name; the
+-- family writes its columns as the `rights_requests` table. Only a pseudonymous key leaves it.
 WITH requests AS (
     SELECT
         request_id,
-        CASE
-            WHEN lower(trim("right")) IN ('access', 'rectification', 'erasure', 'restriction',
-                                          'objection', 'portability', 'consent_withdrawal')
-                THEN lower(trim("right"))
-            WHEN lower(trim("right")) IN ('consent withdrawal', 'consent-withdrawal')
-                THEN 'consent_withdrawal'
-            ELSE lower(trim("right"))
-        END AS "right",
-        CASE
-            WHEN lower(trim(channel)) IN ('email', 'help_center', 'live_chat') THEN lower(trim(channel))
-            ELSE 'other'
-        END AS channel,
+        normal_right("right") AS "right",
+        normal_channel(channel) AS channel,
         local_date(received_at) AS received_on,
         -- events whose local date is after $as_of have not happened yet (reading 8)
         CASE WHEN local_date(identity_verified_at) <= $as_of
@@ -37,29 +28,16 @@ started AS (
         clock_start(received_on, verified_on, $clock_start) AS start_on
     FROM requests
 ),
-deadlines AS (
-    -- both periods run from the start, each rolled to the next working day
+due AS (
+    -- both periods run from the start, each rolled to the next working day; the due date
+    -- is the extended one after a valid extension (macros rights_extension, rights_due)
     SELECT
         *,
         legal_deadline(start_on, $deadline_months) AS deadline,
-        legal_deadline(start_on, $extended_months) AS extended_deadline
+        legal_deadline(start_on, $extended_deadline_months) AS extended_deadline,
+        rights_extension(start_on, notified_on, $deadline_months) AS extension,
+        rights_due(start_on, notified_on, $deadline_months, $extended_deadline_months) AS due
     FROM started
-),
-extended AS (
-    SELECT
-        *,
-        CASE
-            WHEN notified_on IS NULL THEN 'none'
-            WHEN notified_on <= deadline THEN 'valid'
-            ELSE 'invalid'
-        END AS extension
-    FROM deadlines
-),
-due AS (
-    SELECT
-        *,
-        CASE WHEN extension = 'valid' THEN extended_deadline ELSE deadline END AS due
-    FROM extended
 ),
 judged AS (
     SELECT

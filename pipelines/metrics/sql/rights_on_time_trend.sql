@@ -1,7 +1,8 @@
 -- On-time rate of rights requests completed in each quarter from $trend_start to the
 -- reviewed quarter ($quarter_start), each evaluated as of its own end (the reviewed
--- quarter as of $as_of): the same rules as rights_evaluated.sql. Needs `calendar` over
--- [$trend_start, $as_of] and every start .. start + $extended_months + a fortnight.
+-- quarter as of $as_of), with the same clock_start and rights_due macros as
+-- rights_evaluated.sql. Needs `calendar` over [$trend_start, $as_of] and every
+-- start .. start + $extended_deadline_months + a fortnight.
 WITH quarters AS (
     SELECT DISTINCT CAST(date_trunc('quarter', day) AS DATE) AS quarter_start
     FROM calendar
@@ -40,22 +41,18 @@ started AS (
             AS start_on
     FROM completed
 ),
-deadlines AS (
-    SELECT
-        *,
-        legal_deadline(start_on, $deadline_months) AS deadline,
-        legal_deadline(start_on, $extended_months) AS extended_deadline
-    FROM started
-),
 judged AS (
     SELECT
         quarter_start,
         quarter_as_of,
-        completed_on <= CASE
-            WHEN notified_on <= quarter_as_of AND notified_on <= deadline THEN extended_deadline
-            ELSE deadline
-        END AS on_time
-    FROM deadlines
+        -- a notice after the quarter's end has not happened yet
+        completed_on <= rights_due(
+            start_on,
+            CASE WHEN notified_on <= quarter_as_of THEN notified_on END,
+            $deadline_months,
+            $extended_deadline_months
+        ) AS on_time
+    FROM started
 ),
 per_quarter AS (
     SELECT quarter_start, count(*) AS completed, count(CASE WHEN on_time THEN 1 END) AS on_time

@@ -15,8 +15,8 @@ completed AS (
         count(*) AS completed,
         count(CASE WHEN on_time THEN 1 END) AS on_time,
         count(CASE WHEN completed_before_start THEN 1 END) AS completed_before_start,
-        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.5) AS days_median,
-        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.9) AS days_p90
+        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.5) AS days_to_complete_median,
+        quantile_cont(CAST(days_to_complete AS DOUBLE), 0.9) AS days_to_complete_p90
     FROM rights_evaluated
     WHERE completed_in_quarter
 ),

@@ -5,10 +5,6 @@ WITH months AS (
     FROM (VALUES (0), (1), (2)) AS offsets (n)
     WHERE add_months($quarter_start, n) <= $as_of
 ),
-channels AS (
-    SELECT channel, position
-    FROM (VALUES ('help_center', 1), ('live_chat', 2), ('email', 3), ('other', 4)) AS c (channel, position)
-),
 counts AS (
     SELECT created_month AS month, channel, count(*) AS tickets
     FROM support_evaluated
@@ -20,6 +16,6 @@ SELECT
     c.channel,
     coalesce(n.tickets, 0) AS tickets
 FROM months AS m
-CROSS JOIN channels AS c
+CROSS JOIN channels() AS c
 LEFT JOIN counts AS n ON n.month = m.month AND n.channel = c.channel
 ORDER BY m.month, c.position

@@ -14,9 +14,9 @@ WITH bins AS (
     ) AS b (bin, bin_order, lower_hours, upper_hours)
 ),
 channels AS (
-    SELECT channel, position
-    FROM (VALUES ('all', 0), ('help_center', 1), ('live_chat', 2), ('email', 3), ('other', 4))
-        AS c (channel, position)
+    SELECT 'all' AS channel, 0 AS position
+    UNION ALL
+    SELECT channel, position FROM channels()
 ),
 measures AS (
     SELECT measure, position

@@ -2,9 +2,9 @@
 -- overall ('all'), over `support_duration_values`: median and p90 by linear interpolation.
 -- Every channel and measure appear; tickets counts the timed tickets, figures are NULL without any.
 WITH channels AS (
-    SELECT channel, position
-    FROM (VALUES ('all', 0), ('help_center', 1), ('live_chat', 2), ('email', 3), ('other', 4))
-        AS c (channel, position)
+    SELECT 'all' AS channel, 0 AS position
+    UNION ALL
+    SELECT channel, position FROM channels()
 ),
 measures AS (
     SELECT measure, position

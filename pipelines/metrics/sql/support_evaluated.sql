@@ -1,13 +1,13 @@
 -- Support tickets evaluated as of $as_of: one row per ticket the quarter's figures need
 -- (tickets created in [$quarter_start, $as_of], and older tickets still open at $as_of).
 -- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15.
--- No ids leave this query: the metrics aggregate it (registered as `support_evaluated`).
+-- A model: the support queries read it by name. Its ids stay in the database: queries
+-- that name a ticket or account give its pseudonym.
 WITH tickets AS (
     SELECT
-        CASE
-            WHEN lower(trim(channel)) IN ('help_center', 'live_chat', 'email') THEN lower(trim(channel))
-            ELSE 'other'
-        END AS channel,
+        ticket_id,
+        account_id,
+        normal_channel(channel) AS channel,
         trim(category) AS category,
         coalesce(lower(trim(category)) = lower(trim($privacy_category)), false) AS is_privacy,
         created_at,
@@ -41,6 +41,8 @@ timed AS (
     FROM flagged
 )
 SELECT
+    ticket_id,
+    account_id,
     channel,
     category,
     is_privacy,

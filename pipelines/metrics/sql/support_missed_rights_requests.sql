@@ -1,20 +1,12 @@
 -- Privacy tickets created in the quarter, with an account, that no rights request from the
 -- same account followed: none received (local date, on or before $as_of) on the ticket's
--- creation date or within $window_days days after it. Keys are pseudonymous.
+-- creation date or within $missed_request_window_days days after it. Keys are pseudonymous.
 -- window_open: the window runs past $as_of, so a request may still come.
 WITH privacy_tickets AS (
-    SELECT
-        ticket_id,
-        trim(account_id) AS account_id,
-        CASE
-            WHEN lower(trim(channel)) IN ('help_center', 'live_chat', 'email') THEN lower(trim(channel))
-            ELSE 'other'
-        END AS channel,
-        local_date(created_at) AS created_on
-    FROM support_tickets
-    WHERE local_date(created_at) BETWEEN $quarter_start AND $as_of
-      AND lower(trim(category)) = lower(trim($privacy_category))
-      AND trim(account_id) <> ''
+    -- created in the quarter (support_evaluated's in_quarter), in the privacy category, with an account
+    SELECT ticket_id, trim(account_id) AS account_id, channel, created_on
+    FROM support_evaluated
+    WHERE in_quarter AND is_privacy AND trim(account_id) <> ''
 ),
 requests AS (
     SELECT trim(account_id) AS account_id, local_date(received_at) AS received_on
@@ -28,15 +20,15 @@ followed AS (
     JOIN requests AS r
         ON r.account_id = t.account_id
        AND r.received_on >= t.created_on
-       AND r.received_on <= t.created_on + $window_days
+       AND r.received_on <= t.created_on + $missed_request_window_days
 )
 SELECT
     pseudonym(t.ticket_id, $pseudonym_salt) AS ticket_key,
     pseudonym(t.account_id, $pseudonym_salt) AS account_key,
     t.channel,
     t.created_on,
-    t.created_on + $window_days AS window_ends,
-    t.created_on + $window_days > $as_of AS window_open
+    t.created_on + $missed_request_window_days AS window_ends,
+    t.created_on + $missed_request_window_days > $as_of AS window_open
 FROM privacy_tickets AS t
 LEFT JOIN followed AS f ON f.ticket_id = t.ticket_id
 WHERE f.ticket_id IS NULL

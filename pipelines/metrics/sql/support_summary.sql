@@ -6,10 +6,6 @@ WITH quarter_tickets AS (
 figures AS (
     SELECT
         count(*) AS tickets,
-        count(CASE WHEN channel = 'help_center' THEN 1 END) AS help_center,
-        count(CASE WHEN channel = 'live_chat' THEN 1 END) AS live_chat,
-        count(CASE WHEN channel = 'email' THEN 1 END) AS email,
-        count(CASE WHEN channel = 'other' THEN 1 END) AS other,
         count(CASE WHEN is_privacy THEN 1 END) AS privacy_tickets,
         count(CASE WHEN NOT responded THEN 1 END) AS no_first_response,
         count(first_response_hours) AS first_response_timed,
@@ -18,10 +14,10 @@ figures AS (
         count(CASE WHEN resolved_before_creation THEN 1 END) AS excluded_impossible_resolution,
         count(CASE WHEN first_response_before_creation OR resolved_before_creation THEN 1 END)
             AS excluded_impossible_order,
-        quantile_cont(first_response_hours, 0.5) AS first_response_median,
-        quantile_cont(first_response_hours, 0.9) AS first_response_p90,
-        quantile_cont(resolution_hours, 0.5) AS resolution_median,
-        quantile_cont(resolution_hours, 0.9) AS resolution_p90
+        quantile_cont(first_response_hours, 0.5) AS first_response_median_hours,
+        quantile_cont(first_response_hours, 0.9) AS first_response_p90_hours,
+        quantile_cont(resolution_hours, 0.5) AS resolution_median_hours,
+        quantile_cont(resolution_hours, 0.9) AS resolution_p90_hours
     FROM quarter_tickets
 ),
 backlog AS (
