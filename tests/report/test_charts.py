@@ -62,7 +62,7 @@ def test_absent_or_empty_table_gives_no_chart(table, make, kwargs):
 
 def test_titles_state_the_finding():
     assert _title(retention.trend(TABLES["retention_trend"])) == (
-        "37 accounts past their deadline on 2024-09-30, up from 32 a quarter earlier"
+        "37 accounts past their deadline on 30 September 2024, up from 32 a quarter earlier"
     )
     only_accounts = TABLES["retention_breaches"].with_columns(
         pl.when(pl.col("category") == "account")

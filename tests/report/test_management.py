@@ -42,7 +42,7 @@ def test_every_kpi_marker_equals_the_summary():
 def test_tiles_show_change_against_the_previous_quarter():
     html = overview.kpi_tiles(ctx())
     assert "▲ +5 vs 2024Q2 (32) · worse" in html
-    assert "+7.6 pp vs 2024Q2 (81%) · better" in html
+    assert "+7.6\u00a0pp vs 2024Q2 (81%) · better" in html
     html = overview.kpi_tiles(ctx(fake_summary(with_previous=False)))
     assert "no previous quarter to compare" in html
 
@@ -189,7 +189,7 @@ def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
         assert 'data-verdict="not_assessable"' in html, name
         assert "Promise kept" not in html, name
     assert (
-        "No account existed and was not erased on 2019-03-31: there is nothing to judge."
+        "No account existed and was not erased on 31 March 2019: there is nothing to judge."
         in sections["inactivity"]
     )
     assert "No inquiries were received in the quarter" in sections["support"]
@@ -215,7 +215,7 @@ def test_inactivity_kept_says_how_many_accounts_were_checked():
     summary["retention"]["late_erasures"] = 0
     html = inactivity.section(ctx(summary))
     assert 'data-verdict="kept"' in html
-    assert "None of the 1,840 accounts held on 2024-09-30 is past its erasure deadline." in html
+    assert "None of the 1,840 accounts held on 30 September 2024 is past its erasure deadline." in html
     summary["inactivity"]["population"] = 0
     assert inactivity.judge(summary) == "not_assessable"
     summary["retention"]["late_erasures"] = 2  # erased late: evidence even without accounts left
@@ -228,7 +228,7 @@ def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
     html = retention.section(ctx(summary))
     assert html.count("pr-pill--kept") == 0
     assert html.count("pr-pill--not_assessable") == 1
-    assert "Nothing to judge, no record was held on 2024-09-30: Payment records." in html
+    assert "Nothing to judge, no record was held on 30 September 2024: Payment records." in html
     assert 'data-verdict="not_kept"' in html  # the other categories still breach
     # residual reads four tables: one row anywhere makes it assessable
     assert retention.rows_held(summary, POLICY, "residual") == 48190 + 1627 + 655
@@ -313,7 +313,7 @@ def test_synthetic_sample_banner_comes_first():
             "2024-10-02",
             "2024-09-30",
             [
-                "The exports' dates begin on 2024-08-01, after the start of 2024Q3 (2024-07-01): "
+                "The exports' dates begin on 1 August 2024, after the start of 2024Q3 (1 July 2024): "
                 "the quarter is only partly covered."
             ],
         ),
@@ -322,17 +322,17 @@ def test_synthetic_sample_banner_comes_first():
             "2024-09-15",
             "2024-09-30",
             [
-                "The exports' dates end on 2024-09-15, before the review date 2024-09-30: "
-                "nothing after 2024-09-15 is in the figures."
+                "The exports' dates end on 15 September 2024, before the review date 30 September 2024: "
+                "nothing after 15 September 2024 is in the figures."
             ],
         ),
-        ("2024-08-01", "2024-09-15", "2024-09-30", ["begin on 2024-08-01", "end on 2024-09-15"]),
+        ("2024-08-01", "2024-09-15", "2024-09-30", ["begin on 1 August 2024", "end on 15 September 2024"]),
         (
             "2024-10-01",
             "2026-09-30",
             "2024-09-30",
             [
-                "The exports' dates (2024-10-01 to 2026-09-30) all lie after the review date 2024-09-30: "
+                "The exports' dates (1 October 2024 to 30 September 2026) all lie after the review date 30 September 2024: "
                 "there is nothing to judge."
             ],
         ),
@@ -340,7 +340,7 @@ def test_synthetic_sample_banner_comes_first():
             "2022-10-01",
             "2024-06-30",
             "2024-09-30",
-            ["all lie before 2024Q3", "end on 2024-06-30"],
+            ["all lie before 2024Q3", "end on 30 June 2024"],
         ),
         (None, None, "2024-09-30", ["The exports hold no dated rows"]),
     ],

@@ -1,4 +1,4 @@
-"""Page blocks shared by every section: headings, verdict line, clause quote, tables, "no data"."""
+"""Page blocks shared by every section: headings, verdict line, clause quote, tables, "no data", policy numbers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from html import escape
 from importlib import resources
 
 from pipelines.report.kit.context import ReportContext
+from pipelines.report.kit.fmt import fmt_int, is_missing
 from pipelines.report.kit.verdicts import (
     INFO,
     KEPT,
@@ -15,7 +16,7 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
 )
-from pipelines.report.kit.words import t
+from pipelines.report.kit.words import TEXT, t
 
 VERDICT_ICON = {
     KEPT: "✔",
@@ -96,8 +97,81 @@ def table_html(
     return f'<table class="pr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def no_data(ctx: ReportContext, table: str) -> str:
-    """The sentence shown instead of a chart whose table is absent or empty."""
-    lang = ctx.language
-    return f'<p class="pr-nodata">{escape(t(lang, "no_data", what=t(lang, "table_absent", name=table)))}</p>'
+#: results tables that read an optional export: when it was not exported the table is empty, and the page says why
+NEEDS_EXPORT = {"retention_withdrawn_consent": ("marketing_contacts",)}
 
+
+def absent_exports(ctx: ReportContext) -> list[str]:
+    """The optional exports that were not supplied (``retention.absent_tables`` or ``data_quality.absent_tables``)."""
+    for path in ("retention.absent_tables", "data_quality.absent_tables"):
+        absent = ctx.get(path)
+        if isinstance(absent, list):
+            return [str(name) for name in absent]
+    return []
+
+
+def export_names(language: str, tables: Iterable[str]) -> str:
+    """Exports in the reader's words (``export_web_visits`` -> "website visits"), never their file names."""
+    return ", ".join(
+        t(language, f"export_{name}") if f"export_{name}" in TEXT else t(language, "export_other")
+        for name in tables
+    )
+
+
+def no_data(ctx: ReportContext, table: str) -> str:
+    """The sentence shown instead of a chart or table: what is missing, in the reader's words, and why.
+
+    Four cases (docs/report.md, "Missing data"): the optional export the
+    table reads was not supplied; the results hold no such table (the run
+    that wrote them did not produce it); the table is there but empty
+    (nothing in this quarter); the table is there but lacks what the chart
+    needs. The table's own name is never shown.
+    """
+    lang = ctx.language
+    key = f"data_{table}"
+    what = t(lang, key, **policy_values(ctx)) if key in TEXT else t(lang, "data_unknown")
+    frame = ctx.table(table)
+    missing = [name for name in NEEDS_EXPORT.get(table, ()) if name in absent_exports(ctx)]
+    if missing:
+        text = t(lang, "nodata_not_exported", what=what, exports=export_names(lang, missing))
+    elif frame is None:
+        text = t(lang, "nodata_absent", what=what)
+    elif frame.height == 0:
+        text = t(lang, "nodata_empty", what=what, period=ctx.period or t(lang, "na"))
+    else:
+        text = t(lang, "nodata_unusable", what=what)
+    return f'<p class="pr-nodata" data-nodata="{escape(table)}">{escape(text)}</p>'
+
+
+def policy_values(ctx: ReportContext) -> dict[str, str]:
+    """The policy's numbers as the report's words show them: every "12 months" or "30 days" on a page comes from here."""
+    pol, lang = ctx.policy, ctx.language
+    residual = pol.retention.get("residual")
+    return {
+        "months": fmt_int(pol.inactivity_months, lang),
+        "due_days": fmt_int(pol.due_soon_days, lang),
+        "grace_days": fmt_int(residual.grace_days if residual else None, lang),
+    }
+
+
+def subsection(ctx: ReportContext, heading_key: str, text_key: str | None = None, **values) -> str:
+    """An analyst notebook's heading and its short explanation, from the catalogue (policy numbers filled in)."""
+    values = {
+        **policy_values(ctx),
+        **{k: fmt_int(v, ctx.language) if isinstance(v, int) else v for k, v in values.items()},
+    }
+    text = (
+        f'<p class="pr-how">{escape(t(ctx.language, text_key, **values))}</p>'
+        if text_key
+        else ""
+    )
+    return f"<h2>{escape(t(ctx.language, heading_key, **values))}</h2>{text}"
+
+
+def change_words(last, previous, language: str) -> str:
+    """A trend title's tail ("up from 32 a quarter earlier"); empty without both figures."""
+    if is_missing(last) or is_missing(previous):
+        return ""
+    if last == previous:
+        return t(language, "same_as")
+    return t(language, "up_from" if last > previous else "down_from", n=fmt_int(previous, language))

@@ -1,4 +1,4 @@
-"""Inactive accounts (policy §1.1, §1.2): the verdict, the section, its charts."""
+"""Inactive accounts (policy §1.1): the verdict, the section, its charts."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ import altair as alt
 import polars as pl
 
 from pipelines.report.kit.blocks import (
+    change_words,
     clause_html,
     heading,
     how_html,
+    policy_values,
     verdict_html,
 )
 from pipelines.report.kit.context import ReportContext, lookup
-from pipelines.report.kit.fmt import fmt_int, is_missing
+from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import (
     BUCKETS,
     ORANGE,
     bucket_frame,
-    bucket_scale,
-    bucket_stack,
+    code_colour,
+    colour_scale,
     column_sum,
     day_label,
     draws,
@@ -36,7 +38,21 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
 )
-from pipelines.report.kit.words import t, tn
+from pipelines.report.kit.words import label, t, tn
+
+#: how far ahead the erasure-pipeline chart looks (docs/report.md, "Named constants"); not a policy
+#: number: it is the horizon pipelines.metrics.inactivity.PIPELINE_DAYS computes (a test keeps them equal)
+PIPELINE_DAYS = 90
+
+#: the months-inactive group past the usual deadline ("12m+"), and the months it starts at; the
+#: groups' edges are fixed by the results (whole months 0-3, 3-6, 6-9, 9-12, 12 or more), not by the policy
+TOP_BUCKET = BUCKETS[-1]
+TOP_MONTHS = int(TOP_BUCKET.rstrip("m+"))
+
+
+def bucket_label(code: str, language: str) -> str:
+    """A months-inactive group as the reader sees it ("12m+" -> "12+ mo", "12+ mnd")."""
+    return label(language, "bucket", code)
 
 
 def judge(summary: dict) -> str:
@@ -52,38 +68,104 @@ def judge(summary: dict) -> str:
     return KEPT
 
 
+def reconcile(ctx: ReportContext) -> str | None:
+    """Why the charts' "inactive for 12 months or more" differs from "past their deadline" (None when equal or unknown).
+
+    The top group counts whole months since last activity; a breach is an
+    account whose deadline lies before ``as_of``. With the policy's period
+    equal to the group's edge, the difference is the accounts on legal hold
+    (exempt when the policy says so) and those whose deadline is ``as_of``
+    itself.
+    """
+    lang, pol = ctx.language, ctx.policy
+    top = ctx.get(f"inactivity.buckets.{TOP_BUCKET}")
+    past = ctx.get("retention.breaches.account")
+    if is_missing(top) or is_missing(past) or top == past:
+        return None
+    values = {
+        **policy_values(ctx),
+        "total": fmt_int(top, lang),
+        "past": fmt_int(past, lang),
+        "top_months": fmt_int(TOP_MONTHS, lang),
+        "as_of": fmt_date(ctx.as_of, lang),
+    }
+    if pol.inactivity_months != TOP_MONTHS or top < past:
+        return t(lang, "v_inactivity_groups", **values)
+    rule = pol.retention.get("account")
+    key = "v_inactivity_hold" if rule is not None and rule.exempt_legal_hold else "v_inactivity_due_today"
+    return tn(lang, key, top - past, **values)
+
+
 def section(ctx: ReportContext) -> str:
-    """§1.1: inactive accounts erased within 12 months (kept: none past the deadline, none erased late)."""
+    """§1.1: inactive accounts erased within the policy's period (kept: none past the deadline, none erased late)."""
     lang, pol = ctx.language, ctx.policy
     breaches = ctx.get("retention.breaches.account")
     late = ctx.get("retention.late_erasures")
     due = ctx.get("inactivity.due_next_30d")
+    as_of = fmt_date(ctx.as_of, lang)
+    values = policy_values(ctx)
     verdict = judge(ctx.summary)
     sentences = []
     if verdict == NOT_COMPUTABLE:
         sentences.append(t(lang, "not_computable") + ".")
     elif verdict == NOT_ASSESSABLE:
-        sentences.append(t(lang, "v_inactivity_none", as_of=ctx.as_of))
+        sentences.append(t(lang, "v_inactivity_none", as_of=as_of))
     elif breaches:
         sentences.append(tn(lang, "v_inactivity_not", breaches))
     else:
         sentences.append(
-            tn(lang, "v_inactivity_kept", ctx.get("inactivity.population"), as_of=ctx.as_of)
+            tn(lang, "v_inactivity_kept", ctx.get("inactivity.population"), as_of=as_of)
         )
     if late:
-        sentences.append(t(lang, "v_late_erasures", n=fmt_int(late, lang)))
+        sentences.append(tn(lang, "v_late_erasures", late))
     if not is_missing(due) and verdict != NOT_ASSESSABLE:
-        sentences.append(t(lang, "v_inactivity_due", n=fmt_int(due, lang)))
+        sentences.append(tn(lang, "v_inactivity_due", due, **values))
+    if verdict != NOT_ASSESSABLE:
+        sentences.append(reconcile(ctx))
     clause = pol.inactivity_clause
+    rule = pol.retention.get("account")
+    how = t(lang, "how_inactivity", as_of=as_of, **values)
+    if rule is not None and rule.exempt_legal_hold:
+        how += " " + t(lang, "how_legal_hold")
     return (
         heading(ctx, "sec_inactivity")
         + verdict_html(ctx, verdict, sentences)
         + clause_html(ctx, clause.ref, clause.text(lang))
-        + how_html(
-            ctx,
-            t(lang, "how_inactivity", as_of=ctx.as_of, months=pol.inactivity_months),
+        + how_html(ctx, how)
+    )
+
+
+def _with_labels(data: pl.DataFrame, language: str) -> pl.DataFrame:
+    mapping = {b: bucket_label(b, language) for b in BUCKETS}
+    return data.with_columns(
+        pl.col("bucket").replace_strict(mapping, default=pl.col("bucket")).alias("bucket_label")
+    )
+
+
+def _stack(data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float) -> alt.Chart:
+    """Accounts per quarter, stacked by months-inactive group: colours by the group's code, names in ``language``."""
+    return (
+        alt.Chart(_with_labels(data, language))
+        .mark_bar()
+        .encode(
+            x=x_axis(x_field, t(language, x_title_key), "ascending", angle),
+            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
+            color=code_colour(
+                "bucket", "bucket", BUCKETS, language, t(language, "ch_months_inactive")
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=tooltips(
+                language,
+                (x_field, x_title_key),
+                ("bucket_label:N", "ch_months_inactive"),
+                ("accounts:Q", "ch_accounts", ","),
+            ),
         )
     )
+
+
+def _top(data: pl.DataFrame) -> int:
+    return column_sum(data.filter(pl.col("bucket") == TOP_BUCKET), "accounts")
 
 
 @draws("inactivity_cohorts")
@@ -94,10 +176,9 @@ def cohorts(
     if not usable(frame, "signup_quarter", "bucket", "accounts"):
         return None
     data = bucket_frame(frame, "signup_quarter", "signup_quarter")
-    past = column_sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
     return titled(
-        bucket_stack(data, language, "signup_quarter:O", "ch_signup_quarter", -45),
-        tn(language, "t_cohorts", past),
+        _stack(data, language, "signup_quarter:O", "ch_signup_quarter", -45),
+        tn(language, "t_cohorts", _top(data), months=fmt_int(TOP_MONTHS, language)),
         t(language, "t_cohorts_sub"),
     )
 
@@ -106,29 +187,38 @@ def cohorts(
 def buckets(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
-    """Accounts per months-inactive bucket."""
+    """Accounts per months-inactive group."""
     if not usable(frame, "bucket", "accounts"):
         return None
-    data = frame.select(
-        pl.col("bucket").cast(pl.Utf8), pl.col("accounts").fill_null(0).cast(pl.Int64)
+    data = _with_labels(
+        frame.select(
+            pl.col("bucket").cast(pl.Utf8), pl.col("accounts").fill_null(0).cast(pl.Int64)
+        ),
+        language,
     )
-    past = column_sum(data.filter(pl.col("bucket") == "12m+"), "accounts")
+    order = [bucket_label(b, language) for b in BUCKETS]
     base = alt.Chart(data).encode(
-        x=x_axis("bucket:N", t(language, "ch_months_inactive"), BUCKETS),
+        x=x_axis("bucket_label:N", t(language, "ch_months_inactive"), order),
         y=alt.Y("accounts:Q", title=t(language, "ch_accounts")),
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("bucket:N", scale=bucket_scale(), legend=None),
+        color=alt.Color("bucket:N", scale=colour_scale("bucket", BUCKETS), legend=None),
         tooltip=tooltips(
             language,
-            ("bucket:N", "ch_months_inactive"),
+            ("bucket_label:N", "ch_months_inactive"),
             ("accounts:Q", "ch_accounts", ","),
         ),
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
     return titled(
         bars + labels,
-        t(language, "t_buckets", n=fmt_int(past, language)),
+        tn(
+            language,
+            "t_buckets",
+            _top(data),
+            total=fmt_int(column_sum(data, "accounts"), language),
+            months=fmt_int(TOP_MONTHS, language),
+        ),
         t(language, "t_buckets_sub"),
     )
 
@@ -137,27 +227,35 @@ def buckets(
 def trend(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
-    """Bucket counts at each of the last eight quarter ends."""
+    """Group counts at each of the last quarter ends; the title states the top group's latest figure and change."""
     if not usable(frame, "quarter_end", "bucket", "accounts"):
         return None
+    data = bucket_frame(frame, "quarter_end", "quarter")
+    ends = sorted({d for d in (to_date(v) for v in frame.get_column("quarter_end").to_list()) if d})
+    tops = [
+        _top(data.filter(pl.col("quarter") == q))
+        for q in data.get_column("quarter").unique().sort().to_list()
+    ]
+    title = tn(
+        language,
+        "t_inactivity_trend",
+        tops[-1],
+        months=fmt_int(TOP_MONTHS, language),
+        date=fmt_date(ends[-1], language) if ends else t(language, "na"),
+        change=change_words(tops[-1], tops[-2] if len(tops) > 1 else None, language),
+    )
     return titled(
-        bucket_stack(
-            bucket_frame(frame, "quarter_end", "quarter"),
-            language,
-            "quarter:O",
-            "ch_quarter_end",
-            0,
-        ),
-        t(language, "t_inactivity_trend"),
-        t(language, "t_inactivity_trend_sub"),
+        _stack(data, language, "quarter:O", "ch_quarter_end", 0),
+        title.replace(" ,", ",").rstrip(", "),
+        tn(language, "t_inactivity_trend_sub", len(tops)),
     )
 
 
 @draws("inactivity_erasure_pipeline")
 def erasure_pipeline(
-    frame: pl.DataFrame | None, language: str = "en"
+    frame: pl.DataFrame | None, language: str = "en", days: int = PIPELINE_DAYS
 ) -> alt.Chart | None:
-    """Accounts reaching their erasure deadline in the next 90 days, by week (Monday)."""
+    """Accounts reaching their erasure deadline in the next ``days`` days, by week (Monday)."""
     if not usable(frame, "deadline", "accounts"):
         return None
     rows: dict[date, int] = {}
@@ -192,6 +290,8 @@ def erasure_pipeline(
     )
     labels = base.mark_text(dy=-7).encode(text=alt.Text("accounts:Q", format=","))
     return titled(
-        bars + labels, tn(language, "t_pipeline", total), t(language, "t_pipeline_sub")
+        bars + labels,
+        tn(language, "t_pipeline", total, days=fmt_int(days, language)),
+        t(language, "t_pipeline_sub"),
     )
 

@@ -8,37 +8,59 @@ from html import escape
 
 from pipelines.dates import Quarter
 from pipelines.report.kit.blocks import (
+    VERDICT_ICON,
     component_css,
     heading,
+    policy_values,
 )
 from pipelines.report.kit.context import ReportContext, lookup
-from pipelines.report.kit.fmt import fmt_hours, fmt_int, fmt_number, fmt_pct, is_missing
+from pipelines.report.kit.fmt import (
+    fmt_date,
+    fmt_hours,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    is_missing,
+)
 from pipelines.report.kit.verdicts import (
     NOT_ASSESSABLE,
     NOT_CHECKED,
     NOT_COMPUTABLE,
+    NOT_KEPT,
+    Promise,
+    Tally,
     summary_value,
+    tally,
 )
-from pipelines.report.kit.words import label, t
-from pipelines.report.sections import retention, rights
+from pipelines.report.kit.words import label, t, tn
+from pipelines.report.sections import inactivity, retention, rights, support
 
 
 def title_block(
-    ctx: ReportContext, title: str | None = None, intro: str | None = None
+    ctx: ReportContext,
+    title: str = "report_title",
+    intro: str | None = "report_intro",
+    *,
+    overall: bool = False,
 ) -> str:
     """The page heading (title, period, as-of date, policy, introduction) and the report's styles.
 
-    Leaves the slot where the HTML export puts the table of contents.
+    ``title`` and ``intro`` are catalogue keys (an analyst notebook passes its
+    own; ``intro=None`` leaves the introduction out), so every notebook's
+    first words are in the report's language. ``overall=True`` (the
+    management report) puts the one-line overall verdict (:func:`headline`)
+    right under the subtitle, on the first screen. Leaves the slot where the
+    HTML export puts the table of contents.
     """
     lang = ctx.language
-    title = title if title is not None else t(lang, "report_title")
-    intro = intro if intro is not None else t(lang, "report_intro")
+    title = t(lang, title, **policy_values(ctx))
+    intro = t(lang, intro, **policy_values(ctx)) if intro else ""
     sub = t(
         lang,
         "report_subtitle",
         period=ctx.period or t(lang, "na"),
-        as_of=ctx.as_of or t(lang, "na"),
-        policy=ctx.policy.label,
+        as_of=fmt_date(ctx.as_of or None, lang),
+        policy=policy_label(ctx.policy, lang),
     )
     notes = "".join(
         f'<p class="pr-note">{escape(n)}</p>'
@@ -49,10 +71,22 @@ def title_block(
         + synthetic_banner(ctx)
         + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
         f'<p class="pr-subtitle">{escape(sub)}</p>'
+        + (headline(ctx) if overall else "")
+        + notes
         + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
-        + f"{notes}</header>"
+        + "</header>"
         '<div class="pr-toc-slot"></div>'
     )
+
+
+def policy_label(policy, language: str) -> str:
+    """The policy's name in the report's language (``Policy.name_nl`` when the policy file states one, else ``name``) and its version."""
+    name = getattr(policy, f"name_{language}", None) or policy.name
+    try:
+        version = fmt_date(policy.version, language)
+    except ValueError:
+        version = policy.version
+    return t(language, "policy_label", name=name, version=version)
 
 
 def synthetic_banner(ctx: ReportContext) -> str:
@@ -74,15 +108,22 @@ def coverage_notes(summary: dict, lang: str) -> list[str]:
         start = Quarter.parse(str(period)).start.isoformat()
     except ValueError:
         return []
+    words = {
+        "first": fmt_date(first, lang),
+        "last": fmt_date(last, lang),
+        "as_of": fmt_date(as_of, lang),
+        "start": fmt_date(start, lang),
+        "period": period,
+    }
     if as_of < first:
-        return [t(lang, "cov_after_as_of", first=first, last=last, as_of=as_of)]
+        return [t(lang, "cov_after_as_of", **words)]
     notes = []
     if start > last:
-        notes.append(t(lang, "cov_before_quarter", first=first, last=last, period=period))
+        notes.append(t(lang, "cov_before_quarter", **words))
     elif start < first:
-        notes.append(t(lang, "cov_starts_late", first=first, start=start, period=period))
+        notes.append(t(lang, "cov_starts_late", **words))
     if as_of > last:
-        notes.append(t(lang, "cov_ends_early", last=last, as_of=as_of))
+        notes.append(t(lang, "cov_ends_early", **words))
     return notes
 
 
@@ -104,7 +145,7 @@ KPIS = (
     Kpi("retention.breaches.*", "kpi_all_breaches", basis="retention"),
     Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
     Kpi("rights.open_overdue", "kpi_open_overdue", basis="rights"),
-    Kpi("inactivity.due_next_30d", "kpi_due_30d", better=None, alarm=None, basis="account"),
+    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, basis="account"),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
     Kpi(
         "support.first_response_hours.median",
@@ -134,8 +175,7 @@ def _fmt_delta(kind: str, delta: float, lang: str) -> str:
     sign = "+" if delta > 0 else "−"
     size = abs(delta)
     if kind == "pct":
-        unit = " %-punt" if lang == "nl" else " pp"
-        return sign + fmt_number(size * 100, lang, 1) + unit
+        return sign + fmt_number(size * 100, lang, 1) + "\u00a0" + t(lang, "unit_pp")
     if kind == "hours":
         return sign + fmt_hours(size, lang)
     return sign + fmt_int(size, lang)
@@ -211,7 +251,7 @@ def kpi_tiles(ctx: ReportContext) -> str:
             change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
         tiles.append(
             f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
-            f'<div class="kpi-label">{escape(t(lang, kpi.label))}</div>'
+            f'<div class="kpi-label">{escape(t(lang, kpi.label, **policy_values(ctx)))}</div>'
             f'<div class="kpi-value">{escape(_fmt(kpi.kind, value, lang))}</div>'
             f'<div class="kpi-change kpi-change--{modifier}">{escape(change)}</div></div>'
         )
@@ -260,8 +300,122 @@ def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
 
 def about(ctx: ReportContext) -> str:
     lang = ctx.language
+    about_text = t(lang, "about", as_of=fmt_date(ctx.as_of or None, lang), na=t(lang, "na"))
+    return heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>'
+
+
+# --- the overall verdict (docs/report.md, "The overall verdict") ----------------
+
+#: what each promise's breaches are counted in: the unit of its "worst: ..." words
+UNIT = {"inactivity": "accounts", "withdrawn_consent": "contacts", "support": "inquiries", "rights": "requests"}
+
+
+def _added(*values) -> int | None:
+    known = [v for v in values if not is_missing(v)]
+    return sum(known) if known else None
+
+
+def rights_breaches(summary: dict) -> int | None:
+    """Requests completed late in the quarter plus open requests past their deadline."""
+    completed, on_time = lookup(summary, "rights.completed"), lookup(summary, "rights.on_time")
+    rate = lookup(summary, "rights.on_time_rate")
+    if is_missing(on_time) and not is_missing(completed) and not is_missing(rate):
+        on_time = round(completed * rate)
+    late = None if is_missing(completed) or is_missing(on_time) else completed - on_time
+    return _added(late, lookup(summary, "rights.open_overdue"))
+
+
+def promises(ctx: ReportContext) -> list[Promise]:
+    """Every promise the report judges, in the report's order.
+
+    Inactivity (§1.1, accounts past the deadline or erased late); each
+    retention category but ``account``, which is the inactivity promise
+    itself (§1.2-§1.6, §2.1); marketing after withdrawn consent (§1.6);
+    support (§1.4); rights (§3).
+    """
+    s = ctx.summary
+    found = [
+        Promise(
+            "inactivity",
+            inactivity.judge(s),
+            _added(lookup(s, "retention.breaches.account"), lookup(s, "retention.late_erasures")),
+        )
+    ]
+    found += [
+        Promise(f"retention_{c}", retention.category_verdict(ctx, c), lookup(s, f"retention.breaches.{c}"))
+        for c in retention.CATEGORIES
+        if c != "account"
+    ]
+    found += [
+        Promise(
+            "withdrawn_consent",
+            retention.consent_verdict(ctx),
+            lookup(s, "retention.withdrawn_consent_contacted"),
+        ),
+        Promise("support", support.judge(s), lookup(s, "support.no_first_response")),
+        Promise("rights", rights.judge(s), rights_breaches(s)),
+    ]
+    return found
+
+
+def promise_name(key: str, language: str) -> str:
+    if key.startswith("retention_"):
+        return label(language, "cat", key.removeprefix("retention_"))
+    return t(language, f"promise_{key}")
+
+
+def worst_words(promise: Promise, language: str) -> str:
+    """"Log files (IP address, device ID): 369 records held past their deadline"; the name alone without a count."""
+    name = promise_name(promise.key, language)
+    if is_missing(promise.breaches):
+        return name
+    unit = UNIT.get(promise.key, "records")
+    return t(language, "h_worst", name=name, count=tn(language, f"h_breach_{unit}", promise.breaches))
+
+
+def headline_text(result: Tally, language: str) -> str:
+    """The one-line overall verdict: "3 of 10 promises kept, 5 not kept, 2 not judged; worst: ..."."""
+    values = {
+        "kept": fmt_int(result.kept, language),
+        "total": fmt_int(result.total, language),
+        "broken": fmt_int(result.not_kept, language),
+        "unjudged": fmt_int(result.not_judged, language),
+    }
+    if result.worst is not None:
+        values["worst"] = worst_words(result.worst, language)
+        key = "h_broken_unjudged" if result.not_judged else "h_broken"
+    elif result.not_judged:
+        key = "h_unjudged"
+    else:
+        key = "h_all_kept"
+    return t(language, key, **values)
+
+
+WHY_NOT_JUDGED = {NOT_ASSESSABLE: "why_not_assessable", NOT_CHECKED: "why_not_checked", NOT_COMPUTABLE: "why_not_computable"}
+
+
+def headline(ctx: ReportContext) -> str:
+    """The first screen's overall verdict: one line, then which promises were not kept and which not judged."""
+    lang = ctx.language
+    found = promises(ctx)
+    result = tally(found)
+    broken = [promise_name(p.key, lang) for p in found if p.verdict == NOT_KEPT]
+    unjudged = [
+        f"{promise_name(p.key, lang)} ({t(lang, WHY_NOT_JUDGED[p.verdict])})"
+        for p in found
+        if p.verdict in WHY_NOT_JUDGED
+    ]
+    details = []
+    if broken:
+        details.append(t(lang, "h_list_not_kept", names=", ".join(broken)))
+    if unjudged:
+        details.append(t(lang, "h_list_not_judged", names=", ".join(unjudged)))
+    verdict = result.verdict
+    detail = f'<span class="pr-headline-detail">{escape(" ".join(details))}</span>' if details else ""
     return (
-        heading(ctx, "sec_about")
-        + f'<p class="pr-about">{escape(t(lang, "about", as_of=ctx.as_of, na=t(lang, "na")))}</p>'
+        f'<div class="pr-verdict pr-verdict--{verdict} pr-headline" data-verdict="{verdict}" '
+        f'data-kept="{result.kept}" data-total="{result.total}">'
+        f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(t(lang, "h_badge"))}</span>'
+        f'<span class="pr-verdict-text"><strong>{escape(headline_text(result, lang))}</strong>{detail}</span></div>'
     )
 

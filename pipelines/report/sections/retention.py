@@ -10,14 +10,18 @@ import altair as alt
 import polars as pl
 
 from pipelines.report.kit.blocks import (
+    absent_exports,
+    change_words,
     clause_html,
+    export_names,
     heading,
     how_html,
+    policy_values,
     table_html,
     verdict_html,
 )
 from pipelines.report.kit.context import ReportContext, lookup
-from pipelines.report.kit.fmt import fmt_int, is_missing
+from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import (
     BAD,
     GOOD,
@@ -73,14 +77,18 @@ def rows_held(summary: dict | None, policy, category: str) -> int | None:
     return sum(counts[name] for name in tables if not is_missing(counts.get(name)))
 
 
+def rule_tables(policy, category: str) -> list[str]:
+    """The exports ``category``'s rule reads (the policy file's ``table``)."""
+    rule = policy.retention.get(category)
+    return [name.strip() for name in rule.table.split(",")] if rule is not None else []
+
+
 def table_absent(ctx: ReportContext, category: str) -> bool:
     """Whether ``category``'s table was not exported (``retention.absent_tables`` or the breaches table says so)."""
     absent = ctx.get("retention.absent_tables")
-    rule = ctx.policy.retention.get(category)
-    if isinstance(absent, list) and rule is not None:
-        tables = [name.strip() for name in rule.table.split(",")]
-        if tables and all(name in absent for name in tables):
-            return True
+    tables = rule_tables(ctx.policy, category)
+    if isinstance(absent, list) and tables and all(name in absent for name in tables):
+        return True
     frame = ctx.table("retention_breaches")
     if (
         frame is None
@@ -100,6 +108,18 @@ def category_verdict(ctx: ReportContext, category: str) -> str:
     if value > 0:
         return NOT_KEPT
     if rows_held(ctx.summary, ctx.policy, category) == 0:
+        return NOT_ASSESSABLE
+    return KEPT
+
+
+def consent_verdict(ctx: ReportContext) -> str:
+    """§1.6 marketing: no contact after consent was withdrawn; not checked without the marketing export."""
+    value = ctx.get("retention.withdrawn_consent_contacted")
+    if is_missing(value):
+        return NOT_CHECKED if table_absent(ctx, "marketing") else NOT_COMPUTABLE
+    if value > 0:
+        return NOT_KEPT
+    if rows_held(ctx.summary, ctx.policy, "marketing") == 0:
         return NOT_ASSESSABLE
     return KEPT
 
@@ -153,26 +173,50 @@ def section(ctx: ReportContext) -> str:
     withdrawn = ctx.get("retention.withdrawn_consent_contacted")
     overall = judge(verdicts, withdrawn)
 
-    def names(wanted: str) -> str:
-        return ", ".join(label(lang, "cat", c) for c, v in zip(CATEGORIES, verdicts) if v == wanted)
+    def wanted(verdict: str) -> list[str]:
+        return [c for c, v in zip(CATEGORIES, verdicts) if v == verdict]
 
+    def names(verdict: str) -> str:
+        return ", ".join(label(lang, "cat", c) for c in wanted(verdict))
+
+    as_of = fmt_date(ctx.as_of, lang)
     checked = sum(v in (KEPT, NOT_KEPT) for v in verdicts)
     breached = verdicts.count(NOT_KEPT)
     sentences = []
     if breached:
         sentences.append(
-            t(lang, "v_retention_not", n=fmt_int(total, lang), k=breached, m=checked)
+            tn(
+                lang,
+                "v_retention_not",
+                total,
+                k=fmt_int(breached, lang),
+                m=fmt_int(checked, lang),
+            )
         )
     elif checked:
         sentences.append(t(lang, "v_retention_kept"))
     if withdrawn:
-        sentences.append(t(lang, "v_withdrawn", n=fmt_int(withdrawn, lang)))
+        sentences.append(tn(lang, "v_withdrawn", withdrawn))
     if NOT_ASSESSABLE in verdicts:
         sentences.append(
-            t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=ctx.as_of)
+            t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=as_of)
         )
     if NOT_CHECKED in verdicts:
-        sentences.append(t(lang, "v_retention_absent", names=names(NOT_CHECKED)))
+        absent = set(absent_exports(ctx))
+        exports = [
+            name
+            for c in wanted(NOT_CHECKED)
+            for name in rule_tables(pol, c)
+            if name in absent or not absent
+        ]
+        sentences.append(
+            t(
+                lang,
+                "v_retention_absent",
+                names=names(NOT_CHECKED),
+                exports=export_names(lang, dict.fromkeys(exports)),
+            )
+        )
     table = table_html(
         [
             t(lang, "col_category"),
@@ -188,7 +232,7 @@ def section(ctx: ReportContext) -> str:
     return (
         heading(ctx, "sec_retention")
         + verdict_html(ctx, overall, sentences)
-        + how_html(ctx, t(lang, "how_retention", as_of=ctx.as_of))
+        + how_html(ctx, t(lang, "how_retention", as_of=as_of, **policy_values(ctx)))
         + table
     )
 
@@ -232,7 +276,7 @@ def breaches_by_category(
         elif breaches is None:
             note = t(language, "not_computable")
         elif breaches > 0 and oldest is not None:
-            note = f"{fmt_int(breaches, language)} · {t(language, 'oldest_days', days=fmt_int(oldest, language))}"
+            note = f"{fmt_int(breaches, language)} · {tn(language, 'oldest_days', oldest)}"
         else:
             note = fmt_int(breaches or 0, language)
         rows.append(
@@ -308,37 +352,24 @@ def breaches_by_category(
 def trend(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
-    """Accounts past their erasure deadline at each of the last eight quarter ends."""
+    """Accounts past their erasure deadline at each quarter end; the title states the latest figure and its change."""
     if not usable(frame, "quarter_end", "accounts_past_deadline"):
         return None
     data = frame.sort("quarter_end").select(
         quarter_col("quarter_end", "quarter"),
         pl.col("quarter_end")
-        .map_elements(lambda v: str(to_date(v) or v), return_dtype=pl.Utf8)
+        .map_elements(lambda v: fmt_date(to_date(v), language) if to_date(v) else str(v), return_dtype=pl.Utf8)
         .alias("quarter_end"),
         pl.col("accounts_past_deadline").cast(pl.Int64).alias("accounts"),
     )
     values = data.get_column("accounts").to_list()
-    last, date_text = values[-1], data.get_column("quarter_end").to_list()[-1]
-    if len(values) >= 2 and values[-2] is not None and last is not None:
-        prev = values[-2]
-        change = (
-            t(
-                language,
-                "up_from" if last > prev else "down_from",
-                n=fmt_int(prev, language),
-            )
-            if last != prev
-            else t(language, "same_as")
-        )
-    else:
-        change = ""
-    title = t(
+    last, end = values[-1], to_date(frame.sort("quarter_end").get_column("quarter_end").to_list()[-1])
+    title = tn(
         language,
         "t_retention_trend",
-        n=fmt_int(last, language),
-        date=date_text,
-        change=change,
+        last,
+        date=fmt_date(end, language) if end else t(language, "na"),
+        change=change_words(last, values[-2] if len(values) > 1 else None, language),
     ).rstrip(", ")
     base = alt.Chart(data).encode(
         x=x_axis("quarter:O", t(language, "ch_quarter_end"), "ascending"),
