@@ -90,8 +90,29 @@ def chart_spec(data: dict) -> tuple[dict, str] | None:
     return (json.loads(spec) if isinstance(spec, str) else spec), mode
 
 
+#: channels whose legends a narrow page stacks in one column
+LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "size", "opacity", "strokeDash")
+#: below this container width (px) a legend lists its entries one under another
+NARROW = 560
+
+
+def _narrow_legends(encoding: dict) -> dict:
+    out = dict(encoding)
+    for channel in LEGEND_CHANNELS:
+        field = out.get(channel)
+        if not isinstance(field, dict) or field.get("legend", {}) is None:
+            continue
+        legend = dict(field.get("legend") or {})
+        wide = legend.get("columns", 0)
+        if isinstance(wide, (int, float)):
+            legend["columns"] = {"expr": f"containerSize()[0] < {NARROW} ? 1 : {int(wide)}"}
+            out[channel] = dict(field, legend=legend)
+    return out
+
+
 def fit_width(spec: dict) -> dict:
-    """A single-view or layered Vega-Lite chart made as wide as its container (a phone's screen too).
+    """A single-view or layered Vega-Lite chart made as wide as its container (a phone's screen too),
+    its legends in one column when that is narrow.
 
     Facets and concatenations keep their width (Vega-Lite sizes them only
     per cell); the stylesheet scales their SVG down instead.
@@ -99,9 +120,16 @@ def fit_width(spec: dict) -> dict:
     if not ("mark" in spec or "layer" in spec):
         return spec
     fitted = dict(spec, width="container", autosize={"type": "fit-x", "contains": "padding"})
+    if "encoding" in fitted:
+        fitted["encoding"] = _narrow_legends(fitted["encoding"])
     if "layer" in fitted:
         fitted["layer"] = [
-            {k: v for k, v in layer.items() if k != "width"} for layer in fitted["layer"]
+            {
+                k: (_narrow_legends(v) if k == "encoding" else v)
+                for k, v in layer.items()
+                if k != "width"
+            }
+            for layer in fitted["layer"]
         ]
     return fitted
 
