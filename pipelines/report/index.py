@@ -13,13 +13,14 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from pipelines.report.kit.fmt import fmt_hours, fmt_int, fmt_pct
+from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.verdicts import summary_value
-from pipelines.report.kit.words import t
+from pipelines.report.kit.words import t, tn
 from pipelines.report.sections.rights import judge as rights_verdict
 
 QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
 INDEX_FILE = "index.html"
+NBSP = "\u00a0"
 REPORT_HTML = "quarterly-review.html"
 
 _CSS = """
@@ -37,6 +38,9 @@ td.bad { color: #B34A00; font-weight: 700; }
 td.good { color: #00734F; }
 a { color: #0072B2; font-weight: 600; }
 .none { color: #57606a; font-style: italic; }
+.date { white-space: nowrap; color: #57606a; }
+.synthetic { display: inline-block; margin-top: .2rem; padding: 0 .35rem; border-radius: 3px;
+  background: #FFF4CE; color: #6B4E00; font-size: .78rem; font-weight: 600; white-space: nowrap; }
 """
 
 #: (summary path, column heading key, format, alarm) — the same figures as the report's tiles
@@ -75,8 +79,38 @@ def _cell(summary: dict, path: str, kind: str, alarm: str | None, lang: str) -> 
     return f'<td class="{cls}" data-kpi="{escape(path)}" data-value="{escape(json.dumps(value), quote=True)}">{escape(text)}</td>'
 
 
+def _date(value, lang: str) -> str:
+    """The review date as words on one line (``30\u00a0September\u00a02024``); unreadable text as it is."""
+    if not value:
+        return ""
+    try:
+        return fmt_date(value, lang).replace(" ", NBSP)
+    except ValueError:
+        return str(value)
+
+
+def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
+    """The quarter (a link when its report is there), its review date on one line, and the synthetic-data marker."""
+    title = escape(name)
+    first = (
+        f'<a href="{escape(f"{name}/{REPORT_HTML}", quote=True)}">{title}</a>'
+        if (path / REPORT_HTML).is_file()
+        else title
+    )
+    as_of = _date(summary.get("as_of"), lang)
+    date = f'<br><small class="date">{escape(as_of)}</small>' if as_of else ""
+    data = summary.get("data")
+    synthetic = (
+        f'<br><span class="synthetic" data-synthetic-sample title="{escape(t(lang, "synthetic_banner"), quote=True)}">'
+        f"{escape(t(lang, 'index_synthetic'))}</span>"
+        if isinstance(data, dict) and data.get("synthetic_sample") is True
+        else ""
+    )
+    return f"<td>{first}{date}{synthetic}</td>"
+
+
 def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
-    """Write ``reports_dir/index.html`` (atomically) and return its path."""
+    """Write ``reports_dir/index.html`` (atomically) and return its path; every word from the catalogue."""
     root = Path(reports_dir)
     root.mkdir(parents=True, exist_ok=True)
     lang = language
@@ -86,20 +120,14 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
             summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        link = f"{name}/{REPORT_HTML}"
-        title = escape(name)
-        first = (
-            f'<a href="{escape(link, quote=True)}">{title}</a>'
-            if (path / REPORT_HTML).is_file()
-            else title
-        )
-        as_of = escape(str(summary.get("as_of", "")))
+        if not isinstance(summary, dict):
+            continue
         cells = "".join(
             _cell(summary, p, kind, alarm, lang) for p, _, kind, alarm in COLUMNS
         )
         verdict = rights_verdict(summary)
         rows.append(
-            f'<tr data-quarter="{title}"><td>{first}<br><small>{as_of}</small></td>{cells}'
+            f'<tr data-quarter="{escape(name)}">{_quarter_cell(name, path, summary, lang)}{cells}'
             f"<td>{escape(t(lang, verdict))}</td></tr>"
         )
     heads = "".join(f"<th>{escape(t(lang, key))}</th>" for _, key, _, _ in COLUMNS)
@@ -107,16 +135,16 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
         f"<table><thead><tr><th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'sec_rights'))}</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows
-        else '<p class="none">No report has been published yet.</p>'
+        else f'<p class="none">{escape(t(lang, "index_none"))}</p>'
     )
-    title = "Privacy reviews" if lang == "en" else "Privacyrapporten"
+    title = escape(t(lang, "index_title"))
+    sub = escape(t(lang, "index_sub", report=t(lang, "report_title"), quarters=tn(lang, "index_quarters", len(rows))))
     html = (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{title}</title><style>{_CSS}</style></head>"
-        f'<body><main><h1>{title}</h1><p class="sub">{escape(t(lang, "report_title"))}: '
-        f"{len(rows)} {'quarter(s)' if lang == 'en' else 'kwarta(a)l(en)'}</p>{table}</main></body></html>\n"
+        f'<body><main><h1>{title}</h1><p class="sub">{sub}</p>{table}</main></body></html>\n'
     )
     target = root / INDEX_FILE
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)

@@ -80,11 +80,11 @@ def test_titles_state_the_finding():
     )
     assert (
         _title(rights.on_time_trend(TABLES["rights_on_time_trend"]))
-        == "89% of requests completed on time in 2024Q3"
+        == "89% of requests completed on time in 2024Q3, against 81% in 2024Q2"
     )
     assert (
         _title(rights.on_time_trend(TABLES["rights_on_time_trend"], "nl"))
-        == "89% van de verzoeken tijdig afgehandeld in 2024Q3"
+        == "89% van de verzoeken tijdig afgehandeld in 2024Q3, tegenover 81% in 2024Q2"
     )
 
 

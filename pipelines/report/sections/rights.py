@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import polars as pl
 
@@ -12,13 +14,12 @@ from pipelines.report.kit.blocks import (
     verdict_html,
 )
 from pipelines.report.kit.context import ReportContext, lookup
-from pipelines.report.kit.fmt import fmt_int, fmt_pct, is_missing
+from pipelines.report.kit.fmt import fmt_date, fmt_int, fmt_pct, is_missing
 from pipelines.report.kit.theme import (
     BAD,
     BLUE,
     GOOD,
     GREEN,
-    GREY,
     INK,
     RIGHTS,
     SKY,
@@ -39,7 +40,7 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
 )
-from pipelines.report.kit.words import label, t
+from pipelines.report.kit.words import label, t, tn
 
 
 def assessable(summary: dict) -> bool | None:
@@ -75,15 +76,15 @@ def section(ctx: ReportContext) -> str:
     verdict = judge(ctx.summary)
     completed = ctx.get("rights.completed")
     rate = ctx.get("rights.on_time_rate")
-    overdue = fmt_int(ctx.get("rights.open_overdue"), lang)
+    overdue = tn(lang, "v_rights_overdue", ctx.get("rights.open_overdue"))
     if verdict == NOT_COMPUTABLE:
         sentences = [t(lang, "not_computable") + "."]
     elif verdict == NOT_ASSESSABLE:
-        sentences = [t(lang, "v_rights_nothing", as_of=ctx.as_of)]
+        sentences = [t(lang, "v_rights_nothing", as_of=fmt_date(ctx.as_of, lang))]
     elif not completed:
         sentences = [t(lang, "v_rights_none", overdue=overdue)]
     elif verdict == KEPT:
-        sentences = [t(lang, "v_rights_kept", n=fmt_int(completed, lang))]
+        sentences = [tn(lang, "v_rights_kept", completed)]
     else:
         sentences = [
             t(
@@ -100,25 +101,36 @@ def section(ctx: ReportContext) -> str:
             "support.missed_request_window_days", pol.missed_request_window_days
         )
         sentences.append(
-            t(lang, "v_support_missed", n=fmt_int(missed, lang), days=window)
+            tn(lang, "v_support_missed", missed, days=tn(lang, "rights_days", window))
         )
     if verdict != NOT_ASSESSABLE:
         sentences.append(
-            t(
+            tn(
                 lang,
                 "v_rights_received",
-                n=fmt_int(ctx.get("rights.received"), lang),
+                ctx.get("rights.received"),
                 valid=fmt_int(ctx.get("rights.extensions.valid"), lang),
                 invalid=fmt_int(ctx.get("rights.extensions.invalid"), lang),
             )
         )
     clause = pol.rights_clause
-    clock = t(lang, f"clock_{pol.clock_start}")
     return (
         heading(ctx, "sec_rights")
         + verdict_html(ctx, verdict, sentences)
         + clause_html(ctx, clause.ref, clause.text(lang))
-        + how_html(ctx, t(lang, "how_rights", clock_start=clock))
+        + how_html(ctx, how(ctx))
+    )
+
+
+def how(ctx: ReportContext) -> str:
+    """How the deadline is computed, its lengths from the policy (``[rights]``; GDPR Art. 12(3): one month, three when extended)."""
+    lang, pol = ctx.language, ctx.policy
+    return t(
+        lang,
+        "how_rights",
+        clock_start=t(lang, f"clock_{pol.clock_start}"),
+        deadline=tn(lang, "rights_months", pol.deadline_months),
+        extended=tn(lang, "rights_months", pol.extended_deadline_months),
     )
 
 
@@ -195,116 +207,138 @@ def by_right(
     )
 
 
-@draws("rights_requests")
-def days_to_complete(
-    frame: pl.DataFrame | None, language: str = "en"
-) -> alt.Chart | None:
-    """Completed requests: days taken against days allowed (points above the diagonal are late).
+#: at most this many bars in the days-to-spare chart: wider bins beyond it (20,000 requests draw as fast as 50)
+MAX_BARS = 60
 
-    The per-request table is aggregated first, to (days allowed, days taken,
-    on time, count): the chart holds no request keys and stays small.
+
+def spare_days(frame: pl.DataFrame) -> pl.DataFrame:
+    """Completed requests as (days to spare, on time, requests): days allowed minus days taken, late below 0.
+
+    Aggregated from the per-request table, so the chart holds no request key
+    and at most a few hundred rows whatever the number of requests.
     """
-    if not usable(frame, "days_to_complete", "days_allowed"):
-        return None
-    on_time_col = (
+    on_time = (
         pl.col("on_time").cast(pl.Boolean)
         if "on_time" in frame.columns
         else (pl.col("days_to_complete") <= pl.col("days_allowed"))
     )
-    data = (
+    return (
         frame.filter(
             pl.col("days_to_complete").is_not_null()
             & pl.col("days_allowed").is_not_null()
         )
         .select(
-            pl.col("days_allowed").cast(pl.Int64),
-            pl.col("days_to_complete").cast(pl.Int64),
-            on_time_col.fill_null(False).alias("on_time"),
+            (pl.col("days_allowed").cast(pl.Int64) - pl.col("days_to_complete").cast(pl.Int64)).alias("spare"),
+            on_time.fill_null(False).alias("on_time"),
         )
-        .group_by("days_allowed", "days_to_complete", "on_time")
+        .group_by("spare", "on_time")
         .agg(pl.len().cast(pl.Int64).alias("requests"))
-        .with_columns(
-            pl.when(pl.col("on_time"))
-            .then(pl.lit(t(language, "on_time")))
-            .otherwise(pl.lit(t(language, "late")))
-            .alias("status")
-        )
-        .sort("days_allowed", "days_to_complete")
+        .sort("spare", "on_time")
     )
-    if data.height == 0:
+
+
+def binned(data: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Days to spare in bins of equal width (1 day, wider past :data:`MAX_BARS` days), one edge at 0 (the deadline)."""
+    lo, hi = int(data.get_column("spare").min()), int(data.get_column("spare").max())
+    width = max(1, -(-(hi - lo + 1) // MAX_BARS))
+    out = (
+        data.with_columns((pl.col("spare") // width * width).alias("start"))
+        .group_by("start", "on_time")
+        .agg(pl.col("requests").sum())
+        .with_columns((pl.col("start") + width).alias("end"))
+        .sort("start", "on_time")
+    )
+    return out, width
+
+
+@draws("rights_requests")
+def days_to_complete(
+    frame: pl.DataFrame | None, language: str = "en"
+) -> alt.Chart | None:
+    """Completed requests by days to spare at completion: left of the deadline line were late.
+
+    A histogram, not a scatter of days taken against days allowed: days
+    allowed takes a few values only (one month, or three when extended), so a
+    scatter piles thousands of requests onto two columns of dots.
+    """
+    if not usable(frame, "days_to_complete", "days_allowed"):
         return None
-    n = column_sum(data, "requests")
-    late = column_sum(data.filter(~pl.col("on_time")), "requests")
-    hi = (
-        int(
-            max(
-                data.get_column("days_allowed").max(),
-                data.get_column("days_to_complete").max(),
-            )
-        )
-        + 5
-    )
+    spare = spare_days(frame)
+    if spare.height == 0:
+        return None
+    data, width = binned(spare)
     statuses = [t(language, "on_time"), t(language, "late")]
-    diagonal = (
-        alt.Chart(pl.DataFrame({"d": [0, hi]}))
-        .mark_line(color=GREY, strokeDash=[4, 4], strokeWidth=1.5)
-        .encode(x="d:Q", y="d:Q")
+    data = data.with_columns(
+        pl.when(pl.col("on_time"))
+        .then(pl.lit(statuses[0]))
+        .otherwise(pl.lit(statuses[1]))
+        .alias("status"),
+        (pl.col("end") - 1).alias("last"),
     )
-    points = (
+    bars = (
         alt.Chart(data)
-        .mark_point(filled=True, opacity=0.8)
+        .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
             x=alt.X(
-                "days_allowed:Q",
-                title=t(language, "ch_days_allowed"),
-                scale=alt.Scale(domain=[0, hi]),
+                "start:Q",
+                title=t(language, "ch_days_spare"),
+                axis=alt.Axis(tickMinStep=1, format="d"),
             ),
+            x2="end:Q",
             y=alt.Y(
-                "days_to_complete:Q",
-                title=t(language, "ch_days_taken"),
-                scale=alt.Scale(domain=[0, hi]),
-            ),
-            size=(
-                alt.Size(
-                    "requests:Q",
-                    title=t(language, "ch_requests"),
-                    scale=alt.Scale(range=[60, 400], zero=False),
-                    legend=alt.Legend(format="d", tickMinStep=1),
-                )
-                if int(data.get_column("requests").max()) > 1
-                else alt.value(110)
+                "sum(requests):Q",
+                title=t(language, "ch_requests"),
+                axis=alt.Axis(tickMinStep=1, format="d"),
             ),
             color=alt.Color(
                 "status:N",
                 title=None,
+                sort=statuses,
                 scale=alt.Scale(domain=statuses, range=[GOOD, BAD]),
-            ),
-            shape=alt.Shape(
-                "status:N",
-                title=None,
-                scale=alt.Scale(domain=statuses, range=["circle", "triangle-up"]),
             ),
             tooltip=tooltips(
                 language,
-                ("days_allowed:Q", "ch_days_allowed"),
-                ("days_to_complete:Q", "ch_days_taken"),
+                ("start:Q", "ch_days_spare_from"),
+                ("last:Q", "ch_days_spare_to"),
                 ("status:N", "ch_status"),
-                ("requests:Q", "ch_requests"),
+                ("requests:Q", "ch_requests", ","),
             ),
         )
     )
-    return titled(
-        diagonal + points,
-        t(language, "t_days", late=fmt_int(late, language), n=fmt_int(n, language)),
-        t(language, "t_days_sub"),
-        width=WIDTH - 160,
-        height=WIDTH - 160,
+    deadline = (
+        alt.Chart(pl.DataFrame({"x": [0], "text": [t(language, "rights_deadline_mark")]}))
+        .encode(x="x:Q")
     )
+    marks = deadline.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.5) + deadline.mark_text(
+        align="left", baseline="top", dx=4, y=2, color=INK
+    ).encode(text="text:N")
+    return titled(
+        bars + marks,
+        days_title(spare, language),
+        t(language, "t_days_sub") if width == 1 else tn(language, "t_days_sub_binned", width),
+    )
+
+
+def days_title(spare: pl.DataFrame, language: str) -> str:
+    """'2 of 32 completed requests were late, the latest by 5 days' or 'All 32 ... on time, the closest 1 day before the deadline'."""
+    n = column_sum(spare, "requests")
+    late = spare.filter(~pl.col("on_time"))
+    if late.height:
+        worst = max(0, -int(late.get_column("spare").min()))
+        return t(
+            language,
+            "t_days",
+            late=fmt_int(column_sum(late, "requests"), language),
+            n=fmt_int(n, language),
+            days=tn(language, "rights_days", worst),
+        )
+    closest = max(0, int(spare.get_column("spare").min()))
+    return tn(language, "t_days_kept", n, days=tn(language, "rights_days", closest))
 
 
 @draws("rights_on_time_trend")
 def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
-    """On-time rate by quarter of completion, against the 100% the law requires."""
+    """On-time rate by quarter of completion, against the 100% the law requires; the axis spans the data."""
     if not usable(frame, "quarter", "on_time_rate"):
         return None
     data = frame.select(
@@ -316,13 +350,12 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     known = data.filter(pl.col("rate").is_not_null())
     if known.height == 0:
         return None
-    last = known.row(known.height - 1, named=True)
     base = alt.Chart(data).encode(
         x=x_axis("quarter:O", t(language, "ch_quarter"), "ascending"),
         y=alt.Y(
             "rate:Q",
             title=t(language, "ch_on_time_rate"),
-            scale=alt.Scale(domain=[0, 1]),
+            scale=alt.Scale(domain=rate_domain(known.get_column("rate").to_list()), nice=False, zero=False),
             axis=alt.Axis(format="%"),
         ),
         tooltip=tooltips(
@@ -342,20 +375,42 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     labels = base.mark_text(dy=14, color=INK).encode(
         text=alt.Text("rate:Q", format=".0%")
     )
-    title = t(
+    return titled(target + line + labels, on_time_title(known, language), t(language, "t_on_time_sub"))
+
+
+def rate_domain(rates: list[float], step: float = 0.05) -> list[float]:
+    """The y range for on-time rates: a little below the lowest (room for its label), to 100%, the target line.
+
+    87-97% on a 0-100% axis is a flat line; on 85-100% the changes show.
+    """
+    low = min(rates) - max(0.02, (1 - min(rates)) / 10)
+    return [max(0.0, round(math.floor(round(low / step, 6)) * step, 4)), 1.0]
+
+
+def on_time_title(known: pl.DataFrame, language: str) -> str:
+    """'89% of requests completed on time in 2024Q3, against 83% in 2024Q2' (the latest quarter against the one before)."""
+    last = known.row(known.height - 1, named=True)
+    values = {"rate": fmt_pct(last["rate"], language), "quarter": last["quarter"]}
+    if known.height < 2:
+        return t(language, "t_on_time", **values)
+    prev = known.row(known.height - 2, named=True)
+    return t(
         language,
-        "t_on_time",
-        rate=fmt_pct(last["rate"], language),
-        quarter=last["quarter"],
+        "t_on_time_change",
+        previous=fmt_pct(prev["rate"], language),
+        previous_quarter=prev["quarter"],
+        **values,
     )
-    return titled(target + line + labels, title, t(language, "t_on_time_sub"))
 
 
 @draws("rights_open_ageing")
 def open_ageing(
     frame: pl.DataFrame | None, language: str = "en", open_overdue: int | None = None
 ) -> alt.Chart | None:
-    """Open requests by age bucket (the family's buckets, in its order), overdue ones in vermillion."""
+    """Open requests by age bucket (the family's buckets, in its order), overdue ones in vermillion.
+
+    The overdue count is the table's own (its ``open_overdue`` rows); ``open_overdue`` serves a table without statuses.
+    """
     if not usable(frame, "bucket", "requests"):
         return None
     data = ordered(frame, "bucket").select(
@@ -366,11 +421,17 @@ def open_ageing(
     statuses = {
         "open_overdue": t(language, "overdue"),
         "open_not_due": t(language, "not_yet_due"),
+        "open": t(language, "open_request"),
     }
     data = data.with_columns(
         pl.col("status")
         .replace_strict(statuses, default=pl.col("status"))
         .alias("status_label")
+    )
+    data = data.with_columns(
+        pl.col("bucket")
+        .map_elements(lambda b: label(language, "age", b), return_dtype=pl.Utf8)
+        .alias("bucket")
     )
     order = data.get_column("bucket").to_list()
     shown = list(dict.fromkeys(data.get_column("status_label").to_list()))
@@ -388,16 +449,11 @@ def open_ageing(
         tooltip=tooltips(language, ("bucket:N", "ch_age"), ("requests:Q", "ch_requests")),
     )
     text = base.mark_text(dy=-7).encode(text="requests:Q")
-    overdue = (
-        fmt_int(open_overdue, language)
-        if open_overdue is not None
-        else t(language, "na")
-    )
-    title = t(
-        language,
-        "t_ageing",
-        n=fmt_int(column_sum(data, "requests"), language),
-        overdue=overdue,
-    )
+    n = column_sum(data, "requests")
+    if "status" in frame.columns:
+        open_overdue = column_sum(data.filter(pl.col("status") == "open_overdue"), "requests")
+    if open_overdue is None:
+        title = tn(language, "t_ageing_open", n)
+    else:
+        title = tn(language, "t_ageing", n, overdue=fmt_int(open_overdue, language))
     return titled(bars + text, title, t(language, "t_ageing_sub"))
-
