@@ -2,7 +2,9 @@
 
 Shaped like ``pipelines.results.write_results`` output (contract §4 plus the
 tables the families write), so report code and notebooks can be tested on
-their own. Options remove tables or null figures to test tolerance.
+their own. Every table is built with the columns its family declares
+(``pipelines.metrics.table_schemas()``), so a fake cannot drift from the real
+tables. Options remove tables or null figures to test tolerance.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.dates import quarter_ends
+from pipelines.metrics import table_schemas
 from pipelines.results import Results, write_results
 
 QUARTER = "2024Q3"
@@ -253,7 +256,7 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         {"quarter_end": e, "accounts_past_deadline": v}
         for e, v in zip(ends, [12, 15, 19, 22, 26, 29, 32, br["account"]])
     ]
-    months = ["2024-07", "2024-08", "2024-09"]
+    months = [date(2024, 7, 1), date(2024, 8, 1), date(2024, 9, 1)]
     channels = summary["support"]["by_channel"]
     by_month = [
         {
@@ -265,7 +268,7 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         for ch, n in channels.items()
     ]
     by_category = [
-        {"category": c, "is_privacy": c == "privacy", "tickets": n}
+        {"category": c, "is_privacy": c == "privacy", "tickets": n, "share": n / 412}
         for c, n in [
             ("how_to", 141),
             ("billing", 96),
@@ -445,47 +448,41 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         },
     ]
     return {
-        "inactivity_buckets": pl.DataFrame(
-            [{"bucket": k_, "accounts": v} for k_, v in b.items()]
-        ),
-        "inactivity_cohorts": pl.DataFrame(cohorts),
-        "inactivity_trend": pl.DataFrame(trend),
-        "inactivity_erasure_pipeline": pl.DataFrame(pipeline),
-        "retention_breaches": pl.DataFrame(
-            breaches,
-            schema={
-                "category": pl.Utf8,
-                "clause": pl.Utf8,
-                "breaches": pl.Int64,
-                "oldest_days_overdue": pl.Int64,
-                "table_present": pl.Boolean,
-            },
-        ),
-        "retention_trend": pl.DataFrame(retention_trend),
-        "support_by_channel_month": pl.DataFrame(by_month),
-        "support_by_category": pl.DataFrame(by_category),
-        "support_durations": pl.DataFrame(durations),
-        "support_duration_histogram": pl.DataFrame(histogram),
-        "support_quarter_change": pl.DataFrame(change),
-        "rights_by_right": pl.DataFrame(by_right),
-        "rights_requests": pl.DataFrame(requests),
-        "rights_open_ageing": pl.DataFrame(ageing),
-        "rights_on_time_trend": pl.DataFrame(
-            on_time_trend,
-            schema={
-                "quarter": pl.Utf8,
-                "completed": pl.Int64,
-                "on_time": pl.Int64,
-                "on_time_rate": pl.Float64,
-            },
-        ),
-        "quality_rejects": pl.DataFrame(rejects),
-        "quality_flags": pl.DataFrame(flags),
-        "retention_breach_detail": pl.DataFrame(breach_detail),
-        "retention_late_erasures": pl.DataFrame(late_erasures),
-        "retention_withdrawn_consent": pl.DataFrame(withdrawn),
-        "support_missed_rights_requests": pl.DataFrame(missed),
+        name: _frame(name, rows)
+        for name, rows in {
+            "inactivity_buckets": [{"bucket": k_, "accounts": v} for k_, v in b.items()],
+            "inactivity_cohorts": cohorts,
+            "inactivity_trend": trend,
+            "inactivity_erasure_pipeline": pipeline,
+            "retention_breaches": breaches,
+            "retention_trend": retention_trend,
+            "support_by_channel_month": by_month,
+            "support_by_category": by_category,
+            "support_durations": durations,
+            "support_duration_histogram": histogram,
+            "support_quarter_change": change,
+            "rights_by_right": by_right,
+            "rights_requests": requests,
+            "rights_open_ageing": ageing,
+            "rights_on_time_trend": on_time_trend,
+            "quality_rejects": rejects,
+            "quality_flags": flags,
+            "retention_breach_detail": breach_detail,
+            "retention_late_erasures": late_erasures,
+            "retention_withdrawn_consent": withdrawn,
+            "support_missed_rights_requests": missed,
+        }.items()
     }
+
+
+def _frame(name: str, rows: list[dict]) -> pl.DataFrame:
+    """A fake table with exactly its family's declared columns and types."""
+    schema = table_schemas()[name]
+    for row in rows:
+        assert set(row) == set(schema.names()), (
+            f"fake {name}: columns {sorted(row)} differ from the declared {schema.names()}"
+        )
+    return pl.DataFrame(rows, schema=schema)
 
 
 def write_fake_results(
