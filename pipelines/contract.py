@@ -153,7 +153,7 @@ TABLES: dict[str, Table] = {
     )
 }
 
-REQUIRED_TABLES = tuple(name for name, t in TABLES.items() if t.required)
+#: Optional tables (contract §1): a run without them says which figures it could not compute.
 OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)
 
 #: Columns that hold personal data: never written to a report or a CSV table.

@@ -1,12 +1,16 @@
-"""The SQL macros agree with pipelines.dates, the one definition of the calendar rules."""
+"""The SQL macros agree with pipelines.dates and pipelines.contract, the one definition of each rule;
+the SQL runner builds the models a query reads, in order."""
 
-from datetime import date, datetime, timezone
+import sys
+from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines import db as dbmod
-from pipelines.dates import add_months, local_date, whole_months
+from pipelines.contract import REQUEST_CHANNELS, RIGHTS, TICKET_CHANNELS
+from pipelines.dates import add_months, legal_deadline, local_date, whole_months
 
 CON = dbmod.connect()
 dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
@@ -37,7 +41,120 @@ def test_inactivity_bucket_boundaries():
 
 
 def test_unknown_zone_is_refused():
-    import pytest
-
     with pytest.raises(Exception):
         dbmod.connect(zone="Europe/Atlantis'; DROP TABLE x; --")
+
+
+def one(sql, *params):
+    return CON.execute(sql, list(params)).fetchall()[0][0]
+
+
+@pytest.mark.parametrize(
+    "given_, expected",
+    [(" Email ", "email"), ("LIVE_CHAT", "live_chat"), ("help_center", "help_center"), ("Phone", "other"), (None, "other")],
+)
+def test_a_channel_is_trimmed_and_lower_cased_else_other(given_, expected):
+    assert one("SELECT normal_channel(?)", given_) == expected
+
+
+@pytest.mark.parametrize(
+    "given_, expected",
+    [
+        (" Access", "access"),
+        ("Consent Withdrawal", "consent_withdrawal"),
+        ("consent-withdrawal", "consent_withdrawal"),
+        ("ERASURE ", "erasure"),
+        ("Right to be forgotten", "right to be forgotten"),  # unknown: kept, lower-cased
+    ],
+)
+def test_a_right_is_trimmed_and_lower_cased_with_spaces_for_underscores(given_, expected):
+    assert one("SELECT normal_right(?)", given_) == expected
+
+
+def test_the_channel_and_right_lists_come_from_the_contract():
+    assert CON.sql("SELECT channel FROM channels() ORDER BY position").fetchall() == [
+        (c,) for c in (*TICKET_CHANNELS, "other")
+    ]
+    assert CON.sql('SELECT "right" FROM rights() ORDER BY position').fetchall() == [(r,) for r in RIGHTS]
+    # one channel macro serves tickets and rights requests: the contract's two lists agree
+    assert set(REQUEST_CHANNELS) == {*TICKET_CHANNELS, "other"}
+
+
+def test_rights_due_applies_the_valid_extension_rule_over_working_days():
+    con = dbmod.connect()
+    dbmod.install_calendar(con, date(2024, 1, 1), date(2025, 3, 31))
+    start = date(2024, 9, 1)
+    first, extended = legal_deadline(start, 1), legal_deadline(start, 3)
+    # 1 October is a Tuesday; 1 December a Sunday, rolled to Monday 2 December
+    assert (first, extended) == (date(2024, 10, 1), date(2024, 12, 2))
+    cases = {
+        None: ("none", first),
+        first: ("valid", extended),  # notified on the last day of the first period
+        first + timedelta(days=1): ("invalid", first),
+    }
+    for notified, expected in cases.items():
+        got = con.execute(
+            "SELECT rights_extension(?, ?, 1), rights_due(?, ?, 1, 3)", [start, notified, start, notified]
+        ).fetchall()[0]
+        assert got == expected, notified
+    con.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(d=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)), months=st.integers(0, 3))
+def test_legal_deadline_macro_matches_python(d, months):
+    assert CAL.execute("SELECT legal_deadline(?, ?)", [d, months]).fetchall()[0][0] == legal_deadline(d, months)
+
+
+CAL = dbmod.connect()
+dbmod.install_calendar(CAL, date(2020, 1, 1), date(2031, 6, 30))
+
+
+# --- the SQL runner -------------------------------------------------------------
+
+
+@pytest.fixture
+def sql_package(tmp_path, monkeypatch):
+    """A package ``sqlpkg`` whose sql/ folder holds the given files."""
+    folder = tmp_path / "sqlpkg" / "sql"
+    folder.mkdir(parents=True)
+    (tmp_path / "sqlpkg" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "sqlpkg", raising=False)  # each test its own folder
+
+    def write(**files):
+        for name, text in files.items():
+            (folder / f"{name}.sql").write_text(text, encoding="utf-8")
+        return "sqlpkg"
+
+    return write
+
+
+def test_a_query_reads_earlier_models_by_name_built_once_in_order(sql_package):
+    package = sql_package(
+        base="-- a model\nSELECT range AS n FROM range($top)",
+        doubled="SELECT n * 2 AS n FROM base",
+        total="SELECT sum(d.n) AS s, count(*) AS c FROM doubled AS d JOIN base AS b ON b.n * 2 = d.n",
+        lonely="SELECT 1 AS one FROM (VALUES (1)) AS v (x) -- FROM base: a comment is no read",
+    )
+    assert dbmod.build_order(package, ["total"]) == ["base", "doubled"]
+    assert dbmod.build_order(package, ["lonely"]) == []
+    con = dbmod.connect()
+    frames = dbmod.query_all(con, ["total", "doubled", "lonely"], package=package, top=4, unused=1)
+    assert frames["total"].row(0) == (12, 4)  # 0 + 2 + 4 + 6
+    assert frames["doubled"]["n"].to_list() == [0, 2, 4, 6]  # a model asked for is read from its table
+    # the models stay as TEMP tables; a new call with other parameters rebuilds them
+    assert dbmod.query(con, "total", package=package, top=2).row(0) == (2, 2)
+    assert con.sql("SELECT count(*) FROM base").fetchall() == [(2,)]
+    con.close()
+
+
+def test_models_that_read_each_other_are_refused(sql_package):
+    package = sql_package(a="SELECT * FROM b", b="SELECT * FROM a")
+    with pytest.raises(ValueError, match="cycle: a -> b -> a"):
+        dbmod.build_order(package, ["a"])
+
+
+def test_only_the_parameters_a_statement_uses_are_bound():
+    sql = "SELECT $as_of, $as_of_end -- $salt"
+    assert dbmod.used_params(sql, {"as_of": 1, "as_of_end": 2, "salt": 3}) == {"as_of": 1, "as_of_end": 2}

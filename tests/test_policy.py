@@ -2,6 +2,7 @@
 
 import copy
 import tomllib
+from datetime import date
 
 import pytest
 
@@ -43,6 +44,8 @@ def broken(mutate):
         (lambda r: r["rights"].update(clock_start="whenever"), "clock_start must be one of"),
         (lambda r: r["policy"].update(zone="Mars/Olympus"), "unknown time zone"),
         (lambda r: r.pop("support"), "missing section \\[support\\]"),
+        # one source per rule: the inactivity period is the account rule's period
+        (lambda r: r["inactivity"].update(period_months=12), "\\[inactivity\\] period_months is not read"),
     ],
 )
 def test_broken_policy_is_refused_with_the_key(mutate, message):
@@ -68,3 +71,16 @@ def test_another_policy_file_changes_the_figures(tmp_path, make_db):
 def test_missing_policy_file_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match="policy file not found"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_the_account_rule_period_sets_the_erasure_deadline(make_db):
+    from pipelines.db import query
+    from pipelines.dates import Quarter
+    from pipelines.metrics import Period
+    from pipelines.metrics.params import sql_params
+
+    six = parse_policy(broken(lambda r: r["retention"][0].update(period_months=6)))
+    assert six.inactivity_months == 6 and load_policy().inactivity_months == 12
+    con = make_db({"accounts": [{"account_id": "a", "created_at": "2024-01-31 10:00", "plan": "free", "status": "active"}]})
+    deadline = query(con, "account_deadlines", **sql_params(con, Period.of(Quarter.parse("2024Q3")), six))
+    assert deadline["erasure_deadline"].to_list() == [date(2024, 7, 31)]

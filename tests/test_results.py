@@ -72,3 +72,39 @@ def test_an_empty_export_has_no_dates(make_db):
     data = data_coverage(make_db({}), date(2024, 9, 30))
     assert data["first_date"] is None and data["last_date"] is None
     assert set(data["rows_as_of"].values()) == {0}
+
+
+def test_tables_read_back_with_their_declared_types_even_when_empty(tmp_path):
+    import polars as pl
+
+    from pipelines.metrics import table_schemas
+    from pipelines.results import Results, read_results, write_results
+    from tests.report.fake_results import write_fake_results
+
+    back = read_results(write_fake_results(tmp_path / "fake"))
+    assert {n: f.schema for n, f in back.tables.items()} == table_schemas()
+    schema = table_schemas()["retention_breaches"]
+    nothing = pl.DataFrame(
+        {"category": ["payments"], "clause": ["§1.3"], "breaches": [None], "oldest_days_overdue": [None],
+         "table_present": [False]},
+        schema=schema,
+    )
+    write_results(Results({}, {"retention_breaches": nothing}), tmp_path / "empty")
+    # an all-empty column is Int64 as declared, not text guessed from the CSV
+    assert read_results(tmp_path / "empty").tables["retention_breaches"].schema == schema
+
+
+def test_a_table_written_by_another_version_is_bad_input_naming_the_file(tmp_path):
+    import pytest
+
+    from pipelines.errors import BadInput
+    from pipelines.results import read_results
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "summary.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "tables" / "rights_by_right.csv").write_text("right,received\naccess,1\n", encoding="utf-8")
+    (tmp_path / "tables" / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="rights_by_right.csv: columns right, received; expected right, received"):
+        read_results(tmp_path)
+    (tmp_path / "tables" / "rights_by_right.csv").unlink()
+    assert read_results(tmp_path).tables["extra"]["a"].to_list() == [1]  # undeclared: read as found
