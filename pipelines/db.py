@@ -71,8 +71,8 @@ _MACROS = (
 #: the rights deadline rule, over the ``calendar`` table (so created by :func:`install_calendar`)
 _DEADLINE_MACROS = (
     # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
-    "CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS"
-    " (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))",
+    """CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS
+        (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))""",
     # GDPR Art. 12(3): an extension counts only when notified within the first period
     # (notified_on NULL: no notice, or none yet)
     """CREATE OR REPLACE TEMP MACRO rights_extension(start_on, notified_on, months) AS CASE

@@ -74,8 +74,8 @@ def test_missing_policy_file_is_bad_input(tmp_path):
 
 
 def test_the_account_rule_period_sets_the_erasure_deadline(make_db):
-    from pipelines.db import query
     from pipelines.dates import Quarter
+    from pipelines.db import query
     from pipelines.metrics import Period
     from pipelines.metrics.params import sql_params
 

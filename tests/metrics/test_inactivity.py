@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from pipelines.dates import Quarter
-from pipelines.metrics import Period, inactivity
 from pipelines.db import query
+from pipelines.metrics import Period, inactivity
 from pipelines.metrics.params import sql_params
 from pipelines.policy import load_policy
 
