@@ -1,0 +1,70 @@
+"""What the section tests share: a context on the fake results, policy variants, the text a reader sees."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import fields, replace
+
+import vl_convert as vlc
+
+from pipelines.policy import load_policy
+from pipelines.report.kit import theme
+from pipelines.report.kit.context import ReportContext
+from tests.report.fake_results import fake_summary, fake_tables
+
+POLICY = load_policy()
+
+
+def ctx(summary=None, tables=None, language="en", policy=POLICY) -> ReportContext:
+    return ReportContext(
+        summary=fake_summary() if summary is None else summary,
+        tables=fake_tables(fake_summary()) if tables is None else tables,
+        policy=policy,
+        language=language,
+    )
+
+
+def with_months(policy, months: int):
+    """The policy with another inactivity period (the account rule's period_months)."""
+    rules = {**policy.retention, "account": replace(policy.retention["account"], period_months=months)}
+    changes = {"retention": rules}
+    if "inactivity_months" in {f.name for f in fields(policy)}:
+        changes["inactivity_months"] = months
+    return replace(policy, **changes)
+
+
+def with_rule(policy, category: str, **changes):
+    return replace(policy, retention={**policy.retention, category: replace(policy.retention[category], **changes)})
+
+
+class DutchNamed:
+    """A policy whose file states a Dutch name (``name_nl``)."""
+
+    def __init__(self, policy, name_nl: str):
+        self._policy, self.name_nl = policy, name_nl
+
+    def __getattr__(self, name):
+        return getattr(self._policy, name)
+
+
+def visible(markup: str) -> str:
+    """The text a reader sees: no styles, scripts or tags, entities decoded, spaces collapsed."""
+    markup = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", markup, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def chart_text(chart) -> str:
+    """Every word a chart draws (title, axes, legend, labels), from its static SVG."""
+    spec = theme.as_vegalite5(chart.to_dict())
+    return visible(vlc.vegalite_to_svg(spec, vl_version=theme.vegalite_version()))
+
+
+def title(chart) -> str:
+    t = chart.to_dict()["title"]
+    return t["text"] if isinstance(t, dict) else t
+
+
+def subtitle(chart) -> str:
+    return chart.to_dict()["title"]["subtitle"]

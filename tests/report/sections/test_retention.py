@@ -1,0 +1,75 @@
+"""Retention section and charts: consent verdict, what was not exported in reader's words, plurals, dates."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipelines.report.kit.verdicts import KEPT, NOT_ASSESSABLE, NOT_CHECKED, NOT_COMPUTABLE, NOT_KEPT
+from pipelines.report.sections import retention
+from tests.report.fake_results import fake_summary, fake_tables
+from tests.report.sections.helpers import POLICY, chart_text, ctx, title, visible, with_rule
+
+TABLES = fake_tables(fake_summary())
+
+
+@pytest.mark.parametrize(
+    "withdrawn,absent,marketing_rows,verdict",
+    [
+        (2, [], 655, NOT_KEPT),
+        (0, [], 655, KEPT),
+        (0, [], 0, NOT_ASSESSABLE),
+        (None, ["marketing_contacts"], 0, NOT_CHECKED),
+        (None, [], 655, NOT_COMPUTABLE),
+    ],
+)
+def test_consent_verdict(withdrawn, absent, marketing_rows, verdict):
+    summary = fake_summary()
+    summary["retention"].update(withdrawn_consent_contacted=withdrawn, absent_tables=absent)
+    summary["data"]["rows_as_of"]["marketing_contacts"] = marketing_rows
+    assert retention.consent_verdict(ctx(summary, tables={})) == verdict
+
+
+def test_not_checked_names_the_export_in_readers_words():
+    en = visible(retention.section(ctx()))
+    assert "Not checked (not exported: website visits): Website analytics." in en
+    assert "web_visits" not in en
+    nl = visible(retention.section(ctx(language="nl")))
+    assert "Niet gecontroleerd (niet geëxporteerd: websitebezoeken): Websiteanalyse." in nl
+
+
+def test_plurals_dates_and_grace_days():
+    summary = fake_summary()
+    summary["retention"]["breaches"].update(account=0, logs=0, support=0, marketing=0, residual=1)
+    summary["retention"]["withdrawn_consent_contacted"] = 1
+    policy = with_rule(POLICY, "residual", grace_days=45)
+    text = visible(retention.section(ctx(summary, policy=policy)))
+    assert "1 record is held past its deadline, in 1 of 6 categories checked." in text
+    assert "1 marketing contact was contacted after withdrawing consent." in text
+    assert "must be gone 45 days after the erasure" in text and "counted on 30 September 2024" in text
+    nl = visible(retention.section(ctx(summary, language="nl")))
+    assert "1 record wordt na zijn deadline bewaard, in 1 van de 6 gecontroleerde categorieën." in nl
+    assert "geteld op 30 september 2024" in nl
+
+
+def test_trend_title_in_dutch_and_singular():
+    assert title(retention.trend(TABLES["retention_trend"], "nl")) == (
+        "37 accounts voorbij hun deadline op 30 september 2024, tegenover 32 een kwartaal eerder"
+    )
+    one = TABLES["retention_trend"].with_columns(
+        pl.when(pl.col("quarter_end") == pl.col("quarter_end").max())
+        .then(1)
+        .otherwise(pl.col("accounts_past_deadline"))
+        .alias("accounts_past_deadline")
+    )
+    assert title(retention.trend(one)) == "1 account past its deadline on 30 September 2024, down from 32 a quarter earlier"
+
+
+def test_breach_chart_notes():
+    frame = TABLES["retention_breaches"].with_columns(
+        pl.when(pl.col("category") == "residual").then(1).otherwise(pl.col("oldest_days_overdue")).alias("oldest_days_overdue")
+    )
+    text = chart_text(retention.breaches_by_category(frame, "nl"))
+    assert "6 · oudste 1 dag over termijn" in text
+    assert "Niet gecontroleerd: niet geëxporteerd" in text
+    assert "oldest 388 days overdue" in chart_text(retention.breaches_by_category(frame, "en"))
