@@ -50,7 +50,7 @@ class DutchNamed:
 
 def visible(markup: str) -> str:
     """The text a reader sees: no styles, scripts or tags, entities decoded, spaces collapsed."""
-    markup = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", markup, flags=re.S)
+    markup = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", markup, flags=re.DOTALL)
     text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 

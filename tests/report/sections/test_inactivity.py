@@ -10,7 +10,16 @@ from pipelines.metrics import inactivity as metrics_inactivity
 from pipelines.report.kit import theme
 from pipelines.report.sections import inactivity
 from tests.report.fake_results import fake_summary, fake_tables
-from tests.report.sections.helpers import POLICY, chart_text, ctx, subtitle, title, visible, with_months, with_rule
+from tests.report.sections.helpers import (
+    POLICY,
+    chart_text,
+    ctx,
+    subtitle,
+    title,
+    visible,
+    with_months,
+    with_rule,
+)
 
 TABLES = fake_tables(fake_summary())
 

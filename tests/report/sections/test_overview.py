@@ -6,7 +6,13 @@ import copy
 from dataclasses import replace
 from types import SimpleNamespace
 
-from pipelines.report.kit.verdicts import KEPT, NOT_ASSESSABLE, NOT_CHECKED, NOT_KEPT, Promise
+from pipelines.report.kit.verdicts import (
+    KEPT,
+    NOT_ASSESSABLE,
+    NOT_CHECKED,
+    NOT_KEPT,
+    Promise,
+)
 from pipelines.report.sections import overview
 from tests.report.fake_results import fake_summary
 from tests.report.sections.helpers import POLICY, ctx, visible, with_months
@@ -141,8 +147,9 @@ def test_rate_changes_in_points():
 def test_dates_in_words():
     summary = copy.deepcopy(fake_summary())
     summary["data"].update(first_date="2024-08-01", last_date="2024-10-02")
-    assert overview.coverage_notes(summary, "nl") == [
+    expected = (
         "De data in de exports beginnen op 1 augustus 2024, na het begin van 2024Q3 (1 juli 2024): "
         "het kwartaal is maar gedeeltelijk gedekt."
-    ]
+    )
+    assert overview.coverage_notes(summary, "nl") == [expected]
     assert "op 30 september 2024" in visible(overview.about(ctx(language="nl")))

@@ -5,10 +5,23 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.report.kit.verdicts import KEPT, NOT_ASSESSABLE, NOT_CHECKED, NOT_COMPUTABLE, NOT_KEPT
+from pipelines.report.kit.verdicts import (
+    KEPT,
+    NOT_ASSESSABLE,
+    NOT_CHECKED,
+    NOT_COMPUTABLE,
+    NOT_KEPT,
+)
 from pipelines.report.sections import retention
 from tests.report.fake_results import fake_summary, fake_tables
-from tests.report.sections.helpers import POLICY, chart_text, ctx, title, visible, with_rule
+from tests.report.sections.helpers import (
+    POLICY,
+    chart_text,
+    ctx,
+    title,
+    visible,
+    with_rule,
+)
 
 TABLES = fake_tables(fake_summary())
 
