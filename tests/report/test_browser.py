@@ -1,4 +1,4 @@
-"""The management HTML in a real browser (Debian's headless chromium), offline: every chart gets drawn."""
+"""The management HTML in a real browser (Debian's headless chromium), offline: every chart gets drawn, and fits a phone."""
 
 from __future__ import annotations
 
@@ -70,3 +70,44 @@ def test_every_chart_is_drawn_offline(published, tmp_path):
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,4000", page.as_uri())
     assert shot.stat().st_size > 50_000
     print(f"\nscreenshot: {shot}")
+
+
+PHONE = 420
+
+
+def test_charts_fit_a_phone_wide_window(published, tmp_path):
+    """At 420 px nothing widens the page, every chart lies within it, and no legend entry is cut off."""
+    from tests.report.chromium import browser, skip_without_browser, wait_for
+
+    skip_without_browser()
+    page = tmp_path / "quarterly-review.html"
+    shutil.copy(published["html"], page)
+    with browser(PHONE, 900) as driver:
+        driver.get(page.as_uri())
+        count = "return document.querySelectorAll(arguments[0]).length"
+        total = driver.execute_script(count, "figure.pr-chart")
+        wait_for(
+            lambda: driver.execute_script(count, "figure.pr-chart[data-chart-drawn]") == total
+        )
+        page_width = driver.execute_script(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+        )
+        charts = driver.execute_script(
+            """return Array.from(document.querySelectorAll('figure.pr-chart')).map(f => {
+                 const g = f.querySelector('.vega-embed svg.marks'); if (!g) return [f.id, null];
+                 const r = g.getBoundingClientRect();
+                 const cut = Array.from(g.querySelectorAll('.role-legend text'))
+                   .filter(t => t.textContent && t.getBoundingClientRect().right > r.right + 1)
+                   .map(t => t.textContent);
+                 return [f.id, [r.left, r.right], cut]; })"""
+        )
+        shot = tmp_path / "phone.png"
+        driver.save_screenshot(str(shot))
+    print(f"\nat {PHONE} px: page {page_width}, charts {charts}; screenshot {shot}")
+    assert total == 10
+    client, scroll = page_width
+    assert client == PHONE and scroll <= PHONE, "something is wider than the phone"
+    for ident, box, *cut in charts:
+        assert box is not None, f"{ident} not drawn"
+        assert 0 <= box[0] and box[1] <= PHONE, (ident, box)
+        assert not cut[0], (ident, "legend cut off", cut[0])

@@ -151,3 +151,90 @@ def test_toc_goes_into_the_slot_and_ignores_scripts():
     assert out.index("<nav") > out.index("<h1>")
     assert "${x}" not in out.split("</nav>")[0]
     assert 'id="sec-a-b"' in out
+
+
+def _specs(html: str) -> list[dict]:
+    import json
+
+    return [
+        json.loads(s)
+        for s in re.findall(
+            r'<script[^>]*class="pr-chart-spec"[^>]*>(.*?)</script>', html
+        )
+    ]
+
+
+def test_charts_take_the_page_width_and_their_titles_wrap_as_text(tmp_path):
+    html = export_html(executed_notebook(), tmp_path / "r.html").read_text(encoding="utf-8")
+    spec = _specs(html)[0]
+    assert spec["width"] == "container"
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert "title" not in spec  # set as page text instead
+    caption = re.search(r'<figcaption class="pr-chart-caption">(.*?)</figcaption>', html).group(1)
+    title = inactivity.buckets(fake_tables(fake_summary())["inactivity_buckets"]).to_dict()["title"]
+    assert f'<span class="pr-chart-title">{title["text"]}</span>' in caption
+    assert 'data-mode="vega-lite"' in html
+
+
+def test_facets_keep_their_width():
+    from pipelines.report.export import fit_width
+
+    facet = {"facet": {"row": {"field": "m"}}, "spec": {"mark": "bar", "width": 600}}
+    assert fit_width(facet) == facet
+    layered = {"layer": [{"mark": "bar", "width": 300}, {"mark": "text"}], "width": 600}
+    fitted = fit_width(layered)
+    assert fitted["width"] == "container" and all("width" not in l for l in fitted["layer"])
+
+
+def test_legends_stack_in_one_column_on_a_narrow_page():
+    from pipelines.report.export import fit_width
+
+    spec = {
+        "mark": "bar",
+        "encoding": {
+            "color": {"field": "c", "legend": {"columns": 2}},
+            "shape": {"field": "s"},
+            "size": {"field": "z", "legend": None},
+        },
+    }
+    enc = fit_width(spec)["encoding"]
+    assert enc["color"]["legend"]["columns"] == {"expr": "containerSize()[0] < 560 ? 1 : 2"}
+    assert enc["shape"]["legend"]["columns"] == {"expr": "containerSize()[0] < 560 ? 1 : 0"}
+    assert enc["size"]["legend"] is None  # no legend stays none
+
+
+def test_the_spec_comes_from_the_right_mimetype():
+    from pipelines.report.export import chart_spec
+
+    lite5, lite6, vega = {"mark": "bar"}, {"mark": "point"}, {"marks": []}
+    both = {
+        "application/vnd.vegalite.v5+json": lite5,
+        "application/vnd.vegalite.v6+json": lite6,
+        "application/vnd.vega.v5+json": vega,
+        "image/png": "iVBOR",
+    }
+    assert chart_spec(both) == (lite5, "vega-lite")  # the renderer's own, not the newest
+    assert chart_spec({"application/vnd.vegalite.v4+json": lite6}) == (lite6, "vega-lite")
+    assert chart_spec({"application/vnd.vega.v5+json": '{"marks": []}'}) == (vega, "vega")
+    assert chart_spec({"image/png": "iVBOR", "text/plain": "x"}) is None
+
+
+def test_a_vega_only_output_is_drawn_in_vega_mode(tmp_path):
+    theme.setup()
+    bundle, _ = inactivity.buckets(fake_tables(fake_summary())["inactivity_buckets"])._repr_mimebundle_()
+    nb = executed_notebook()
+    nb.cells = [
+        new_code_cell(
+            "chart",
+            execution_count=1,
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={k: bundle[k] for k in ("application/vnd.vega.v5+json", "text/plain")},
+                )
+            ],
+        )
+    ]
+    html = export_html(nb, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count('data-mode="vega"') == 1 and html.count("<noscript><img") == 1
+    assert _specs(html)[0]["marks"]
