@@ -26,8 +26,6 @@ HEADLINES = (
     "backlog",
     "privacy_share",
 )
-#: the two durations of a ticket (support_duration_values.sql)
-MEASURES = ("first_response", "resolution")
 
 TABLES = {
     "support_by_channel_month": pl.Schema({"month": pl.Date, "channel": pl.String, "tickets": pl.Int64}),
