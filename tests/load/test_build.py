@@ -185,3 +185,37 @@ def test_pseudonym_salt_survives_reloads(tmp_path):
     first = rows(db, "SELECT value FROM settings WHERE name = 'pseudonym_salt'")
     load_exports(data, db)
     assert rows(db, "SELECT value FROM settings WHERE name = 'pseudonym_salt'") == first
+
+
+def test_a_right_in_other_case_is_not_flagged_outside_the_contract(tmp_path):
+    """Reading 17: ` Access` and `ERASURE` are contract rights; only `rectify` is flagged."""
+    import csv
+
+    from pipelines import db as dbmod
+    from pipelines.load import load_exports
+    from tests.load.helpers import write_exports
+
+    data = write_exports(tmp_path / "data")
+    path = data / "rights_requests.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    right, req = header.index("right"), header.index("request_id")
+    base = rows[1]
+    extra = []
+    for i, value in enumerate([" Access", "ERASURE", "rectify"]):
+        row = list(base)
+        row[right], row[req] = value, f"RQX{i}"
+        extra.append(row)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *extra])
+    db = tmp_path / "x.duckdb"
+    load_exports(data, db)
+    con = dbmod.connect(db, read_only=True)
+    try:
+        flagged = dbmod.scalar(
+            con, "SELECT rows FROM load_flags WHERE flag = 'value outside the contract: right'"
+        )
+    finally:
+        con.close()
+    assert flagged == 1

@@ -27,7 +27,8 @@ request_flags AS (
     UNION ALL
     SELECT 'rights_requests', 'value outside the contract: right', count(*)
     FROM rights_requests
-    WHERE "right" NOT IN ('access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'consent_withdrawal')
+    -- reading 17 (docs/contract.md): ` Access` is access; only a right outside the contract's list is flagged
+    WHERE normal_right("right") NOT IN (SELECT "right" FROM rights())
 ),
 account_flags AS (
     SELECT 'accounts' AS table_name, 'impossible order: erased before created' AS flag, count(*) AS rows
