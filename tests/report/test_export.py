@@ -7,9 +7,9 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from pipelines.report.export import add_toc, export_html
 from pipelines.report.kit import theme
 from pipelines.report.sections import inactivity
-from pipelines.report.export import add_toc, export_html
 from tests.report.fake_results import fake_summary, fake_tables
 
 
