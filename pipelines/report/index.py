@@ -40,7 +40,9 @@ a { color: #0072B2; font-weight: 600; }
 .none { color: #57606a; font-style: italic; }
 .date { white-space: nowrap; color: #57606a; }
 .synthetic { display: inline-block; margin-top: .2rem; padding: 0 .35rem; border-radius: 3px;
-  background: #FFF4CE; color: #6B4E00; font-size: .78rem; font-weight: 600; white-space: nowrap; }
+  background: #FFF4CE; color: #6B4E00; font-size: .78rem; font-weight: 600; }
+.scroll { overflow-x: auto; }
+@media (max-width: 600px) { main { padding: 1rem .8rem 2rem; } th, td { padding: .4rem .35rem; } }
 """
 
 #: (summary path, column heading key, format, alarm) — the same figures as the report's tiles
@@ -132,8 +134,9 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
         )
     heads = "".join(f"<th>{escape(t(lang, key))}</th>" for _, key, _, _ in COLUMNS)
     table = (
-        f"<table><thead><tr><th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'sec_rights'))}</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="scroll"><table><thead><tr>'
+        f"<th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'sec_rights'))}</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
         if rows
         else f'<p class="none">{escape(t(lang, "index_none"))}</p>'
     )
