@@ -66,6 +66,8 @@ class Policy:
     deadline_months: int
     extended_deadline_months: int
     clock_start: str
+    name_nl: str | None = None
+    """The policy's Dutch name, for Dutch reports (``[policy] name_nl``; optional)."""
 
     @property
     def label(self) -> str:
@@ -152,7 +154,17 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         deadline_months=r.integer("rights", "deadline_months"),
         extended_deadline_months=r.integer("rights", "extended_deadline_months"),
         clock_start=clock_start,
+        name_nl=_optional_text(raw, source, "policy", "name_nl"),
     )
+
+
+def _optional_text(raw: dict, source: str, section: str, key: str) -> str | None:
+    value = (raw.get(section) or {}).get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadInput(f"{source}: [{section}] {key} must be a non-empty string when given")
+    return value
 
 
 class _Reader:

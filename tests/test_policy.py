@@ -84,3 +84,17 @@ def test_the_account_rule_period_sets_the_erasure_deadline(make_db):
     con = make_db({"accounts": [{"account_id": "a", "created_at": "2024-01-31 10:00", "plan": "free", "status": "active"}]})
     deadline = query(con, "account_deadlines", **sql_params(con, Period.of(Quarter.parse("2024Q3")), six))
     assert deadline["erasure_deadline"].to_list() == [date(2024, 7, 31)]
+
+
+def test_the_shipped_policy_names_itself_in_dutch_and_a_blank_dutch_name_is_refused():
+    from pipelines.errors import BadInput
+    from pipelines.errors import read_toml
+    from pipelines.policy import parse_policy
+
+    assert load_policy().name_nl == "Privacybeleid van Connexeon BV"
+    raw = read_toml(default_policy_path(), "policy file")
+    raw["policy"]["name_nl"] = "  "
+    with pytest.raises(BadInput, match="name_nl"):
+        parse_policy(raw, source="p.toml")
+    del raw["policy"]["name_nl"]
+    assert parse_policy(raw, source="p.toml").name_nl is None

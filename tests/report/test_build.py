@@ -173,7 +173,7 @@ def test_kpi_values_equal_summary_json(published):
 
 def test_management_report_quotes_clauses_and_gives_verdicts(published):
     html = _html(published)
-    assert html.count('data-verdict="') == 5
+    assert html.count('data-verdict="') == 6  # five sections + the overall verdict
     assert (
         "If you become inactive, we will delete or anonymize your information within 12 months"
         in html
@@ -305,7 +305,11 @@ def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
         and "geen vorig kwartaal" in html
     )
     assert "Als u inactief wordt, verwijderen of anonimiseren wij uw gegevens" in html
-    assert "Geen gegevens: de tabel retention_trend is niet aangemaakt." in html
+    assert (
+        "Geen gegevens: de resultaten bevatten geen tellingen van accounts over hun deadline per kwartaaleinde;"
+        " de berekening die ze schreef, heeft deze tabel niet aangemaakt." in html
+    )
+    assert "retention_trend" not in re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1].split("</main>")[0])
     assert (
         html.count('<figure class="pr-chart"') == 1
     )  # only the erasure pipeline has its table

@@ -21,7 +21,7 @@ import polars as pl
 
 from pipelines.errors import BadInput
 from pipelines.policy import Policy, load_policy
-from pipelines.report.kit.words import check_language
+from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, read_results, write_results
 
 LATEST = "latest"
@@ -164,7 +164,7 @@ def open_results(
     )
     if summary.get("policy") and summary["policy"] != pol.label:
         ctx.notes.append(
-            f"The results were computed with {summary['policy']}; clauses are quoted from {pol.label}."
+            t(language, "note_policy_differs", computed=summary["policy"], quoted=pol.label)
         )
     return ctx
 
