@@ -60,7 +60,7 @@ def chart(ctx: ReportContext, make: Callable, **kwargs) -> None:
     if result is None:
         html(blocks.no_data(ctx, make.table))
     else:
-        display(result)
+        display(theme.localized(result, ctx.language))
 
 
 def frame(ctx: ReportContext, table: str, **kwargs) -> None:

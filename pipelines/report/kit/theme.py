@@ -259,6 +259,44 @@ def draws(table: str):
     return mark
 
 
+#: d3 number and time locales per report language (Vega's own format), so axis labels,
+#: bar labels and tooltips read ``1.234,5`` and ``mrt`` in a Dutch report (docs/report.md, "Languages")
+D3_LOCALES = {
+    "nl": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€\u00a0", ""]},
+        "time": {
+            "dateTime": "%a %e %B %Y %X", "date": "%d-%m-%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+            "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
+            "months": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                       "september", "oktober", "november", "december"],
+            "shortMonths": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+        "time": {
+            "dateTime": "%a %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": ["January", "February", "March", "April", "May", "June", "July", "August",
+                       "September", "October", "November", "December"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        },
+    },
+}
+
+
+def localized(chart, language: str):
+    """A copy of ``chart`` whose numbers and dates Vega formats in ``language`` (its ``config.locale``)."""
+    locale = D3_LOCALES.get(language, D3_LOCALES["en"])
+    chart = chart.copy()
+    if chart.config is alt.Undefined:
+        chart.config = alt.Config()
+    chart.config.locale = alt.Locale(number=alt.NumberLocale(**locale["number"]), time=alt.TimeLocale(**locale["time"]))
+    return chart
+
+
 def setup() -> None:
     """Enable the report's theme and renderer in this kernel (idempotent)."""
     if THEME not in alt.theme.names():
