@@ -306,7 +306,7 @@ def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
     )
     assert "Als u inactief wordt, verwijderen of anonimiseren wij uw gegevens" in html
     assert (
-        "Geen gegevens: de resultaten bevatten geen tellingen van accounts over hun deadline per kwartaaleinde;"
+        "Geen gegevens: de resultaten bevatten geen tellingen van accounts over hun termijn per kwartaaleinde;"
         " de berekening die ze schreef, heeft deze tabel niet aangemaakt." in html
     )
     assert "retention_trend" not in re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1].split("</main>")[0])

@@ -89,5 +89,5 @@ def test_change_words(last, previous, en, nl):
 def test_subsection_fills_policy_numbers_and_given_values():
     markup = blocks.subsection(ctx(language="nl"), "nb10_pipeline", "nb10_pipeline_text", days=1200)
     assert visible(markup) == (
-        "Te wissen accounts Accounts waarvan de deadline in de komende 1.200 dagen valt: het werk voor het komende kwartaal."
+        "Te wissen accounts Accounts waarvan de termijn in de komende 1.200 dagen valt: het werk voor het komende kwartaal."
     )

@@ -37,7 +37,7 @@ def test_headline_and_chart_counts_reconcile():
         "hold, which the policy exempts, or their deadline is 30 September 2024 itself."
     ) in text
     nl = section(language="nl")
-    assert "26 van de 63 accounts die 12 maanden of langer inactief zijn, zijn niet voorbij hun deadline" in nl
+    assert "26 van de 63 accounts die 12 maanden of langer inactief zijn, zijn niet voorbij hun termijn" in nl
 
 
 def test_reconcile_singular_equal_and_without_legal_hold():
@@ -68,7 +68,7 @@ def test_policy_numbers_and_plurals():
     assert "1 account was erased this quarter after its deadline." in text
     assert "48 more reach their deadline in the next 14 days." in text
     summary["inactivity"]["due_next_30d"] = 1
-    assert "Nog 1 bereikt zijn deadline in de komende 30 dagen." in section(summary, language="nl")
+    assert "Nog 1 bereikt zijn termijn in de komende 30 dagen." in section(summary, language="nl")
 
 
 def test_chart_titles_state_findings():

@@ -74,7 +74,7 @@ def test_the_one_line_verdict_in_both_languages():
     nl = visible(overview.headline(ctx(language="nl")))
     assert nl.startswith(
         "✖ Samengevat 2 van de 10 beloften nagekomen, 7 niet nagekomen, 1 niet beoordeeld; "
-        "grootste tekortkoming: Logbestanden (IP-adres, apparaat-ID), 1.290 records na hun deadline bewaard."
+        "grootste tekortkoming: Logbestanden (IP-adres, apparaat-ID), 1.290 records na hun termijn bewaard."
     )
     markup = overview.headline(ctx())
     assert 'data-verdict="not_kept"' in markup and 'data-kept="2"' in markup and 'data-total="10"' in markup

@@ -61,13 +61,13 @@ def test_plurals_dates_and_grace_days():
     assert "1 marketing contact was contacted after withdrawing consent." in text
     assert "must be gone 45 days after the erasure" in text and "counted on 30 September 2024" in text
     nl = visible(retention.section(ctx(summary, language="nl")))
-    assert "1 record wordt na zijn deadline bewaard, in 1 van de 6 gecontroleerde categorieën." in nl
+    assert "1 record wordt na zijn termijn bewaard, in 1 van de 6 gecontroleerde categorieën." in nl
     assert "geteld op 30 september 2024" in nl
 
 
 def test_trend_title_in_dutch_and_singular():
     assert title(retention.trend(TABLES["retention_trend"], "nl")) == (
-        "37 accounts voorbij hun deadline op 30 september 2024, tegenover 32 een kwartaal eerder"
+        "37 accounts voorbij hun termijn op 30 september 2024, tegenover 32 een kwartaal eerder"
     )
     one = TABLES["retention_trend"].with_columns(
         pl.when(pl.col("quarter_end") == pl.col("quarter_end").max())
