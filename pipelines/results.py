@@ -149,11 +149,25 @@ def read_results(out_dir: Path) -> Results:
 
     A declared table whose header differs from the declaration (a directory written by
     another version) is bad input naming the file; an undeclared table is read as found.
+    Reads every table: a notebook reads only the ones it shows, with :func:`read_summary`
+    and :func:`read_table`.
     """
-    summary = json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
-    declared = table_schemas()
-    tables = {p.stem: _read_table(p, declared.get(p.stem)) for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))}
+    summary = read_summary(out_dir)
+    tables = {p.stem: read_table(out_dir, p.stem) for p in sorted((Path(out_dir) / TABLES_DIR).glob("*.csv"))}
     return Results(summary, tables)
+
+
+def read_summary(out_dir: Path) -> dict:
+    """``summary.json`` of a results directory."""
+    return json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+
+
+def read_table(out_dir: Path, name: str) -> pl.DataFrame | None:
+    """One table of a results directory, typed as its family declares it; ``None`` when it was not written."""
+    path = Path(out_dir) / TABLES_DIR / f"{name}.csv"
+    if not path.is_file():
+        return None
+    return _read_table(path, table_schemas().get(name))
 
 
 def _read_table(path: Path, schema: pl.Schema | None) -> pl.DataFrame:

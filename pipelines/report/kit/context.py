@@ -22,7 +22,7 @@ import polars as pl
 from pipelines.errors import BadInput
 from pipelines.policy import Policy, load_policy
 from pipelines.report.kit.words import check_language, t
-from pipelines.results import SUMMARY_FILE, Results, read_results, write_results
+from pipelines.results import SUMMARY_FILE, Results, read_summary, read_table, write_results
 
 LATEST = "latest"
 
@@ -32,7 +32,8 @@ class ReportContext:
     """One quarter's results as a notebook sees them; missing parts read as ``None``."""
 
     summary: dict
-    tables: dict[str, pl.DataFrame]
+    tables: dict[str, pl.DataFrame | None]
+    """Tables in hand; others are read from ``tables_from`` on first use."""
     policy: Policy
     language: str = "en"
     results_dir: Path | None = None
@@ -40,6 +41,8 @@ class ReportContext:
     computed: bool = False
     """True when the results were computed from ``data_dir`` rather than read from a run."""
     notes: list[str] = field(default_factory=list)
+    tables_from: Path | None = None
+    """A results directory to read a table from, once, when first asked for (see :meth:`table`)."""
 
     @property
     def period(self) -> str:
@@ -59,7 +62,14 @@ class ReportContext:
         return lookup(self.previous if previous else self.summary, path, default)
 
     def table(self, name: str) -> pl.DataFrame | None:
-        """The table ``name``, or ``None`` when its family did not write it."""
+        """The table ``name``, or ``None`` when its family did not write it.
+
+        Read from ``tables_from`` on first use, with its declared types, and kept: a
+        notebook reads each table once, and only the tables it shows (a results
+        directory may hold tables no page needs).
+        """
+        if name not in self.tables and self.tables_from is not None:
+            self.tables[name] = read_table(self.tables_from, name)
         return self.tables.get(name)
 
     @contextmanager
@@ -119,7 +129,7 @@ def open_results(
     found = _find_results(Path(results_dir)) if str(results_dir) else None
     computed = False
     if found is not None:
-        results = read_results(found)
+        summary, tables = read_summary(found), {}
     else:
         if not str(data_dir) or not Path(data_dir).is_dir():
             raise BadInput(
@@ -139,8 +149,8 @@ def open_results(
             db=Path(db) if str(db) else None,
         )
         write_results(results, found)
+        summary, tables = results.summary, dict(results.tables)
         computed = True
-    summary = results.summary
     if (
         quarter
         and quarter != LATEST
@@ -155,12 +165,13 @@ def open_results(
         )
     ctx = ReportContext(
         summary=summary,
-        tables=dict(results.tables),
+        tables=tables,
         policy=pol,
         language=language,
         results_dir=found,
         db=Path(db) if str(db) else None,
         computed=computed,
+        tables_from=None if computed else found,
     )
     if summary.get("policy") and summary["policy"] != pol.label:
         ctx.notes.append(

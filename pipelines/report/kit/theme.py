@@ -11,9 +11,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import sys
 from datetime import date, datetime
 
-import altair as alt
+# jsonschema (altair's chart validation) imports rfc3987_syntax when installed (Jupyter's
+# packages pull it in), which compiles a grammar on import: seconds in every report kernel.
+# It only checks "iri" formats, which the Vega-Lite schema never uses; without it jsonschema
+# skips that one check. Only when nothing imported it yet (an analyst's own import wins).
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import altair as alt  # noqa: E402
 import polars as pl
 
 from pipelines.report.kit.words import label, t
