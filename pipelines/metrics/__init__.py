@@ -51,10 +51,16 @@ class Period:
 
 @dataclass
 class FamilyResult:
-    """A family's block of ``summary.json`` and its detail tables (written as CSV)."""
+    """A family's block of ``summary.json``, its tables (written as CSV) and per-row detail (never written).
+
+    ``detail`` holds per-row frames a family computes anyway (one row per request...):
+    they name millions of keys at scale, so they stay out of the published results;
+    the database holds the same rows (its SQL models).
+    """
 
     summary: dict
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    detail: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def families() -> dict[str, ModuleType]:
@@ -67,7 +73,12 @@ def table_schemas() -> dict[str, pl.Schema]:
     return {name: schema for family in families().values() for name, schema in family.TABLES.items()}
 
 
-def checked(summary: dict, tables: dict[str, pl.DataFrame], declared: dict[str, pl.Schema]) -> FamilyResult:
+def checked(
+    summary: dict,
+    tables: dict[str, pl.DataFrame],
+    declared: dict[str, pl.Schema],
+    detail: dict[str, pl.DataFrame] | None = None,
+) -> FamilyResult:
     """The family's result, once its tables are exactly the declared ones (names, columns, order, types).
 
     A difference is a bug in the family, never bad input: :class:`PipelineFailure` naming the table.
@@ -81,4 +92,4 @@ def checked(summary: dict, tables: dict[str, pl.DataFrame], declared: dict[str, 
             raise PipelineFailure(
                 f"metric table {name!r} has columns {dict(frame.schema)}, declared {dict(declared[name])}"
             )
-    return FamilyResult(summary, {name: tables[name] for name in declared})
+    return FamilyResult(summary, {name: tables[name] for name in declared}, dict(detail or {}))

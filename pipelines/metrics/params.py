@@ -16,6 +16,9 @@ from pipelines.policy import Policy
 
 #: the trends (inactivity buckets, retention, rights on-time rate) cover eight quarters
 TREND_QUARTERS = 8
+#: the few rows named by key that a results table may hold per category or status (the oldest
+#: breaches, the first open requests): the report holds aggregates, not a worklist
+OLDEST_PER_CATEGORY = 10
 
 
 def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
@@ -31,6 +34,7 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "quarter_ends": quarter_ends(period.as_of, TREND_QUARTERS),
         "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
         "pseudonym_salt": salt(con),
+        "oldest_per_category": OLDEST_PER_CATEGORY,
         # retention (policy §1, §2): the account rule's period is the inactivity period
         "account_months": account.period_months,
         "exempt_legal_hold": account.exempt_legal_hold,

@@ -2,7 +2,9 @@
 
 ``sql/retention_breach_rows.sql`` lists every row held past its deadline (one
 category per row, periods from the policy file); the per-category and per-subject
-queries read it by name.
+queries read it by name. The run writes only the few most overdue subjects per
+category (``retention_oldest_breaches``); ``sql/retention_breach_detail.sql``, every
+breaching subject, is for reading from the database, never for the report.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ TABLES = {
             "table_present": pl.Boolean,
         }
     ),
-    "retention_breach_detail": pl.Schema(
+    # the few most overdue subjects per category (params.OLDEST_PER_CATEGORY), not every breach
+    "retention_oldest_breaches": pl.Schema(
         {
             "category": pl.String,
             "subject_key": pl.String,
@@ -56,7 +59,7 @@ TABLES = {
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
     frames = query_all(
         con,
-        ["retention_by_category", "retention_breach_detail", "retention_late_erasures", "retention_withdrawn_consent"],
+        ["retention_by_category", "retention_oldest_breaches", "retention_late_erasures", "retention_withdrawn_consent"],
         **sql_params(con, period, policy),
     )
     found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
@@ -89,7 +92,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     )
     tables = {
         "retention_breaches": breaches,
-        "retention_breach_detail": frames["retention_breach_detail"],
+        "retention_oldest_breaches": frames["retention_oldest_breaches"],
         "retention_late_erasures": late,
         "retention_withdrawn_consent": withdrawn,
     }

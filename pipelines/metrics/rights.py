@@ -24,24 +24,42 @@ from pipelines.policy import Policy
 #: the longest run of non-working days a rolled deadline can cross, with room to spare
 ROLL_MARGIN = timedelta(days=14)
 
+#: one row per request of rights_evaluated.sql, under a pseudonymous key: the family's
+#: ``detail`` (in memory, never written: a worklist, not a report table)
+REQUESTS = pl.Schema(
+    {
+        "request_key": pl.String,
+        "right": pl.String,
+        "channel": pl.String,
+        "received_on": pl.Date,
+        "start": pl.Date,
+        "deadline": pl.Date,
+        "extended_deadline": pl.Date,
+        "extension": pl.String,
+        "due": pl.Date,
+        "completed_on": pl.Date,
+        "days_to_complete": pl.Int64,
+        "days_allowed": pl.Int64,
+        "on_time": pl.Boolean,
+        "status": pl.String,
+    }
+)
+
 TABLES = {
-    # one row per request of rights_evaluated.sql, under a pseudonymous key
-    "rights_requests": pl.Schema(
+    # completed requests by days to spare (days allowed minus days taken) and on time
+    "rights_days_spare": pl.Schema({"spare": pl.Int64, "on_time": pl.Boolean, "requests": pl.Int64}),
+    # the first-due open requests, at most params.OLDEST_PER_CATEGORY per status
+    "rights_open_requests": pl.Schema(
         {
             "request_key": pl.String,
             "right": pl.String,
             "channel": pl.String,
             "received_on": pl.Date,
             "start": pl.Date,
-            "deadline": pl.Date,
-            "extended_deadline": pl.Date,
-            "extension": pl.String,
             "due": pl.Date,
-            "completed_on": pl.Date,
-            "days_to_complete": pl.Int64,
-            "days_allowed": pl.Int64,
-            "on_time": pl.Boolean,
+            "extension": pl.String,
             "status": pl.String,
+            "days_past_due": pl.Int64,
         }
     ),
     "rights_by_right": pl.Schema(
@@ -82,7 +100,10 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     _install_calendar(con, params)
     frames = query_all(
         con,
-        ["rights_evaluated", "rights_summary", "rights_by_right", "rights_open_ageing", "rights_on_time_trend"],
+        [
+            "rights_evaluated", "rights_summary", "rights_by_right", "rights_open_ageing", "rights_on_time_trend",
+            "rights_days_spare", "rights_open_requests",
+        ],
         **params,
     )
     evaluated = frames["rights_evaluated"]
@@ -111,9 +132,10 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "extended_deadline_months": policy.extended_deadline_months,
     }
     tables = {
-        "rights_requests": evaluated.select(TABLES["rights_requests"].names()),
+        "rights_days_spare": frames["rights_days_spare"],
+        "rights_open_requests": frames["rights_open_requests"],
         "rights_by_right": by_right,
         "rights_open_ageing": frames["rights_open_ageing"],
         "rights_on_time_trend": frames["rights_on_time_trend"],
     }
-    return checked(summary, tables, TABLES)
+    return checked(summary, tables, TABLES, {"rights_requests": evaluated.select(REQUESTS.names())})

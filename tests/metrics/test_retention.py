@@ -5,6 +5,8 @@ As of 2024-09-30 unless said otherwise; a breach is a deadline before as_of.
 
 from datetime import date
 
+import polars as pl
+
 from pipelines.dates import Quarter
 from pipelines.metrics import Period, retention
 from pipelines.policy import load_policy
@@ -212,6 +214,16 @@ def test_absent_optional_tables_give_null(make_db):
 
 def test_detail_is_keyed_pseudonymously(make_db):
     result = compute(make_db, accounts=[account("alice@example.com", "2022-02-01 10:00")])
-    detail = result.tables["retention_breach_detail"]
+    detail = result.tables["retention_oldest_breaches"]
     assert detail.height == 1
     assert "alice" not in detail.write_csv()
+
+
+def test_the_report_table_names_only_the_ten_most_overdue_subjects_per_category(make_db):
+    # last login 2023-09-01 + d days: deadline 12 months later, overdue 29 - d days on 2024-09-30
+    accounts = [account(f"acct{d:02d}", f"2023-09-{1 + d:02d} 10:00") for d in range(12)]
+    result = compute(make_db, accounts=accounts)
+    assert result.summary["breaches"]["account"] == 12  # the figure counts every breach
+    oldest = result.tables["retention_oldest_breaches"].filter(pl.col("category") == "account")
+    assert oldest["days_overdue"].to_list() == [29, 28, 27, 26, 25, 24, 23, 22, 21, 20]
+    assert oldest["rows"].to_list() == [1] * 10

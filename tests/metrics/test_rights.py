@@ -47,13 +47,13 @@ def run(make_db):
 
 
 def rows_by_status(result):
-    t = result.tables["rights_requests"]
+    t = result.detail["rights_requests"]
     return {x["status"]: x for x in t.iter_rows(named=True)}
 
 
 def detail(result):
     """Requests of the detail table in order of receipt (keys are pseudonymous)."""
-    return list(result.tables["rights_requests"].iter_rows(named=True))
+    return list(result.detail["rights_requests"].iter_rows(named=True))
 
 
 def test_contract_block_shape(run):
@@ -198,7 +198,7 @@ def test_populations_of_reading_5(run):
     assert s["on_time_rate"] == pytest.approx(0.5)
     assert s["open_overdue"] == 2  # q3_open (due 12 August), q2_open (due 3 June)
     assert s["open_not_due"] == 1  # q3_done_later (due 21 October)
-    assert r.tables["rights_requests"].height == 5  # not q2_done_q2, not q4
+    assert r.detail["rights_requests"].height == 5  # not q2_done_q2, not q4
     by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
     assert list(by_right) == ["access", "erasure", "portability"]  # the contract's order
     assert by_right["erasure"] == {"right": "erasure", "received": 0, "completed": 1, "on_time": 0}
@@ -351,12 +351,39 @@ def test_trend_quarter_is_evaluated_as_of_its_own_end(run):
 
 def test_no_raw_ids_in_tables(run):
     r = run([req("REQUEST-SECRET", "2024-07-05", account="ACCOUNT-SECRET", completed="2024-07-06")])
-    assert r.tables["rights_requests"].columns == [
+    assert r.detail["rights_requests"].columns == [
         "request_key", "right", "channel", "received_on", "start", "deadline", "extended_deadline",
         "extension", "due", "completed_on", "days_to_complete", "days_allowed", "on_time", "status",
     ]
     for name, frame in r.tables.items():
         assert name.startswith("rights_")
         assert "SECRET" not in frame.write_csv(), name
-    key = r.tables["rights_requests"]["request_key"][0]
+    key = r.detail["rights_requests"]["request_key"][0]
     assert len(key) == 12 and key != "REQUEST-SECRET"
+
+
+def test_days_spare_counts_completed_requests_without_keys(run):
+    r = run(
+        [
+            req("a", "2024-07-01", completed="2024-07-11"),  # due 1 August: 31 allowed, 10 taken -> 21 to spare
+            req("b", "2024-07-01", completed="2024-07-11"),
+            req("c", "2024-07-01", completed="2024-08-05"),  # 4 days late -> -4
+            req("d", "2024-07-01"),  # open: not in the chart
+        ]
+    )
+    spare = r.tables["rights_days_spare"]
+    assert spare.rows() == [(-4, False, 1), (21, True, 2)]
+
+
+def test_open_requests_table_holds_the_first_due_ten_per_status(run):
+    # received 1..12 July: due 1..12 August, all overdue on 30 September; one not yet due
+    requests = [req(f"o{d:02d}", f"2024-07-{d:02d}") for d in range(1, 13)] + [req("late", "2024-09-20")]
+    r = run(requests)
+    table = r.tables["rights_open_requests"]
+    overdue = table.filter(table["status"] == "open_overdue")
+    assert overdue.height == 10 and r.summary["open_overdue"] == 12
+    assert overdue["due"].to_list() == sorted(overdue["due"].to_list())  # (a weekend rolls some to one day)
+    # 10, 11 and 12 July are all due Monday 12 August (a weekend between): two of them are left out
+    left_out = {date(2024, 7, d) for d in range(1, 13)} - set(overdue["received_on"].to_list())
+    assert len(left_out) == 2 and left_out <= {date(2024, 7, 10), date(2024, 7, 11), date(2024, 7, 12)}
+    assert table.filter(table["status"] == "open_not_due").height == 1

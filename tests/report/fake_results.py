@@ -462,17 +462,40 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
             "support_duration_histogram": histogram,
             "support_quarter_change": change,
             "rights_by_right": by_right,
-            "rights_requests": requests,
+            "rights_days_spare": _days_spare(requests),
+            "rights_open_requests": _open_requests(requests),
             "rights_open_ageing": ageing,
             "rights_on_time_trend": on_time_trend,
             "quality_rejects": rejects,
             "quality_flags": flags,
-            "retention_breach_detail": breach_detail,
+            "retention_oldest_breaches": breach_detail,
             "retention_late_erasures": late_erasures,
             "retention_withdrawn_consent": withdrawn,
             "support_missed_rights_requests": missed,
         }.items()
     }
+
+
+def _days_spare(requests: list[dict]) -> list[dict]:
+    """(spare, on_time, requests) of the completed fake requests, as rights_days_spare.sql counts them."""
+    counts: dict = {}
+    for r in requests:
+        if r["days_to_complete"] is not None:
+            key = (r["days_allowed"] - r["days_to_complete"], bool(r["on_time"]))
+            counts[key] = counts.get(key, 0) + 1
+    return [{"spare": s, "on_time": o, "requests": n} for (s, o), n in sorted(counts.items())]
+
+
+def _open_requests(requests: list[dict], most: int = 10) -> list[dict]:
+    """The first-due open fake requests, at most ``most`` per status, as rights_open_requests.sql picks them."""
+    open_ = sorted((r for r in requests if r["status"].startswith("open")), key=lambda r: (r["due"], r["request_key"]))
+    kept, seen = [], {}
+    for r in open_:
+        seen[r["status"]] = seen.get(r["status"], 0) + 1
+        if seen[r["status"]] <= most:
+            columns = ("request_key", "right", "channel", "received_on", "start", "due", "extension", "status")
+            kept.append({**{c: r[c] for c in columns}, "days_past_due": None})
+    return kept
 
 
 def _frame(name: str, rows: list[dict]) -> pl.DataFrame:

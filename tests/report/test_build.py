@@ -283,7 +283,7 @@ def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
             "inactivity_cohorts",
             "support_duration_histogram",
             "rights_by_right",
-            "rights_requests",
+            "rights_days_spare",
         ),
         null_paths=(
             "rights.on_time_rate",

@@ -251,19 +251,23 @@ def binned(data: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     return out, width
 
 
-@draws("rights_requests")
+@draws("rights_days_spare")
 def days_to_complete(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
     """Completed requests by days to spare at completion: left of the deadline line were late.
 
-    A histogram, not a scatter of days taken against days allowed: days
-    allowed takes a few values only (one month, or three when extended), so a
-    scatter piles thousands of requests onto two columns of dots.
+    ``frame`` is (spare, on_time, requests), as :func:`spare_days` makes it from
+    per-request rows (the run writes it so: ``rights_days_spare``). A histogram, not
+    a scatter of days taken against days allowed: days allowed takes a few values
+    only (one month, or three when extended), so a scatter piles thousands of
+    requests onto two columns of dots.
     """
-    if not usable(frame, "days_to_complete", "days_allowed"):
+    if not usable(frame, "spare", "on_time", "requests"):
         return None
-    spare = spare_days(frame)
+    spare = frame.filter(pl.col("spare").is_not_null()).select(
+        pl.col("spare").cast(pl.Int64), pl.col("on_time").fill_null(False), pl.col("requests").cast(pl.Int64)
+    )
     if spare.height == 0:
         return None
     data, width = binned(spare)

@@ -27,7 +27,7 @@ CHARTS = [
     ("support_durations", support.durations, {}),
     ("support_duration_histogram", support.duration_histogram, {}),
     ("rights_by_right", rights.by_right, {}),
-    ("rights_requests", rights.days_to_complete, {}),
+    ("rights_days_spare", rights.days_to_complete, {}),
     ("rights_on_time_trend", rights.on_time_trend, {}),
     ("rights_open_ageing", rights.open_ageing, {"open_overdue": 2}),
     ("quality_rejects", quality.rejects, {}),

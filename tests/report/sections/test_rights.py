@@ -28,13 +28,13 @@ AGEING_SQL = Path(rights.__file__).parents[2] / "metrics" / "sql" / "rights_open
 
 
 def requests(*rows: tuple[int, int, int]) -> pl.DataFrame:
-    """(days allowed, days taken, how many) -> a per-request table like the family's, with keys."""
+    """(days allowed, days taken, how many) -> the chart's table, counted from per-request rows with keys."""
     out = [
         {"request_key": f"k{i}{j}", "days_allowed": allowed, "days_to_complete": taken, "on_time": taken <= allowed}
         for i, (allowed, taken, n) in enumerate(rows)
         for j in range(n)
     ]
-    return pl.DataFrame(out)
+    return rights.spare_days(pl.DataFrame(out))
 
 
 def test_how_states_the_policy_deadlines():

@@ -1,0 +1,13 @@
+-- The oldest breaches of each retention category: per data subject over `retention_breach_rows`
+-- (its rows in breach, earliest deadline, largest days overdue), at most $oldest_per_category
+-- subjects per category, the most overdue first, under a pseudonymous key. A few rows to look
+-- at, not a worklist: the full per-subject list is `retention_breach_detail` (read from the database).
+WITH subjects AS (
+    SELECT category, subject_id, count(*) AS rows, min(deadline) AS deadline, max(days_overdue) AS days_overdue
+    FROM retention_breach_rows
+    GROUP BY category, subject_id
+    QUALIFY row_number() OVER (PARTITION BY category ORDER BY max(days_overdue) DESC, subject_id) <= $oldest_per_category
+)
+SELECT category, pseudonym(subject_id, $pseudonym_salt) AS subject_key, rows, deadline, days_overdue
+FROM subjects
+ORDER BY category, days_overdue DESC, subject_key
