@@ -1,0 +1,375 @@
+"""The project's benchmark: privacy-review against a hand-written DuckDB script and pandas, at several sizes.
+
+    python benchmarks/run.py [--sizes 10000,100000,1000000] [--formats parquet,csv] [--repeat 3] [--work /work/bench/run]
+
+For each size and format it generates a clean synthetic export (``write_sample``,
+seed 7, 20 sessions per account, no bad rows; cached under ``WORK/data``), then
+times each command in its own process: wall time (median of ``--repeat``) and peak
+RSS of the process and its children (the notebook kernels), sampled from /proc
+every 0.1 s and checked against the kernel's own maximum (``wait4``). Commands:
+
+- ``load``: ``privacy-review load`` into a new database;
+- ``run --no-report``: load and compute, a new database (``metrics`` = this minus ``load``);
+- ``run``: the whole run, report included, a new database;
+- ``re-run``: ``run`` again with the same ``--db`` on the unchanged exports;
+- ``reference DuckDB``: ``benchmarks/reference_duckdb.py`` (the same main summary figures);
+- ``reference pandas``: ``benchmarks/reference_pandas.py`` (inactivity and retention).
+
+Each reference's figures are checked against the ``summary.json`` the runs wrote.
+Prints a markdown table with the targets of docs/benchmarks.md and writes it, with a
+description of the machine, into that file between its markers. Figures go in the
+docs, never in test assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+SEED, SESSIONS_PER_ACCOUNT = 7, 20
+GIB = 2**30
+
+STAGES = ("load", "run --no-report", "run", "re-run", "reference DuckDB", "reference pandas")
+#: the figures compared (summary.json's main figures); the rest of each block is listed as skipped
+BLOCKS = ("inactivity", "retention", "support", "rights")
+
+
+# --- measuring one command ---------------------------------------------------
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and every descendant now (Linux /proc)."""
+    parent, rss = {}, {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            parent[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def measure(cmd: list[str], log: Path, timeout: float | None = None) -> dict:
+    """Run ``cmd``; its wall seconds, peak RSS of its process tree, and exit code (None: stopped at timeout)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        done = threading.Event()
+        peak = [0]
+        stopped = [False]
+
+        def sample() -> None:
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                if timeout and time.perf_counter() - start > timeout:
+                    stopped[0] = True
+                    os.killpg(proc.pid, signal.SIGKILL)  # only the group this harness started
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+    # ru_maxrss (KiB): the largest single process of the tree, a floor for the sampled sum
+    peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
+    return {"seconds": seconds, "peak_bytes": peak_bytes,
+            "code": None if stopped[0] else proc.returncode}
+
+
+# --- data ----------------------------------------------------------------------
+
+def export_dir(work: Path, size: int, fmt: str) -> Path:
+    """A clean export of ``size`` accounts, generated once per size, format and seed."""
+    data = work / "data" / f"n{size}-{fmt}-s{SEED}"
+    marker = data / ".complete"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"generating {data} ...", file=sys.stderr, flush=True)
+        code = (
+            "import json, sys; from pathlib import Path; from pipelines.sample.generate import write_sample; "
+            f"counts = write_sample(Path({str(data)!r}), accounts={size}, seed={SEED}, fmt={fmt!r}, "
+            f"bad_rows=False, sessions_per_account={SESSIONS_PER_ACCOUNT}); print(json.dumps(counts))"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        if done.returncode:
+            raise SystemExit(f"generating {data} failed:\n{done.stderr[-3000:]}")
+        marker.write_text(done.stdout)
+    return data
+
+
+# --- the commands ----------------------------------------------------------------
+
+def cli() -> list[str]:
+    script = Path(sys.executable).with_name("privacy-review")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())"]
+
+
+def fresh(*paths: Path) -> None:
+    for p in paths:
+        shutil.rmtree(p, ignore_errors=True)
+        p.mkdir(parents=True)
+
+
+def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pandas_timeout: float) -> dict:
+    """Every stage for one export: the runs of each, and the figures each wrote or printed."""
+    data = export_dir(work, size, fmt)
+    key = f"n{size}-{fmt}"
+    logs, dbs, outs = work / "logs" / key, work / "db" / key, work / "out" / key
+    runs: dict[str, list[dict]] = {s: [] for s in STAGES}
+    figures: dict[str, dict] = {}
+
+    def timed(stage: str, cmd: list[str], i: int, timeout: float | None = None) -> dict:
+        r = measure(cmd, logs / f"{stage.replace(' ', '_')}-{i}.log", timeout)
+        if r["code"] not in (0, None):
+            raise SystemExit(f"{stage} ({key}) exited {r['code']}: see {logs}")
+        runs[stage].append(r)
+        print(f"  {key} {stage}: {r['seconds']:.1f} s, {r['peak_bytes'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+        return r
+
+    for i in range(repeat):
+        fresh(dbs / "load")
+        timed("load", [*cli(), "load", "--data", str(data), "--db", str(dbs / "load" / "privacy-review.duckdb")], i)
+        fresh(dbs / "no-report", outs / "no-report")
+        timed("run --no-report", [*cli(), "run", "--data", str(data), "--no-report",
+                                  "--out", str(outs / "no-report"), "--db", str(dbs / "no-report" / "privacy-review.duckdb")], i)
+        fresh(dbs / "run", outs / "run")
+        whole = [*cli(), "run", "--data", str(data), "--out", str(outs / "run"),
+                 "--db", str(dbs / "run" / "privacy-review.duckdb")]
+        timed("run", whole, i)
+        timed("re-run", whole, i)  # same --db, same exports
+        timed("reference DuckDB", [sys.executable, str(HERE / "reference_duckdb.py"), str(data)], i)
+        if size <= pandas_max:
+            r = timed("reference pandas", [sys.executable, str(HERE / "reference_pandas.py"), str(data)], i,
+                      timeout=pandas_timeout)
+            if r["code"] is None:
+                break  # stopped at its timeout: once is enough
+    summaries = sorted((outs / "no-report").glob("*/summary.json"))
+    figures["privacy-review"] = json.loads(summaries[-1].read_text()) if summaries else {}
+    for stage, name in (("reference DuckDB", "duckdb"), ("reference pandas", "pandas")):
+        log = logs / f"{stage.replace(' ', '_')}-0.log"
+        if runs[stage] and runs[stage][0]["code"] == 0:
+            figures[name] = json.loads(log.read_text())
+    counts = json.loads((data / ".complete").read_text())
+    return {"size": size, "format": fmt, "rows": counts, "runs": runs, "figures": figures}
+
+
+# --- comparing figures -------------------------------------------------------------
+
+def flatten(d, prefix: str = "") -> dict:
+    if isinstance(d, dict):
+        out = {}
+        for k, v in d.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: d}
+
+
+def same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def compare(product: dict, reference: dict) -> dict:
+    """Figures of the reference's blocks that differ from summary.json's, and summary figures it skips."""
+    ours = flatten({b: product.get(b, {}) for b in BLOCKS if b in reference})
+    theirs = flatten({b: reference[b] for b in BLOCKS if b in reference})
+    differ = [k for k, v in theirs.items() if k not in ours or not same(ours[k], v)]
+    skipped = sorted({".".join(k.split(".")[:2]) for k in ours if k not in theirs})
+    return {"compared": len(theirs), "differ": differ, "skipped": skipped}
+
+
+# --- the report ---------------------------------------------------------------------
+
+def median_seconds(runs: list[dict]) -> float | None:
+    done = [r["seconds"] for r in runs if r["code"] == 0]
+    return statistics.median(done) if done else None
+
+
+def peak(runs: list[dict]) -> int | None:
+    return max((r["peak_bytes"] for r in runs), default=None)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
+    except (ValueError, OSError):
+        ram = float("nan")
+    versions = subprocess.run(
+        [sys.executable, "-c", "import duckdb, pandas; print(duckdb.__version__, pandas.__version__)"],
+        capture_output=True, text=True).stdout.split() or ["?", "?"]
+    load = os.getloadavg()
+    return (f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GiB RAM; Python {platform.python_version()}, "
+            f"DuckDB {versions[0]}, pandas {versions[-1]}; load average {load[0]:.1f} when the report was written")
+
+
+def fmt_s(x: float | None) -> str:
+    return "—" if x is None else (f"{x:.2f} s" if x < 10 else f"{x:.1f} s")
+
+
+def fmt_mem(b: int | None) -> str:
+    return "—" if b is None else (f"{b / GIB:.2f} GiB" if b >= GIB else f"{b / 2**20:.0f} MiB")
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def verdict(value: float | None, target: float, at_most: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value <= target if at_most else value >= target) else "**missed**"
+
+
+def report(results: list[dict], args: argparse.Namespace) -> str:
+    lines = [
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with "
+        f"`python benchmarks/run.py --sizes {args.sizes} --formats {args.formats} --repeat {args.repeat}` "
+        f"on {machine()}.",
+        "",
+        "| accounts | format | rows in all exports | stage | wall time (median) | runs | peak RSS |",
+        "|---:|---|---:|---|---:|---:|---:|",
+    ]
+    stats: dict[tuple, dict] = {}
+    notes = []
+    for res in results:
+        key = (res["size"], res["format"])
+        st = {s: (median_seconds(res["runs"][s]), peak(res["runs"][s]), len(res["runs"][s])) for s in STAGES}
+        load_s, nr_s = st["load"][0], st["run --no-report"][0]
+        st["metrics"] = (nr_s - load_s if nr_s is not None and load_s is not None else None, None, 0)
+        stats[key] = st
+        rows = f"{sum(res['rows'].values()):,}"
+        for s in (*STAGES[:2], "metrics", *STAGES[2:]):
+            seconds, mem, n = st[s]
+            if s == "reference pandas" and not res["runs"][s]:
+                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | skipped (above --pandas-max) | 0 | — |")
+                continue
+            if s == "reference pandas" and any(r["code"] is None for r in res["runs"][s]):
+                seconds_txt = f"stopped after {args.pandas_timeout:.0f} s"
+                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | {seconds_txt} | {n} | {fmt_mem(mem)} |")
+                continue
+            label = ("metrics (`run --no-report` minus `load`)" if s == "metrics"
+                     else s if s.startswith("reference") else f"`{s}`")
+            lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {label} | {fmt_s(seconds)} | "
+                         f"{n if n else '—'} | {fmt_mem(mem)} |")
+        for name in ("duckdb", "pandas"):
+            if name in res["figures"] and res["figures"].get("privacy-review"):
+                c = compare(res["figures"]["privacy-review"], res["figures"][name])
+                state = "agree" if not c["differ"] else f"**differ** in {', '.join(c['differ'])}"
+                notes.append(f"- {res['size']:,} {res['format']}: the {name} reference's {c['compared']} figures "
+                             f"{state} with summary.json.")
+    lines += ["", "Ratios against the targets of issue 11 (docs/benchmarks.md, \"Targets\"):", "",
+              "| measure | export | value | target | |", "|---|---|---:|---:|---|"]
+    for (size, fmt), st in stats.items():
+        r = ratio(st["run --no-report"][0], st["reference DuckDB"][0])
+        lines.append(f"| run --no-report / DuckDB reference | {size:,} {fmt} | "
+                     f"{'—' if r is None else f'{r:.1f}x'} | ≤ 2x | {verdict(r, 2)} |")
+    for (size, fmt), st in stats.items():
+        r = ratio(st["reference pandas"][0], st["run --no-report"][0])
+        lines.append(f"| pandas reference / run --no-report | {size:,} {fmt} | "
+                     f"{'—' if r is None else f'{r:.1f}x'} | ≥ 10x | {verdict(r, 10, at_most=False)} |")
+    for (size, fmt), st in stats.items():
+        r = ratio(st["re-run"][0], st["run"][0])
+        lines.append(f"| re-run / first run | {size:,} {fmt} | {'—' if r is None else f'{r:.2f}'} | ≤ 0.33 | "
+                     f"{verdict(r, 1 / 3)} |")
+    for fmt in args.formats.split(","):
+        big, small = stats.get((1_000_000, fmt)), stats.get((100_000, fmt))
+        for s in ("run --no-report", "run"):
+            r = ratio(big[s][0], small[s][0]) if big and small else None
+            lines.append(f"| {s}: 1M / 100k | {fmt} | {'—' if r is None else f'{r:.1f}x'} | ≤ 11x | {verdict(r, 11)} |")
+    whole = stats.get((1_000_000, "parquet"), {}).get("run", (None,))[0]
+    lines.append(f"| whole run, 1M accounts | parquet | {fmt_s(whole)} | < 25 s | {verdict(whole, 25)} |")
+    ours = [st[s][1] for st in stats.values() for s in STAGES[:4] if st[s][1] is not None]
+    top = max(ours, default=None)
+    lines.append(f"| peak RSS, any privacy-review command | all | {fmt_mem(top)} | < 3 GiB | "
+                 f"{verdict(None if top is None else top / GIB, 3)} |")
+    lines += ["", "Figures checked (clean exports, the figures each reference prints against `summary.json`):", ""]
+    lines += notes or ["- no reference figures were compared"]
+    duck = next((compare(r["figures"]["privacy-review"], r["figures"]["duckdb"]) for r in results
+                 if "duckdb" in r["figures"] and r["figures"].get("privacy-review")), None)
+    if duck:
+        lines += ["", "The DuckDB reference does not compute: " + ", ".join(f"`{k}`" for k in duck["skipped"]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(text: str, doc: Path = DOC) -> None:
+    """Replace the text between the markers (appending them when missing)."""
+    current = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    block = f"{START}\n{text}{END}"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        current = head + block + rest.split(END, 1)[1]
+    else:
+        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    doc.write_text(current, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="accounts per export, comma-separated")
+    parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the median is reported")
+    parser.add_argument("--work", type=Path, default=Path("/work/bench/run"), help="exports, databases, logs")
+    parser.add_argument("--pandas-max", type=int, default=1_000_000, help="skip the pandas reference above this size")
+    parser.add_argument("--pandas-timeout", type=float, default=600, help="stop the pandas reference after this long")
+    parser.add_argument("--no-doc", action="store_true", help=f"print only; leave {DOC.relative_to(ROOT)} alone")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results = [
+        bench_one(args.work, int(size), fmt, args.repeat, args.pandas_max, args.pandas_timeout)
+        for size in args.sizes.split(",") for fmt in args.formats.split(",")
+    ]
+    (args.work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    text = report(results, args)
+    print(text)
+    if not args.no_doc:
+        write_doc(text)
+    print(f"benchmark took {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
