@@ -16,7 +16,7 @@ import polars as pl
 
 from pipelines import db as dbmod
 from pipelines.contract import ACTIVITY_TABLES, TABLES
-from pipelines.dates import Quarter, latest_complete_quarter
+from pipelines.dates import Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
 from pipelines.metrics import Period, families, table_schemas
 from pipelines.policy import Policy
@@ -43,26 +43,41 @@ def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Poli
     return Results(summary, tables)
 
 
+#: more than the widest gap between two UTC offsets (-12:00 to +14:00): an instant this long
+#: before another always has an earlier or the same local date
+_OFFSET_SPAN = "INTERVAL 2 DAY"
+
+
+def _activity_timestamps() -> list[tuple[str, str]]:
+    """(table, column) of every timestamp in accounts, sessions and support tickets (contract §2)."""
+    return [(t, c.name) for t in ACTIVITY_TABLES for c in TABLES[t].columns if c.type == "timestamp"]
+
+
+def _edge_local_date(con: duckdb.DuckDBPyConnection, edge: str) -> date | None:
+    """``max`` (or ``min``) of the local dates of every activity timestamp.
+
+    Converting 20 million timestamps to local dates takes seconds; the extreme
+    local date is among the instants within :data:`_OFFSET_SPAN` of the extreme
+    instant, so only those are converted (exactly the same date, DST included).
+    """
+    bound, op = ("max", ">=") if edge == "max" else ("min", "<=")
+    shift = "-" if edge == "max" else "+"
+    parts = [
+        f"SELECT {edge}(local_date({c})) AS d FROM {t} "
+        f"WHERE {c} {op} (SELECT {bound}({c}) FROM {t}) {shift} {_OFFSET_SPAN}"
+        for t, c in _activity_timestamps()
+    ]
+    return dbmod.scalar(con, f"SELECT {edge}(d) FROM (" + " UNION ALL ".join(parts) + ")")
+
+
 def newest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The local date of the newest timestamp in accounts, sessions and support tickets (contract §2)."""
-    parts = [
-        f"SELECT max(local_date({c.name})) AS d FROM {t}"
-        for t in ACTIVITY_TABLES
-        for c in TABLES[t].columns
-        if c.type == "timestamp"
-    ]
-    return dbmod.scalar(con, "SELECT max(d) FROM (" + " UNION ALL ".join(parts) + ")")
+    return _edge_local_date(con, "max")
 
 
 def oldest_data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The local date of the oldest timestamp in accounts, sessions and support tickets."""
-    parts = [
-        f"SELECT min(local_date({c.name})) AS d FROM {t}"
-        for t in ACTIVITY_TABLES
-        for c in TABLES[t].columns
-        if c.type == "timestamp"
-    ]
-    return dbmod.scalar(con, "SELECT min(d) FROM (" + " UNION ALL ".join(parts) + ")")
+    return _edge_local_date(con, "min")
 
 
 def data_coverage(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> dict:
@@ -101,12 +116,15 @@ def rows_as_of(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
     """
     from pipelines.metrics.params import is_present
 
+    # local date <= as_of is "before the first instant after as_of's local day": no row converted
+    zone = dbmod.scalar(con, "SELECT current_setting('TimeZone')")
+    end = end_of_local_day(as_of, zone)
     counts = {}
     for name, spec in TABLES.items():
         if not is_present(con, name):
             continue
         dated = next(c.name for c in spec.columns if c.type == "timestamp" and c.required)
-        counts[name] = dbmod.scalar(con, f"SELECT count(*) FROM {name} WHERE local_date({dated}) <= ?", [as_of])
+        counts[name] = dbmod.scalar(con, f"SELECT count(*) FROM {name} WHERE {dated} < ?", [end])
     return counts
 
 
