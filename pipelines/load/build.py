@@ -108,38 +108,57 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     }
     present = {c: source_types.get(c) for c in table.column_names}
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
-    con.sql("CREATE OR REPLACE TEMP TABLE parsed AS " + cast.parse_query(table, "stage", present, raw))
-    _drop_stage(con)
+    key = cast.q(table.key)
+    # Three reads of the export, none of which keeps a copy of the whole table (docs/design.md, "Loading"):
+    # 1. the hashes of the keys that occur more than once: a superset of the duplicated keys (a hash
+    #    may collide; such rows are compared by their key below, so a collision only costs a few rows);
+    con.sql(
+        f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({cast.key_expression(table, present)}) AS h"
+        " FROM stage GROUP BY h HAVING count(*) > 1"
+    )
+    # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once;
+    con.sql(
+        "CREATE OR REPLACE TEMP TABLE exceptions AS SELECT * FROM (" + cast.parse_query(table, "stage", present, raw) + ")"
+        f" WHERE NOT _ok OR hash({key}) IN (SELECT h FROM dup_hashes)"
+    )
     con.execute(
         "INSERT INTO quarantine SELECT ?, _source, _line, _problems[1].column_name, _problems[1].reason,"
         " array_to_string(list_transform(_problems, lambda p: p.detail), '; '), _raw"
-        " FROM parsed WHERE NOT _ok ORDER BY _seq",
+        " FROM exceptions WHERE NOT _ok ORDER BY _seq",
         [name],
     )
-    # Duplicate keys among loadable rows: the first in file order wins (reading 1). Grouping finds
-    # the few duplicated keys; only their rows are compared, never a sort of the whole table.
-    key = cast.q(table.key)
+    # Duplicate keys among loadable rows: the first in file order wins (reading 1).
     con.sql(
         f"CREATE OR REPLACE TEMP TABLE duplicated AS SELECT {key} AS dup_key, min(_seq) AS first_seq,"
-        f" arg_min(_line, _seq) AS first_line FROM parsed WHERE _ok GROUP BY {key} HAVING count(*) > 1"
+        f" arg_min(_line, _seq) AS first_line FROM exceptions WHERE _ok GROUP BY {key} HAVING count(*) > 1"
     )
     typed = ", ".join(cast.q(c) for c in table.column_names if present[c])
     con.execute(
         f"INSERT INTO quarantine SELECT ?, p._source, p._line, ?, ?, concat('same {table.key} as line ', d.first_line),"
         f" CAST(struct_pack({typed}) AS VARCHAR)"
-        f" FROM parsed AS p JOIN duplicated AS d ON d.dup_key = p.{key}"
+        f" FROM exceptions AS p JOIN duplicated AS d ON d.dup_key = p.{key}"
         " WHERE p._ok AND p._seq <> d.first_seq ORDER BY p._seq",
         [name, table.key, cast.DUPLICATE],
     )
+    con.sql(
+        "CREATE OR REPLACE TEMP TABLE losers AS SELECT p._seq FROM exceptions AS p"
+        f" JOIN duplicated AS d ON d.dup_key = p.{key} WHERE p._ok AND p._seq <> d.first_seq"
+    )
+    # 3. the loaded rows, straight from the export into the table; their order is not kept
+    # (no figure depends on it), which lets DuckDB write in parallel without buffering.
     columns = ", ".join(
         f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
     )
-    con.sql(
-        f"INSERT INTO {name} SELECT {columns} FROM parsed AS p LEFT JOIN duplicated AS d ON d.dup_key = p.{key}"
-        " WHERE p._ok AND (d.dup_key IS NULL OR p._seq = d.first_seq)"
-    )
-    con.sql("DROP TABLE parsed")
-    con.sql("DROP TABLE duplicated")
+    losers = dbmod.scalar(con, "SELECT count(*) FROM losers")
+    anti = " WHERE p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
+    con.sql("SET preserve_insertion_order = false")
+    try:
+        con.sql(f"INSERT INTO {name} SELECT {columns} FROM (" + cast.ok_query(table, "stage", present) + f") AS p{anti}")
+    finally:
+        con.sql("SET preserve_insertion_order = true")
+    _drop_stage(con)
+    for temp in ("dup_hashes", "exceptions", "duplicated", "losers"):
+        con.sql(f"DROP TABLE {temp}")
     if set_aside:
         con.executemany(
             "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",

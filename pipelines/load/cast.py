@@ -97,6 +97,33 @@ def parse_query(table: Table, stage: str, source_types: dict[str, str | None], r
     Problems are listed (and the raw record kept) only for rows that have one,
     so a clean 20M-row table costs one boolean per row, not a list and a string.
     """
+    selects, problem_list, any_problem = parse_parts(table, source_types)
+    return (
+        f"SELECT _source, _seq, _line, {', '.join(selects)},\n"
+        f"  NOT ({any_problem}) AS _ok,\n"
+        f"  CASE WHEN {any_problem} THEN {problem_list} END AS _problems,\n"
+        f"  CASE WHEN {any_problem} THEN {raw_expression} END AS _raw\nFROM {stage}"
+    )
+
+
+def ok_query(table: Table, stage: str, source_types: dict[str, str | None]) -> str:
+    """SELECT over ``stage`` of the rows without a problem: ``_seq`` and the typed contract columns only.
+
+    The loaded rows' query: no problem list, no raw record, so nothing per row
+    beyond the typed values and one condition.
+    """
+    selects, _, any_problem = parse_parts(table, source_types)
+    return f"SELECT _seq, {', '.join(selects)} FROM {stage} WHERE NOT ({any_problem})"
+
+
+def key_expression(table: Table, source_types: dict[str, str | None]) -> str:
+    """The typed key (trimmed text, NULL when empty) as an expression over the stage."""
+    value, _ = typed_expression(table.column(table.key), source_types.get(table.key))
+    return value
+
+
+def parse_parts(table: Table, source_types: dict[str, str | None]) -> tuple[list[str], str, str]:
+    """(typed select items, the row's problem list expression, the any-problem condition)."""
     selects, problems, conditions = [], [], []
     for col in table.columns:
         value, bad = typed_expression(col, source_types.get(col.name))
@@ -117,12 +144,7 @@ def parse_query(table: Table, stage: str, source_types: dict[str, str | None], r
             )
     any_problem = " OR ".join(f"({c})" for c in conditions) or "false"
     problem_list = "list_filter([" + ", ".join(problems) + "], lambda p: p IS NOT NULL)" if problems else "[]"
-    return (
-        f"SELECT _source, _seq, _line, {', '.join(selects)},\n"
-        f"  NOT ({any_problem}) AS _ok,\n"
-        f"  CASE WHEN {any_problem} THEN {problem_list} END AS _problems,\n"
-        f"  CASE WHEN {any_problem} THEN {raw_expression} END AS _raw\nFROM {stage}"
-    )
+    return selects, problem_list, any_problem
 
 
 def literal(text: str) -> str:
