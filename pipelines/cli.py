@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", type=Path, default=Path("data_samples"), help="export directory (default: data_samples)")
         p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
         p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
+        p.add_argument("--reload", action="store_true",
+                       help="load the exports even when the database was loaded from the same, unchanged files")
         p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
 
     run = sub.add_parser(
@@ -152,7 +154,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "load":
         from pipelines.run import load
 
-        report = load(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone))
+        report = load(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone),
+                      reload=args.reload)
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK
     if args.command == "run":
@@ -163,6 +166,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
                 input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
+                reload=args.reload,
             )
         )
         print(final)

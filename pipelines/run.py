@@ -49,6 +49,8 @@ class RunOptions:
     language: str = "en"
     report: bool = True
     today: date | None = None
+    reload: bool = False
+    """Load even when the database was loaded from the same exports (docs/operations.md, "Re-using the database")."""
 
     @property
     def database(self) -> Path:
@@ -122,7 +124,7 @@ def _run_locked(options: RunOptions, policy) -> Path:
     log.info("loading exports from %s into %s", options.data_dir, options.database)
     report = load_exports(
         options.data_dir, options.database, mapping_file=options.mapping_file,
-        input_zone=options.input_zone, zone=policy.zone,
+        input_zone=options.input_zone, zone=policy.zone, reload=options.reload,
     )
     _log_load(report)
     con = dbmod.connect(options.database, read_only=True, zone=policy.zone)
@@ -158,7 +160,9 @@ def _run_locked(options: RunOptions, policy) -> Path:
     return html.parent
 
 
-def load(data_dir: Path, db: Path | None, *, mapping_file: Path | None = None, input_zone: str = "UTC") -> LoadReport:
+def load(
+    data_dir: Path, db: Path | None, *, mapping_file: Path | None = None, input_zone: str = "UTC", reload: bool = False,
+) -> LoadReport:
     """``privacy-review load``: the same paths, database home and lock as ``run``."""
     data_dir, db = paths.absolute(data_dir), paths.absolute(db) or paths.default_database()
     mapping_file = paths.absolute(mapping_file)
@@ -166,7 +170,7 @@ def load(data_dir: Path, db: Path | None, *, mapping_file: Path | None = None, i
     with locking.exclusive(locking.db_lock_path(db), f"--db {db}"):
         locking.clean_database_leftovers(db)
         log.info("loading exports from %s into %s", data_dir, db)
-        report = load_exports(data_dir, db, mapping_file=mapping_file, input_zone=input_zone)
+        report = load_exports(data_dir, db, mapping_file=mapping_file, input_zone=input_zone, reload=reload)
     _log_load(report)
     return report
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,8 +18,9 @@ from pipelines import db as dbmod
 from pipelines.contract import TABLES, Table
 from pipelines.errors import BadInput
 from pipelines.load import cast
+from pipelines.load import fingerprint as fp
 from pipelines.load.csv_reader import SetAside, read_csv
-from pipelines.load.mapping import Mapping, contract_name, load_mapping
+from pipelines.load.mapping import DEFAULT_MAPPING_FILE, Mapping, contract_name, load_mapping
 from pipelines.load.sources import Source, find_sources
 
 log = logging.getLogger(__name__)
@@ -53,15 +56,27 @@ def load_exports(
     mapping_file: Path | None = None,
     input_zone: str = "UTC",
     zone: str = "Europe/Brussels",
+    reload: bool = True,
 ) -> LoadReport:
     """Load every contract table from ``data_dir`` into a new database file at ``db_path``.
 
     The file is built under a temporary name and renamed into place, so a
     reader holding the previous file keeps it and a failed load leaves it intact.
+    With ``reload=False`` an existing database loaded from the same exports (same
+    fingerprint, see :mod:`pipelines.load.fingerprint`) is kept as it is.
     """
     data_dir, db_path = Path(data_dir), Path(db_path)
     sources = find_sources(data_dir)
     mapping = load_mapping(mapping_file, data_dir)
+    if mapping_file is None and (data_dir / DEFAULT_MAPPING_FILE).exists():
+        mapping_file = data_dir / DEFAULT_MAPPING_FILE
+    current = fp.fingerprint(data_dir, sources, mapping_file, input_zone, zone, os.environ.get(SALT_ENV))
+    if not reload:
+        reused = _reuse(db_path, current)
+        if reused is not None:
+            return reused
+    else:
+        log.info("loading: --reload given")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _remove(tmp)
@@ -73,11 +88,19 @@ def load_exports(
             for ddl in _META_DDL:
                 con.sql(ddl)
             con.execute("INSERT INTO settings VALUES ('pseudonym_salt', ?), ('input_zone', ?), ('zone', ?),"
-                        " ('loaded_at', ?), ('data_dir', ?)",
-                        [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(), str(data_dir)])
+                        " ('loaded_at', ?), ('data_dir', ?), (?, ?)",
+                        [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(), str(data_dir),
+                         fp.SETTING, fp.encode(current)])
+            present = [n for n in TABLES if sources[n] is not None]
             for name, table in TABLES.items():
                 con.sql(table.ddl())
+                started = time.monotonic()
+                if sources[name] is not None and _interactive():
+                    log.info("[%d/%d] loading %s …", present.index(name) + 1, len(present), name)
                 _load_table(con, table, sources[name], mapping, report)
+                if sources[name] is not None:
+                    log.info("loaded %s: %s rows in %.1f s (%s set aside)", name, f"{report.rows_loaded[name]:,}",
+                             time.monotonic() - started, f"{report.rows_rejected[name]:,}")
             con.sql("CREATE TABLE load_flags AS " + dbmod.read_sql("pipelines.load", "flags"))
             con.sql("CHECKPOINT")
         finally:
@@ -86,6 +109,37 @@ def load_exports(
     except BaseException:
         _remove(tmp)
         raise
+    return report
+
+
+def _interactive() -> bool:
+    """A terminal is watching: say which table is being loaded before it finishes, too."""
+    return sys.stderr.isatty()
+
+
+def _reuse(db_path: Path, current: dict) -> LoadReport | None:
+    """The report of the existing database when it was loaded from exports with this fingerprint, else None."""
+    if not db_path.exists():
+        log.info("loading: exports changed (no database at %s yet)", db_path)
+        return None
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as old:
+            settings = dict(old.sql("SELECT name, value FROM settings").fetchall())
+            changed = fp.changes(settings.get(fp.SETTING), current)
+            if changed:
+                log.info("loading: exports changed (%s)", "; ".join(changed))
+                return None
+            rows = old.sql("SELECT table_name, present, rows_in, rows_loaded, rows_rejected FROM load_tables").fetchall()
+    except duckdb.Error as exc:
+        log.info("loading: the existing database cannot be reused (%s)", str(exc).splitlines()[0] if str(exc) else exc)
+        return None
+    report = LoadReport()
+    for name, present, rows_in, loaded, rejected in rows:
+        if not present:
+            report.absent.append(name)
+            continue
+        report.rows_in[name], report.rows_loaded[name], report.rows_rejected[name] = rows_in, loaded, rejected
+    log.info("reusing the database loaded at %s (exports unchanged)", settings.get("loaded_at"))
     return report
 
 
@@ -101,7 +155,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         con.execute("INSERT INTO load_tables VALUES (?, false, NULL, 0, 0, 0)", [name])
         report.absent.append(name)
         return
-    log.info("loading %s from %s", name, source.path)
+    log.debug("loading %s from %s", name, source.path)
     set_aside = _stage(con, table, source, mapping)
     source_types = {
         row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
