@@ -128,3 +128,16 @@ def test_check_policy_prints_clause_signs_not_escapes(capsys):
     assert climod.main(["check-policy"]) == 0
     out = capsys.readouterr().out
     assert '"§1.1"' in out and "\\u00a7" not in out
+
+
+def test_a_second_load_reuses_the_database_unless_reload_is_given(tmp_path):
+    data, db = write_exports(tmp_path / "x"), tmp_path / "db.duckdb"
+    first = cli("load", "--data", data, "--db", db)
+    assert first.returncode == 0, first.stderr
+    assert "loading: exports changed" in first.stderr
+    again = cli("load", "--data", data, "--db", db)
+    assert "reusing the database loaded at" in again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    forced = cli("load", "--data", data, "--db", db, "--reload")
+    assert "loading: --reload given" in forced.stderr
+    assert "ERROR" not in first.stderr + again.stderr + forced.stderr

@@ -4,6 +4,7 @@ parameter checks, the database's home, the privacy scan and what a failed run le
 import errno
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -210,3 +211,18 @@ def test_a_second_run_on_the_same_output_waits_or_gives_up(tmp_path, monkeypatch
     finally:
         holder.release()
     run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+
+
+def test_a_second_run_on_unchanged_exports_reuses_the_database(tmp_path, caplog):
+    data = write_exports(tmp_path / "x")
+    options = RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False)
+    first = (run(options) / "summary.json").read_text()
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        second = (run(options) / "summary.json").read_text()
+    assert "reusing the database loaded at" in caplog.text
+    assert json.loads(second)["data_quality"] == json.loads(first)["data_quality"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        run(replace(options, reload=True))
+    assert "loading: --reload given" in caplog.text and "reusing" not in caplog.text
