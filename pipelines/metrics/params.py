@@ -32,6 +32,8 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "as_of_end": end_of_local_day(period.as_of, policy.zone),
         "quarter_start": period.start,
         "quarter_ends": quarter_ends(period.as_of, TREND_QUARTERS),
+        # the first instant after each quarter end's local day, in the same order (as as_of_end)
+        "quarter_ends_end": [end_of_local_day(e, policy.zone) for e in quarter_ends(period.as_of, TREND_QUARTERS)],
         "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
         "pseudonym_salt": salt(con),
         "oldest_per_category": OLDEST_PER_CATEGORY,

@@ -1,22 +1,19 @@
 -- Bucket counts and accounts past their erasure deadline at each of the last eight quarter ends,
 -- in one pass over the sessions (contract §3: "the bucket counts at each of the last eight quarter ends").
 WITH quarter_ends AS (
-    SELECT CAST(unnest($quarter_ends) AS DATE) AS quarter_end
-),
-first_end AS (
-    SELECT min(quarter_end) AS first_end FROM quarter_ends
+    -- ends_before: the first instant after the quarter end's local day (`ts < ends_before` is
+    -- "on or before quarter_end" by local date, without converting every row)
+    SELECT CAST(unnest($quarter_ends) AS DATE) AS quarter_end, unnest($quarter_ends_end) AS ends_before
 ),
 session_quarters AS (
-    -- the latest session per account and quarter; sessions before the first end count at the first end
+    -- the latest session per account and quarter; sessions before the first end count at the first end.
+    -- The quarter is the first end the session is before (the count of ends it is not before, plus one):
+    -- instants compared, no session converted to a local date
     SELECT
         s.account_id,
-        greatest(
-            CAST(date_trunc('quarter', local_date(s.started_at)) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE),
-            f.first_end
-        ) AS quarter_end,
+        CAST(($quarter_ends)[len(list_filter($quarter_ends_end, lambda e: e <= s.started_at)) + 1] AS DATE) AS quarter_end,
         max(s.started_at) AS last_session_at
     FROM sessions AS s
-    CROSS JOIN first_end AS f
     WHERE s.started_at < $as_of_end
     GROUP BY ALL
 ),
@@ -27,11 +24,11 @@ accounts_at_end AS (
         e.quarter_end,
         a.created_at,
         coalesce(a.legal_hold, false) AS legal_hold,
-        CASE WHEN local_date(a.last_login_at) <= e.quarter_end THEN a.last_login_at END AS last_login_at
+        CASE WHEN a.last_login_at < e.ends_before THEN a.last_login_at END AS last_login_at
     FROM accounts AS a
     CROSS JOIN quarter_ends AS e
-    WHERE local_date(a.created_at) <= e.quarter_end
-      AND (a.erased_at IS NULL OR local_date(a.erased_at) > e.quarter_end)
+    WHERE a.created_at < e.ends_before
+      AND (a.erased_at IS NULL OR a.erased_at >= e.ends_before)
 ),
 last_session_at_end AS (
     SELECT a.account_id, a.quarter_end, max(s.last_session_at) AS last_session_at
