@@ -80,9 +80,9 @@ def _tree_rss(root: int) -> int:
 def measure(cmd: list[str], log: Path, timeout: float | None = None) -> dict:
     """Run ``cmd``; its wall seconds, peak RSS of its process tree, and exit code (None: stopped at timeout)."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
+    with open(log, "w") as out, open(log.with_suffix(".err"), "w") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True)
         done = threading.Event()
         peak = [0]
         stopped = [False]
@@ -154,10 +154,10 @@ def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pan
 
     def timed(stage: str, cmd: list[str], i: int, timeout: float | None = None) -> dict:
         r = measure(cmd, logs / f"{stage.replace(' ', '_')}-{i}.log", timeout)
-        if r["code"] not in (0, None):
-            raise SystemExit(f"{stage} ({key}) exited {r['code']}: see {logs}")
-        runs[stage].append(r)
-        print(f"  {key} {stage}: {r['seconds']:.1f} s, {r['peak_bytes'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+        runs[stage].append(r)  # a failure is reported in the table, and the benchmark goes on
+        state = "" if r["code"] == 0 else " (stopped)" if r["code"] is None else f" (FAILED, exit {r['code']})"
+        print(f"  {key} {stage}: {r['seconds']:.1f} s, {r['peak_bytes'] / 2**20:.0f} MiB{state}",
+              file=sys.stderr, flush=True)
         return r
 
     for i in range(repeat):
@@ -172,17 +172,19 @@ def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pan
         timed("run", whole, i)
         timed("re-run", whole, i)  # same --db, same exports
         timed("reference DuckDB", [sys.executable, str(HERE / "reference_duckdb.py"), str(data)], i)
-        if size <= pandas_max:
-            r = timed("reference pandas", [sys.executable, str(HERE / "reference_pandas.py"), str(data)], i,
-                      timeout=pandas_timeout)
-            if r["code"] is None:
-                break  # stopped at its timeout: once is enough
+        if size <= pandas_max and all(r["code"] is not None for r in runs["reference pandas"]):
+            # once stopped at its timeout, not tried again
+            timed("reference pandas", [sys.executable, str(HERE / "reference_pandas.py"), str(data)], i,
+                  timeout=pandas_timeout)
     summaries = sorted((outs / "no-report").glob("*/summary.json"))
     figures["privacy-review"] = json.loads(summaries[-1].read_text()) if summaries else {}
     for stage, name in (("reference DuckDB", "duckdb"), ("reference pandas", "pandas")):
         log = logs / f"{stage.replace(' ', '_')}-0.log"
         if runs[stage] and runs[stage][0]["code"] == 0:
-            figures[name] = json.loads(log.read_text())
+            try:
+                figures[name] = json.loads(log.read_text())
+            except ValueError:
+                print(f"  {key} {stage}: printed no JSON summary (see {log})", file=sys.stderr)
     counts = json.loads((data / ".complete").read_text())
     return {"size": size, "format": fmt, "rows": counts, "runs": runs, "figures": figures}
 
@@ -286,8 +288,11 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
             if s == "reference pandas" and not res["runs"][s]:
                 lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | skipped (above --pandas-max) | 0 | — |")
                 continue
-            if s == "reference pandas" and any(r["code"] is None for r in res["runs"][s]):
-                seconds_txt = f"stopped after {args.pandas_timeout:.0f} s"
+            failed = [r["code"] for r in res["runs"].get(s, []) if r["code"] != 0]
+            if failed:
+                why = ", ".join(f"stopped after {args.pandas_timeout:.0f} s" if c is None else f"failed (exit {c})"
+                                for c in failed)
+                seconds_txt = f"{fmt_s(seconds)}; {why}" if seconds is not None else why
                 lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | {seconds_txt} | {n} | {fmt_mem(mem)} |")
                 continue
             label = ("metrics (`run --no-report` minus `load`)" if s == "metrics"
