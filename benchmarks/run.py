@@ -248,6 +248,8 @@ def machine() -> str:
 
 
 def fmt_s(x: float | None) -> str:
+    if x is not None and x < 0:  # a difference of two noisy medians (metrics)
+        return f"{x:.2f} s (noise)"
     return "—" if x is None else (f"{x:.2f} s" if x < 10 else f"{x:.1f} s")
 
 
