@@ -8,6 +8,11 @@ of fields, or its quote never closes, the quote was stray: only the line it
 opened on is set aside (``unterminated quote``) and reading resumes on the
 next line, so one stray quote costs one line, not the rest of the file.
 
+Most exports need none of these rules: blocks of the file without a quote
+character, a bare carriage return or a ragged line go straight to Arrow's
+multithreaded parser, numbered line by line (:func:`_read_plain_blocks`); the
+walk above takes over at the first block that needs it, at that block's line.
+
 Every value stays text here; casting to the contract's types happens in SQL.
 """
 
