@@ -6,6 +6,7 @@ import sys
 
 import duckdb
 import nbformat
+import polars as pl
 import pytest
 from jupyter_client.kernelspec import NoSuchKernel
 from nbformat.v4 import new_code_cell, new_notebook
@@ -30,6 +31,18 @@ def test_reads_a_results_directory(results_dir):
         and ctx.table("no_such_table") is None
     )
     assert ctx.policy.inactivity_clause.ref == "§1.1"
+
+
+def test_a_table_is_read_on_first_use_only_and_typed_as_declared(tmp_path):
+    results_dir = write_fake_results(tmp_path / "2024Q3")
+    ctx = open_results(results_dir)
+    assert ctx.tables == {}  # opening reads summary.json only
+    ageing = ctx.table("rights_open_ageing")
+    assert ageing.schema["bucket_order"] == pl.Int32  # the declared type, not an inferred Int64
+    assert list(ctx.tables) == ["rights_open_ageing"]  # the others are never read
+    (results_dir / "tables" / "rights_open_ageing.csv").unlink()
+    assert ctx.table("rights_open_ageing") is ageing  # read once, then kept
+    assert ctx.table("no_such_table") is None and "no_such_table" in ctx.tables
 
 
 def test_latest_means_the_newest_published_quarter(tmp_path):
