@@ -80,7 +80,8 @@ def base(tmp_path_factory):
 
 def test_killed_mid_load_leaves_report_and_database_and_the_next_run_cleans_up(base, tmp_path):
     report, db = snapshot(base["quarter"]), base["db"].read_bytes()
-    proc = start("run", "--data", DATA, "--out", base["reports"], home=base["home"])
+    # --reload: the exports are unchanged, and this test needs a load to kill (docs/operations.md, "Re-using the database")
+    proc = start("run", "--data", DATA, "--out", base["reports"], "--reload", home=base["home"])
     temp = wait_for(lambda: [p for p in base["home"].glob(".privacy-review.duckdb.*.tmp")], proc, "the load began")
     kill(proc)
     assert snapshot(base["quarter"]) == report and base["db"].read_bytes() == db
@@ -114,7 +115,7 @@ def test_killed_mid_report_leaves_the_report_and_the_next_run_succeeds_beside_a_
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert reader.stdout.readline().strip() == "ready"
-    code, _, err = finish(start("run", "--data", DATA, "--out", base["reports"], home=base["home"]))
+    code, _, err = finish(start("run", "--data", DATA, "--out", base["reports"], "--reload", home=base["home"]))
     out, reader_err = reader.communicate("go\n", timeout=60)
     assert code == 0, err[-3000:]
     assert reader.returncode == 0 and out.startswith("still reading"), reader_err
