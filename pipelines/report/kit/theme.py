@@ -562,30 +562,6 @@ def bucket_frame(frame: pl.DataFrame, date_column: str, alias: str) -> pl.DataFr
     )
 
 
-def bucket_stack(
-    data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float
-) -> alt.Chart:
-    """Accounts per quarter, stacked by months-inactive bucket."""
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=x_axis(x_field, t(language, x_title_key), "ascending", angle),
-            y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
-            color=code_colour(
-                "bucket", "bucket", BUCKETS, language, t(language, "ch_months_inactive")
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=tooltips(
-                language,
-                (x_field, x_title_key),
-                ("bucket:N", "ch_months_inactive"),
-                ("accounts:Q", "ch_accounts", ","),
-            ),
-        )
-    )
-
-
 def channel_bars(
     data: pl.DataFrame, labels: list[str], language: str, x: alt.X, tooltip: list
 ) -> alt.Chart:
