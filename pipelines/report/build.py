@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from pipelines.errors import PipelineFailure
-from pipelines.report.execute import NotebookFailed, execute_notebook
 from pipelines.report.index import REPORT_HTML, build_index
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, write_results
@@ -96,6 +95,7 @@ def build_report(
     """
     from papermill.exceptions import PapermillExecutionError
 
+    from pipelines.report.execute import NotebookFailed, execute_notebook
     from pipelines.report.export import export_html
 
     language = check_language(language)
@@ -319,6 +319,9 @@ def build_and_publish(
     older one, and itself passed to ``check``: if that raises, it is deleted)
     and :class:`NotebookFailed` is raised with ``executed`` pointing into it.
     """
+    # papermill and nbformat load only when notebooks run: --no-report and publishing need neither
+    from pipelines.report.execute import NotebookFailed
+
     reports_dir = Path(reports_dir).resolve()
     summary = (
         results.summary

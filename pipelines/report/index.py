@@ -16,7 +16,6 @@ from pathlib import Path
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.verdicts import summary_value
 from pipelines.report.kit.words import t, tn
-from pipelines.report.sections.rights import judge as rights_verdict
 
 QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
 INDEX_FILE = "index.html"
@@ -117,6 +116,9 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     lang = language
     rows = []
+    # the rights section draws charts (Altair); import it only when an index is built
+    from pipelines.report.sections.rights import judge as rights_verdict
+
     for name, path in published_quarters(root):
         try:
             summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
