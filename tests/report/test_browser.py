@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.report.chromium import CHROMIUM, FLAGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,14 +26,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile.mkdir(exist_ok=True)
     command = [
         str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
+        *FLAGS,
         f"--user-data-dir={profile}",
         "--virtual-time-budget=10000",
         *args,
