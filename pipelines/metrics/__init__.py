@@ -63,6 +63,17 @@ class FamilyResult:
     detail: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
+def first_rows(frame: pl.DataFrame, n: int, by: str | None = None) -> pl.DataFrame:
+    """The first ``n`` rows of a sorted per-row list (per value of ``by``): what a report may show by key.
+
+    The report holds aggregates and a few rows to look at, never the whole list
+    (docs/design.md, "Metric families"); the counts come from the whole list.
+    """
+    if by is None:
+        return frame.head(n)
+    return frame.filter(pl.int_range(pl.len()).over(by) < n)
+
+
 def families() -> dict[str, ModuleType]:
     """summary.json block -> family module."""
     return {block: import_module(f"pipelines.metrics.{module}") for block, module in FAMILIES.items()}

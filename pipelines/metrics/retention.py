@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 
 from pipelines.db import query_all
-from pipelines.metrics import FamilyResult, Period, checked
-from pipelines.metrics.params import is_present, sql_params
+from pipelines.metrics import FamilyResult, Period, checked, first_rows
+from pipelines.metrics.params import OLDEST_PER_CATEGORY, is_present, sql_params
 from pipelines.policy import Policy
 
 CATEGORIES = ("account", "logs", "support", "marketing", "analytics", "residual", "payments")
@@ -41,6 +41,7 @@ TABLES = {
             "days_overdue": pl.Int64,
         }
     ),
+    # the most late of the quarter's late erasures (at most params.OLDEST_PER_CATEGORY)
     "retention_late_erasures": pl.Schema(
         {
             "account_key": pl.String,
@@ -50,6 +51,7 @@ TABLES = {
             "days_late": pl.Int64,
         }
     ),
+    # the most recently contacted of the contacts written to after withdrawing consent (at most OLDEST_PER_CATEGORY)
     "retention_withdrawn_consent": pl.Schema(
         {"contact_key": pl.String, "consent_withdrawn_on": pl.Date, "last_communication_on": pl.Date}
     ),
@@ -93,7 +95,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     tables = {
         "retention_breaches": breaches,
         "retention_oldest_breaches": frames["retention_oldest_breaches"],
-        "retention_late_erasures": late,
-        "retention_withdrawn_consent": withdrawn,
+        "retention_late_erasures": first_rows(late, OLDEST_PER_CATEGORY),
+        "retention_withdrawn_consent": first_rows(withdrawn, OLDEST_PER_CATEGORY),
     }
-    return checked(summary, tables, TABLES)
+    detail = {"late_erasures": late, "withdrawn_consent": withdrawn}
+    return checked(summary, tables, TABLES, detail)

@@ -12,8 +12,8 @@ import duckdb
 import polars as pl
 
 from pipelines.db import query_all
-from pipelines.metrics import FamilyResult, Period, checked
-from pipelines.metrics.params import sql_params
+from pipelines.metrics import FamilyResult, Period, checked, first_rows
+from pipelines.metrics.params import OLDEST_PER_CATEGORY, sql_params
 from pipelines.policy import Policy
 
 #: headline figures compared quarter on quarter: columns of support_summary.sql
@@ -47,6 +47,7 @@ TABLES = {
     "support_quarter_change": pl.Schema(
         {"metric": pl.String, "previous": pl.Float64, "current": pl.Float64, "change": pl.Float64}
     ),
+    # the first (oldest) privacy tickets with no request, at most params.OLDEST_PER_CATEGORY per window state
     "support_missed_rights_requests": pl.Schema(
         {
             "ticket_key": pl.String,
@@ -131,5 +132,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     )
     tables = {name: frames[name] for name in TABLES if name in frames}
     tables["support_quarter_change"] = quarter_change
-    return checked(summary, tables, TABLES)
+    # the first (oldest) tickets per window state; the counts above come from the whole list
+    tables["support_missed_rights_requests"] = first_rows(missed, OLDEST_PER_CATEGORY, by="window_open")
+    return checked(summary, tables, TABLES, {"missed_rights_requests": missed})
 

@@ -102,6 +102,17 @@ def test_marketing_period_and_withdrawn_consent(make_db):
     assert result.tables["retention_withdrawn_consent"].height == 1
 
 
+def test_the_report_table_keeps_the_ten_latest_contacts_written_to_after_withdrawal(make_db):
+    contacts = [
+        {"contact_id": f"m{d}", "consent_withdrawn_at": "2024-03-01 10:00", "last_communication_at": f"2024-04-{d:02d} 10:00"}
+        for d in range(1, 13)
+    ]
+    result = compute(make_db, accounts=[account("live", "2024-09-01 10:00")], marketing_contacts=contacts)
+    assert result.summary["withdrawn_consent_contacted"] == 12
+    shown = result.tables["retention_withdrawn_consent"]["last_communication_on"].to_list()
+    assert shown == [date(2024, 4, d) for d in range(12, 2, -1)]  # the most recent ten
+
+
 def test_analytics_uses_the_visitors_last_visit(make_db):
     result = compute(
         make_db,
@@ -200,6 +211,20 @@ def test_late_erasures_in_the_quarter(make_db):
     assert result.summary["late_erasures"] == 2
     assert sorted(late["days_late"].to_list()) == [1, 10]
     assert "account_id" not in late.columns
+
+
+def test_the_report_table_keeps_the_ten_latest_erasures_and_the_count_keeps_all(make_db):
+    # 12 accounts erased 1..12 days after their deadline (2024-07-01 + 12 months + n days)
+    accounts = [
+        account(f"late{n}", "2023-07-01 10:00", status="deleted", erased_at=f"2024-07-{1 + n:02d} 10:00")
+        for n in range(1, 13)
+    ]
+    result = compute(make_db, accounts=accounts)
+    assert result.summary["late_erasures"] == 12
+    assert result.summary["late_erasures_max_days"] == 12
+    late = result.tables["retention_late_erasures"]
+    assert late["days_late"].to_list() == list(range(12, 2, -1))  # the ten most late, most late first
+    assert result.detail["late_erasures"].height == 12
 
 
 def test_absent_optional_tables_give_null(make_db):

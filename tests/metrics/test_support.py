@@ -388,6 +388,19 @@ def test_missed_rights_requests(run):
     assert t.filter(t["window_open"])["window_ends"].to_list() == [date(2024, 10, 25)]
 
 
+def test_the_report_table_keeps_ten_missed_tickets_per_window_state(run):
+    closed = [ticket(f"c{d:02d}", f"2024-07-{d:02d} 08:00", category="privacy", account=f"A{d}") for d in range(1, 13)]
+    still_open = [ticket(f"o{d}", f"2024-09-{d:02d} 08:00", category="privacy", account=f"B{d}") for d in range(18, 30)]
+    r = run(closed + still_open, [])
+    assert r.summary["missed_rights_requests"] == 12
+    assert r.summary["missed_rights_requests_window_open"] == 12
+    t = r.tables["support_missed_rights_requests"]
+    shown_closed = t.filter(~t["window_open"])["created_on"].to_list()
+    assert shown_closed == [date(2024, 7, d) for d in range(1, 11)]  # the oldest ten
+    assert t.filter(t["window_open"]).height == 10
+    assert r.detail["missed_rights_requests"].height == 24
+
+
 def test_missed_request_window_from_the_policy(run):
     from dataclasses import replace
 
