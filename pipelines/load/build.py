@@ -235,9 +235,11 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     Returns the CSV lines the reader set aside (wrong number of fields, unterminated quote).
     """
     if source.format == "csv":
-        read = read_csv(source.path)
+        read = read_csv(source.path, sink=_StageSink(con))
         positions = _contract_columns(table, read.header, source.path, mapping, csv=True)
-        con.register("stage_src", pa.Table.from_batches(read.batches))
+        if not dbmod.table_exists(con, "stage_src"):  # no record at all: an empty stage of the header's width
+            columns = ", ".join(f"c{i} VARCHAR" for i in range(len(read.header)))
+            con.sql(f"CREATE TEMP TABLE stage_src ({columns}, _line BIGINT)")
         cols = ", ".join(f"c{i} AS {cast.q(c)}" for c, i in positions.items())
         con.sql(
             f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, {cast.literal(str(source.path))} AS _source,"
@@ -266,6 +268,29 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     return []
 
 
+class _StageSink:
+    """Writes the CSV reader's batches into the TEMP TABLE ``stage_src`` as they are parsed.
+
+    The batches are never all in Python's memory: DuckDB holds the staged text under its
+    memory limit and spills the rest to disk (docs/design.md, "Loading").
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.created = False
+
+    def __call__(self, batch: pa.RecordBatch) -> None:
+        self.con.register("csv_batch", batch)
+        try:
+            if self.created:
+                self.con.sql("INSERT INTO stage_src SELECT * FROM csv_batch")
+            else:
+                self.con.sql("CREATE TEMP TABLE stage_src AS SELECT * FROM csv_batch")
+                self.created = True
+        finally:
+            self.con.unregister("csv_batch")
+
+
 def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str, mapping: Mapping) -> None:
     """Bad input unless ``file`` is readable Parquet with the required columns, each of a usable type."""
     try:
@@ -282,10 +307,11 @@ def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str,
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.sql("DROP VIEW IF EXISTS stage")
-    if dbmod.table_exists(con, "stage_src"):  # a Parquet view
+    kind = dbmod.scalar(con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'stage_src'")
+    if kind == "VIEW":  # over Parquet files
         con.sql("DROP VIEW stage_src")
-    else:  # a registered CSV frame
-        con.unregister("stage_src")
+    elif kind is not None:  # the staged CSV text
+        con.sql("DROP TABLE stage_src")
 
 
 def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping, *, csv: bool = False) -> dict[str, int]:

@@ -23,6 +23,7 @@ import gc
 import io
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -54,19 +55,36 @@ class SetAside(NamedTuple):
     raw: str
 
 
+#: Where parsed batches go instead of :attr:`CsvRead.batches`: the loader streams them into DuckDB,
+#: so a large export is never held whole in Python's memory (docs/design.md, "Loading").
+BatchSink = Callable[[pa.RecordBatch], None]
+
+
 @dataclass
 class CsvRead:
     header: list[str]
     delimiter: str
     batches: list[pa.RecordBatch] = field(default_factory=list)
-    """Text columns ``c0``, ``c1`` … in header order, plus ``_line`` (batches are not in line order)."""
+    """Text columns ``c0``, ``c1`` … in header order, plus ``_line`` (batches are not in line order).
+    Empty when the read was given a sink: the sink had them."""
     set_aside: list[SetAside] = field(default_factory=list)
     """Lines with a wrong number of fields or an unterminated quote."""
+    sink: BatchSink | None = None
+    rows: int = 0
+    """Rows read (into ``batches`` or the sink)."""
 
     @property
     def records(self) -> int:
         """Records in the file: the rows read plus the lines set aside."""
-        return sum(b.num_rows for b in self.batches) + len(self.set_aside)
+        return self.rows + len(self.set_aside)
+
+    def add(self, batches) -> None:
+        for batch in batches:
+            self.rows += batch.num_rows
+            if self.sink is None:
+                self.batches.append(batch)
+            elif batch.num_rows:
+                self.sink(batch)
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -74,8 +92,11 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def read_csv(path: Path) -> CsvRead:
-    """All records of a UTF-8 CSV (with or without BOM) as text, numbered by physical line."""
+def read_csv(path: Path, sink: BatchSink | None = None) -> CsvRead:
+    """All records of a UTF-8 CSV (with or without BOM) as text, numbered by physical line.
+
+    With a ``sink``, each parsed batch is handed to it and not kept.
+    """
     path = Path(path)
     # The read makes millions of small lists and strings, none in a cycle: the cyclic
     # garbage collector would only rescan them again and again (it halves the speed).
@@ -85,7 +106,7 @@ def read_csv(path: Path) -> CsvRead:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
             header, delimiter = _header(path, first)
-        out = CsvRead(header=header, delimiter=delimiter)
+        out = CsvRead(header=header, delimiter=delimiter, sink=sink)
         with open(path, "rb") as raw:
             start = 3 if raw.read(3) == b"\xef\xbb\xbf" else 0
             offset, line_no = _read_plain_blocks(raw, start + len(first.encode("utf-8")), out)
@@ -164,7 +185,7 @@ def _read_plain_blocks(raw, offset: int, out: CsvRead) -> tuple[int, int]:
             for n in names[1:]:
                 empty = pc.and_(empty, _blank(table.column(n)))
             table = table.filter(pc.invert(empty))
-        out.batches.extend(table.combine_chunks().to_batches())
+        out.add(table.combine_chunks().to_batches())
         offset += len(block)
         line_no += lines
 
@@ -215,7 +236,7 @@ def _read_records(handle, header: list[str], delimiter: str, out: CsvRead | None
                     quoted.flush(out)
     plain.flush(out)
     quoted.flush(out)
-    if not out.batches:
+    if not out.batches and out.sink is None:
         out.batches.append(_batch([], [], width))
     return out
 
@@ -253,7 +274,7 @@ class _Plain:
         if table.num_rows != len(self.lines):  # the line walk and Arrow disagree: a bug, not bad input
             raise AssertionError(f"CSV block parsed into {table.num_rows} rows, expected {len(self.lines)}")
         table = table.append_column("_line", pa.array(self.lines, type=pa.int64()))
-        out.batches.extend(table.combine_chunks().to_batches())
+        out.add(table.combine_chunks().to_batches())
         self.text, self.lines = [], []
 
 
@@ -267,7 +288,7 @@ class _Quoted:
 
     def flush(self, out: CsvRead) -> None:
         if self.rows:
-            out.batches.append(_batch(self.rows, self.lines, self.width))
+            out.add([_batch(self.rows, self.lines, self.width)])
             self.rows, self.lines = [], []
 
 
