@@ -22,6 +22,8 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -41,14 +43,37 @@ MAX_JOBS = 4
 log = logging.getLogger(__name__)
 
 
+#: the package the wheel ships ``notebooks/`` as (setup.py; docs/design.md, "Packaging")
+NOTEBOOKS_PACKAGE = "pipelines.notebooks"
+
+
+def packaged_notebooks_dir() -> Path | None:
+    """The folder of the notebooks installed with the package (``pipelines/notebooks/``), if any.
+
+    An installed wheel has them there; an editable install maps the package to
+    the checkout's ``notebooks/``; a bare checkout has no such package (None).
+    """
+    from importlib.resources import files
+
+    try:
+        entry = files(NOTEBOOKS_PACKAGE).joinpath(MANAGEMENT_NOTEBOOK)
+    except (ModuleNotFoundError, ValueError):
+        return None
+    path = Path(str(entry))
+    return path.parent if path.is_file() else None  # e.g. inside a zip: not a folder papermill can run in
+
+
 def default_notebooks_dir() -> Path:
-    """Where the report's notebooks are: ``$PRIVACY_REVIEW_NOTEBOOKS``, else ``notebooks/`` of the
-    checkout holding this package, else ``./notebooks``."""
+    """Where the report's notebooks are: ``$PRIVACY_REVIEW_NOTEBOOKS``, else the installed package's
+    (:func:`packaged_notebooks_dir`), else ``notebooks/`` of the checkout holding this package,
+    else ``./notebooks``."""
     from pipelines.report.kernel import package_root
 
     candidates = (
         [Path(os.environ[NOTEBOOKS_ENV])] if os.environ.get(NOTEBOOKS_ENV) else []
     )
+    packaged = packaged_notebooks_dir()
+    candidates += [packaged] if packaged is not None else []
     candidates += [package_root() / "notebooks", Path.cwd() / "notebooks"]
     for candidate in candidates:
         if (candidate / MANAGEMENT_NOTEBOOK).is_file():
@@ -69,6 +94,18 @@ def report_notebooks(notebooks_dir: Path) -> list[Path]:
 
 def _abs(value) -> str:
     return str(Path(value).resolve()) if value not in (None, "") else ""
+
+
+class Counter:
+    """A count shared by the notebook threads (the progress lines' "[k/N]")."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.value, self.lock = total, 0, threading.Lock()
+
+    def next(self) -> int:
+        with self.lock:
+            self.value += 1
+            return self.value
 
 
 def build_report(
@@ -121,10 +158,16 @@ def build_report(
     notebooks = report_notebooks(notebooks_dir)
     jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS, len(notebooks)))
 
+    log.info("running %d notebooks, %d at a time", len(notebooks), jobs)
+    done = Counter(len(notebooks))
+
     def run(notebook: Path) -> None:
+        started = time.monotonic()
         execute_notebook(
             notebook, executed_dir / notebook.name, parameters, cwd=notebooks_dir
         )
+        log.info("[%d/%d] notebook %s done in %.1f s", done.next(), len(notebooks), notebook.name,
+                 time.monotonic() - started)
 
     failures: dict[str, PapermillExecutionError] = {}
     if jobs == 1:
@@ -170,12 +213,14 @@ def build_report(
         or quarter
     )
     html = out_dir / REPORT_HTML
+    started = time.monotonic()
     export_html(
         executed_dir / MANAGEMENT_NOTEBOOK,
         html,
         title=f"{t(language, 'report_title')} {period}",
         language=language,
     )
+    log.info("exported %s in %.1f s", html.name, time.monotonic() - started)
     return html
 
 
