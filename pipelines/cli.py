@@ -15,6 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pipelines import __version__
 from pipelines.errors import BadInput, PipelineFailure
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -26,6 +27,9 @@ DB_HELP = (
     "./.privacy-review/privacy-review.duckdb; never inside --out)"
 )
 
+
+#: the sample exports of a checkout, read when --data is not given
+SAMPLE_DIR = "data_samples"
 
 EXIT_CODES_HELP = """exit codes:
   0  success
@@ -48,10 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Quarterly evidence that the privacy policy's retention and GDPR promises are kept.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_load_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", type=Path, default=Path("data_samples"), help="export directory (default: data_samples)")
+        p.add_argument("--data", type=Path, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
         p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
         p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
         p.add_argument("--reload", action="store_true",
@@ -105,6 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
 
+    notebooks = sub.add_parser(
+        "notebooks",
+        help="copy the analyst notebooks into a folder, set up to open your database in JupyterLab",
+        description="Copy the report's notebooks into DIR (created if missing), their parameters pointing at "
+        "your database, your published results (REPORTS/latest) and, with --data, your exports, as absolute "
+        "paths; then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced "
+        "unless --force.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
+    notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
+    notebooks.add_argument("--reports", type=Path, default=Path("reports"),
+                           help="the folder `run` publishes to (run's --out; default: reports)")
+    notebooks.add_argument("--data", type=Path,
+                           help="exports to compute from when no quarter is published yet (default: none)")
+    notebooks.add_argument("--force", action="store_true", help="replace notebooks of the same name in DIR")
+
     check = sub.add_parser(
         "check-policy", help="validate a policy file and print its rules",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -151,6 +174,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not MEMORY_SIZE.match(args.memory_limit.strip()):
             raise BadInput(f"--memory-limit: not a memory size (e.g. 2GB, 512MB): {args.memory_limit!r}")
         os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # read by every connection, notebooks' kernels too
+    if args.command in ("load", "run"):
+        args.data = _data_dir(args.data)
     if args.command == "load":
         from pipelines.run import load
 
@@ -179,6 +204,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows)
         print(json.dumps(counts, indent=2))
         return EXIT_OK
+    if args.command == "notebooks":
+        from pipelines import paths
+        from pipelines.report.workspace import write_workspace
+
+        written = write_workspace(
+            paths.absolute(args.dir), db=paths.absolute(args.db) or paths.default_database(),
+            results_dir=paths.absolute(args.reports) / "latest", data_dir=paths.absolute(args.data),
+            force=args.force,
+        )
+        print("\n".join(map(str, written)))
+        log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
+        return EXIT_OK
     if args.command == "check-policy":
         from pipelines.policy import load_policy
 
@@ -189,6 +226,18 @@ def _dispatch(args: argparse.Namespace) -> int:
                           "rights_clock_start": policy.clock_start}, indent=2, ensure_ascii=False))
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+def _data_dir(data: Path | None) -> Path:
+    """``--data``, else a checkout's ``./data_samples``; with neither, how to start (exit 2)."""
+    if data is not None:
+        return data  # a folder that is not there keeps the loader's own message
+    if Path(SAMPLE_DIR).is_dir():
+        return Path(SAMPLE_DIR)
+    raise BadInput(
+        f"no --data given and no ./{SAMPLE_DIR} here: name your export directory with --data DIR, or start "
+        "with a synthetic sample: `privacy-review sample --out demo`, then `privacy-review run --data demo`"
+    )
 
 
 def _zone(name: str) -> str:

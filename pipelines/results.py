@@ -33,7 +33,8 @@ class Results:
 
 def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
     """Every family's figures for one period (contract §3, §4)."""
-    summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label}
+    summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label,
+                     "generator": generator()}
     summary["data"] = data_coverage(con, period.as_of)
     tables: dict[str, pl.DataFrame] = {}
     for name, family in families().items():
@@ -153,9 +154,18 @@ def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy
     return results
 
 
+def generator() -> dict[str, str]:
+    """What made a summary: ``summary.json``'s ``generator`` (the report's About section names it)."""
+    import pipelines
+
+    return {"name": pipelines.DISTRIBUTION, "version": pipelines.__version__}
+
+
 def write_results(results: Results, out_dir: Path) -> None:
+    """``summary.json`` (naming its generator, even for results built without one) and ``tables/*.csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / SUMMARY_FILE).write_text(json.dumps(results.summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    summary = results.summary if "generator" in results.summary else {**results.summary, "generator": generator()}
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
     tables_dir = out_dir / TABLES_DIR
     tables_dir.mkdir(exist_ok=True)
     for name, frame in results.tables.items():

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from html import escape
 
+import pipelines
 from pipelines.dates import Quarter
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
@@ -301,7 +302,22 @@ def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
 def about(ctx: ReportContext) -> str:
     lang = ctx.language
     about_text = t(lang, "about", as_of=fmt_date(ctx.as_of or None, lang), na=t(lang, "na"))
-    return heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>'
+    return heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>' + version_line(ctx)
+
+
+def version_line(ctx: ReportContext) -> str:
+    """The version of privacy-review that made the report, and the figures' if another version computed them.
+
+    The figures' version is ``summary.json``'s ``generator``; a summary without
+    one (written before versions were recorded) is not guessed at.
+    """
+    made_by = pipelines.__version__
+    computed = lookup(ctx.summary, "generator.version")
+    if computed is None or str(computed) == made_by:
+        text = t(ctx.language, "about_version", version=made_by)
+    else:
+        text = t(ctx.language, "about_version_results", version=made_by, results=computed)
+    return f'<p class="pr-about pr-version">{escape(text)}</p>'
 
 
 # --- the overall verdict (docs/report.md, "The overall verdict") ----------------

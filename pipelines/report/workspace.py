@@ -1,0 +1,79 @@
+"""``privacy-review notebooks DIR``: the analyst notebooks in a working folder, opened on the user's own data.
+
+A wheel installs the notebooks inside the package, where nobody should edit
+them. This copies them (the report's own source, without outputs) into a
+folder of the user's, with the defaults of each parameters cell pointing at
+the user's database, published results and, optionally, exports, as absolute
+paths: "Run All" in JupyterLab then works from wherever the folder is
+(docs/operations.md, "Analyst notebooks").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pipelines.errors import BadInput
+from pipelines.report.build import default_notebooks_dir, report_notebooks
+
+
+def point_parameters(source: str, values: dict[str, str]) -> str:
+    """The parameters cell ``source`` with the defaults of ``values``' names replaced, comments kept.
+
+    Each line reads ``name: str = "default"  # help`` (papermill's
+    ``--help-notebook`` form, tests/report/test_notebooks_source.py); a name
+    whose line is not in that form is an internal error, not a silent skip.
+    """
+    lines = source.split("\n")
+    for name, value in values.items():
+        pattern = re.compile(rf'^({re.escape(name)}: str = )"[^"\n]*"(.*)$')
+        hits = [(i, m) for i, line in enumerate(lines) if (m := pattern.match(line))]
+        if len(hits) != 1:
+            raise ValueError(f"parameters cell: {len(hits)} lines set {name}")
+        (i, match), = hits
+        lines[i] = match.group(1) + json.dumps(value) + match.group(2)
+    return "\n".join(lines)
+
+
+def write_workspace(
+    target: Path,
+    *,
+    db: Path,
+    results_dir: Path,
+    data_dir: Path | None = None,
+    force: bool = False,
+    notebooks_dir: Path | None = None,
+) -> list[Path]:
+    """Copy the report's notebooks into ``target``, parameters pointed at ``db``, ``results_dir``, ``data_dir``.
+
+    Paths should be absolute. ``data_dir`` None leaves it empty: the notebooks
+    read published results only. An existing notebook of the same name is bad
+    input unless ``force`` (then it is replaced; other files in ``target`` are
+    never touched). Returns the written notebooks in reading order.
+    """
+    import nbformat
+
+    sources = report_notebooks(notebooks_dir or default_notebooks_dir())
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise BadInput(f"{target}: not a folder")
+    existing = [target / src.name for src in sources if (target / src.name).exists()]
+    if existing and not force:
+        raise BadInput(
+            f"{target}: already holds {', '.join(p.name for p in existing)}; "
+            "use --force to replace them (your edits in them are lost)"
+        )
+    values = {"results_dir": str(results_dir), "db": str(db), "data_dir": str(data_dir or "")}
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in sources:
+        nb = nbformat.read(src, as_version=4)
+        cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        if len(cells) != 1:
+            raise ValueError(f"{src.name}: {len(cells)} parameters cells")
+        cells[0].source = point_parameters(cells[0].source, values)
+        dst = target / src.name
+        nbformat.write(nb, dst)
+        written.append(dst)
+    return written
