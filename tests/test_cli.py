@@ -141,3 +141,27 @@ def test_a_second_load_reuses_the_database_unless_reload_is_given(tmp_path):
     forced = cli("load", "--data", data, "--db", db, "--reload")
     assert "loading: --reload given" in forced.stderr
     assert "ERROR" not in first.stderr + again.stderr + forced.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "load"])
+def test_without_data_or_a_checkouts_sample_the_command_says_how_to_start(tmp_path, monkeypatch, capsys, command):
+    monkeypatch.chdir(tmp_path)  # no ./data_samples here, as after `pip install` of a wheel
+    assert climod.main([command]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "no --data given and no ./data_samples here" in err
+    assert "`privacy-review sample --out demo`, then `privacy-review run --data demo`" in err
+    assert list(tmp_path.iterdir()) == []  # no database folder, no reports/
+
+
+def test_without_data_a_checkouts_sample_is_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_exports(tmp_path / "data_samples")
+    assert climod.main(["load"]) == 0
+    assert (tmp_path / "home" / "privacy-review.duckdb").is_file()
+
+
+def test_an_explicit_data_folder_that_is_not_there_keeps_its_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert climod.main(["run", "--data", "demo"]) == 2
+    assert f"--data {tmp_path / 'demo'}: export directory not found" in capsys.readouterr().err
