@@ -3,6 +3,9 @@
 -- A model: retention_by_category.sql and retention_breach_detail.sql read it.
 -- Rows of an erased account count only under `residual` (reading 9); a ticket or marketing row whose
 -- account is unknown is kept out (reading 12); legal hold exempts only `account` (reading 10).
+-- Each row also names where it is: its table, its own id and its account (NULL when it has none),
+-- the real ids the worklist needs (pipelines/worklist/); the report's queries read only the
+-- category, subject, deadline and days overdue, and name subjects under a pseudonymous key.
 WITH account_state AS (
     -- every known account, erased or not as of as_of; an account created after as_of is not
     -- erased yet whatever its erased_at says (reading 19): account_deadlines holds the rule
@@ -11,13 +14,15 @@ WITH account_state AS (
     LEFT JOIN account_deadlines AS d ON d.account_id = a.account_id
 ),
 account_rows AS (
-    SELECT 'account' AS category, account_id AS subject_id, erasure_deadline AS deadline
+    SELECT
+        'account' AS category, account_id AS subject_id, erasure_deadline AS deadline,
+        'accounts' AS source_table, account_id AS row_id, account_id
     FROM account_deadlines
     WHERE NOT erased AND NOT (legal_hold AND $exempt_legal_hold)
 ),
 log_rows AS (
     -- §1.6 log files: sessions still holding an IP address or device id
-    SELECT s.account_id, d.erased, d.erased_on, d.erasure_deadline
+    SELECT s.session_id, s.account_id, d.erased, d.erased_on, d.erasure_deadline
     FROM sessions AS s
     JOIN account_deadlines AS d ON d.account_id = s.account_id
     WHERE s.started_at < $as_of_end
@@ -49,6 +54,7 @@ visits_as_of AS (
     SELECT
         v.visit_id,
         v.visitor_id,
+        v.account_id,
         a.erased_on,
         max(local_date(v.visited_at)) OVER (PARTITION BY v.visitor_id) AS last_visit_on
     FROM web_visits AS v
@@ -57,40 +63,59 @@ visits_as_of AS (
 ),
 residual_rows AS (
     -- an erased account's other rows: the erasure plus a grace period to purge them
-    SELECT 'residual' AS category, account_id AS subject_id, erased_on + $residual_grace_days AS deadline
+    SELECT
+        'residual' AS category, account_id AS subject_id, erased_on + $residual_grace_days AS deadline,
+        'sessions' AS source_table, session_id AS row_id, account_id
     FROM log_rows WHERE erased
     UNION ALL
-    SELECT 'residual', account_id, erased_on + $residual_grace_days FROM ticket_rows WHERE erased
+    SELECT 'residual', account_id, erased_on + $residual_grace_days, 'support_tickets', ticket_id, account_id
+    FROM ticket_rows WHERE erased
     UNION ALL
-    SELECT 'residual', account_id, erased_on + $residual_grace_days
+    SELECT 'residual', account_id, erased_on + $residual_grace_days, 'marketing_contacts', contact_id, account_id
     FROM marketing_rows WHERE erased_on IS NOT NULL
     UNION ALL
-    SELECT 'residual', visitor_id, erased_on + $residual_grace_days FROM visits_as_of WHERE erased_on IS NOT NULL
+    SELECT 'residual', visitor_id, erased_on + $residual_grace_days, 'web_visits', visit_id, account_id
+    FROM visits_as_of WHERE erased_on IS NOT NULL
 ),
 categorised AS (
     SELECT * FROM account_rows
     UNION ALL
-    SELECT 'logs', account_id, erasure_deadline FROM log_rows WHERE NOT erased
+    SELECT 'logs', account_id, erasure_deadline, 'sessions', session_id, account_id FROM log_rows WHERE NOT erased
     UNION ALL
     SELECT
         'support',
         coalesce(account_id, ticket_id),
-        CASE WHEN account_id IS NULL THEN add_months(closed_on, $support_months) ELSE erasure_deadline END
+        CASE WHEN account_id IS NULL THEN add_months(closed_on, $support_months) ELSE erasure_deadline END,
+        'support_tickets',
+        ticket_id,
+        account_id
     FROM ticket_rows
     WHERE account_id IS NULL OR NOT erased
     UNION ALL
-    SELECT 'marketing', coalesce(account_id, contact_id), add_months(last_communication_on, $marketing_months)
+    SELECT
+        'marketing', coalesce(account_id, contact_id), add_months(last_communication_on, $marketing_months),
+        'marketing_contacts', contact_id, account_id
     FROM marketing_rows WHERE erased_on IS NULL
     UNION ALL
-    SELECT 'analytics', visitor_id, add_months(last_visit_on, $analytics_months)
+    SELECT
+        'analytics', visitor_id, add_months(last_visit_on, $analytics_months), 'web_visits', visit_id, account_id
     FROM visits_as_of WHERE erased_on IS NULL
     UNION ALL
     SELECT * FROM residual_rows
     UNION ALL
     -- §1.3: kept from 1 January of the year after payment for the statutory period
-    SELECT 'payments', account_id, add_months(make_date(year(local_date(paid_at)) + 1, 1, 1), $payments_months)
+    SELECT
+        'payments', account_id, add_months(make_date(year(local_date(paid_at)) + 1, 1, 1), $payments_months),
+        'payments', payment_id, account_id
     FROM payments WHERE paid_at < $as_of_end
 )
-SELECT category, subject_id, deadline, date_diff('day', deadline, CAST($as_of AS DATE)) AS days_overdue
+SELECT
+    category,
+    subject_id,
+    deadline,
+    date_diff('day', deadline, CAST($as_of AS DATE)) AS days_overdue,
+    source_table,
+    row_id,
+    account_id
 FROM categorised
 WHERE deadline < CAST($as_of AS DATE)

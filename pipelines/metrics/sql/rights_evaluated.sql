@@ -3,7 +3,8 @@
 -- [$quarter_start, $as_of], completed in it, or open at $as_of. Needs the `calendar` table
 -- (pipelines.db.install_calendar) over every start .. start + $extended_deadline_months + a fortnight.
 -- A model: rights_summary, rights_by_right and rights_open_ageing read it by name; the
--- family writes its columns as the `rights_requests` table. Only a pseudonymous key leaves it.
+-- family keeps its rows as the `rights_requests` detail under a pseudonymous key. The real `request_id`
+-- is for the worklist (pipelines/worklist/), which reads this model; no report table selects it.
 WITH requests AS (
     SELECT
         request_id,
@@ -74,7 +75,8 @@ SELECT
     completed_before_start,
     received_in_quarter,
     completed_in_quarter,
-    open_at_as_of
+    open_at_as_of,
+    request_id
 FROM judged
 WHERE received_in_quarter OR completed_in_quarter OR open_at_as_of
 ORDER BY received_on, request_key
