@@ -50,8 +50,10 @@ NOTEBOOKS_PACKAGE = "pipelines.notebooks"
 def packaged_notebooks_dir() -> Path | None:
     """The folder of the notebooks installed with the package (``pipelines/notebooks/``), if any.
 
-    An installed wheel has them there; an editable install maps the package to
-    the checkout's ``notebooks/``; a bare checkout has no such package (None).
+    An installed wheel has them there. A checkout has no such package (None),
+    editable install or not: setuptools' editable finder does not resolve a
+    folder-only package mapped outside ``pipelines/``, so a checkout is found
+    by its ``notebooks/`` beside ``pipelines/`` (:func:`default_notebooks_dir`).
     """
     from importlib.resources import files
 
@@ -351,6 +353,7 @@ def build_and_publish(
     notebooks_dir: Path | None = None,
     jobs: int | None = None,
     check: Callable[[Path], None] | None = None,
+    prepare: Callable[[Path], None] | None = None,
 ) -> Path:
     """The whole publishing step of ``privacy-review run``: returns ``reports/<Q>/quarterly-review.html``.
 
@@ -358,6 +361,8 @@ def build_and_publish(
     directory beside ``reports/<Q>``, builds the report there, calls
     ``check(staging)`` (the run's privacy scan), swaps it into place and
     rebuilds ``reports/index.html``. ``<Q>`` is the results' period.
+    ``prepare(staging)``, if given, runs once the results are written and before
+    the notebooks (the run writes ``evidence.json`` there, which the report shows).
     Whatever fails (``check`` included), the staging directory is removed
     and the published quarter is untouched; on a failed notebook the
     staging directory becomes ``reports/<Q>/failed`` instead (replacing an
@@ -388,6 +393,8 @@ def build_and_publish(
                 dirs_exist_ok=True,
                 ignore=shutil.ignore_patterns(EXECUTED_DIR, FAILED_DIR, REPORT_HTML),
             )
+        if prepare is not None:
+            prepare(tmp)
         build_report(
             tmp,
             tmp,
