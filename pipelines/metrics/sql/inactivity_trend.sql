@@ -2,16 +2,19 @@
 -- in one pass over the sessions (contract §3: "the bucket counts at each of the last eight quarter ends").
 WITH quarter_ends AS (
     -- ends_before: the first instant after the quarter end's local day (`ts < ends_before` is
-    -- "on or before quarter_end" by local date, without converting every row)
-    SELECT CAST(unnest($quarter_ends) AS DATE) AS quarter_end, unnest($quarter_ends_end) AS ends_before
+    -- "on or before quarter_end" by local date, without converting every row); the quarter end
+    -- is the local day before it. One list, unnested alone, so that Spark runs the same text
+    SELECT CAST(local_date(ends_before) - 1 AS DATE) AS quarter_end, ends_before
+    FROM (SELECT unnest($quarter_ends_end) AS ends_before) AS e
 ),
 session_quarters AS (
     -- the latest session per account and quarter; sessions before the first end count at the first end.
-    -- The quarter is the first end the session is before (the count of ends it is not before, plus one):
-    -- instants compared, no session converted to a local date
+    -- The quarter is the first end the session is before, named by its ends_before (the earliest
+    -- ends_before after the session; none after the last end): instants compared, no session
+    -- converted to a local date
     SELECT
         s.account_id,
-        CAST(($quarter_ends)[len(list_filter($quarter_ends_end, lambda e: e <= s.started_at)) + 1] AS DATE) AS quarter_end,
+        list_min(list_filter($quarter_ends_end, lambda e: e > s.started_at)) AS ends_before,
         max(s.started_at) AS last_session_at
     FROM sessions AS s
     WHERE s.started_at < $as_of_end
@@ -22,6 +25,7 @@ accounts_at_end AS (
     SELECT
         a.account_id,
         e.quarter_end,
+        e.ends_before,
         a.created_at,
         coalesce(a.legal_hold, false) AS legal_hold,
         CASE WHEN a.last_login_at < e.ends_before THEN a.last_login_at END AS last_login_at
@@ -33,7 +37,7 @@ accounts_at_end AS (
 last_session_at_end AS (
     SELECT a.account_id, a.quarter_end, max(s.last_session_at) AS last_session_at
     FROM accounts_at_end AS a
-    JOIN session_quarters AS s ON s.account_id = a.account_id AND s.quarter_end <= a.quarter_end
+    JOIN session_quarters AS s ON s.account_id = a.account_id AND s.ends_before <= a.ends_before
     GROUP BY ALL
 ),
 activity AS (

@@ -6,8 +6,13 @@ WITH subjects AS (
     SELECT category, subject_id, count(*) AS rows, min(deadline) AS deadline, max(days_overdue) AS days_overdue
     FROM retention_breach_rows
     GROUP BY category, subject_id
-    QUALIFY row_number() OVER (PARTITION BY category ORDER BY max(days_overdue) DESC, subject_id) <= $oldest_per_category
+),
+ranked AS (
+    -- ranked in a step of its own rather than QUALIFY over the aggregate, so Spark runs the same text
+    SELECT *, row_number() OVER (PARTITION BY category ORDER BY days_overdue DESC, subject_id) AS subject_rank
+    FROM subjects
 )
 SELECT category, pseudonym(subject_id, $pseudonym_salt) AS subject_key, rows, deadline, days_overdue
-FROM subjects
+FROM ranked
+WHERE subject_rank <= $oldest_per_category
 ORDER BY category, days_overdue DESC, subject_key

@@ -61,8 +61,9 @@ SELECT
     extension,
     due,
     completed_on,
-    CASE WHEN NOT completed_before_start THEN completed_on - start_on END AS days_to_complete,
-    due - start_on AS days_allowed,
+    -- days as date_diff, not a date subtraction (an interval on Spark): both engines run this file
+    CASE WHEN NOT completed_before_start THEN date_diff('day', start_on, completed_on) END AS days_to_complete,
+    date_diff('day', start_on, due) AS days_allowed,
     on_time,
     CASE
         WHEN completed_on IS NOT NULL AND on_time THEN 'completed_on_time'
@@ -71,7 +72,7 @@ SELECT
         WHEN due < $as_of THEN 'open_overdue'
         ELSE 'open_not_due'
     END AS status,
-    CASE WHEN open_at_as_of THEN $as_of - due END AS days_past_due,
+    CASE WHEN open_at_as_of THEN date_diff('day', due, CAST($as_of AS DATE)) END AS days_past_due,
     completed_before_start,
     received_in_quarter,
     completed_in_quarter,
