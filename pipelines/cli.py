@@ -128,6 +128,44 @@ def build_parser() -> argparse.ArgumentParser:
                            help="exports to compute from when no quarter is published yet (default: none)")
     notebooks.add_argument("--force", action="store_true", help="replace notebooks of the same name in DIR")
 
+    verify = sub.add_parser(
+        "verify",
+        help="recompute a published quarter from the exports and say what differs",
+        description="Check REPORT_DIR (a published OUT/<quarter>/) against the exports in --data: every export file "
+        "must have the name, SHA-256 and row counts its evidence.json records, the policy and column mapping the "
+        "same SHA-256, and every figure of summary.json the same value when computed again with the run's "
+        "parameters (floats within 1e-9). Loads into a temporary database unless --db. Exit 0 when all match; "
+        "exit 1 listing each difference on stdout (the file that changed, the figure: published value, value now).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
+    verify.add_argument("--data", type=Path, required=True, help="the export directory the report was computed from")
+    verify.add_argument("--db", type=Path, help="use (and, if the exports changed, reload) this database instead "
+                        "of a temporary one; never inside REPORT_DIR")
+    verify.add_argument("--policy", type=Path, help="the policy file the run used (default: the shipped one)")
+    verify.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
+    verify.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
+
+    worklist = sub.add_parser(
+        "worklist",
+        help="write the rows past their deadline, by their real ids, for the people who act (personal data)",
+        description="Write into --out one CSV per category with the exports' own ids: accounts past their erasure "
+        "deadline; logs, support, marketing, analytics, residual and payment rows past their deadline; contacts "
+        "written to after withdrawing consent; rights requests open past their deadline. Each file's row count is "
+        "its figure in summary.json; the most overdue rows first. The files hold personal data: mode 0600, and an "
+        "--out inside a reports folder is refused. Prints each file's row count and figure.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_load_options(worklist)
+    worklist.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
+    worklist.add_argument("--as-of", type=_date, help="as of this date (default: the quarter's last day)")
+    worklist.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+    worklist.add_argument("--out", type=Path, required=True,
+                          help="a private folder for the worklist (created 0700 if missing); never inside reports")
+    worklist.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
+
     check = sub.add_parser(
         "check-policy", help="validate a policy file and print its rules",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -215,6 +253,31 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         print("\n".join(map(str, written)))
         log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
+        return EXIT_OK
+    if args.command == "verify":
+        from pipelines.verify import verify
+
+        found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping)
+        for note in found.notes:
+            log.info("note: %s", note)
+        if not found.ok:
+            for difference in found.differences:
+                print(difference)
+            raise PipelineFailure(f"{args.report_dir}: {len(found.differences)} difference(s) from the exports "
+                                  "(listed on stdout)")
+        print(f"verified: {found.files} export files and {found.figures} figures match {args.report_dir}")
+        return EXIT_OK
+    if args.command == "worklist":
+        from pipelines.worklist import WorklistOptions, worklist
+
+        written = worklist(
+            WorklistOptions(
+                data_dir=_data_dir(args.data), out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
+                policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
+                input_zone=_zone(args.input_zone), reload=args.reload,
+            )
+        )
+        print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))
         return EXIT_OK
     if args.command == "check-policy":
         from pipelines.policy import load_policy

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import db as dbmod
-from pipelines import locking, paths, privacy_scan
+from pipelines import evidence, locking, paths, privacy_scan
 from pipelines.contract import is_synthetic_export
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
@@ -121,6 +121,8 @@ def run(options: RunOptions) -> Path:
 
 
 def _run_locked(options: RunOptions, policy) -> Path:
+    # the exports' SHA-256 for evidence.json, read in a thread while they load (docs/operations.md, "Evidence")
+    started_at, hashing = evidence.utc_now(), evidence.Hashing(options.data_dir)
     log.info("loading exports from %s into %s", options.data_dir, options.database)
     report = load_exports(
         options.data_dir, options.database, mapping_file=options.mapping_file,
@@ -135,8 +137,10 @@ def _run_locked(options: RunOptions, policy) -> Path:
         results = compute_with_previous(con, period, policy)
     finally:
         con.close()
+    record = _evidence(options, policy, report, period, started_at, hashing)
 
     def scan(folder: Path) -> None:
+        evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
         privacy_scan.check(folder, options.database, zone=policy.zone)
 
     if not options.report:
@@ -144,6 +148,7 @@ def _run_locked(options: RunOptions, policy) -> Path:
         staging = staging_dir(final_dir)
         try:
             write_results(results, staging)
+            evidence.write(staging, record)
             scan(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -154,10 +159,29 @@ def _run_locked(options: RunOptions, policy) -> Path:
     html = build_and_publish(
         results, options.out_dir, db=options.database, data_dir=options.data_dir,
         as_of=period.as_of.isoformat(), policy_path=options.policy_path or "", language=options.language,
-        check=scan,
+        check=scan, prepare=lambda folder: evidence.write(folder, record),
     )
     log.info("published %s", html)
     return html.parent
+
+
+def _evidence(options: RunOptions, policy, report: LoadReport, period: Period, started_at: str,
+              hashing: evidence.Hashing) -> dict:
+    """The run's ``evidence.json`` (pipelines/evidence.py), once the figures are computed."""
+    try:
+        hashes = hashing.result()
+    finally:
+        hashing.stop()
+    run = {
+        "quarter": str(period.quarter), "as_of": period.as_of.isoformat(), "requested_quarter": options.quarter,
+        "input_zone": options.input_zone, "zone": policy.zone, "language": options.language,
+        "engine": getattr(options, "engine", None) or "duckdb", "report": options.report,
+        "started_at": started_at, "ended_at": None,
+    }
+    return evidence.build(
+        hashes=hashes, load_report=report, policy=policy, policy_path=options.policy_path,
+        mapping=evidence.mapping_path(options.data_dir, options.mapping_file), run=run,
+    )
 
 
 def load(

@@ -1,0 +1,229 @@
+"""``evidence.json``: what a published quarter was computed from, so an auditor can check it.
+
+Written with every run into the staging folder, beside ``summary.json``, before
+the privacy scan and the atomic publish (docs/operations.md, "Evidence"):
+
+- ``exports``: per contract table, the files read (names relative to ``--data``),
+  their size and SHA-256, and rows in, loaded and set aside;
+- ``column_mapping``: the mapping file read, if any (name and SHA-256);
+- ``policy``: the policy file's name and SHA-256, and the policy's name and version;
+- ``software``: the versions of privacy-review and of the libraries that shape a figure;
+- ``run``: the parameters and when the run started and ended (UTC).
+
+It holds file names, hashes, counts and versions: no personal data (the privacy scan
+reads it like every other file). The SHA-256 of the exports is separate from the
+database-reuse fingerprint (``pipelines/load/fingerprint.py``: names, sizes and
+modification times): hashing reads every byte, so it runs once per run, in a thread
+(:class:`Hashing`) while the load and the figures are computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pipelines.load.mapping import DEFAULT_MAPPING_FILE
+from pipelines.load.sources import find_sources
+
+EVIDENCE_FILE = "evidence.json"
+#: evidence.json's layout; raise it when a field changes meaning
+FORMAT = 1
+#: the length of a hash as the report shows it
+SHORT = 12
+#: read size for hashing: large enough that hashlib (which releases the GIL) does the work
+CHUNK = 1 << 20
+
+#: the libraries whose version can change a figure: the engine, the frames, Parquet and CSV
+#: parsing, the working-day calendar, the time-zone rules, and the report's number formatting
+LIBRARIES = ("duckdb", "polars", "pyarrow", "holidays", "tzdata", "babel")
+
+
+@dataclass(frozen=True)
+class FileHash:
+    name: str
+    """Relative to the export directory, with ``/`` (``sessions/part-0.parquet``)."""
+    bytes: int
+    sha256: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "bytes": self.bytes, "sha256": self.sha256}
+
+
+class Stopped(Exception):
+    """Hashing was stopped (the run failed before it needed the hashes)."""
+
+
+def sha256_file(path: Path, stop: threading.Event | None = None) -> tuple[int, str]:
+    """(size in bytes, hex SHA-256) of a file, read once in :data:`CHUNK` pieces."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if stop is not None and stop.is_set():
+                raise Stopped(str(path))
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def relative_name(path: Path, data_dir: Path) -> str:
+    """A file's name as the evidence gives it: relative to the export directory, ``/``-separated."""
+    try:
+        return Path(os.path.relpath(path, data_dir)).as_posix()
+    except ValueError:  # another drive (Windows): the name alone
+        return Path(path).name
+
+
+def export_files(data_dir: Path) -> dict[str, list[Path]]:
+    """The files of each contract table (an absent optional table: no files), as the loader reads them."""
+    return {table: (source.files if source is not None else []) for table, source in find_sources(data_dir).items()}
+
+
+def hash_exports(data_dir: Path, stop: threading.Event | None = None) -> dict[str, list[FileHash]]:
+    """Every export file's size and SHA-256, per table."""
+    data_dir = Path(data_dir)
+    hashed = {}
+    for table, files in export_files(data_dir).items():
+        hashed[table] = []
+        for path in files:
+            size, sha = sha256_file(path, stop)
+            hashed[table].append(FileHash(relative_name(path, data_dir), size, sha))
+    return hashed
+
+
+class Hashing:
+    """:func:`hash_exports` in a background thread: started before the load, joined when the evidence is written.
+
+    Hashing reads each file once at about 1 GB/s; beside DuckDB's load it costs about
+    the time of that read on a busy machine (docs/operations.md, "Evidence"). A failed
+    run calls :meth:`stop`; the thread is a daemon and never keeps the process alive.
+    """
+
+    def __init__(self, data_dir: Path):
+        self._stop = threading.Event()
+        self._result: dict[str, list[FileHash]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(Path(data_dir),), name="evidence-hash", daemon=True)
+        self._thread.start()
+
+    def _work(self, data_dir: Path) -> None:
+        try:
+            self._result = hash_exports(data_dir, self._stop)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def result(self) -> dict[str, list[FileHash]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def software() -> dict[str, str | None]:
+    """privacy-review's version, Python's and each of :data:`LIBRARIES` (``None`` when not installed)."""
+    import pipelines
+
+    found: dict[str, str | None] = {"privacy-review": pipelines.__version__, "python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def file_record(path: Path | None) -> dict | None:
+    """A single input file (policy, column mapping): its name and SHA-256."""
+    if path is None or not Path(path).is_file():
+        return None
+    return {"file": Path(path).name, "sha256": sha256_file(Path(path))[1]}
+
+
+def mapping_path(data_dir: Path, mapping_file: Path | None) -> Path | None:
+    """The column mapping a load reads: ``--mapping``, else ``<data>/column-mapping.toml`` if present."""
+    if mapping_file is not None:
+        return Path(mapping_file)
+    default = Path(data_dir) / DEFAULT_MAPPING_FILE
+    return default if default.is_file() else None
+
+
+def exports_record(hashes: dict[str, list[FileHash]], load_report) -> dict:
+    """``exports``: per table, its files and rows in / loaded / set aside (``LoadReport``)."""
+    record = {}
+    for table, files in hashes.items():
+        exported = table not in load_report.absent and table in load_report.rows_in
+        record[table] = {
+            "exported": exported,
+            "files": [f.as_dict() for f in files],
+            "rows_in": load_report.rows_in.get(table) if exported else None,
+            "rows_loaded": load_report.rows_loaded.get(table) if exported else None,
+            "rows_set_aside": load_report.rows_rejected.get(table) if exported else None,
+        }
+    return record
+
+
+def build(
+    *,
+    hashes: dict[str, list[FileHash]],
+    load_report,
+    policy,
+    policy_path: Path | None,
+    mapping: Path | None,
+    run: dict,
+) -> dict:
+    """The whole evidence record (module docstring); ``run`` holds the parameters and ``started_at``."""
+    from pipelines.policy import default_policy_path
+
+    policy_file = file_record(policy_path or default_policy_path())
+    return {
+        "format": FORMAT,
+        "exports": exports_record(hashes, load_report),
+        "column_mapping": file_record(mapping),
+        "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version},
+        "software": software(),
+        "run": {**run, "ended_at": run.get("ended_at")},
+    }
+
+
+def write(folder: Path, evidence: dict) -> Path:
+    """``folder/evidence.json``."""
+    path = Path(folder) / EVIDENCE_FILE
+    path.write_text(json.dumps(evidence, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def finish(folder: Path) -> None:
+    """Stamp ``run.ended_at`` into ``folder/evidence.json`` (if there is one): called just before publishing."""
+    evidence = read(folder)
+    if evidence is None:
+        return
+    evidence.setdefault("run", {})["ended_at"] = utc_now()
+    write(folder, evidence)
+
+
+def read(folder: Path | str | None) -> dict | None:
+    """``folder/evidence.json``, or ``None`` (a report published before evidence was recorded)."""
+    if folder is None or not str(folder):
+        return None
+    path = Path(folder) / EVIDENCE_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def short(sha: str | None) -> str:
+    """The first :data:`SHORT` hex digits of a hash, as the report shows it."""
+    return (sha or "")[:SHORT]

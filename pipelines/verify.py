@@ -1,0 +1,244 @@
+"""``privacy-review verify REPORT_DIR --data DIR``: recompute a published quarter and say what differs.
+
+An auditor's check (docs/operations.md, "Verifying a report"): the export files must
+be the ones ``evidence.json`` names (same names, SHA-256 and row counts), the policy
+and column mapping the same files, and every figure of ``summary.json`` the same
+when computed again from those exports with the evidence's run parameters (floats
+within :data:`TOLERANCE`). The exports are loaded into a temporary database (never
+under the report folder) unless ``--db`` is given. ``tables/*.csv`` are not compared:
+their keys are pseudonyms under the database's own salt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pipelines import db as dbmod
+from pipelines import evidence as ev
+from pipelines import locking, paths
+from pipelines.dates import Quarter
+from pipelines.errors import BadInput
+from pipelines.load import LoadReport, load_exports
+from pipelines.metrics import Period
+from pipelines.policy import default_policy_path, load_policy
+from pipelines.results import SUMMARY_FILE, compute_with_previous
+
+log = logging.getLogger(__name__)
+
+#: floats are compared to this, relative and absolute (an on-time rate, a median)
+TOLERANCE = 1e-9
+#: summary.json keys that say what made the figures, not figures: a difference is a note
+NOT_FIGURES = frozenset({"generator"})
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: ``differences`` fail the check (exit 1), ``notes`` do not."""
+
+    differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: int = 0
+    figures: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def verify(
+    report_dir: Path,
+    data_dir: Path,
+    *,
+    db: Path | None = None,
+    policy_path: Path | None = None,
+    mapping_file: Path | None = None,
+) -> Verification:
+    """Check ``report_dir`` (a published ``reports/<Q>/``) against the exports in ``data_dir``."""
+    report_dir, data_dir = paths.absolute(report_dir), paths.absolute(data_dir)
+    db, policy_path, mapping_file = paths.absolute(db), paths.absolute(policy_path), paths.absolute(mapping_file)
+    published = _read_json(report_dir, SUMMARY_FILE)
+    evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
+    if not data_dir.is_dir():
+        raise BadInput(f"--data {data_dir}: export directory not found")
+    run = evidence.get("run") or {}
+    try:
+        period = Period.of(Quarter.parse(str(published["period"])), date.fromisoformat(str(published["as_of"])))
+    except (KeyError, ValueError) as exc:
+        raise BadInput(f"{report_dir / SUMMARY_FILE}: no readable period and as_of ({exc})") from None
+    policy = load_policy(policy_path)
+    found = Verification()
+    hashing = ev.Hashing(data_dir)  # read while the exports load
+    try:
+        found.differences += _input_file("policy", evidence.get("policy"), policy_path or default_policy_path(),
+                                         hint="give the policy the run used with --policy")
+        found.differences += _input_file(
+            "column mapping", evidence.get("column_mapping"), ev.mapping_path(data_dir, mapping_file),
+            hint="give the mapping the run used with --mapping",
+        )
+        report, now = _recompute(data_dir, db, report_dir, policy, period, run, mapping_file)
+        hashes = hashing.result()
+    finally:
+        hashing.stop()
+    differences, found.files = compare_exports(evidence.get("exports") or {}, hashes, report)
+    found.differences += differences
+    differences, found.figures, notes = compare_figures(published, now)
+    found.differences += differences
+    found.notes += notes + software_notes(evidence.get("software") or {})
+    if run.get("engine") not in (None, "duckdb"):
+        found.notes.append(f"the run computed its figures with the {run['engine']} engine; verify recomputes them "
+                           "with DuckDB")
+    return found
+
+
+def _read_json(folder: Path, name: str) -> dict:
+    path = folder / name
+    if not path.is_file():
+        extra = " (a report published before evidence was recorded cannot be verified)" if name == ev.EVIDENCE_FILE else ""
+        raise BadInput(f"{path}: not found; give the folder of a published quarter (reports/<quarter>){extra}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not readable JSON ({exc})") from None
+
+
+def _recompute(data_dir: Path, db: Path | None, report_dir: Path, policy, period: Period, run: dict,
+               mapping_file: Path | None) -> tuple[LoadReport, dict]:
+    """Load the exports (a temporary database unless ``db``) and compute the summary as the run did."""
+    input_zone = str(run.get("input_zone") or "UTC")
+    if db is not None:
+        paths.check_database_outside(db, report_dir)
+        paths.prepare_database_dir(db)
+        with locking.exclusive(locking.db_lock_path(db), f"--db {db}"):
+            locking.clean_database_leftovers(db)
+            report = load_exports(data_dir, db, mapping_file=mapping_file, input_zone=input_zone, zone=policy.zone,
+                                  reload=False)
+        return report, _summary(db, policy, period)
+    with tempfile.TemporaryDirectory(prefix="privacy-review-verify-") as tmp:
+        database = Path(tmp) / "verify.duckdb"
+        paths.check_database_outside(database, report_dir)
+        report = load_exports(data_dir, database, mapping_file=mapping_file, input_zone=input_zone, zone=policy.zone,
+                              reload=False)
+        return report, _summary(database, policy, period)
+
+
+def _summary(database: Path, policy, period: Period) -> dict:
+    con = dbmod.connect(database, read_only=True, zone=policy.zone)
+    try:
+        log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, policy.label)
+        results = compute_with_previous(con, period, policy)
+    finally:
+        con.close()
+    # through JSON, as summary.json was written: dates become text, tuples lists
+    return json.loads(json.dumps(results.summary, default=_iso))
+
+
+def _iso(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _input_file(what: str, recorded: dict | None, path: Path | None, *, hint: str) -> list[str]:
+    """The policy or mapping file now, against the evidence's name and SHA-256."""
+    now = ev.file_record(path)
+    then = {k: recorded.get(k) for k in ("file", "sha256")} if recorded and recorded.get("sha256") else None
+    if then is None and now is None:
+        return []
+    if then is None:
+        return [f"{what}: the run read none, now {now['file']} ({ev.short(now['sha256'])})"]
+    if now is None:
+        return [f"{what}: the run read {then['file']} ({ev.short(then['sha256'])}), now none; {hint}"]
+    if then["sha256"] != now["sha256"]:
+        return [f"{what}: the run read {then['file']} (sha256 {ev.short(then['sha256'])}), now {now['file']} "
+                f"(sha256 {ev.short(now['sha256'])}); {hint}"]
+    return []
+
+
+def compare_exports(recorded: dict, hashes: dict[str, list[ev.FileHash]], report: LoadReport) -> tuple[list[str], int]:
+    """Differences between the evidence's export files and rows and the exports now; and the files checked."""
+    said: list[str] = []
+    then = {f["name"]: f for t in recorded.values() for f in t.get("files", [])}
+    now = {f.name: f for files in hashes.values() for f in files}
+    for name in sorted(set(then) | set(now)):
+        if name not in now:
+            said.append(f"export {name}: named in evidence.json, not in the export directory")
+        elif name not in then:
+            said.append(f"export {name}: in the export directory, not named in evidence.json")
+        elif then[name].get("sha256") != now[name].sha256:
+            said.append(
+                f"export {name} changed: sha256 {ev.short(then[name].get('sha256'))} published, "
+                f"{ev.short(now[name].sha256)} now ({then[name].get('bytes')} bytes published, {now[name].bytes} now)"
+            )
+    counts = {"rows_in": report.rows_in, "rows_loaded": report.rows_loaded, "rows_set_aside": report.rows_rejected}
+    for table, record in sorted(recorded.items()):
+        for key, values in counts.items():
+            published, current = record.get(key), values.get(table)
+            if published != current:
+                said.append(f"export {table} {key}: published {published}, now {current}")
+    return said, len(set(then) & set(now))
+
+
+def leaves(node, prefix: str = "") -> dict[str, object]:
+    """Every leaf of a JSON tree by dotted name (``retention.breaches.logs``; list items as ``name[0]``)."""
+    if isinstance(node, dict):
+        found: dict[str, object] = {}
+        for key, value in node.items():
+            found.update(leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+        return found if found or not prefix else {prefix: {}}
+    if isinstance(node, list):
+        found = {}
+        for i, value in enumerate(node):
+            found.update(leaves(value, f"{prefix}[{i}]"))
+        return found if found else {prefix: []}
+    return {prefix: node}
+
+
+def same(a, b) -> bool:
+    """Equal as figures: the same type of value, floats within :data:`TOLERANCE`."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return a == b
+
+
+def _is_figure(name: str) -> bool:
+    return not any(part.split("[")[0] in NOT_FIGURES for part in name.split("."))
+
+
+def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[str]]:
+    """(differences, figures compared, notes) between two summaries, leaf by leaf."""
+    then_leaves, now_leaves = leaves(published), leaves(now)
+    said, notes, compared = [], [], 0
+    for name in sorted(set(then_leaves) | set(now_leaves)):
+        missing = object()
+        a, b = then_leaves.get(name, missing), now_leaves.get(name, missing)
+        if not _is_figure(name):
+            if a is not missing and b is not missing and a != b:
+                notes.append(f"{name}: {_show(a)} in the report, {_show(b)} now")
+            continue
+        compared += 1
+        if a is missing:
+            said.append(f"figure {name}: not in the published summary.json, now {_show(b)}")
+        elif b is missing:
+            said.append(f"figure {name}: published {_show(a)}, not computed now")
+        elif not same(a, b):
+            said.append(f"figure {name}: published {_show(a)}, now {_show(b)}")
+    return said, compared, notes
+
+
+def software_notes(recorded: dict) -> list[str]:
+    """Libraries whose version differs from the run's: figures should not change, but say so."""
+    now = ev.software()
+    return [f"software {name}: {recorded.get(name)} at the run, {now.get(name)} now"
+            for name in sorted(set(recorded) | set(now)) if recorded.get(name) != now.get(name)]
+
+
+def _show(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,210 @@
+"""Writes the worklist: load (or reuse) the database, compute the figures, write each category's rows.
+
+The figures come from the families' own ``compute`` (the same code as ``run``); their
+SQL leaves the metric models (``retention_breach_rows``, ``account_deadlines``,
+``retention_withdrawn_consent_rows``, ``rights_evaluated``) in the connection as TEMP
+tables (:func:`pipelines.db.query_all`), which the worklist's queries read by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import db as dbmod
+from pipelines import locking, paths
+from pipelines.dates import Quarter
+from pipelines.errors import BadInput, PipelineFailure
+from pipelines.load import load_exports
+from pipelines.metrics import retention, rights
+from pipelines.metrics.params import sql_params
+from pipelines.policy import load_policy
+from pipelines.results import resolve_period
+
+log = logging.getLogger(__name__)
+
+SQL_PACKAGE = "pipelines.worklist"
+#: the metric models the worklist's queries read; each must exist once the families computed
+MODELS = ("retention_breach_rows", "account_deadlines", "retention_withdrawn_consent_rows", "rights_evaluated")
+#: file names that mark a folder as published reports (``run``'s --out): never a worklist's home
+REPORT_MARKERS = ("index.html", "quarterly-review.html", "summary.json", "evidence.json")
+#: a folder with this name is a reports folder (``run``'s default --out)
+REPORTS_NAME = "reports"
+
+
+@dataclass(frozen=True)
+class WorklistFile:
+    """One CSV of the worklist: its query, the summary.json figure its row count equals, the table it needs."""
+
+    name: str
+    query: str
+    figure: str
+    needs: str | None = None  # an optional export table; not exported -> no file, the figure is null
+
+
+FILES = (
+    WorklistFile("accounts_past_deadline.csv", "worklist_accounts", "retention.breaches.account"),
+    WorklistFile("logs_past_deadline.csv", "worklist_logs", "retention.breaches.logs"),
+    WorklistFile("support_past_deadline.csv", "worklist_support", "retention.breaches.support"),
+    WorklistFile("marketing_past_deadline.csv", "worklist_marketing", "retention.breaches.marketing", "marketing_contacts"),
+    WorklistFile("analytics_past_deadline.csv", "worklist_analytics", "retention.breaches.analytics", "web_visits"),
+    WorklistFile("residual_past_deadline.csv", "worklist_residual", "retention.breaches.residual"),
+    WorklistFile("payments_past_deadline.csv", "worklist_payments", "retention.breaches.payments", "payments"),
+    WorklistFile("withdrawn_consent_contacted.csv", "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
+                 "marketing_contacts"),
+    WorklistFile("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue"),
+)
+
+
+@dataclass(frozen=True)
+class WorklistOptions:
+    data_dir: Path
+    out_dir: Path
+    quarter: str = "latest"
+    as_of: date | None = None
+    policy_path: Path | None = None
+    db_path: Path | None = None
+    mapping_file: Path | None = None
+    input_zone: str = "UTC"
+    reload: bool = False
+    today: date | None = None
+
+    def resolved(self) -> WorklistOptions:
+        return replace(
+            self, data_dir=paths.absolute(self.data_dir), out_dir=paths.absolute(self.out_dir),
+            policy_path=paths.absolute(self.policy_path), db_path=paths.absolute(self.db_path) or paths.default_database(),
+            mapping_file=paths.absolute(self.mapping_file),
+        )
+
+
+@dataclass(frozen=True)
+class Written:
+    file: WorklistFile
+    path: Path | None
+    rows: int | None
+    """The file's rows; ``None`` when its table was not exported (no file, the figure is null)."""
+
+
+def reports_folder(out_dir: Path, default_reports: Path | None = None) -> Path | None:
+    """The reports folder ``out_dir`` lies in (itself or an ancestor), else ``None``.
+
+    A reports folder is ``run``'s default --out (``./reports``), any folder named
+    ``reports``, or one holding a published report or index (:data:`REPORT_MARKERS`):
+    what is there is published, e-mailed or put on an intranet (GDPR Recital 26: rows
+    named by key are still personal data).
+    """
+    out_dir = Path(out_dir).resolve()
+    default_reports = (default_reports or Path(REPORTS_NAME)).resolve()
+    for folder in (out_dir, *out_dir.parents):
+        if folder == default_reports or folder.name.lower() == REPORTS_NAME:
+            return folder
+        if any((folder / marker).is_file() for marker in REPORT_MARKERS):
+            return folder
+    return None
+
+
+def check_options(options: WorklistOptions) -> None:
+    """Everything refused before a load (exit code 2); ``options`` are resolved."""
+    found = reports_folder(options.out_dir)
+    if found is not None:
+        raise BadInput(
+            f"--out {options.out_dir}: lies inside the reports folder {found}; the worklist holds personal data "
+            "(the exports' own ids) and is never written where reports are published: choose a private folder"
+        )
+    if not options.data_dir.is_dir():
+        raise BadInput(f"--data {options.data_dir}: export directory not found")
+    if options.quarter.strip().lower() != "latest":
+        try:
+            quarter = Quarter.parse(options.quarter)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if options.as_of is not None and options.as_of < quarter.start:
+            raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({quarter.start})")
+
+
+def worklist(options: WorklistOptions) -> list[Written]:
+    """Write the worklist of ``options.quarter`` into ``options.out_dir``; the files and their row counts."""
+    from pipelines.run import check_coverage
+
+    options = options.resolved()
+    check_options(options)
+    policy = load_policy(options.policy_path)
+    database = options.db_path
+    paths.prepare_database_dir(database)
+    with locking.exclusive(locking.db_lock_path(database), f"--db {database}"):
+        locking.clean_database_leftovers(database)
+        log.info("loading exports from %s into %s", options.data_dir, database)
+        load_exports(options.data_dir, database, mapping_file=options.mapping_file, input_zone=options.input_zone,
+                     zone=policy.zone, reload=options.reload)
+        con = dbmod.connect(database, read_only=True, zone=policy.zone)
+        try:
+            period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
+            check_coverage(con, period)
+            log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
+            figures = {"retention": retention.compute(con, period, policy).summary,
+                       "rights": rights.compute(con, period, policy).summary}
+            missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
+            if missing:
+                raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")
+            frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE,
+                                     **sql_params(con, period, policy))
+        finally:
+            con.close()
+    return write_files(options.out_dir, frames, figures)
+
+
+def figure(figures: dict, name: str):
+    node = figures
+    for part in name.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def write_files(out_dir: Path, frames: dict[str, pl.DataFrame], figures: dict) -> list[Written]:
+    """Each file whose figure is known, mode 0600; a row count that is not its figure is a bug (exit 1)."""
+    if not out_dir.exists():
+        out_dir.mkdir(parents=True, mode=0o700)
+    log.warning("the worklist in %s holds personal data (the exports' own ids): keep it to the people who act on it, "
+                "never publish or e-mail it, and delete it once done", out_dir)
+    written = []
+    for spec in FILES:
+        expected = figure(figures, spec.figure)
+        if expected is None:  # an optional table not exported: nothing to list
+            log.info("%s: not written, %s was not exported", spec.name, spec.needs)
+            stale = out_dir / spec.name
+            if stale.exists():  # an earlier worklist's, from exports that had the table
+                stale.unlink()
+            written.append(Written(spec, None, None))
+            continue
+        frame = frames[spec.query]
+        if frame.height != expected:
+            raise PipelineFailure(f"{spec.name}: {frame.height} rows, but {spec.figure} is {expected}")
+        path = out_dir / spec.name
+        write_private_csv(frame, path)
+        written.append(Written(spec, path, frame.height))
+    return written
+
+
+def write_private_csv(frame: pl.DataFrame, path: Path) -> None:
+    """``frame`` as CSV at ``path``, created with mode 0600 (never wider, never chmod-ed after).
+
+    Written under a new temporary name opened with ``O_EXCL`` and renamed over
+    ``path``, so a file left by an earlier worklist (whatever its mode) is replaced.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            frame.write_csv(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise

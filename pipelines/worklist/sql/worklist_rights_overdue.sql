@@ -1,0 +1,12 @@
+-- Rights requests open past their deadline at as_of (GDPR Art. 12(3), policy §3), by the exports' own
+-- request_id, the most overdue first. Rows of the metric model `rights_evaluated` (rights.open_overdue).
+SELECT
+    request_id,
+    "right",
+    channel,
+    received_on,
+    due,
+    days_past_due
+FROM rights_evaluated
+WHERE status = 'open_overdue'
+ORDER BY days_past_due DESC, request_id
