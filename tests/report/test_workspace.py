@@ -10,6 +10,11 @@ import pytest
 
 from pipelines import cli
 from pipelines.errors import BadInput
+from pipelines.report.build import (
+    NOTEBOOKS_ENV,
+    default_notebooks_dir,
+    packaged_notebooks_dir,
+)
 from pipelines.report.execute import execute_notebook
 from pipelines.report.workspace import point_parameters, write_workspace
 from tests.report.conftest import NOTEBOOKS
@@ -27,6 +32,18 @@ def parameters_cell(path) -> str:
     nb = nbformat.read(path, as_version=4)
     (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     return cell.source
+
+
+def test_a_checkout_runs_its_own_notebooks_folder(tmp_path, monkeypatch):
+    """The wheel's copy is tests/test_wheel.py's; here the checkout's, and the override."""
+    monkeypatch.delenv(NOTEBOOKS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert packaged_notebooks_dir() is None  # no pipelines/notebooks/ in a checkout
+    assert default_notebooks_dir() == NOTEBOOKS
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "00_quarterly_review.ipynb").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv(NOTEBOOKS_ENV, str(tmp_path / "mine"))
+    assert default_notebooks_dir() == tmp_path / "mine"
 
 
 def test_point_parameters_replaces_only_the_named_defaults_and_keeps_the_help():
