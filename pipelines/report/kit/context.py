@@ -20,6 +20,8 @@ from typing import Any
 import polars as pl
 
 from pipelines.errors import BadInput
+from pipelines.evidence import read as read_evidence
+from pipelines.evidence import short as short_hash  # noqa: F401  (the About section's short hashes)
 from pipelines.policy import Policy, load_policy
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, read_summary, read_table, write_results
@@ -43,6 +45,8 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
     tables_from: Path | None = None
     """A results directory to read a table from, once, when first asked for (see :meth:`table`)."""
+    evidence: dict | None = None
+    """The run's ``evidence.json`` (pipelines/evidence.py) beside the results; ``None`` when there is none."""
 
     @property
     def period(self) -> str:
@@ -172,6 +176,7 @@ def open_results(
         db=Path(db) if str(db) else None,
         computed=computed,
         tables_from=None if computed else found,
+        evidence=None if computed else read_evidence(found),
     )
     if summary.get("policy") and summary["policy"] != pol.label:
         ctx.notes.append(

@@ -14,7 +14,7 @@ from pipelines.report.kit.blocks import (
     heading,
     policy_values,
 )
-from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.context import ReportContext, lookup, short_hash
 from pipelines.report.kit.fmt import (
     fmt_date,
     fmt_hours,
@@ -302,7 +302,8 @@ def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
 def about(ctx: ReportContext) -> str:
     lang = ctx.language
     about_text = t(lang, "about", as_of=fmt_date(ctx.as_of or None, lang), na=t(lang, "na"))
-    return heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>' + version_line(ctx)
+    return (heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>' + version_line(ctx)
+            + evidence_lines(ctx))
 
 
 def version_line(ctx: ReportContext) -> str:
@@ -318,6 +319,45 @@ def version_line(ctx: ReportContext) -> str:
     else:
         text = t(ctx.language, "about_version_results", version=made_by, results=computed)
     return f'<p class="pr-about pr-version">{escape(text)}</p>'
+
+
+#: how the About section names a library of evidence.json's ``software``
+SOFTWARE_NAMES = {"python": "Python", "duckdb": "DuckDB", "babel": "Babel"}
+
+
+def evidence_lines(ctx: ReportContext) -> str:
+    """What the figures were computed from, in short form (docs/operations.md, "Evidence"); empty without evidence.
+
+    Each hash is its first 12 hex digits: enough to compare by eye with
+    ``sha256sum`` or ``evidence.json``, which holds them in full.
+    """
+    evidence, lang = ctx.evidence, ctx.language
+    if not isinstance(evidence, dict):
+        return ""
+    lines = []
+    files = [f"{f.get('name')} {short_hash(f.get('sha256'))}"
+             for table in (evidence.get("exports") or {}).values() for f in table.get("files", [])]
+    if files:
+        lines.append(t(lang, "about_evidence_exports", files=", ".join(files)))
+    policy = evidence.get("policy") or {}
+    if policy:
+        lines.append(t(lang, "about_evidence_policy", name=policy.get("name", ""), version=policy.get("version", ""),
+                       file=policy.get("file", ""), sha=short_hash(policy.get("sha256"))))
+    mapping = evidence.get("column_mapping")
+    if mapping:
+        lines.append(t(lang, "about_evidence_mapping", file=mapping.get("file", ""), sha=short_hash(mapping.get("sha256"))))
+    versions = [f"{SOFTWARE_NAMES.get(name, name)} {v}" for name, v in (evidence.get("software") or {}).items() if v]
+    if versions:
+        lines.append(t(lang, "about_evidence_software", versions=", ".join(versions)))
+    run = evidence.get("run") or {}
+    if run:
+        started = str(run.get("started_at") or "")
+        when = f"{fmt_date(started[:10] or None, lang)} {started[11:16]} UTC" if started else t(lang, "na")
+        lines.append(t(lang, "about_evidence_run", quarter=run.get("quarter", ""), as_of=fmt_date(run.get("as_of"), lang),
+                       zone=run.get("input_zone", ""), engine=run.get("engine", ""), started=when))
+    lines.append(t(lang, "about_evidence_verify"))
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<ul class="pr-about pr-evidence">{items}</ul>'
 
 
 # --- the overall verdict (docs/report.md, "The overall verdict") ----------------
