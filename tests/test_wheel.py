@@ -71,7 +71,12 @@ def built(tmp_path_factory) -> dict:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (sdist,) = (root / "dist").glob("*.tar.gz")
     (wheel,) = (root / "dist").glob("*.whl")
-    return {"root": root, "sdist": sdist, "wheel": wheel, "timings": timings}
+    # `pip install .` builds the wheel from the source tree itself, not from the sdist
+    done = step(timings, "build from the tree", [sys.executable, "-m", "build", "--no-isolation", "--wheel",
+                                                 "--outdir", root / "direct", src], timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (direct,) = (root / "direct").glob("*.whl")
+    return {"root": root, "sdist": sdist, "wheel": wheel, "direct": direct, "timings": timings}
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +127,8 @@ def test_the_wheel_carries_every_file_a_run_reads_and_the_same_notebooks(built):
     wanted = {n for n in tracked_files() if n.startswith("pipelines/") and n.endswith((".py", *DATA_SUFFIXES))}
     assert wanted - names == set()
     assert not any(n.startswith(("notebooks/", "tests/", "data_samples/")) for n in names)
+    with zipfile.ZipFile(built["direct"]) as direct:
+        assert set(direct.namelist()) == names  # the same whether built from the sdist or the tree
     size = built["wheel"].stat().st_size
     print(f"\nwheel {built['wheel'].name}: {size / 1024:.0f} KiB; sdist {built['sdist'].stat().st_size / 1024:.0f} KiB")
     assert size < 2 * 1024 * 1024
