@@ -54,10 +54,13 @@ def write_workspace(
     """
     import nbformat
 
-    sources = report_notebooks(notebooks_dir or default_notebooks_dir())
+    source_dir = Path(notebooks_dir or default_notebooks_dir()).resolve()
+    sources = report_notebooks(source_dir)
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise BadInput(f"{target}: not a folder")
+    if target.resolve() == source_dir:
+        raise BadInput(f"{target}: the notebooks every report is made from; choose another folder")
     existing = [target / src.name for src in sources if (target / src.name).exists()]
     if existing and not force:
         raise BadInput(

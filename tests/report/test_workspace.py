@@ -97,6 +97,16 @@ def test_existing_notebooks_are_kept_unless_forced(tmp_path):
     assert (work / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
+def test_the_reports_own_notebooks_are_never_rewritten(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "00_quarterly_review.ipynb").write_bytes((NOTEBOOKS / "00_quarterly_review.ipynb").read_bytes())
+    with pytest.raises(BadInput, match="the notebooks every report is made from"):
+        write_workspace(source, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True,
+                        notebooks_dir=source)
+    assert (source / "00_quarterly_review.ipynb").read_bytes() == (NOTEBOOKS / "00_quarterly_review.ipynb").read_bytes()
+
+
 def test_a_file_in_the_way_is_bad_input(tmp_path):
     (tmp_path / "work").write_text("", encoding="utf-8")
     with pytest.raises(BadInput, match="not a folder"):
