@@ -25,7 +25,7 @@ import os
 import platform
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -115,7 +115,7 @@ class Hashing:
     def _work(self, data_dir: Path) -> None:
         try:
             self._result = hash_exports(data_dir, self._stop)
-        except BaseException as exc:  # handed to result()
+        except BaseException as exc:  # noqa: BLE001 - handed to result(), raised there
             self._error = exc
 
     def result(self) -> dict[str, list[FileHash]]:
@@ -129,7 +129,7 @@ class Hashing:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def software() -> dict[str, str | None]:

@@ -155,8 +155,8 @@ def _input_file(what: str, recorded: dict | None, path: Path | None, *, hint: st
     if now is None:
         return [f"{what}: the run read {then['file']} ({ev.short(then['sha256'])}), now none; {hint}"]
     if then["sha256"] != now["sha256"]:
-        return [f"{what}: the run read {then['file']} (sha256 {ev.short(then['sha256'])}), now {now['file']} "
-                f"(sha256 {ev.short(now['sha256'])}); {hint}"]
+        return [(f"{what}: the run read {then['file']} (sha256 {ev.short(then['sha256'])}), now {now['file']} "
+                 f"(sha256 {ev.short(now['sha256'])}); {hint}")]
     return []
 
 

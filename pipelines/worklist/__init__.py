@@ -8,6 +8,12 @@ is its figure in ``summary.json``. These files hold personal data: they are crea
 with mode 0600 and never written inside a reports folder.
 """
 
-from pipelines.worklist.lists import FILES, WorklistFile, WorklistOptions, reports_folder, worklist
+from pipelines.worklist.lists import (
+    FILES,
+    WorklistFile,
+    WorklistOptions,
+    reports_folder,
+    worklist,
+)
 
 __all__ = ["FILES", "WorklistFile", "WorklistOptions", "reports_folder", "worklist"]

@@ -21,7 +21,7 @@ import polars as pl
 
 from pipelines.errors import BadInput
 from pipelines.evidence import read as read_evidence
-from pipelines.evidence import short as short_hash  # noqa: F401  (the About section's short hashes)
+from pipelines.evidence import short as short_hash  # noqa: F401 - the About section's short hashes
 from pipelines.policy import Policy, load_policy
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, read_summary, read_table, write_results

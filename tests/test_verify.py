@@ -1,0 +1,109 @@
+"""privacy-review verify: passes on the untouched exports, names a changed file and an edited figure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.run import RunOptions, run
+from pipelines.verify import compare_figures, leaves, same
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data_samples"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A ``run --no-report`` on a copy of the shipped sample: its exports and its published quarter."""
+    root = tmp_path_factory.mktemp("verify")
+    data = root / "exports"
+    shutil.copytree(SAMPLE, data)
+    final = run(RunOptions(data_dir=data, out_dir=root / "reports", db_path=root / "db" / "review.duckdb", report=False))
+    return {"root": root, "data": data, "final": final}
+
+
+def verify(capsys, *args) -> tuple[int, str, str]:
+    code = main(["verify", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_verify_passes_on_the_untouched_exports(published, capsys):
+    code, out, err = verify(capsys, published["final"], "--data", published["data"])
+    assert code == 0, out + err
+    assert out.startswith("verified: 7 export files and ") and "figures match" in out
+
+
+def test_verify_names_the_file_after_one_byte_of_an_export_changes(published, tmp_path, capsys):
+    data = tmp_path / "exports"
+    shutil.copytree(published["data"], data)
+    path = data / "rights_requests.csv"
+    content = bytearray(path.read_bytes())
+    at = content.index(b"2025-")  # a year digit in a date: still a valid row, another date
+    content[at + 3] = ord("4") if content[at + 3] != ord("4") else ord("3")
+    path.write_bytes(bytes(content))
+    code, out, err = verify(capsys, published["final"], "--data", data)
+    assert code == 1
+    assert "export rights_requests.csv changed: sha256 " in out
+    assert not any(name in out for name in ("accounts.csv", "sessions.csv", "payments.csv"))
+    assert "privacy-review: failed:" in err and "difference" in err
+
+
+def test_verify_names_a_figure_that_differs_with_both_values(published, tmp_path, capsys):
+    report = tmp_path / "2026Q2"
+    shutil.copytree(published["final"], report)
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    now = summary["retention"]["breaches"]["logs"]
+    summary["retention"]["breaches"]["logs"] = now + 1
+    (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, out, _ = verify(capsys, report, "--data", published["data"])
+    assert code == 1
+    assert out.splitlines() == [f"figure retention.breaches.logs: published {now + 1}, now {now}"]
+
+
+def test_verify_names_a_missing_export_file(published, tmp_path, capsys):
+    data = tmp_path / "exports"
+    shutil.copytree(published["data"], data)
+    (data / "payments.csv").unlink()  # an optional table: loads, but its figures become null
+    code, out, _ = verify(capsys, published["final"], "--data", data)
+    assert code == 1
+    assert "export payments.csv: named in evidence.json, not in the export directory" in out
+    assert "figure retention.breaches.payments: published 0, now null" in out
+
+
+def test_verify_refuses_a_folder_without_evidence_and_a_db_inside_it(published, tmp_path, capsys):
+    report = tmp_path / "2026Q2"
+    shutil.copytree(published["final"], report)
+    code, _, err = verify(capsys, report, "--data", published["data"], "--db", report / "x.duckdb")
+    assert code == 2 and "may not lie inside" in err
+    (report / "evidence.json").unlink()
+    code, _, err = verify(capsys, report, "--data", published["data"])
+    assert code == 2 and "evidence.json: not found" in err
+
+
+def test_verify_with_a_db_uses_it_and_leaves_the_report_alone(published, capsys):
+    before = sorted(p.relative_to(published["final"]) for p in published["final"].rglob("*"))
+    db = published["root"] / "db" / "review.duckdb"
+    code, out, err = verify(capsys, published["final"], "--data", published["data"], "--db", db)
+    assert code == 0, out + err
+    assert "reusing the database" in err
+    assert sorted(p.relative_to(published["final"]) for p in published["final"].rglob("*")) == before
+
+
+def test_leaves_are_dotted_names_and_floats_match_within_1e_9():
+    assert leaves({"a": {"b": 1, "c": [2, {"d": None}]}, "e": {}}) == {"a.b": 1, "a.c[0]": 2, "a.c[1].d": None, "e": {}}
+    assert same(0.1 + 0.2, 0.3) and not same(0.3, 0.3 + 1e-6)
+    assert same(3, 3.0) and not same(True, 1) and not same(None, 0)
+
+
+def test_compare_figures_lists_changed_missing_and_new_figures_but_not_the_generator():
+    published = {"a": 1, "b": {"c": 2.0}, "gone": 5, "generator": {"version": "0.1.0"}}
+    now = {"a": 1, "b": {"c": 2.5}, "new": 7, "generator": {"version": "0.2.0"}}
+    said, compared, notes = compare_figures(published, now)
+    assert said == ["figure b.c: published 2.0, now 2.5", "figure gone: published 5, not computed now",
+                    "figure new: not in the published summary.json, now 7"]
+    assert compared == 4
+    assert notes == ['generator.version: "0.1.0" in the report, "0.2.0" now']

@@ -1,0 +1,181 @@
+"""privacy-review worklist: counts equal summary.json's, the exports' own ids, mode 0600, never under reports/."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.run import RunOptions, run
+from pipelines.worklist import FILES, reports_folder
+from pipelines.worklist.lists import write_private_csv
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
+
+#: worklist file -> (its id column, the export table and column the ids come from)
+IDS = {
+    "accounts_past_deadline.csv": ("account_id", "accounts", "account_id"),
+    "logs_past_deadline.csv": ("session_id", "sessions", "session_id"),
+    "support_past_deadline.csv": ("ticket_id", "support_tickets", "ticket_id"),
+    "marketing_past_deadline.csv": ("contact_id", "marketing_contacts", "contact_id"),
+    "analytics_past_deadline.csv": ("visit_id", "web_visits", "visit_id"),
+    "payments_past_deadline.csv": ("payment_id", "payments", "payment_id"),
+    "withdrawn_consent_contacted.csv": ("contact_id", "marketing_contacts", "contact_id"),
+    "rights_requests_overdue.csv": ("request_id", "rights_requests", "request_id"),
+}
+#: the column each file is sorted on, most overdue first
+OVERDUE = {"withdrawn_consent_contacted.csv": "days_since_withdrawal", "rights_requests_overdue.csv": "days_past_due"}
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def export_ids(table: str, column: str) -> set[str]:
+    return {r[column].strip() for r in rows(SAMPLE / f"{table}.csv") if r.get(column)}
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    """The sample's published quarter (``run --no-report``) and its database."""
+    root = tmp_path_factory.mktemp("worklist")
+    db = root / "db" / "review.duckdb"
+    final = run(RunOptions(data_dir=SAMPLE, out_dir=root / "reports", db_path=db, report=False))
+    return {"root": root, "db": db, "final": final,
+            "summary": json.loads((final / "summary.json").read_text(encoding="utf-8"))}
+
+
+@pytest.fixture(scope="module")
+def worklist(reviewed):
+    """``privacy-review worklist`` on the same exports and database; its folder and printed counts."""
+    import contextlib
+    import io
+
+    out = reviewed["root"] / "private" / "worklist"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["worklist", "--data", str(SAMPLE), "--db", str(reviewed["db"]), "--quarter", "2026Q2",
+                     "--out", str(out)])
+    assert code == 0
+    return {"out": out, "printed": json.loads(printed.getvalue())}
+
+
+def figure(summary: dict, name: str):
+    for part in name.split("."):
+        summary = summary[part]
+    return summary
+
+
+def test_each_file_has_as_many_rows_as_its_figure_and_the_command_prints_them(reviewed, worklist):
+    assert list(worklist["printed"]) == [f.name for f in FILES]
+    nonzero = 0
+    for spec in FILES:
+        expected = figure(reviewed["summary"], spec.figure)
+        found = rows(worklist["out"] / spec.name)
+        assert len(found) == expected, spec.name
+        assert worklist["printed"][spec.name] == {"figure": spec.figure, "rows": expected}
+        nonzero += expected > 0
+    assert nonzero >= 6  # the sample breaches most categories: the comparison is not of empty files
+
+
+def test_the_ids_are_the_exports_own(worklist):
+    for name, (column, table, source) in IDS.items():
+        found = {r[column] for r in rows(worklist["out"] / name)}
+        assert found <= export_ids(table, source), name
+    residual = rows(worklist["out"] / "residual_past_deadline.csv")
+    assert residual and {r["table"] for r in residual} <= {"sessions", "support_tickets", "marketing_contacts",
+                                                           "web_visits"}
+    for r in residual:
+        column = {"sessions": "session_id", "support_tickets": "ticket_id", "marketing_contacts": "contact_id",
+                  "web_visits": "visit_id"}[r["table"]]
+        assert r["id"] in export_ids(r["table"], column)
+    accounts = export_ids("accounts", "account_id")
+    for r in rows(worklist["out"] / "logs_past_deadline.csv"):
+        assert r["account_id"] in accounts
+
+
+def test_the_accounts_file_has_the_columns_the_team_needs(worklist):
+    (first, *_) = rows(worklist["out"] / "accounts_past_deadline.csv")
+    assert list(first) == ["account_id", "last_activity_on", "erasure_deadline", "days_overdue", "legal_hold"]
+    assert list(rows(worklist["out"] / "rights_requests_overdue.csv")[0])[:2] == ["request_id", "right"]
+
+
+def test_rows_are_sorted_most_overdue_first(worklist):
+    for spec in FILES:
+        column = OVERDUE.get(spec.name, "days_overdue")
+        days = [int(r[column]) for r in rows(worklist["out"] / spec.name)]
+        assert days == sorted(days, reverse=True), spec.name
+
+
+def test_files_are_mode_0600_and_the_folder_0700(worklist):
+    assert stat.S_IMODE(worklist["out"].stat().st_mode) == 0o700
+    for spec in FILES:
+        assert stat.S_IMODE((worklist["out"] / spec.name).stat().st_mode) == 0o600, spec.name
+
+
+def test_a_file_left_world_readable_is_replaced_by_a_0600_one(tmp_path):
+    import polars as pl
+
+    path = tmp_path / "accounts_past_deadline.csv"
+    path.write_text("old\n")
+    os.chmod(path, 0o644)
+    write_private_csv(pl.DataFrame({"account_id": ["A1"]}), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "account_id\nA1\n"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_the_log_warns_that_the_files_hold_personal_data(reviewed, tmp_path, capsys):
+    assert main(["worklist", "--data", str(SAMPLE), "--db", str(reviewed["db"]), "--quarter", "2026Q2",
+                 "--out", str(tmp_path / "w")]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if " WARNING " in line]
+    assert any("personal data" in line and str(tmp_path / "w") in line for line in warnings)
+
+
+@pytest.mark.parametrize("where", ["reports/private", "published", "quarter/sub"])
+def test_an_out_inside_a_reports_folder_is_refused(reviewed, tmp_path, capsys, where):
+    if where == "published":  # any folder holding a published index
+        (tmp_path / "published").mkdir()
+        (tmp_path / "published" / "index.html").write_text("<html></html>")
+        out = tmp_path / "published" / "worklist"
+    elif where == "quarter/sub":  # inside the run's published quarter
+        out = reviewed["final"] / "worklist"
+    else:
+        out = tmp_path / where
+    code = main(["worklist", "--data", str(SAMPLE), "--db", str(reviewed["db"]), "--out", str(out)])
+    assert code == 2
+    assert "holds personal data" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_reports_folder_finds_the_folder_and_only_that(tmp_path):
+    assert reports_folder(tmp_path / "reports" / "2024Q3") == tmp_path / "reports"
+    assert reports_folder(tmp_path / "Reports") == tmp_path / "Reports"
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "pub" / "quarterly-review.html").write_text("")
+    assert reports_folder(tmp_path / "pub" / "x" / "y") == tmp_path / "pub"
+    assert reports_folder(tmp_path / "private" / "worklist") is None
+
+
+def test_the_published_tables_hold_no_per_row_list(reviewed):
+    """Reports keep aggregates and at most 10 rows named by key per category or status (GDPR Recital 26)."""
+    tables = reviewed["final"] / "tables"
+    assert not (tables / "retention_breach_detail.csv").exists()
+    checked = []
+    for path in sorted(tables.glob("*.csv")):
+        found = rows(path)
+        keys = [c for c in (found[0] if found else {}) if c.endswith("_key")]
+        if not keys:
+            continue
+        group = next((c for c in ("category", "status", "window") if c in found[0]), None)
+        counts: dict = {}
+        for r in found:
+            counts[r.get(group)] = counts.get(r.get(group), 0) + 1
+        assert max(counts.values()) <= 10, path.name
+        checked.append(path.stem)
+    assert {"retention_oldest_breaches", "retention_late_erasures", "rights_open_requests"} <= set(checked)
