@@ -15,6 +15,11 @@ FORBIDDEN = {
     "pipelines/metrics": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.load", "pipelines.results"),
     "pipelines/sample": ("pipelines.metrics", "pipelines.report", "pipelines.load", "pipelines.cli", "pipelines.run"),
     "pipelines/report": ("pipelines.cli", "pipelines.run"),
+    # evidence: file hashes and versions, read by the report's kit; it computes no figure and publishes nothing
+    "pipelines/evidence.py": ("pipelines.metrics", "pipelines.report", "pipelines.results", "pipelines.run", "pipelines.cli"),
+    # verify and the worklist compute through results/metrics; neither writes into a report
+    "pipelines/verify.py": ("pipelines.report", "pipelines.cli", "pipelines.worklist"),
+    "pipelines/worklist": ("pipelines.report", "pipelines.cli", "pipelines.verify"),
     # the report's kit knows no family and no publishing step
     "pipelines/report/kit": (
         "pipelines.report.sections", "pipelines.report.build", "pipelines.report.execute",
