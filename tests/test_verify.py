@@ -107,3 +107,14 @@ def test_compare_figures_lists_changed_missing_and_new_figures_but_not_the_gener
                     "figure new: not in the published summary.json, now 7"]
     assert compared == 4
     assert notes == ['generator.version: "0.1.0" in the report, "0.2.0" now']
+
+
+def test_verify_names_a_policy_file_other_than_the_runs(published, tmp_path, capsys):
+    from pipelines.policy import default_policy_path
+
+    policy = tmp_path / "other-policy.toml"
+    policy.write_text(default_policy_path().read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    code, out, _ = verify(capsys, published["final"], "--data", published["data"], "--policy", policy)
+    assert code == 1
+    assert out.splitlines()[0].startswith(
+        "policy: the run read privacy-policy-2024-06-17.toml (sha256 ") and "now other-policy.toml" in out

@@ -179,3 +179,19 @@ def test_the_published_tables_hold_no_per_row_list(reviewed):
         assert max(counts.values()) <= 10, path.name
         checked.append(path.stem)
     assert {"retention_oldest_breaches", "retention_late_erasures", "rights_open_requests"} <= set(checked)
+
+
+def test_a_table_not_exported_gets_no_file_and_a_null_count(tmp_path, capsys):
+    from tests.load.helpers import write_exports
+
+    data = write_exports(tmp_path / "x")  # the four required tables only
+    out = tmp_path / "w"
+    (out).mkdir()
+    (out / "payments_past_deadline.csv").write_text("payment_id\nP-from-an-older-export\n")
+    assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
+                 "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    for name in ("marketing_past_deadline.csv", "analytics_past_deadline.csv", "payments_past_deadline.csv",
+                 "withdrawn_consent_contacted.csv"):
+        assert printed[name]["rows"] is None and not (out / name).exists(), name
+    assert printed["accounts_past_deadline.csv"]["rows"] == len(rows(out / "accounts_past_deadline.csv"))
