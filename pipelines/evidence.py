@@ -194,7 +194,7 @@ def build(
         "column_mapping": file_record(mapping),
         "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version},
         "software": software(),
-        "run": {**run, "ended_at": run.get("ended_at")},
+        "run": dict(run),
     }
 
 
