@@ -1,0 +1,198 @@
+"""The Spark loader against the DuckDB loader: on the same exports, the same tables.
+
+Each export set is loaded by both; the Spark working directory's Parquet tables are read
+back with DuckDB and compared with the DuckDB database, row for row: the contract tables,
+``quarantine`` (file, line, column, reason, detail, raw), ``load_tables`` and ``load_flags``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.contract import TABLES
+from pipelines.errors import BadInput
+from pipelines.load import load_exports as duckdb_load
+from tests.load.helpers import write_exports
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
+COMPARED = (*TABLES, "quarantine", "load_tables", "load_flags")
+
+
+def spark_load(spark, data: Path, work: Path, **kwargs):
+    from pipelines.spark.load import load_exports
+
+    return load_exports(spark, data, work, **kwargs)
+
+
+def assert_same_load(spark, data: Path, tmp_path: Path, **kwargs) -> duckdb.DuckDBPyConnection:
+    """Load ``data`` with both loaders; every compared table holds the same rows. Returns DuckDB's database."""
+    db = tmp_path / "db.duckdb"
+    expected = duckdb_load(data, db, **kwargs)
+    work = tmp_path / "work"
+    report = spark_load(spark, data, work, **kwargs)
+    assert report.as_dict() == expected.as_dict()
+    assert sorted(report.absent) == sorted(expected.absent)
+    con = duckdb.connect(str(db), read_only=True)
+    con.sql("SET TimeZone = 'UTC'")
+    for name in COMPARED:
+        spark_rows = sorted(con.sql(f"SELECT * FROM read_parquet('{work}/tables/{name}/*.parquet')").fetchall(), key=repr)
+        duck_rows = sorted(con.sql(f"SELECT * FROM {name}").fetchall(), key=repr)
+        assert spark_rows == duck_rows, name
+    settings = con.sql(f"SELECT name FROM read_parquet('{work}/tables/settings/*.parquet') ORDER BY 1").fetchall()
+    assert settings == con.sql("SELECT name FROM settings ORDER BY 1").fetchall()
+    return con
+
+
+def test_the_shipped_sample_loads_as_on_duckdb(spark, tmp_path):
+    con = assert_same_load(spark, SAMPLE, tmp_path)
+    assert con.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] > 0  # the sample has bad rows to compare
+
+
+ACCOUNTS = "account_id,created_at,plan,status,legal_hold,note\n"
+
+
+def test_csv_edge_cases_load_as_on_duckdb(spark, tmp_path):
+    accounts = (
+        "\ufeff" + ACCOUNTS
+        + 'A1,2024-01-01T10:00:00Z,free,active,yes,"two\nlines, and a comma"\n'   # lines 2-3
+        + 'A2,2024-01-01,"free",active,N,"say ""hi"""\n'
+        + "A3,2024-01-01,free\n"                                                  # ragged
+        + 'A4,"2024-01-01,free,active,,\n'                                        # stray quote
+        + "A5,30/09/2024,free,active,,\n"                                         # day-first
+        + "A6,9999-12-31,free,active,,\n"
+        + "A7,9999-12-31T23:59:59Z,free,active,,\n"                               # past LATEST in some zone
+        + "A1,2024-02-01,paid,active,,copy\n"                                     # duplicate key
+        + "A8,2024-01-01,,active,maybe,\n"                                        # bad boolean and missing plan
+        + ",,,,,\n"                                                               # spreadsheet tail
+        + "A9,2024-01-01, free ,active, TRUE ,x{y}\n"
+        + "A10,0001-01-01T00:00:00Z,free,active,,\n"
+        + "A11,2024-01-01,free,deleted,0,\n"
+    )
+    sessions = (
+        "session_id;account_id;started_at;ended_at\r\n"
+        "S1;A1;2024-02-01T10:00:00+02:00;2024-02-01T09:00:00+02:00\r\n"           # impossible order: flagged
+        "S2;A1;yesterday;\r\n"                                                     # bad first copy ...
+        "S2;A1;2024-02-02 10:00;\r\n"                                              # ... so this one loads
+        "\r\n"
+        ";;;\r\n"
+        "S3;GHOST;2024-02-03T10:00:00.123456789Z;\r\n"                             # orphan
+        "S3;A1;2024-02-04;\r\n"                                                    # duplicate
+    )
+    tickets = ("id,account_id,channel,category,created_at\n"
+               "T1,A1,email,bug,2024-02-02T10:00:00Z\nT2,,chat,bug,2024-02-02T10:00:00Z\n")
+    data = write_exports(tmp_path / "x", {"accounts": accounts, "sessions": sessions, "support_tickets": tickets})
+    (data / "column-mapping.toml").write_text('[support_tickets]\nticket_id = "id"\n')
+    con = assert_same_load(spark, data, tmp_path)
+    reasons = dict(con.sql("SELECT reason, count(*) FROM quarantine GROUP BY 1").fetchall())
+    assert reasons == {"wrong number of fields": 1, "unterminated quote": 1, "bad timestamp": 4, "duplicate key": 2,
+                       "bad boolean": 1}
+
+
+#: ISO-8601 forms, and near misses, DuckDB's cast takes or refuses (the Spark loader must agree on each)
+TIMESTAMPS = [
+    "2024-01-01", "2024-01-01T10:00", "2024-01-01 10:00:00", "2024-01-01T10:00:00Z", "2024-01-01t10:00",
+    "2024-01-01T10:00:00z", "2024-01-01Z", "2024-01-01+02:00", "2024-01-01T10:00:00+0200", "2024-01-01T10:00-02",
+    "2024-01-01T10:00:00 +02:00", "2024-01-01T10:00:00,5Z", "2024-01-01T10:00:00.123456789", "2024-01-01T24:00",
+    "2024-12-31T24:00:00.000", "2024-01-01T24:00:01", "2024-01-01T10:60", "2024-01-01T10:00:60", "2024-02-29",
+    "2023-02-29", "2024-13-01", "2024-01-00", "2024-01-01T10:00:00+15:00", "2024-01-01T10:00:00-14:59",
+    "2024-01-01T10:00:00+00:99", "0000-01-01", "0001-01-01T12:00:00Z", "9999-12-31T09:59:59.999999Z",
+    "2024-03-31T02:30", "2024-10-27T02:30", "2024-10-27T01:59:59", "2024-10-27T03:00", "2024-03-31 01:59",
+    "  2024-05-05T05:05:05  ", "2024-1-01", "20240101", "1582-10-10T00:00:00+01:00",
+]
+
+
+@pytest.mark.parametrize("input_zone", ["UTC", "Europe/Brussels"])
+def test_every_timestamp_form_is_read_as_duckdb_reads_it(spark, tmp_path, input_zone):
+    rows = "".join(f"R{i},A1,access,email,{ts}\n" for i, ts in enumerate(TIMESTAMPS))
+    data = write_exports(tmp_path / "x", {"rights_requests": "request_id,account_id,right,channel,received_at\n" + rows})
+    con = assert_same_load(spark, data, tmp_path, input_zone=input_zone)
+    loaded = con.sql("SELECT count(*) FROM rights_requests").fetchall()[0][0]
+    assert 15 < loaded < len(TIMESTAMPS)  # both kinds are exercised
+
+
+def _sessions_dir(data: Path) -> Path:
+    (data / "sessions.csv").unlink()
+    (data / "sessions").mkdir()
+    return data / "sessions"
+
+
+def test_parquet_edge_cases_load_as_on_duckdb(spark, tmp_path):
+    data = write_exports(tmp_path / "x", {"accounts": None, "support_tickets": None})
+    parts = _sessions_dir(data)
+    pl.DataFrame({"session_id": ["S1", "S2"], "account_id": ["A1", "A1"],
+                  "started_at": ["2024-02-05T10:00:00Z", "2024-02-06T10:00:00+02:00"]}).write_parquet(parts / "b.parquet")
+    pl.DataFrame({"session_id": ["S1", "S4"], "account_id": ["A1", "A2"],
+                  "started_at": [datetime(2024, 2, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)]},
+                 ).write_parquet(parts / "a.parquet")
+    pl.DataFrame({"account_id": ["S9"], "session_id": ["S3"], "started_at": ["30/09/2024"]}).write_parquet(parts / "c.parquet")
+    pl.DataFrame({"account_id": [1, 2, 3], "created_at": [date(2024, 1, 1), date(2024, 3, 31), None],
+                  "plan": ["free", "paid", "free"], "status": ["active", "active", "active"],
+                  "legal_hold": [0, 1, 2],
+                  "last_login_at": [datetime(2024, 10, 27, 2, 30), datetime(2024, 3, 31, 2, 30), None]},
+                 ).write_parquet(data / "accounts.parquet")
+    pl.DataFrame({"ticket_id": ["T1", "T1"], "account_id": [None, "A1"], "channel": ["email", "email"],
+                  "category": ["bug", "bug"], "created_at": [datetime(2024, 2, 2, 10, tzinfo=UTC)] * 2,
+                  "resolved_at": [None, datetime(2024, 2, 1, tzinfo=UTC)]}).write_parquet(data / "support_tickets.parquet")
+    con = assert_same_load(spark, data, tmp_path, input_zone="Europe/Brussels")
+    assert con.sql("SELECT count(*) FROM quarantine WHERE reason = 'duplicate key'").fetchall()[0][0] == 2
+
+
+def test_absent_optional_tables_exist_empty_with_the_contract_types(spark, tmp_path):
+    work = tmp_path / "work"
+    report = spark_load(spark, write_exports(tmp_path / "x"), work)
+    assert sorted(report.absent) == ["marketing_contacts", "payments", "web_visits"]
+    frame = spark.read.parquet(str(work / "tables" / "payments"))
+    assert (frame.count(), [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]) == (
+        0, [("payment_id", "string"), ("account_id", "string"), ("paid_at", "timestamp")])
+
+
+def test_a_reload_keeps_the_pseudonym_salt_and_reuse_skips_the_load(spark, tmp_path):
+    data, work = write_exports(tmp_path / "x"), tmp_path / "work"
+
+    def salt():
+        rows = spark.read.parquet(str(work / "tables" / "settings")).where("name = 'pseudonym_salt'").collect()
+        return rows[0]["value"]
+
+    spark_load(spark, data, work)
+    first = salt()
+    stamp = (work / "tables" / "settings").stat().st_mtime_ns
+    report = spark_load(spark, data, work, reload=False)
+    assert (work / "tables" / "settings").stat().st_mtime_ns == stamp and report.rows_loaded["accounts"] == 1
+    spark_load(spark, data, work)
+    assert salt() == first
+    assert not [p for p in work.iterdir() if p.name.startswith(".")]  # no temporary directory left behind
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({"accounts": b""}, "accounts.csv, line 1: no header row"),
+    ({"accounts": (ACCOUNTS + "A\u00e9,2024-01-01,free,active,,\n").encode("latin-1")},
+     "accounts.csv, line 2, column 2: not UTF-8 text"),
+    ({"sessions": "session_id,started_at\nS1,2024-02-01\n"}, "sessions.csv, line 1: missing required column 'account_id'"),
+])
+def test_bad_input_names_file_line_and_column_as_on_duckdb(spark, tmp_path, overrides, expected):
+    data = write_exports(tmp_path / "x", overrides)
+    with pytest.raises(BadInput) as duck:
+        duckdb_load(data, tmp_path / "db.duckdb")
+    with pytest.raises(BadInput) as ours:
+        spark_load(spark, data, tmp_path / "work")
+    assert expected in str(ours.value) and str(ours.value) == str(duck.value)
+    assert not (tmp_path / "work" / "tables").exists()
+
+
+def test_a_parquet_column_of_the_wrong_type_or_a_corrupt_file_is_bad_input(spark, tmp_path):
+    data = write_exports(tmp_path / "x")
+    parts = _sessions_dir(data)
+    pl.DataFrame({"session_id": ["S2"], "account_id": ["A1"], "started_at": [1704067200]}).write_parquet(parts / "b.parquet")
+    with pytest.raises(BadInput) as info:
+        spark_load(spark, data, tmp_path / "work")
+    assert str(info.value) == (f"{parts / 'b.parquet'}: column 'started_at' is stored as BIGINT:"
+                               " a timestamp must be stored as a Parquet TIMESTAMP or DATE, or as ISO-8601 text")
+    (parts / "b.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(BadInput, match=r"b\.parquet: not a readable Parquet file \("):
+        spark_load(spark, data, tmp_path / "work")
+
