@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
+    run.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                     help="where the figures are computed: duckdb (default) or spark (pip install "
+                     "'privacy-review[spark]'; the same SQL files; --db is then the working directory, default "
+                     "$PRIVACY_REVIEW_HOME/spark or ./.privacy-review/spark)")
+    run.add_argument("--spark-master", metavar="URL",
+                     help="Spark master with --engine spark (default: local[*]; e.g. spark://host:7077, yarn)")
+    run.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                     help="a Spark setting with --engine spark, as spark-submit's --conf (repeatable)")
 
     load = sub.add_parser(
         "load", help="load exports into a DuckDB file and print the data-quality counts",
@@ -229,7 +237,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
                 input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
-                reload=args.reload,
+                reload=args.reload, **_engine_options(args),
             )
         )
         print(final)
@@ -301,6 +309,18 @@ def _data_dir(data: Path | None) -> Path:
         f"no --data given and no ./{SAMPLE_DIR} here: name your export directory with --data DIR, or start "
         "with a synthetic sample: `privacy-review sample --out demo`, then `privacy-review run --data demo`"
     )
+
+
+def _engine_options(args: argparse.Namespace) -> dict:
+    """``--engine`` and its Spark options for RunOptions; Spark options without ``--engine spark`` are bad input."""
+    if args.engine != "spark":
+        if args.spark_master or args.conf:
+            raise BadInput("--spark-master and --conf need --engine spark")
+        return {}
+    from pipelines.spark.session import parse_conf
+
+    parse_conf(args.conf)  # a malformed --conf is refused before anything starts
+    return {"engine": "spark", "spark_master": args.spark_master, "spark_conf": tuple(args.conf)}
 
 
 def _zone(name: str) -> str:

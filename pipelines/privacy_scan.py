@@ -224,17 +224,23 @@ def _present_columns(con) -> set[tuple[str, str]]:
     return {(t, c) for t, c in rows}
 
 
-def check(folder: Path, db: Path | None, *, zone: str = "UTC") -> None:
-    """Raise :class:`PersonalDataFound` when any file under ``folder`` holds personal data."""
+def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None) -> None:
+    """Raise :class:`PersonalDataFound` when any file under ``folder`` holds personal data.
+
+    ``con``: an open connection to look the ids up in instead of the database file ``db``
+    (a Spark run's, pipelines/spark/engine.py); it is left open.
+    """
     from pipelines import db as dbmod
 
     started = time.perf_counter()
-    con = dbmod.connect(db, read_only=True, zone=zone) if db is not None and Path(db).exists() else None
+    own = con is None
+    if own:
+        con = dbmod.connect(db, read_only=True, zone=zone) if db is not None and Path(db).exists() else None
     try:
         has_html = any(p.suffix.lower() in (".html", ".htm") for p in Path(folder).rglob("*"))
         findings = scan(folder, con, ignore=_third_party_code() if has_html else ())
     finally:
-        if con is not None:
+        if own and con is not None:
             con.close()
     log.info("privacy scan: %d file(s), %s (%.1f s)",
              sum(1 for p in Path(folder).rglob("*") if p.is_file()),

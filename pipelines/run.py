@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 #: the database file of versions before 0.2, inside the published folder
 LEGACY_DATABASE = "privacy-review.duckdb"
 
+#: the engines of ``--engine``; Spark's working directory under the database home
+DUCKDB, SPARK = "duckdb", "spark"
+SPARK_WORK_DIR = "spark"
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -51,10 +55,21 @@ class RunOptions:
     today: date | None = None
     reload: bool = False
     """Load even when the database was loaded from the same exports (docs/operations.md, "Re-using the database")."""
+    engine: str = DUCKDB
+    """``duckdb`` or ``spark`` (README, "Running on Spark"): the same SQL files, the same figures."""
+    spark_master: str | None = None
+    """Spark's master URL (default ``local[*]``); only with ``engine="spark"``."""
+    spark_conf: tuple[str, ...] = ()
+    """``key=value`` Spark settings, as spark-submit's ``--conf``; only with ``engine="spark"``."""
 
     @property
     def database(self) -> Path:
-        """``--db``, else the default home (docs/operations.md, "Where the database lives")."""
+        """``--db``, else the default home (docs/operations.md, "Where the database lives").
+
+        On Spark, the working directory of Parquet tables (default ``<home>/spark``).
+        """
+        if self.engine == SPARK:
+            return self.db_path or paths.state_dir() / SPARK_WORK_DIR
         return self.db_path or paths.default_database()
 
     def resolved(self) -> RunOptions:
@@ -117,19 +132,38 @@ def run(options: RunOptions) -> Path:
         locks.enter_context(locking.exclusive(locking.db_lock_path(options.database), f"--db {options.database}"))
         locking.clean_output_leftovers(options.out_dir)
         locking.clean_database_leftovers(options.database)
-        return _run_locked(options, policy)
+        engine = locks.enter_context(_spark_review(options, policy)) if options.engine == SPARK else None
+        return _run_locked(options, policy, engine)
 
 
-def _run_locked(options: RunOptions, policy) -> Path:
+@contextmanager
+def _spark_review(options: RunOptions, policy):
+    """The run's Spark session and working directory (pipelines/spark/engine.py), closed at the end."""
+    from pipelines.spark.engine import SparkReview
+    from pipelines.spark.session import parse_conf
+
+    review = SparkReview(options.spark_master, parse_conf(list(options.spark_conf)), zone=policy.zone)
+    try:
+        yield review
+    finally:
+        review.close()
+
+
+def _run_locked(options: RunOptions, policy, engine=None) -> Path:
     # the exports' SHA-256 for evidence.json, read in a thread while they load (docs/operations.md, "Evidence")
     started_at, hashing = evidence.utc_now(), evidence.Hashing(options.data_dir)
     log.info("loading exports from %s into %s", options.data_dir, options.database)
-    report = load_exports(
-        options.data_dir, options.database, mapping_file=options.mapping_file,
-        input_zone=options.input_zone, zone=policy.zone, reload=options.reload,
-    )
+    if engine is not None:  # Spark: the same loading rules and SQL files (docs/design.md, "Spark engine")
+        report = engine.load(options.data_dir, options.database, mapping_file=options.mapping_file,
+                             input_zone=options.input_zone, reload=options.reload)
+    else:
+        report = load_exports(
+            options.data_dir, options.database, mapping_file=options.mapping_file,
+            input_zone=options.input_zone, zone=policy.zone, reload=options.reload,
+        )
     _log_load(report)
-    con = dbmod.connect(options.database, read_only=True, zone=policy.zone)
+    con = engine.connect(options.database) if engine is not None else dbmod.connect(
+        options.database, read_only=True, zone=policy.zone)
     try:
         period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
         check_coverage(con, period)
@@ -141,7 +175,7 @@ def _run_locked(options: RunOptions, policy) -> Path:
 
     def scan(folder: Path) -> None:
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
-        privacy_scan.check(folder, options.database, zone=policy.zone)
+        privacy_scan.check(folder, options.database, zone=policy.zone, con=engine.con if engine is not None else None)
 
     if not options.report:
         final_dir = options.out_dir / str(period.quarter)
@@ -157,7 +191,7 @@ def _run_locked(options: RunOptions, policy) -> Path:
         log.info("published %s (no report)", final_dir)
         return final_dir
     html = build_and_publish(
-        results, options.out_dir, db=options.database, data_dir=options.data_dir,
+        results, options.out_dir, db=options.database if engine is None else None, data_dir=options.data_dir,
         as_of=period.as_of.isoformat(), policy_path=options.policy_path or "", language=options.language,
         check=scan, prepare=lambda folder: evidence.write(folder, record),
     )

@@ -12,7 +12,7 @@ TABLE m AS ...`` (a model, or the calendar) and ``CREATE OR REPLACE TEMP MACRO .
 - a temp table becomes a cached temporary view of the same name (a model is built once and
   read by the queries after it, as on DuckDB);
 - a macro becomes a Spark SQL function (:mod:`pipelines.spark.functions`);
-- ``information_schema.tables`` / ``.columns`` are views made from Spark's catalog.
+- ``information_schema.tables`` / ``.columns`` are answered from Spark's catalog.
 
 So no family, query or rule is written twice (docs/design.md, "Spark engine").
 """
@@ -49,20 +49,40 @@ class SparkResult:
         return self._frame.toArrow()
 
 
+_TABLES = {"table_schema": pl.String, "table_name": pl.String}
+_COLUMNS = {"table_schema": pl.String, "table_name": pl.String, "column_name": pl.String}
+
+
+class _LocalResult:
+    """Rows already in Python (a catalog query)."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self._frame = frame
+
+    def pl(self) -> pl.DataFrame:
+        return self._frame
+
+    def fetchall(self) -> list[tuple]:
+        return self._frame.rows()
+
+
 class SparkConnection:
     """DuckDB's connection surface over a SparkSession (module docstring)."""
 
     def __init__(self, spark):
         self.spark = spark
         self._cached: dict[str, object] = {}
+        #: the temporary views this connection made (its "main schema": information_schema lists them)
+        self.views: set[str] = set()
         for statement in functions.connection_functions():
             spark.sql(statement)
 
     @classmethod
     def open(cls, spark, work_dir) -> SparkConnection:
         """A connection reading the working directory's tables (:func:`pipelines.spark.tables.register`)."""
-        register_tables(spark, work_dir)
-        return cls(spark)
+        con = cls(spark)
+        con.views.update(register_tables(spark, work_dir))
+        return con
 
     # --- DuckDB's surface -------------------------------------------------------------
 
@@ -76,12 +96,14 @@ class SparkConnection:
         """A temporary view of an Arrow table or polars frame (DuckDB's ``register``)."""
         table = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self.views.add(name)
 
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self.views.discard(name)
 
     def close(self) -> None:
-        """Drop the cached models; the session itself belongs to its creator."""
+        """Drop the cached models (the tables' views stay, for the privacy scan); the session is its creator's."""
         for frame in self._cached.values():
             frame.unpersist()
         self._cached.clear()
@@ -96,8 +118,8 @@ class SparkConnection:
                 self.spark.sql(statement)
             return SparkResult(None)
         tree = sparksql.parse(text)
-        for view in sparksql.information_schema_views(tree):
-            self._information_schema(view)
+        if sparksql.information_schema_views(tree):
+            return self._catalog_query(text, params)
         args = _args(params)
         if isinstance(tree, exp.Create) and (tree.kind or "").upper() == "TABLE":
             self._materialize(tree.this.name, sparksql.generate(tree.expression), args)
@@ -109,24 +131,31 @@ class SparkConnection:
         frame = self.spark.sql(select, args=args).persist()
         old = self._cached.pop(name, None)
         frame.createOrReplaceTempView(name)
+        self.views.add(name)
         if old is not None:
             old.unpersist()
         self._cached[name] = frame
 
-    def _information_schema(self, table: str) -> None:
-        """``information_schema.<table>`` from the session's temporary views (what DuckDB's main schema holds)."""
-        names = sorted(
-            t.name
-            for t in self.spark.catalog.listTables()
-            if t.isTemporary and t.name not in sparksql.INFORMATION_SCHEMA.values()
+    def _catalog_query(self, text: str, params) -> _LocalResult:
+        """A query of ``information_schema`` (which tables and columns exist), answered without a
+        Spark job: the connection's views and their columns go into an in-memory DuckDB that runs
+        the statement as written. Spark has no information schema, and a job per ``table_exists``
+        would cost a second."""
+        import duckdb
+
+        tree = sparksql.parse(text)
+        names = sorted(self.views)
+        tables = pl.DataFrame({"table_schema": [SCHEMA] * len(names), "table_name": names}, schema=_TABLES)
+        columns = pl.DataFrame(
+            [(SCHEMA, n, f.name) for n in names for f in self.spark.table(n).schema.fields]
+            if "columns" in sparksql.information_schema_views(tree) else [],
+            schema=_COLUMNS, orient="row",
         )
-        if table == "tables":
-            rows = [(SCHEMA, n) for n in names]
-            schema = "table_schema STRING, table_name STRING"
-        else:
-            rows = [(SCHEMA, n, f.name) for n in names for f in self.spark.table(n).schema.fields]
-            schema = "table_schema STRING, table_name STRING, column_name STRING"
-        self.spark.createDataFrame(rows, schema).createOrReplaceTempView(sparksql.INFORMATION_SCHEMA[table])
+        with duckdb.connect() as local:
+            local.register(sparksql.INFORMATION_SCHEMA["tables"], tables)
+            local.register(sparksql.INFORMATION_SCHEMA["columns"], columns)
+            statement = sparksql.rename_information_schema(tree).sql("duckdb")
+            return _LocalResult(local.sql(statement, params=params or None).pl())
 
 
 def _args(params):
@@ -136,3 +165,39 @@ def _args(params):
     if isinstance(params, dict):
         return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
     return [list(v) if isinstance(v, tuple) else v for v in params]
+
+
+class SparkReview:
+    """One run's Spark side: a session, the load into the working directory, a connection on it.
+
+    The session is stopped by :meth:`close` only when this review started it: a session that
+    was running already (spark-submit's, a notebook's, the test suite's) is left running.
+    """
+
+    def __init__(self, master: str | None = None, conf: dict[str, str] | None = None, *, zone: str):
+        from pipelines.spark.session import require_pyspark, spark_session
+
+        require_pyspark()
+        from pyspark.sql import SparkSession
+
+        self._owned = SparkSession.getActiveSession() is None
+        self.spark = spark_session(master, conf, zone=zone)
+        self.zone = zone
+        self.con: SparkConnection | None = None
+
+    def load(self, data_dir, work_dir, **options):
+        """The exports into ``work_dir`` (:func:`pipelines.spark.load.load_exports`): a LoadReport."""
+        from pipelines.spark.load import load_exports
+
+        return load_exports(self.spark, data_dir, work_dir, zone=self.zone, **options)
+
+    def connect(self, work_dir) -> SparkConnection:
+        """A connection on ``work_dir``'s tables (kept for the privacy scan after the figures)."""
+        self.con = SparkConnection.open(self.spark, work_dir)
+        return self.con
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+        if self._owned:
+            self.spark.stop()

@@ -9,8 +9,8 @@ with the same figures is rewritten here:
   ``unix_timestamp`` seconds (support hours are instant differences, reading 13);
 - ``quantile_cont(x, p)``: Spark's exact ``percentile`` (linear interpolation, as DuckDB);
 - ``current_setting('TimeZone')``: ``current_timezone()``;
-- ``information_schema.tables`` / ``.columns``: views the engine builds from Spark's
-  catalog (:data:`INFORMATION_SCHEMA`), since Spark has no information schema.
+- ``information_schema.tables`` / ``.columns``: Spark has none; the engine answers such a
+  query from Spark's catalog (:data:`INFORMATION_SCHEMA` names the stand-in tables).
 """
 
 from __future__ import annotations
@@ -50,11 +50,20 @@ def parse(sql: str) -> exp.Expression:
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "current_setting":
         return exp.Anonymous(this="current_timezone", expressions=[])
+    return _information_schema_table(node)
+
+
+def _information_schema_table(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Table) and node.db.lower() == "information_schema" and node.name.lower() in INFORMATION_SCHEMA:
         view = exp.to_table(INFORMATION_SCHEMA[node.name.lower()])
         view.set("alias", node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name)))
         return view
     return node
+
+
+def rename_information_schema(tree: exp.Expression) -> exp.Expression:
+    """A copy of ``tree`` reading the :data:`INFORMATION_SCHEMA` views instead of ``information_schema.*``."""
+    return tree.copy().transform(_information_schema_table)
 
 
 def to_spark_tree(tree: exp.Expression) -> exp.Expression:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,39 @@ def spark():
     session = spark_session("local[2]")
     yield session
     session.stop()
+
+
+# --- 12a: a working directory from a DuckDB database, and a Spark connection on it ----------
+
+
+def work_from_duckdb(con, work_dir: Path) -> Path:
+    """Every table of a DuckDB database (the loader's, or tests/conftest.py's ``build_db``) as
+    ``work_dir/tables/<name>/part-0.parquet``: the working directory the Spark loader writes
+    (pipelines/spark/tables.py), so the metrics can be compared engine to engine on one input."""
+    names = [n for (n,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
+    ).fetchall()]
+    for name in names:
+        folder = work_dir / "tables" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        con.sql(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    return work_dir
+
+
+@pytest.fixture
+def spark_con(spark, tmp_path):
+    """``spark_con(duckdb_con)``: a :class:`~pipelines.spark.engine.SparkConnection` on the same tables."""
+    from pipelines.spark.engine import SparkConnection
+
+    opened = []
+
+    def factory(con, name: str = "work"):
+        sc = SparkConnection.open(spark, work_from_duckdb(con, tmp_path / name))
+        opened.append(sc)
+        return sc
+
+    yield factory
+    for sc in opened:
+        sc.close()
+        for view in sc.views:
+            spark.catalog.dropTempView(view)
