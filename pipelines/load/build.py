@@ -92,6 +92,8 @@ def load_exports(
                         [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(), str(data_dir),
                          fp.SETTING, fp.encode(current)])
             present = [n for n in TABLES if sources[n] is not None]
+            for setting, value in cast.LOAD_SETTINGS.items():
+                con.sql(f"SET {setting} = '{value}'")
             for name, table in TABLES.items():
                 con.sql(table.ddl())
                 started = time.monotonic()
@@ -101,6 +103,8 @@ def load_exports(
                 if sources[name] is not None:
                     log.info("loaded %s: %s rows in %.1f s (%s set aside)", name, f"{report.rows_loaded[name]:,}",
                              time.monotonic() - started, f"{report.rows_rejected[name]:,}")
+            for setting in cast.LOAD_SETTINGS:
+                con.sql(f"RESET {setting}")
             con.sql("CREATE TABLE load_flags AS " + dbmod.read_sql("pipelines.load", "flags"))
             con.sql("CHECKPOINT")
         finally:

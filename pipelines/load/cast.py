@@ -96,13 +96,15 @@ def parse_query(table: Table, stage: str, source_types: dict[str, str | None], r
 
     Problems are listed (and the raw record kept) only for rows that have one,
     so a clean 20M-row table costs one boolean per row, not a list and a string.
+    Run it with DuckDB's ``filter_pushdown`` off (:data:`LOAD_SETTINGS`): see :func:`_typed`.
     """
-    selects, problem_list, any_problem = parse_parts(table, source_types)
+    _, problem_list, _ = parse_parts(table, source_types, typed=True)
     return (
-        f"SELECT _source, _seq, _line, {', '.join(selects)},\n"
-        f"  NOT ({any_problem}) AS _ok,\n"
-        f"  CASE WHEN {any_problem} THEN {problem_list} END AS _problems,\n"
-        f"  CASE WHEN {any_problem} THEN {raw_expression} END AS _raw\nFROM {stage}"
+        f"SELECT _source, _seq, _line, {_typed_columns(table)},\n"
+        "  NOT _bad AS _ok,\n"
+        f"  CASE WHEN _bad THEN {problem_list} END AS _problems,\n"
+        f"  CASE WHEN _bad THEN {raw_expression} END AS _raw\n"
+        f"FROM ({_typed(table, stage, source_types)})"
     )
 
 
@@ -110,10 +112,35 @@ def ok_query(table: Table, stage: str, source_types: dict[str, str | None]) -> s
     """SELECT over ``stage`` of the rows without a problem: ``_seq`` and the typed contract columns only.
 
     The loaded rows' query: no problem list, no raw record, so nothing per row
-    beyond the typed values and one condition.
+    beyond the typed values and one condition. Run it as :func:`parse_query`.
     """
-    selects, _, any_problem = parse_parts(table, source_types)
-    return f"SELECT _seq, {', '.join(selects)} FROM {stage} WHERE NOT ({any_problem})"
+    return f"SELECT _seq, {_typed_columns(table)} FROM ({_typed(table, stage, source_types)}) WHERE NOT _bad"
+
+
+#: Session settings for the parsing queries. DuckDB computes an expression written several
+#: times in one SELECT list once (a timestamp's regular expression and cast appear in its
+#: value, its bounds and each of its checks), but a filter pushed down below that SELECT
+#: gets the expressions written into it again, each evaluated anew: on a CSV export of 20M
+#: sessions, where every timestamp is text, that made the load about seven times slower.
+LOAD_SETTINGS = {"disabled_optimizers": "filter_pushdown"}
+
+
+def _typed(table: Table, stage: str, source_types: dict[str, str | None]) -> str:
+    """``stage``, plus each typed contract column as ``typed:<name>`` and ``_bad`` (the row has a problem).
+
+    Two SELECTs: the values are parsed once in the inner one, and the checks read them as columns.
+    """
+    selects, _, _ = parse_parts(table, source_types)
+    _, _, any_problem = parse_parts(table, source_types, typed=True)
+    typed = [f"{s.rsplit(' AS ', 1)[0]} AS {q(_TYPED + c.name)}" for s, c in zip(selects, table.columns)]
+    return f"SELECT *, {any_problem} AS _bad FROM (SELECT *, {', '.join(typed)} FROM {stage})"
+
+
+_TYPED = "typed:"
+
+
+def _typed_columns(table: Table) -> str:
+    return ", ".join(f"{q(_TYPED + c.name)} AS {q(c.name)}" for c in table.columns)
 
 
 def key_expression(table: Table, source_types: dict[str, str | None]) -> str:
@@ -122,11 +149,29 @@ def key_expression(table: Table, source_types: dict[str, str | None]) -> str:
     return value
 
 
-def parse_parts(table: Table, source_types: dict[str, str | None]) -> tuple[list[str], str, str]:
-    """(typed select items, the row's problem list expression, the any-problem condition)."""
+def _checked(col: Column, source_type: str | None, typed: bool) -> tuple[str, str | None]:
+    """(typed value, problem condition or None); ``typed``: read from the ``typed:<name>`` column."""
+    value, bad = typed_expression(col, source_type)
+    if not typed or source_type is None:
+        return value, bad
+    value, c = q(_TYPED + col.name), q(col.name)
+    if col.type == "timestamp" and (source_type.startswith("TIMESTAMP") or source_type == "DATE"):
+        return value, f"{c} IS NOT NULL AND {value} IS NULL"
+    if bad is not None:  # a timestamp or boolean given as text
+        return value, f"NULLIF(trim(CAST({c} AS VARCHAR)), '') IS NOT NULL AND {value} IS NULL"
+    return value, None
+
+
+def parse_parts(
+    table: Table, source_types: dict[str, str | None], *, typed: bool = False
+) -> tuple[list[str], str, str]:
+    """(typed select items, the row's problem list expression, the any-problem condition).
+
+    ``typed``: the value and the checks read the ``typed:<name>`` columns of :func:`_typed`.
+    """
     selects, problems, conditions = [], [], []
     for col in table.columns:
-        value, bad = typed_expression(col, source_types.get(col.name))
+        value, bad = _checked(col, source_types.get(col.name), typed)
         selects.append(f"{value} AS {q(col.name)}")
         if bad is not None:
             reason = BAD_TIMESTAMP if col.type == "timestamp" else BAD_BOOLEAN
