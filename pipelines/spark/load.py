@@ -387,6 +387,7 @@ def _typed_stage(frame, table: Table, present: list[str], fields: dict, input_zo
                 word = F.lower(trimmed)
                 values[c] = F.when(word.isin(*cast.TRUE_WORDS), True).when(word.isin(*cast.FALSE_WORDS), False)
         elif isinstance(data_type, T.TimestampType):  # an instant already
+            first[f"{c}__x"] = duckdb_text(src, "timestamp", input_zone)
             first[f"{c}__n"] = F.unix_micros(src)
             values[c], given[c] = F.col(f"{c}__n"), F.col(f"{c}__n").isNotNull()
         elif isinstance(data_type, (T.TimestampNTZType, T.DateType)):  # a local time (midnight) in the input zone
@@ -553,7 +554,7 @@ def _quarantine_rows(table: Table, result, present: list[str], input_zone: str):
     copies = result.where(F.col("_ok") & (F.col("_rn") > 1))
     columns = [c for c in table.columns if c.name in present]
     copies = copies.select("_source", "_line", "_first_line", *(
-        duckdb_text(c.name, c.type, input_zone).alias(f"{c.name}__x") for c in columns))
+        duckdb_text(F.col(c.name), c.type, input_zone).alias(f"{c.name}__x") for c in columns))
     copies = copies.select(
         name.alias("table_name"), F.col("_source").alias("source_file"), F.col("_line").alias("line"),
         F.lit(table.key).alias("column_name"), F.lit(cast.DUPLICATE).alias("reason"),
@@ -586,11 +587,10 @@ def _struct_value(value):
     return F.when(value.isNull(), F.lit("NULL")).when(quote, F.concat(F.lit("'"), escaped, F.lit("'"))).otherwise(value)
 
 
-def duckdb_text(column: str, kind: str, zone: str):
-    """A typed column as DuckDB's VARCHAR cast writes it (a TIMESTAMPTZ in ``zone``: ``2024-01-01 10:00:00+00``)."""
+def duckdb_text(value, kind: str, zone: str):
+    """A typed value as DuckDB's VARCHAR cast writes it (a TIMESTAMPTZ in ``zone``: ``2024-01-01 10:00:00+00``)."""
     from pyspark.sql import functions as F
 
-    value = F.col(column)
     if kind == "text":
         return value
     if kind == "boolean":
@@ -605,7 +605,7 @@ def duckdb_text(column: str, kind: str, zone: str):
     offset = F.concat(F.when(minutes < 0, "-").otherwise("+"), hours,
                       F.when(rest != 0, F.concat(F.lit(":"), F.lpad(rest.cast("string"), 2, "0"))).otherwise(F.lit("")))
     return F.when(value.isNotNull(), F.concat(
-        F.date_format(wall_ntz, "yyyy-MM-dd HH:mm:ss"),
+        F.regexp_replace(F.date_format(wall_ntz, "yyyy-MM-dd HH:mm:ss"), r"^\+", ""),  # year 10000: no sign
         F.when(fraction != "", F.concat(F.lit("."), fraction)).otherwise(F.lit("")), offset))
 
 
