@@ -37,6 +37,8 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
         "pseudonym_salt": salt(con),
         "oldest_per_category": OLDEST_PER_CATEGORY,
+        # the worklist (pipelines/worklist/) binds true: retention_breach_rows then names each row's own id
+        "row_ids": False,
         # retention (policy §1, §2): the account rule's period is the inactivity period
         "account_months": account.period_months,
         "exempt_legal_hold": account.exempt_legal_hold,

@@ -4,6 +4,8 @@ The figures come from the families' own ``compute`` (the same code as ``run``); 
 SQL leaves the metric models (``retention_breach_rows``, ``account_deadlines``,
 ``retention_withdrawn_consent_rows``, ``rights_evaluated``) in the connection as TEMP
 tables (:func:`pipelines.db.query_all`), which the worklist's queries read by name.
+``retention_breach_rows`` is built once more with ``$row_ids`` true, so that it names
+each row's own id (the report's runs leave those ids out: reading them costs time).
 """
 
 from __future__ import annotations
@@ -148,11 +150,13 @@ def worklist(options: WorklistOptions) -> list[Written]:
             log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
             figures = {"retention": retention.compute(con, period, policy).summary,
                        "rights": rights.compute(con, period, policy).summary}
+            params = {**sql_params(con, period, policy), "row_ids": True}
+            # the figures' breach rows again, now naming each row's own id (the report leaves them out)
+            dbmod.query_all(con, ["retention_by_category"], **params)
             missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
             if missing:
                 raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")
-            frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE,
-                                     **sql_params(con, period, policy))
+            frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE, **params)
         finally:
             con.close()
     return write_files(options.out_dir, frames, figures)
