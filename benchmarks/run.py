@@ -104,8 +104,10 @@ def measure(cmd: list[str], log: Path, timeout: float | None = None) -> dict:
         sampler.join()
     # ru_maxrss (KiB): the largest single process of the tree, a floor for the sampled sum
     peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
-    return {"seconds": seconds, "peak_bytes": peak_bytes,
-            "code": None if stopped[0] else proc.returncode}
+    # CPU seconds of the tree (the kernels are waited for by their parent, so they count):
+    # unlike wall time, hardly changed by other work on the machine
+    return {"seconds": seconds, "peak_bytes": peak_bytes, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "load": os.getloadavg()[0], "code": None if stopped[0] else proc.returncode}
 
 
 # --- data ----------------------------------------------------------------------
@@ -222,6 +224,11 @@ def median_seconds(runs: list[dict]) -> float | None:
     return statistics.median(done) if done else None
 
 
+def median_cpu(runs: list[dict]) -> float | None:
+    done = [r["cpu_seconds"] for r in runs if r["code"] == 0 and "cpu_seconds" in r]
+    return statistics.median(done) if done else None
+
+
 def peak(runs: list[dict]) -> int | None:
     return max((r["peak_bytes"] for r in runs), default=None)
 
@@ -253,6 +260,10 @@ def fmt_s(x: float | None) -> str:
     return "—" if x is None else (f"{x:.2f} s" if x < 10 else f"{x:.1f} s")
 
 
+def fmt_load(x: float | None) -> str:
+    return "—" if x is None or math.isnan(x) else f"{x:.1f}"
+
+
 def fmt_mem(b: int | None) -> str:
     return "—" if b is None else (f"{b / GIB:.2f} GiB" if b >= GIB else f"{b / 2**20:.0f} MiB")
 
@@ -273,34 +284,44 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
         f"`python benchmarks/run.py --sizes {args.sizes} --formats {args.formats} --repeat {args.repeat}` "
         f"on {machine()}.",
         "",
-        "| accounts | format | rows in all exports | stage | wall time (median) | runs | peak RSS |",
-        "|---:|---|---:|---|---:|---:|---:|",
+        "| accounts | format | rows in all exports | stage | wall time (median) | CPU time (median) | runs | peak RSS | load average |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     stats: dict[tuple, dict] = {}
+    st_cpu: dict[tuple, dict] = {}
     notes = []
     for res in results:
         key = (res["size"], res["format"])
         st = {s: (median_seconds(res["runs"][s]), peak(res["runs"][s]), len(res["runs"][s])) for s in STAGES}
+        cpu = {s: median_cpu(res["runs"][s]) for s in STAGES}
+        load_avg = {s: statistics.mean([r.get("load", math.nan) for r in res["runs"][s]]) if res["runs"][s] else None
+                    for s in STAGES}
         load_s, nr_s = st["load"][0], st["run --no-report"][0]
         st["metrics"] = (nr_s - load_s if nr_s is not None and load_s is not None else None, None, 0)
+        cpu["metrics"] = (cpu["run --no-report"] - cpu["load"]
+                          if cpu["run --no-report"] is not None and cpu["load"] is not None else None)
+        load_avg["metrics"] = None
+        st_cpu[key] = cpu
         stats[key] = st
         rows = f"{sum(res['rows'].values()):,}"
         for s in (*STAGES[:2], "metrics", *STAGES[2:]):
             seconds, mem, n = st[s]
+            extra = (fmt_s(cpu[s]), fmt_load(load_avg[s]))
             if s == "reference pandas" and not res["runs"][s]:
-                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | skipped (above --pandas-max) | 0 | — |")
+                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | skipped (above --pandas-max) | — | 0 | — | — |")
                 continue
             failed = [r["code"] for r in res["runs"].get(s, []) if r["code"] != 0]
             if failed:
                 why = ", ".join(f"stopped after {args.pandas_timeout:.0f} s" if c is None else f"failed (exit {c})"
                                 for c in failed)
                 seconds_txt = f"{fmt_s(seconds)}; {why}" if seconds is not None else why
-                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | {seconds_txt} | {n} | {fmt_mem(mem)} |")
+                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | {seconds_txt} | {extra[0]} | {n} | "
+                             f"{fmt_mem(mem)} | {extra[1]} |")
                 continue
             label = ("metrics (`run --no-report` minus `load`)" if s == "metrics"
                      else s if s.startswith("reference") else f"`{s}`")
-            lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {label} | {fmt_s(seconds)} | "
-                         f"{n if n else '—'} | {fmt_mem(mem)} |")
+            lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {label} | {fmt_s(seconds)} | {extra[0]} | "
+                         f"{n if n else '—'} | {fmt_mem(mem)} | {extra[1]} |")
         for name in ("duckdb", "pandas"):
             if name in res["figures"] and res["figures"].get("privacy-review"):
                 c = compare(res["figures"]["privacy-review"], res["figures"][name])
@@ -313,6 +334,9 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
         r = ratio(st["run --no-report"][0], st["reference DuckDB"][0])
         lines.append(f"| run --no-report / DuckDB reference | {size:,} {fmt} | "
                      f"{'—' if r is None else f'{r:.1f}x'} | ≤ 2x | {verdict(r, 2)} |")
+        c = st_cpu[(size, fmt)]
+        r = ratio(c["run --no-report"], c["reference DuckDB"])
+        lines.append(f"| the same, in CPU time | {size:,} {fmt} | {'—' if r is None else f'{r:.1f}x'} | | |")
     for (size, fmt), st in stats.items():
         r = ratio(st["reference pandas"][0], st["run --no-report"][0])
         lines.append(f"| pandas reference / run --no-report | {size:,} {fmt} | "
@@ -362,14 +386,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pandas-max", type=int, default=1_000_000, help="skip the pandas reference above this size")
     parser.add_argument("--pandas-timeout", type=float, default=600, help="stop the pandas reference after this long")
     parser.add_argument("--no-doc", action="store_true", help=f"print only; leave {DOC.relative_to(ROOT)} alone")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the sizes and formats already measured in WORK/results.json; measure the rest")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results = [
-        bench_one(args.work, int(size), fmt, args.repeat, args.pandas_max, args.pandas_timeout)
-        for size in args.sizes.split(",") for fmt in args.formats.split(",")
-    ]
-    (args.work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    saved = args.work / "results.json"
+    done = {(r["size"], r["format"]): r for r in json.loads(saved.read_text())} if args.resume and saved.exists() else {}
+    results = []
+    for size in args.sizes.split(","):
+        for fmt in args.formats.split(","):
+            if (int(size), fmt) in done:
+                print(f"  n{size}-{fmt}: kept from {saved} (--resume)", file=sys.stderr)
+                results.append(done[(int(size), fmt)])
+                continue
+            results.append(bench_one(args.work, int(size), fmt, args.repeat, args.pandas_max, args.pandas_timeout))
+            # after each export, so a long benchmark stopped half-way keeps what it measured
+            saved.write_text(json.dumps(results, indent=1, default=str))
     text = report(results, args)
     print(text)
     if not args.no_doc:
