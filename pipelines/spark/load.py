@@ -16,7 +16,7 @@ The DuckDB loader's rules (:mod:`pipelines.load`, docs/bad-data.md), written for
   (:func:`pipelines.load.csv_reader.read_csv`) into explicit string columns: the same records,
   the same physical line numbers, the same lines set aside (wrong number of fields, a stray
   quote). Spark's CSV source numbers no lines and reads a stray quote on to the next quote;
-  a CSV with quoted line breaks is one task per file in Spark too (docs/design.md, "Spark engine").
+  a CSV with quoted line breaks is one task per file in Spark too (docs/bad-data.md, "Loading on Spark").
 - **Casting** follows :mod:`pipelines.load.cast`: ISO-8601 text (the forms DuckDB's cast takes,
   no offset: the input zone, a repeated local time its later occurrence, a skipped one moved
   on by the gap), native timestamps and dates, the EARLIEST/LATEST bounds, TRUE_WORDS and
@@ -36,7 +36,7 @@ import re
 import secrets
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines import db as dbmod
@@ -82,7 +82,7 @@ def _bound_micros(literal: str) -> int:
     """Microseconds since the epoch of a ``TIMESTAMPTZ '…+00'`` literal of :mod:`pipelines.load.cast`."""
     text = re.search(r"'(.*)'", literal).group(1)
     instant = datetime.fromisoformat(re.sub(r"([+-]\d{2})$", r"\1:00", text))
-    delta = instant - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = instant - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
@@ -105,6 +105,8 @@ def load_exports(
     With ``reload=False`` a working directory loaded from the same exports (same fingerprint,
     :mod:`pipelines.load.fingerprint`) is kept as it is.
     """
+    if "://" in str(work_dir):
+        raise BadInput(f"{work_dir}: the Spark loader writes to a local or mounted directory (e.g. /dbfs/...), not a URI")
     data_dir, work_dir = Path(data_dir), Path(work_dir)
     dbmod._checked_zone(input_zone)
     sources = find_sources(data_dir)
@@ -136,7 +138,7 @@ def load_exports(
                          time.monotonic() - started, f"{report.rows_rejected[name]:,}")
         _write_small(spark, rows, "load_tables", tmp)
         settings = [("pseudonym_salt", salt), ("input_zone", input_zone), ("zone", zone),
-                    ("loaded_at", datetime.now(timezone.utc).isoformat()), ("data_dir", str(data_dir)),
+                    ("loaded_at", datetime.now(UTC).isoformat()), ("data_dir", str(data_dir)),
                     (fp.SETTING, fp.encode(current))]
         _write_small(spark, settings, "settings", tmp)
         _write_flags(spark, tmp)
@@ -171,6 +173,8 @@ def _load_table(spark, table: Table, source: Source | None, mapping: Mapping, in
             F.coalesce(F.col(c.name), F.lit(False)).alias(c.name) if c.type == "boolean" else F.col(c.name)
             for c in table.columns))
         loaded.write.parquet(str(tmp / name))
+        if cached is not None:  # the typed rows are cached now: the raw CSV records are not needed again
+            cached.unpersist()
         _quarantine_rows(table, result, present, input_zone).write.mode("append").parquet(str(tmp / "quarantine"))
         counts = result.agg(F.count(F.lit(1)).alias("n"),
                             F.count(F.when(F.col("_ok") & (F.col("_rn") == 1), 1)).alias("loaded")).first()
