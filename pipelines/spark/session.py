@@ -16,6 +16,8 @@ any other setting can, as with spark-submit (docs/operations.md, "Running on Spa
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 from pipelines.dates import DEFAULT_ZONE
 from pipelines.errors import BadInput
@@ -84,7 +86,12 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None,
     require_pyspark()
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(APP_NAME).master(master or DEFAULT_MASTER)
+    master = master or DEFAULT_MASTER
+    if master.startswith("local"):
+        # local workers run this Python, where privacy-review is installed (the loader's tasks import it);
+        # on a cluster, install it on the executors (README, "Running on Spark")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(APP_NAME).master(master)
     settings = {**LOCAL_DEFAULTS, **(conf or {}), **fixed_settings(zone)}
     for key, value in settings.items():
         builder = builder.config(key, value)
