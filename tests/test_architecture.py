@@ -15,6 +15,8 @@ FORBIDDEN = {
     "pipelines/metrics": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.load", "pipelines.results"),
     "pipelines/sample": ("pipelines.metrics", "pipelines.report", "pipelines.load", "pipelines.cli", "pipelines.run"),
     "pipelines/report": ("pipelines.cli", "pipelines.run"),
+    # the Spark engine: the same metric SQL and loading rules on Spark; run.py wires it, the report never sees it
+    "pipelines/spark": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.results"),
     # evidence: file hashes and versions, read by the report's kit; it computes no figure and publishes nothing
     "pipelines/evidence.py": ("pipelines.metrics", "pipelines.report", "pipelines.results", "pipelines.run", "pipelines.cli"),
     # verify and the worklist compute through results/metrics; neither writes into a report
