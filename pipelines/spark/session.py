@@ -23,6 +23,8 @@ from pipelines.dates import DEFAULT_ZONE
 from pipelines.errors import BadInput
 
 DEFAULT_MASTER = "local[*]"
+#: set in the driver's environment when spark-submit started it (its JVM is already running)
+SUBMITTED = "PYSPARK_GATEWAY_PORT"
 APP_NAME = "privacy-review"
 
 
@@ -39,7 +41,7 @@ def fixed_settings(zone: str = DEFAULT_ZONE) -> dict[str, str]:
     }
 
 
-#: defaults for a small local run, each overridable with --conf
+#: defaults for a run in local mode (not on a cluster), each overridable with --conf
 LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",  # logs, not a terminal bar
@@ -69,7 +71,7 @@ def parse_conf(items: list[str] | None) -> dict[str, str]:
 def require_pyspark():
     """pyspark, or bad input saying how to install it."""
     try:
-        import pyspark  # noqa: F401
+        import pyspark
     except ImportError:
         raise BadInput("--engine spark needs pyspark: pip install 'privacy-review[spark]'") from None
     import pyspark
@@ -80,19 +82,25 @@ def require_pyspark():
 def spark_session(master: str | None = None, conf: dict[str, str] | None = None, *, zone: str = DEFAULT_ZONE):
     """A SparkSession (``master`` default ``local[*]``) with :func:`fixed_settings` and ``conf``.
 
-    A session already running in this process (spark-submit, a notebook) is reused and given
-    the same SQL settings.
+    Under spark-submit, or with a session already running in this process (Databricks, a
+    notebook, the test suite), that session is used: its master unless ``master`` is given,
+    and the fixed SQL settings are set on it.
     """
     require_pyspark()
     from pyspark.sql import SparkSession
 
-    master = master or DEFAULT_MASTER
-    if master.startswith("local"):
+    builder = SparkSession.builder.appName(APP_NAME)
+    if master is None and (SUBMITTED in os.environ or SparkSession.getActiveSession() is not None):
+        master = None  # spark-submit's (or the running session's) master and settings stand
+    else:
+        master = master or DEFAULT_MASTER
+        builder = builder.master(master)
+    local = (master or "").startswith("local")
+    if local:
         # local workers run this Python, where privacy-review is installed (the loader's tasks import it);
         # on a cluster, install it on the executors (README, "Running on Spark")
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(APP_NAME).master(master)
-    settings = {**LOCAL_DEFAULTS, **(conf or {}), **fixed_settings(zone)}
+    settings = {**(LOCAL_DEFAULTS if local else {}), **(conf or {}), **fixed_settings(zone)}
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

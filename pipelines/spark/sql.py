@@ -15,6 +15,8 @@ with the same figures is rewritten here:
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
@@ -35,7 +37,7 @@ class ReviewSpark(Spark):
     """Spark's dialect, writing DuckDB's functions so that they give DuckDB's figures."""
 
     class Generator(Spark.Generator):
-        TRANSFORMS = {
+        TRANSFORMS: ClassVar[dict] = {
             **Spark.Generator.TRANSFORMS,
             exp.TimeToUnix: _epoch,
             exp.PercentileCont: _percentile,
