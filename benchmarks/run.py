@@ -1,6 +1,6 @@
 """The project's benchmark: privacy-review against a hand-written DuckDB script and pandas, at several sizes.
 
-    python benchmarks/run.py [--sizes 10000,100000,1000000] [--formats parquet,csv] [--repeat 3] [--work /work/bench/run]
+    python benchmarks/run.py [--sizes 10000,100000,1000000] [--formats parquet,csv] [--repeat 3] [--work DIR] [--resume]
 
 For each size and format it generates a clean synthetic export (``write_sample``,
 seed 7, 20 sessions per account, no bad rows; cached under ``WORK/data``), then
@@ -33,6 +33,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -382,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="accounts per export, comma-separated")
     parser.add_argument("--formats", default="parquet,csv")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the median is reported")
-    parser.add_argument("--work", type=Path, default=Path("/work/bench/run"), help="exports, databases, logs")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "privacy-review-bench",
+                        help="exports, databases, logs (default: <temp dir>/privacy-review-bench)")
     parser.add_argument("--pandas-max", type=int, default=1_000_000, help="skip the pandas reference above this size")
     parser.add_argument("--pandas-timeout", type=float, default=600, help="stop the pandas reference after this long")
     parser.add_argument("--no-doc", action="store_true", help=f"print only; leave {DOC.relative_to(ROOT)} alone")
