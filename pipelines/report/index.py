@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from html import escape
 from pathlib import Path
 
+from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.verdicts import summary_value
 from pipelines.report.kit.words import t, tn
 
-QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
 INDEX_FILE = "index.html"
 NBSP = "\u00a0"
 REPORT_HTML = "quarterly-review.html"
@@ -54,19 +53,6 @@ COLUMNS = (
     ("support.first_response_hours.median", "kpi_first_response", "hours", None),
     ("data_quality.rows_rejected.*", "kpi_rows_rejected", "int", "positive"),
 )
-
-
-def published_quarters(reports_dir: str | Path) -> list[tuple[str, Path]]:
-    """``[("2024Q3", path), ...]`` for each ``<Q>/summary.json`` under ``reports_dir``, newest first."""
-    root = Path(reports_dir)
-    if not root.is_dir():
-        return []
-    found = []
-    for child in root.iterdir():
-        m = QUARTER_DIR.match(child.name)
-        if m and child.is_dir() and (child / "summary.json").is_file():
-            found.append(((int(m.group(1)), int(m.group(2))), child.name, child))
-    return [(name, path) for _, name, path in sorted(found, reverse=True)]
 
 
 def _cell(summary: dict, path: str, kind: str, alarm: str | None, lang: str) -> str:

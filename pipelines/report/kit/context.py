@@ -9,6 +9,7 @@ works without running the CLI first.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,12 +186,27 @@ def open_results(
     return ctx
 
 
+#: a published quarter's folder under a reports folder
+QUARTER_DIR = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def published_quarters(reports_dir: str | Path) -> list[tuple[str, Path]]:
+    """``[("2024Q3", path), ...]`` for each ``<Q>/summary.json`` under ``reports_dir``, newest first."""
+    root = Path(reports_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        m = QUARTER_DIR.match(child.name)
+        if m and child.is_dir() and (child / "summary.json").is_file():
+            found.append(((int(m.group(1)), int(m.group(2))), child.name, child))
+    return [(name, path) for _, name, path in sorted(found, reverse=True)]
+
+
 def _find_results(path: Path) -> Path | None:
     if (path / SUMMARY_FILE).is_file():
         return path
     if path.name == LATEST and not path.exists():
-        from pipelines.report.index import published_quarters
-
         quarters = published_quarters(path.parent)
         if quarters:
             return quarters[0][1]
