@@ -25,7 +25,7 @@ FORBIDDEN = {
     # the report's kit knows no family and no publishing step
     "pipelines/report/kit": (
         "pipelines.report.sections", "pipelines.report.build", "pipelines.report.execute",
-        "pipelines.report.export", "pipelines.report.nb", "pipelines.metrics",
+        "pipelines.report.export", "pipelines.report.nb", "pipelines.report.index", "pipelines.metrics",
     ),
     # sections read results; they never run notebooks, publish, load or compute figures
     "pipelines/report/sections": (
