@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def add_period_options(p: argparse.ArgumentParser) -> None:
+        """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
+        p.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
+        p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
+        p.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+
     def add_load_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
         p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
@@ -72,9 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_options(run)
-    run.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
-    run.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
-    run.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+    add_period_options(run)
     run.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
@@ -167,9 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_options(worklist)
-    worklist.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
-    worklist.add_argument("--as-of", type=_date, help="as of this date (default: the quarter's last day)")
-    worklist.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+    add_period_options(worklist)
     worklist.add_argument("--out", type=Path, required=True,
                           help="a private folder for the worklist (created 0700 if missing); never inside reports")
     worklist.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
