@@ -22,16 +22,9 @@ def table_names() -> tuple[str, ...]:
     return (*TABLES, *META_TABLES)
 
 
-def table_dir(work_dir: str | Path, name: str) -> str:
-    """Where table ``name`` lives under ``work_dir`` (a path or a URI Spark reads, e.g. s3://...)."""
-    return f"{str(work_dir).rstrip('/')}/{TABLES_DIR}/{name}"
-
-
-def is_loaded(work_dir: str | Path) -> bool:
-    """Whether a local working directory holds every contract table (a URI is taken as loaded)."""
-    if "://" in str(work_dir):
-        return True
-    return all(Path(table_dir(work_dir, name)).is_dir() for name in TABLES)
+def table_dir(work_dir: str | Path, name: str) -> Path:
+    """Where table ``name`` lives under ``work_dir``."""
+    return Path(work_dir) / TABLES_DIR / name
 
 
 def register(spark, work_dir: str | Path) -> list[str]:
@@ -43,8 +36,8 @@ def register(spark, work_dir: str | Path) -> list[str]:
     registered = []
     for name in table_names():
         path = table_dir(work_dir, name)
-        if name in META_TABLES and "://" not in path and not Path(path).is_dir():
+        if name in META_TABLES and not path.is_dir():
             continue
-        spark.read.parquet(path).createOrReplaceTempView(name)
+        spark.read.parquet(str(path)).createOrReplaceTempView(name)
         registered.append(name)
     return registered
