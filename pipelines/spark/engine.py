@@ -22,7 +22,8 @@ from __future__ import annotations
 import polars as pl
 from sqlglot import exp
 
-from pipelines.spark import functions, sql as sparksql
+from pipelines.spark import functions
+from pipelines.spark import sql as sparksql
 from pipelines.spark.tables import register as register_tables
 
 #: the table_schema information_schema rows carry (DuckDB's name for the main schema)
