@@ -165,7 +165,7 @@ def _load_table(spark, table: Table, source: Source | None, mapping: Mapping, in
         spark.createDataFrame([], _contract_schema(table)).write.parquet(str(tmp / name))
         report.absent.append(name)
         return (name, False, None, 0, 0, 0)
-    staged, present, cached = (_stage_csv if source.format == "csv" else _stage_parquet)(
+    staged, present = (_stage_csv if source.format == "csv" else _stage_parquet)(
         spark, table, source, mapping, input_zone)
     result = _checked(table, staged, present).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -173,15 +173,13 @@ def _load_table(spark, table: Table, source: Source | None, mapping: Mapping, in
             F.coalesce(F.col(c.name), F.lit(False)).alias(c.name) if c.type == "boolean" else F.col(c.name)
             for c in table.columns))
         loaded.write.parquet(str(tmp / name))
-        if cached is not None:  # the typed rows are cached now: the raw CSV records are not needed again
-            cached.unpersist()
         _quarantine_rows(table, result, present, input_zone).write.mode("append").parquet(str(tmp / "quarantine"))
-        counts = result.agg(F.count(F.lit(1)).alias("n"),
-                            F.count(F.when(F.col("_ok") & (F.col("_rn") == 1), 1)).alias("loaded")).first()
+        counts = result.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_ok") & (F.col("_rn") == 1), 1))
+                            .alias("loaded"), F.max("_error").alias("error")).first()
     finally:
         result.unpersist()
-        if cached is not None:
-            cached.unpersist()
+    if counts["error"]:  # the whole file is bad input: the load stops (and its temporary tables go)
+        raise BadInput(counts["error"])
     rows_in, rows_loaded = counts["n"], counts["loaded"]
     report.rows_in[name], report.rows_loaded[name] = rows_in, rows_loaded
     report.rows_rejected[name] = rows_in - rows_loaded
@@ -194,13 +192,13 @@ def _contract_schema(table: Table) -> str:
 
 # --- reading: the stage (raw text, and each column's value as the cast sees it) -----------------
 
-#: columns every stage carries besides the contract's: where a row comes from, and a set-aside CSV line
-_PRE = ("_pre_reason", "_pre_detail", "_pre_raw")
+#: columns every stage carries besides the contract's: a CSV line set aside by the reader, and a
+#: problem with the whole file (not UTF-8 …), found by the task that reads it
+_PRE = ("_pre_reason", "_pre_detail", "_pre_raw", "_error")
 
 
 def _stage_csv(spark, table: Table, source: Source, mapping: Mapping, input_zone: str):
-    """The CSV read in one Spark task by the DuckDB loader's reader: (stage, present columns, cached frame)."""
-    from pyspark import StorageLevel
+    """The CSV read in one Spark task by the DuckDB loader's reader: (stage, present columns)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
@@ -209,17 +207,12 @@ def _stage_csv(spark, table: Table, source: Source, mapping: Mapping, input_zone
     positions = _contract_columns(table, header, path, mapping, csv=True)
     present = [c for c in table.column_names if c in positions]
     schema = ", ".join([*(f"`{c}` string" for c in present), "_line bigint",
-                        *(f"{p} string" for p in _PRE), "_error string"])
+                        *(f"{p} string" for p in _PRE)])
     task = _CsvTask(str(path), {c: positions[c] for c in present})
     raw = spark.createDataFrame([(str(path),)], "path string").coalesce(1).mapInArrow(task, schema)
-    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
-    errors = raw.where(F.col("_error").isNotNull()).select("_error").limit(1).collect()
-    if errors:
-        raw.unpersist()
-        raise BadInput(errors[0][0])
     types = {c: (c, StringType()) for c in present}
     frame = raw.select(F.lit(str(path)).alias("_source"), F.col("_line").alias("_seq"), "_line", *_PRE, *present)
-    return _typed_stage(frame, table, present, types, input_zone), present, raw
+    return _typed_stage(frame, table, present, types, input_zone), present
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -248,7 +241,7 @@ class _CsvTask:
     def __call__(self, batches):
         import pyarrow as pa
 
-        names = [*self.positions, "_line", *_PRE, "_error"]
+        names = [*self.positions, "_line", *_PRE]
         if not any(b.num_rows for b in batches):
             return
         try:
@@ -275,7 +268,7 @@ class _CsvTask:
 
 
 def _stage_parquet(spark, table: Table, source: Source, mapping: Mapping, input_zone: str):
-    """The Parquet files read by Spark, files with the same schema together: (stage, present columns, None)."""
+    """The Parquet files read by Spark, files with the same schema together: (stage, present columns)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StructType
 
@@ -313,7 +306,7 @@ def _stage_parquet(spark, table: Table, source: Source, mapping: Mapping, input_
     stage = stages[0]
     for other in stages[1:]:
         stage = stage.unionByName(other)
-    return stage, present, None
+    return stage, present
 
 
 def _field(name, data_type):
@@ -528,7 +521,7 @@ def _checked(table: Table, stage, present: list[str]):
     problem = F.try_element_at(F.col("_problems"), F.lit(1))
     raw_record = duckdb_struct_text([(c, F.col(f"{c}__x")) for c in present])
     checked = typed.select(
-        "_source", "_seq", "_line", *values, "_ok",
+        "_source", "_seq", "_line", "_error", *values, "_ok",
         F.when(F.col("_bad"), problem["column_name"]).alias("_column"),
         F.when(pre, F.col("_pre_reason")).when(F.col("_bad"), problem["reason"]).alias("_reason"),
         F.when(pre, F.col("_pre_detail")).when(
