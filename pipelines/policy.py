@@ -68,6 +68,10 @@ class Policy:
     clock_start: str
     name_nl: str | None = None
     """The policy's Dutch name, for Dutch reports (``[policy] name_nl``; optional)."""
+    support_categories: tuple[str, ...] = ()
+    """The support-ticket categories the company declared (``[support] categories``; optional),
+    trimmed and lower-cased (contract §5 reading 17). Only a declared category is published by
+    name; any other value counts under ``other`` (docs/contract.md, "Only declared values")."""
 
     @property
     def label(self) -> str:
@@ -75,6 +79,13 @@ class Policy:
 
     def rule(self, category: str) -> RetentionRule:
         return self.retention[category]
+
+    @property
+    def declared_categories(self) -> tuple[str, ...]:
+        """The declared support categories with the privacy category always among them, in the file's order
+        (docs/contract.md, "Only declared values"): what ``$support_categories`` binds."""
+        privacy = normal_code(self.privacy_category)
+        return self.support_categories if privacy in self.support_categories else (*self.support_categories, privacy)
 
     @property
     def inactivity_months(self) -> int:
@@ -155,7 +166,45 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         extended_deadline_months=r.integer("rights", "extended_deadline_months"),
         clock_start=clock_start,
         name_nl=_optional_text(raw, source, "policy", "name_nl"),
+        support_categories=_support_categories(raw, source, r.text("support", "privacy_category")),
     )
+
+
+#: the bucket every undeclared coded value is counted under (docs/contract.md, "Only declared values")
+OTHER = "other"
+
+
+def normal_code(value: str) -> str:
+    """A coded value as compared: trimmed and lower-cased (contract §5 reading 17)."""
+    return value.strip().lower()
+
+
+def _support_categories(raw: dict, source: str, privacy_category: str) -> tuple[str, ...]:
+    """``[support] categories``: non-empty strings, distinct once trimmed and lower-cased, never ``other``
+    (the bucket of undeclared values); the privacy category is added when the list lacks it. Without the
+    key only the privacy category is declared."""
+    where = f"{source}: [support] categories"
+    privacy = normal_code(privacy_category)
+    if privacy == OTHER:
+        raise BadInput(f"{source}: [support] privacy_category must not be {OTHER!r}: it names undeclared categories")
+    value = (raw.get("support") or {}).get("categories")
+    if value is None:
+        return (privacy,)
+    if not isinstance(value, list):
+        raise BadInput(f"{where} must be a list of category names, not {value!r}")
+    declared: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise BadInput(f"{where} must hold non-empty strings, not {item!r}")
+        code = normal_code(item)
+        if code == OTHER:
+            raise BadInput(f"{where}: {OTHER!r} is not a category: it counts the undeclared ones")
+        if code in declared:
+            raise BadInput(f"{where}: {item!r} is stated twice (categories compare trimmed and case-insensitively)")
+        declared.append(code)
+    if privacy not in declared:
+        declared.append(privacy)
+    return tuple(declared)
 
 
 def _optional_text(raw: dict, source: str, section: str, key: str) -> str | None:

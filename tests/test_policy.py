@@ -98,3 +98,50 @@ def test_the_shipped_policy_names_itself_in_dutch_and_a_blank_dutch_name_is_refu
         parse_policy(raw, source="p.toml")
     del raw["policy"]["name_nl"]
     assert parse_policy(raw, source="p.toml").name_nl is None
+
+
+def test_the_declared_support_categories_are_read_trimmed_and_lower_cased():
+    # docs/contract.md, "Only declared values": the shipped file declares the contract's examples
+    assert load_policy().support_categories == ("billing", "bug", "how_to", "account", "privacy")
+    raw = broken(lambda r: r["support"].update(categories=[" Billing", "BUG "]))
+    policy = parse_policy(raw, source="p.toml")
+    # the privacy category is always declared: added when the list lacks it
+    assert policy.support_categories == ("billing", "bug", "privacy")
+    assert policy.declared_categories == ("billing", "bug", "privacy")
+
+
+def test_without_the_key_only_the_privacy_category_is_declared():
+    policy = parse_policy(broken(lambda r: r["support"].pop("categories")), source="p.toml")
+    assert policy.support_categories == ("privacy",)
+    raw = broken(lambda r: (r["support"].pop("categories"), r["support"].update(privacy_category=" GDPR ")))
+    assert parse_policy(raw, source="p.toml").declared_categories == ("gdpr",)
+
+
+def test_a_policy_built_without_categories_still_declares_its_privacy_category():
+    from dataclasses import replace
+
+    policy = replace(load_policy(), support_categories=(), privacy_category="Privacy")
+    assert policy.declared_categories == ("privacy",)
+
+
+@pytest.mark.parametrize(
+    "categories, message",
+    [
+        ("billing", "must be a list of category names"),
+        (["billing", ""], "must hold non-empty strings, not ''"),
+        (["billing", "  "], "must hold non-empty strings"),
+        (["billing", 3], "must hold non-empty strings, not 3"),
+        (["billing", " Billing "], "' Billing ' is stated twice"),
+        (["billing", "Other"], "'other' is not a category"),
+    ],
+)
+def test_a_broken_category_list_is_refused_with_the_key(categories, message):
+    with pytest.raises(BadInput, match=r"\[support\] categories"):
+        parse_policy(broken(lambda r: r["support"].update(categories=categories)), source="p.toml")
+    with pytest.raises(BadInput, match=message):
+        parse_policy(broken(lambda r: r["support"].update(categories=categories)), source="p.toml")
+
+
+def test_the_privacy_category_cannot_be_the_other_bucket():
+    with pytest.raises(BadInput, match="privacy_category must not be 'other'"):
+        parse_policy(broken(lambda r: r["support"].update(privacy_category=" OTHER")), source="p.toml")
