@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from pipelines.contract import SQL_TYPES, Column, Table
 
+#: A UTC offset the loader reads: -14:00 to +14:00, minutes 00 to 59 (docs/bad-data.md, "UTC offsets").
+#: The world's zones run from -12:00 to +14:00 (docs/design.md, as for EARLIEST/LATEST below); the
+#: range is kept symmetric so that no offset a real clock shows is refused. DuckDB's own cast reads any two digits (``+99:00`` is 99 hours,
+#: ``+05:60`` is six hours): a value outside this range is a bad timestamp, never a wrong instant.
+ISO_OFFSET = r"[+-](0\d|1[0-3])(:?[0-5]\d)?|[+-]14(:?00)?"
 # ISO-8601 date or date-time, optional fraction, optional Z or ±hh[:mm] offset.
-ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s?([Zz]|[+-]\d{2}(:?\d{2})?)?"
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s?([Zz]|" + ISO_OFFSET + r")?"
 # Instants whose local date exists in every time zone (UTC-12 to UTC+14): years 1 to 9999 as
 # dates, so no later step meets a date it cannot represent (docs/bad-data.md, "Dates far out").
 EARLIEST = "TIMESTAMPTZ '0001-01-01 12:00:00+00'"

@@ -17,7 +17,7 @@ from pipelines.load.sources import Source
 
 #: Bump whenever loading changes what a database holds (types, rules for setting rows aside,
 #: flags, metadata tables): a database loaded by another version is then loaded again.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"
 
 SETTING = "exports_fingerprint"
 

@@ -67,10 +67,11 @@ META_SCHEMAS = {
 
 #: The ISO-8601 forms DuckDB's cast to TIMESTAMPTZ accepts among :data:`cast.ISO_TIMESTAMP`'s (Java
 #: regex): 'T' or ' ' between date and time, an upper-case 'Z' or an offset right after the time,
-#: no offset after a bare date. Groups: year, month, day, hour, minute, second, fraction, offset.
+#: no offset after a bare date, an offset within :data:`cast.ISO_OFFSET`'s -14:00 to +14:00 (minutes below
+#: 60; docs/bad-data.md, "UTC offsets"). Groups: year, month, day, hour, minute, second, fraction, offset.
 ISO_PARTS = (
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(Z|[+-]\d{2}(?::?\d{2})?)?)?\z"
+    r"(Z|[+-](?:0\d|1[0-3])(?::?[0-5]\d)?|[+-]14(?::?00)?)?)?\z"
 )
 _DAY_US = 86_400_000_000
 _MINUTE_US = 60_000_000
