@@ -50,6 +50,9 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "due_soon_days": policy.due_soon_days,
         # support (policy §1.4)
         "privacy_category": policy.privacy_category,
+        # the declared ticket categories, the privacy category among them: any other is 'other'
+        # (docs/contract.md, "Only declared values")
+        "support_categories": list(policy.declared_categories),
         "missed_request_window_days": policy.missed_request_window_days,
         # rights (policy §3, GDPR Art. 12(3))
         "clock_start": policy.clock_start,

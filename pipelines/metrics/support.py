@@ -2,8 +2,8 @@
 
 The SQL in ``sql/support_*.sql`` does the work: ``support_evaluated`` is the model
 every other support query reads by name (one row per ticket as of ``as_of``: local
-dates, normalised channel, elapsed hours, impossible orders flagged), so one rule
-applies to every figure.
+dates, normalised channel, declared category or ``other``, elapsed hours, impossible
+orders flagged), so one rule applies to every figure.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import polars as pl
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
 from pipelines.metrics.params import OLDEST_PER_CATEGORY, sql_params
-from pipelines.policy import Policy
+from pipelines.policy import OTHER, Policy
 
 #: headline figures compared quarter on quarter: columns of support_summary.sql
 HEADLINES = (
@@ -29,8 +29,16 @@ HEADLINES = (
 
 TABLES = {
     "support_by_channel_month": pl.Schema({"month": pl.Date, "channel": pl.String, "tickets": pl.Int64}),
+    # declared categories by name, the rest as 'other' with its number of distinct values only
+    # (docs/contract.md, "Only declared values")
     "support_by_category": pl.Schema(
-        {"category": pl.String, "is_privacy": pl.Boolean, "tickets": pl.Int64, "share": pl.Float64}
+        {
+            "category": pl.String,
+            "is_privacy": pl.Boolean,
+            "tickets": pl.Int64,
+            "share": pl.Float64,
+            "other_values": pl.Int64,
+        }
     ),
     "support_durations": pl.Schema(
         {
@@ -84,6 +92,12 @@ def _headline_block(row: dict, by_channel: pl.DataFrame) -> dict:
     }
 
 
+def other_distinct(frame: pl.DataFrame, column: str) -> int:
+    """The ``other_values`` of a table's ``other`` row, 0 without one (docs/contract.md, "Only declared values")."""
+    other = frame.filter(pl.col(column) == OTHER)["other_values"]
+    return int(other[0] or 0) if other.len() else 0
+
+
 def _change(previous, current):
     return None if previous is None or current is None else current - previous
 
@@ -118,6 +132,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             "excluded_impossible_first_response": row["excluded_impossible_first_response"],
             "excluded_impossible_resolution": row["excluded_impossible_resolution"],
             "by_category": dict(zip(by_category["category"].to_list(), by_category["tickets"].to_list())),
+            # how many distinct undeclared categories "other" holds: a count, never the values
+            "category_other_distinct": other_distinct(by_category, "category"),
             # missed: the window closed by as_of with no request; a still-open window is not missed yet
             "missed_rights_requests": int((~missed["window_open"]).sum()),
             "missed_rights_requests_window_open": int(missed["window_open"].sum()),

@@ -291,8 +291,10 @@ def test_privacy_share_is_a_fraction_by_trimmed_lowercase_category(run):
     assert r.summary["privacy_share"] == pytest.approx(0.5)
     assert r.summary["privacy_tickets"] == 2
     cats = {x["category"]: x for x in r.tables["support_by_category"].iter_rows(named=True)}
-    assert set(cats) == {"privacy", "Privacy", "billing", "privacy policy"}
-    assert cats["Privacy"]["is_privacy"] and not cats["privacy policy"]["is_privacy"]
+    # reading 17: `Privacy` is privacy; `privacy policy` is no declared category ("Only declared values")
+    assert set(cats) == {"privacy", "billing", "other"}
+    assert cats["privacy"]["is_privacy"] and cats["privacy"]["tickets"] == 2
+    assert not cats["other"]["is_privacy"] and cats["other"]["other_values"] == 1
     assert cats["billing"]["share"] == pytest.approx(0.25)
 
 
@@ -421,3 +423,71 @@ def test_no_raw_ids_in_tables(run):
         text = frame.write_csv()
         assert "SECRET" not in text, name
     assert r.tables["support_missed_rights_requests"].height == 1
+
+
+def published_text(result) -> str:
+    """Everything a run would write for the family: its summary block as JSON and each table as CSV."""
+    import json
+
+    return json.dumps(result.summary, default=str) + "".join(f.write_csv() for f in result.tables.values())
+
+
+def test_undeclared_categories_count_under_other_with_their_number_of_distinct_values(run):
+    # docs/contract.md "Only declared values" and reading 17: the policy declares billing, bug,
+    # how_to, account and privacy; ` Billing ` and `Billing` are billing; the rest is 'other'
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", category="billing"),
+            ticket("t2", "2024-07-02 08:00", category=" Billing "),
+            ticket("t3", "2024-07-02 08:00", category="Billing"),
+            ticket("t4", "2024-07-02 08:00", category="Feature Request"),
+            ticket("t5", "2024-07-02 08:00", category=" feature request"),  # the same value, trimmed and lower-cased
+            ticket("t6", "2024-07-02 08:00", category="jan.peeters complaint"),
+            ticket("t7", "2024-07-02 08:00", category="Other"),  # 'other' is no category either: a third value
+            ticket("t8", "2024-07-02 08:00", category="Privacy"),
+        ]
+    )
+    s = r.summary
+    # declared first by tickets, 'other' last whatever its count
+    assert list(s["by_category"].items()) == [("billing", 3), ("privacy", 1), ("other", 4)]
+    assert s["category_other_distinct"] == 3  # feature request, jan.peeters complaint, other
+    assert s["tickets"] == 8 and s["privacy_tickets"] == 1 and s["privacy_share"] == pytest.approx(1 / 8)
+    rows = r.tables["support_by_category"].to_dicts()
+    assert [x["category"] for x in rows] == ["billing", "privacy", "other"]
+    assert [x["other_values"] for x in rows] == [None, None, 3]
+    assert rows[2]["share"] == pytest.approx(0.5) and not rows[2]["is_privacy"]
+    text = published_text(r)
+    for raw in ("Feature", "feature", "jan.peeters", "peeters", "complaint", "Billing", "Privacy"):
+        assert raw not in text, raw
+
+
+def test_without_undeclared_categories_other_is_absent_and_its_count_zero(run):
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", category="how_to"),
+            ticket("t2", "2024-07-02 08:00", category="ACCOUNT"),
+            # an older ticket still open: in the backlog, not in the quarter's categories
+            ticket("old", "2024-05-02 08:00", category="jan.peeters complaint"),
+        ]
+    )
+    assert r.summary["by_category"] == {"account": 1, "how_to": 1}
+    assert r.summary["category_other_distinct"] == 0 and r.summary["backlog"] == 3
+    assert r.tables["support_by_category"]["other_values"].null_count() == 2
+    assert "peeters" not in published_text(r)
+
+
+def test_the_declared_categories_come_from_the_policy(run):
+    from dataclasses import replace
+
+    # a policy declaring only billing: bug is 'other'; the privacy category is always declared
+    narrow = replace(POLICY, support_categories=("billing",))
+    r = run(
+        [
+            ticket("t1", "2024-07-02 08:00", category="billing"),
+            ticket("t2", "2024-07-02 08:00", category="bug"),
+            ticket("t3", "2024-07-02 08:00", category="privacy"),
+        ],
+        policy=narrow,
+    )
+    assert r.summary["by_category"] == {"billing": 1, "privacy": 1, "other": 1}
+    assert r.summary["category_other_distinct"] == 1 and r.summary["privacy_tickets"] == 1

@@ -268,7 +268,7 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         for ch, n in channels.items()
     ]
     by_category = [
-        {"category": c, "is_privacy": c == "privacy", "tickets": n, "share": n / 412}
+        {"category": c, "is_privacy": c == "privacy", "tickets": n, "share": n / 412, "other_values": None}
         for c, n in [
             ("how_to", 141),
             ("billing", 96),

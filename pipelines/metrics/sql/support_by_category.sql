@@ -1,6 +1,13 @@
--- Tickets created in the quarter by category (as given, trimmed), over `support_evaluated`.
+-- Tickets created in the quarter by category, over `support_evaluated`: the declared categories by
+-- name, every other value under 'other' (docs/contract.md, "Only declared values"), which comes last.
+-- other_values: on the 'other' row, how many distinct undeclared values (trimmed, lower-cased) it
+-- holds, a count only (the values themselves are never published); NULL on a declared category's row.
 WITH counts AS (
-    SELECT category, bool_or(is_privacy) AS is_privacy, count(*) AS tickets
+    SELECT
+        category,
+        bool_or(is_privacy) AS is_privacy,
+        count(*) AS tickets,
+        count(DISTINCT CASE WHEN category = 'other' THEN category_given END) AS other_values
     FROM support_evaluated
     WHERE in_quarter
     GROUP BY category
@@ -12,7 +19,8 @@ SELECT
     counts.category,
     counts.is_privacy,
     counts.tickets,
-    CAST(counts.tickets AS DOUBLE) / total.tickets AS share
+    CAST(counts.tickets AS DOUBLE) / total.tickets AS share,
+    CASE WHEN counts.category = 'other' THEN counts.other_values END AS other_values
 FROM counts
 CROSS JOIN total
-ORDER BY counts.tickets DESC, counts.category
+ORDER BY counts.category = 'other', counts.tickets DESC, counts.category

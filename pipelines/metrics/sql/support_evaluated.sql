@@ -1,6 +1,7 @@
 -- Support tickets evaluated as of $as_of: one row per ticket the quarter's figures need
 -- (tickets created in [$quarter_start, $as_of], and older tickets still open at $as_of).
--- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15.
+-- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15, 17; "Only declared values"
+-- (a category not in $support_categories is 'other').
 -- A model: the support queries read it by name. Its ids stay in the database: queries
 -- that name a ticket or account give its pseudonym.
 WITH tickets AS (
@@ -8,7 +9,12 @@ WITH tickets AS (
         ticket_id,
         account_id,
         normal_channel(channel) AS channel,
-        trim(category) AS category,
+        -- reading 17 and "Only declared values" (docs/contract.md): a declared category by its declared
+        -- (trimmed, lower-case) name, anything else 'other': free text may name a person
+        CASE WHEN list_contains($support_categories, lower(trim(category))) THEN lower(trim(category))
+             ELSE 'other' END AS category,
+        -- the value as compared, for the number of distinct undeclared values only: never published
+        lower(trim(category)) AS category_given,
         coalesce(lower(trim(category)) = lower(trim($privacy_category)), false) AS is_privacy,
         created_at,
         local_date(created_at) AS created_on,
@@ -45,6 +51,7 @@ SELECT
     account_id,
     channel,
     category,
+    category_given,
     is_privacy,
     created_on,
     CAST(date_trunc('month', created_on) AS DATE) AS created_month,
