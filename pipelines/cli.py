@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipelines import __version__
+from pipelines import __version__, paths
 from pipelines.errors import BadInput, PipelineFailure
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -210,18 +210,44 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"privacy-review: failed: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
-    except Exception:
-        log.exception("internal failure")
+    except Exception as exc:
+        system = system_failure(exc)
+        if system is None:
+            log.exception("internal failure")
+        else:  # the machine's fault, not the code's: one line (docs/operations.md, "Exit codes")
+            log.debug("system failure", exc_info=True)
+            print(f"privacy-review: failed: {system}", file=sys.stderr)
         return EXIT_FAILURE
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    if getattr(args, "memory_limit", None):
-        from pipelines.db import MEMORY_LIMIT_ENV, MEMORY_SIZE
+#: words of a full disk or a failing device, as DuckDB, the notebook writer and the system say them
+_SYSTEM_WORDS = ("No space left on device", "Disk quota exceeded", "Input/output error", "Read-only file system",
+                 "File too large")
 
-        if not MEMORY_SIZE.match(args.memory_limit.strip()):
-            raise BadInput(f"--memory-limit: not a memory size (e.g. 2GB, 512MB): {args.memory_limit!r}")
-        os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # read by every connection, notebooks' kernels too
+
+def system_failure(exc: BaseException) -> str | None:
+    """One line for a failure of the machine (a full disk while loading or rendering), else None.
+
+    DuckDB reports a full disk as an IOException, TransactionException or FatalException, and a
+    notebook cut short by one is unreadable JSON (nbformat's NotJSONError); each is told in one line.
+    """
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    for word in _SYSTEM_WORDS:
+        if word in text:
+            return f"{word.lower()}: {first[:300]}"
+    if type(exc).__name__ in ("IOException", "FatalException", "OutOfMemoryException"):
+        return f"the database engine stopped: {first[:300]}"
+    if type(exc).__name__ == "NotJSONError":
+        return "a notebook file was cut short (is the disk full?): the report was not published"
+    return None
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    paths.check_environment()  # every environment variable, once, before anything runs
+    if getattr(args, "memory_limit", None):
+        # read by every connection, notebooks' kernels too
+        os.environ[paths.MEMORY_LIMIT_ENV] = paths.memory_limit(args.memory_limit, "--memory-limit")
     if args.command in ("load", "run"):
         args.data = _data_dir(args.data)
     if args.command == "load":
@@ -253,7 +279,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(counts, indent=2))
         return EXIT_OK
     if args.command == "notebooks":
-        from pipelines import paths
         from pipelines.report.workspace import write_workspace
 
         written = write_workspace(
@@ -326,13 +351,7 @@ def _engine_options(args: argparse.Namespace) -> dict:
 
 
 def _zone(name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"--input-zone: unknown time zone {name!r}") from None
-    return name
+    return paths.zone(name, "--input-zone")
 
 
 if __name__ == "__main__":

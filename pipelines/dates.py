@@ -18,6 +18,32 @@ import holidays
 
 DEFAULT_ZONE = "Europe/Brussels"
 
+#: the years a quarter or ``--as-of`` may name (docs/operations.md, "Bad parameters"): the
+#: calendar, the eight-quarter trends and the 10-year payment deadlines stay within what
+#: Python's and DuckDB's dates hold
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+@lru_cache(maxsize=64)
+def known_zone(name: str) -> bool:
+    """True when both Python (zoneinfo) and DuckDB (ICU) know the time zone ``name``.
+
+    Python accepts names DuckDB does not (``posixrules``, ``localtime``): a zone is
+    checked against both, once, where a command starts.
+    """
+    from zoneinfo import ZoneInfoNotFoundError
+
+    import duckdb
+
+    if not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    with duckdb.connect() as con:
+        return bool(con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [name]).fetchone()[0])
+
 
 def local_date(ts: datetime, zone: str = DEFAULT_ZONE) -> date:
     """The calendar date of an instant in the controller's zone (naive means UTC)."""
@@ -69,6 +95,8 @@ class Quarter:
         m = _QUARTER.match(text.strip())
         if not m:
             raise ValueError(f"not a quarter: {text!r} (expected e.g. 2024Q3 or 'latest')")
+        if not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+            raise ValueError(f"{text.strip()!r}: outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod

@@ -3,7 +3,8 @@
 Written with every run into the staging folder, beside ``summary.json``, before
 the privacy scan and the atomic publish (docs/operations.md, "Evidence"):
 
-- ``exports``: per contract table, the files read (names relative to ``--data``),
+- ``exports``: per contract table, the files read (``accounts.csv``; a table folder's files
+  as ``sessions/#1``, ``sessions/#2`` in file order: never a name the user chose),
   their size and SHA-256, and rows in, loaded and set aside;
 - ``column_mapping``: the mapping file read, if any (name and SHA-256);
 - ``policy``: the policy file's name and SHA-256, and the policy's name and version;
@@ -48,7 +49,7 @@ LIBRARIES = ("duckdb", "polars", "pyarrow", "holidays", "tzdata", "babel")
 @dataclass(frozen=True)
 class FileHash:
     name: str
-    """Relative to the export directory, with ``/`` (``sessions/part-0.parquet``)."""
+    """The export's name (``sessions.csv``), or its table and place in a table folder (``sessions/#1``)."""
     bytes: int
     sha256: str
 
@@ -85,15 +86,28 @@ def export_files(data_dir: Path) -> dict[str, list[Path]]:
     return {table: (source.files if source is not None else []) for table, source in find_sources(data_dir).items()}
 
 
+def published_name(table: str, path: Path, data_dir: Path, position: int) -> str:
+    """A file's name as evidence.json gives it: only words the tool declared, never the user's own.
+
+    An export file directly in ``--data`` is named after its table (``accounts.csv``); a file of
+    a table folder by its table and its place in file order (``sessions/#3``): the names inside a
+    folder are the user's and may hold anything (docs/operations.md, "Evidence").
+    """
+    name = relative_name(path, data_dir)
+    if "/" not in name:
+        return name
+    return f"{table}/#{position}"
+
+
 def hash_exports(data_dir: Path, stop: threading.Event | None = None) -> dict[str, list[FileHash]]:
     """Every export file's size and SHA-256, per table."""
     data_dir = Path(data_dir)
     hashed = {}
     for table, files in export_files(data_dir).items():
         hashed[table] = []
-        for path in files:
+        for position, path in enumerate(files, 1):
             size, sha = sha256_file(path, stop)
-            hashed[table].append(FileHash(relative_name(path, data_dir), size, sha))
+            hashed[table].append(FileHash(published_name(table, path, data_dir, position), size, sha))
     return hashed
 
 

@@ -24,30 +24,23 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from pipelines import ownership
 from pipelines.errors import BadInput
+from pipelines.paths import LOCK_TIMEOUT_ENV, seconds
 
 log = logging.getLogger(__name__)
 
-LOCK_TIMEOUT_ENV = "PRIVACY_REVIEW_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 3600.0
 OUT_LOCK = ".privacy-review.lock"
 
-#: staging folders of build.staging_dir / build.publish and the index's temporary file
+#: staging folders of pipelines/publish.py (removed only when they carry the tool's marker) and the index's temporary file
 _STAGING = re.compile(r"^\.(?P<quarter>.+)\.(?P<kind>tmp|old)-[^/]+$")
 _INDEX_TMP = re.compile(r"^\.index-.*\.tmp$")
 
 
 def lock_timeout() -> float:
     text = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_LOCK_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadInput(f"${LOCK_TIMEOUT_ENV}: not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise BadInput(f"${LOCK_TIMEOUT_ENV}: must be 0 or more seconds, not {text!r}")
-    return value
+    return seconds(text, f"${LOCK_TIMEOUT_ENV}") if text else DEFAULT_LOCK_TIMEOUT
 
 
 def out_lock_path(out_dir: Path) -> Path:
@@ -97,7 +90,7 @@ def clean_output_leftovers(out_dir: Path) -> list[Path]:
     removed = []
     for child in sorted(out_dir.iterdir()):
         m = _STAGING.match(child.name)
-        if m and child.is_dir():
+        if m and child.is_dir() and not child.is_symlink() and ownership.is_own_quarter(child):
             final = out_dir / m.group("quarter")
             if m.group("kind") == "old" and not final.exists():
                 os.rename(child, final)

@@ -14,14 +14,16 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import db as dbmod
-from pipelines import evidence, locking, paths, privacy_scan
+from pipelines import evidence, locking, ownership, paths, privacy_scan
 from pipelines.contract import is_synthetic_export
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport, load_exports
 from pipelines.metrics import Period
 from pipelines.policy import load_policy
-from pipelines.report.build import build_and_publish, publish, staging_dir
+from pipelines.publish import publish, staging_dir
+from pipelines.report.build import build_and_publish
+from pipelines.report.index import INDEX_FILE, is_own_index
 from pipelines.results import (
     compute_with_previous,
     newest_data_date,
@@ -85,17 +87,40 @@ class RunOptions:
 
 
 def check_parameters(options: RunOptions) -> None:
-    """Everything that can be refused before a long load (exit code 2); ``options`` are resolved."""
-    if not options.data_dir.is_dir():
-        raise BadInput(f"--data {options.data_dir}: export directory not found")
-    if options.quarter.strip().lower() != "latest":
-        try:
-            quarter = Quarter.parse(options.quarter)
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-        if options.as_of is not None and options.as_of < quarter.start:
-            raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({quarter.start})")
-    paths.check_database_outside(options.database, options.out_dir)
+    """Everything that can be refused before a long load (exit code 2); ``options`` are resolved.
+
+    docs/operations.md, "Safe by construction" and "Bad parameters": every parameter and
+    environment variable is checked here, once, before anything is written.
+    """
+    paths.check_environment()
+    check_exports_dir(options.data_dir)
+    quarter = paths.quarter_text(options.quarter)
+    paths.day(options.as_of)
+    paths.zone(options.input_zone)
+    if quarter != "latest" and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
+        raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({Quarter.parse(quarter).start})")
+    paths.check_writable_folder(options.out_dir, "--out")
+    paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.database)
+    if options.engine == SPARK:
+        paths.check_writable_folder(options.database, "--db")
+    else:
+        paths.check_database_file(options.database)
+    check_own_index(options.out_dir)
+    if quarter != "latest":
+        ownership.check_replaceable(options.out_dir / quarter)
+
+
+def check_exports_dir(data_dir: Path) -> None:
+    if not data_dir.is_dir():
+        raise BadInput(f"--data {data_dir}: export directory not found")
+
+
+def check_own_index(out_dir: Path) -> None:
+    """``OUT/index.html`` is rebuilt by every run: refuse an ``--out`` whose index.html the tool did not write."""
+    index = out_dir / INDEX_FILE
+    if (index.exists() or index.is_symlink()) and not is_own_index(index):
+        raise BadInput(f"--out {out_dir}: holds an {INDEX_FILE} that privacy-review did not write; "
+                       "choose another --out (the tool never overwrites a file it did not create)")
 
 
 def check_coverage(con, period: Period) -> None:
@@ -130,6 +155,7 @@ def run(options: RunOptions) -> Path:
         # always the output first, then the database: two runs never wait on each other in a circle
         locks.enter_context(locking.exclusive(locking.out_lock_path(options.out_dir), f"--out {options.out_dir}"))
         locks.enter_context(locking.exclusive(locking.db_lock_path(options.database), f"--db {options.database}"))
+        ownership.mark_reports(options.out_dir)
         locking.clean_output_leftovers(options.out_dir)
         locking.clean_database_leftovers(options.database)
         engine = locks.enter_context(_spark_review(options, policy)) if options.engine == SPARK else None
@@ -167,6 +193,7 @@ def _run_locked(options: RunOptions, policy, engine=None) -> Path:
     try:
         period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
         check_coverage(con, period)
+        ownership.check_replaceable(options.out_dir / str(period.quarter))  # before the work, not after it
         log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
         results = compute_with_previous(con, period, policy)
     finally:
@@ -183,6 +210,7 @@ def _run_locked(options: RunOptions, policy, engine=None) -> Path:
         try:
             write_results(results, staging)
             evidence.write(staging, record)
+            ownership.mark_quarter(staging)
             scan(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -224,6 +252,11 @@ def load(
     """``privacy-review load``: the same paths, database home and lock as ``run``."""
     data_dir, db = paths.absolute(data_dir), paths.absolute(db) or paths.default_database()
     mapping_file = paths.absolute(mapping_file)
+    paths.check_environment()
+    paths.zone(input_zone)
+    check_exports_dir(data_dir)
+    paths.check_separate(data=data_dir, db=db)
+    paths.check_database_file(db)
     paths.prepare_database_dir(db)
     with locking.exclusive(locking.db_lock_path(db), f"--db {db}"):
         locking.clean_database_leftovers(db)

@@ -71,7 +71,7 @@ def _policy_with(path, old, new):
         (["--policy", "{unknown_category}"], "unknown category 'cookies'"),
         (["--policy", "{negative_period}"], "period_months must be a whole number >= 0, not -12"),
         (["--data", "{tmp}/nowhere"], "nowhere: export directory not found"),
-        (["--db", "{tmp}/reports/db.duckdb"], "may not lie inside --out"),
+        (["--db", "{tmp}/reports/db.duckdb"], "must not overlap"),
     ],
 )
 def test_parameter_errors_exit_2_with_one_line(tmp_path, capsys, args, message):

@@ -12,6 +12,7 @@ import pytest
 from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import load_exports
+from pipelines.publish import staging_dir
 from pipelines.results import newest_data_date, resolve_period, write_results
 from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
@@ -61,7 +62,7 @@ def test_run_writes_summary_with_the_contract_schema_and_tables(tmp_path):
     assert summary["retention"]["breaches"]["payments"] is None  # no payments export
     assert summary["support"]["tickets"] == 1 and summary["rights"]["received"] == 1
     assert (final / "tables" / "retention_breaches.csv").exists()
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [".privacy-review.lock", "2024Q1"]
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [".privacy-review-reports", ".privacy-review.lock", "2024Q1"]
 
 
 
@@ -71,7 +72,7 @@ def test_the_database_lives_in_its_home_never_under_out(tmp_path, home):
     assert (home / "privacy-review.duckdb").is_file()
     assert (home / ".gitignore").read_text().splitlines()[-1] == "*"  # git never offers to commit it
     assert not list((tmp_path / "reports").rglob("*.duckdb*"))
-    with pytest.raises(BadInput, match="may not lie inside --out"):
+    with pytest.raises(BadInput, match="--out .* contains --db .*must not overlap"):
         run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False,
                        db_path=tmp_path / "reports" / "x" / "db.duckdb"))
 
@@ -176,15 +177,20 @@ def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_p
 def test_leftovers_of_a_killed_run_are_cleaned_by_the_next(tmp_path, home):
     data, _, _ = _published_before(tmp_path)
     reports = tmp_path / "reports"
-    (reports / ".2024Q1.tmp-dead1").mkdir()
-    (reports / ".2024Q1.tmp-dead1" / "summary.json").write_text("{}")
+    dead = staging_dir(reports / "2024Q1")  # what a killed run leaves: a staging folder with the tool's marker
+    (dead / "summary.json").write_text("{}")
+    foreign = reports / ".2024Q1.tmp-mine"  # the same name pattern, but not the tool's: left alone
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
     (reports / ".index-x.tmp").write_text("")
     dead_pid = 2**22 + 12345  # above Linux's pid_max: no such process
     stale = [home / f".privacy-review.duckdb.{dead_pid}.tmp", home / f".privacy-review.duckdb.{dead_pid}.tmp.wal"]
     for path in stale:
         path.write_bytes(b"half a database")
     run(RunOptions(data_dir=data, out_dir=reports, quarter="2024Q1", report=False))
-    assert sorted(p.name for p in reports.iterdir()) == [".privacy-review.lock", "2024Q1"]
+    assert sorted(p.name for p in reports.iterdir()) == [
+        ".2024Q1.tmp-mine", ".privacy-review-reports", ".privacy-review.lock", "2024Q1"]
+    assert (foreign / "notes.txt").read_text() == "mine"
     assert not any(p.exists() for p in stale)
 
 

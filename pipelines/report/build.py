@@ -16,19 +16,19 @@ included, in ``reports/2024Q3/failed/`` (``failed/<notebook>.ipynb`` there).
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from pipelines import ownership
 from pipelines.errors import PipelineFailure
+from pipelines.publish import FAILED_DIR, drop_failed, keep_failed, publish, staging_dir
 from pipelines.report.index import REPORT_HTML, build_index
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE, Results, write_results
@@ -36,7 +36,6 @@ from pipelines.results import SUMMARY_FILE, Results, write_results
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 MANAGEMENT_NOTEBOOK = "00_quarterly_review.ipynb"
 EXECUTED_DIR = "notebooks"
-FAILED_DIR = "failed"
 NOTEBOOKS_ENV = "PRIVACY_REVIEW_NOTEBOOKS"
 MAX_JOBS = 4
 
@@ -229,115 +228,59 @@ def build_report(
 # --- publishing ----------------------------------------------------------------
 
 
-def retarget_notebooks(folder: Path, old: Path, new: Path) -> None:
-    """Point executed notebooks built in ``old`` at ``new`` (their injected parameters and papermill paths).
+#: the injected parameters of a published notebook: results beside it, no local path (docs/operations.md,
+#: "Safe by construction"); an analyst opening it in JupyterLab reads the quarter it sits in
+PORTABLE_PARAMETERS = {"results_dir": "..", "db": "", "data_dir": "", "output_dir": ""}
+#: a policy file other than the packaged one is published beside the results, for the notebooks to read
+POLICY_COPY = "policy.toml"
 
-    Notebooks are run in a staging directory that is then renamed; without
-    this, an analyst re-running a published notebook would read from a
-    directory that no longer exists.
+
+def make_portable(folder: Path, *, policy: str = "") -> None:
+    """Rewrite the executed notebooks in ``folder`` so that they name no local path.
+
+    Papermill records the run's absolute paths in the injected-parameters cell and in the
+    notebook's metadata (``input_path``, ``output_path``, ``parameters``): a published notebook
+    carries instead ``results_dir = ".."`` (the quarter it sits in), no database, no exports,
+    the policy as ``policy`` (relative, or empty for the packaged one), and file names only.
     """
     import nbformat
 
-    old_text, new_text = str(Path(old).resolve()), str(Path(new).resolve())
+    values = {**PORTABLE_PARAMETERS, "policy": policy}
     for path in sorted(Path(folder).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        changed = False
         for cell in nb.cells:
-            if (
-                "injected-parameters" in cell.get("metadata", {}).get("tags", [])
-                and old_text in cell.source
-            ):
-                cell.source = cell.source.replace(old_text, new_text)
-                changed = True
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell.source = "\n".join(
+                    _portable_line(line, values) for line in cell.source.splitlines()
+                )
         meta = nb.metadata.get("papermill", {})
-        for key in ("output_path",):
-            if isinstance(meta.get(key), str) and old_text in meta[key]:
-                meta[key] = meta[key].replace(old_text, new_text)
-                changed = True
-        for key, value in list(meta.get("parameters", {}).items()):
-            if isinstance(value, str) and old_text in value:
-                meta["parameters"][key] = value.replace(old_text, new_text)
-                changed = True
-        if changed:
-            nbformat.write(nb, path)
+        for key in ("input_path", "output_path"):
+            if isinstance(meta.get(key), str):
+                meta[key] = Path(meta[key]).name
+        parameters = meta.get("parameters")
+        if isinstance(parameters, dict):
+            for key in parameters:
+                if key in values:
+                    parameters[key] = values[key]
+        meta.pop("environment_variables", None)
+        nbformat.write(nb, path)
 
 
-def staging_dir(final_dir: Path) -> Path:
-    """A new hidden sibling of ``final_dir`` (same file system, so the final rename is atomic)."""
-    final_dir = Path(final_dir)
-    final_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(
-        tempfile.mkdtemp(prefix=f".{final_dir.name}.tmp-", dir=final_dir.parent)
-    )
-    os.chmod(
-        path, 0o755
-    )  # mkdtemp makes 0700; a published report is meant to be read by others
-    return path
+def _portable_line(line: str, values: dict[str, str]) -> str:
+    name = line.split("=", 1)[0].strip()
+    if "=" in line and name in values:
+        return f"{name} = {json.dumps(values[name])}"
+    return line
 
 
-def failed_dir(final_dir: Path) -> Path:
-    """Where a failed run of ``final_dir``'s quarter is kept: ``reports/<Q>/failed/``.
+def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
+    """Copy a policy file other than the packaged one into ``folder``; the notebooks' ``policy`` parameter."""
+    from pipelines.policy import default_policy_path
 
-    Beside, never over, the quarter's published report; the next successful
-    run replaces the whole quarter directory and so clears it.
-    """
-    return Path(final_dir) / "failed"
-
-
-_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    renameat2.restype = ctypes.c_int
-    return (
-        renameat2(
-            _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
-        )
-        == 0
-    )
-
-
-def publish(tmp_dir: Path, final_dir: Path) -> Path:
-    """Move a finished ``tmp_dir`` to ``final_dir``, replacing a previous version in one step.
-
-    Readers see either the old directory or the new one, never a mix: on
-    Linux the two are exchanged atomically; elsewhere the old one is renamed
-    aside first (and put back if the second rename fails). The old version
-    is then deleted. ``tmp_dir`` must be on the same file system (use
-    :func:`staging_dir`).
-    """
-    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
-    if not tmp_dir.is_dir():
-        raise PipelineFailure(f"{tmp_dir}: nothing to publish")
-    if not final_dir.exists():
-        os.rename(tmp_dir, final_dir)
-        return final_dir
-    if _exchange(tmp_dir, final_dir):
-        shutil.rmtree(tmp_dir, ignore_errors=True)  # now holds the previous version
-        return final_dir
-    old = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.old-", dir=final_dir.parent))
-    old.rmdir()
-    os.rename(final_dir, old)
-    try:
-        os.rename(tmp_dir, final_dir)
-    except OSError:
-        os.rename(old, final_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return final_dir
+    if not policy_path or Path(policy_path).resolve() == default_policy_path().resolve():
+        return ""
+    shutil.copyfile(policy_path, Path(folder) / POLICY_COPY)
+    return f"../{POLICY_COPY}"
 
 
 def build_and_publish(
@@ -382,7 +325,9 @@ def build_and_publish(
     if not period:
         raise PipelineFailure("the results name no period")
     final = reports_dir / period
+    ownership.check_replaceable(final)  # before hours of work, not after them
     tmp = staging_dir(final)
+    published_policy = ""
     try:
         if isinstance(results, Results):
             write_results(results, tmp)
@@ -395,6 +340,7 @@ def build_and_publish(
             )
         if prepare is not None:
             prepare(tmp)
+        published_policy = _publish_policy(policy_path, tmp)
         build_report(
             tmp,
             tmp,
@@ -408,13 +354,9 @@ def build_and_publish(
             jobs=jobs,
         )
     except NotebookFailed as exc:
-        keep = failed_dir(final)
-        if keep.exists():
-            shutil.rmtree(keep)
-        final.mkdir(parents=True, exist_ok=True)
         for folder in (EXECUTED_DIR, FAILED_DIR):
-            retarget_notebooks(tmp / folder, tmp, keep)
-        os.rename(tmp, keep)
+            make_portable(tmp / folder, policy=published_policy)
+        keep = keep_failed(tmp, final)
         if exc.executed is not None:
             exc.executed = keep / Path(exc.executed).relative_to(tmp)
         if check is not None:
@@ -422,9 +364,7 @@ def build_and_publish(
                 check(keep)
             except PipelineFailure as leak:
                 # the kept notebooks lie under the published folder: they may not hold personal data either
-                shutil.rmtree(keep, ignore_errors=True)
-                if not any(final.iterdir()):
-                    final.rmdir()  # made above only to hold failed/
+                drop_failed(final)
                 log.error("the failed run's notebooks were deleted, not kept: %s", leak)
                 exc.executed = None
         raise
@@ -432,15 +372,13 @@ def build_and_publish(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
-        retarget_notebooks(tmp / EXECUTED_DIR, tmp, final)
+        make_portable(tmp / EXECUTED_DIR, policy=published_policy)
+        ownership.mark_quarter(tmp)
         if check is not None:
             check(tmp)  # the very bytes about to be published
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     publish(tmp, final)
-    stale = failed_dir(final)
-    if stale.exists():
-        shutil.rmtree(stale, ignore_errors=True)
     build_index(reports_dir, language=language)
     return final / REPORT_HTML

@@ -12,6 +12,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
+from pipelines.errors import BadInput
 from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.verdicts import summary_value
@@ -20,6 +21,10 @@ from pipelines.report.kit.words import t, tn
 INDEX_FILE = "index.html"
 NBSP = "\u00a0"
 REPORT_HTML = "quarterly-review.html"
+#: the index names its maker, so that a run replaces only an index.html it wrote (docs/operations.md,
+#: "Safe by construction"); the Content-Security-Policy line identifies an index of version 0.1
+GENERATOR_META = '<meta name="generator" content="privacy-review">'
+_LEGACY_INDEX_MARK = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
 
 _CSS = """
 body { margin: 0; background: #f4f6f8; color: #1f2328;
@@ -96,6 +101,19 @@ def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
     return f"<td>{first}{date}{synthetic}</td>"
 
 
+def is_own_index(path: Path) -> bool:
+    """True when ``path`` is an index.html this tool wrote (a regular file naming the tool as its generator)."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_META in head or _LEGACY_INDEX_MARK in head
+
+
 def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
     """Write ``reports_dir/index.html`` (atomically) and return its path; every word from the catalogue."""
     root = Path(reports_dir)
@@ -131,13 +149,15 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
     title = escape(t(lang, "index_title"))
     sub = escape(t(lang, "index_sub", report=t(lang, "report_title"), quarters=tn(lang, "index_quarters", len(rows))))
     html = (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">{GENERATOR_META}'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{title}</title><style>{_CSS}</style></head>"
         f'<body><main><h1>{title}</h1><p class="sub">{sub}</p>{table}</main></body></html>\n'
     )
     target = root / INDEX_FILE
+    if (target.exists() or target.is_symlink()) and not is_own_index(target):
+        raise BadInput(f"{target}: not written by privacy-review; the tool will not overwrite it")
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(html)

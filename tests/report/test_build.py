@@ -10,13 +10,8 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from pipelines.report.build import (
-    build_and_publish,
-    build_report,
-    failed_dir,
-    publish,
-    staging_dir,
-)
+from pipelines.publish import failed_dir, publish, staging_dir
+from pipelines.report.build import build_and_publish, build_report
 from pipelines.report.execute import NotebookFailed, execute_notebook
 from pipelines.report.export import export_html
 from pipelines.report.index import published_quarters

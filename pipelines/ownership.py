@@ -1,0 +1,159 @@
+"""What privacy-review made itself: marker files, so that it only ever replaces or removes its own work.
+
+docs/operations.md, "Safe by construction". The tool never overwrites, deletes,
+renames or hides a file it did not create. Every folder it makes under ``--out``
+carries a marker:
+
+- ``OUT/.privacy-review-reports``: the reports folder (``run``'s ``--out``) itself;
+- ``OUT/<Q>/.privacy-review-quarter``: a published quarter, listing every file the
+  run wrote there (its manifest); the same marker goes into the hidden staging
+  folder from the moment it is made, so a leftover of a killed run is recognised.
+
+Before replacing ``OUT/<Q>/`` the tool checks that the folder is its own and holds
+nothing but what the manifest lists; anything else (a user's ``notes.txt``, a file
+in place of the folder, a folder without a marker) is refused with exit code 2.
+A worklist folder (personal data) carries ``.privacy-review-worklist`` the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pipelines.errors import BadInput
+
+REPORTS_MARKER = ".privacy-review-reports"
+QUARTER_MARKER = ".privacy-review-quarter"
+WORKLIST_MARKER = ".privacy-review-worklist"
+MADE_BY = "privacy-review"
+
+#: the layout a quarter published before markers existed (version 0.1) can hold, nothing else
+_LEGACY_TOP = {"summary.json", "evidence.json", "quarterly-review.html"}
+_LEGACY_DIRS = {"tables": ".csv", "notebooks": ".ipynb", "failed": ".ipynb"}
+
+
+def _write_json(path: Path, record: dict) -> None:
+    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("made_by") == MADE_BY else None
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every entry below ``folder`` that is not a directory (files, links, FIFOs …), relative, ``/``-separated."""
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            found.append(Path(os.path.relpath(os.path.join(root, name), folder)).as_posix())
+    return sorted(found)
+
+
+# --- a published quarter ----------------------------------------------------------------
+
+
+def mark_quarter(folder: Path) -> None:
+    """Write ``folder``'s manifest: every file now under it (the marker included)."""
+    files = [f for f in files_under(folder) if f != QUARTER_MARKER]
+    _write_json(Path(folder) / QUARTER_MARKER, {"made_by": MADE_BY, "files": sorted(files + [QUARTER_MARKER])})
+
+
+def quarter_manifest(folder: Path) -> list[str] | None:
+    record = _read_json(Path(folder) / QUARTER_MARKER)
+    files = record.get("files") if record else None
+    return [str(f) for f in files] if isinstance(files, list) else None
+
+
+def is_own_quarter(folder: Path) -> bool:
+    """True when ``folder`` carries the tool's quarter marker (whatever else it holds)."""
+    return quarter_manifest(folder) is not None
+
+
+def _legacy_layout(folder: Path, files: list[str]) -> bool:
+    """A quarter published by version 0.1 (no marker): only its own file names, and its summary."""
+    if "summary.json" not in files:
+        return False
+    for name in files:
+        parts = name.split("/")
+        if len(parts) == 1 and parts[0] in _LEGACY_TOP:
+            continue
+        if len(parts) == 2 and parts[0] in _LEGACY_DIRS and parts[1].endswith(_LEGACY_DIRS[parts[0]]):
+            continue
+        return False
+    return True
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """What under an existing ``folder`` the tool did not make (empty: the tool may replace it).
+
+    ``[folder]`` itself when it is a file, a link or a folder without the tool's marker.
+    """
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return [folder.name]
+    files = files_under(folder)
+    manifest = quarter_manifest(folder)
+    if manifest is None:
+        return [] if _legacy_layout(folder, files) else [folder.name]
+    listed = set(manifest)
+    return [f for f in files if f not in listed]
+
+
+def check_replaceable(folder: Path) -> None:
+    """Refuse (exit 2) to replace ``folder`` unless it is absent or wholly the tool's own work."""
+    folder = Path(folder)
+    if not folder.exists() and not folder.is_symlink():
+        return
+    foreign = foreign_entries(folder)
+    if foreign:
+        what = (
+            "it was not made by privacy-review" if foreign == [folder.name]
+            else f"it holds {len(foreign)} file(s) privacy-review did not write, e.g. {foreign[0]}"
+        )
+        raise BadInput(
+            f"{folder}: will not replace it, {what}; move them (or the folder) away, or choose another --out"
+        )
+
+
+# --- the reports folder -------------------------------------------------------------------
+
+
+def mark_reports(folder: Path) -> None:
+    """Mark ``folder`` as a reports folder (``run``'s ``--out``), once."""
+    marker = Path(folder) / REPORTS_MARKER
+    if not marker.exists():
+        _write_json(marker, {"made_by": MADE_BY, "kind": "reports"})
+
+
+def is_reports_folder(folder: Path) -> bool:
+    return _read_json(Path(folder) / REPORTS_MARKER) is not None
+
+
+def published_folder(path: Path) -> Path | None:
+    """The reports folder or published quarter that ``path`` (resolved) is or lies in, by the tool's markers."""
+    path = Path(path).resolve()
+    for folder in (path, *path.parents):
+        if is_reports_folder(folder) or is_own_quarter(folder):
+            return folder
+    return None
+
+
+# --- a worklist folder ----------------------------------------------------------------------
+
+
+def mark_worklist(folder: Path, files: list[str]) -> None:
+    _write_json(Path(folder) / WORKLIST_MARKER, {"made_by": MADE_BY, "files": sorted(files)})
+
+
+def worklist_files(folder: Path) -> set[str]:
+    """The files an earlier worklist wrote into ``folder`` (it may replace those, and only those)."""
+    record = _read_json(Path(folder) / WORKLIST_MARKER)
+    files = record.get("files") if record else None
+    return {str(f) for f in files} if isinstance(files, list) else set()

@@ -1,0 +1,116 @@
+"""Publishing a quarter: a staging folder beside ``OUT/<Q>/``, swapped into place in one step.
+
+docs/operations.md, "Publishing" and "Safe by construction". Everything a run
+publishes is first written into a hidden sibling (``OUT/.<Q>.tmp-xxxx``) that
+carries the tool's marker from the moment it is made; the swap replaces
+``OUT/<Q>/`` only when that folder is the tool's own work
+(:func:`pipelines.ownership.check_replaceable`), so a user's file is never
+deleted, renamed or hidden.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pipelines import ownership
+from pipelines.errors import PipelineFailure
+
+FAILED_DIR = "failed"
+
+
+def staging_dir(final_dir: Path) -> Path:
+    """A new hidden sibling of ``final_dir`` (same file system, so the final rename is atomic), marked as the tool's."""
+    final_dir = Path(final_dir)
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.tmp-", dir=final_dir.parent))
+    os.chmod(path, 0o755)  # mkdtemp makes 0700; a published report is meant to be read by others
+    ownership.mark_quarter(path)
+    return path
+
+
+def failed_dir(final_dir: Path) -> Path:
+    """Where a failed run of ``final_dir``'s quarter is kept: ``OUT/<Q>/failed/``.
+
+    Beside, never over, the quarter's published report; the next successful
+    run replaces the whole quarter directory and so clears it.
+    """
+    return Path(final_dir) / FAILED_DIR
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def publish(tmp_dir: Path, final_dir: Path) -> Path:
+    """Move a finished ``tmp_dir`` to ``final_dir``, replacing a previous version in one step.
+
+    Readers see either the old directory or the new one, never a mix: on
+    Linux the two are exchanged atomically; elsewhere the old one is renamed
+    aside first (and put back if the second rename fails). The old version
+    is then deleted. A ``final_dir`` the tool did not make, or holding a file it
+    did not write, is refused (:class:`~pipelines.errors.BadInput`, exit code 2).
+    """
+    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if not tmp_dir.is_dir():
+        raise PipelineFailure(f"{tmp_dir}: nothing to publish")
+    ownership.mark_quarter(tmp_dir)
+    ownership.check_replaceable(final_dir)
+    if not final_dir.exists():
+        os.rename(tmp_dir, final_dir)
+        return final_dir
+    if _exchange(tmp_dir, final_dir):
+        shutil.rmtree(tmp_dir, ignore_errors=True)  # now holds the previous version, the tool's own (checked)
+        return final_dir
+    old = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.old-", dir=final_dir.parent))
+    old.rmdir()
+    os.rename(final_dir, old)
+    try:
+        os.rename(tmp_dir, final_dir)
+    except OSError:
+        os.rename(old, final_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return final_dir
+
+
+def keep_failed(tmp_dir: Path, final_dir: Path) -> Path:
+    """Keep a failed run's staging folder as ``OUT/<Q>/failed/`` (replacing the tool's older one); return it.
+
+    ``OUT/<Q>/`` is made (and marked) when there is no published quarter yet; an existing one
+    must be the tool's own, as for :func:`publish`.
+    """
+    final_dir = Path(final_dir)
+    ownership.check_replaceable(final_dir)
+    keep = failed_dir(final_dir)
+    if keep.exists():
+        shutil.rmtree(keep)
+    final_dir.mkdir(parents=True, exist_ok=True)
+    os.rename(tmp_dir, keep)
+    (keep / ownership.QUARTER_MARKER).unlink(missing_ok=True)  # one manifest, the quarter's
+    ownership.mark_quarter(final_dir)
+    return keep
+
+
+def drop_failed(final_dir: Path) -> None:
+    """Delete a kept failed run (it could not be kept safely); remove ``OUT/<Q>/`` too when that left it empty."""
+    final_dir = Path(final_dir)
+    shutil.rmtree(failed_dir(final_dir), ignore_errors=True)
+    if final_dir.is_dir() and set(ownership.files_under(final_dir)) <= {ownership.QUARTER_MARKER}:
+        shutil.rmtree(final_dir, ignore_errors=True)
+    elif final_dir.is_dir():
+        ownership.mark_quarter(final_dir)
