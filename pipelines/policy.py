@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.contract import TABLES
+from pipelines.dates import known_zone
 from pipelines.errors import BadInput, read_toml
 
 DEFAULT_POLICY = "privacy-policy-2024-06-17.toml"
@@ -107,10 +107,8 @@ def load_policy(path: str | Path | None = None) -> Policy:
 def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
     r = _Reader(raw, source)
     zone = r.text("policy", "zone")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"{source}: [policy] zone: unknown time zone {zone!r}") from None
+    if not known_zone(zone):  # Python and DuckDB must both know it (docs/operations.md, "Bad parameters")
+        raise BadInput(f"{source}: [policy] zone: unknown time zone {zone!r}")
 
     rules = {}
     for i, item in enumerate(raw.get("retention") or []):
