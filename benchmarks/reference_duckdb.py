@@ -164,7 +164,7 @@ FROM t WHERE in_q OR res IS NULL;
 CREATE TEMP TABLE requests AS
 WITH r AS (
     SELECT CASE WHEN replace(replace(lower(trim("right")), ' ', '_'), '-', '_') IN {RIGHTS}
-                THEN replace(replace(lower(trim("right")), ' ', '_'), '-', '_') ELSE lower(trim("right")) END AS "right",
+                THEN replace(replace(lower(trim("right")), ' ', '_'), '-', '_') ELSE 'other' END AS "right",
         received_at::DATE AS start_on,
         CASE WHEN extension_notified_at::DATE <= $as_of THEN extension_notified_at::DATE END AS notified_on,
         CASE WHEN completed_at::DATE <= $as_of THEN completed_at::DATE END AS completed_on
@@ -282,7 +282,7 @@ def compute(data: Path, quarter: str | None = None, today: date | None = None,
         },
         "rights": {
             "received": f["received"],
-            "by_right": {r: by_right[r] for r in (*RIGHTS, *sorted(set(by_right) - set(RIGHTS))) if r in by_right},
+            "by_right": {r: by_right[r] for r in (*RIGHTS, "other") if r in by_right},
             "completed": f["completed"],
             "on_time_rate": f["on_time_rate"],
             "days_to_complete": {"median": f["days_median"], "p90": f["days_p90"]},

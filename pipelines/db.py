@@ -53,11 +53,12 @@ _MACROS = (
         WHEN lower(trim(c)) IN ({_sql_list(TICKET_CHANNELS)}) THEN lower(trim(c)) ELSE 'other' END""",
     f"CREATE OR REPLACE TEMP MACRO channels() AS TABLE SELECT * FROM (VALUES {_positions(CHANNELS)}) AS c (channel, position)",
     # reading 17: a right is compared trimmed and lower-cased, with a space or hyphen for '_'
-    # ('consent withdrawal' is consent_withdrawal); an unknown right keeps its (lower-cased) name
+    # ('consent withdrawal' is consent_withdrawal)
+    "CREATE OR REPLACE TEMP MACRO right_code(r) AS replace(replace(lower(trim(r)), ' ', '_'), '-', '_')",
+    # outside the contract's list a right is 'other': only declared values reach the output
+    # (docs/contract.md, "Only declared values"); right_code counts the distinct undeclared ones
     f"""CREATE OR REPLACE TEMP MACRO normal_right(r) AS CASE
-        WHEN replace(replace(lower(trim(r)), ' ', '_'), '-', '_') IN ({_sql_list(RIGHTS)})
-            THEN replace(replace(lower(trim(r)), ' ', '_'), '-', '_')
-        ELSE lower(trim(r)) END""",
+        WHEN right_code(r) IN ({_sql_list(RIGHTS)}) THEN right_code(r) ELSE 'other' END""",
     f"CREATE OR REPLACE TEMP MACRO rights() AS TABLE SELECT * FROM (VALUES {_positions(RIGHTS)}) AS r (\"right\", position)",
     # contract §3 rights: the clock starts on the day of receipt; under the ICO reading
     # ('identity_verified') it restarts at identity verification, never before receipt

@@ -64,11 +64,18 @@ def test_a_channel_is_trimmed_and_lower_cased_else_other(given_, expected):
         ("Consent Withdrawal", "consent_withdrawal"),
         ("consent-withdrawal", "consent_withdrawal"),
         ("ERASURE ", "erasure"),
-        ("Right to be forgotten", "right to be forgotten"),  # unknown: kept, lower-cased
+        # unknown: 'other', never its own name (docs/contract.md, "Only declared values")
+        ("Right to be forgotten", "other"),
+        ("other", "other"),
     ],
 )
 def test_a_right_is_trimmed_and_lower_cased_with_spaces_for_underscores(given_, expected):
     assert one("SELECT normal_right(?)", given_) == expected
+
+
+def test_an_unknown_rights_code_is_its_compared_form():
+    # what rights_evaluated.sql counts the distinct undeclared rights by (reading 17's comparison)
+    assert one("SELECT right_code(?)", " Right to-be Forgotten") == "right_to_be_forgotten"
 
 
 def test_the_channel_and_right_lists_come_from_the_contract():

@@ -62,8 +62,16 @@ TABLES = {
             "days_past_due": pl.Int64,
         }
     ),
+    # the contract's rights by name, any other as 'other' with its number of distinct values only
+    # (docs/contract.md, "Only declared values")
     "rights_by_right": pl.Schema(
-        {"right": pl.String, "received": pl.Int64, "completed": pl.Int64, "on_time": pl.Int64}
+        {
+            "right": pl.String,
+            "received": pl.Int64,
+            "completed": pl.Int64,
+            "on_time": pl.Int64,
+            "other_values": pl.Int64,
+        }
     ),
     "rights_open_ageing": pl.Schema(
         {"bucket": pl.String, "bucket_order": pl.Int32, "status": pl.String, "requests": pl.Int64}
@@ -117,6 +125,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "by_right": {
             r: n for r, n in zip(by_right["right"].to_list(), by_right["received"].to_list()) if n > 0
         },
+        # how many distinct unknown rights by_right's "other" holds: a count, never the values
+        "right_other_distinct": row["right_other_distinct"],
         "completed": row["completed"],
         "on_time_rate": row["on_time_rate"],
         "days_to_complete": {"median": row["days_to_complete_median"], "p90": row["days_to_complete_p90"]},

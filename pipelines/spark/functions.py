@@ -37,6 +37,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "inactivity_bucket": (("BIGINT",), "STRING"),
     "normal_channel": (("STRING",), "STRING"),
     "channels": ((), "TABLE (channel STRING, position INT)"),
+    "right_code": (("STRING",), "STRING"),
     "normal_right": (("STRING",), "STRING"),
     "rights": ((), "TABLE (`right` STRING, position INT)"),
     "clock_start": (("DATE", "DATE", "STRING"), "DATE"),

@@ -6,6 +6,7 @@ hand-computed with Regulation 1182/71 art. 3 (see tests/test_dates.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -201,8 +202,8 @@ def test_populations_of_reading_5(run):
     assert r.detail["rights_requests"].height == 5  # not q2_done_q2, not q4
     by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
     assert list(by_right) == ["access", "erasure", "portability"]  # the contract's order
-    assert by_right["erasure"] == {"right": "erasure", "received": 0, "completed": 1, "on_time": 0}
-    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1}
+    assert by_right["erasure"] == {"right": "erasure", "received": 0, "completed": 1, "on_time": 0, "other_values": None}
+    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1, "other_values": None}
 
 
 def test_completed_before_start_is_kept_but_not_timed(run):
@@ -236,7 +237,7 @@ def test_completed_before_start_counts_on_time_everywhere_but_days(run):
     assert s["completed_before_start"] == 1
     assert s["days_to_complete"] == {"median": 21.0, "p90": 21.0}
     by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
-    assert by_right["erasure"] == {"right": "erasure", "received": 2, "completed": 2, "on_time": 2}
+    assert by_right["erasure"] == {"right": "erasure", "received": 2, "completed": 2, "on_time": 2, "other_values": None}
     q3 = r.tables["rights_on_time_trend"].row(-1, named=True)
     assert (q3["completed"], q3["on_time"]) == (2, 2)
 
@@ -290,7 +291,7 @@ def test_coded_values_compare_trimmed_and_case_insensitively(run):
     )
     assert r.summary["by_right"] == {"access": 2, "erasure": 1}
     by_right = {x["right"]: x for x in r.tables["rights_by_right"].iter_rows(named=True)}
-    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1}
+    assert by_right["access"] == {"right": "access", "received": 2, "completed": 1, "on_time": 1, "other_values": None}
     assert sorted(x["channel"] for x in detail(r)) == ["email", "email", "live_chat"]
 
 
@@ -387,3 +388,37 @@ def test_open_requests_table_holds_the_first_due_ten_per_status(run):
     left_out = {date(2024, 7, d) for d in range(1, 13)} - set(overdue["received_on"].to_list())
     assert len(left_out) == 2 and left_out <= {date(2024, 7, 10), date(2024, 7, 11), date(2024, 7, 12)}
     assert table.filter(table["status"] == "open_not_due").height == 1
+
+
+def test_an_unknown_right_counts_under_other_with_its_number_of_distinct_values(run):
+    # docs/contract.md "Only declared values": a right outside the contract's list is 'other' in every
+    # table; its values are counted, compared as reading 17 compares rights, never published
+    r = run(
+        [
+            req("a", "2024-07-05", right="Access"),
+            req("b", "2024-07-05", right="Right to be forgotten", completed="2024-07-10"),
+            req("c", "2024-07-06", right="right-to-be forgotten "),  # the same right as b once compared
+            req("d", "2024-07-07", right="jan.peeters wants his data"),
+            # received in Q2, completed in the quarter: in the table's 'other' row, not in by_right
+            req("e", "2024-06-10", right="Other", completed="2024-07-02"),
+        ]
+    )
+    s = r.summary
+    assert s["by_right"] == {"access": 1, "other": 3} and s["received"] == 4
+    assert s["right_other_distinct"] == 2  # right_to_be_forgotten, jan.peeters_wants_his_data
+    rows = r.tables["rights_by_right"].to_dicts()
+    assert rows == [
+        {"right": "access", "received": 1, "completed": 0, "on_time": 0, "other_values": None},
+        # b and e completed on time; e's "other" is a third distinct value
+        {"right": "other", "received": 3, "completed": 2, "on_time": 2, "other_values": 3},
+    ]
+    assert set(r.tables["rights_open_requests"]["right"]) == {"access", "other"}
+    assert "right_given" not in r.detail["rights_requests"].columns
+    text = json.dumps(s, default=str) + "".join(f.write_csv() for f in r.tables.values())
+    for raw in ("forgotten", "peeters", "wants", "Access", "Other"):
+        assert raw not in text, raw
+
+
+def test_without_unknown_rights_other_is_absent_and_its_count_zero(run):
+    s = run([req("a", "2024-07-05", right="erasure")]).summary
+    assert s["by_right"] == {"erasure": 1} and s["right_other_distinct"] == 0

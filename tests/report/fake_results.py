@@ -321,6 +321,7 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
             "received": n,
             "completed": max(0, n - 1),
             "on_time": max(0, n - 2),
+            "other_values": None,
         }
         for r, n in rights["by_right"].items()
     ]

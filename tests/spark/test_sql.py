@@ -60,8 +60,8 @@ def test_every_macro_has_a_spark_function_and_add_months_is_sparks_own():
     ]
     names = [s.split("FUNCTION ")[1].split("(")[0] for s in statements]
     assert names == [
-        "whole_months", "local_date", "inactivity_bucket", "normal_channel", "channels", "normal_right",
-        "rights", "clock_start", "pseudonym", "legal_deadline", "rights_extension", "rights_due",
+        "whole_months", "local_date", "inactivity_bucket", "normal_channel", "channels", "right_code",
+        "normal_right", "rights", "clock_start", "pseudonym", "legal_deadline", "rights_extension", "rights_due",
     ]
     assert functions.spark_function(functions.parse_macro(dbmod._MACROS[0])) is None  # add_months
     with pytest.raises(functions.UnknownMacro, match="nameless"):

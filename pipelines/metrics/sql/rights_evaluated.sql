@@ -8,7 +8,10 @@
 WITH requests AS (
     SELECT
         request_id,
+        -- reading 17; a right outside the contract's list is 'other' (docs/contract.md, "Only declared values")
         normal_right("right") AS "right",
+        -- the right as compared, for the number of distinct undeclared rights only: no report table selects it
+        right_code("right") AS right_given,
         normal_channel(channel) AS channel,
         local_date(received_at) AS received_on,
         -- events whose local date is after $as_of have not happened yet (reading 8)
@@ -53,6 +56,7 @@ judged AS (
 SELECT
     pseudonym(request_id, $pseudonym_salt) AS request_key,
     "right",
+    right_given,
     channel,
     received_on,
     start_on AS "start",

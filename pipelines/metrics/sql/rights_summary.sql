@@ -2,9 +2,12 @@
 -- Populations (reading 5): received and extensions over requests received in the quarter;
 -- completed, on-time rate and days to complete over requests completed in the quarter;
 -- open_overdue / open_not_due over every request open at as_of.
+-- right_other_distinct: how many distinct rights outside the contract's list the requests received
+-- in the quarter name (by_right's "other"), a count only (docs/contract.md, "Only declared values").
 WITH received AS (
     SELECT
         count(*) AS received,
+        count(DISTINCT CASE WHEN "right" = 'other' THEN right_given END) AS right_other_distinct,
         count(CASE WHEN extension = 'valid' THEN 1 END) AS extensions_valid,
         count(CASE WHEN extension = 'invalid' THEN 1 END) AS extensions_invalid
     FROM rights_evaluated
