@@ -275,6 +275,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         if args.accounts < 1:
             raise BadInput("--accounts must be at least 1")
+        if not -(2**63) <= args.seed < 2**63:
+            raise BadInput("--seed must be a 64-bit integer")
+        check_sample_out(paths.absolute(args.out))
         counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows)
         print(json.dumps(counts, indent=2))
         return EXIT_OK
@@ -324,6 +327,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                           "rights_clock_start": policy.clock_start}, indent=2, ensure_ascii=False))
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+def check_sample_out(out: Path) -> None:
+    """``sample --out``: a new or empty folder, or an earlier sample's (it holds the synthetic marker); never a
+    folder of someone's files, which the sample's tables would overwrite (docs/operations.md, "Safe by construction")."""
+    from pipelines.contract import SYNTHETIC_MARKER
+
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / SYNTHETIC_MARKER).is_file():
+        raise BadInput(f"--out {out}: holds files that privacy-review sample did not write; choose a new or empty folder")
 
 
 def _data_dir(data: Path | None) -> Path:

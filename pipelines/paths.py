@@ -76,7 +76,20 @@ def lies_in(path: Path, folder: Path) -> bool:
     target = _identity(folder)
     if target is None:
         return False
-    return any(_identity(p) == target for p in (path, *path.parents))
+    if any(_identity(p) == target for p in (path, *path.parents)):
+        return True
+    return _hard_link_into(path, folder)
+
+
+def _hard_link_into(path: Path, folder: Path) -> bool:
+    """True when the existing file ``path`` is a hard link to a file under the folder ``folder``."""
+    mine = _identity(path)
+    if mine is None or not path.is_file() or not folder.is_dir():
+        return False
+    for root, _, files in os.walk(folder):
+        if any(_identity(Path(root) / name) == mine for name in files):
+            return True
+    return False
 
 
 def overlap(a: Path, b: Path) -> bool:

@@ -66,6 +66,11 @@ def verify(
     evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
     if not data_dir.is_dir():
         raise BadInput(f"--data {data_dir}: export directory not found")
+    paths.check_environment()
+    if db is not None:  # docs/operations.md, "Safe by construction"
+        paths.check_database_outside(db, report_dir)
+        paths.check_separate(data=data_dir, db=db, out=report_dir, out_name="REPORT_DIR")
+        paths.check_database_file(db)
     run = evidence.get("run") or {}
     try:
         period = Period.of(Quarter.parse(str(published["period"])), date.fromisoformat(str(published["as_of"])))

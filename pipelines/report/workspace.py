@@ -36,6 +36,22 @@ def point_parameters(source: str, values: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+#: notebook metadata that marks a copy written by ``privacy-review notebooks``
+COPY_MARK = "privacy_review"
+
+
+def _is_own_copy(path: Path) -> bool:
+    """True when ``path`` is a notebook this command wrote (a regular file carrying :data:`COPY_MARK`)."""
+    import json
+
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        return COPY_MARK in json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def write_workspace(
     target: Path,
     *,
@@ -61,7 +77,13 @@ def write_workspace(
         raise BadInput(f"{target}: not a folder")
     if target.resolve() == source_dir:
         raise BadInput(f"{target}: the notebooks every report is made from; choose another folder")
-    existing = [target / src.name for src in sources if (target / src.name).exists()]
+    existing = [target / src.name for src in sources if (target / src.name).exists() or (target / src.name).is_symlink()]
+    foreign = [p for p in existing if not _is_own_copy(p)]
+    if foreign:  # --force replaces only the copies this command wrote (docs/operations.md, "Safe by construction")
+        raise BadInput(
+            f"{target}: already holds {', '.join(p.name for p in foreign)}, not written by privacy-review notebooks; "
+            "move them away or choose another folder"
+        )
     if existing and not force:
         raise BadInput(
             f"{target}: already holds {', '.join(p.name for p in existing)}; "
@@ -76,6 +98,7 @@ def write_workspace(
         if len(cells) != 1:
             raise ValueError(f"{src.name}: {len(cells)} parameters cells")
         cells[0].source = point_parameters(cells[0].source, values)
+        nb.metadata[COPY_MARK] = {"made_by": "privacy-review notebooks"}
         dst = target / src.name
         nbformat.write(nb, dst)
         written.append(dst)
