@@ -19,6 +19,13 @@ FORBIDDEN = {
     "pipelines/spark": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.results"),
     # evidence: file hashes and versions, read by the report's kit; it computes no figure and publishes nothing
     "pipelines/evidence.py": ("pipelines.metrics", "pipelines.report", "pipelines.results", "pipelines.run", "pipelines.cli"),
+    # the markers and the swap: below every stage, they know nothing of what they publish
+    "pipelines/ownership.py": ("pipelines.paths", "pipelines.run", "pipelines.report", "pipelines.metrics",
+                               "pipelines.results", "pipelines.load", "pipelines.cli", "pipelines.publish"),
+    "pipelines/publish.py": ("pipelines.report", "pipelines.metrics", "pipelines.results", "pipelines.load",
+                             "pipelines.run", "pipelines.cli"),
+    "pipelines/paths.py": ("pipelines.report", "pipelines.metrics", "pipelines.results", "pipelines.load",
+                           "pipelines.run", "pipelines.cli", "pipelines.locking"),
     # verify and the worklist compute through results/metrics; neither writes into a report
     "pipelines/verify.py": ("pipelines.report", "pipelines.cli", "pipelines.worklist"),
     "pipelines/worklist": ("pipelines.report", "pipelines.cli", "pipelines.verify"),
