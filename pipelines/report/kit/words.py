@@ -58,3 +58,23 @@ def label(language: str, prefix: str, value: str) -> str:
     return t(language, key) if key in TEXT else str(value).replace("_", " ")
 
 
+#: the code undeclared values are counted under (docs/contract.md, "Only declared values")
+OTHER = "other"
+
+
+def other_label(language: str, values=None) -> str:
+    """The ``other`` bucket with its number of distinct values in words: 'other (3 values)',
+    'overig (3 waarden)'; plain 'other' / 'overig' without a count. The values are never named:
+    only declared values reach the output (docs/contract.md, "Only declared values")."""
+    from pipelines.report.kit.fmt import is_missing
+
+    if values is None or is_missing(values):
+        return t(language, "other")
+    return tn(language, "other_values", int(values))
+
+
+def code_label(language: str, prefix: str, value: str, other_values=None) -> str:
+    """:func:`label` for a coded value of the exports, ``other`` as :func:`other_label` says it."""
+    return other_label(language, other_values) if value == OTHER else label(language, prefix, value)
+
+

@@ -40,7 +40,7 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
 )
-from pipelines.report.kit.words import label, t, tn
+from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
 
 def assessable(summary: dict) -> bool | None:
@@ -113,6 +113,11 @@ def section(ctx: ReportContext) -> str:
                 invalid=fmt_int(ctx.get("rights.extensions.invalid"), lang),
             )
         )
+    undeclared = ctx.get(f"rights.by_right.{OTHER}")
+    if undeclared:
+        # counted, never named (docs/contract.md, "Only declared values")
+        other = other_label(lang, ctx.get("rights.right_other_distinct"))
+        sentences.append(tn(lang, "v_rights_other", undeclared, other=other))
     clause = pol.rights_clause
     return (
         heading(ctx, "sec_rights")
@@ -138,7 +143,8 @@ def how(ctx: ReportContext) -> str:
 def by_right(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
-    """Requests received, completed and completed on time, by right."""
+    """Requests received, completed and completed on time, by right: the contract's rights, then ``other``
+    with its number of distinct values, never the values (docs/contract.md, "Only declared values")."""
     if not usable(frame, "right", "received"):
         return None
     cols = [c for c in ("received", "completed", "on_time") if c in frame.columns]
@@ -147,11 +153,12 @@ def by_right(
         "completed": t(language, "completed"),
         "on_time": t(language, "completed_on_time"),
     }
-    data = frame.with_columns(pl.col("right").cast(pl.Utf8))
+    data = frame.with_columns(pl.col("right").cast(pl.Utf8), optional_column(frame, "other_values", pl.Int64))
     rights = [r for r in RIGHTS if r in data.get_column("right").to_list()] + sorted(
         set(data.get_column("right").to_list()) - set(RIGHTS)
     )
-    right_labels = [label(language, "right", r) for r in rights]
+    other_values = dict(zip(data.get_column("right").to_list(), data.get_column("other_values").to_list()))
+    right_labels = [code_label(language, "right", r, other_values.get(r)) for r in rights]
     long = pl.concat(
         [
             data.select(
@@ -196,7 +203,7 @@ def by_right(
         language,
         "t_by_right",
         n=fmt_int(received, language),
-        right=label(language, "right", top_row["right"]),
+        right=code_label(language, "right", top_row["right"], top_row["other_values"]),
     )
     return titled(
         bars,

@@ -42,7 +42,7 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
 )
-from pipelines.report.kit.words import label, t, tn
+from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
 #: the family's last elapsed-time bin ending at 24 hours and at 7 days (metrics/sql/support_duration_histogram.sql)
 DAY_BIN, WEEK_BIN = "8-24h", "2-7d"
@@ -104,6 +104,11 @@ def section(ctx: ReportContext) -> str:
                 as_of=as_of,
             )
         )
+    undeclared = ctx.get(f"support.by_category.{OTHER}")
+    if undeclared:
+        # counted, never named (docs/contract.md, "Only declared values")
+        other = other_label(lang, ctx.get("support.category_other_distinct"))
+        sentences.append(tn(lang, "v_support_other", undeclared, other=other))
     clause = ctx.policy.support_clause
     return (
         heading(ctx, "sec_support")
@@ -154,20 +159,26 @@ def by_channel_month(
 def by_category(
     frame: pl.DataFrame | None, language: str = "en", privacy_category: str = "privacy"
 ) -> alt.Chart | None:
-    """Tickets by category (the export's own codes, named from the catalogue); the privacy category stands out."""
+    """Tickets by category (the policy's declared categories, named from the catalogue), ``other`` last
+    with its number of distinct values, never the values (docs/contract.md, "Only declared values");
+    the privacy category stands out."""
     if not usable(frame, "category", "tickets"):
         return None
+    privacy = privacy_category.strip().lower()  # declared categories are trimmed and lower-cased
     data = (
         frame.select(
             pl.col("category").cast(pl.Utf8).fill_null("-"),
             pl.col("tickets").fill_null(0).cast(pl.Int64),
+            optional_column(frame, "other_values", pl.Int64),
         )
-        .sort("tickets", descending=True)
-        .with_columns((pl.col("category") == privacy_category).alias("is_privacy"))
+        .sort(pl.col("category") == OTHER, pl.col("tickets"), descending=[False, True], maintain_order=True)
+        .with_columns((pl.col("category") == privacy).alias("is_privacy"))
     )
     data = data.with_columns(
-        pl.col("category")
-        .map_elements(lambda c: label(language, "category", c), return_dtype=pl.Utf8)
+        pl.struct("category", "other_values")
+        .map_elements(
+            lambda r: code_label(language, "category", r["category"], r["other_values"]), return_dtype=pl.Utf8
+        )
         .alias("category_label")
     )
     order = data.get_column("category_label").to_list()
@@ -202,7 +213,7 @@ def by_category(
 def _category_title(data: pl.DataFrame, language: str) -> str:
     """'Most tickets concern how-to questions (35%); 8% concern privacy' (the privacy part when it is not the top)."""
     total = column_sum(data, "tickets")
-    top = data.row(0, named=True)
+    top = data.sort("tickets", descending=True, maintain_order=True).row(0, named=True)  # 'other' too
     values = {
         "category": top["category_label"],
         "share": fmt_pct(top["tickets"] / total if total else None, language),

@@ -151,3 +151,26 @@ def test_every_age_bucket_the_family_writes_has_a_name_in_the_catalogue():
     buckets = re.findall(r"\('([^']+)', \d+, 'open_", AGEING_SQL.read_text(encoding="utf-8"))
     assert len(buckets) == 8
     assert [b for b in buckets if f"age_{b}" not in TEXT] == []
+
+
+def test_an_unknown_right_shows_as_other_with_its_number_of_values():
+    # docs/contract.md "Only declared values": the contract's rights by name, then 'other' in words
+    frame = pl.DataFrame(
+        {
+            "right": ["access", "erasure", "other"],
+            "received": [4, 2, 1],
+            "completed": [3, 2, 1],
+            "on_time": [3, 1, 1],
+            "other_values": [None, None, 1],
+        }
+    )
+    chart = rights.by_right(frame)
+    assert chart.to_dict()["encoding"]["y"]["sort"] == ["access", "erasure", "other (1 value)"]
+    assert "other (1 value)" in chart_text(chart)
+    assert "overig (1 waarde)" in chart_text(rights.by_right(frame, "nl"))
+    summary = fake_summary()
+    summary["rights"].update(by_right={"access": 4, "erasure": 2, "other": 3}, right_other_distinct=2)
+    text = visible(rights.section(ctx(summary)))
+    assert "3 requests named a right outside the contract's list; they count as other (2 values)." in text
+    nl = visible(rights.section(ctx(summary, language="nl")))
+    assert "3 verzoeken noemden een recht buiten de lijst van het contract; ze tellen als overig (2 waarden)." in nl

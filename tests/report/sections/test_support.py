@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.report.kit.words import TEXT
 from pipelines.report.sections import support
+from tests.report.fake_results import fake_summary
 from tests.report.sections.helpers import chart_text, ctx, title, visible
 
 HISTOGRAM_SQL = Path(support.__file__).parents[2] / "metrics" / "sql" / "support_duration_histogram.sql"
@@ -104,3 +105,36 @@ def test_categories_are_named_and_the_title_gives_the_shares():
 def test_section_dates_are_words(language, date):
     text = visible(support.section(ctx(language=language)))
     assert date in text and "2024-09-30" not in text
+
+
+def test_undeclared_categories_show_as_other_with_their_number_of_values_last():
+    # docs/contract.md "Only declared values": the table names only declared categories; 'other'
+    # carries how many distinct values it holds, and the report says so in words
+    frame = pl.DataFrame(
+        {"category": ["other", "billing", "privacy"], "tickets": [9, 5, 2], "other_values": [3, None, None]}
+    )
+    chart = support.by_category(frame)
+    order = chart.to_dict()["layer"][0]["encoding"]["y"]["sort"]
+    assert order == ["billing", "privacy", "other (3 values)"]  # 'other' last whatever its count
+    assert title(chart) == "Most tickets concern other (3 values) (56%); 12% concern privacy"
+    assert "other (3 values)" in chart_text(chart)
+    assert "overig (3 waarden)" in chart_text(support.by_category(frame, "nl"))
+    one = frame.with_columns(pl.col("other_values").replace(3, 1))
+    assert "overig (1 waarde)" in chart_text(support.by_category(one, "nl"))
+
+
+def test_the_section_counts_undeclared_categories_in_words():
+    summary = fake_summary()
+    summary["support"]["by_category"] = {"billing": 5, "other": 4}
+    summary["support"]["category_other_distinct"] = 3
+    assert (
+        "4 tickets had a category the policy file does not declare; they count as other (3 values)."
+        in visible(support.section(ctx(summary)))
+    )
+    assert (
+        "4 tickets hadden een categorie die het beleidsbestand niet opgeeft; ze tellen als overig (3 waarden)."
+        in visible(support.section(ctx(summary, language="nl")))
+    )
+    summary["support"]["by_category"] = {"billing": 5}
+    summary["support"]["category_other_distinct"] = 0
+    assert "does not declare" not in visible(support.section(ctx(summary)))
