@@ -126,6 +126,11 @@ def edge_exports() -> dict[str, list[dict]]:
         ticket("t_erased", "2022-06-02 10:00", account="erased_late", resolved="2022-06-03 10:00"),
         ticket("t_no_account_old", "2020-01-05 10:00", resolved="2020-01-06 10:00"),
         ticket("t_dst", "2024-03-30 23:00", first="2024-03-31 03:00", resolved="2024-03-31 05:00", channel="Email"),
+        # categories the policy does not declare: 'other', counted by distinct value (contract.md "Only declared values")
+        ticket("t_undeclared", "2024-07-04 12:00", category=" Feature Request"),
+        ticket("t_undeclared_again", "2024-08-04 12:00", category="feature request"),
+        ticket("t_undeclared_name", "2024-08-05 12:00", category="jan.peeters complaint"),
+        ticket("t_declared_case", "2024-08-06 12:00", category="Billing "),
     ]
     requests = [
         req("r_on_day", "2024-07-05", completed="2024-08-05"),
@@ -188,6 +193,7 @@ def test_the_metric_tests_edge_cases_give_the_same_figures_over_several_periods(
                 assert s["support"]["missed_rights_requests"] > 0 and s["support"]["missed_rights_requests_window_open"] > 0
                 assert s["rights"]["completed"] > 0 and s["rights"]["open_overdue"] > 0
                 assert s["rights"]["extensions"] == {"valid": 1, "invalid": 1}
+                assert s["support"]["category_other_distinct"] == 2 and s["rights"]["right_other_distinct"] == 1
                 assert s["retention"]["breaches"]["payments"] > 0 and s["retention"]["late_erasures"] > 0
             assert_same_results(compute_results(sc, period, POLICY), expected)
     finally:
