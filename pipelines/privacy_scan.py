@@ -3,7 +3,13 @@
 Every file of the staging folder (HTML, CSV, JSON, executed notebooks,
 anything) is read as text and searched for
 
-- e-mail addresses, IPv4 and IPv6 addresses (by pattern), and
+- e-mail addresses (any script, full-width ``＠``, spelled out as ``(at)``,
+  ``[at]``, `` at `` and ``(dot)``, `` dot ``), IPv4 and IPv6 addresses (also
+  inside a word), by pattern; the controller's own contact addresses (the
+  policy's ``controller_contacts``) are allowed;
+- local paths: absolute paths under the usual roots (``/home/``, ``/Users/``,
+  ``/tmp/``, ...), Windows drive and UNC paths, ``file:`` URLs, ``~/``, and
+  the run's own paths (``local_paths``) in any spelling;
 - any value of the loaded database's identifying columns: the contract's
   personal columns (``sessions.ip_address``, ``sessions.device_id``) and
   every raw id (``*_id``: account, session, ticket, request, contact,
@@ -25,23 +31,83 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import html as html_lib
 import ipaddress
 import json
 import logging
+import os
 import re
 import time
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from pipelines.contract import PERSONAL_COLUMNS, TABLES
 from pipelines.errors import PipelineFailure
 
 log = logging.getLogger(__name__)
 
-EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])")
-IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
-IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])")
+#: horizontal white space: an address spelled out over a line break is not looked for (prose wraps)
+_H = r"[^\S\r\n]"
+#: an e-mail's local part and domain labels: any letter, so ``jöhn.dœ@exämple.be`` and ``用户@例子.广告`` too
+_LOCAL = r"[\w.%+-]{1,64}+"  # possessive: an address's local part is the whole run (and it is fast)
+_LABEL = r"[^\W_][\w-]{0,62}"
+#: a top-level domain: letters only (``.be``, ``.广告``) or an IDN's ``xn--`` form
+_TLD = r"(?:[^\W\d_]{2,24}|xn--[A-Za-z0-9-]{1,59})"
+#: ``@``, full-width ``＠``, small ``﹫``; ``(at)``, ``[at]``, ``{at}``, ``<at>``, ``(@)``; `` at `` between spaces
+_AT = (
+    rf"(?:[@\uff20\ufe6b]|{_H}*[(\[{{<]{_H}*(?:(?i:at)|@){_H}*[)\]}}>]{_H}*|(?P<spaced>{_H}+(?i:at){_H}+))"
+)
+#: ``.``, full-width ``．``; ``(dot)``, ``[dot]``, ``(.)``...; `` dot `` between spaces
+_DOT = rf"(?:[.\uff0e]|{_H}*[(\[{{<]{_H}*(?:(?i:dot)|\.){_H}*[)\]}}>]{_H}*|{_H}+(?i:dot){_H}+)"
+EMAIL = re.compile(
+    rf"(?<![\w.%+-])(?P<local>{_LOCAL}){_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?P<tld>{_TLD}))(?![\w-])"
+)
+#: the `` at `` form only: words before "at <host>" in prose ("contact us at example.com"), and
+#: file types, which a domain's last label is not ("look at summary.json")
+_PROSE_LOCAL = frozenset((
+    "us", "me", "you", "him", "her", "it", "them", "we", "look", "looking", "looked", "see", "seen", "visit",
+    "online", "available", "published", "hosted", "located", "found", "read", "live",
+))
+_FILE_TYPES = frozenset((
+    "csv", "json", "html", "htm", "txt", "md", "toml", "ipynb", "py", "sql", "svg", "png", "jpg", "jpeg", "gif",
+    "pdf", "js", "css", "xlsx", "xls", "log", "parquet", "duckdb", "zip", "gz", "tar", "xml", "yaml", "yml",
+    "lock", "tmp",
+))
+_SPELLED_DOT = re.compile(rf"{_H}*[(\[{{<]{_H}*(?:(?i:dot)|\.){_H}*[)\]}}>]{_H}*|{_H}+(?i:dot){_H}+")
+
+#: an IPv4 address, also inside a word or before ``.``, ``_``, ``-`` (``host192.168.1.20x``, ``ip_10.1.2.3_``,
+#: ``10.1.2.3.``), but not a piece of a longer dotted number (``1.2.3.4.5``)
+IPV4 = re.compile(r"(?<![0-9])(?<![0-9]\.)[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\.?[0-9])")
+#: an IPv6 address, also after a non-hex letter or ``_`` and before ``.``, ``_``, ``-``; never before a
+#: letter (CSS's ``a::before`` is no address)
+IPV6 = re.compile(
+    r"(?<![0-9A-Fa-f:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
+    r"(?![0-9A-Za-z:])(?!\.[0-9])"
+)
+#: local paths: absolute POSIX paths under the usual roots, Windows drive and UNC paths, ``file:`` URLs, ``~/``.
+#: Each form starts with its literal and checks the character before it afterwards: a regular
+#: expression that starts with a look-behind is tried at every position of the text (8 times slower).
+_POSIX_ROOTS = (
+    "home", "Users", "root", "tmp", "var", "mnt", "media", "srv", "opt", "data", "work", "private", "Volumes",
+    "scratch", "run", "net", "nfs", "cygdrive",
+)
+_NAME = r"[\w.~$@%+=,-]"
+LOCAL_PATH = re.compile(
+    "|".join((
+        rf"/(?<![\w.~/\\-]/)(?:{'|'.join(_POSIX_ROOTS)})/{_NAME}",  # /home/alice, /tmp/x (not x.org/data/x)
+        rf":\\(?<=[A-Za-z]:\\)(?<![\w\\/][A-Za-z]:\\){_NAME}",  # C:\Users\alice
+        # C:/Users/alice: with a forward slash only under the usual roots (minified code has "a:/x/")
+        r":/(?<=[A-Za-z]:/)(?<![\w\\/][A-Za-z]:/)"
+        r"(?i:Users|Documents and Settings|ProgramData|Program Files|Windows|Temp)/",
+        r"\\\\(?<![\w\\]\\\\)[A-Za-z0-9][\w.$-]+\\[\w$][\w.$-]*",  # \\server\share
+        r"[Ff](?<![\w.+-][Ff])(?i:ile):/",  # file:///home/alice/x, file://server/share
+        rf"~[/\\](?<![\w.~/\\-]~[/\\]){_NAME}",  # ~/exports
+    ))
+)
 #: characters an id may hold; a run of them is split on the punctuation among them
 _RUN = re.compile(r"[A-Za-z0-9_.:@+\-]+")
 _SEPARATORS = re.compile(r"([_.:@+\-])")
@@ -104,16 +170,110 @@ def tokens(text: str) -> set[str]:
     return found
 
 
-def pattern_kinds(text: str) -> list[str]:
-    """The kinds of address found by pattern: e-mail, IPv4, IPv6 (each checked to be a real address)."""
+def pattern_kinds(text: str, *, allowed_addresses: Iterable[str] = (),
+                  local_paths: Iterable[str | Path] = ()) -> list[str]:
+    """The kinds of value found by pattern: e-mail, IPv4, IPv6 (each checked to be a real address), local paths.
+
+    ``allowed_addresses``: e-mail addresses that are no finding (the controller's own,
+    ``[policy] controller_contacts``), compared case-insensitively, whatever their spelling.
+    ``local_paths``: the run's own paths, looked for literally in every spelling (:func:`path_forms`).
+    """
     kinds = []
-    if EMAIL.search(text):
+    allowed = frozenset(normalise_address(a) for a in allowed_addresses)
+    if next(emails(text, allowed), None) is not None:
         kinds.append("an e-mail address")
     if any(_is_ipv4(m.group(0)) for m in IPV4.finditer(text)):
         kinds.append("an IPv4 address")
     if any(_is_ipv6(m.group(0)) for m in IPV6.finditer(text)):
         kinds.append("an IPv6 address")
+    if LOCAL_PATH.search(text):
+        kinds.append("a local path")
+    own = _run_paths_pattern(tuple(sorted({str(p) for p in local_paths})))
+    if own is not None and any(_starts_a_path(text, m.start()) for m in own.finditer(text)):
+        kinds.append("a local path of this run")
     return kinds
+
+
+def emails(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Every e-mail address in ``text`` not in ``allowed``, normalised (:func:`normalise_address`)."""
+    pos = 0
+    while (m := EMAIL.search(text, pos)) is not None:
+        if m.group("spaced") is not None and _is_prose(m):
+            pos = m.start("domain")  # "look at jane.doe at example.com": the address may start here
+            continue
+        pos = m.end()
+        address = normalise_address(m.group("local") + "@" + m.group("domain"))
+        if address not in allowed:
+            yield address
+
+
+def _is_prose(m: re.Match) -> bool:
+    """A `` at `` match that reads as a sentence ("contact us at example.com", "look at summary.json")."""
+    domain = _SPELLED_DOT.sub(".", m.group("domain")).casefold()
+    return (m.group("local").casefold() in _PROSE_LOCAL or m.group("tld").casefold() in _FILE_TYPES
+            or domain.startswith("www."))
+
+
+def normalise_address(address: str) -> str:
+    """``John (at) Example (dot) COM``, ``john＠example.com`` -> ``john@example.com``: one spelling per address."""
+    address = unicodedata.normalize("NFKC", address.strip())
+    local, at, domain = address.partition("@")
+    if not at:
+        m = EMAIL.fullmatch(address)
+        if m is None:
+            return address.casefold()
+        local, domain = m.group("local"), m.group("domain")
+    return f"{local}@{_SPELLED_DOT.sub('.', domain)}".casefold()
+
+
+def path_forms(path: str | Path) -> set[str]:
+    """The spellings of ``path`` a file could hold: as given, absolute, resolved (links followed), with ``/``
+    or ``\\``, percent-encoded, and from ``~/``.
+
+    A path of one part (``/``, ``C:\\``, ``.``) names nothing, and a relative one of one part
+    (``exports``) is an ordinary word: neither is looked for.
+    """
+    path = Path(path)
+    variants = {path}
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # no home folder
+        pass
+    variants.update({path, Path(os.path.abspath(path))})
+    try:
+        variants.add(path.resolve())
+    except (OSError, RuntimeError):
+        pass
+    try:
+        home = Path.home()
+    except RuntimeError:
+        home = None
+    forms: set[str] = set()
+    for variant in variants:
+        if len(variant.parts) < 2:
+            continue
+        posix = variant.as_posix()
+        forms.update((str(variant), posix, quote(posix)))
+        if len(variant.parts) > 2:  # "\root" could be anything (TeX has it); "\srv\exports" is a path
+            forms.update((posix.replace("/", "\\"), quote(posix, safe="")))
+        if home is not None and variant.is_absolute() and variant != home and variant.is_relative_to(home):
+            forms.add("~/" + variant.relative_to(home).as_posix())
+    return forms
+
+
+@functools.lru_cache(maxsize=8)
+def _run_paths_pattern(paths: tuple[str, ...]) -> re.Pattern | None:
+    forms = sorted({form for p in paths for form in path_forms(p)}, key=len, reverse=True)
+    if not forms:
+        return None
+    # whole paths: "/srv/exports" is in "/srv/exports/x.csv" and "/srv/exports." but not in "/srv/exports2";
+    # the character before is checked by _starts_a_path (a leading look-behind would be slow, see LOCAL_PATH)
+    return re.compile(rf"(?:{'|'.join(map(re.escape, forms))})(?![\w~-]|\.\w)", re.IGNORECASE)
+
+
+def _starts_a_path(text: str, start: int) -> bool:
+    """No name character before ``start``: "/srv/exports" is not the end of "x.org/srv/exports"... or "a/srv"."""
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_.~-")
 
 
 def _is_ipv4(text: str) -> bool:
@@ -163,7 +323,9 @@ def readable_text(path: Path, ignore: tuple[str, ...] = ()) -> str:
 
 def _unescape(m: re.Match) -> str:
     code = m.group(1)
-    return chr(int(code[1:], 16)) if len(code) == 5 and code[0] == "u" else " "
+    if len(code) == 5 and code[0] == "u":
+        return chr(int(code[1:], 16))
+    return code if code in '/\\"' else " "  # JSON's "C:\\\\Users" and "\\/home\\/alice" are paths
 
 
 def _strings(node) -> list[str]:
@@ -183,8 +345,12 @@ def _strings(node) -> list[str]:
     return out
 
 
-def scan(folder: Path, con, *, ignore: tuple[str, ...] = ()) -> list[Finding]:
-    """Every (file, kind) of personal data under ``folder``; ``con`` is the run's database (read-only)."""
+def scan(folder: Path, con, *, ignore: tuple[str, ...] = (), allowed_addresses: Iterable[str] = (),
+         local_paths: Iterable[str | Path] = ()) -> list[Finding]:
+    """Every (file, kind) of personal data under ``folder``; ``con`` is the run's database (read-only).
+
+    ``allowed_addresses`` and ``local_paths``: as for :func:`pattern_kinds`.
+    """
     import pyarrow as pa
 
     folder = Path(folder)
@@ -195,7 +361,8 @@ def scan(folder: Path, con, *, ignore: tuple[str, ...] = ()) -> list[Finding]:
     for index, path in enumerate(files):
         text = readable_text(path, ignore)
         rel = path.relative_to(folder).as_posix()
-        findings.update(Finding(rel, kind) for kind in pattern_kinds(text))
+        findings.update(Finding(rel, kind) for kind in pattern_kinds(
+            text, allowed_addresses=allowed_addresses, local_paths=local_paths))
         found = tokens(text)
         token_files.extend([index] * len(found))
         token_values.extend(found)
@@ -224,11 +391,16 @@ def _present_columns(con) -> set[tuple[str, str]]:
     return {(t, c) for t, c in rows}
 
 
-def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None) -> None:
+def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None,
+          allowed_addresses: Iterable[str] = (), local_paths: tuple[Path, ...] = ()) -> None:
     """Raise :class:`PersonalDataFound` when any file under ``folder`` holds personal data.
 
     ``con``: an open connection to look the ids up in instead of the database file ``db``
     (a Spark run's, pipelines/spark/engine.py); it is left open.
+    ``allowed_addresses``: the controller's own contact addresses (the policy's
+    ``controller_contacts``), the only e-mail addresses a published file may quote.
+    ``local_paths``: the run's own paths (--data, --db, the home and working folders),
+    found in any spelling (docs/operations.md, "Privacy scan").
     """
     from pipelines import db as dbmod
 
@@ -238,7 +410,8 @@ def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None) -> None
         con = dbmod.connect(db, read_only=True, zone=zone) if db is not None and Path(db).exists() else None
     try:
         has_html = any(p.suffix.lower() in (".html", ".htm") for p in Path(folder).rglob("*"))
-        findings = scan(folder, con, ignore=_third_party_code() if has_html else ())
+        findings = scan(folder, con, ignore=_third_party_code() if has_html else (),
+                        allowed_addresses=allowed_addresses, local_paths=local_paths)
     finally:
         if own and con is not None:
             con.close()
@@ -252,8 +425,8 @@ def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None) -> None
 def _third_party_code() -> tuple[str, ...]:
     """The Vega bundle the report inlines, as it is inlined: code, not data, and full of look-alikes."""
     try:
-        from pipelines.report.kit.theme import vegalite_version
         from pipelines.report.export import vega_bundle
+        from pipelines.report.kit.theme import vegalite_version
 
         return (vega_bundle(vegalite_version()),)
     except Exception:  # noqa: BLE001 - without it the scan is only stricter

@@ -1,7 +1,8 @@
-"""The privacy scan: addresses by pattern, database values as whole tokens, findings without values."""
+"""The privacy scan: addresses and paths by pattern, database values as whole tokens, findings without values."""
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +11,14 @@ from pipelines.privacy_scan import (
     PersonalDataFound,
     check,
     looks_like_id,
+    path_forms,
     pattern_kinds,
     scan,
     tokens,
 )
+
+EMAIL, IPV4, IPV6 = "an e-mail address", "an IPv4 address", "an IPv6 address"
+PATH, RUN_PATH = "a local path", "a local path of this run"
 
 ROWS = {
     "accounts": [{"account_id": "A000123", "created_at": "2024-01-01", "plan": "free", "status": "active"}],
@@ -46,6 +51,143 @@ def write(folder, name, text):
 )
 def test_addresses_by_pattern(text, kinds):
     assert pattern_kinds(text) == kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jöhn.dœ@exämple.be",  # letters beyond ASCII in both parts
+        "写信给 用户@例子.广告",  # an internationalised domain and top-level domain
+        "john＠example.com",  # full-width at sign
+        "john﹫example.com",  # small at sign
+        "john@example．com",  # full-width full stop
+        "john (at) example.com",
+        "john[at]example.com",
+        "john{at}example.com",
+        "john (@) example.com",
+        "john at example dot com",
+        "JOHN AT EXAMPLE DOT COM",
+        "john(at)example(dot)com",
+        "john [at] example [dot] co [dot] uk",
+        "mail john at example.com today",
+        "write to j.doe+q2@sub.example.org",
+        "look at jane.doe at example.com",  # prose before an address does not hide it
+    ],
+)
+def test_every_spelling_of_an_e_mail_address_is_found(text):
+    assert pattern_kinds(text) == [EMAIL]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # report prose, English and Dutch: " at " is an address only between a local part and a domain
+        "Look at the table below: accounts past their deadline at each quarter end.",
+        "Figures as at 30 June 2026, at least 12 months after the last session.",
+        "Days to spare at completion (below 0: late); at 12:30 on 2026-06-30.",
+        "Open at 30.06.2026, at 1.5 times the median, at e.g. 3 days.",
+        "Zie de tabel: 12 verzoeken at 30 juni, minstens 3 dagen te laat.",
+        "the figures are at summary.json and tables at retention_breaches.csv",  # file names, not domains
+        "contact us at www.example.com",  # a web site in a sentence
+        "the policy is available at example.com",
+        "see @vega/embed and user@localhost",
+        "CSS a::before, x at y, at-rule @media, 5 at 3",
+    ],
+)
+def test_prose_is_no_e_mail_address(text):
+    assert pattern_kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, kinds",
+    [
+        ("host192.168.1.20x", [IPV4]),  # inside a word
+        ("ip_10.1.2.3_", [IPV4]),
+        ("from 10.1.2.3.", [IPV4]),  # end of a sentence
+        ("10.1.2.3-backup", [IPV4]),
+        ("fe80::1ff:fe23:4567:890a-", [IPV6]),
+        ("ip_fe80::1ff:fe23:4567:890a_", [IPV6]),
+        ("at fe80::1ff:fe23:4567:890a.", [IPV6]),
+        # version numbers, dates, longer dotted numbers, invalid addresses, CSS pseudo-elements
+        ("duckdb 1.2.3, polars 2.0.1, v5.20.1", []),
+        ("2026-06-30, 30.06.2026, 2026.06.30, 1.2.3.4.5, 1.234.567.890", []),
+        ("999.1.1.1 and 10.1.2.300x", []),
+        ("li::marker, a::before, ::1, 12:30:45", []),
+    ],
+)
+def test_addresses_inside_words_and_before_punctuation_are_found(text, kinds):
+    assert pattern_kinds(text) == kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/home/alice/exports/accounts.csv",
+        "db: /Users/alice/review.duckdb",
+        "(/root/reports)",
+        "--out /tmp/scanrep",
+        "/var/lib/privacy-review/db",
+        "/mnt/exports/2026Q3",
+        "/media/usb/x",
+        "/srv/privacy-team/2026Q2",
+        "/opt/privacy/data",
+        "'/data/exports'",
+        "/work/main/data_samples",
+        "C:\\Users\\alice\\exports",
+        "D:\\exports",
+        "C:/Users/alice/exports",
+        "\\\\fileserver\\privacy\\q2",
+        "file:///home/alice/report.html",
+        "FILE://server/share/x",
+        "~/exports/q2",
+    ],
+)
+def test_local_paths_are_found(text):
+    assert pattern_kinds(text) == [PATH]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/data/x and https://docs.example.org/home/alice",
+        "tables/data/x.csv, notebooks/tmp/y, and/or, km/h, 30/06/2026",
+        "never under /tmp/ or /home/ (named, not a path under them)",
+        "a:/x/, /[a-z]/g, s = x ~ y, \\d+\\.\\s",
+        "profile:/x",
+    ],
+)
+def test_look_alikes_of_paths_are_not(text):
+    assert pattern_kinds(text) == []
+
+
+def test_the_runs_own_paths_are_found_in_any_spelling(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", "/exports-home/alice")
+    given = Path("/exports/q2 data")  # outside the usual roots: only the literal finds it
+    for text in ("/exports/q2 data/accounts.csv", "\\exports\\q2 data", "/exports/q2%20data/x",
+                 "%2Fexports%2Fq2%20data", "/EXPORTS/Q2 DATA.", "uri file:///exports/q2%20data"):
+        assert RUN_PATH in pattern_kinds(text, local_paths=(given,)), text
+    for text in ("/exports/q2 database", "x.org/exports/q2 data", "/exports/q2 data2"):
+        assert pattern_kinds(text, local_paths=(given,)) == [], text
+    db = Path("/exports-home/alice/db/review.duckdb")
+    assert "~/db/review.duckdb" in path_forms(db)
+    assert RUN_PATH in pattern_kinds("see ~/db/review.duckdb", local_paths=(db,))
+    # as given and resolved: a link and the folder it points to
+    real = tmp_path / "real-exports"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    assert RUN_PATH in pattern_kinds(f"read {real}/accounts.csv", local_paths=(tmp_path / "link",))
+    # a path of one part names nothing, and a relative one is a word ("the exports")
+    assert path_forms(Path("/")) == set()
+    assert "exports" not in path_forms(Path("exports"))
+    assert pattern_kinds("the exports and the data", local_paths=(Path("exports"), Path("data"), Path("/"))) == []
+
+
+def test_the_reports_own_styles_and_template_hold_no_look_alike():
+    import pipelines.report
+
+    folder = Path(pipelines.report.__file__).parent / "templates" / "privacy_report"
+    for path in sorted(folder.iterdir()):
+        assert pattern_kinds(path.read_text(encoding="utf-8")) == [], path.name
 
 
 def test_only_id_like_values_are_looked_for():
@@ -117,3 +259,18 @@ def test_check_names_file_and_kind_but_never_the_value(tmp_path, make_db):
     assert "7f8cf50a289b8b15" not in message
     write(out, "tables/t.csv", "device\nnone\n")
     check(out, db)  # nothing left to find
+
+
+def test_check_finds_local_paths_and_names_only_their_kind(tmp_path):
+    out = tmp_path / "out"
+    data = Path("/exports/2026Q2")
+    write(out, "notebooks/nb.ipynb", json.dumps({"cells": [{"source": f"data_dir = {str(data)!r}"}]}))
+    write(out, "summary.json", json.dumps({"db": "C:\\Users\\alice\\review.duckdb"}))
+    write(out, "report.html", '<script type="application/json">{"path": "\\/home\\/alice\\/x"}</script>')
+    with pytest.raises(PersonalDataFound) as info:
+        check(out, None, local_paths=(data,))
+    assert info.value.findings == [
+        Finding("notebooks/nb.ipynb", RUN_PATH), Finding("report.html", PATH), Finding("summary.json", PATH),
+    ]
+    message = str(info.value)
+    assert "/exports" not in message and "alice" not in message
