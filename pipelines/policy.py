@@ -6,6 +6,7 @@ module only checks that a file states every rule the metrics need.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,6 +73,9 @@ class Policy:
     """The support-ticket categories the company declared (``[support] categories``; optional),
     trimmed and lower-cased (contract §5 reading 17). Only a declared category is published by
     name; any other value counts under ``other`` (docs/contract.md, "Only declared values")."""
+    controller_contacts: tuple[str, ...] = ()
+    """The controller's own contact addresses (``[policy] controller_contacts``; optional): not personal
+    data, the only e-mail addresses a published file may quote (docs/operations.md, "Privacy scan")."""
 
     @property
     def label(self) -> str:
@@ -165,6 +169,7 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         clock_start=clock_start,
         name_nl=_optional_text(raw, source, "policy", "name_nl"),
         support_categories=_support_categories(raw, source, r.text("support", "privacy_category")),
+        controller_contacts=_controller_contacts(raw, source),
     )
 
 
@@ -203,6 +208,24 @@ def _support_categories(raw: dict, source: str, privacy_category: str) -> tuple[
     if privacy not in declared:
         declared.append(privacy)
     return tuple(declared)
+
+
+#: one address: a local part, an at sign, a domain with a dot; no spaces
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def _controller_contacts(raw: dict, source: str) -> tuple[str, ...]:
+    """``[policy] controller_contacts``: a list of e-mail addresses, trimmed; without the key, none."""
+    where = f"{source}: [policy] controller_contacts"
+    value = (raw.get("policy") or {}).get("controller_contacts")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadInput(f"{where} must be a list of e-mail addresses, not {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not _ADDRESS.fullmatch(item.strip()):
+            raise BadInput(f"{where} must hold e-mail addresses (name@example.com), not {item!r}")
+    return tuple(item.strip() for item in value)
 
 
 def _optional_text(raw: dict, source: str, section: str, key: str) -> str | None:

@@ -145,3 +145,37 @@ def test_a_broken_category_list_is_refused_with_the_key(categories, message):
 def test_the_privacy_category_cannot_be_the_other_bucket():
     with pytest.raises(BadInput, match="privacy_category must not be 'other'"):
         parse_policy(broken(lambda r: r["support"].update(privacy_category=" OTHER")), source="p.toml")
+
+
+def test_the_controllers_contact_addresses_are_read_and_optional():
+    # docs/operations.md, "Privacy scan": the only e-mail addresses a published file may quote
+    assert load_policy().controller_contacts == ("privacy@onetagger.com",)
+    raw = broken(lambda r: r["policy"].update(controller_contacts=[" privacy@onetagger.com ", "dpo@exämple.be"]))
+    assert parse_policy(raw, source="p.toml").controller_contacts == ("privacy@onetagger.com", "dpo@exämple.be")
+    without = parse_policy(broken(lambda r: r["policy"].pop("controller_contacts")), source="p.toml")
+    assert without.controller_contacts == ()
+
+
+def test_a_policy_built_without_contacts_has_none():
+    from dataclasses import fields
+
+    from pipelines.policy import Policy
+
+    assert next(f for f in fields(Policy) if f.name == "controller_contacts").default == ()
+
+
+@pytest.mark.parametrize(
+    "contacts, message",
+    [
+        ("privacy@onetagger.com", "must be a list of e-mail addresses"),
+        ([""], "must hold e-mail addresses"),
+        (["privacy"], "must hold e-mail addresses"),
+        (["privacy@localhost"], "must hold e-mail addresses"),
+        (["privacy @onetagger.com"], "must hold e-mail addresses"),
+        (["a@b@onetagger.com"], "must hold e-mail addresses"),
+        ([42], "must hold e-mail addresses"),
+    ],
+)
+def test_contacts_that_are_not_e_mail_addresses_are_refused(contacts, message):
+    with pytest.raises(BadInput, match=rf"p.toml: \[policy\] controller_contacts {message}"):
+        parse_policy(broken(lambda r: r["policy"].update(controller_contacts=contacts)), source="p.toml")

@@ -274,3 +274,22 @@ def test_check_finds_local_paths_and_names_only_their_kind(tmp_path):
     ]
     message = str(info.value)
     assert "/exports" not in message and "alice" not in message
+
+
+def test_the_controllers_own_address_is_allowed_and_no_other(tmp_path):
+    from pipelines.policy import load_policy
+
+    contacts = load_policy().controller_contacts  # ("privacy@onetagger.com",)
+    out = tmp_path / "out"
+    write(out, "report.html", "<p>Questions: privacy@onetagger.com, PRIVACY@OneTagger.com, "
+                              "privacy (at) onetagger (dot) com, privacy＠onetagger.com</p>")
+    check(out, None, allowed_addresses=contacts)  # the policy's own address: no finding
+    with pytest.raises(PersonalDataFound):
+        check(out, None)  # not declared: an address like any other
+    for other in ("jane@onetagger.com", "xprivacy@onetagger.com", "privacy@onetagger.com.evil.org",
+                  "privacy@onetagger.co"):
+        write(out, "tables/t.csv", f"who\n{other}\n")
+        with pytest.raises(PersonalDataFound) as info:
+            check(out, None, allowed_addresses=contacts)
+        assert info.value.findings == [Finding("tables/t.csv", EMAIL)], other
+        assert other not in str(info.value)
