@@ -80,17 +80,19 @@ _FILE_TYPES = frozenset((
 _SPELLED_DOT = re.compile(rf"{_H}*[(\[{{<]{_H}*(?:(?i:dot)|\.){_H}*[)\]}}>]{_H}*|{_H}+(?i:dot){_H}+")
 
 #: an IPv4 address, also inside a word or before ``.``, ``_``, ``-`` (``host192.168.1.20x``, ``ip_10.1.2.3_``,
-#: ``10.1.2.3.``), but not a piece of a longer dotted number (``1.2.3.4.5``)
-IPV4 = re.compile(r"(?<![0-9])(?<![0-9]\.)[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\.?[0-9])")
-#: an IPv6 address, also after a non-hex letter or ``_`` and before ``.``, ``_``, ``-``; never before a
-#: letter (CSS's ``a::before`` is no address)
+#: ``10.1.2.3.``), but not a piece of a longer dotted number (``1.2.3.4.5``). Like every pattern here it
+#: starts with a character and checks the ones before afterwards: a pattern that starts with a look-behind
+#: is tried at every position of the text (twice to eight times slower).
+IPV4 = re.compile(r"[0-9](?<![0-9][0-9])(?<![0-9]\.[0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\.?[0-9])")
+#: an IPv6 address (starting with a hex digit or with "::"), also after a non-hex letter or ``_`` and
+#: before ``.``, ``_``, ``-``; never before a letter (CSS's ``a::before`` is no address)
 IPV6 = re.compile(
-    r"(?<![0-9A-Fa-f:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
-    r"(?![0-9A-Za-z:])(?!\.[0-9])"
+    r"(?:[0-9A-Fa-f](?<![0-9A-Fa-f:.][0-9A-Fa-f])[0-9A-Fa-f]{0,3}(?::[0-9A-Fa-f]{0,4}){2,8}"
+    r"|:(?<![0-9A-Fa-f:.]:)[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,7})"
+    r"(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?![0-9A-Za-z:])(?!\.[0-9])"
 )
-#: local paths: absolute POSIX paths under the usual roots, Windows drive and UNC paths, ``file:`` URLs, ``~/``.
-#: Each form starts with its literal and checks the character before it afterwards: a regular
-#: expression that starts with a look-behind is tried at every position of the text (8 times slower).
+#: local paths: absolute POSIX paths under the usual roots, Windows drive and UNC paths, ``file:`` URLs, ``~/``;
+#: each form starts with its literal and checks the character before it afterwards (see IPV4)
 _POSIX_ROOTS = (
     "home", "Users", "root", "tmp", "var", "mnt", "media", "srv", "opt", "data", "work", "private", "Volumes",
     "scratch", "run", "net", "nfs", "cygdrive",
@@ -101,8 +103,8 @@ LOCAL_PATH = re.compile(
         rf"/(?<![\w.~/\\-]/)(?:{'|'.join(_POSIX_ROOTS)})/{_NAME}",  # /home/alice, /tmp/x (not x.org/data/x)
         rf":\\(?<=[A-Za-z]:\\)(?<![\w\\/][A-Za-z]:\\){_NAME}",  # C:\Users\alice
         # C:/Users/alice: with a forward slash only under the usual roots (minified code has "a:/x/")
-        r":/(?<=[A-Za-z]:/)(?<![\w\\/][A-Za-z]:/)"
-        r"(?i:Users|Documents and Settings|ProgramData|Program Files|Windows|Temp)/",
+        (r":/(?<=[A-Za-z]:/)(?<![\w\\/][A-Za-z]:/)"
+         r"(?i:Users|Documents and Settings|ProgramData|Program Files|Windows|Temp)/"),
         r"\\\\(?<![\w\\]\\\\)[A-Za-z0-9][\w.$-]+\\[\w$][\w.$-]*",  # \\server\share
         r"[Ff](?<![\w.+-][Ff])(?i:ile):/",  # file:///home/alice/x, file://server/share
         rf"~[/\\](?<![\w.~/\\-]~[/\\]){_NAME}",  # ~/exports

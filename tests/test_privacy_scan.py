@@ -108,6 +108,7 @@ def test_prose_is_no_e_mail_address(text):
         ("fe80::1ff:fe23:4567:890a-", [IPV6]),
         ("ip_fe80::1ff:fe23:4567:890a_", [IPV6]),
         ("at fe80::1ff:fe23:4567:890a.", [IPV6]),
+        ("::2:3:4:5:6:7:8 and 1:2:3:4:5:6:7::", [IPV6]),  # seven groups and "::" at either end
         # version numbers, dates, longer dotted numbers, invalid addresses, CSS pseudo-elements
         ("duckdb 1.2.3, polars 2.0.1, v5.20.1", []),
         ("2026-06-30, 30.06.2026, 2026.06.30, 1.2.3.4.5, 1.234.567.890", []),
