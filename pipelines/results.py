@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines import db as dbmod
+from pipelines import spreadsheet
 from pipelines.contract import ACTIVITY_TABLES, TABLES
 from pipelines.dates import Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
@@ -162,14 +163,16 @@ def generator() -> dict[str, str]:
 
 
 def write_results(results: Results, out_dir: Path) -> None:
-    """``summary.json`` (naming its generator, even for results built without one) and ``tables/*.csv``."""
+    """``summary.json`` (naming its generator, even for results built without one) and ``tables/*.csv``
+    (safe to open in a spreadsheet: :func:`pipelines.spreadsheet.write_csv`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = results.summary if "generator" in results.summary else {**results.summary, "generator": generator()}
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
     tables_dir = out_dir / TABLES_DIR
     tables_dir.mkdir(exist_ok=True)
     for name, frame in results.tables.items():
-        frame.write_csv(tables_dir / f"{name}.csv")
+        # text cells a spreadsheet would run as formulas get a leading ' (docs/operations.md)
+        spreadsheet.write_csv(frame, tables_dir / f"{name}.csv")
 
 
 def read_results(out_dir: Path) -> Results:

@@ -108,3 +108,52 @@ def test_a_table_written_by_another_version_is_bad_input_naming_the_file(tmp_pat
         read_results(tmp_path)
     (tmp_path / "tables" / "rights_by_right.csv").unlink()
     assert read_results(tmp_path).tables["extra"]["a"].to_list() == [1]  # undeclared: read as found
+
+
+#: text cells a spreadsheet would run as formulas (docs/operations.md, "CSV files and spreadsheets")
+FORMULAS = ['=HYPERLINK("http://evil.example/x","click")', "+1", "-2", "@SUM(A1:A9)", "\tx", "\rx"]
+
+
+def spreadsheet_frame():
+    import polars as pl
+
+    texts = [*FORMULAS, "plain", "'=already quoted", None]
+    return pl.DataFrame({
+        "label": texts,
+        "ratio": [-1.5, 2.25, -0.125, 0.0, -3.0, 4.5, -7.75, 1.0, None],
+        "days": [-2, 3, -40, 0, 1, -1, 5, -6, 7],
+        "kind": pl.Series(texts, dtype=pl.Categorical),
+    })
+
+
+def test_tables_are_safe_to_open_in_a_spreadsheet(tmp_path):
+    import csv
+
+    import polars as pl
+
+    from pipelines.results import Results, read_results, write_results
+
+    write_results(Results({}, {"odd": spreadsheet_frame()}), tmp_path)
+    path = tmp_path / "tables" / "odd.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # every text cell that starts a formula gets a leading ', the rest is untouched
+    expected = [f"'{v}" for v in FORMULAS] + ["plain", "''=already quoted", ""]
+    assert [r["label"] for r in rows] == expected and [r["kind"] for r in rows] == expected
+    # numbers stay numbers: written unquoted, negative ones too, and read back as numbers
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "label,ratio,days,kind" and ",-1.5,-2," in lines[1]
+    back = read_results(tmp_path).tables["odd"]
+    assert back.schema["ratio"] == pl.Float64 and back.schema["days"] == pl.Int64
+    assert back["ratio"].to_list()[:3] == [-1.5, 2.25, -0.125] and back["days"].min() == -40
+    assert back["label"].to_list()[:6] == [f"'{v}" for v in FORMULAS]
+
+
+def test_neutralising_is_reversible_and_leaves_other_columns_alone():
+    from pipelines.spreadsheet import neutralise, restore
+
+    frame = spreadsheet_frame()
+    safe = neutralise(frame)
+    assert safe["ratio"].equals(frame["ratio"]) and safe["days"].equals(frame["days"])
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in safe["label"].drop_nulls())
+    assert restore(safe)["label"].to_list() == frame["label"].to_list()

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import db as dbmod
-from pipelines import locking, paths
+from pipelines import locking, paths, spreadsheet
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.load import load_exports
@@ -195,7 +195,8 @@ def write_files(out_dir: Path, frames: dict[str, pl.DataFrame], figures: dict) -
 
 
 def write_private_csv(frame: pl.DataFrame, path: Path) -> None:
-    """``frame`` as CSV at ``path``, created with mode 0600 (never wider, never chmod-ed after).
+    """``frame`` as CSV at ``path``, created with mode 0600 (never wider, never chmod-ed after), safe to open
+    in a spreadsheet (:func:`pipelines.spreadsheet.write_csv`: docs/operations.md, "CSV files and spreadsheets").
 
     Written under a new temporary name opened with ``O_EXCL`` and renamed over
     ``path``, so a file left by an earlier worklist (whatever its mode) is replaced.
@@ -206,7 +207,7 @@ def write_private_csv(frame: pl.DataFrame, path: Path) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            frame.write_csv(handle)
+            spreadsheet.write_csv(frame, handle)  # no cell a spreadsheet runs as a formula
         os.replace(tmp, path)
     except BaseException:
         if tmp.exists():

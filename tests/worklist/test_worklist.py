@@ -195,3 +195,31 @@ def test_a_table_not_exported_gets_no_file_and_a_null_count(tmp_path, capsys):
                  "withdrawn_consent_contacted.csv"):
         assert printed[name]["rows"] is None and not (out / name).exists(), name
     assert printed["accounts_past_deadline.csv"]["rows"] == len(rows(out / "accounts_past_deadline.csv"))
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(tmp_path):
+    """docs/operations.md, "CSV files and spreadsheets": the worklist's ids come from the exports."""
+    from datetime import date
+
+    import polars as pl
+
+    ids = ['=HYPERLINK("http://evil.example/x","click")', "+1", "-2", "@SUM(A1:A9)", "\tx", "\rx", "A000123"]
+    frame = pl.DataFrame({
+        "account_id": ids,
+        "erasure_deadline": [date(2026, 1, d) for d in range(1, 8)],
+        "days_overdue": [-3, 0, 12, -1, 5, 7, -40],
+        "share": [-0.5, 1.25, -2.0, 0.0, 3.5, -7.125, 9.0],
+        "legal_hold": [True, False, False, True, False, False, True],
+    })
+    path = tmp_path / "accounts_past_deadline.csv"
+    write_private_csv(frame, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    found = rows(path)
+    assert [r["account_id"] for r in found] == [f"'{v}" for v in ids[:-1]] + ["A000123"]
+    assert [r["days_overdue"] for r in found] == ["-3", "0", "12", "-1", "5", "7", "-40"]
+    assert [r["share"] for r in found][:3] == ["-0.5", "1.25", "-2.0"]
+    assert found[0]["erasure_deadline"] == "2026-01-01" and found[0]["legal_hold"] == "true"
+    # negative numbers are written unquoted: a spreadsheet reads them as numbers
+    assert '",2026-01-01,-3,-0.5,true' in path.read_text(encoding="utf-8").splitlines()[1]
+    back = pl.read_csv(path)
+    assert back.schema["days_overdue"] == pl.Int64 and back.schema["share"] == pl.Float64
