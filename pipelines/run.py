@@ -202,7 +202,10 @@ def _run_locked(options: RunOptions, policy, engine=None) -> Path:
 
     def scan(folder: Path) -> None:
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
-        privacy_scan.check(folder, options.database, zone=policy.zone, con=engine.con if engine is not None else None)
+        privacy_scan.check(
+            folder, options.database, zone=policy.zone, con=engine.con if engine is not None else None,
+            allowed_addresses=policy.controller_contacts, local_paths=local_paths(options),
+        )
 
     if not options.report:
         final_dir = options.out_dir / str(period.quarter)
@@ -225,6 +228,13 @@ def _run_locked(options: RunOptions, policy, engine=None) -> Path:
     )
     log.info("published %s", html)
     return html.parent
+
+
+def local_paths(options: RunOptions) -> tuple[Path, ...]:
+    """This run's own paths, which no published file may name (docs/operations.md, "Privacy scan")."""
+    found = [options.data_dir, options.out_dir, options.database, paths.state_dir(), Path.home(), Path.cwd()]
+    found += [p for p in (options.policy_path, options.mapping_file) if p is not None]
+    return tuple(dict.fromkeys(Path(p) for p in found))
 
 
 def _evidence(options: RunOptions, policy, report: LoadReport, period: Period, started_at: str,
