@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import db as dbmod
-from pipelines import locking, paths, spreadsheet
+from pipelines import locking, ownership, paths, spreadsheet
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.load import load_exports
@@ -95,12 +95,17 @@ class Written:
 def reports_folder(out_dir: Path, default_reports: Path | None = None) -> Path | None:
     """The reports folder ``out_dir`` lies in (itself or an ancestor), else ``None``.
 
-    A reports folder is ``run``'s default --out (``./reports``), any folder named
-    ``reports``, or one holding a published report or index (:data:`REPORT_MARKERS`):
-    what is there is published, e-mailed or put on an intranet (GDPR Recital 26: rows
-    named by key are still personal data).
+    Decided on the resolved path (``pub/2024Q3/../x`` is ``pub/x``) and first by the tool's own
+    markers (:func:`pipelines.ownership.published_folder`: a reports folder or a published quarter,
+    ``--no-report`` ones included); then, for folders made by hand or by older versions, ``run``'s
+    default --out (``./reports``), any folder named ``reports``, or one holding a published report
+    or index (:data:`REPORT_MARKERS`). What is there is published, e-mailed or put on an intranet
+    (GDPR Recital 26: rows named by key are still personal data).
     """
     out_dir = Path(out_dir).resolve()
+    marked = ownership.published_folder(out_dir)
+    if marked is not None:
+        return marked
     default_reports = (default_reports or Path(REPORTS_NAME)).resolve()
     for folder in (out_dir, *out_dir.parents):
         if folder == default_reports or folder.name.lower() == REPORTS_NAME:
@@ -111,7 +116,9 @@ def reports_folder(out_dir: Path, default_reports: Path | None = None) -> Path |
 
 
 def check_options(options: WorklistOptions) -> None:
-    """Everything refused before a load (exit code 2); ``options`` are resolved."""
+    """Everything refused before a load (exit code 2); ``options`` are resolved (docs/operations.md,
+    "Safe by construction", "Bad parameters")."""
+    paths.check_environment()
     found = reports_folder(options.out_dir)
     if found is not None:
         raise BadInput(
@@ -120,13 +127,25 @@ def check_options(options: WorklistOptions) -> None:
         )
     if not options.data_dir.is_dir():
         raise BadInput(f"--data {options.data_dir}: export directory not found")
-    if options.quarter.strip().lower() != "latest":
-        try:
-            quarter = Quarter.parse(options.quarter)
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-        if options.as_of is not None and options.as_of < quarter.start:
-            raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({quarter.start})")
+    quarter = paths.quarter_text(options.quarter)
+    paths.day(options.as_of)
+    paths.zone(options.input_zone)
+    if quarter != "latest" and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
+        raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({Quarter.parse(quarter).start})")
+    paths.check_writable_folder(options.out_dir, "--out")
+    paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.db_path)
+    paths.check_database_file(options.db_path)
+    check_own_files(options.out_dir)
+
+
+def check_own_files(out_dir: Path) -> None:
+    """The worklist replaces only files an earlier worklist wrote into ``out_dir`` (its marker lists them)."""
+    ours = ownership.worklist_files(out_dir)
+    for spec in FILES:
+        path = out_dir / spec.name
+        if (path.exists() or path.is_symlink()) and spec.name not in ours:
+            raise BadInput(f"--out {out_dir}: holds {spec.name}, not written by privacy-review worklist; "
+                           "move it away or choose another folder")
 
 
 def worklist(options: WorklistOptions) -> list[Written]:
@@ -181,7 +200,7 @@ def write_files(out_dir: Path, frames: dict[str, pl.DataFrame], figures: dict) -
         if expected is None:  # an optional table not exported: nothing to list
             log.info("%s: not written, %s was not exported", spec.name, spec.needs)
             stale = out_dir / spec.name
-            if stale.exists():  # an earlier worklist's, from exports that had the table
+            if stale.exists() and spec.name in ownership.worklist_files(out_dir):  # an earlier worklist's
                 stale.unlink()
             written.append(Written(spec, None, None))
             continue
@@ -191,6 +210,7 @@ def write_files(out_dir: Path, frames: dict[str, pl.DataFrame], figures: dict) -
         path = out_dir / spec.name
         write_private_csv(frame, path)
         written.append(Written(spec, path, frame.height))
+    ownership.mark_worklist(out_dir, [w.file.name for w in written if w.path is not None])
     return written
 
 

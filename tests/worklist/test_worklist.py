@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import ownership
+
 from pipelines.cli import main
 from pipelines.run import RunOptions, run
 from pipelines.worklist import FILES, reports_folder
@@ -188,6 +190,7 @@ def test_a_table_not_exported_gets_no_file_and_a_null_count(tmp_path, capsys):
     out = tmp_path / "w"
     (out).mkdir()
     (out / "payments_past_deadline.csv").write_text("payment_id\nP-from-an-older-export\n")
+    ownership.mark_worklist(out, ["payments_past_deadline.csv"])  # an earlier worklist's file
     assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
                  "--out", str(out)]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -223,3 +226,33 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(
     assert '",2026-01-01,-3,-0.5,true' in path.read_text(encoding="utf-8").splitlines()[1]
     back = pl.read_csv(path)
     assert back.schema["days_overdue"] == pl.Int64 and back.schema["share"] == pl.Float64
+
+
+def test_a_file_of_the_same_name_the_worklist_did_not_write_is_never_replaced(tmp_path, capsys):
+    from tests.load.helpers import write_exports
+
+    data = write_exports(tmp_path / "x")
+    out = tmp_path / "w"
+    out.mkdir()
+    (out / "accounts_past_deadline.csv").write_text("my own list")
+    assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
+                 "--out", str(out)]) == 2
+    assert "accounts_past_deadline.csv" in capsys.readouterr().err
+    assert (out / "accounts_past_deadline.csv").read_text() == "my own list"
+
+
+@pytest.mark.parametrize("where", ["inside-exports", "no-report-quarter", "dotdot"])
+def test_a_worklist_never_lands_in_the_exports_or_a_published_folder(tmp_path, capsys, where):
+    from tests.load.helpers import write_exports
+
+    data = write_exports(tmp_path / "x")
+    pub = tmp_path / "pub"
+    assert main(["run", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
+                 "--out", str(pub), "--no-report"]) == 0
+    (pub / "index.html").unlink(missing_ok=True)  # --no-report: no index; the marker decides
+    out = {"inside-exports": data / "w", "no-report-quarter": pub / "2024Q1" / "w",
+           "dotdot": pub / "2024Q1" / ".." / "w"}[where]
+    capsys.readouterr()
+    assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
+                 "--out", str(out)]) == 2
+    assert not out.exists()
