@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from pipelines import ownership
-
 from pipelines.cli import main
 from pipelines.run import RunOptions, run
 from pipelines.worklist import FILES, reports_folder
