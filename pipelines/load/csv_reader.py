@@ -173,8 +173,7 @@ def _read_plain_blocks(raw, offset: int, out: CsvRead) -> tuple[int, int]:
         if b'"' in block or b"\0" in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
             return offset, line_no
         try:
-            table = pacsv.read_csv(io.BytesIO(block), read_options=pacsv.ReadOptions(column_names=names),
-                                   parse_options=parse, convert_options=convert)
+            table = _arrow_read(block, names, parse, convert)
         except (pa.ArrowInvalid, UnicodeDecodeError):  # a ragged line, or not UTF-8: the line walk says where
             return offset, line_no
         if table.num_rows != lines:
@@ -188,6 +187,29 @@ def _read_plain_blocks(raw, offset: int, out: CsvRead) -> tuple[int, int]:
         out.add(table.combine_chunks().to_batches())
         offset += len(block)
         line_no += lines
+
+
+#: Arrow's CSV parser reads in blocks of this many bytes (in parallel); a line longer than one block
+#: (one field of a few MB) stops it ("straddling object straddles two block boundaries").
+ARROW_BLOCK = 1 << 20
+
+
+def _arrow_read(block: bytes, names: list[str], parse: pacsv.ParseOptions, convert: pacsv.ConvertOptions) -> pa.Table:
+    """``block`` (whole lines) parsed by Arrow into text columns ``names``.
+
+    Arrow's blocks must each hold a whole line: when a line is longer than :data:`ARROW_BLOCK`
+    (docs/bad-data.md, "Files that are not what they seem"), the block is parsed again as one Arrow block. A
+    file of ordinary lines keeps Arrow's parallel blocks.
+    """
+    size = ARROW_BLOCK
+    while True:
+        try:
+            return pacsv.read_csv(io.BytesIO(block), read_options=pacsv.ReadOptions(column_names=names, block_size=size),
+                                  parse_options=parse, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or size > len(block):
+                raise
+            size = len(block) + 1
 
 
 def _blank(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -269,8 +291,7 @@ class _Plain:
         if not self.text[-1].endswith(("\n", "\r")):
             self.text[-1] += "\n"
         block = "".join(self.text).encode("utf-8")
-        table = pacsv.read_csv(io.BytesIO(block), read_options=pacsv.ReadOptions(column_names=self.names),
-                               parse_options=self.parse, convert_options=self.convert)
+        table = _arrow_read(block, self.names, self.parse, self.convert)
         if table.num_rows != len(self.lines):  # the line walk and Arrow disagree: a bug, not bad input
             raise AssertionError(f"CSV block parsed into {table.num_rows} rows, expected {len(self.lines)}")
         table = table.append_column("_line", pa.array(self.lines, type=pa.int64()))

@@ -84,3 +84,27 @@ def test_offsets_outside_14_hours_or_with_60_minutes_are_bad_timestamps(tmp_path
          f"received_at: {OFFSETS[i][0]} is not a valid timestamp") for i in bad]
     assert sorted(query(tmp_path, "SELECT request_id, received_at FROM rights_requests")) == sorted(
         (f"R{i}", instant) for i, (_, instant) in enumerate(OFFSETS) if instant is not None)
+
+
+# --- 5. very long lines: read, never a crash ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [2_000_000, 10_000_000])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_line_of_megabytes_is_read(tmp_path, size, quoted):
+    # 40,000 short lines (1.2 MB) first, so the long line crosses the parser's 1 MB blocks
+    before = "".join(f"N{i},2024-01-01,free,active,n\n" for i in range(40_000))
+    long = "y" * size
+    text = ("account_id,created_at,plan,status,note\n" + before
+            + (f'L1,2024-01-01,free,active,"{long}"\n' if quoted else f"L1,2024-01-01,free,active,{long}\n")
+            + f"L2,2024-01-01,{long},active,n\n"      # a contract column of `size` characters
+            + f"L3,2024-01-01,free,{long}\n"          # ragged: 4 fields, set aside with its whole line
+            + "L4,2024-01-01,free,active,n\n")
+    data = write_exports(tmp_path / "x", {"accounts": text})
+    report, set_aside = load(data, tmp_path)
+    assert (report.rows_in["accounts"], report.rows_loaded["accounts"], report.rows_rejected["accounts"]) == (
+        40_004, 40_003, 1)
+    assert set_aside == [("accounts", "accounts.csv", 40_004, None, "wrong number of fields", "4 fields, header has 5")]
+    assert query(tmp_path, "SELECT length(raw) FROM quarantine") == [(len(f"L3,2024-01-01,free,{long}"),)]
+    assert query(tmp_path, "SELECT account_id, length(plan) FROM accounts WHERE account_id LIKE 'L%' ORDER BY 1") == [
+        ("L1", 4), ("L2", size), ("L4", 4)]
