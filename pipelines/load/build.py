@@ -255,10 +255,11 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
         _check_parquet_file(con, table, file, mapping)
     file_list = "[" + ", ".join(cast.literal(f) for f in files) + "]"
     # union_by_name: files of one table may order their columns differently or give a
-    # column another accepted type (TIMESTAMP in one, ISO text in the next): it becomes text
+    # column another accepted type (TIMESTAMP in one, ISO text in the next): it becomes text.
+    # hive_partitioning off: a folder name such as year=2024 adds no column (docs/bad-data.md)
     con.sql(
         f"CREATE OR REPLACE TEMP VIEW stage_src AS SELECT * FROM read_parquet({file_list},"
-        " filename = true, file_row_number = true, union_by_name = true)"
+        " filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)"
     )
     header = [row[0] for row in con.sql("DESCRIBE stage_src").fetchall() if row[0] not in ("filename", "file_row_number")]
     positions = _contract_columns(table, header, source.path, mapping)
@@ -298,7 +299,7 @@ class _StageSink:
 def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str, mapping: Mapping) -> None:
     """Bad input unless ``file`` is readable Parquet with the required columns, each of a usable type."""
     try:
-        schema = con.sql(f"DESCRIBE SELECT * FROM read_parquet({cast.literal(file)})").fetchall()
+        schema = con.sql(f"DESCRIBE SELECT * FROM read_parquet({cast.literal(file)}, hive_partitioning = false)").fetchall()
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadInput(f"{file}: not a readable Parquet file ({reason})") from None

@@ -13,6 +13,9 @@ character, a bare carriage return or a ragged line go straight to Arrow's
 multithreaded parser, numbered line by line (:func:`_read_plain_blocks`); the
 walk above takes over at the first block that needs it, at that block's line.
 
+A ``<table>.csv.gz`` export is read the same way through Python's gzip module, so its
+line numbers are the decompressed file's lines.
+
 Every value stays text here; casting to the contract's types happens in SQL.
 """
 
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 import csv
 import gc
+import gzip
 import io
 import re
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +40,7 @@ import pyarrow.csv as pacsv
 
 from pipelines.errors import BadInput
 from pipelines.load.cast import UNTERMINATED_QUOTE, WRONG_FIELDS
+from pipelines.load.sources import is_gzip
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -92,8 +98,37 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+#: What a damaged gzip file raises while it is read (a bad header, a cut-off end, a bad checksum).
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+#: What reading an export may raise that is the file's fault, not a bug: each becomes one line naming the file.
+_READING_ERRORS = (UnicodeDecodeError, OSError, *_GZIP_ERRORS)
+
+
+def _open_binary(path: Path):
+    """The export's bytes: decompressed on the fly for ``<table>.csv.gz`` (docs/bad-data.md)."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _open_text(path: Path):
+    """The export as text (UTF-8, a BOM dropped, line ends kept as they are)."""
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", newline="")
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row's names, with :func:`read_csv`'s messages for a file that has none or cannot be read."""
+    path = Path(path)
+    try:
+        with _open_text(path) as handle:
+            first = handle.readline()
+        return _header(path, first)[0]
+    except _READING_ERRORS as exc:
+        raise _reading_problem(path, exc) from None
+
+
 def read_csv(path: Path, sink: BatchSink | None = None) -> CsvRead:
-    """All records of a UTF-8 CSV (with or without BOM) as text, numbered by physical line.
+    """All records of a UTF-8 CSV (with or without BOM, plain or gzip) as text, numbered by physical line.
 
     With a ``sink``, each parsed batch is handed to it and not kept.
     """
@@ -103,24 +138,40 @@ def read_csv(path: Path, sink: BatchSink | None = None) -> CsvRead:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with _open_text(path) as handle:
             first = handle.readline()
             header, delimiter = _header(path, first)
         out = CsvRead(header=header, delimiter=delimiter, sink=sink)
-        with open(path, "rb") as raw:
+        with _open_binary(path) as raw:
             start = 3 if raw.read(3) == b"\xef\xbb\xbf" else 0
             offset, line_no = _read_plain_blocks(raw, start + len(first.encode("utf-8")), out)
-            raw.seek(offset)
+            raw.seek(offset)  # in a gzip stream, a seek back reads it again from the start: once per file
             with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
                 return _read_records(handle, header, delimiter, out, line_no)
-    except UnicodeDecodeError:
-        line, column = _first_undecodable(path)
-        raise BadInput(f"{path}, line {line}, column {column}: not UTF-8 text: export the file as UTF-8") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except _READING_ERRORS as exc:
+        raise _reading_problem(path, exc) from None
     finally:
         if collecting:
             gc.enable()
+
+
+def _reading_problem(path: Path, exc: Exception) -> BadInput:
+    """Bad input naming the file (and line and column where there is one) for a problem met reading it."""
+    if isinstance(exc, UnicodeDecodeError):
+        try:
+            line, column = _first_undecodable(path)
+        except _GZIP_ERRORS:  # not UTF-8 before the gzip stream breaks: the first problem is the one named
+            line, column = 1, 1
+        return BadInput(f"{path}, line {line}, column {column}: not UTF-8 text: export the file as UTF-8")
+    if is_gzip(path) and isinstance(exc, _GZIP_ERRORS):
+        reason = str(exc) or type(exc).__name__
+        return BadInput(f"{path}: not a readable gzip file ({reason}): compress it with gzip, or give {_plain(path)}")
+    return BadInput(f"{path}: cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _plain(path: Path) -> str:
+    """``payments.csv`` for ``payments.csv.gz``."""
+    return path.name[: -len(".gz")]
 
 
 def _header(path: Path, first: str) -> tuple[list[str], str]:
@@ -371,7 +422,7 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 
 def _first_undecodable(path: Path) -> tuple[int, int]:
     """(line, column) of the first byte that is not UTF-8, counted as the reader counts them."""
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    with io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for number, line in enumerate(handle, start=1):
             if match := _UNDECODED.search(line):
                 return number, match.start() + 1

@@ -8,11 +8,13 @@ The DuckDB loader's rules (:mod:`pipelines.load`, docs/bad-data.md), written for
 
 - **Sources, column mapping, required columns**: the same functions as the DuckDB loader
   (:func:`pipelines.load.sources.find_sources`, :mod:`pipelines.load.mapping`), the same messages.
-- **Parquet** (a file, or a directory read in file-name order) is read by Spark with an explicit
-  schema: each file's footer is checked as DuckDB's loader checks it (a column of the wrong
-  type refuses the file), files with the same schema are read together, and each row is
-  numbered by its row in its file (``_metadata.row_index``).
-- **CSV** is read in a Spark task by the DuckDB loader's own reader
+- **Parquet** (a file, or a folder's files at any depth in file order,
+  :func:`pipelines.load.sources.parquet_files`) is read by Spark with an explicit schema: each
+  file's footer is checked as DuckDB's loader checks it (a column of the wrong type refuses the
+  file), files with the same schema and distinct names are read together, given as files (so no
+  column comes from a ``year=2024`` folder), and each row is numbered by its row in its file
+  (``_metadata.row_index``).
+- **CSV** (plain or gzip) is read in a Spark task by the DuckDB loader's own reader
   (:func:`pipelines.load.csv_reader.read_csv`) into explicit string columns: the same records,
   the same physical line numbers, the same lines set aside (wrong number of fields, a stray
   quote). Spark's CSV source numbers no lines and reads a stray quote on to the next quote;
@@ -30,6 +32,7 @@ so a failed load leaves the previous working directory as it was.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -38,6 +41,7 @@ import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pipelines import db as dbmod
 from pipelines.contract import TABLES, Table
@@ -46,7 +50,7 @@ from pipelines.errors import BadInput
 from pipelines.load import cast
 from pipelines.load import fingerprint as fp
 from pipelines.load.build import _FILE_STRIDE, SALT_ENV, LoadReport, _contract_columns
-from pipelines.load.csv_reader import _first_undecodable, _header, read_csv
+from pipelines.load.csv_reader import read_csv, read_header
 from pipelines.load.mapping import DEFAULT_MAPPING_FILE, Mapping, load_mapping
 from pipelines.load.sources import Source, find_sources
 from pipelines.spark.tables import TABLES_DIR
@@ -173,10 +177,11 @@ def _load_table(spark, table: Table, source: Source | None, mapping: Mapping, in
         loaded = result.where(F.col("_ok") & (F.col("_rn") == 1)).select(*(
             F.coalesce(F.col(c.name), F.lit(False)).alias(c.name) if c.type == "boolean" else F.col(c.name)
             for c in table.columns))
-        loaded.write.parquet(str(tmp / name))
-        _quarantine_rows(table, result, present, input_zone).write.mode("append").parquet(str(tmp / "quarantine"))
-        counts = result.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_ok") & (F.col("_rn") == 1), 1))
-                            .alias("loaded"), F.max("_error").alias("error")).first()
+        with _file_read_errors():
+            loaded.write.parquet(str(tmp / name))
+            _quarantine_rows(table, result, present, input_zone).write.mode("append").parquet(str(tmp / "quarantine"))
+            counts = result.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_ok") & (F.col("_rn") == 1), 1))
+                                .alias("loaded"), F.max("_error").alias("error")).first()
     finally:
         result.unpersist()
     if counts["error"]:  # the whole file is bad input: the load stops (and its temporary tables go)
@@ -185,6 +190,36 @@ def _load_table(spark, table: Table, source: Source | None, mapping: Mapping, in
     report.rows_in[name], report.rows_loaded[name] = rows_in, rows_loaded
     report.rows_rejected[name] = rows_in - rows_loaded
     return (name, True, str(source.path), rows_in, rows_loaded, rows_in - rows_loaded)
+
+
+#: Spark's words for a file its task could not read, and the file they name (a URI)
+_FAILED_READ = re.compile(r"\[FAILED_READ_FILE[^\]]*\][^\n]*?reading file (\S+?)\.?\s")
+
+
+@contextlib.contextmanager
+def _file_read_errors():
+    """A Parquet file Spark's task could not read (a damaged page; a stale ``.crc`` checksum beside it,
+    which Hadoop's file system checks) is bad input naming the file, not a traceback (docs/bad-data.md)."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JJavaError) as exc:
+        text = str(exc)
+        found = _FAILED_READ.search(text)
+        if not found:
+            raise
+        uri = found.group(1)
+        path = unquote(urlparse(uri).path) if uri.startswith("file:") else uri
+        raise BadInput(f"{path}: cannot read the file ({_spark_reason(exc)})") from None
+
+
+def _spark_reason(exc: Exception) -> str:
+    """The root cause of a Spark error in one line (``java.io.EOFException: Read past End of File``)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    causes = [line.removeprefix("Caused by:").strip() for line in lines if line.startswith("Caused by:")]
+    return re.sub(r"\s+", " ", causes[-1] if causes else lines[0] if lines else type(exc).__name__)
 
 
 def _contract_schema(table: Table) -> str:
@@ -217,16 +252,8 @@ def _stage_csv(spark, table: Table, source: Source, mapping: Mapping, input_zone
 
 
 def _csv_header(path: Path) -> list[str]:
-    """The header row's names, with the DuckDB loader's messages for a file that has none."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-    except UnicodeDecodeError:
-        line, column = _first_undecodable(path)
-        raise BadInput(f"{path}, line {line}, column {column}: not UTF-8 text: export the file as UTF-8") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    return _header(path, first)[0]
+    """The header row's names (plain or gzip CSV), with the DuckDB loader's messages for a file that has none."""
+    return read_header(path)
 
 
 class _CsvTask:
@@ -270,9 +297,6 @@ class _CsvTask:
 
 def _stage_parquet(spark, table: Table, source: Source, mapping: Mapping, input_zone: str):
     """The Parquet files read by Spark, files with the same schema together: (stage, present columns)."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StructType
-
     files = source.files
     groups: dict[tuple, list[tuple[int, Path]]] = {}
     fields_of: dict[tuple, dict] = {}
@@ -289,25 +313,58 @@ def _stage_parquet(spark, table: Table, source: Source, mapping: Mapping, input_
         groups.setdefault(key, []).append((index, file))
         fields_of[key] = fields
     present = [c for c in table.column_names if any(c in f for f in fields_of.values())]
-    order = spark.createDataFrame([(f.name, i, str(f)) for i, f in enumerate(files)],
-                                  "_file_name string, _file_index bigint, _source string")
     stages = []
     for key, members in groups.items():
-        fields = fields_of[key]
-        schema = StructType([_field(n, t) for n, t in fields.values()])
-        frame = spark.read.schema(schema).parquet(*(str(f) for _, f in members))
-        frame = frame.select("*", F.col("_metadata.file_name").alias("_file_name"),
-                             F.col("_metadata.row_index").alias("_row_index"))
-        frame = frame.join(F.broadcast(order), "_file_name")
-        frame = frame.select(
-            "_source", (F.col("_file_index") * _FILE_STRIDE + F.col("_row_index") + 1).alias("_seq"),
-            (F.col("_row_index") + 1).alias("_line"), *(F.lit(None).cast("string").alias(p) for p in _PRE),
-            *(F.col(f"`{n}`") for n, _ in fields.values()))
-        stages.append(_typed_stage(frame, table, present, fields, input_zone))
+        for read in _by_unique_name(members):  # a row's file is known by its name: unique within a read
+            stages.append(_read_parquet_files(spark, table, read, fields_of[key], present, input_zone))
     stage = stages[0]
     for other in stages[1:]:
         stage = stage.unionByName(other)
     return stage, present
+
+
+def _by_unique_name(members: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
+    """``members`` (file index, path) split into reads whose file names are unique: a folder read at any
+    depth may hold ``year=2023/part-0.parquet`` and ``year=2024/part-0.parquet`` (docs/bad-data.md)."""
+    reads: list[list[tuple[int, Path]]] = []
+    count: dict[str, int] = {}
+    for index, file in members:
+        k = count.get(file.name, 0)
+        count[file.name] = k + 1
+        if k == len(reads):
+            reads.append([])
+        reads[k].append((index, file))
+    return reads
+
+
+def _read_parquet_files(spark, table: Table, members: list[tuple[int, Path]], fields: dict, present: list[str],
+                        input_zone: str):
+    """One read of Parquet files of the same schema and distinct file names, as a stage.
+
+    Each file is given as a path, so Spark infers no partition column from a ``year=2024`` folder,
+    as DuckDB's loader reads it with ``hive_partitioning = false``.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StructType
+
+    order = spark.createDataFrame([(f.name, i, str(f)) for i, f in members],
+                                  "_file_name string, _file_index bigint, _source string")
+    schema = StructType([_field(n, t) for n, t in fields.values()])
+    frame = spark.read.schema(schema).parquet(*(str(f) for _, f in members))
+    # Spark gives the name %-encoded (``part 1.parquet`` as ``part%201.parquet``), '+' as it is
+    name = F.url_decode(F.replace(F.col("_metadata.file_name"), F.lit("+"), F.lit("%2B")))
+    frame = frame.select("*", name.alias("_file_name"), F.col("_metadata.row_index").alias("_row_index"))
+    # a left join: a row whose file the list does not name stops the load rather than vanish
+    frame = frame.join(F.broadcast(order), "_file_name", "left")
+    lost = F.concat(F.lit(f"{members[0][1]}: Spark read a file the loader cannot place in file order ("),
+                    F.col("_file_name"), F.lit("): a bug, please report it"))
+    pre = {p: F.lit(None).cast("string") for p in _PRE}
+    pre["_error"] = F.when(F.col("_file_index").isNull(), lost)
+    frame = frame.select(
+        "_source", (F.col("_file_index") * _FILE_STRIDE + F.col("_row_index") + 1).alias("_seq"),
+        (F.col("_row_index") + 1).alias("_line"), *(e.alias(p) for p, e in pre.items()),
+        *(F.col(f"`{n}`") for n, _ in fields.values()))
+    return _typed_stage(frame, table, present, fields, input_zone)
 
 
 def _field(name, data_type):
@@ -324,9 +381,7 @@ def _parquet_schema(spark, file: Path):
     try:
         return spark.read.parquet(str(file)).schema
     except (PySparkException, Py4JJavaError) as exc:
-        text = str(exc).strip().splitlines()
-        reason = re.sub(r"\s+", " ", text[0]) if text else type(exc).__name__
-        raise BadInput(f"{file}: not a readable Parquet file ({reason})") from None
+        raise BadInput(f"{file}: not a readable Parquet file ({_spark_reason(exc)})") from None
 
 
 def duckdb_type(data_type) -> str:

@@ -201,3 +201,54 @@ def test_a_parquet_column_of_the_wrong_type_or_a_corrupt_file_is_bad_input(spark
     with pytest.raises(BadInput, match=r"b\.parquet: not a readable Parquet file \("):
         spark_load(spark, data, tmp_path / "work")
 
+
+
+def test_hive_folders_gzip_and_upper_case_names_load_as_on_duckdb(spark, tmp_path):
+    """A Parquet folder read at any depth (two files named part-0.parquet, an upper-case extension, a name Spark
+    %-encodes, Spark's bookkeeping skipped, no column from year=2024), a gzip CSV and an upper-case CSV name
+    (docs/bad-data.md)."""
+    import gzip
+
+    data = write_exports(tmp_path / "x", {"accounts": None})
+    parts = _sessions_dir(data)
+    for folder, rows in (("year=2023", [("S1", "2023-02-01T10:00:00Z"), ("S2", "2023-02-02T10:00:00+99:00")]),
+                         ("year=2024", [("S1", "2024-02-01T10:00:00Z"), ("S3", "2024-02-03T10:00:00+05:45")])):
+        (parts / folder).mkdir()
+        pl.DataFrame({"session_id": [r[0] for r in rows], "account_id": ["A1"] * 2,
+                      "started_at": [r[1] for r in rows]}).write_parquet(parts / folder / "part-0.parquet")
+    pl.DataFrame({"session_id": ["S4"], "account_id": ["A1"], "started_at": ["2024-04-01"]}).write_parquet(
+        parts / "PART-1.PARQUET")
+    # Spark names this file "a%20b%2520+c.parquet": it must still find its place in file order
+    pl.DataFrame({"session_id": ["S5"], "account_id": ["A1"], "started_at": ["2024-05-01"]}).write_parquet(
+        parts / "year=2024" / "a b%20+c.parquet")
+    (parts / "_SUCCESS").write_bytes(b"")
+    (parts / "._SUCCESS.crc").write_bytes(b"crc")
+    (data / "ACCOUNTS.CSV").write_text("account_id,created_at,plan,status\nA1,2024-01-01T10:00:00Z,free,active\n")
+    (data / "payments.csv.gz").write_bytes(gzip.compress(
+        b'payment_id,account_id,paid_at,memo\nP1,A1,2024-01-05,"two\nlines"\nP2,A1,2024-01-05T10:00+25:30,x\nP3,A1\n'))
+    con = assert_same_load(spark, data, tmp_path)
+    assert con.sql("SELECT rows_in, rows_loaded FROM load_tables WHERE table_name = 'sessions'").fetchall() == [(6, 4)]
+    assert con.sql("SELECT table_name, line, reason FROM quarantine ORDER BY ALL").fetchall() == [
+        ("payments", 4, "bad timestamp"), ("payments", 5, "wrong number of fields"),
+        ("sessions", 1, "duplicate key"), ("sessions", 2, "bad timestamp")]
+    assert con.sql("SELECT source_file FROM quarantine WHERE reason = 'duplicate key'").fetchall() == [
+        (str(parts / "year=2024" / "part-0.parquet"),)]
+
+
+def test_a_parquet_file_spark_cannot_read_is_bad_input_naming_it(spark, tmp_path):
+    """A file changed after Spark wrote it, its .crc left beside it: Hadoop's file system checks the checksum and
+    Spark refuses the file, naming it, in one line; DuckDB skips the .crc as bookkeeping (docs/bad-data.md)."""
+    data = write_exports(tmp_path / "x", {"sessions": None})
+    spark.createDataFrame([(f"S{i}", "A1", "2024-02-01 " + "x" * 2000) for i in range(50)],
+                          "session_id string, account_id string, started_at string").coalesce(1).write.parquet(
+        str(data / "sessions"))
+    [part] = [p for p in (data / "sessions").iterdir() if p.name.endswith(".parquet")]
+    assert (data / "sessions" / f".{part.name}.crc").exists()
+    content = bytearray(part.read_bytes())
+    content[200] ^= 0xFF  # in the first data page, far from the footer
+    part.write_bytes(bytes(content))
+    with pytest.raises(BadInput) as info:
+        spark_load(spark, data, tmp_path / "work")
+    message = str(info.value)
+    assert message.startswith(f"{part}: cannot read the file (") and "\n" not in message, message
+    assert not (tmp_path / "work" / "tables").exists()
