@@ -170,11 +170,24 @@ def legal_deadline(start: date, months: int) -> date:
     return next_working_day(add_months(start, months))
 
 
-def working_day_calendar(first: date, last: date) -> list[tuple[date, bool, date]]:
-    """(day, is_working_day, next_working_day) for every day in [first, last]: the SQL ``calendar`` table."""
+def working_days_after(d: date, n: int) -> date:
+    """The ``n``-th working day after ``d`` (the day ``d`` itself does not count, Regulation 1182/71
+    art. 3(1)); weekends and Belgian public holidays are not working days. ``n`` = 0 gives ``d``."""
+    while n > 0:
+        d += timedelta(days=1)
+        n -= is_working_day(d)
+    return d
+
+
+def working_day_calendar(first: date, last: date) -> list[tuple[date, bool, date, int]]:
+    """(day, is_working_day, next_working_day, working_day_index) for every day in [first, last]: the SQL
+    ``calendar`` table. ``working_day_index`` counts the working days from ``first`` up to and including
+    the day, so the n-th working day after ``d`` is the working day whose index is ``d``'s plus n."""
     rows = []
-    d = first
+    d, index = first, 0
     while d <= last:
-        rows.append((d, is_working_day(d), next_working_day(d)))
+        working = is_working_day(d)
+        index += working
+        rows.append((d, working, next_working_day(d), index))
         d += timedelta(days=1)
     return rows

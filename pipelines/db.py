@@ -128,12 +128,13 @@ def _checked_zone(zone: str) -> str:
 
 
 def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
-    """A temp ``calendar(day, is_working_day, next_working_day)`` table over [first, last], and the
+    """A temp ``calendar(day, is_working_day, next_working_day, working_day_index)`` table over [first, last], and the
     macros over it: ``legal_deadline(start, months)`` (:func:`pipelines.dates.legal_deadline` in SQL),
     ``rights_extension`` and ``rights_due`` (the rights deadline rule, docs/design.md "Support and rights")."""
     frame = pl.DataFrame(
         working_day_calendar(first, last),
-        schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date},
+        schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date,
+                "working_day_index": pl.Int64},
         orient="row",
     )
     con.register("calendar_frame", frame)

@@ -40,6 +40,27 @@ class Clause:
         return self.text_nl if language == "nl" else self.text_en
 
 
+#: where a rule's period or duty comes from (docs/report.md, "Findings")
+POLICY, LAW, INTERNAL_STANDARD = "policy", "law", "internal standard"
+BASES = (POLICY, LAW, INTERNAL_STANDARD)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A rule's ground: the policy's own text, a law it defers to, or a standard the company set itself.
+
+    ``source_en``/``source_nl`` name the law or describe the standard (required for both);
+    for ``policy`` the clause itself is the source.
+    """
+
+    kind: str = POLICY
+    source_en: str = ""
+    source_nl: str = ""
+
+    def source(self, language: str = "en") -> str:
+        return (self.source_nl or self.source_en) if language == "nl" else self.source_en
+
+
 @dataclass(frozen=True)
 class RetentionRule:
     category: str
@@ -49,6 +70,7 @@ class RetentionRule:
     period_months: int | None = None
     grace_days: int | None = None
     exempt_legal_hold: bool = False
+    basis: Basis = Basis()
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,15 @@ class Policy:
     controller_contacts: tuple[str, ...] = ()
     """The controller's own contact addresses (``[policy] controller_contacts``; optional): not personal
     data, the only e-mail addresses a published file may quote (docs/operations.md, "Privacy scan")."""
+    consent_clause: Clause | None = None
+    """§1.6 on withdrawing consent (``[consent]``; optional): the withdrawn-consent finding quotes it."""
+    consent_basis: Basis = Basis()
+    response_working_days: int = 5
+    """"Inquiries answered" (§1.4): a first response within this many working days (``[support]
+    response_working_days``); an inquiry younger than that awaits its answer within the standard."""
+    response_basis: Basis = Basis(INTERNAL_STANDARD, "a first response within 5 working days",
+                                  "een eerste antwoord binnen 5 werkdagen")
+    rights_basis: Basis = Basis(LAW, "GDPR Art. 12(3)", "AVG art. 12, lid 3")
 
     @property
     def label(self) -> str:
@@ -138,6 +169,7 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
             period_months=rr.integer(where, "period_months") if needs_period else None,
             grace_days=rr.integer(where, "grace_days") if category == "residual" else None,
             exempt_legal_hold=bool(item.get("exempt_legal_hold", False)),
+            basis=_basis(item, source, where, DEFAULT_BASES.get(category, POLICY)),
         )
     missing = [c for c in ANCHORS if c not in rules]
     if missing:
@@ -170,7 +202,49 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         name_nl=_optional_text(raw, source, "policy", "name_nl"),
         support_categories=_support_categories(raw, source, r.text("support", "privacy_category")),
         controller_contacts=_controller_contacts(raw, source),
+        consent_clause=r.clause("consent") if "consent" in raw else None,
+        consent_basis=_basis(raw.get("consent") or {}, source, "consent", POLICY),
+        response_working_days=_optional_integer(raw, source, "support", "response_working_days", 5),
+        response_basis=_basis(raw.get("support") or {}, source, "support", INTERNAL_STANDARD, prefix="response_",
+                              default_source=Policy.response_basis),
+        rights_basis=_basis(raw.get("rights") or {}, source, "rights", LAW, default_source=Policy.rights_basis),
     )
+
+
+#: a rule's basis when the file does not state one: the 30-day purge window is the company's own;
+#: the payment period is accounting law's (docs/report.md, "Findings")
+DEFAULT_BASES = {"residual": INTERNAL_STANDARD, "payments": LAW}
+
+
+def _basis(table: dict, source: str, where: str, default: str, *, prefix: str = "",
+           default_source: Basis | None = None) -> Basis:
+    """``<prefix>basis`` and ``<prefix>source_en``/``_nl`` of a policy-file table; law and internal
+    standards must say their source (the report quotes it next to the verdict)."""
+    kind = table.get(f"{prefix}basis", default)
+    if kind not in BASES:
+        raise BadInput(f"{source}: [{where}] {prefix}basis must be one of {', '.join(map(repr, BASES))}, not {kind!r}")
+    texts = []
+    for lang in ("en", "nl"):
+        value = table.get(f"{prefix}source_{lang}", "")
+        if not isinstance(value, str):
+            raise BadInput(f"{source}: [{where}] {prefix}source_{lang} must be a string")
+        texts.append(value.strip())
+    en, nl = texts
+    if not en and default_source is not None and default_source.kind == kind:
+        en, nl = default_source.source_en, default_source.source_nl
+    if kind != POLICY and not en:
+        fallback = {LAW: "the law the policy defers to", INTERNAL_STANDARD: "a standard the company set itself"}
+        if f"{prefix}basis" in table:
+            raise BadInput(f"{source}: [{where}] {prefix}basis {kind!r} needs {prefix}source_en naming its source")
+        en, nl = fallback[kind], ""
+    return Basis(kind, en, nl)
+
+
+def _optional_integer(raw: dict, source: str, section: str, key: str, default: int) -> int:
+    value = (raw.get(section) or {}).get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadInput(f"{source}: [{section}] {key} must be a whole number >= 0, not {value!r}")
+    return value
 
 
 #: the bucket every undeclared coded value is counted under (docs/contract.md, "Only declared values")

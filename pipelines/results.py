@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines import db as dbmod
-from pipelines import spreadsheet
+from pipelines import findings, spreadsheet
 from pipelines.contract import ACTIVITY_TABLES, TABLES
 from pipelines.dates import Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
@@ -152,6 +152,8 @@ def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy
     results = compute_results(con, period, policy)
     previous = compute_results(con, period.previous(), policy)
     results.summary["previous"] = previous.summary
+    # one verdict per promise, judged here once (docs/report.md, "Findings"); the report only shows them
+    results.summary["findings"] = findings.judge(results.summary, policy, previous=previous.summary)
     return results
 
 

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 TOLERANCE = 1e-9
 #: summary.json keys that say what made the figures, not figures: a difference is a note
 NOT_FIGURES = frozenset({"generator"})
+#: summary.json's verdicts: compared finding by finding (:func:`compare_findings`), not leaf by leaf
+FINDINGS = "findings"
 
 
 @dataclass
@@ -217,8 +219,33 @@ def _is_figure(name: str) -> bool:
     return not any(part.split("[")[0] in NOT_FIGURES for part in name.split("."))
 
 
+def compare_findings(published: list | None, now: list | None) -> list[str]:
+    """Each finding whose verdict, reason, rows or basis differs, named by its id (docs/report.md, "Findings")."""
+    def by_id(findings) -> dict[str, dict]:
+        return {str(f.get("id")): f for f in findings or [] if isinstance(f, dict)}
+
+    then, current = by_id(published), by_id(now)
+    said = []
+    for key in list(then) + [k for k in current if k not in then]:
+        a, b = then.get(key), current.get(key)
+        if a is None:
+            said.append(f"finding {key}: not in the published summary.json, now {_show(b.get('verdict'))}")
+            continue
+        if b is None:
+            said.append(f"finding {key}: published {_show(a.get('verdict'))}, not judged now")
+            continue
+        for field, left in leaves(a).items():
+            right = leaves(b).get(field)
+            if not same(left, right):
+                said.append(f"finding {key}: {field} published {_show(left)}, now {_show(right)}")
+    return said
+
+
 def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[str]]:
-    """(differences, figures compared, notes) between two summaries, leaf by leaf."""
+    """(differences, figures compared, notes) between two summaries, leaf by leaf; the findings by id."""
+    said_findings = compare_findings(published.get(FINDINGS), now.get(FINDINGS))
+    published = {k: v for k, v in published.items() if k != FINDINGS}
+    now = {k: v for k, v in now.items() if k != FINDINGS}
     then_leaves, now_leaves = leaves(published), leaves(now)
     said, notes, compared = [], [], 0
     for name in sorted(set(then_leaves) | set(now_leaves)):
@@ -235,7 +262,7 @@ def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[st
             said.append(f"figure {name}: published {_show(a)}, not computed now")
         elif not same(a, b):
             said.append(f"figure {name}: published {_show(a)}, now {_show(b)}")
-    return said, compared, notes
+    return said_findings + said, compared, notes
 
 
 def software_notes(recorded: dict) -> list[str]:

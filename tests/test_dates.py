@@ -180,3 +180,29 @@ def test_quarter_ends_are_the_last_eight_on_or_before_as_of():
     assert quarter_ends(date(2024, 9, 30))[-1] == date(2024, 9, 30)
     assert quarter_ends(date(2024, 9, 29))[-1] == date(2024, 6, 30)
     assert quarter_ends(date(2024, 9, 30))[0] == date(2022, 12, 31)
+
+
+def test_working_days_after_skips_weekends_and_belgian_public_holidays():
+    from pipelines.dates import working_days_after
+
+    assert working_days_after(date(2024, 8, 9), 5) == date(2024, 8, 19)  # 15 August (Assumption) skipped
+    assert working_days_after(date(2024, 9, 21), 1) == date(2024, 9, 23)  # a Saturday's next working day
+    assert working_days_after(date(2024, 12, 24), 2) == date(2024, 12, 27)  # 25 December skipped, 26th is not a holiday
+    assert working_days_after(date(2024, 9, 30), 0) == date(2024, 9, 30)
+
+
+def test_calendar_working_day_index_agrees_with_working_days_after():
+    from pipelines.dates import working_days_after
+
+    con = db.connect()
+    try:
+        db.install_calendar(con, date(2024, 1, 1), date(2025, 3, 31))
+        rows = con.sql(
+            "SELECT s.day, min(d.day) FROM calendar s JOIN calendar d"
+            " ON d.working_day_index = s.working_day_index + 5 AND d.is_working_day"
+            " WHERE s.day <= DATE '2024-12-31' GROUP BY s.day ORDER BY s.day"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 366
+    assert all(due == working_days_after(day, 5) for day, due in rows)

@@ -179,3 +179,24 @@ def test_a_policy_built_without_contacts_has_none():
 def test_contacts_that_are_not_e_mail_addresses_are_refused(contacts, message):
     with pytest.raises(BadInput, match=rf"p.toml: \[policy\] controller_contacts {message}"):
         parse_policy(broken(lambda r: r["policy"].update(controller_contacts=contacts)), source="p.toml")
+
+
+def test_each_rule_states_its_basis_and_law_or_standard_names_its_source(tmp_path):
+    from pipelines.policy import INTERNAL_STANDARD, LAW, POLICY
+
+    policy = load_policy()
+    assert policy.rule("logs").basis.kind == POLICY
+    assert policy.rule("residual").basis.kind == INTERNAL_STANDARD
+    assert policy.rule("payments").basis.kind == LAW and "art. 315" in policy.rule("payments").basis.source("en")
+    assert policy.rights_basis.kind == LAW and "12" in policy.rights_basis.source("nl")
+    assert (policy.response_working_days, policy.response_basis.kind) == (5, INTERNAL_STANDARD)
+    assert policy.consent_clause.ref == "§1.6"
+    text = default_policy_path().read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('basis = "law"                     #', 'basis = "custom" #', 1), encoding="utf-8")
+    with pytest.raises(BadInput, match="basis must be one of"):
+        load_policy(bad)
+    bad.write_text(text.replace('response_basis = "internal standard"\nresponse_source_en', 'response_basis = "law"\nx_en', 1),
+                   encoding="utf-8")
+    with pytest.raises(BadInput, match="response_basis 'law' needs response_source_en"):
+        load_policy(bad)

@@ -64,6 +64,19 @@ def test_verify_names_a_figure_that_differs_with_both_values(published, tmp_path
     assert out.splitlines() == [f"figure retention.breaches.logs: published {now + 1}, now {now}"]
 
 
+def test_verify_names_a_finding_whose_verdict_was_edited(published, tmp_path, capsys):
+    report = tmp_path / "2026Q2"
+    shutil.copytree(published["final"], report)
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    logs = next(f for f in summary["findings"] if f["id"] == "logs_retention")
+    assert logs["verdict"] == "not kept"
+    logs["verdict"] = "kept"
+    (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, out, _ = verify(capsys, report, "--data", published["data"])
+    assert code == 1
+    assert out.splitlines() == ['finding logs_retention: verdict published "kept", now "not kept"']
+
+
 def test_verify_names_a_missing_export_file(published, tmp_path, capsys):
     data = tmp_path / "exports"
     shutil.copytree(published["data"], data)

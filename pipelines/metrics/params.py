@@ -54,6 +54,7 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         # (docs/contract.md, "Only declared values")
         "support_categories": list(policy.declared_categories),
         "missed_request_window_days": policy.missed_request_window_days,
+        "response_working_days": policy.response_working_days,
         # rights (policy §3, GDPR Art. 12(3))
         "clock_start": policy.clock_start,
         "deadline_months": policy.deadline_months,

@@ -8,10 +8,12 @@ orders flagged), so one rule applies to every figure.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import duckdb
 import polars as pl
 
-from pipelines.db import query_all
+from pipelines.db import install_calendar, query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
 from pipelines.metrics.params import OLDEST_PER_CATEGORY, sql_params
 from pipelines.policy import OTHER, Policy
@@ -102,13 +104,24 @@ def _change(previous, current):
     return None if previous is None or current is None else current - previous
 
 
+def install_response_calendar(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> None:
+    """The working-day ``calendar`` the response standard counts on: from before the quarter's first
+    ticket to past the last due date a ticket of the quarter can have (docs/report.md, "Findings")."""
+    first = period.start - timedelta(days=1)
+    # n working days span at most n weeks plus a fortnight of public holidays
+    last = period.as_of + timedelta(days=7 * policy.response_working_days + 14)
+    install_calendar(con, first, last)
+
+
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+    install_response_calendar(con, period, policy)
     frames = query_all(con, _QUERIES, **sql_params(con, period, policy))
     row = frames["support_summary"].row(0, named=True)
     by_category = frames["support_by_category"]
     missed = frames["support_missed_rights_requests"]
 
     previous_period = period.previous()
+    install_response_calendar(con, previous_period, policy)
     before = query_all(con, _HEADLINE_QUERIES, **sql_params(con, previous_period, policy))
     previous = before["support_summary"].row(0, named=True)
 
@@ -126,6 +139,12 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         {
             "privacy_tickets": row["privacy_tickets"],
             "no_first_response": row["no_first_response"],
+            # "Inquiries answered" (policy §1.4; docs/report.md, "Findings"): the response standard
+            "response_working_days": policy.response_working_days,
+            "answered_late": row["answered_late"],
+            "unanswered_past_standard": row["unanswered_past_standard"],
+            "awaiting_within_standard": row["awaiting_within_standard"],
+            "past_response_standard": row["past_response_standard"],
             "first_response_timed": row["first_response_timed"],
             "resolution_timed": row["resolution_timed"],
             "excluded_impossible_order": row["excluded_impossible_order"],

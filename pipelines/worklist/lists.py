@@ -23,7 +23,8 @@ from pipelines import locking, ownership, paths, spreadsheet
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.load import load_exports
-from pipelines.metrics import retention, rights
+from pipelines.findings import WORKLISTS
+from pipelines.metrics import retention, rights, support
 from pipelines.metrics.params import sql_params
 from pipelines.policy import load_policy
 from pipelines.results import resolve_period
@@ -32,7 +33,10 @@ log = logging.getLogger(__name__)
 
 SQL_PACKAGE = "pipelines.worklist"
 #: the metric models the worklist's queries read; each must exist once the families computed
-MODELS = ("retention_breach_rows", "account_deadlines", "retention_withdrawn_consent_rows", "rights_evaluated")
+MODELS = (
+    "retention_breach_rows", "account_deadlines", "retention_withdrawn_consent_rows", "support_evaluated",
+    "rights_evaluated",
+)
 #: file names that mark a folder as published reports (``run``'s --out): never a worklist's home
 REPORT_MARKERS = ("index.html", "quarterly-review.html", "summary.json", "evidence.json")
 #: a folder with this name is a reports folder (``run``'s default --out)
@@ -50,16 +54,18 @@ class WorklistFile:
 
 
 FILES = (
-    WorklistFile("accounts_past_deadline.csv", "worklist_accounts", "retention.breaches.account"),
-    WorklistFile("logs_past_deadline.csv", "worklist_logs", "retention.breaches.logs"),
-    WorklistFile("support_past_deadline.csv", "worklist_support", "retention.breaches.support"),
-    WorklistFile("marketing_past_deadline.csv", "worklist_marketing", "retention.breaches.marketing", "marketing_contacts"),
-    WorklistFile("analytics_past_deadline.csv", "worklist_analytics", "retention.breaches.analytics", "web_visits"),
-    WorklistFile("residual_past_deadline.csv", "worklist_residual", "retention.breaches.residual"),
-    WorklistFile("payments_past_deadline.csv", "worklist_payments", "retention.breaches.payments", "payments"),
-    WorklistFile("withdrawn_consent_contacted.csv", "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
+    WorklistFile(WORKLISTS["account_erasure"], "worklist_accounts", "retention.breaches.account"),
+    WorklistFile(WORKLISTS["logs_retention"], "worklist_logs", "retention.breaches.logs"),
+    WorklistFile(WORKLISTS["support_data_retention"], "worklist_support", "retention.breaches.support"),
+    WorklistFile(WORKLISTS["marketing_retention"], "worklist_marketing", "retention.breaches.marketing",
                  "marketing_contacts"),
-    WorklistFile("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue"),
+    WorklistFile(WORKLISTS["analytics_retention"], "worklist_analytics", "retention.breaches.analytics", "web_visits"),
+    WorklistFile(WORKLISTS["erased_account_leftovers"], "worklist_residual", "retention.breaches.residual"),
+    WorklistFile(WORKLISTS["payments_retention"], "worklist_payments", "retention.breaches.payments", "payments"),
+    WorklistFile(WORKLISTS["withdrawn_consent"], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
+                 "marketing_contacts"),
+    WorklistFile(WORKLISTS["inquiries_answered"], "worklist_inquiries", "support.past_response_standard"),
+    WorklistFile(WORKLISTS["rights_on_time"], "worklist_rights_overdue", "rights.open_overdue"),
 )
 
 
@@ -168,10 +174,14 @@ def worklist(options: WorklistOptions) -> list[Written]:
             check_coverage(con, period)
             log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
             figures = {"retention": retention.compute(con, period, policy).summary,
+                       "support": support.compute(con, period, policy).summary,
                        "rights": rights.compute(con, period, policy).summary}
             params = {**sql_params(con, period, policy), "row_ids": True}
             # the figures' breach rows again, now naming each row's own id (the report leaves them out)
             dbmod.query_all(con, ["retention_by_category"], **params)
+            # the support model again for this quarter (support.compute last built it for the one before)
+            support.install_response_calendar(con, period, policy)
+            dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads
             missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
             if missing:
                 raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")

@@ -491,3 +491,34 @@ def test_the_declared_categories_come_from_the_policy(run):
     )
     assert r.summary["by_category"] == {"billing": 1, "privacy": 1, "other": 1}
     assert r.summary["category_other_distinct"] == 1 and r.summary["privacy_tickets"] == 1
+
+
+def test_the_response_standard_counts_working_days_after_receipt_and_waits_until_it_passes(run):
+    """"Inquiries answered" (docs/report.md, "Findings"): 5 working days after the day of receipt,
+    Belgian public holidays and weekends not counted, measured at as_of (2024-09-30, a Monday)."""
+    s = run([
+        ticket("last-day", "2024-09-30 10:00"),                      # due 7 Oct: awaiting, within the standard
+        ticket("due-on-as-of", "2024-09-23 10:00"),                  # due 30 Sep = as_of: not yet missed
+        ticket("past", "2024-09-20 10:00"),                          # due 27 Sep: unanswered past the standard
+        ticket("saturday", "2024-09-21 10:00"),                      # received on a Saturday: due 27 Sep, past
+        ticket("holiday-in-time", "2024-08-09 10:00", first="2024-08-19 08:00"),  # 15 Aug does not count
+        ticket("holiday-late", "2024-08-09 10:00", first="2024-08-20 08:00"),     # one working day late
+        ticket("same-day", "2024-07-02 10:00", first="2024-07-02 11:00"),
+    ]).summary
+    assert s["response_working_days"] == 5
+    assert (s["answered_late"], s["unanswered_past_standard"], s["awaiting_within_standard"]) == (1, 2, 2)
+    assert s["past_response_standard"] == 3
+    assert s["no_first_response"] == 4  # the contract's figure is unchanged: unanswered at as_of, due or not
+
+
+def test_an_inquiry_received_on_the_last_day_still_unanswered_is_no_failure(run):
+    s = run([ticket("t1", "2024-09-30 21:30")]).summary  # 23:30 in Brussels, the quarter's last day
+    assert (s["awaiting_within_standard"], s["past_response_standard"]) == (1, 0)
+
+
+def test_the_response_standard_comes_from_the_policy(run):
+    from dataclasses import replace
+
+    tickets = [ticket("t1", "2024-09-26 10:00")]  # Thursday: 1 working day -> Fri 27 Sep, 2 -> Mon 30 Sep
+    assert run(tickets, policy=replace(POLICY, response_working_days=1)).summary["past_response_standard"] == 1
+    assert run(tickets, policy=replace(POLICY, response_working_days=2)).summary["past_response_standard"] == 0

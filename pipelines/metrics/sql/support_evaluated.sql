@@ -45,6 +45,18 @@ timed AS (
         CASE WHEN NOT resolved_before_creation
              THEN (epoch(resolved_at) - epoch(created_at)) / 3600.0 END AS resolution_hours
     FROM flagged
+),
+standard AS (
+    -- "Inquiries answered" (policy §1.4; the response standard of the policy file, docs/report.md
+    -- "Findings"): a first response by the $response_working_days-th working day after the day of
+    -- receipt (which does not count), over the `calendar` table support.py installs
+    SELECT
+        timed.*,
+        CASE WHEN $response_working_days = 0 THEN timed.created_on ELSE due.day END AS response_due
+    FROM timed
+    LEFT JOIN calendar AS received ON received.day = timed.created_on
+    LEFT JOIN calendar AS due
+        ON due.working_day_index = received.working_day_index + $response_working_days AND due.is_working_day
 )
 SELECT
     ticket_id,
@@ -61,6 +73,15 @@ SELECT
     first_response_before_creation,
     resolved_before_creation,
     CAST(first_response_hours AS DOUBLE) AS first_response_hours,
-    CAST(resolution_hours AS DOUBLE) AS resolution_hours
-FROM timed
+    CAST(resolution_hours AS DOUBLE) AS resolution_hours,
+    local_date(first_response_at) AS first_response_on,
+    response_due,
+    -- measured at $as_of: a due date equal to $as_of is not yet missed (contract reading 5's rule)
+    CASE
+        WHEN first_response_at IS NOT NULL AND local_date(first_response_at) > response_due THEN 'answered_late'
+        WHEN first_response_at IS NOT NULL THEN 'answered_in_time'
+        WHEN response_due < $as_of THEN 'unanswered_past_standard'
+        ELSE 'awaiting_within_standard'
+    END AS response_status
+FROM standard
 WHERE in_quarter OR open_at_as_of

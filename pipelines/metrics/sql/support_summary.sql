@@ -8,6 +8,12 @@ figures AS (
         count(*) AS tickets,
         count(CASE WHEN is_privacy THEN 1 END) AS privacy_tickets,
         count(CASE WHEN NOT responded THEN 1 END) AS no_first_response,
+        -- the response standard (support_evaluated.sql, "Inquiries answered")
+        count(CASE WHEN response_status = 'answered_late' THEN 1 END) AS answered_late,
+        count(CASE WHEN response_status = 'unanswered_past_standard' THEN 1 END) AS unanswered_past_standard,
+        count(CASE WHEN response_status = 'awaiting_within_standard' THEN 1 END) AS awaiting_within_standard,
+        count(CASE WHEN response_status IN ('answered_late', 'unanswered_past_standard') THEN 1 END)
+            AS past_response_standard,
         count(first_response_hours) AS first_response_timed,
         count(resolution_hours) AS resolution_timed,
         count(CASE WHEN first_response_before_creation THEN 1 END) AS excluded_impossible_first_response,
