@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import __version__, paths
+from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
-    run.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+    run.add_argument("--engine", choices=tuple(ENGINES), default=DUCKDB,
                      help="where the figures are computed: duckdb (default) or spark (pip install "
                      "'privacy-review[spark]'; the same SQL files; --db is then the working directory, default "
                      "$PRIVACY_REVIEW_HOME/spark or ./.privacy-review/spark)")

@@ -37,7 +37,9 @@ def _positions(values) -> str:
 #: support channels in report order: the contract's three, then everything else (contract §1.4)
 CHANNELS = (*TICKET_CHANNELS, "other")
 
-_MACROS = (
+#: the SQL macros every connection defines; the Spark engine defines the same ones from this text
+#: (pipelines/spark/functions.py), so each rule is written once
+MACROS = (
     # contract §2: same day n months later, clamped to the month's last day
     "CREATE OR REPLACE TEMP MACRO add_months(d, n) AS CAST(CAST(d AS DATE) + to_months(CAST(n AS INTEGER)) AS DATE)",
     # the largest m with add_months(d, m) <= e
@@ -70,7 +72,7 @@ _MACROS = (
 )
 
 #: the rights deadline rule, over the ``calendar`` table (so created by :func:`install_calendar`)
-_DEADLINE_MACROS = (
+DEADLINE_MACROS = (
     # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
     """CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS
         (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))""",
@@ -109,18 +111,19 @@ def connect(
     if not MEMORY_SIZE.match(limit.strip()):
         raise ValueError(f"not a memory size (e.g. 2GB, 512MB): {limit!r}")
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
-    con.sql(f"SET TimeZone = '{_checked_zone(zone)}'")
+    con.sql(f"SET TimeZone = '{checked_zone(zone)}'")
     con.sql(f"SET memory_limit = '{limit.strip()}'")
     try:  # logs, not a terminal bar, report progress
         con.sql("SET enable_progress_bar = false")
     except duckdb.Error:  # in a Jupyter kernel DuckDB wants ipywidgets even to switch the bar off
         pass
-    for macro in _MACROS:
+    for macro in MACROS:
         con.sql(macro)
     return con
 
 
-def _checked_zone(zone: str) -> str:
+def checked_zone(zone: str) -> str:
+    """``zone`` once Python has checked it: never format an unchecked string into SQL (both engines)."""
     from zoneinfo import ZoneInfo
 
     ZoneInfo(zone)  # raises for an unknown zone: never format an unchecked string into SQL
@@ -142,7 +145,7 @@ def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) ->
         con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
     finally:
         con.unregister("calendar_frame")
-    for macro in _DEADLINE_MACROS:
+    for macro in DEADLINE_MACROS:
         con.sql(macro)
 
 

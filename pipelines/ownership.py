@@ -5,6 +5,7 @@ renames or hides a file it did not create. Every folder it makes under ``--out``
 carries a marker:
 
 - ``OUT/.privacy-review-reports``: the reports folder (``run``'s ``--out``) itself;
+- ``OUT/index.html`` names privacy-review as its generator (:func:`is_own_index`);
 - ``OUT/<Q>/.privacy-review-quarter``: a published quarter, listing every file the
   run wrote there (its manifest); the same marker goes into the hidden staging
   folder from the moment it is made, so a leftover of a killed run is recognised.
@@ -143,6 +144,28 @@ def published_folder(path: Path) -> Path | None:
         if is_reports_folder(folder) or is_own_quarter(folder):
             return folder
     return None
+
+
+# --- the index page ----------------------------------------------------------------------
+
+INDEX_FILE = "index.html"
+#: ``OUT/index.html`` names its maker, so that a run replaces only an index it wrote; the
+#: Content-Security-Policy line identifies an index of version 0.1
+GENERATOR_META = '<meta name="generator" content="privacy-review">'
+_LEGACY_INDEX_MARK = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+
+
+def is_own_index(path: Path) -> bool:
+    """True when ``path`` is an index.html this tool wrote (a regular file naming the tool as its generator)."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_META in head or _LEGACY_INDEX_MARK in head
 
 
 # --- a worklist folder ----------------------------------------------------------------------

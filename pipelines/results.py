@@ -169,7 +169,7 @@ def write_results(results: Results, out_dir: Path) -> None:
     (safe to open in a spreadsheet: :func:`pipelines.spreadsheet.write_csv`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = results.summary if "generator" in results.summary else {**results.summary, "generator": generator()}
-    (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=json_default) + "\n", encoding="utf-8")
     tables_dir = out_dir / TABLES_DIR
     tables_dir.mkdir(exist_ok=True)
     for name, frame in results.tables.items():
@@ -213,7 +213,8 @@ def _read_table(path: Path, schema: pl.Schema | None) -> pl.DataFrame:
     return pl.read_csv(path, schema=schema)
 
 
-def _json_default(value):
+def json_default(value):
+    """Dates as ISO text: how summary.json writes them (verify reads a recomputed summary the same way)."""
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

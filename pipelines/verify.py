@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipelines import db as dbmod
 from pipelines import evidence as ev
-from pipelines import locking, paths
+from pipelines import paths
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
-from pipelines.load import LoadReport, load_exports
+from pipelines.load import LoadReport
 from pipelines.metrics import Period
-from pipelines.policy import default_policy_path, load_policy
-from pipelines.results import SUMMARY_FILE, compute_with_previous
+from pipelines.policy import default_policy_path
+from pipelines.results import SUMMARY_FILE, compute_with_previous, json_default
+from pipelines.session import NO_OUTPUT, ReviewOptions, open_review
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +68,33 @@ def verify(
     evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
     if not data_dir.is_dir():
         raise BadInput(f"--data {data_dir}: export directory not found")
-    paths.check_environment()
-    if db is not None:  # docs/operations.md, "Safe by construction"
+    if db is not None:  # the database holds personal data: never under the published quarter
         paths.check_database_outside(db, report_dir)
-        paths.check_separate(data=data_dir, db=db, out=report_dir, out_name="REPORT_DIR")
-        paths.check_database_file(db)
     run = evidence.get("run") or {}
     try:
         period = Period.of(Quarter.parse(str(published["period"])), date.fromisoformat(str(published["as_of"])))
     except (KeyError, ValueError) as exc:
         raise BadInput(f"{report_dir / SUMMARY_FILE}: no readable period and as_of ({exc})") from None
-    policy = load_policy(policy_path)
     found = Verification()
-    hashing = ev.Hashing(data_dir)  # read while the exports load
-    try:
-        found.differences += _input_file("policy", evidence.get("policy"), policy_path or default_policy_path(),
-                                         hint="give the policy the run used with --policy")
-        found.differences += _input_file(
-            "column mapping", evidence.get("column_mapping"), ev.mapping_path(data_dir, mapping_file),
-            hint="give the mapping the run used with --mapping",
+    with tempfile.TemporaryDirectory(prefix="privacy-review-verify-") as tmp:
+        options = ReviewOptions(
+            data_dir=data_dir, out_kind=NO_OUTPUT, quarter=str(period.quarter), as_of=period.as_of,
+            policy_path=policy_path, db_path=db or Path(tmp) / "verify.duckdb", mapping_file=mapping_file,
+            input_zone=str(run.get("input_zone") or "UTC"), hash_exports=True, check_coverage=False,
         )
-        report, now = _recompute(data_dir, db, report_dir, policy, period, run, mapping_file)
-        hashes = hashing.result()
-    finally:
-        hashing.stop()
+        # the run's parameters, its exports hashed while they load (pipelines/session.py)
+        with open_review(options) as review:
+            found.differences += _input_file("policy", evidence.get("policy"), policy_path or default_policy_path(),
+                                             hint="give the policy the run used with --policy")
+            found.differences += _input_file(
+                "column mapping", evidence.get("column_mapping"), ev.mapping_path(data_dir, mapping_file),
+                hint="give the mapping the run used with --mapping",
+            )
+            log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, review.policy.label)
+            results = compute_with_previous(review.con, review.period, review.policy)
+            # through JSON, as summary.json was written: dates become text, tuples lists
+            now = json.loads(json.dumps(results.summary, default=json_default))
+            hashes, report = review.hashing.result(), review.load
     differences, found.files = compare_exports(evidence.get("exports") or {}, hashes, report)
     found.differences += differences
     differences, found.figures, notes = compare_figures(published, now)
@@ -112,43 +115,6 @@ def _read_json(folder: Path, name: str) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: not readable JSON ({exc})") from None
-
-
-def _recompute(data_dir: Path, db: Path | None, report_dir: Path, policy, period: Period, run: dict,
-               mapping_file: Path | None) -> tuple[LoadReport, dict]:
-    """Load the exports (a temporary database unless ``db``) and compute the summary as the run did."""
-    input_zone = str(run.get("input_zone") or "UTC")
-    if db is not None:
-        paths.check_database_outside(db, report_dir)
-        paths.prepare_database_dir(db)
-        with locking.exclusive(locking.db_lock_path(db), f"--db {db}"):
-            locking.clean_database_leftovers(db)
-            report = load_exports(data_dir, db, mapping_file=mapping_file, input_zone=input_zone, zone=policy.zone,
-                                  reload=False)
-        return report, _summary(db, policy, period)
-    with tempfile.TemporaryDirectory(prefix="privacy-review-verify-") as tmp:
-        database = Path(tmp) / "verify.duckdb"
-        paths.check_database_outside(database, report_dir)
-        report = load_exports(data_dir, database, mapping_file=mapping_file, input_zone=input_zone, zone=policy.zone,
-                              reload=False)
-        return report, _summary(database, policy, period)
-
-
-def _summary(database: Path, policy, period: Period) -> dict:
-    con = dbmod.connect(database, read_only=True, zone=policy.zone)
-    try:
-        log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, policy.label)
-        results = compute_with_previous(con, period, policy)
-    finally:
-        con.close()
-    # through JSON, as summary.json was written: dates become text, tuples lists
-    return json.loads(json.dumps(results.summary, default=_iso))
-
-
-def _iso(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _input_file(what: str, recorded: dict | None, path: Path | None, *, hint: str) -> list[str]:
@@ -234,10 +200,10 @@ def compare_findings(published: list | None, now: list | None) -> list[str]:
         if b is None:
             said.append(f"finding {key}: published {_show(a.get('verdict'))}, not judged now")
             continue
-        for field, left in leaves(a).items():
-            right = leaves(b).get(field)
+        for name, left in leaves(a).items():
+            right = leaves(b).get(name)
             if not same(left, right):
-                said.append(f"finding {key}: {field} published {_show(left)}, now {_show(right)}")
+                said.append(f"finding {key}: {name} published {_show(left)}, now {_show(right)}")
     return said
 
 

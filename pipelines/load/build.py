@@ -150,7 +150,7 @@ def _reuse(db_path: Path, current: dict) -> LoadReport | None:
 TABLE_COLUMNS = {t.name: {c.name: c for c in t.columns} for t in TABLES.values()}
 
 #: ``_seq`` orders rows by file, then line: file index * 2^40 + line
-_FILE_STRIDE = 1 << 40
+FILE_STRIDE = 1 << 40
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | None, mapping: Mapping, report: LoadReport) -> None:
@@ -240,7 +240,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     """
     if source.format == "csv":
         read = read_csv(source.path, sink=_StageSink(con))
-        positions = _contract_columns(table, read.header, source.path, mapping, csv=True)
+        positions = contract_columns(table, read.header, source.path, mapping, csv=True)
         if not dbmod.table_exists(con, "stage_src"):  # no record at all: an empty stage of the header's width
             columns = ", ".join(f"c{i} VARCHAR" for i in range(len(read.header)))
             con.sql(f"CREATE TEMP TABLE stage_src ({columns}, _line BIGINT)")
@@ -262,12 +262,12 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
         " filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)"
     )
     header = [row[0] for row in con.sql("DESCRIBE stage_src").fetchall() if row[0] not in ("filename", "file_row_number")]
-    positions = _contract_columns(table, header, source.path, mapping)
+    positions = contract_columns(table, header, source.path, mapping)
     cols = ", ".join(f"{cast.q(header[i])} AS {cast.q(c)}" for c, i in positions.items())
     order = " ".join(f"WHEN {cast.literal(f)} THEN {i}" for i, f in enumerate(files))
     con.sql(
         f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, filename AS _source,"
-        f" (CASE filename {order} END) * {_FILE_STRIDE} + file_row_number + 1 AS _seq,"
+        f" (CASE filename {order} END) * {FILE_STRIDE} + file_row_number + 1 AS _seq,"
         " file_row_number + 1 AS _line FROM stage_src"
     )
     return []
@@ -304,7 +304,7 @@ def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str,
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadInput(f"{file}: not a readable Parquet file ({reason})") from None
     header = [row[0] for row in schema]
-    for name, i in _contract_columns(table, header, Path(file), mapping).items():
+    for name, i in contract_columns(table, header, Path(file), mapping).items():
         problem = cast.stored_type_problem(TABLE_COLUMNS[table.name][name], schema[i][1])
         if problem:
             raise BadInput(f"{file}: column {header[i]!r} is stored as {schema[i][1]}: {problem}")
@@ -319,7 +319,7 @@ def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
         con.sql("DROP TABLE stage_src")
 
 
-def _contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping, *, csv: bool = False) -> dict[str, int]:
+def contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping, *, csv: bool = False) -> dict[str, int]:
     """contract column -> position in the export; a missing or doubled contract column is bad input."""
     where = f"{path}, line 1" if csv else str(path)
     positions: dict[str, int] = {}

@@ -13,18 +13,14 @@ from html import escape
 from pathlib import Path
 
 from pipelines.errors import BadInput
+from pipelines.ownership import GENERATOR_META, INDEX_FILE, is_own_index
 from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.verdicts import summary_value
 from pipelines.report.kit.words import t, tn
 
-INDEX_FILE = "index.html"
 NBSP = "\u00a0"
 REPORT_HTML = "quarterly-review.html"
-#: the index names its maker, so that a run replaces only an index.html it wrote (docs/operations.md,
-#: "Safe by construction"); the Content-Security-Policy line identifies an index of version 0.1
-GENERATOR_META = '<meta name="generator" content="privacy-review">'
-_LEGACY_INDEX_MARK = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
 
 _CSS = """
 body { margin: 0; background: #f4f6f8; color: #1f2328;
@@ -99,19 +95,6 @@ def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
         else ""
     )
     return f"<td>{first}{date}{synthetic}</td>"
-
-
-def is_own_index(path: Path) -> bool:
-    """True when ``path`` is an index.html this tool wrote (a regular file naming the tool as its generator)."""
-    path = Path(path)
-    if path.is_symlink() or not path.is_file():
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return GENERATOR_META in head or _LEGACY_INDEX_MARK in head
 
 
 def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:

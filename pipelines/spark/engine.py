@@ -46,9 +46,6 @@ class SparkResult:
             return []
         return [tuple(row) for row in self._frame.collect()]
 
-    def to_arrow_table(self):
-        return self._frame.toArrow()
-
 
 _TABLES = {"table_schema": pl.String, "table_name": pl.String}
 _COLUMNS = {"table_schema": pl.String, "table_name": pl.String, "column_name": pl.String}

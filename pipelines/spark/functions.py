@@ -87,4 +87,4 @@ def spark_function(macro: Macro) -> str | None:
 
 def connection_functions() -> list[str]:
     """The statements defining every macro ``pipelines.db.connect`` defines, in its order."""
-    return [s for s in (spark_function(parse_macro(m)) for m in dbmod._MACROS) if s]
+    return [s for s in (spark_function(parse_macro(m)) for m in dbmod.MACROS) if s]

@@ -49,7 +49,7 @@ from pipelines.dates import DEFAULT_ZONE
 from pipelines.errors import BadInput
 from pipelines.load import cast
 from pipelines.load import fingerprint as fp
-from pipelines.load.build import _FILE_STRIDE, SALT_ENV, LoadReport, _contract_columns
+from pipelines.load.build import FILE_STRIDE, SALT_ENV, LoadReport, contract_columns
 from pipelines.load.csv_reader import read_csv, read_header
 from pipelines.load.mapping import DEFAULT_MAPPING_FILE, Mapping, load_mapping
 from pipelines.load.sources import Source, find_sources
@@ -113,7 +113,7 @@ def load_exports(
     if "://" in str(work_dir):
         raise BadInput(f"{work_dir}: the Spark loader writes to a local or mounted directory (e.g. /dbfs/...), not a URI")
     data_dir, work_dir = Path(data_dir), Path(work_dir)
-    dbmod._checked_zone(input_zone)
+    dbmod.checked_zone(input_zone)
     sources = find_sources(data_dir)
     mapping = load_mapping(mapping_file, data_dir)
     if mapping_file is None and (data_dir / DEFAULT_MAPPING_FILE).exists():
@@ -240,7 +240,7 @@ def _stage_csv(spark, table: Table, source: Source, mapping: Mapping, input_zone
 
     path = source.path
     header = _csv_header(path)
-    positions = _contract_columns(table, header, path, mapping, csv=True)
+    positions = contract_columns(table, header, path, mapping, csv=True)
     present = [c for c in table.column_names if c in positions]
     schema = ", ".join([*(f"`{c}` string" for c in present), "_line bigint",
                         *(f"{p} string" for p in _PRE)])
@@ -303,7 +303,7 @@ def _stage_parquet(spark, table: Table, source: Source, mapping: Mapping, input_
     for index, file in enumerate(files):  # each file on its own, so a problem names the file it is in
         schema = _parquet_schema(spark, file)
         header = [f.name for f in schema.fields]
-        positions = _contract_columns(table, header, file, mapping)
+        positions = contract_columns(table, header, file, mapping)
         fields = {c: (header[i], schema.fields[i].dataType) for c, i in positions.items()}
         for c, (export_name, data_type) in fields.items():
             problem = cast.stored_type_problem(table.column(c), duckdb_type(data_type))
@@ -361,7 +361,7 @@ def _read_parquet_files(spark, table: Table, members: list[tuple[int, Path]], fi
     pre = {p: F.lit(None).cast("string") for p in _PRE}
     pre["_error"] = F.when(F.col("_file_index").isNull(), lost)
     frame = frame.select(
-        "_source", (F.col("_file_index") * _FILE_STRIDE + F.col("_row_index") + 1).alias("_seq"),
+        "_source", (F.col("_file_index") * FILE_STRIDE + F.col("_row_index") + 1).alias("_seq"),
         (F.col("_row_index") + 1).alias("_line"), *(e.alias(p) for p, e in pre.items()),
         *(F.col(f"`{n}`") for n, _ in fields.values()))
     return _typed_stage(frame, table, present, fields, input_zone)

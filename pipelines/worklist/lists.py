@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from pipelines import db as dbmod
-from pipelines import locking, ownership, paths, spreadsheet
-from pipelines.dates import Quarter
+from pipelines import ownership, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
-from pipelines.load import load_exports
 from pipelines.findings import WORKLISTS
 from pipelines.metrics import retention, rights, support
 from pipelines.metrics.params import sql_params
-from pipelines.policy import load_policy
-from pipelines.results import resolve_period
+from pipelines.session import WORKLIST, ReviewOptions, open_review
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +65,9 @@ FILES = (
 )
 
 
-@dataclass(frozen=True)
-class WorklistOptions:
-    data_dir: Path
-    out_dir: Path
-    quarter: str = "latest"
-    as_of: date | None = None
-    policy_path: Path | None = None
-    db_path: Path | None = None
-    mapping_file: Path | None = None
-    input_zone: str = "UTC"
-    reload: bool = False
-    today: date | None = None
-
-    def resolved(self) -> WorklistOptions:
-        return replace(
-            self, data_dir=paths.absolute(self.data_dir), out_dir=paths.absolute(self.out_dir),
-            policy_path=paths.absolute(self.policy_path), db_path=paths.absolute(self.db_path) or paths.default_database(),
-            mapping_file=paths.absolute(self.mapping_file),
-        )
+def WorklistOptions(**options) -> ReviewOptions:  # noqa: N802 - reads as the options type it makes
+    """The review session's options for a worklist: its ``--out`` is a private folder, never published."""
+    return ReviewOptions(out_kind=WORKLIST, **options)
 
 
 @dataclass(frozen=True)
@@ -121,26 +101,15 @@ def reports_folder(out_dir: Path, default_reports: Path | None = None) -> Path |
     return None
 
 
-def check_options(options: WorklistOptions) -> None:
-    """Everything refused before a load (exit code 2); ``options`` are resolved (docs/operations.md,
-    "Safe by construction", "Bad parameters")."""
-    paths.check_environment()
+def check_options(options: ReviewOptions) -> None:
+    """What only a worklist's ``--out`` must satisfy (exit 2); the session checks the rest
+    (docs/operations.md, "Safe by construction")."""
     found = reports_folder(options.out_dir)
     if found is not None:
         raise BadInput(
             f"--out {options.out_dir}: lies inside the reports folder {found}; the worklist holds personal data "
             "(the exports' own ids) and is never written where reports are published: choose a private folder"
         )
-    if not options.data_dir.is_dir():
-        raise BadInput(f"--data {options.data_dir}: export directory not found")
-    quarter = paths.quarter_text(options.quarter)
-    paths.day(options.as_of)
-    paths.zone(options.input_zone)
-    if quarter != "latest" and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
-        raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({Quarter.parse(quarter).start})")
-    paths.check_writable_folder(options.out_dir, "--out")
-    paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.db_path)
-    paths.check_database_file(options.db_path)
     check_own_files(options.out_dir)
 
 
@@ -154,40 +123,26 @@ def check_own_files(out_dir: Path) -> None:
                            "move it away or choose another folder")
 
 
-def worklist(options: WorklistOptions) -> list[Written]:
+def worklist(options: ReviewOptions) -> list[Written]:
     """Write the worklist of ``options.quarter`` into ``options.out_dir``; the files and their row counts."""
-    from pipelines.run import check_coverage
-
     options = options.resolved()
     check_options(options)
-    policy = load_policy(options.policy_path)
-    database = options.db_path
-    paths.prepare_database_dir(database)
-    with locking.exclusive(locking.db_lock_path(database), f"--db {database}"):
-        locking.clean_database_leftovers(database)
-        log.info("loading exports from %s into %s", options.data_dir, database)
-        load_exports(options.data_dir, database, mapping_file=options.mapping_file, input_zone=options.input_zone,
-                     zone=policy.zone, reload=options.reload)
-        con = dbmod.connect(database, read_only=True, zone=policy.zone)
-        try:
-            period = resolve_period(con, options.quarter, options.as_of, options.today or date.today())
-            check_coverage(con, period)
-            log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
-            figures = {"retention": retention.compute(con, period, policy).summary,
-                       "support": support.compute(con, period, policy).summary,
-                       "rights": rights.compute(con, period, policy).summary}
-            params = {**sql_params(con, period, policy), "row_ids": True}
-            # the figures' breach rows again, now naming each row's own id (the report leaves them out)
-            dbmod.query_all(con, ["retention_by_category"], **params)
-            # the support model again for this quarter (support.compute last built it for the one before)
-            support.install_response_calendar(con, period, policy)
-            dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads
-            missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
-            if missing:
-                raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")
-            frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE, **params)
-        finally:
-            con.close()
+    with open_review(options) as review:
+        con, period, policy = review.con, review.period, review.policy
+        log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
+        figures = {"retention": retention.compute(con, period, policy).summary,
+                   "support": support.compute(con, period, policy).summary,
+                   "rights": rights.compute(con, period, policy).summary}
+        params = {**sql_params(con, period, policy), "row_ids": True}
+        # the figures' breach rows again, now naming each row's own id (the report leaves them out)
+        dbmod.query_all(con, ["retention_by_category"], **params)
+        # the support model again for this quarter (support.compute last built it for the one before)
+        support.install_response_calendar(con, period, policy)
+        dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads
+        missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
+        if missing:
+            raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")
+        frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE, **params)
     return write_files(options.out_dir, frames, figures)
 
 

@@ -56,14 +56,14 @@ def test_duckdb_functions_become_spark_functions_with_the_same_figures():
 
 def test_every_macro_has_a_spark_function_and_add_months_is_sparks_own():
     statements = functions.connection_functions() + [
-        functions.spark_function(functions.parse_macro(m)) for m in dbmod._DEADLINE_MACROS
+        functions.spark_function(functions.parse_macro(m)) for m in dbmod.DEADLINE_MACROS
     ]
     names = [s.split("FUNCTION ")[1].split("(")[0] for s in statements]
     assert names == [
         "whole_months", "local_date", "inactivity_bucket", "normal_channel", "channels", "right_code",
         "normal_right", "rights", "clock_start", "pseudonym", "legal_deadline", "rights_extension", "rights_due",
     ]
-    assert functions.spark_function(functions.parse_macro(dbmod._MACROS[0])) is None  # add_months
+    assert functions.spark_function(functions.parse_macro(dbmod.MACROS[0])) is None  # add_months
     with pytest.raises(functions.UnknownMacro, match="nameless"):
         functions.spark_function(functions.parse_macro("CREATE OR REPLACE TEMP MACRO nameless(x) AS x + 1"))
 

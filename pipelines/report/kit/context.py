@@ -25,7 +25,8 @@ from pipelines.evidence import read as read_evidence
 from pipelines.evidence import short as short_hash  # noqa: F401 - the About section's short hashes
 from pipelines.policy import Policy, load_policy
 from pipelines.report.kit.words import check_language, t
-from pipelines.results import SUMMARY_FILE, Results, read_summary, read_table, write_results
+from pipelines.results import SUMMARY_FILE, Results, compute_with_previous, read_summary, read_table, write_results
+from pipelines.session import NO_OUTPUT, ReviewOptions, open_review
 
 LATEST = "latest"
 
@@ -150,8 +151,7 @@ def open_results(
             Path(data_dir),
             quarter=quarter,
             as_of=as_of,
-            policy=pol,
-            db=Path(db) if str(db) else None,
+            policy_path=Path(policy) if str(policy) else None,
         )
         write_results(results, found)
         summary, tables = results.summary, dict(results.tables)
@@ -221,33 +221,16 @@ def compute_from_exports(
     *,
     quarter: str = LATEST,
     as_of: str = "",
-    policy: Policy | None = None,
-    db: Path | None = None,
+    policy_path: Path | None = None,
 ) -> Results:
-    """Load ``data_dir`` into a temporary database (or use ``db`` if it exists) and compute the results.
-
-    The same steps as ``privacy-review run`` (``pipelines.run``: the loader,
-    the period resolution and the results with the previous quarter's
-    summary), for a notebook opened on a fresh checkout.
-    """
-    from pipelines.db import connect
-    from pipelines.load import load_exports
-    from pipelines.results import compute_with_previous, resolve_period
-
-    pol = policy or load_policy(None)
+    """Load ``data_dir`` into a temporary database and compute the results, for a notebook opened on a
+    fresh checkout: the review session of ``privacy-review run`` (pipelines/session.py), the analyst's
+    own database never written."""
     with tempfile.TemporaryDirectory(prefix="privacy-review-db-") as tmp:
-        db_path = db if db is not None and Path(db).exists() else None
-        if db_path is None:
-            db_path = Path(tmp) / "review.duckdb"
-            load_exports(Path(data_dir), db_path, zone=pol.zone)
-        con = connect(db_path, read_only=True, zone=pol.zone)
-        try:
-            period = resolve_period(
-                con,
-                quarter or LATEST,
-                date.fromisoformat(as_of) if as_of else None,
-                date.today(),
-            )
-            return compute_with_previous(con, period, pol)
-        finally:
-            con.close()
+        options = ReviewOptions(
+            data_dir=Path(data_dir), out_kind=NO_OUTPUT, quarter=quarter or LATEST,
+            as_of=date.fromisoformat(as_of) if as_of else None, policy_path=policy_path,
+            db_path=Path(tmp) / "review.duckdb",
+        )
+        with open_review(options) as review:
+            return compute_with_previous(review.con, review.period, review.policy)

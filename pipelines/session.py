@@ -1,0 +1,191 @@
+"""The review session: the one way into a review, for ``run``, ``worklist``, ``verify`` and the notebooks.
+
+docs/design.md, "The review session". :func:`open_review` does, once and in this order:
+resolve every path, validate every parameter and environment variable, keep the exports,
+the output, the database and its home apart (docs/operations.md, "Safe by construction"),
+read the policy, take the locks (the output's first, then the database's), clean what a
+killed run left, start the engine chosen by name, load the exports (or reuse the
+database), open the connection, resolve the period and check that the exports cover it.
+The callers then compute, write and publish; none assembles these steps on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipelines import evidence, locking, ownership, paths
+from pipelines.dates import Quarter
+from pipelines.engines import DUCKDB, Engine, engine_class, open_engine
+from pipelines.errors import BadInput
+from pipelines.load import LoadReport
+from pipelines.metrics import Period
+from pipelines.policy import Policy, load_policy
+from pipelines.results import newest_data_date, oldest_data_date, resolve_period
+
+log = logging.getLogger(__name__)
+
+#: what ``--out`` is to a command: a published reports folder, a private worklist folder, or nothing
+REPORTS, WORKLIST, NO_OUTPUT = "reports", "worklist", "none"
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    """Everything a review is opened with: the CLI's options and the notebooks' parameters."""
+
+    data_dir: Path
+    out_dir: Path | None = None
+    out_kind: str = REPORTS
+    quarter: str = "latest"
+    as_of: date | None = None
+    policy_path: Path | None = None
+    db_path: Path | None = None
+    mapping_file: Path | None = None
+    input_zone: str = "UTC"
+    reload: bool = False
+    """Load even when the database was loaded from the same exports (docs/operations.md, "Re-using the database")."""
+    today: date | None = None
+    engine: str = DUCKDB
+    """``duckdb`` or ``spark`` (pipelines/engines.py; README, "Running on Spark")."""
+    spark_master: str | None = None
+    spark_conf: tuple[str, ...] = ()
+    language: str = "en"
+    report: bool = True
+    hash_exports: bool = False
+    """Hash the exports for evidence.json in a thread while they load (``run`` and ``verify``)."""
+    check_coverage: bool = True
+    """Refuse a quarter wholly outside the exports' dates (``verify`` recomputes a published one as it is)."""
+
+    @property
+    def database(self) -> Path:
+        """``--db``, else the engine's default in the database home (docs/operations.md, "Where the database lives")."""
+        return self.db_path or engine_class(self.engine).default_database()
+
+    def resolved(self) -> ReviewOptions:
+        """The same options with every path absolute, fixed once before anything runs."""
+        return replace(
+            self, data_dir=paths.absolute(self.data_dir), out_dir=paths.absolute(self.out_dir),
+            policy_path=paths.absolute(self.policy_path), db_path=paths.absolute(self.database),
+            mapping_file=paths.absolute(self.mapping_file),
+        )
+
+
+@dataclass
+class Review:
+    """An open review: its options (resolved), policy, load report, connection, period and engine."""
+
+    options: ReviewOptions
+    policy: Policy
+    load: LoadReport
+    con: Any
+    period: Period
+    engine: Engine
+    hashing: evidence.Hashing | None = None
+    started_at: str = field(default_factory=evidence.utc_now)
+
+    def close_connection(self) -> None:
+        """Close the figures' connection (the privacy scan then reads the database on its own)."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
+def check(options: ReviewOptions) -> None:
+    """Everything that can be refused before a long load (exit 2); ``options`` are resolved.
+
+    docs/operations.md, "Safe by construction" and "Bad parameters": checked here, once.
+    """
+    paths.check_environment()
+    if not options.data_dir.is_dir():
+        raise BadInput(f"--data {options.data_dir}: export directory not found")
+    quarter = paths.quarter_text(options.quarter)
+    paths.day(options.as_of)
+    paths.zone(options.input_zone)
+    engine_class(options.engine)
+    if quarter != "latest" and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
+        raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({Quarter.parse(quarter).start})")
+    if options.out_dir is not None:
+        paths.check_writable_folder(options.out_dir, "--out")
+    paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.database)
+    engine_class(options.engine).check_database(options.database)
+    if options.out_kind == REPORTS and options.out_dir is not None:
+        check_own_index(options.out_dir)
+        if quarter != "latest":
+            ownership.check_replaceable(options.out_dir / quarter)
+
+
+def check_own_index(out_dir: Path) -> None:
+    """``OUT/index.html`` is rebuilt by every run: refuse an ``--out`` whose index.html the tool did not write."""
+    index = out_dir / ownership.INDEX_FILE
+    if (index.exists() or index.is_symlink()) and not ownership.is_own_index(index):
+        raise BadInput(f"--out {out_dir}: holds an {ownership.INDEX_FILE} that privacy-review did not write; "
+                       "choose another --out (the tool never overwrites a file it did not create)")
+
+
+def check_coverage(con, period: Period) -> None:
+    """Refuse a quarter that lies wholly outside the exports' dates (docs/operations.md, "Exit codes").
+
+    Without data every promise would read as kept; the report would be evidence of nothing.
+    """
+    first, last = oldest_data_date(con), newest_data_date(con)
+    if first is None or last is None:
+        raise BadInput(f"{period.quarter}: the exports hold no dated rows, so there is nothing to review")
+    if period.as_of < first or period.quarter.start > last:
+        raise BadInput(
+            f"{period.quarter} (as of {period.as_of}) lies outside the exports' dates, "
+            f"{first} to {last}: nothing to review; choose a quarter within them"
+        )
+
+
+def log_load(report: LoadReport) -> None:
+    log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
+    for table in report.absent:
+        log.info("optional table %s was not exported: its figures are null, not 0", table)
+
+
+@contextmanager
+def locked(options: ReviewOptions) -> Iterator[None]:
+    """The output's lock (a reports folder), then the database's: two runs never wait on each other in a circle;
+    under them, what a killed run left is cleaned (only what carries the tool's marker)."""
+    paths.prepare_database_dir(options.database)
+    with ExitStack() as stack:
+        if options.out_kind == REPORTS and options.out_dir is not None:
+            stack.enter_context(locking.exclusive(locking.out_lock_path(options.out_dir), f"--out {options.out_dir}"))
+        stack.enter_context(locking.exclusive(locking.db_lock_path(options.database), f"--db {options.database}"))
+        if options.out_kind == REPORTS and options.out_dir is not None:
+            ownership.mark_reports(options.out_dir)
+            locking.clean_output_leftovers(options.out_dir)
+        locking.clean_database_leftovers(options.database)
+        yield
+
+
+@contextmanager
+def open_review(options: ReviewOptions) -> Iterator[Review]:
+    """Open a review (module docstring); everything it opened is closed and unlocked on exit."""
+    options = options.resolved()
+    check(options)
+    policy = load_policy(options.policy_path)
+    with ExitStack() as stack:
+        stack.enter_context(locked(options))
+        engine = open_engine(options.engine, zone=policy.zone, spark_master=options.spark_master,
+                             spark_conf=options.spark_conf)
+        stack.callback(engine.close)
+        started_at = evidence.utc_now()
+        hashing = evidence.Hashing(options.data_dir) if options.hash_exports else None
+        if hashing is not None:
+            stack.callback(hashing.stop)
+        log.info("loading exports from %s into %s", options.data_dir, options.database)
+        report = engine.load(options.data_dir, options.database, mapping_file=options.mapping_file,
+                             input_zone=options.input_zone, reload=options.reload)
+        log_load(report)
+        review = Review(options, policy, report, engine.connect(options.database), None, engine, hashing, started_at)
+        stack.callback(review.close_connection)
+        review.period = resolve_period(review.con, options.quarter, options.as_of, options.today or date.today())
+        if options.check_coverage:
+            check_coverage(review.con, review.period)
+        yield review
