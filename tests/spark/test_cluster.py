@@ -113,7 +113,7 @@ def test_the_sample_on_a_standalone_cluster_gives_duckdbs_figures(cluster, tmp_p
     data = tmp_path / "exports"
     write_sample(data, accounts=80, seed=11)
     summary = _same_as_duckdb(data, tmp_path, cluster)
-    assert summary["inactivity"]["population"] > 0 and summary["rights"]["received"] > 0
+    assert summary["inactivity"]["population"] > 0 and summary["data"]["rows_as_of"]["rights_requests"] > 0
 
 
 def test_the_metric_edge_cases_on_a_standalone_cluster_give_duckdbs_figures(cluster, tmp_path):
