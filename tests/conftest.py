@@ -68,3 +68,13 @@ def make_db():
     yield factory
     for con in cons:
         con.close()
+
+
+def policy_with(path, old: str, new: str):
+    """The shipped policy file with one passage replaced, written to ``path`` (a test's own policy)."""
+    from pipelines.policy import default_policy_path
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path

@@ -16,8 +16,8 @@ import pytest
 
 from pipelines import cli as climod
 from pipelines import ownership
-from pipelines.policy import default_policy_path
 from pipelines.publish import staging_dir
+from tests.conftest import policy_with
 from tests.load.helpers import write_exports
 
 
@@ -184,13 +184,6 @@ def test_notebooks_force_replaces_only_its_own_copies(tmp_path, capsys):
 # --- 4. every bad parameter: one line, exit 2 ------------------------------------------------------------
 
 
-def _policy_with(path, old, new):
-    text = default_policy_path().read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize(
     "more, env, words",
     [
@@ -213,7 +206,7 @@ def _policy_with(path, old, new):
 def test_bad_parameters_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, more, env, words):
     data = write_exports(tmp_path / "exports")
     values = {
-        "posixrules_policy": _policy_with(tmp_path / "p.toml", 'zone = "Europe/Brussels"', 'zone = "posixrules"'),
+        "posixrules_policy": policy_with(tmp_path / "p.toml", 'zone = "Europe/Brussels"', 'zone = "posixrules"'),
         "a_file": tmp_path / "a-file",
     }
     (tmp_path / "a-file").write_text("not a folder")
