@@ -341,7 +341,11 @@ def evidence_lines(ctx: ReportContext) -> str:
         lines.append(t(lang, "about_evidence_exports", files=", ".join(files)))
     policy = evidence.get("policy") or {}
     if policy:
-        lines.append(t(lang, "about_evidence_policy", name=policy.get("name", ""), version=policy.get("version", ""),
+        # the policy's name in the report's language when it is the policy the report quotes (Policy.name_nl)
+        name = policy.get("name", "")
+        if name == ctx.policy.name:
+            name = getattr(ctx.policy, f"name_{lang}", None) or name
+        lines.append(t(lang, "about_evidence_policy", name=name, version=policy.get("version", ""),
                        file=policy.get("file", ""), sha=short_hash(policy.get("sha256"))))
     mapping = evidence.get("column_mapping")
     if mapping:
@@ -354,7 +358,7 @@ def evidence_lines(ctx: ReportContext) -> str:
         started = str(run.get("started_at") or "")
         when = f"{fmt_date(started[:10] or None, lang)} {started[11:16]} UTC" if started else t(lang, "na")
         lines.append(t(lang, "about_evidence_run", quarter=run.get("quarter", ""), as_of=fmt_date(run.get("as_of"), lang),
-                       zone=run.get("input_zone", ""), engine=run.get("engine", ""), started=when))
+                       zone=run.get("input_zone", ""), engine=label(lang, "engine", run.get("engine", "")), started=when))
     lines.append(t(lang, "about_evidence_verify"))
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return f'<ul class="pr-about pr-evidence">{items}</ul>'
