@@ -1,7 +1,9 @@
-"""The auditor's layout points, in Debian's headless Chromium at a laptop's 1280 px and at 800 px.
+"""The auditor's layout points, in Debian's headless Chromium at a laptop's 1280 px, at 800 px and on a phone.
 
 - Table cells break between words only ("Marketingcontacte/n" was broken
   inside the word), numbers not at all: the Dutch management report.
+- The retention chart's bar labels lie inside the chart, with the longest
+  realistic figures (1.234.567 records, the oldest 3.650 days overdue).
 
 Skipped, with the reason, where Chromium, chromedriver or Selenium is missing.
 """
@@ -20,6 +22,7 @@ from tests.report.fake_results import QUARTER, write_fake_results
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = (1280, 800)
+PHONE = 420
 LONGEST = {"breaches": 1_234_567, "oldest_days_overdue": 3_650}
 
 #: every chart's texts, those reaching past its drawing, its bar labels and its axis labels (with opacity)
@@ -105,3 +108,18 @@ def test_dutch_table_cells_break_between_words_only(dutch_report, width, tmp_pat
     assert not broken, f"broken inside a word at {width} px: {broken}"
     # whole words need room: the tables still fit the page, which does not scroll sideways
     assert wider == 0 and overflow <= 0, (width, wider, overflow)
+
+
+@pytest.mark.parametrize("width", (*WIDTHS, PHONE))
+def test_dutch_chart_texts_lie_inside_their_charts(dutch_report, width):
+    with browser(width, 1000) as driver:
+        charts = drawn_page(driver, dutch_report)
+    assert charts and all(c["drawn"] for c in charts)
+    retention_chart = next(c for c in charts if "1.234.567" in c["marks"] or any(
+        m.startswith("1.234.567 ·") for m in c["marks"]))
+    if width == 1280:
+        assert "1.234.567 · oudste 3.650 dagen over termijn" in retention_chart["marks"]
+    for chart in charts:
+        # a phone-wide page leaves legends and axes to test_browser.py; the bar labels must fit everywhere
+        cut = chart["cut"] if width != PHONE else [t for t in chart["cut"] if t in chart["marks"]]
+        assert not cut, (width, chart["title"], cut)

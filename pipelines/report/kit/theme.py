@@ -357,6 +357,25 @@ def day_label(d: date, language: str = "en") -> str:
     return f"{d.day} {MONTHS[language][d.month - 1]}"
 
 
+#: advance widths (em) of DejaVu Sans, among the widest fonts ``FONT`` may fall back to (Linux's
+#: system-ui): an estimate of a label's width errs on the wide side in every browser
+_NARROW, _SEMI, _WIDE = " .,:;'!|·ijl", "()-/frtI", "mwMW%+@"
+
+
+def text_width(text: str, size: float = 11.5) -> float:
+    """A generous estimate of ``text``'s width in pixels at ``size``, for reserving room beside a bar.
+
+    Vega measures text only when it draws, so a chart that must leave room for its
+    labels estimates them (docs/report.md, "The offline template": bar labels).
+    """
+    em = sum(
+        0.34 if c in _NARROW else 0.42 if c in _SEMI else 1.0 if c in _WIDE
+        else 0.8 if c.isupper() else 0.64
+        for c in text
+    )
+    return em * size
+
+
 def column_sum(frame: pl.DataFrame, column: str) -> int:
     value = frame.get_column(column).fill_null(0).sum()
     return int(value or 0)

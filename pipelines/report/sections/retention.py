@@ -33,6 +33,7 @@ from pipelines.report.kit.theme import (
     draws,
     optional_column,
     quarter_col,
+    text_width,
     titled,
     to_date,
     tooltips,
@@ -285,6 +286,8 @@ def breaches_by_category(
                 "breaches": int(breaches or 0),
                 "oldest": oldest,
                 "note": note,
+                # what a narrow chart shows instead: the count without the oldest overdue, a dash for "not checked"
+                "short": fmt_int(breaches or 0, language) if present is not False and breaches is not None else "–",
                 "status": "breach"
                 if (breaches or 0) > 0
                 else (
@@ -301,6 +304,7 @@ def breaches_by_category(
             "breaches": pl.Int64,
             "oldest": pl.Int64,
             "note": pl.Utf8,
+            "short": pl.Utf8,
             "status": pl.Utf8,
         },
     )
@@ -315,12 +319,13 @@ def breaches_by_category(
     else:
         title = tn(language, "t_breaches", total)
     order = chart_data.get_column("category").to_list()
+    fits, end = label_room(chart_data.get_column("note").to_list(), chart_data.get_column("short").to_list())
     base = alt.Chart(chart_data).encode(
         y=alt.Y("category:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "breaches:Q",
             title=t(language, "ch_records"),
-            scale=alt.Scale(domainMin=0, nice=True),
+            scale=alt.Scale(domainMin=0, nice=True, range=[0, alt.ExprRef(end)]),
         ),
     )
     bars = base.mark_bar().encode(
@@ -338,14 +343,39 @@ def breaches_by_category(
             ("oldest:Q", "ch_oldest", ","),
         ),
     )
-    notes = base.mark_text(align="left", dx=5).encode(text="note:N")
+    notes = base.mark_text(
+        align="left", dx=LABEL_DX, text=alt.ExprRef(f"{fits} ? datum.note : datum.short")
+    )
     return titled(
         bars + notes,
         title,
         t(language, "t_breaches_sub"),
-        width=WIDTH - 200,
+        width=WIDTH,
         height=alt.Step(26),
     )
+
+
+#: the gap between a bar's end and its label (px), and the least share of the plot's width the bars
+#: keep when the labels take the rest; below it a label shows only its count
+LABEL_DX, MIN_BAR_SHARE = 5, 0.4
+
+
+def label_room(notes: list[str], shorts: list[str]) -> tuple[str, str]:
+    """(when the full labels fit, where the bars' scale ends) as Vega expressions of the plot's ``width``.
+
+    The labels drawn at the bars' ends must lie inside the chart at any width
+    (the report's charts are as wide as the page, a phone's too: docs/report.md,
+    "The offline template"). So the x scale ends short of the plot's right edge
+    by the widest label (estimated generously, ``theme.text_width``): the longest
+    bar still has its label beside it. When that would leave the bars less than
+    ``MIN_BAR_SHARE`` of the width, the labels show their count only
+    ("1,234,567" without "oldest 3,650 days overdue", a dash for "not checked";
+    the table above and the tooltips give them) and the room is theirs.
+    """
+    full = max(map(text_width, notes), default=0) + LABEL_DX + 4
+    short = max(map(text_width, shorts), default=0) + LABEL_DX + 4
+    fits = f"width - {full:.0f} >= {MIN_BAR_SHARE} * width"
+    return fits, f"{fits} ? width - {full:.0f} : max(0, width - {short:.0f})"
 
 
 @draws("retention_trend")
