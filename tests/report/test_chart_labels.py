@@ -1,4 +1,4 @@
-"""Bar labels a reader must see: none cut off at the chart's right edge, in both languages.
+"""Bar labels a reader must see: every one drawn, none cut off at the chart's right edge, in both languages.
 
 Drawn with vl-convert, whose Vega measures text as it draws: with Vega's
 default autosize ("pad") a view grows to hold every mark, so a chart whose
@@ -18,7 +18,8 @@ import vl_convert as vlc
 
 from pipelines.report.export import fit_width, split_title
 from pipelines.report.kit import theme
-from pipelines.report.sections import retention
+from pipelines.report.kit.words import label
+from pipelines.report.sections import retention, rights
 from tests.report.fake_results import fake_summary, fake_tables
 from tests.report.sections.helpers import chart_text
 
@@ -111,3 +112,18 @@ def test_a_wide_chart_says_the_oldest_overdue_a_narrow_one_the_count(language, f
     assert full in mark_labels(page_spec(chart, language, 680))
     narrow = mark_labels(page_spec(chart, language, 130))
     assert count in narrow and full not in narrow
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_open_request_age_is_named(language, width):
+    """All eight ages on the axis (none hidden to avoid overlap), each bar with its count, inside the chart."""
+    frame = TABLES["rights_open_ageing"]
+    spec = page_spec(rights.open_ageing(frame, language), language, width)
+    drawn = texts(scenegraph(spec))
+    ages = [label(language, "age", code) for code in frame.sort("bucket_order").get_column("bucket")]
+    labels = [(text, opacity) for role, text, opacity in drawn if role == "axis-label" and text in ages]
+    assert [text for text, _ in labels] == ages and len(ages) == 8
+    assert all(opacity != 0 for _, opacity in labels), labels
+    assert len([text for role, text, _ in drawn if role == "mark"]) == 8
+    assert overflow(spec) <= 0.5

@@ -4,6 +4,8 @@
   inside the word), numbers not at all: the Dutch management report.
 - The retention chart's bar labels lie inside the chart, with the longest
   realistic figures (1.234.567 records, the oldest 3.650 days overdue).
+- The open-request age chart names all eight ages (analyst notebook 40,
+  exported here on its own), in both languages.
 
 Skipped, with the reason, where Chromium, chromedriver or Selenium is missing.
 """
@@ -14,10 +16,20 @@ import shutil
 
 import polars as pl
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from pipelines.report.export import export_html
+from pipelines.report.kit import theme
+from pipelines.report.kit.words import label
+from pipelines.report.sections import rights
 from tests.report.chromium import browser, skip_without_browser, wait_for
 from tests.report.conftest import NOTEBOOKS
-from tests.report.fake_results import QUARTER, write_fake_results
+from tests.report.fake_results import (
+    QUARTER,
+    fake_summary,
+    fake_tables,
+    write_fake_results,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -123,3 +135,33 @@ def test_dutch_chart_texts_lie_inside_their_charts(dutch_report, width):
         # a phone-wide page leaves legends and axes to test_browser.py; the bar labels must fit everywhere
         cut = chart["cut"] if width != PHONE else [t for t in chart["cut"] if t in chart["marks"]]
         assert not cut, (width, chart["title"], cut)
+
+
+def ageing_notebook():
+    theme.setup()
+    frame = fake_tables(fake_summary())["rights_open_ageing"]
+    cells = []
+    for language in ("en", "nl"):
+        chart = theme.localized(rights.open_ageing(frame, language), language)
+        bundle, metadata = chart._repr_mimebundle_()
+        cells.append(new_code_cell("chart", outputs=[new_output("display_data", data=bundle, metadata=metadata)]))
+    notebook = new_notebook(cells=cells)
+    notebook.metadata = {"title": "Open requests", "papermill": {"parameters": {"language": "en"}}}
+    return notebook, frame
+
+
+@pytest.mark.parametrize("width", (*WIDTHS, PHONE))
+def test_every_open_request_age_is_shown(width, tmp_path):
+    skip_without_browser()
+    notebook, frame = ageing_notebook()
+    page = export_html(notebook, tmp_path / "ageing.html")
+    codes = frame.sort("bucket_order").get_column("bucket").to_list()
+    with browser(width, 1000) as driver:
+        charts = drawn_page(driver, page)
+    assert len(charts) == 2
+    for chart, language in zip(charts, ("en", "nl")):
+        ages = [label(language, "age", code) for code in codes]
+        shown = [text for text, opacity in chart["axis"] if text in ages and opacity != "0"]
+        assert shown == ages, (width, language, chart["axis"])
+        assert len(chart["marks"]) == 8
+        assert not [t for t in chart["cut"] if t in chart["marks"] or t in ages], (width, language, chart["cut"])
