@@ -8,6 +8,7 @@ is in the log). See docs/operations.md, "Exit codes".
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -47,14 +48,95 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """argparse that spells options out in full and answers a typo with the closest name.
+
+    Abbreviations are off (``--lang fr`` is not silently ``--language``); an unknown option is
+    refused with the usage of the command it was given to and the closest option ("did you mean
+    --quarter?"), an unknown command with the closest command: exit 2 (docs/operations.md, "Exit codes").
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+        """The commands' parsers, by name (set on the ``privacy-review`` parser)."""
+        self.top: argparse.ArgumentParser | None = None
+        """The ``privacy-review`` parser above a command's (None for that parser itself)."""
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        argv = sys.argv[1:] if args is None else [str(a) for a in args]
+        at = self._command_at(argv)
+        found, extras = self.parse_known_args(argv, namespace)
+        if extras:
+            before = at is None or any(argv.index(x) < at for x in extras if x in argv)
+            parser = self if before else self.commands.get(found.command, self)
+            parser.error(f"unrecognized arguments: {' '.join(extras)}{_did_you_mean(parser, extras)}")
+        return found
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._words = sys.argv[1:] if args is None else list(args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):  # type: ignore[override]
+        if message.startswith("the following arguments are required"):  # `sample --ot demo`: say --out
+            message += _did_you_mean(self, getattr(self, "_words", []), named=True)
+        super().error(message)
+
+    def _command_at(self, argv: list[str]) -> int | None:
+        """Where the command is in ``argv`` (the first word that is not an option); an unknown one is refused."""
+        for i, word in enumerate(argv):
+            if word == "--":
+                return None
+            if word.startswith("-"):
+                continue
+            if word not in self.commands:
+                close = difflib.get_close_matches(word, self.commands, n=1, cutoff=0.5)
+                hint = f": did you mean {close[0]}?" if close else ""
+                self.error(f"unknown command {word!r}{hint} (commands: {', '.join(self.commands)})")
+            return i
+        return None
+
+
+def _options(parser: argparse.ArgumentParser | None) -> list[str]:
+    return [o for action in parser._actions for o in action.option_strings] if parser is not None else []
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, words: list[str], *, named: bool = False) -> str:
+    """``; did you mean --quarter?`` for each word of ``words`` that is an unknown option close to one of
+    ``parser``'s (``; --quater: did you mean --quarter?`` when ``named`` or several); empty when there is none."""
+    known, above = _options(parser), _options(getattr(parser, "top", None))
+    unknown = [n for w in words if w.startswith("-") and w != "-" and (n := w.split("=", 1)[0]) not in known]
+    hints = []
+    for name in unknown:
+        if name in above:
+            hints.append(f"{name} is an option of privacy-review itself: give it before the command")
+            continue
+        spelled_out = [o for o in known if name.startswith("--") and o.startswith(name)]
+        close = spelled_out[:1] or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean {close[0]}?" + (" (options are not abbreviated)" if spelled_out else "")
+            hints.append(hint if len(unknown) == 1 and not named else f"{name}: {hint}")
+    return "; " + "; ".join(hints) if hints else ""
+
+
+def build_parser() -> Parser:
+    # allow_abbrev=False everywhere: an option is spelled out in full (docs/operations.md, "Exit codes")
+    parser = Parser(
         prog="privacy-review",
         description="Quarterly evidence that the privacy policy's retention and GDPR promises are kept.",
+        allow_abbrev=False,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.commands = sub.choices
+
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        """A subcommand: no abbreviations, its exit codes below its options."""
+        found = sub.add_parser(name, allow_abbrev=False, epilog=EXIT_CODES_HELP,
+                               formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+        found.top = parser
+        return found
 
     def add_period_options(p: argparse.ArgumentParser) -> None:
         """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
@@ -70,13 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load the exports even when the database was loaded from the same, unchanged files")
         p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
 
-    run = sub.add_parser(
+    run = command(
         "run",
         help="load, compute every figure and publish the quarter's report",
         description="Load the exports, compute every figure as of the quarter's last day, scan the output "
         "for personal data and publish OUT/<quarter>/ (the HTML report, notebooks, summary.json, tables).",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_options(run)
     add_period_options(run)
@@ -93,21 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                      help="a Spark setting with --engine spark, as spark-submit's --conf (repeatable)")
 
-    load = sub.add_parser(
+    load = command(
         "load", help="load exports into a DuckDB file and print the data-quality counts",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_options(load)
     load.add_argument("--db", type=Path, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))
 
-    sample = sub.add_parser(
+    sample = command(
         "sample",
         help="write a deterministic synthetic export set",
         description="Write a synthetic export directory in the shape of the export contract (docs/contract.md): "
         "the seven tables, plus the marker file SYNTHETIC-SAMPLE.txt, so a review of it is bannered as synthetic. "
         "The same seed and options give the same bytes. Prints the rows written per table.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to (created if missing)")
     sample.add_argument(
@@ -123,15 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
 
-    notebooks = sub.add_parser(
+    notebooks = command(
         "notebooks",
         help="copy the analyst notebooks into a folder, set up to open your database in JupyterLab",
         description="Copy the report's notebooks into DIR (created if missing), their parameters pointing at "
         "your database, your published results (REPORTS/latest) and, with --data, your exports, as absolute "
         "paths; then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced "
         "unless --force.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
     notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
@@ -141,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="exports to compute from when no quarter is published yet (default: none)")
     notebooks.add_argument("--force", action="store_true", help="replace notebooks of the same name in DIR")
 
-    verify = sub.add_parser(
+    verify = command(
         "verify",
         help="recompute a published quarter from the exports and say what differs",
         description="Check REPORT_DIR (a published OUT/<quarter>/) against the exports in --data: every export file "
@@ -149,8 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
         "same SHA-256, and every figure of summary.json the same value when computed again with the run's "
         "parameters (floats within 1e-9). Loads into a temporary database unless --db. Exit 0 when all match; "
         "exit 1 listing each difference on stdout (the file that changed, the figure: published value, value now).",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
     verify.add_argument("--data", type=Path, required=True, help="the export directory the report was computed from")
@@ -160,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
     verify.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
 
-    worklist = sub.add_parser(
+    worklist = command(
         "worklist",
         help="write the rows past their deadline, by their real ids, for the people who act (personal data)",
         description="Write into --out one CSV per category with the exports' own ids: accounts past their erasure "
@@ -168,8 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
         "written to after withdrawing consent; rights requests open past their deadline. Each file's row count is "
         "its figure in summary.json; the most overdue rows first. The files hold personal data: mode 0600, and an "
         "--out inside a reports folder is refused. Prints each file's row count and figure.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_load_options(worklist)
     add_period_options(worklist)
@@ -177,9 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a private folder for the worklist (created 0700 if missing); never inside reports")
     worklist.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
 
-    check = sub.add_parser(
+    check = command(
         "check-policy", help="validate a policy file and print its rules",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("policy", type=Path, nargs="?", help="policy file (default: the shipped one)")
     return parser

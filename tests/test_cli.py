@@ -165,3 +165,48 @@ def test_an_explicit_data_folder_that_is_not_there_keeps_its_message(tmp_path, m
     monkeypatch.chdir(tmp_path)
     assert climod.main(["run", "--data", "demo"]) == 2
     assert f"--data {tmp_path / 'demo'}: export directory not found" in capsys.readouterr().err
+
+
+def _refused(capsys, *args) -> str:
+    """The one error line of a command line argparse refuses (exit 2), with the usage above it."""
+    with pytest.raises(SystemExit) as stop:
+        climod.main(list(args))
+    assert stop.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_a_misspelt_option_gets_the_commands_usage_and_the_closest_option(capsys):
+    err = _refused(capsys, "run", "--quater", "2026Q1")
+    assert err.startswith("usage: privacy-review run ")
+    assert "privacy-review run: error: unrecognized arguments: --quater 2026Q1; did you mean --quarter?" in err
+    err = _refused(capsys, "sample", "--ot", "demo")  # a required option misspelt: the same hint
+    assert "the following arguments are required: --out; --ot: did you mean --out?" in err
+
+
+@pytest.mark.parametrize("args, full", [
+    (["run", "--lang", "fr"], "--language"),
+    (["run", "--no-rep"], "--no-report"),
+    (["run", "--quarter=2024Q1", "--as", "2024-03-31"], "--as-of"),
+])
+def test_abbreviations_are_refused_with_the_full_name(capsys, args, full):
+    err = _refused(capsys, *args)
+    assert f"did you mean {full}? (options are not abbreviated)" in err
+    assert "Traceback" not in err
+
+
+def test_every_parser_refuses_abbreviations():
+    parser = climod.build_parser()
+    assert parser.allow_abbrev is False
+    assert parser.commands and all(p.allow_abbrev is False for p in parser.commands.values())
+
+
+@pytest.mark.parametrize("word, close", [("rnu", "run"), ("chek-policy", "check-policy"), ("verfy", "verify")])
+def test_an_unknown_command_gets_the_closest_command(capsys, word, close):
+    err = _refused(capsys, word)
+    assert f"privacy-review: error: unknown command '{word}': did you mean {close}?" in err
+    assert "commands: run, load, sample, notebooks, verify, worklist, check-policy" in err
+
+
+def test_a_top_level_option_after_the_command_says_where_it_goes(capsys):
+    err = _refused(capsys, "run", "-v")
+    assert "-v is an option of privacy-review itself: give it before the command" in err

@@ -54,8 +54,13 @@ def markdown(text: str) -> None:
 
 def chart(ctx: ReportContext, make: Callable, **kwargs) -> None:
     """Display a section's chart ``make`` (drawn from the table it names), or say why there is none."""
+    import inspect
+
     from IPython.display import display
 
+    if "first_date" in inspect.signature(make).parameters:
+        # a trend leaves the quarters before the exports begin empty (docs/report.md, "Trends before the exports begin")
+        kwargs.setdefault("first_date", ctx.get("data.first_date"))
     result = make(ctx.table(make.table), ctx.language, **kwargs)
     if result is None:
         html(blocks.no_data(ctx, make.table))

@@ -7,7 +7,7 @@ from html import escape
 from importlib import resources
 
 from pipelines.report.kit.context import ReportContext
-from pipelines.report.kit.fmt import fmt_int, is_missing
+from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.verdicts import (
     INFO,
     KEPT,
@@ -175,3 +175,9 @@ def change_words(last, previous, language: str) -> str:
     if last == previous:
         return t(language, "same_as")
     return t(language, "up_from" if last > previous else "down_from", n=fmt_int(previous, language))
+
+
+def gap_note(subtitle: str, first_date, language: str) -> str:
+    """A trend's subtitle saying that the quarters ending before the exports begin are left empty
+    (docs/report.md, "Trends before the exports begin")."""
+    return f"{subtitle}; {t(language, 'trend_before_data', date=fmt_date(first_date, language))}"

@@ -12,7 +12,7 @@ import base64
 import json
 import logging
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 # jsonschema (altair's chart validation) imports rfc3987_syntax when installed (Jupyter's
 # packages pull it in), which compiles a grammar on import: seconds in every report kernel.
@@ -344,6 +344,26 @@ def quarter_label(value) -> str:
     return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
+def quarter_end(value) -> date | None:
+    """A quarter's last day from ``2024Q3``, or a date (ISO text too) as it is."""
+    text = str(value).strip().upper()
+    if len(text) == 6 and text[:4].isdigit() and text[4] == "Q" and text[5] in "1234":
+        year, q = int(text[:4]), int(text[5])
+        return date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
+    return to_date(value)
+
+
+def before_data(end, first_date) -> bool:
+    """Whether a quarter ending on ``end`` ends before the exports' first date (``data.first_date``).
+
+    The results' trend tables count such a quarter as 0, but the exports say
+    nothing about it: a trend draws nothing there, a gap, never 0
+    (docs/report.md, "Trends before the exports begin").
+    """
+    end, first = quarter_end(end), to_date(first_date)
+    return end is not None and first is not None and end < first
+
+
 def month_label(value, language: str = "en") -> str:
     """``2024-07``, ``2024-07-01`` or a date -> ``Jul 2024`` (``jul 2024`` in Dutch)."""
     text = str(value)
@@ -524,9 +544,16 @@ def tooltips(language: str, *fields: tuple) -> list[alt.Tooltip]:
     ]
 
 
-def x_axis(field: str, title: str, sort, angle: float = 0) -> alt.X:
-    """A discrete x axis in the given order, labels at ``angle``."""
-    return alt.X(field, title=title, sort=sort, axis=alt.Axis(labelAngle=angle))
+def x_axis(field: str, title: str, sort, angle: float = 0, domain: list | None = None) -> alt.X:
+    """A discrete x axis in the given order, labels at ``angle``; with ``domain``, exactly those
+    values, one without data too (a trend's quarter before the exports begin)."""
+    return alt.X(
+        field,
+        title=title,
+        sort=sort,
+        axis=alt.Axis(labelAngle=angle),
+        scale=alt.Scale(domain=domain) if domain is not None else alt.Undefined,
+    )
 
 
 def titled(

@@ -10,6 +10,7 @@ import polars as pl
 from pipelines.report.kit.blocks import (
     change_words,
     clause_html,
+    gap_note,
     heading,
     how_html,
     policy_values,
@@ -20,12 +21,14 @@ from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import (
     BUCKETS,
     ORANGE,
+    before_data,
     bucket_frame,
     code_colour,
     colour_scale,
     column_sum,
     day_label,
     draws,
+    quarter_label,
     titled,
     to_date,
     tooltips,
@@ -142,13 +145,16 @@ def _with_labels(data: pl.DataFrame, language: str) -> pl.DataFrame:
     )
 
 
-def _stack(data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float) -> alt.Chart:
-    """Accounts per quarter, stacked by months-inactive group: colours by the group's code, names in ``language``."""
+def _stack(
+    data: pl.DataFrame, language: str, x_field: str, x_title_key: str, angle: float, domain: list | None = None
+) -> alt.Chart:
+    """Accounts per quarter, stacked by months-inactive group: colours by the group's code, names in ``language``;
+    with ``domain``, exactly those quarters on the axis (an empty one too)."""
     return (
         alt.Chart(_with_labels(data, language))
         .mark_bar()
         .encode(
-            x=x_axis(x_field, t(language, x_title_key), "ascending", angle),
+            x=x_axis(x_field, t(language, x_title_key), domain or "ascending", angle, domain),
             y=alt.Y("sum(accounts):Q", title=t(language, "ch_accounts")),
             color=code_colour(
                 "bucket", "bucket", BUCKETS, language, t(language, "ch_months_inactive")
@@ -225,16 +231,23 @@ def buckets(
 
 @draws("inactivity_trend")
 def trend(
-    frame: pl.DataFrame | None, language: str = "en"
+    frame: pl.DataFrame | None, language: str = "en", first_date=None
 ) -> alt.Chart | None:
-    """Group counts at each of the last quarter ends; the title states the top group's latest figure and change."""
+    """Group counts at each of the last quarter ends; the title states the top group's latest figure and change.
+
+    A quarter ending before the exports' ``first_date`` (``data.first_date``) is left empty, not 0
+    (docs/report.md, "Trends before the exports begin").
+    """
     if not usable(frame, "quarter_end", "bucket", "accounts"):
         return None
     data = bucket_frame(frame, "quarter_end", "quarter")
     ends = sorted({d for d in (to_date(v) for v in frame.get_column("quarter_end").to_list()) if d})
+    quarters = data.get_column("quarter").unique().sort().to_list()
+    empty = {quarter_label(e) for e in ends if before_data(e, first_date)}
+    data = data.filter(~pl.col("quarter").is_in(list(empty)))
     tops = [
-        _top(data.filter(pl.col("quarter") == q))
-        for q in data.get_column("quarter").unique().sort().to_list()
+        None if q in empty else _top(data.filter(pl.col("quarter") == q))
+        for q in quarters
     ]
     title = tn(
         language,
@@ -244,10 +257,11 @@ def trend(
         date=fmt_date(ends[-1], language) if ends else t(language, "na"),
         change=change_words(tops[-1], tops[-2] if len(tops) > 1 else None, language),
     )
+    subtitle = tn(language, "t_inactivity_trend_sub", len(tops))
     return titled(
-        _stack(data, language, "quarter:O", "ch_quarter_end", 0),
+        _stack(data, language, "quarter:O", "ch_quarter_end", 0, quarters),
         title.replace(" ,", ",").rstrip(", "),
-        tn(language, "t_inactivity_trend_sub", len(tops)),
+        gap_note(subtitle, first_date, language) if empty else subtitle,
     )
 
 

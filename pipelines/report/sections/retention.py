@@ -14,6 +14,7 @@ from pipelines.report.kit.blocks import (
     change_words,
     clause_html,
     export_names,
+    gap_note,
     heading,
     how_html,
     policy_values,
@@ -29,6 +30,7 @@ from pipelines.report.kit.theme import (
     INK,
     VERMILLION,
     WIDTH,
+    before_data,
     column_sum,
     draws,
     optional_column,
@@ -380,20 +382,32 @@ def label_room(notes: list[str], shorts: list[str]) -> tuple[str, str]:
 
 @draws("retention_trend")
 def trend(
-    frame: pl.DataFrame | None, language: str = "en"
+    frame: pl.DataFrame | None, language: str = "en", first_date=None
 ) -> alt.Chart | None:
-    """Accounts past their erasure deadline at each quarter end; the title states the latest figure and its change."""
+    """Accounts past their erasure deadline at each quarter end; the title states the latest figure and its change.
+
+    A quarter ending before the exports' ``first_date`` (``data.first_date``) is left empty, not 0
+    (docs/report.md, "Trends before the exports begin").
+    """
     if not usable(frame, "quarter_end", "accounts_past_deadline"):
         return None
-    data = frame.sort("quarter_end").select(
+    frame = frame.sort("quarter_end")
+    ends = frame.get_column("quarter_end").to_list()
+    gap = [before_data(end, first_date) for end in ends]
+    data = frame.select(
         quarter_col("quarter_end", "quarter"),
         pl.col("quarter_end")
         .map_elements(lambda v: fmt_date(to_date(v), language) if to_date(v) else str(v), return_dtype=pl.Utf8)
         .alias("quarter_end"),
-        pl.col("accounts_past_deadline").cast(pl.Int64).alias("accounts"),
+        pl.when(pl.Series(gap, dtype=pl.Boolean))
+        .then(None)
+        .otherwise(pl.col("accounts_past_deadline"))
+        .cast(pl.Int64)
+        .alias("accounts"),
     )
+    quarters = data.get_column("quarter").to_list()
     values = data.get_column("accounts").to_list()
-    last, end = values[-1], to_date(frame.sort("quarter_end").get_column("quarter_end").to_list()[-1])
+    last, end = values[-1], to_date(ends[-1])
     title = tn(
         language,
         "t_retention_trend",
@@ -401,8 +415,10 @@ def trend(
         date=fmt_date(end, language) if end else t(language, "na"),
         change=change_words(last, values[-2] if len(values) > 1 else None, language),
     ).rstrip(", ")
+    subtitle = t(language, "t_retention_trend_sub")
     base = alt.Chart(data).encode(
-        x=x_axis("quarter:O", t(language, "ch_quarter_end"), "ascending"),
+        # every quarter on the axis, an empty one too
+        x=x_axis("quarter:O", t(language, "ch_quarter_end"), quarters, domain=quarters),
         y=alt.Y(
             "accounts:Q", title=t(language, "ch_accounts"), scale=alt.Scale(domainMin=0)
         ),
@@ -416,5 +432,8 @@ def trend(
     labels = base.mark_text(dy=-12, color=INK).encode(
         text=alt.Text("accounts:Q", format=",")
     )
-    return titled(line + labels, title, t(language, "t_retention_trend_sub"))
-
+    return titled(
+        line + labels,
+        title,
+        gap_note(subtitle, first_date, language) if any(gap) else subtitle,
+    )

@@ -9,6 +9,7 @@ import polars as pl
 
 from pipelines.report.kit.blocks import (
     clause_html,
+    gap_note,
     heading,
     how_html,
     verdict_html,
@@ -24,6 +25,7 @@ from pipelines.report.kit.theme import (
     RIGHTS,
     SKY,
     WIDTH,
+    before_data,
     column_sum,
     draws,
     optional_column,
@@ -349,21 +351,34 @@ def days_title(spare: pl.DataFrame, language: str) -> str:
 
 
 @draws("rights_on_time_trend")
-def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart | None:
-    """On-time rate by quarter of completion, against the 100% the law requires; the axis spans the data."""
+def on_time_trend(
+    frame: pl.DataFrame | None, language: str = "en", first_date=None
+) -> alt.Chart | None:
+    """On-time rate by quarter of completion, against the 100% the law requires; the axis spans the data.
+
+    A quarter ending before the exports' ``first_date`` (``data.first_date``) is left empty: no
+    rate, and no 0 completed in its tooltip (docs/report.md, "Trends before the exports begin").
+    """
     if not usable(frame, "quarter", "on_time_rate"):
         return None
+    # the quarter's end: its own as_of when the table says it (the reviewed quarter's is as_of), else its last day
+    ends = frame.get_column("as_of" if "as_of" in frame.columns else "quarter").to_list()
+    gap = pl.Series([before_data(end, first_date) for end in ends], dtype=pl.Boolean)
     data = frame.select(
         quarter_col("quarter", "quarter"),
         pl.col("on_time_rate").cast(pl.Float64).alias("rate"),
         optional_column(frame, "completed", pl.Int64),
         optional_column(frame, "on_time", pl.Int64),
+    ).with_columns(
+        pl.when(gap).then(None).otherwise(pl.col(c)).alias(c) for c in ("rate", "completed", "on_time")
     ).sort("quarter")
     known = data.filter(pl.col("rate").is_not_null())
     if known.height == 0:
         return None
+    quarters = data.get_column("quarter").to_list()
+    subtitle = t(language, "t_on_time_sub")
     base = alt.Chart(data).encode(
-        x=x_axis("quarter:O", t(language, "ch_quarter"), "ascending"),
+        x=x_axis("quarter:O", t(language, "ch_quarter"), quarters, domain=quarters),
         y=alt.Y(
             "rate:Q",
             title=t(language, "ch_on_time_rate"),
@@ -387,7 +402,11 @@ def on_time_trend(frame: pl.DataFrame | None, language: str = "en") -> alt.Chart
     labels = base.mark_text(dy=14, color=INK).encode(
         text=alt.Text("rate:Q", format=".0%")
     )
-    return titled(target + line + labels, on_time_title(known, language), t(language, "t_on_time_sub"))
+    return titled(
+        target + line + labels,
+        on_time_title(known, language),
+        gap_note(subtitle, first_date, language) if gap.any() else subtitle,
+    )
 
 
 def rate_domain(rates: list[float], step: float = 0.05) -> list[float]:
