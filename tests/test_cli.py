@@ -124,10 +124,63 @@ def test_run_help_lists_the_exit_codes(capsys):
     assert all(f"\n  {code}  " in out for code in (0, 1, 2))
 
 
-def test_check_policy_prints_clause_signs_not_escapes(capsys):
-    assert climod.main(["check-policy"]) == 0
+def test_check_policy_json_prints_clause_signs_not_escapes(capsys):
+    assert climod.main(["check-policy", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"§1.1"' in out and "\\u00a7" not in out
+
+
+def test_check_policy_prints_each_rule_as_a_person_reads_it(capsys):
+    from pipelines.policy import load_policy
+
+    policy = load_policy()
+    assert climod.main(["check-policy"]) == 0
+    out = capsys.readouterr().out
+    assert "{" not in out and "null" not in out and "period_months" not in out  # no raw JSON
+    blocks = {b.split(" (", 1)[0]: b for b in out.split("\n\n")}
+    assert ("logs (§1.6): session log rows (IP address, device id) — 12 months after the account's last activity"
+            in blocks["logs"])
+    for category, rule in policy.retention.items():
+        block = blocks[category]
+        assert block.startswith(f"{category} ({rule.clause.ref}): "), block
+        period = f"{rule.period_months} months" if rule.period_months else f"{rule.grace_days} days"
+        assert period in block or category == "logs", block
+        assert f"  basis: {rule.basis.kind}" in block and "  legal hold: " in block
+    assert "legal hold: exempt" in blocks["account"] and "legal hold: no exemption" in blocks["marketing"]
+    assert "basis: law: Belgian VAT Code art. 60 §4" in blocks["payments"]
+    assert "basis: internal standard: the company's purge window" in blocks["residual"]
+    assert "120 months (10 years) from 1 January of the year after the payment" in blocks["payments"]
+    assert "30 days after the account's erasure" in blocks["residual"]
+    assert ("rights requests (§3): answered within 1 month, extendable to 3 months; the clock starts when the "
+            "request is received") in out and "basis: law: GDPR Art. 12(3)" in out
+    assert "a first response within 5 working days" in out
+    assert "basis: internal standard: the company's service standard" in out
+    assert "declared categories: billing, bug, how_to, account, privacy" in out
+    assert "privacy@onetagger.com" in out
+
+
+def test_check_policy_json_carries_each_rules_basis_and_source(tmp_path, capsys):
+    policy = _policy_with(tmp_path / "p.toml", 'clock_start = "received"', 'clock_start = "identity_verified"')
+    assert climod.main(["check-policy", str(policy), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["retention"]["logs"]["period_months"] is None and found["retention"]["logs"]["clause"] == "§1.6"
+    assert found["retention"]["payments"]["basis"] == "law"
+    assert found["retention"]["payments"]["source"].startswith("Belgian VAT Code")
+    assert found["retention"]["residual"]["basis"] == "internal standard" and found["retention"]["residual"]["source"]
+    assert found["retention"]["account"] == {**found["retention"]["account"], "basis": "policy", "source": None}
+    assert found["rights"]["clock_start"] == "identity_verified" == found["rights_clock_start"]
+    assert found["rights"]["basis"] == "law" and found["rights"]["source"].startswith("GDPR Art. 12(3)")
+    assert found["support"]["response_working_days"] == 5 and found["support"]["basis"] == "internal standard"
+    assert found["controller_contacts"] == ["privacy@onetagger.com"]
+    assert climod.main(["check-policy", str(policy)]) == 0
+    assert "the clock starts when the requester's identity is verified" in capsys.readouterr().out
+
+
+def test_check_policy_refuses_an_invalid_file_in_one_line(tmp_path, capsys):
+    policy = _policy_with(tmp_path / "p.toml", 'category = "analytics"', 'category = "cookies"')
+    assert climod.main(["check-policy", str(policy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown category 'cookies'" in err
 
 
 def test_a_second_load_reuses_the_database_unless_reload_is_given(tmp_path):
@@ -187,6 +240,7 @@ def test_a_misspelt_option_gets_the_commands_usage_and_the_closest_option(capsys
     (["run", "--lang", "fr"], "--language"),
     (["run", "--no-rep"], "--no-report"),
     (["run", "--quarter=2024Q1", "--as", "2024-03-31"], "--as-of"),
+    (["check-policy", "--js"], "--json"),
 ])
 def test_abbreviations_are_refused_with_the_full_name(capsys, args, full):
     err = _refused(capsys, *args)
