@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -33,12 +34,66 @@ DB_HELP = (
 #: the sample exports of a checkout, read when --data is not given
 SAMPLE_DIR = "data_samples"
 
-EXIT_CODES_HELP = """exit codes:
-  0  success
-  2  bad input or parameters: one line on stderr naming the file, line and column
-  1  the run failed (a notebook raised, a write failed, or the privacy scan found
-     personal data in the output): one line on stderr; internal errors log a traceback
-"""
+#: each command's exit codes, as its --help lists them (docs/operations.md, "Exit codes")
+EXIT_CODES = {
+    "run": {
+        "0": "published: stdout has the published folder",
+        "2": "bad input or parameters (a malformed quarter, --as-of before the quarter, a missing or invalid "
+             "policy, --data not a folder, overlapping --data/--out/--db, a quarter wholly outside the exports' "
+             "dates, bad export data, a lock not obtained in time): one line on stderr naming the file, line "
+             "and column",
+        "1": "the run failed (a notebook raised, a write failed or the disk filled, or the privacy scan found "
+             "personal data in the output): one line on stderr; nothing is published; an internal error logs "
+             "its traceback",
+    },
+    "load": {
+        "0": "loaded (or the database reused): stdout has rows in, loaded and rejected per table (JSON)",
+        "2": "bad input (--data not a folder, a missing or malformed export file, --db not a DuckDB file or "
+             "inside the exports, a lock not obtained in time): one line on stderr naming the file, line and "
+             "column",
+        "1": "the load failed (a write failed or the disk filled): one line on stderr; the previous database "
+             "stays as it was; an internal error logs its traceback",
+    },
+    "sample": {
+        "0": "written: stdout has the rows written per table (JSON)",
+        "2": "bad parameters (--accounts below 1, a --seed that is not a 64-bit integer, an --out that is a "
+             "file or holds files the sample did not write): one line on stderr",
+        "1": "a write failed (the disk filled, a folder not writable): one line on stderr",
+    },
+    "notebooks": {
+        "0": "written: stdout has the notebooks written",
+        "2": "DIR is not a folder, or already holds the notebooks (without --force) or notebooks this command "
+             "did not write: one line on stderr",
+        "1": "a write failed: one line on stderr",
+    },
+    "verify": {
+        "0": "every export file, row count and figure matches: stdout says how many",
+        "1": "differences found: stdout lists them by group (policy and mapping, export files, figures, "
+             "findings) and ends with one summary line; stderr has one line (a full disk or an internal error "
+             "is also 1, with its own line)",
+        "2": "bad input (no summary.json or evidence.json in REPORT_DIR, --data not a folder, --db inside "
+             "REPORT_DIR, bad export data): one line on stderr",
+    },
+    "worklist": {
+        "0": "written: stdout has each file's figure and row count (JSON)",
+        "2": "bad input or parameters (an --out inside a reports folder, a malformed quarter, a missing or "
+             "invalid policy, bad export data, ...): one line on stderr",
+        "1": "a write failed, or a file's row count differs from its figure (a bug): one line on stderr",
+    },
+    "check-policy": {
+        "0": "the policy file is valid: stdout has its rules",
+        "2": "the policy file is missing or invalid (an unknown category, a negative period, a law or "
+             "standard without its source, ...): one line on stderr naming the file and key",
+    },
+}
+
+
+def exit_codes_help(command: str) -> str:
+    """The ``exit codes:`` epilog of ``command``'s --help: only the codes that command can return."""
+    lines = ["exit codes:"]
+    for code, meaning in EXIT_CODES[command].items():
+        lines += textwrap.wrap(meaning, 76, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    return "\n".join(lines) + "\n"
 
 
 def _date(text: str) -> date:
@@ -124,6 +179,8 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="privacy-review",
         description="Quarterly evidence that the privacy policy's retention and GDPR promises are kept.",
+        epilog="exit codes: 0 success, 2 bad input or parameters, 1 failure; `privacy-review COMMAND --help` "
+        "lists what each means for that command (docs/operations.md, \"Exit codes\").",
         allow_abbrev=False,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -132,8 +189,10 @@ def build_parser() -> Parser:
     parser.commands = sub.choices
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
-        """A subcommand: no abbreviations, its exit codes below its options."""
-        found = sub.add_parser(name, allow_abbrev=False, epilog=EXIT_CODES_HELP,
+        """A subcommand: no abbreviations, its own exit codes below its options, its description wrapped."""
+        if "description" in kwargs:  # the raw formatter keeps the exit codes' layout, so wrap here
+            kwargs["description"] = textwrap.fill(kwargs["description"], 79)
+        found = sub.add_parser(name, allow_abbrev=False, epilog=exit_codes_help(name),
                                formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
         found.top = parser
         return found
@@ -175,6 +234,11 @@ def build_parser() -> Parser:
 
     load = command(
         "load", help="load exports into a DuckDB file and print the data-quality counts",
+        description="Load the exports in --data into the database (--db, default as for run) with run's checks, "
+        "lock and loader, and print rows in, loaded and rejected per table as JSON. Bad rows are set aside "
+        "with their file, line, column and reason, never lost. A database loaded from the same, unchanged "
+        "files is reused unless --reload. The database holds personal data: it never lies inside the exports "
+        "or a reports folder.",
     )
     add_load_options(load)
     load.add_argument("--db", type=Path, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))

@@ -116,12 +116,46 @@ def test_sample_help_describes_every_option_with_its_default(capsys):
         assert words in text
 
 
+def _help(capsys, command: str) -> str:
+    with pytest.raises(SystemExit) as stop:
+        climod.main([command, "--help"])
+    assert stop.value.code == 0
+    return capsys.readouterr().out
+
+
 def test_run_help_lists_the_exit_codes(capsys):
-    with pytest.raises(SystemExit):
-        climod.main(["run", "--help"])
-    out = capsys.readouterr().out
+    out = _help(capsys, "run")
     assert "exit codes:" in out
     assert all(f"\n  {code}  " in out for code in (0, 1, 2))
+
+
+@pytest.mark.parametrize("command", list(climod.EXIT_CODES))
+def test_each_commands_help_lists_only_its_own_exit_codes(capsys, command):
+    out = _help(capsys, command)
+    codes = out.split("\nexit codes:\n", 1)[1]
+    listed = [line[2] for line in codes.splitlines() if line[:2] == "  " and line[2:3].isdigit()]
+    assert sorted(listed) == sorted(climod.EXIT_CODES[command]), codes
+    assert "0  " in codes and "2  " in codes
+    one = " ".join(codes.split("\n  1  ", 1)[1].split()) if "\n  1  " in codes else ""
+    expected = {
+        "run": "privacy scan found personal data",
+        "load": "the previous database stays as it was",
+        "verify": "differences found",
+        "worklist": "row count differs from its figure",
+        "sample": "a write failed",
+        "notebooks": "a write failed",
+    }
+    assert expected.get(command, "") in one and bool(one) == (command in expected)
+    if command != "run":
+        assert "privacy scan" not in codes and "notebook raised" not in codes
+
+
+def test_the_help_of_every_command_has_a_description(capsys):
+    for command in climod.EXIT_CODES:
+        out = _help(capsys, command)
+        description = out.split("\n\n", 2)[1]
+        assert not description.startswith(("positional arguments:", "options:")), command
+    assert "Load the exports in --data into the database" in " ".join(_help(capsys, "load").split())
 
 
 def test_check_policy_json_prints_clause_signs_not_escapes(capsys):
