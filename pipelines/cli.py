@@ -287,7 +287,9 @@ def build_parser() -> Parser:
         "must have the name, SHA-256 and row counts its evidence.json records, the policy and column mapping the "
         "same SHA-256, and every figure of summary.json the same value when computed again with the run's "
         "parameters (floats within 1e-9). Loads into a temporary database unless --db. Exit 0 when all match; "
-        "exit 1 listing each difference on stdout (the file that changed, the figure: published value, value now).",
+        "exit 1 listing each difference on stdout (the file that changed, the figure: published value, value now) "
+        "under its group's heading (policy and column mapping, export files and row counts, figures, findings), "
+        "then one summary line, e.g. 'verify: 2 export files changed, 37 figures differ, 3 findings differ'.",
     )
     verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
     verify.add_argument("--data", type=Path, required=True, help="the export directory the report was computed from")
@@ -434,14 +436,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
         return EXIT_OK
     if args.command == "verify":
-        from pipelines.verify import verify
+        from pipelines.verify import grouped, summary_line, verify
 
         found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping)
         for note in found.notes:
             log.info("note: %s", note)
         if not found.ok:
-            for difference in found.differences:
-                print(difference)
+            # grouped under headings, then one verdict line (docs/operations.md, "Verifying a report")
+            for heading, lines in grouped(found.differences):
+                print(f"{heading}:")
+                print("\n".join(f"  {line}" for line in lines), end="\n\n")
+            print(summary_line(found.differences))
             raise PipelineFailure(f"{args.report_dir}: {len(found.differences)} difference(s) from the exports "
                                   "(listed on stdout)")
         print(f"verified: {found.files} export files and {found.figures} figures match {args.report_dir}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,6 +230,69 @@ def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[st
         elif not same(a, b):
             said.append(f"figure {name}: published {_show(a)}, now {_show(b)}")
     return said_findings + said, compared, notes
+
+
+#: the groups a failed verify prints its differences under, in this order, by their first word
+#: (docs/operations.md, "Verifying a report"): the inputs first, as they explain the rest
+GROUPS = (
+    ("inputs", "Policy and column mapping"),
+    ("exports", "Export files and row counts"),
+    ("figures", "Figures"),
+    ("findings", "Findings"),
+    ("other", "Other differences"),
+)
+_ROW_COUNT = re.compile(r"^export (\S+) (rows_in|rows_loaded|rows_set_aside): ")
+_EXPORT_FILE = re.compile(r"^export (\S+?)(?: changed:|: )")
+_FINDING = re.compile(r"^finding ([^:]+):")
+
+
+def group_of(difference: str) -> str:
+    """The group of one difference line: ``export …``, ``figure …``, ``finding …``, ``policy: …`` or
+    ``column mapping: …`` (the lines :func:`compare_exports`, :func:`compare_figures`, :func:`compare_findings`
+    and the input-file check write)."""
+    if difference.startswith(("policy: ", "column mapping: ")):
+        return "inputs"
+    for prefix, group in (("export ", "exports"), ("figure ", "figures"), ("finding ", "findings")):
+        if difference.startswith(prefix):
+            return group
+    return "other"
+
+
+def grouped(differences: list[str]) -> list[tuple[str, list[str]]]:
+    """``[(heading, lines), …]``: the differences under their group's heading, groups in :data:`GROUPS` order,
+    empty groups left out, each group's lines in the order found."""
+    found: dict[str, list[str]] = {}
+    for difference in differences:
+        found.setdefault(group_of(difference), []).append(difference)
+    return [(heading, found[key]) for key, heading in GROUPS if key in found]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def summary_line(differences: list[str]) -> str:
+    """One line that says what a failed verify found, e.g. ``verify: 2 export files changed, 37 figures
+    differ, 3 findings differ`` (files and findings counted once however many lines name them)."""
+    inputs = [d for d in differences if group_of(d) == "inputs"]
+    files = {m.group(1) for d in differences if not _ROW_COUNT.match(d) and (m := _EXPORT_FILE.match(d))}
+    rows = sum(1 for d in differences if _ROW_COUNT.match(d))
+    figures = sum(1 for d in differences if group_of(d) == "figures")
+    findings = {m.group(1) for d in differences if (m := _FINDING.match(d))}
+    other = sum(1 for d in differences if group_of(d) == "other")
+    parts = [f"the {d.split(':', 1)[0]} file differs" if d.startswith("policy") else "the column mapping differs"
+             for d in inputs]
+    if files:
+        parts.append(_count(len(files), "export file changed", "export files changed"))
+    if rows:
+        parts.append(_count(rows, "row count differs", "row counts differ"))
+    if figures:
+        parts.append(_count(figures, "figure differs", "figures differ"))
+    if findings:
+        parts.append(_count(len(findings), "finding differs", "findings differ"))
+    if other:
+        parts.append(_count(other, "other difference", "other differences"))
+    return "verify: " + (", ".join(parts) if parts else "no differences")
 
 
 def software_notes(recorded: dict) -> list[str]:

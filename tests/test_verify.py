@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.run import RunOptions, run
-from pipelines.verify import compare_figures, leaves, same
+from pipelines.verify import compare_figures, grouped, leaves, same, summary_line
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples"
 
@@ -47,9 +47,13 @@ def test_verify_names_the_file_after_one_byte_of_an_export_changes(published, tm
     path.write_bytes(bytes(content))
     code, out, err = verify(capsys, published["final"], "--data", data)
     assert code == 1
-    assert "export rights_requests.csv changed: sha256 " in out
+    assert "\n  export rights_requests.csv changed: sha256 " in out
     assert not any(name in out for name in ("accounts.csv", "sessions.csv", "payments.csv"))
+    assert out.startswith("Export files and row counts:\n")
+    last = out.splitlines()[-1]
+    assert last.startswith("verify: 1 export file changed") and last.count("verify:") == 1
     assert "privacy-review: failed:" in err and "difference" in err
+    assert len([line for line in err.splitlines() if "privacy-review:" in line]) == 1
 
 
 def test_verify_names_a_figure_that_differs_with_both_values(published, tmp_path, capsys):
@@ -61,7 +65,8 @@ def test_verify_names_a_figure_that_differs_with_both_values(published, tmp_path
     (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     code, out, _ = verify(capsys, report, "--data", published["data"])
     assert code == 1
-    assert out.splitlines() == [f"figure retention.breaches.logs: published {now + 1}, now {now}"]
+    assert out.splitlines() == ["Figures:", f"  figure retention.breaches.logs: published {now + 1}, now {now}", "",
+                                "verify: 1 figure differs"]
 
 
 def test_verify_names_a_finding_whose_verdict_was_edited(published, tmp_path, capsys):
@@ -74,7 +79,8 @@ def test_verify_names_a_finding_whose_verdict_was_edited(published, tmp_path, ca
     (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     code, out, _ = verify(capsys, report, "--data", published["data"])
     assert code == 1
-    assert out.splitlines() == ['finding logs_retention: verdict published "kept", now "not kept"']
+    assert out.splitlines() == ["Findings:", '  finding logs_retention: verdict published "kept", now "not kept"', "",
+                                "verify: 1 finding differs"]
 
 
 def test_verify_names_a_missing_export_file(published, tmp_path, capsys):
@@ -85,6 +91,9 @@ def test_verify_names_a_missing_export_file(published, tmp_path, capsys):
     assert code == 1
     assert "export payments.csv: named in evidence.json, not in the export directory" in out
     assert "figure retention.breaches.payments: published 0, now null" in out
+    headings = [line for line in out.splitlines() if line and not line.startswith(("  ", "verify: "))]
+    assert headings[:2] == ["Export files and row counts:", "Figures:"]
+    assert out.splitlines()[-1].startswith("verify: 1 export file changed, ")
 
 
 def test_verify_refuses_a_folder_without_evidence_and_a_db_inside_it(published, tmp_path, capsys):
@@ -129,5 +138,34 @@ def test_verify_names_a_policy_file_other_than_the_runs(published, tmp_path, cap
     policy.write_text(default_policy_path().read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     code, out, _ = verify(capsys, published["final"], "--data", published["data"], "--policy", policy)
     assert code == 1
-    assert out.splitlines()[0].startswith(
-        "policy: the run read privacy-policy-2024-06-17.toml (sha256 ") and "now other-policy.toml" in out
+    assert out.splitlines()[0] == "Policy and column mapping:"
+    assert out.splitlines()[1].startswith(
+        "  policy: the run read privacy-policy-2024-06-17.toml (sha256 ") and "now other-policy.toml" in out
+    assert out.splitlines()[-1] == "verify: the policy file differs"
+
+
+def test_differences_are_grouped_under_headings_and_summed_up_in_one_line():
+    differences = [
+        'finding logs_retention: verdict published "kept", now "not kept"',
+        "figure retention.breaches.logs: published 370, now 369",
+        "export sessions.csv changed: sha256 b7fb5560861d published, 0c4f9e27a1d3 now (10 bytes published, 11 now)",
+        "finding logs_retention: rows published 370, now 369",
+        "export payments.csv: named in evidence.json, not in the export directory",
+        "export sessions rows_in: published 10, now 11",
+        "figure retention.breaches.account: published 1, now 2",
+        "export extra.csv: in the export directory, not named in evidence.json",
+        "finding account_retention: verdict published \"kept\", now \"not kept\"",
+        "column mapping: the run read none, now column-mapping.toml (0c4f9e27a1d3)",
+    ]
+    groups = grouped(differences)
+    assert [heading for heading, _ in groups] == ["Policy and column mapping", "Export files and row counts", "Figures",
+                                                  "Findings"]
+    assert sorted(line for _, lines in groups for line in lines) == sorted(differences)
+    assert groups[2][1] == ["figure retention.breaches.logs: published 370, now 369",
+                            "figure retention.breaches.account: published 1, now 2"]
+    assert summary_line(differences) == ("verify: the column mapping differs, 3 export files changed, 1 row count "
+                                         "differs, 2 figures differ, 2 findings differ")
+    many = [f"figure f{i}: published {i}, now {i + 1}" for i in range(37)]
+    assert summary_line(["export a.csv changed: x", "export b.csv changed: y", *many,
+                         "finding a: x", "finding b: y", "finding c: z"]) == (
+        "verify: 2 export files changed, 37 figures differ, 3 findings differ")
