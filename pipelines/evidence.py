@@ -238,6 +238,48 @@ def read(folder: Path | str | None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def exports_fingerprint(evidence: dict | None) -> str | None:
+    """The exports a run read, as one hash: the SHA-256 of its files' ``name sha256`` lines, sorted by name
+    and joined by newlines (``None`` when the record names no file). The same exports give the same
+    fingerprint; the index page shows its first :data:`SHORT` digits per quarter and a run that replaces
+    a quarter computed from other exports says so (docs/operations.md, "Evidence")."""
+    lines = sorted(f"{name} {sha}" for name, sha in export_hashes(evidence).items())
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest() if lines else None
+
+
+def export_hashes(evidence: dict | None) -> dict[str, str]:
+    """``{file name: sha256}`` of every export file an evidence record names (none for a malformed one)."""
+    exports = evidence.get("exports") if isinstance(evidence, dict) else None
+    tables = exports.values() if isinstance(exports, dict) else ()
+    files = [f for t in tables if isinstance(t, dict) for f in t.get("files") or [] if isinstance(f, dict)]
+    return {str(f.get("name")): str(f.get("sha256")) for f in files}
+
+
+def _started(evidence: dict) -> str:
+    run = evidence.get("run")
+    return str(run.get("started_at") or "an unknown date") if isinstance(run, dict) else "an unknown date"
+
+
+def replaced_from_other_exports(published: Path, evidence: dict) -> str | None:
+    """A warning when ``published`` (the quarter a run is about to replace) was computed from other exports
+    than ``evidence``'s: both runs' start times and the files that differ; ``None`` when nothing is published
+    there, its evidence is missing or unreadable, or the exports are the same (docs/operations.md, "Evidence")."""
+    try:
+        before = read(published)
+    except (OSError, ValueError):
+        return None
+    then, now = exports_fingerprint(before), exports_fingerprint(evidence)
+    if then is None or now is None or then == now:
+        return None
+    old, new = export_hashes(before), export_hashes(evidence)
+    differing = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+    return (
+        f"{published} was computed by the run of {_started(before)} from other exports (exports {short(then)}); "
+        f"this run of {_started(evidence)} reads exports {short(now)} and replaces it: the exports differ "
+        f"({', '.join(differing)})"
+    )
+
+
 def short(sha: str | None) -> str:
     """The first :data:`SHORT` hex digits of a hash, as the report shows it."""
     return (sha or "")[:SHORT]

@@ -54,6 +54,9 @@ def run(options: RunOptions) -> Path:
         results = compute_with_previous(review.con, period, policy)  # the figures, then the findings
         review.close_connection()
         record = evidence_record(review)
+        replacing = evidence.replaced_from_other_exports(options.out_dir / str(period.quarter), record)
+        if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
+            log.warning("%s", replacing)
 
         def scan(folder: Path) -> None:
             evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published

@@ -298,3 +298,23 @@ def test_an_unknown_command_gets_the_closest_command(capsys, word, close):
 def test_a_top_level_option_after_the_command_says_where_it_goes(capsys):
     err = _refused(capsys, "run", "-v")
     assert "-v is an option of privacy-review itself: give it before the command" in err
+
+
+def test_a_run_that_replaces_a_quarter_computed_from_other_exports_warns(tmp_path, capsys):
+    data, out = write_exports(tmp_path / "x"), tmp_path / "reports"
+    args = ["run", "--data", str(data), "--out", str(out), "--quarter", "2024Q1", "--no-report"]
+    assert climod.main(args) == 0
+    capsys.readouterr()
+    assert climod.main(args) == 0  # the same exports: replaced without a word
+    assert "from other exports" not in capsys.readouterr().err
+    first = json.loads((out / "2024Q1" / "evidence.json").read_text(encoding="utf-8"))
+    with open(data / "sessions.csv", "a", encoding="utf-8") as sessions:
+        sessions.write("S2,A1,2024-02-03T10:00:00Z\n")
+    assert climod.main(args) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if " WARNING " in line and "from other exports" in line]
+    assert len(warnings) == 1, err
+    second = json.loads((out / "2024Q1" / "evidence.json").read_text(encoding="utf-8"))
+    assert f"computed by the run of {first['run']['started_at']} from other exports" in warnings[0]
+    assert f"this run of {second['run']['started_at']} reads exports " in warnings[0]
+    assert warnings[0].endswith("the exports differ (sessions.csv)")

@@ -12,6 +12,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
+from pipelines import evidence
 from pipelines.errors import BadInput
 from pipelines.ownership import GENERATOR_META, INDEX_FILE, is_own_index
 from pipelines.report.kit.context import published_quarters
@@ -78,7 +79,8 @@ def _date(value, lang: str) -> str:
 
 
 def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
-    """The quarter (a link when its report is there), its review date on one line, and the synthetic-data marker."""
+    """The quarter (a link when its report is there), its review date on one line, the exports it was computed
+    from, and the synthetic-data marker."""
     title = escape(name)
     first = (
         f'<a href="{escape(f"{name}/{REPORT_HTML}", quote=True)}">{title}</a>'
@@ -94,7 +96,23 @@ def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
         if isinstance(data, dict) and data.get("synthetic_sample") is True
         else ""
     )
-    return f"<td>{first}{date}{synthetic}</td>"
+    return f"<td>{first}{date}{_exports(path, lang)}{synthetic}</td>"
+
+
+def _exports(path: Path, lang: str) -> str:
+    """Which exports the quarter was computed from, and when: the first 12 hex digits of its evidence's exports
+    fingerprint and its run date (docs/operations.md, "Evidence"); nothing without a readable evidence.json."""
+    try:
+        record = evidence.read(path)
+    except (OSError, ValueError):
+        return ""
+    fingerprint = evidence.short(evidence.exports_fingerprint(record))
+    if not fingerprint:
+        return ""
+    run = record.get("run") if isinstance(record.get("run"), dict) else {}
+    words = t(lang, "index_exports", hash=fingerprint, date=_date(run.get("started_at"), lang) or t(lang, "na"))
+    return (f'<br><small class="date" data-exports="{escape(fingerprint, quote=True)}" '
+            f'title="{escape(t(lang, "index_exports_title"), quote=True)}">{escape(words)}</small>')
 
 
 def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:

@@ -87,3 +87,42 @@ def test_the_dutch_page_has_no_english_words(tmp_path):
     assert ENGLISH.findall(nl) == []
     en = visible(build_index(tmp_path).read_text(encoding="utf-8"))
     assert "quarters" in ENGLISH.findall(en)  # the word list finds English where there is English
+
+
+def record(root, quarter: str, files: dict[str, str], started_at: str = "2026-04-05T06:00:12+00:00") -> None:
+    """An evidence.json beside a published quarter's summary: its export files' hashes and the run's start."""
+    evidence = {"format": 1, "exports": {name.split(".")[0]: {"files": [{"name": name, "bytes": 1, "sha256": sha}]}
+                                         for name, sha in files.items()},
+                "run": {"quarter": quarter, "started_at": started_at}}
+    (root / quarter / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
+
+
+def test_each_quarter_says_which_exports_it_was_computed_from_and_when(tmp_path):
+    from pipelines.evidence import exports_fingerprint
+
+    for quarter, as_of in (("2024Q1", "2024-03-31"), ("2024Q2", "2024-06-30"), ("2024Q3", "2024-09-30")):
+        publish(tmp_path, quarter, as_of)
+    same = {"accounts.csv": "a" * 64, "sessions.csv": "b" * 64}
+    record(tmp_path, "2024Q3", same, "2024-10-05T06:00:12+00:00")
+    record(tmp_path, "2024Q2", dict(reversed(same.items())), "2024-07-05T06:00:00+00:00")
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    digits = exports_fingerprint(json.loads((tmp_path / "2024Q3" / "evidence.json").read_text(encoding="utf-8")))[:12]
+    found = dict(re.findall(r'<tr data-quarter="(\w+)"><td>(?:(?!</td>).)*?data-exports="([0-9a-f]+)"', page))
+    assert found == {"2024Q3": digits, "2024Q2": digits}  # the same exports in any order: the same digits; 2024Q1 has
+    # no evidence.json (published before evidence was recorded): no line
+    text = visible(page)
+    assert f"from exports {digits}, run 5 October 2024" in text and f"from exports {digits}, run 5 July 2024" in text
+    record(tmp_path, "2024Q2", {**same, "sessions.csv": "c" * 64})
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    found = dict(re.findall(r'<tr data-quarter="(\w+)"><td>(?:(?!</td>).)*?data-exports="([0-9a-f]+)"', page))
+    assert found["2024Q2"] != found["2024Q3"] == digits  # one file changed: other digits
+    nl = visible(build_index(tmp_path, language="nl").read_text(encoding="utf-8"))
+    assert f"uit exports {digits}, berekend op 5 oktober 2024" in nl
+    assert ENGLISH.findall(nl) == []
+
+
+def test_an_unreadable_evidence_file_leaves_the_exports_line_out(tmp_path):
+    publish(tmp_path, "2024Q3", "2024-09-30")
+    (tmp_path / "2024Q3" / "evidence.json").write_text("{not json", encoding="utf-8")
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    assert rows(page) == ["2024Q3"] and "data-exports" not in page
