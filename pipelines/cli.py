@@ -268,9 +268,9 @@ def build_parser() -> Parser:
         "notebooks",
         help="copy the analyst notebooks into a folder, set up to open your database in JupyterLab",
         description="Copy the report's notebooks into DIR (created if missing), their parameters pointing at "
-        "your database, your published results (REPORTS/latest) and, with --data, your exports, as absolute "
-        "paths; then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced "
-        "unless --force.",
+        "your database, your published results (REPORTS/latest: no such folder exists; a notebook reads the newest "
+        "quarter published under REPORTS each time it opens) and, with --data, your exports, as absolute paths; "
+        "then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced unless --force.",
     )
     notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
     notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))

@@ -318,3 +318,22 @@ def test_a_run_that_replaces_a_quarter_computed_from_other_exports_warns(tmp_pat
     assert f"computed by the run of {first['run']['started_at']} from other exports" in warnings[0]
     assert f"this run of {second['run']['started_at']} reads exports " in warnings[0]
     assert warnings[0].endswith("the exports differ (sessions.csv)")
+
+
+def test_the_docs_put_the_database_outside_reports_and_say_what_latest_means():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tree = (root / "reports" / "README.md").read_text(encoding="utf-8").split("```")[1]
+    assert "evidence.json" in tree and "summary.json" in tree and ".duckdb" not in tree
+    text = " ".join((root / "reports" / "README.md").read_text(encoding="utf-8").split())
+    assert "shared/data-contract.md" not in text and "never under `reports/`" in text
+    assert "There is no `reports/latest`." in text
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    assert "no `latest` exists on disk" in readme
+    for notebook in sorted((root / "notebooks").glob("*.ipynb")):
+        cell = next(c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+                    if "parameters" in c["metadata"].get("tags", []))
+        source = "".join(cell["source"])
+        assert "from the repository root" not in source and "privacy-review notebooks DIR sets yours" in source
+        assert cell["outputs"] == [] and cell["execution_count"] is None
