@@ -25,6 +25,11 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 log = logging.getLogger("privacy-review")
 
+EXCEPTIONS_HELP = (
+    "register of approved exceptions, a CSV of category,id,reason,approved_by,approved_on,expires_on (default: the "
+    "policy file's [exceptions] register, else none); an exception in force takes its record out of the breaches"
+)
+
 DB_HELP = (
     "database file (default: $PRIVACY_REVIEW_HOME/privacy-review.duckdb, else "
     "./.privacy-review/privacy-review.duckdb; never inside --out)"
@@ -202,6 +207,7 @@ def build_parser() -> Parser:
         p.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
         p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
         p.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
+        p.add_argument("--exceptions", type=Path, metavar="FILE", help=EXCEPTIONS_HELP)
 
     def add_load_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
@@ -297,6 +303,11 @@ def build_parser() -> Parser:
                         "of a temporary one; never inside REPORT_DIR")
     verify.add_argument("--policy", type=Path, help="the policy file the run used (default: the shipped one)")
     verify.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
+    verify.add_argument("--exceptions", type=Path, metavar="FILE",
+                        help="the register of exceptions the run read (default: the policy file's, else none)")
+    verify.add_argument("--history-home", type=Path, metavar="DIR",
+                        help="the database home holding the run's history of remediation (default: the folder of "
+                        "--db, else $PRIVACY_REVIEW_HOME, else ./.privacy-review)")
     verify.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
 
     worklist = command(
@@ -408,7 +419,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
                 input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
-                reload=args.reload, **_engine_options(args),
+                reload=args.reload, exceptions_file=args.exceptions, **_engine_options(args),
             )
         )
         print(final)
@@ -438,7 +449,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from pipelines.verify import grouped, summary_line, verify
 
-        found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping)
+        found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping,
+                       exceptions_file=args.exceptions, history_home=args.history_home)
         for note in found.notes:
             log.info("note: %s", note)
         if not found.ok:
@@ -458,7 +470,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             WorklistOptions(
                 data_dir=_data_dir(args.data), out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
-                input_zone=_zone(args.input_zone), reload=args.reload,
+                input_zone=_zone(args.input_zone), reload=args.reload, exceptions_file=args.exceptions,
             )
         )
         print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))

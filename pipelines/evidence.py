@@ -8,6 +8,9 @@ the privacy scan and the atomic publish (docs/operations.md, "Evidence"):
   their size and SHA-256, and rows in, loaded and set aside;
 - ``column_mapping``: the mapping file read, if any (name and SHA-256);
 - ``policy``: the policy file's name and SHA-256, and the policy's name and version;
+- ``exceptions``: the register of exceptions read, if any (name, SHA-256, rows);
+- ``remediation``: the quarter the history was compared with and the SHA-256 of that quarter's
+  recorded set and of this quarter's (sets of keyed pseudonyms: nothing can be read back from them);
 - ``software``: the versions of privacy-review and of the libraries that shape a figure;
 - ``run``: the parameters and when the run started and ended (UTC).
 
@@ -197,8 +200,12 @@ def build(
     policy_path: Path | None,
     mapping: Path | None,
     run: dict,
+    exceptions: dict | None = None,
+    remediation: dict | None = None,
 ) -> dict:
-    """The whole evidence record (module docstring); ``run`` holds the parameters and ``started_at``."""
+    """The whole evidence record (module docstring); ``run`` holds the parameters and ``started_at``;
+    ``exceptions`` the register read (``file``, ``sha256``, ``rows``; None: none given), ``remediation``
+    what the history was compared with (pipelines/remediation.py, ``Tracked.evidence``)."""
     from pipelines.policy import default_policy_path
 
     policy_file = file_record(policy_path or default_policy_path())
@@ -207,6 +214,8 @@ def build(
         "exports": exports_record(hashes, load_report),
         "column_mapping": file_record(mapping),
         "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version},
+        "exceptions": exceptions,
+        "remediation": remediation,
         "software": software(),
         "run": dict(run),
     }

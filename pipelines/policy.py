@@ -107,6 +107,9 @@ class Policy:
     response_basis: Basis = Basis(INTERNAL_STANDARD, "a first response within 5 working days",
                                   "een eerste antwoord binnen 5 werkdagen")
     rights_basis: Basis = Basis(LAW, "GDPR Art. 12(3)", "AVG art. 12, lid 3")
+    exceptions_register: Path | None = None
+    """The default register of approved exceptions (``[exceptions] register``; optional): a CSV path, relative
+    to the policy file's folder; ``--exceptions`` overrides it (docs/report.md, "Exceptions")."""
 
     @property
     def label(self) -> str:
@@ -208,7 +211,19 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         response_basis=_basis(raw.get("support") or {}, source, "support", INTERNAL_STANDARD, prefix="response_",
                               default_source=Policy.response_basis),
         rights_basis=_basis(raw.get("rights") or {}, source, "rights", LAW, default_source=Policy.rights_basis),
+        exceptions_register=_register_path(raw, source),
     )
+
+
+def _register_path(raw: dict, source: str) -> Path | None:
+    """``[exceptions] register``: the default register of exceptions, relative to the policy file's folder."""
+    text = _optional_text(raw, source, "exceptions", "register")
+    if text is None:
+        return None
+    path = Path(text.strip()).expanduser()
+    if not path.is_absolute() and not source.startswith("<"):
+        path = Path(source).parent / path
+    return path.resolve()
 
 
 #: a rule's basis when the file does not state one: the 30-day purge window is the company's own;

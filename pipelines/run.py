@@ -11,9 +11,18 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines import evidence, ownership, paths, privacy_scan, session
+from pipelines import (
+    evidence,
+    ownership,
+    paths,
+    privacy_scan,
+    records,
+    remediation,
+    session,
+)
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
+from pipelines.errors import PipelineFailure
 from pipelines.load import LoadReport
 from pipelines.policy import load_policy
 from pipelines.publish import publish, staging_dir
@@ -52,8 +61,11 @@ def run(options: RunOptions) -> Path:
         ownership.check_replaceable(options.out_dir / str(period.quarter))  # before the work, not after it
         log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
         results = compute_with_previous(review.con, period, policy)  # the figures, then the findings
+        # the records behind each finding (the worklist's rows), compared with the history's latest earlier quarter
+        tracked = track(review, results.summary)
+        results.summary["remediation"] = tracked.summary
         review.close_connection()
-        record = evidence_record(review)
+        record = evidence_record(review, tracked)
         replacing = evidence.replaced_from_other_exports(options.out_dir / str(period.quarter), record)
         if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
             log.warning("%s", replacing)
@@ -78,6 +90,7 @@ def run(options: RunOptions) -> Path:
                 raise
             publish(staging, final_dir)
             log.info("published %s (no report)", final_dir)
+            review.history.record(tracked.current)  # only a published quarter is recorded
             return final_dir
         html = build_and_publish(
             results, options.out_dir, db=options.database if options.engine == DUCKDB else None,
@@ -85,17 +98,29 @@ def run(options: RunOptions) -> Path:
             language=options.language, check=scan, prepare=lambda folder: evidence.write(folder, record),
         )
         log.info("published %s", html)
+        review.history.record(tracked.current)  # only a published quarter is recorded
         return html.parent
+
+
+def track(review: Review, summary: dict) -> remediation.Tracked:
+    """This quarter's records behind the findings, keyed and compared with the history (docs/report.md,
+    "Remediation"); the same rows as the worklist's (pipelines/records/), each count checked against its figure."""
+    found = records.compute(review.con, review.period, review.policy)
+    wrong = records.mismatches(found, summary)
+    if wrong:  # the records are the figures' rows by construction: a difference is a bug
+        raise PipelineFailure("the records behind the findings differ from the figures: " + "; ".join(wrong))
+    return remediation.track(found, review.period, review.history, create_key=True)
 
 
 def local_paths(options: RunOptions) -> tuple[Path, ...]:
     """This run's own paths, which no published file may name (docs/operations.md, "Privacy scan")."""
-    found = [options.data_dir, options.out_dir, options.database, paths.state_dir(), Path.home(), Path.cwd()]
-    found += [p for p in (options.policy_path, options.mapping_file) if p is not None]
+    found = [options.data_dir, options.out_dir, options.database, paths.state_dir(), options.home, Path.home(),
+             Path.cwd()]
+    found += [p for p in (options.policy_path, options.mapping_file, options.exceptions_file) if p is not None]
     return tuple(dict.fromkeys(Path(p) for p in found))
 
 
-def evidence_record(review: Review) -> dict:
+def evidence_record(review: Review, tracked: remediation.Tracked | None = None) -> dict:
     """The run's ``evidence.json`` (pipelines/evidence.py), once the figures are computed."""
     options, period = review.options, review.period
     hashes = review.hashing.result()
@@ -107,7 +132,16 @@ def evidence_record(review: Review) -> dict:
     return evidence.build(
         hashes=hashes, load_report=review.load, policy=review.policy, policy_path=options.policy_path,
         mapping=evidence.mapping_path(options.data_dir, options.mapping_file), run=run,
+        exceptions=register_record(review), remediation=tracked.evidence if tracked is not None else None,
     )
+
+
+def register_record(review: Review) -> dict | None:
+    """evidence.json's ``exceptions``: the register's name, SHA-256 (of the bytes read) and rows; None without one."""
+    register = review.register
+    if register is None:
+        return None
+    return {"file": register.name, "sha256": register.sha256, "rows": register.rows.height}
 
 
 def load(

@@ -2,10 +2,11 @@
 
 docs/design.md, "The review session". :func:`open_review` does, once and in this order:
 resolve every path, validate every parameter and environment variable, keep the exports,
-the output, the database and its home apart (docs/operations.md, "Safe by construction"),
-read the policy, take the locks (the output's first, then the database's), clean what a
-killed run left, start the engine chosen by name, load the exports (or reuse the
-database), open the connection, resolve the period and check that the exports cover it.
+the output, the database, its home and the history of remediation apart (docs/operations.md,
+"Safe by construction"), read the policy and the register of exceptions, take the locks (the
+output's first, then the database's), clean what a killed run left, start the engine chosen
+by name, load the exports (or reuse the database), open the connection, install the register
+in it (docs/report.md, "Exceptions"), resolve the period and check that the exports cover it.
 The callers then compute, write and publish; none assembles these steps on its own.
 """
 
@@ -23,9 +24,12 @@ from pipelines import evidence, locking, ownership, paths
 from pipelines.dates import Quarter
 from pipelines.engines import DUCKDB, Engine, engine_class, open_engine
 from pipelines.errors import BadInput
+from pipelines.exceptions import Register, read_register
 from pipelines.load import LoadReport
 from pipelines.metrics import Period
+from pipelines.metrics import exceptions as register_table
 from pipelines.policy import Policy, load_policy
+from pipelines.remediation import HISTORY_DIR, KEY_FILE, History
 from pipelines.results import newest_data_date, oldest_data_date, resolve_period
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,17 @@ class ReviewOptions:
     """Hash the exports for evidence.json in a thread while they load (``run`` and ``verify``)."""
     check_coverage: bool = True
     """Refuse a quarter wholly outside the exports' dates (``verify`` recomputes a published one as it is)."""
+    exceptions_file: Path | None = None
+    """The register of approved exceptions (``--exceptions``; default the policy file's ``[exceptions] register``;
+    docs/report.md, "Exceptions")."""
+    history_home: Path | None = None
+    """The folder holding the history of remediation (``history/``, ``history.key``); default the database's
+    home, the folder of the database (docs/operations.md, "The history of remediation")."""
+
+    @property
+    def home(self) -> Path:
+        """Where the history of remediation lives: ``history_home``, else the database's folder."""
+        return self.history_home or self.database.parent
 
     @property
     def database(self) -> Path:
@@ -71,7 +86,8 @@ class ReviewOptions:
         return replace(
             self, data_dir=paths.absolute(self.data_dir), out_dir=paths.absolute(self.out_dir),
             policy_path=paths.absolute(self.policy_path), db_path=paths.absolute(self.database),
-            mapping_file=paths.absolute(self.mapping_file),
+            mapping_file=paths.absolute(self.mapping_file), exceptions_file=paths.absolute(self.exceptions_file),
+            history_home=paths.absolute(self.history_home),
         )
 
 
@@ -87,6 +103,13 @@ class Review:
     engine: Engine
     hashing: evidence.Hashing | None = None
     started_at: str = field(default_factory=evidence.utc_now)
+    register: Register | None = None
+    """The register of exceptions read (None: none given); installed in ``con`` as ``exception_register``."""
+
+    @property
+    def history(self) -> History:
+        """The history of remediation in the database's home (pipelines/remediation.py)."""
+        return History(self.options.home)
 
     def close_connection(self) -> None:
         """Close the figures' connection (the privacy scan then reads the database on its own)."""
@@ -112,6 +135,10 @@ def check(options: ReviewOptions) -> None:
     if options.out_dir is not None:
         paths.check_writable_folder(options.out_dir, "--out")
     paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.database)
+    # the history holds keyed pseudonyms of the exports' ids: never under --out, never in the exports
+    paths.check_apart({"--data": options.data_dir, "--out": options.out_dir,
+                       "the history of remediation": options.home / HISTORY_DIR,
+                       "the history's secret": options.home / KEY_FILE})
     engine_class(options.engine).check_database(options.database)
     if options.out_kind == REPORTS and options.out_dir is not None:
         check_own_index(options.out_dir)
@@ -170,6 +197,11 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
     options = options.resolved()
     check(options)
     policy = load_policy(options.policy_path)
+    # the register of exceptions, read (and refused when unreadable: exit 2) before the long load
+    register_path = options.exceptions_file or policy.exceptions_register
+    register = read_register(register_path) if register_path is not None else None
+    if register is not None:
+        options = replace(options, exceptions_file=register.path)
     with ExitStack() as stack:
         stack.enter_context(locked(options))
         engine = open_engine(options.engine, zone=policy.zone, spark_master=options.spark_master,
@@ -183,8 +215,12 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
         report = engine.load(options.data_dir, options.database, mapping_file=options.mapping_file,
                              input_zone=options.input_zone, reload=options.reload)
         log_load(report)
-        review = Review(options, policy, report, engine.connect(options.database), None, engine, hashing, started_at)
+        review = Review(options, policy, report, engine.connect(options.database), None, engine, hashing, started_at,
+                        register)
         stack.callback(review.close_connection)
+        register_table.install(review.con, register.rows if register is not None else None)
+        if register is not None:
+            log.info("register of exceptions %s: %s rows", register.path, register.rows.height)
         review.period = resolve_period(review.con, options.quarter, options.as_of, options.today or date.today())
         if options.check_coverage:
             check_coverage(review.con, review.period)

@@ -7,6 +7,14 @@ when computed again from those exports with the evidence's run parameters (float
 within :data:`TOLERANCE`). The exports are loaded into a temporary database (never
 under the report folder) unless ``--db`` is given. ``tables/*.csv`` are not compared:
 their keys are pseudonyms under the database's own salt.
+
+The register of exceptions the run read must have the SHA-256 its evidence records (like
+the policy), and ``remediation`` is recomputed against the history of remediation in the
+database's home (``--history-home``, else the folder of ``--db``, else the default home):
+the earlier quarter's recorded set must be the one the run compared with (its SHA-256 in
+evidence.json), and this quarter's records, keyed with the home's secret, the ones it
+recorded. Where that history is not at hand (another machine), ``remediation`` is not
+compared and a note says so (docs/operations.md, "Verifying a report").
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import evidence as ev
-from pipelines import paths
+from pipelines import paths, records, remediation
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport
@@ -38,6 +46,8 @@ TOLERANCE = 1e-9
 NOT_FIGURES = frozenset({"generator"})
 #: summary.json's verdicts: compared finding by finding (:func:`compare_findings`), not leaf by leaf
 FINDINGS = "findings"
+#: summary.json's comparison with the history (pipelines/remediation.py): compared only against the same history
+REMEDIATION = "remediation"
 
 
 @dataclass
@@ -61,10 +71,15 @@ def verify(
     db: Path | None = None,
     policy_path: Path | None = None,
     mapping_file: Path | None = None,
+    exceptions_file: Path | None = None,
+    history_home: Path | None = None,
 ) -> Verification:
-    """Check ``report_dir`` (a published ``reports/<Q>/``) against the exports in ``data_dir``."""
+    """Check ``report_dir`` (a published ``reports/<Q>/``) against the exports in ``data_dir``; ``exceptions_file``
+    is the register the run read (default the policy's), ``history_home`` the folder of the run's history."""
     report_dir, data_dir = paths.absolute(report_dir), paths.absolute(data_dir)
     db, policy_path, mapping_file = paths.absolute(db), paths.absolute(policy_path), paths.absolute(mapping_file)
+    # the run's history: in the home of the database it used (docs/operations.md, "The history of remediation")
+    history_home = paths.absolute(history_home) or (db.parent if db is not None else paths.state_dir())
     published = _read_json(report_dir, SUMMARY_FILE)
     evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
     if not data_dir.is_dir():
@@ -82,6 +97,7 @@ def verify(
             data_dir=data_dir, out_kind=NO_OUTPUT, quarter=str(period.quarter), as_of=period.as_of,
             policy_path=policy_path, db_path=db or Path(tmp) / "verify.duckdb", mapping_file=mapping_file,
             input_zone=str(run.get("input_zone") or "UTC"), hash_exports=True, check_coverage=False,
+            exceptions_file=paths.absolute(exceptions_file), history_home=history_home,
         )
         # the run's parameters, its exports hashed while they load (pipelines/session.py)
         with open_review(options) as review:
@@ -91,8 +107,22 @@ def verify(
                 "column mapping", evidence.get("column_mapping"), ev.mapping_path(data_dir, mapping_file),
                 hint="give the mapping the run used with --mapping",
             )
+            found.differences += _input_file(
+                "register of exceptions", evidence.get("exceptions"), review.options.exceptions_file,
+                hint="give the register the run used with --exceptions",
+            )
             log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, review.policy.label)
             results = compute_with_previous(review.con, review.period, review.policy)
+            if REMEDIATION in published:
+                tracked = remediation.track(records.compute(review.con, review.period, review.policy), review.period,
+                                            review.history, create_key=False)
+                results.summary[REMEDIATION] = tracked.summary
+                said, notes = compare_history(evidence.get(REMEDIATION), tracked, review.history)
+                found.differences += said
+                found.notes += notes
+                if said or notes:  # another history: its comparison says nothing of this report's
+                    published = {k: v for k, v in published.items() if k != REMEDIATION}
+                    results.summary.pop(REMEDIATION)
             # through JSON, as summary.json was written: dates become text, tuples lists
             now = json.loads(json.dumps(results.summary, default=json_default))
             hashes, report = review.hashing.result(), review.load
@@ -116,6 +146,30 @@ def _read_json(folder: Path, name: str) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: not readable JSON ({exc})") from None
+
+
+def compare_history(recorded: dict | None, tracked: remediation.Tracked,
+                    history: remediation.History) -> tuple[list[str], list[str]]:
+    """(differences, notes) between the history the run compared with (evidence.json's ``remediation``) and the
+    one at hand: the earlier quarter's recorded set by its SHA-256, and this quarter's records keyed anew."""
+    if not isinstance(recorded, dict):
+        return [], [f"{REMEDIATION}: evidence.json records no history; not compared"]
+    now = tracked.evidence
+    if recorded.get("compared_with") is not None and history.key(create=False) is None:
+        note = (f"{REMEDIATION}: not verified: {history.home} holds no history of remediation (its secret "
+                f"{remediation.KEY_FILE}); give the run's database home with --history-home")
+        return [], [note]
+    if (recorded.get("compared_with"), recorded.get("compared_sha256")) != (now["compared_with"], now["compared_sha256"]):
+        then = f"{recorded.get('compared_with')} (sha256 {ev.short(recorded.get('compared_sha256'))})"
+        current = f"{now['compared_with']} (sha256 {ev.short(now['compared_sha256'])})"
+        said = (f"{REMEDIATION}: the run compared with {then}; the history in {history.home} now offers {current} "
+                "(a quarter recorded again, added or forgotten since)")
+        return [said], []
+    if now["recorded_sha256"] is not None and recorded.get("recorded_sha256") != now["recorded_sha256"]:
+        said = (f"{REMEDIATION}: the records behind the findings differ from those the run recorded (sha256 "
+                f"{ev.short(recorded.get('recorded_sha256'))} published, {ev.short(now['recorded_sha256'])} now)")
+        return [said], []
+    return [], []
 
 
 def _input_file(what: str, recorded: dict | None, path: Path | None, *, hint: str) -> list[str]:
@@ -236,6 +290,7 @@ def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[st
 #: (docs/operations.md, "Verifying a report"): the inputs first, as they explain the rest
 GROUPS = (
     ("inputs", "Policy and column mapping"),
+    ("history", "Register of exceptions and history of remediation"),
     ("exports", "Export files and row counts"),
     ("figures", "Figures"),
     ("findings", "Findings"),
@@ -252,6 +307,8 @@ def group_of(difference: str) -> str:
     and the input-file check write)."""
     if difference.startswith(("policy: ", "column mapping: ")):
         return "inputs"
+    if difference.startswith(("register of exceptions: ", f"{REMEDIATION}: ")):
+        return "history"
     for prefix, group in (("export ", "exports"), ("figure ", "figures"), ("finding ", "findings")):
         if difference.startswith(prefix):
             return group
@@ -282,6 +339,8 @@ def summary_line(differences: list[str]) -> str:
     other = sum(1 for d in differences if group_of(d) == "other")
     parts = [f"the {d.split(':', 1)[0]} file differs" if d.startswith("policy") else "the column mapping differs"
              for d in inputs]
+    parts += ["the register of exceptions differs" if d.startswith("register") else "the history of remediation differs"
+              for d in differences if group_of(d) == "history"]
     if files:
         parts.append(_count(len(files), "export file changed", "export files changed"))
     if rows:

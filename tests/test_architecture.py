@@ -29,6 +29,15 @@ FORBIDDEN = {
     # verify and the worklist compute through results/metrics; neither writes into a report
     "pipelines/verify.py": ("pipelines.report", "pipelines.cli", "pipelines.worklist"),
     "pipelines/worklist": ("pipelines.report", "pipelines.cli", "pipelines.verify"),
+    # the records behind the findings: computed for the worklist, the run and verify; they write and publish nothing
+    "pipelines/records": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.verify", "pipelines.worklist",
+                          "pipelines.session", "pipelines.remediation", "pipelines.results", "pipelines.load"),
+    # the history of remediation: keyed pseudonyms in the database's home; never the report, never a figure of its own
+    "pipelines/remediation.py": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.verify",
+                                 "pipelines.worklist", "pipelines.session", "pipelines.results", "pipelines.load"),
+    # the register's reader reads one CSV: no figure, no report
+    "pipelines/exceptions.py": ("pipelines.metrics", "pipelines.report", "pipelines.results", "pipelines.run",
+                                "pipelines.cli", "pipelines.load"),
     # the report's kit knows no family and no publishing step
     "pipelines/report/kit": (
         "pipelines.report.sections", "pipelines.report.build", "pipelines.report.execute",

@@ -1,4 +1,4 @@
-"""The five families of figures, each a module with its SQL in ``sql/``.
+"""The families of figures (five, and the register of exceptions), each a module with its SQL in ``sql/``.
 
 Every family exposes ``compute(con, period, policy) -> FamilyResult``: pure
 reads of the loaded database, as of ``period.as_of``, and ``TABLES``: the
@@ -23,6 +23,8 @@ from pipelines.errors import PipelineFailure
 FAMILIES = {
     "inactivity": "inactivity",
     "retention": "retention",
+    # the register of approved exceptions (docs/report.md, "Exceptions"): its rows judged as of as_of
+    "exceptions": "exceptions",
     "support": "support",
     "rights": "rights",
     "data_quality": "quality",

@@ -37,8 +37,9 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
         "pseudonym_salt": salt(con),
         "oldest_per_category": OLDEST_PER_CATEGORY,
-        # the worklist (pipelines/worklist/) binds true: retention_breach_rows then names each row's own id
-        "row_ids": False,
+        # the worklist and the run's records (pipelines/records/) bind true: retention_breach_rows then names each
+        # row's own id; so does a register of exceptions with any row, which names rows by id
+        "row_ids": register_rows(con) > 0,
         # retention (policy §1, §2): the account rule's period is the inactivity period
         "account_months": account.period_months,
         "exempt_legal_hold": account.exempt_legal_hold,
@@ -60,6 +61,15 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "deadline_months": policy.deadline_months,
         "extended_deadline_months": policy.extended_deadline_months,
     }
+
+
+def register_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows of the register of exceptions in the connection (``exception_register``); 0 without one."""
+    from pipelines.db import scalar, table_exists
+
+    if not table_exists(con, "exception_register"):
+        return 0
+    return scalar(con, "SELECT count(*) FROM exception_register") or 0
 
 
 def is_present(con: duckdb.DuckDBPyConnection, table: str) -> bool:

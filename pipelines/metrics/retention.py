@@ -1,8 +1,9 @@
 """Retention breaches (contract §3; policy §1.1-§1.6, §2.1): personal data still held after its deadline.
 
-``sql/retention_breach_rows.sql`` lists every row held past its deadline (one
-category per row, periods from the policy file); the per-category and per-subject
-queries read it by name. The run writes only the few most overdue subjects per
+``sql/retention_past_deadline_rows.sql`` lists every row held past its deadline (one
+category per row, periods from the policy file), ``sql/retention_breach_rows.sql`` those no
+exception in force exempts (docs/report.md, "Exceptions"): the breaches; the per-category and
+per-subject queries read it by name. The run writes only the few most overdue subjects per
 category (``retention_oldest_breaches``); ``sql/retention_breach_detail.sql``, every
 breaching subject, is for reading from the database, never for the report.
 """
@@ -59,9 +60,13 @@ TABLES = {
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+    from pipelines.metrics.exceptions import ensure
+
+    ensure(con)  # the register of exceptions (empty without one): retention_past_deadline_rows reads it
     frames = query_all(
         con,
-        ["retention_by_category", "retention_oldest_breaches", "retention_late_erasures", "retention_withdrawn_consent"],
+        ["retention_by_category", "retention_oldest_breaches", "retention_late_erasures", "retention_withdrawn_consent",
+         "retention_excepted", "retention_legal_hold"],
         **sql_params(con, period, policy),
     )
     found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
@@ -72,6 +77,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
             return None
         return found[category][key] if category in found else (0 if key == "breaches" else None)
 
+    excepted = dict(zip(frames["retention_excepted"]["category"].to_list(),
+                        frames["retention_excepted"]["excepted"].to_list(), strict=True))
     late = frames["retention_late_erasures"]
     withdrawn = frames["retention_withdrawn_consent"]
     summary = {
@@ -81,6 +88,11 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "late_erasures": late.height,
         "late_erasures_max_days": late["days_late"].max() if late.height else None,
         "absent_tables": [t for c, t in OPTIONAL_SOURCE.items() if not present[c]],
+        # records past their deadline that an exception in force exempts: out of `breaches`, counted here
+        # (docs/report.md, "Exceptions"); null where the category's table was not exported
+        "excepted": {c: excepted.get(c, 0) if present.get(c, True) else None for c in CATEGORIES},
+        # accounts past their deadline that legal hold exempts (the other kind of exemption)
+        "legal_hold_exempt": frames["retention_legal_hold"]["legal_hold_exempt"][0],
     }
     breaches = pl.DataFrame(
         {

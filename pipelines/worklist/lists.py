@@ -1,11 +1,10 @@
-"""Writes the worklist: load (or reuse) the database, compute the figures, write each category's rows.
+"""Writes the worklist: load (or reuse) the database, compute the records behind each finding, write them.
 
-The figures come from the families' own ``compute`` (the same code as ``run``); their
-SQL leaves the metric models (``retention_breach_rows``, ``account_deadlines``,
-``retention_withdrawn_consent_rows``, ``rights_evaluated``) in the connection as TEMP
-tables (:func:`pipelines.db.query_all`), which the worklist's queries read by name.
-``retention_breach_rows`` is built once more with ``$row_ids`` true, so that it names
-each row's own id (the report's runs leave those ids out: reading them costs time).
+The rows come from :func:`pipelines.records.compute` (the same function the run keys into the
+history of remediation), so a worklist file is exactly the set the run recorded. Beside the
+records' own columns, each tracked file gains ``remediation`` (``new``, ``carried over since
+2024Q2``, or ``no earlier quarter``: docs/report.md, "Remediation"), and with a register of
+exceptions ``exceptions.csv`` lists its rows as judged at as_of (docs/report.md, "Exceptions").
 """
 
 from __future__ import annotations
@@ -17,55 +16,24 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import db as dbmod
-from pipelines import ownership, spreadsheet
+from pipelines import ownership, records, remediation, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
-from pipelines.findings import WORKLISTS
-from pipelines.metrics import retention, rights, support
-from pipelines.metrics.params import sql_params
+from pipelines.records import LISTS, REGISTER, RecordList
 from pipelines.session import WORKLIST, ReviewOptions, open_review
 
 log = logging.getLogger(__name__)
 
-SQL_PACKAGE = "pipelines.worklist"
-#: the metric models the worklist's queries read; each must exist once the families computed
-MODELS = (
-    "retention_breach_rows", "account_deadlines", "retention_withdrawn_consent_rows", "support_evaluated",
-    "rights_evaluated",
-)
 #: file names that mark a folder as published reports (``run``'s --out): never a worklist's home
 REPORT_MARKERS = ("index.html", "quarterly-review.html", "summary.json", "evidence.json")
 #: a folder with this name is a reports folder (``run``'s default --out)
 REPORTS_NAME = "reports"
 
-
-@dataclass(frozen=True)
-class WorklistFile:
-    """One CSV of the worklist: its query, the summary.json figure its row count equals, the table it needs."""
-
-    name: str
-    query: str
-    figure: str
-    needs: str | None = None  # an optional export table; not exported -> no file, the figure is null
+#: one CSV of the worklist (pipelines/records/: its query, figure and needs)
+WorklistFile = RecordList
+FILES = LISTS
 
 
-FILES = (
-    WorklistFile(WORKLISTS["account_erasure"], "worklist_accounts", "retention.breaches.account"),
-    WorklistFile(WORKLISTS["logs_retention"], "worklist_logs", "retention.breaches.logs"),
-    WorklistFile(WORKLISTS["support_data_retention"], "worklist_support", "retention.breaches.support"),
-    WorklistFile(WORKLISTS["marketing_retention"], "worklist_marketing", "retention.breaches.marketing",
-                 "marketing_contacts"),
-    WorklistFile(WORKLISTS["analytics_retention"], "worklist_analytics", "retention.breaches.analytics", "web_visits"),
-    WorklistFile(WORKLISTS["erased_account_leftovers"], "worklist_residual", "retention.breaches.residual"),
-    WorklistFile(WORKLISTS["payments_retention"], "worklist_payments", "retention.breaches.payments", "payments"),
-    WorklistFile(WORKLISTS["withdrawn_consent"], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
-                 "marketing_contacts"),
-    WorklistFile(WORKLISTS["inquiries_answered"], "worklist_inquiries", "support.past_response_standard"),
-    WorklistFile(WORKLISTS["rights_on_time"], "worklist_rights_overdue", "rights.open_overdue"),
-)
-
-
-def WorklistOptions(**options) -> ReviewOptions:  # noqa: N802 - reads as the options type it makes
+def WorklistOptions(**options) -> ReviewOptions:
     """The review session's options for a worklist: its ``--out`` is a private folder, never published."""
     return ReviewOptions(out_kind=WORKLIST, **options)
 
@@ -130,48 +98,35 @@ def worklist(options: ReviewOptions) -> list[Written]:
     with open_review(options) as review:
         con, period, policy = review.con, review.period, review.policy
         log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
-        figures = {"retention": retention.compute(con, period, policy).summary,
-                   "support": support.compute(con, period, policy).summary,
-                   "rights": rights.compute(con, period, policy).summary}
-        params = {**sql_params(con, period, policy), "row_ids": True}
-        # the figures' breach rows again, now naming each row's own id (the report leaves them out)
-        dbmod.query_all(con, ["retention_by_category"], **params)
-        # the support model again for this quarter (support.compute last built it for the one before)
-        support.install_response_calendar(con, period, policy)
-        dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads
-        missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
-        if missing:
-            raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the worklist reads them")
-        frames = dbmod.query_all(con, [f.query for f in FILES], package=SQL_PACKAGE, **params)
-    return write_files(options.out_dir, frames, figures)
+        found = records.compute(con, period, policy)
+        # new or carried over since when, against the history's latest quarter before this one (read only)
+        tracked = remediation.track(found, period, review.history, create_key=False)
+    return write_files(options.out_dir, found, tracked.labels)
 
 
-def figure(figures: dict, name: str):
-    node = figures
-    for part in name.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
-
-
-def write_files(out_dir: Path, frames: dict[str, pl.DataFrame], figures: dict) -> list[Written]:
-    """Each file whose figure is known, mode 0600; a row count that is not its figure is a bug (exit 1)."""
+def write_files(out_dir: Path, found: records.Records, labels: dict[str, list[str]] | None = None) -> list[Written]:
+    """Each file whose figure is known, mode 0600; a row count that is not its figure is a bug (exit 1).
+    ``labels``: per tracked list (by query), each row's remediation (a ``remediation`` column)."""
+    wrong = records.mismatches(found)
+    if wrong:
+        raise PipelineFailure("; ".join(wrong))
     if not out_dir.exists():
         out_dir.mkdir(parents=True, mode=0o700)
     log.warning("the worklist in %s holds personal data (the exports' own ids): keep it to the people who act on it, "
                 "never publish or e-mail it, and delete it once done", out_dir)
     written = []
     for spec in FILES:
-        expected = figure(figures, spec.figure)
-        if expected is None:  # an optional table not exported: nothing to list
-            log.info("%s: not written, %s was not exported", spec.name, spec.needs)
+        frame = found.rows(spec)
+        if frame is None:  # an optional table not exported, or no register: nothing to list
+            log.info("%s: not written, %s", spec.name,
+                     "no register of exceptions was given" if spec.needs == REGISTER else f"{spec.needs} was not exported")
             stale = out_dir / spec.name
             if stale.exists() and spec.name in ownership.worklist_files(out_dir):  # an earlier worklist's
                 stale.unlink()
             written.append(Written(spec, None, None))
             continue
-        frame = frames[spec.query]
-        if frame.height != expected:
-            raise PipelineFailure(f"{spec.name}: {frame.height} rows, but {spec.figure} is {expected}")
+        if labels is not None and spec.query in labels:
+            frame = frame.with_columns(pl.Series("remediation", labels[spec.query], dtype=pl.String))
         path = out_dir / spec.name
         write_private_csv(frame, path)
         written.append(Written(spec, path, frame.height))

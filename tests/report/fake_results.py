@@ -98,6 +98,12 @@ def fake_summary(
             "privacy_share": 0.0631,
             "privacy_tickets": 26,
             "no_first_response": 0,
+            # the response standard of "inquiries answered" (docs/report.md, "Findings")
+            "response_working_days": 5,
+            "answered_late": 0,
+            "unanswered_past_standard": 0,
+            "awaiting_within_standard": 0,
+            "past_response_standard": 0,
             "missed_rights_requests": 1,
             "missed_request_window_days": 30,
         },
@@ -113,6 +119,7 @@ def fake_summary(
                 "consent_withdrawal": 4,
             },
             "completed": 54,
+            "on_time": 48,
             "on_time_rate": 0.8889,
             "days_to_complete": {"median": 17.0, "p90": 34.4},
             "extensions": {"valid": 3, "invalid": 1},
@@ -158,8 +165,32 @@ def fake_summary(
             "absent_tables": ["web_visits"],
         },
     }
+    # the register of exceptions and the history of remediation (docs/report.md, "Exceptions", "Remediation")
+    summary["retention"]["excepted"] = {"account": 1, "logs": 0, "support": 0, "marketing": 0, "analytics": None,
+                                        "residual": 0, "payments": 0}
+    summary["retention"]["legal_hold_exempt"] = 3
+    by_category = {c: {"applied": 0, "expired": 0, "pending": 0, "invalid": 0}
+                   for c in ("account", "logs", "support", "marketing", "analytics", "residual", "payments")}
+    by_category["account"].update(applied=1, invalid=1)
+    by_category["logs"].update(expired=1)
+    summary["exceptions"] = {"register": True, "rows": 4, "applied": 1, "expired": 1, "pending": 0, "invalid": 2,
+                             "by_category": by_category}
+    flow = {"account": (5, 30, 2, 3, "2024Q1"), "logs": (300, 990, 114, 2, "2024Q2"), "support": (4, 14, 0, 2, "2024Q2"),
+            "marketing": (2, 10, 3, 2, "2024Q2"), "residual": (1, 3, 1, 2, "2024Q2"), "payments": (0, 0, 0, None, None),
+            "withdrawn_consent": (1, 2, 0, 2, "2024Q2"), "rights_overdue": (2, 1, 3, 2, "2024Q2")}
+    summary["remediation"] = {
+        "compared_with": "2024Q2", "reason": None,
+        **{c: {"new": n, "carried_over": k, "resolved": r, "oldest_age": age, "oldest_since": since,
+               "by_age": {str(age): k} if age else {}} for c, (n, k, r, age, since) in flow.items()},
+        "analytics": None,
+        "trend": [{"quarter": "2024Q1", "compared_with": None, "reason": "no_earlier_quarter"},
+                  {"quarter": "2024Q2", "compared_with": "2024Q1", "reason": None,
+                   "account": {"new": 8, "carried_over": 24, "resolved": 6, "oldest_age": 2, "oldest_since": "2024Q1",
+                               "by_age": {"2": 24}}}],
+    }
     if with_previous:
         prev = copy.deepcopy(summary)
+        prev.pop("remediation")
         prev.update(period="2024Q2", as_of="2024-06-30")
         prev["retention"]["breaches"].update(
             account=32, logs=1104, support=17, marketing=12, residual=4
@@ -168,7 +199,7 @@ def fake_summary(
         prev["support"].update(
             tickets=388, first_response_hours={"median": 4.1, "p90": 26.0}
         )
-        prev["rights"].update(on_time_rate=0.8125, open_overdue=4, completed=48)
+        prev["rights"].update(on_time_rate=0.8125, on_time=39, open_overdue=4, completed=48)
         prev["data_quality"]["rows_rejected"] = {
             "accounts": 2,
             "sessions": 31,
@@ -178,6 +209,16 @@ def fake_summary(
             "payments": 0,
         }
         summary["previous"] = prev
+    return with_findings(summary)
+
+
+def with_findings(summary: dict, policy=None) -> dict:
+    """``summary`` with its ``findings`` judged as ``pipelines.results`` judges them (``findings.judge`` against
+    the previous quarter): call again after changing a figure, so the report shows the findings of the figures."""
+    from pipelines.findings import judge
+    from pipelines.policy import load_policy
+
+    summary["findings"] = judge(summary, policy or load_policy(), summary.get("previous"))
     return summary
 
 
@@ -473,6 +514,16 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
             "retention_late_erasures": late_erasures,
             "retention_withdrawn_consent": withdrawn,
             "support_missed_rights_requests": missed,
+            "exceptions_reasons": [
+                {"category": "account", "reason": "court case 2024/117", "status": "applied", "rows": 1,
+                 "expires_on": date(2025, 12, 31)},
+                {"category": "logs", "reason": "fraud investigation", "status": "expired", "rows": 1,
+                 "expires_on": date(2024, 8, 31)},
+            ],
+            "exceptions_invalid": [
+                {"line": 4, "category": "account", "problem_column": "approved_by", "problem": "no_approver"},
+                {"line": 5, "category": None, "problem_column": "category", "problem": "unknown_category"},
+            ],
         }.items()
     }
 
@@ -532,6 +583,7 @@ def write_fake_results(
         node[leaf] = None
     for name in omit_tables:
         tables.pop(name, None)
+    with_findings(summary)
     write_results(Results(summary, tables), Path(out_dir))
     return Path(out_dir)
 

@@ -1,6 +1,6 @@
 -- Marketing contacts written to after they withdrew consent (policy §1.6), cumulative up to as_of (reading 6):
 -- one row per contact, with its real ids. A model: `retention_withdrawn_consent` (the report's few rows,
--- under a pseudonymous key) and the worklist (pipelines/worklist/) read it by name, so the rule is written once.
+-- under a pseudonymous key) and the worklist (pipelines/records/) read it by name, so the rule is written once.
 SELECT
     contact_id,
     account_id,

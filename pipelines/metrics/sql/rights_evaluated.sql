@@ -4,7 +4,7 @@
 -- (pipelines.db.install_calendar) over every start .. start + $extended_deadline_months + a fortnight.
 -- A model: rights_summary, rights_by_right and rights_open_ageing read it by name; the
 -- family keeps its rows as the `rights_requests` detail under a pseudonymous key. The real `request_id`
--- is for the worklist (pipelines/worklist/), which reads this model; no report table selects it.
+-- is for the worklist (pipelines/records/), which reads this model; no report table selects it.
 WITH requests AS (
     SELECT
         request_id,

@@ -1,0 +1,146 @@
+"""The records behind each finding, by the exports' own ids: computed once, for the worklist and the history.
+
+docs/design.md, "The records behind the findings". ``privacy-review worklist`` writes these
+rows (one CSV per finding), and every run keys the same rows into the history of
+remediation (``pipelines/remediation.py``), so "carried over" and "resolved" are set
+differences of two quarters' worklists by construction. Each list is one query in
+``sql/*.sql`` that reads a metric model by name (``retention_breach_rows``,
+``account_deadlines``, ``retention_withdrawn_consent_rows``, ``support_evaluated``,
+``rights_evaluated``, ``exceptions_evaluated``), so a rule is written once and a list's
+row count is its figure in ``summary.json`` (:func:`mismatches` says where it is not).
+
+:func:`compute` computes the families the lists read (``retention``, ``exceptions``,
+``support``, ``rights``: the same code as ``run``), then builds ``retention_breach_rows``
+once more with ``$row_ids`` true, so that it names each row's own id (the figures leave the
+ids of sessions, web visits and payments out: reading them costs time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines import db as dbmod
+from pipelines.errors import PipelineFailure
+from pipelines.findings import WORKLISTS
+from pipelines.metrics import Period, exceptions, retention, rights, support
+from pipelines.metrics.params import sql_params
+from pipelines.policy import Policy
+
+SQL_PACKAGE = "pipelines.records"
+#: the metric models the lists read; each must exist once the families computed
+MODELS = (
+    "retention_breach_rows", "retention_past_deadline_rows", "account_deadlines", "retention_withdrawn_consent_rows",
+    "support_evaluated", "rights_evaluated", "exceptions_evaluated",
+)
+#: a list that needs the register of exceptions: not written without one
+REGISTER = "register of exceptions"
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """One list of records: its file, query, the summary.json figure its row count equals, the table it needs,
+    and how a row is keyed in the history of remediation (docs/report.md, "Remediation")."""
+
+    name: str
+    query: str
+    figure: str
+    needs: str | None = None
+    """An optional export table (not exported: no list, the figure is null), or :data:`REGISTER`."""
+    tracked: str | None = None
+    """The remediation category (``summary.json``'s ``remediation.<tracked>``); None: not tracked."""
+    table: str | None = None
+    """The export table the ids are from; None: each row's own ``table`` column (``residual``)."""
+    id_column: str | None = None
+
+
+LISTS = (
+    RecordList(WORKLISTS["account_erasure"], "worklist_accounts", "retention.breaches.account",
+               tracked="account", table="accounts", id_column="account_id"),
+    RecordList(WORKLISTS["logs_retention"], "worklist_logs", "retention.breaches.logs",
+               tracked="logs", table="sessions", id_column="session_id"),
+    RecordList(WORKLISTS["support_data_retention"], "worklist_support", "retention.breaches.support",
+               tracked="support", table="support_tickets", id_column="ticket_id"),
+    RecordList(WORKLISTS["marketing_retention"], "worklist_marketing", "retention.breaches.marketing",
+               "marketing_contacts", tracked="marketing", table="marketing_contacts", id_column="contact_id"),
+    RecordList(WORKLISTS["analytics_retention"], "worklist_analytics", "retention.breaches.analytics", "web_visits",
+               tracked="analytics", table="web_visits", id_column="visit_id"),
+    RecordList(WORKLISTS["erased_account_leftovers"], "worklist_residual", "retention.breaches.residual",
+               tracked="residual", table=None, id_column="id"),
+    RecordList(WORKLISTS["payments_retention"], "worklist_payments", "retention.breaches.payments", "payments",
+               tracked="payments", table="payments", id_column="payment_id"),
+    RecordList(WORKLISTS["withdrawn_consent"], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
+               "marketing_contacts", tracked="withdrawn_consent", table="marketing_contacts", id_column="contact_id"),
+    # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked
+    RecordList(WORKLISTS["inquiries_answered"], "worklist_inquiries", "support.past_response_standard"),
+    RecordList(WORKLISTS["rights_on_time"], "worklist_rights_overdue", "rights.open_overdue",
+               tracked="rights_overdue", table="rights_requests", id_column="request_id"),
+    # the register itself, row by row (docs/report.md, "Exceptions")
+    RecordList("exceptions.csv", "worklist_exceptions", "exceptions.rows", REGISTER),
+)
+#: the tracked lists, in the report's order: the remediation categories
+TRACKED = tuple(spec for spec in LISTS if spec.tracked)
+
+
+@dataclass
+class Records:
+    """The rows of every list (by query name) and the figures of the families they were computed with."""
+
+    frames: dict[str, pl.DataFrame]
+    figures: dict
+
+    def figure(self, spec: RecordList, figures: dict | None = None):
+        """The summary figure ``spec``'s row count must equal; None when there is no list (a table not
+        exported, or no register)."""
+        figures = self.figures if figures is None else figures
+        if spec.needs == REGISTER and not lookup(figures, "exceptions.register"):
+            return None
+        return lookup(figures, spec.figure)
+
+    def rows(self, spec: RecordList) -> pl.DataFrame | None:
+        """``spec``'s rows, or None when there is no list (:meth:`figure`)."""
+        return None if self.figure(spec) is None else self.frames[spec.query]
+
+    def ids(self, spec: RecordList) -> list[tuple[str, str]]:
+        """``(table, id)`` of each of ``spec``'s rows, in order: what the history keys (docs/report.md, "Remediation")."""
+        frame = self.frames[spec.query]
+        ids = frame[spec.id_column].cast(pl.String).to_list()
+        tables = [spec.table] * frame.height if spec.table else frame["table"].to_list()
+        return list(zip(tables, ids, strict=True))
+
+
+def lookup(data, path: str):
+    node = data
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def compute(con, period: Period, policy: Policy) -> Records:
+    """Every list's rows for ``period`` (module docstring), with the figures they must equal."""
+    figures = {"retention": retention.compute(con, period, policy).summary,
+               "exceptions": exceptions.compute(con, period, policy).summary,
+               "support": support.compute(con, period, policy).summary,
+               "rights": rights.compute(con, period, policy).summary}
+    params = {**sql_params(con, period, policy), "row_ids": True}
+    # the figures' breach rows again, now naming each row's own id (the report leaves them out)
+    dbmod.query_all(con, ["retention_by_category"], **params)
+    # the support model again for this quarter (support.compute last built it for the one before)
+    support.install_response_calendar(con, period, policy)
+    dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads
+    missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
+    if missing:
+        raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the record lists read them")
+    frames = dbmod.query_all(con, [spec.query for spec in LISTS], package=SQL_PACKAGE, **params)
+    return Records(frames, figures)
+
+
+def mismatches(records: Records, figures: dict | None = None) -> list[str]:
+    """Each list whose row count is not its figure (in ``figures``, default the records' own): a bug."""
+    said = []
+    for spec in LISTS:
+        expected = records.figure(spec, figures)
+        if expected is not None and records.frames[spec.query].height != expected:
+            said.append(f"{spec.name}: {records.frames[spec.query].height} rows, but {spec.figure} is {expected}")
+    return said
