@@ -126,6 +126,7 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def parse(text: str, source: str = "<register>") -> pl.DataFrame:
     """The rows of a register's text as :data:`SCHEMA` (module docstring)."""
+    text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
