@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import BadInput
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("category", "id", "reason", "approved_by", "approved_on", "expires_on")
 
@@ -204,3 +207,13 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def warn_invalid(invalid: pl.DataFrame | None, register: Register | None) -> None:
+    """A WARNING naming the register's invalid rows (``line``, ``problem_column``, ``problem``): they exempt nothing
+    (docs/report.md, "Exceptions"); the report lists them in its data-quality section."""
+    if register is None or invalid is None or invalid.height == 0:
+        return
+    lines = ", ".join(f"line {line} ({problem.replace('_', ' ')}{f' in {column}' if column else ''})"
+                      for line, column, problem in invalid.select("line", "problem_column", "problem").iter_rows())
+    log.warning("register of exceptions %s: %s invalid row(s) exempt nothing: %s", register.path, invalid.height, lines)

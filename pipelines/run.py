@@ -23,6 +23,7 @@ from pipelines import (
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
 from pipelines.errors import PipelineFailure
+from pipelines.exceptions import warn_invalid
 from pipelines.load import LoadReport
 from pipelines.policy import load_policy
 from pipelines.publish import publish, staging_dir
@@ -61,6 +62,7 @@ def run(options: RunOptions) -> Path:
         ownership.check_replaceable(options.out_dir / str(period.quarter))  # before the work, not after it
         log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
         results = compute_with_previous(review.con, period, policy)  # the figures, then the findings
+        warn_invalid(results.tables.get("exceptions_invalid"), review.register)  # they exempt nothing
         # the records behind each finding (the worklist's rows), compared with the history's latest earlier quarter
         tracked = track(review, results.summary)
         results.summary["remediation"] = tracked.summary

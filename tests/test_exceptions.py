@@ -295,3 +295,11 @@ def test_the_register_table_in_sql_with_no_session(make_db):
     assert after["retention"]["breaches"]["logs"] == 0 and after["retention"]["excepted"]["logs"] == 1
     assert after["exceptions"]["applied"] == 1
     assert after["exceptions"]["by_category"]["logs"] == {"applied": 1, "expired": 0, "pending": 0, "invalid": 0}
+
+
+def test_invalid_rows_are_a_warning_naming_their_lines(reviewed, tmp_path, caplog):
+    run(RunOptions(data_dir=reviewed["data"], out_dir=tmp_path / "out", db_path=reviewed["db"], quarter="2024Q3",
+                   report=False, exceptions_file=reviewed["register"]))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "register" in r.getMessage()]
+    assert len(warnings) == 1 and "5 invalid row(s) exempt nothing" in warnings[0]
+    assert "line 8 (unknown category in category)" in warnings[0] and "line 10 (no approver in approved_by)" in warnings[0]

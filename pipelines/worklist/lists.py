@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines import ownership, records, remediation, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
+from pipelines.exceptions import warn_invalid
 from pipelines.records import LISTS, REGISTER, RecordList
 from pipelines.session import WORKLIST, ReviewOptions, open_review
 
@@ -99,6 +100,8 @@ def worklist(options: ReviewOptions) -> list[Written]:
         con, period, policy = review.con, review.period, review.policy
         log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
         found = records.compute(con, period, policy)
+        listed = found.frames["worklist_exceptions"]
+        warn_invalid(listed.filter(pl.col("status") == "invalid"), review.register)  # they exempt nothing
         # new or carried over since when, against the history's latest quarter before this one (read only)
         tracked = remediation.track(found, period, review.history, create_key=False)
     return write_files(options.out_dir, found, tracked.labels)
