@@ -17,7 +17,8 @@ from pipelines.errors import BadInput
 from pipelines.ownership import GENERATOR_META, INDEX_FILE, is_own_index
 from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
-from pipelines.report.kit.verdicts import summary_value
+from pipelines.report.kit.blocks import VERDICT_ICON, tally_words
+from pipelines.report.kit.verdicts import findings_of, overall, summary_value
 from pipelines.report.kit.words import t, tn
 
 NBSP = "\u00a0"
@@ -33,9 +34,14 @@ table { border-collapse: collapse; width: 100%; font-size: .93rem; }
 th, td { padding: .5rem .6rem; border-bottom: 1px solid #e1e4e8; text-align: right; vertical-align: top;
   font-variant-numeric: tabular-nums; }
 th { font-weight: 600; color: #3d444d; border-bottom: 2px solid #c9d1d9; font-size: .82rem; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, th:last-child { text-align: left; }
 td.bad { color: #B34A00; font-weight: 700; }
 td.good { color: #00734F; }
+td.tally { text-align: left; white-space: nowrap; font-weight: 700; }
+td.tally a { color: inherit; }
+td.v-kept { color: #00734F; }
+td.v-not_kept { color: #B34A00; }
+td.v-not_assessable, td.v-not_computable, td.v-not_checked { color: #57606a; }
 a { color: #0072B2; font-weight: 600; }
 .none { color: #57606a; font-style: italic; }
 .date { white-space: nowrap; color: #57606a; }
@@ -45,10 +51,10 @@ a { color: #0072B2; font-weight: 600; }
 @media (max-width: 600px) { main { padding: 1rem .8rem 2rem; } th, td { padding: .4rem .35rem; } }
 """
 
-#: (summary path, column heading key, format, alarm) — the same figures as the report's tiles
+#: (summary path, column heading key, format, alarm): headline figures, none a total over kinds of records
+#: (docs/report.md, "The index page"); the last column is the findings' tally
 COLUMNS = (
     ("retention.breaches.account", "kpi_account_breaches", "int", "positive"),
-    ("retention.breaches.*", "kpi_all_breaches", "int", "positive"),
     ("rights.on_time_rate", "kpi_on_time", "pct", "below_one"),
     ("rights.open_overdue", "kpi_open_overdue", "int", "positive"),
     ("support.tickets", "kpi_tickets", "int", None),
@@ -115,15 +121,28 @@ def _exports(path: Path, lang: str) -> str:
             f'title="{escape(t(lang, "index_exports_title"), quote=True)}">{escape(words)}</small>')
 
 
+def _tally_cell(name: str, path: Path, summary: dict, lang: str) -> str:
+    """The quarter's findings as its report's first screen counts them, "7 of 10 kept", coloured by the worst
+    verdict (``pipelines.findings.tally``; docs/report.md, "The index page"), linking the quarter's report
+    when it is there; "not computable" for results without findings."""
+    result = overall(findings_of(summary))
+    verdict = result.verdict
+    text = tally_words(lang, result) if result.total else t(lang, "not_computable")
+    words = f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(text)}'
+    if (path / REPORT_HTML).is_file():
+        words = f'<a href="{escape(f"{name}/{REPORT_HTML}", quote=True)}">{words}</a>'
+    return (
+        f'<td class="tally v-{verdict}" data-verdict="{verdict}" data-kept="{result.kept}" '
+        f'data-total="{result.total}">{words}</td>'
+    )
+
+
 def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
     """Write ``reports_dir/index.html`` (atomically) and return its path; every word from the catalogue."""
     root = Path(reports_dir)
     root.mkdir(parents=True, exist_ok=True)
     lang = language
     rows = []
-    # the rights section draws charts (Altair); import it only when an index is built
-    from pipelines.report.sections.rights import judge as rights_verdict
-
     for name, path in published_quarters(root):
         try:
             summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
@@ -134,15 +153,14 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
         cells = "".join(
             _cell(summary, p, kind, alarm, lang) for p, _, kind, alarm in COLUMNS
         )
-        verdict = rights_verdict(summary)
         rows.append(
             f'<tr data-quarter="{escape(name)}">{_quarter_cell(name, path, summary, lang)}{cells}'
-            f"<td>{escape(t(lang, verdict))}</td></tr>"
+            f"{_tally_cell(name, path, summary, lang)}</tr>"
         )
     heads = "".join(f"<th>{escape(t(lang, key))}</th>" for _, key, _, _ in COLUMNS)
     table = (
         f'<div class="scroll"><table><thead><tr>'
-        f"<th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'sec_rights'))}</th></tr></thead>"
+        f"<th>{escape(t(lang, 'ch_quarter'))}</th>{heads}<th>{escape(t(lang, 'index_promises'))}</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
         if rows
         else f'<p class="none">{escape(t(lang, "index_none"))}</p>'

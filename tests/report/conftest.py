@@ -76,3 +76,13 @@ def summary_figure(summary: dict, path: str):
         ]
         return sum(values) if values else None
     return node
+
+
+def finding_rows(html: str) -> list[tuple[str, str, str]]:
+    """(data-finding, data-verdict, data-rows) of every row of a findings table, in order, whatever the order of
+    the attributes (the HTML export sorts them)."""
+    found = []
+    for tag in re.findall(r"<tr\b[^>]*\bdata-finding=[^>]*>", html):
+        attrs = dict(re.findall(r'data-(finding|verdict|rows)="([^"]*)"', tag))
+        found.append((attrs.get("finding"), attrs.get("verdict"), attrs.get("rows")))
+    return found

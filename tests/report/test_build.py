@@ -15,7 +15,7 @@ from pipelines.report.build import build_and_publish, build_report
 from pipelines.report.execute import NotebookFailed, execute_notebook
 from pipelines.report.export import export_html
 from pipelines.report.index import published_quarters
-from tests.report.conftest import NOTEBOOKS, kpi_markers, summary_figure
+from tests.report.conftest import NOTEBOOKS, finding_rows, kpi_markers, summary_figure
 from tests.report.fake_results import write_fake_results
 
 pytestmark = pytest.mark.slow
@@ -150,30 +150,49 @@ def test_kpi_values_equal_summary_json(published):
         (published["dir"] / "summary.json").read_text(encoding="utf-8")
     )
     markers = kpi_markers(html.split("</main>")[0])
-    assert len(markers) >= 15
+    assert len(markers) >= 6
     for path, value in markers:
         assert value == summary_figure(summary, path), path
     paths = {p for p, _ in markers}
     for needed in (
-        "retention.breaches.account",
         "rights.on_time_rate",
         "rights.open_overdue",
         "support.tickets",
         "support.first_response_hours.median",
         "data_quality.rows_rejected.*",
-        "retention.breaches.*",
     ):
         assert needed in paths
+    assert "retention.breaches.*" not in paths  # no total over kinds of records (docs/report.md, "The first screen")
+
+
+def test_the_first_screen_holds_every_finding(published):
+    """Right under the overall verdict, one table with a row per finding of summary.json: its verdict in the
+    words of its basis, its records, their change and the worklist of a broken promise."""
+    html = _html(published)
+    findings = published["summary"]["findings"]
+    first = html[html.index('<header class="pr-title">') : html.index('class="pr-toc')]
+    shown = finding_rows(first)
+    assert shown == [(f["id"], f["verdict"], json.dumps(f["rows"])) for f in findings]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", first)).replace("&lt;", "<").replace("&gt;", ">")
+    assert "Overall 2 of 10 promises kept 7 not kept, 1 not judged." in text
+    for words in ("Promise not kept", "Legal deadline missed", "Legal deadline met", "Internal standard missed",
+                  "Internal standard met", "Not checked: not exported"):
+        assert words in text
+    assert "privacy-review worklist --quarter 2024Q3 --out <private folder>" in text
+    names = re.sub(r"<wbr/?>", "", first)  # a file name may break after its underscores
+    for f in findings:
+        if f["verdict"] == "not kept":
+            assert f"<code class=\"pr-code\">{f['worklist']}</code>" in names
 
 
 def test_management_report_quotes_clauses_and_gives_verdicts(published):
     html = _html(published)
-    assert html.count('data-verdict="') == 6  # five sections + the overall verdict
+    assert html.count('<div class="pr-verdict') == 6  # five sections + the overall verdict
     assert (
         "If you become inactive, we will delete or anonymize your information within 12 months"
         in html
     )
-    assert "Promise not kept" in html and "Promise kept" in html
+    assert "Promise not kept" in html and "Legal deadline met" in html and "Internal standard met" in html
 
 
 def test_no_personal_data_in_the_report(published):

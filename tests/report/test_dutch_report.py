@@ -20,9 +20,9 @@ import vl_convert as vlc
 from pipelines.report.kit import blocks, theme
 from pipelines.report.kit.words import t, tn
 from pipelines.report.sections import overview, quality, rights, support
-from tests.report.conftest import NOTEBOOKS
+from tests.report.conftest import NOTEBOOKS, finding_rows
 from tests.report.fake_results import fake_summary, fake_tables
-from tests.report.sections.helpers import ctx, visible
+from tests.report.sections.helpers import ctx, prose, visible
 
 ENGLISH_WORDS = [
     "the", "and", "with", "within", "were", "are", "has", "have", "not", "none", "all", "from",
@@ -93,7 +93,7 @@ def test_the_word_lists_find_english():
 
 
 def test_the_dutch_page_text_has_no_english(dutch):
-    text = visible(dutch)
+    text = prose(dutch)  # worklist file names and the command are code, the same in any language
     assert "Supportvragen" in text and "Datakwaliteit" in text
     assert sorted(set(ENGLISH.findall(text))) == []
     assert sorted(set(CODES.findall(text))) == []
@@ -108,6 +108,22 @@ def test_the_dutch_charts_have_no_english(dutch):
         text = drawn(spec)
         assert sorted(set(ENGLISH.findall(text))) == [], text[:120]
         assert sorted(set(CODES.findall(text))) == [], text[:120]
+
+
+def test_the_first_screen_holds_every_finding_in_dutch(dutch, results_dir):
+    """The findings table right under the overall verdict: every finding of summary.json, with its verdict in
+    the words of its basis (docs/report.md, "The first screen")."""
+    findings = json.loads((results_dir / "summary.json").read_text(encoding="utf-8"))["findings"]
+    first = dutch[dutch.index('<header class="pr-title">') : dutch.index('class="pr-toc')]
+    shown = finding_rows(first)
+    assert shown == [(f["id"], f["verdict"], json.dumps(f["rows"])) for f in findings]
+    text = visible(first)
+    assert "Samengevat 2 van de 10 beloften nagekomen 7 niet nagekomen, 1 niet beoordeeld." in text
+    for words in ("Belofte niet nagekomen", "Wettelijke termijn overschreden", "Wettelijke termijn gehaald",
+                  "Interne norm niet gehaald", "Interne norm gehaald", "Niet gecontroleerd: niet geëxporteerd"):
+        assert words in text
+    assert "privacy-review worklist --quarter 2024Q3 --out <privémap>" in text
+    assert "Gegevens voorbij hun bewaartermijn" not in text and "1.356" not in text  # no total over kinds
 
 
 def test_support_rights_and_quality_say_termijn_not_deadline(dutch):

@@ -15,10 +15,14 @@ from tests.report.sections.helpers import visible
 ENGLISH = re.compile(r"\b(quarters?|published|report|reviews?|synthetic|sample|accounts past|requests|on time|the|of)\b")
 
 
-def publish(root, quarter: str, as_of: str, *, synthetic: bool = False, report: bool = True, **support):
+def publish(root, quarter: str, as_of: str, *, synthetic: bool = False, report: bool = True, findings=True, **support):
     summary = fake_summary(quarter, as_of, with_previous=False)
     summary["data"]["synthetic_sample"] = synthetic
     summary["support"].update(support)
+    if findings is not True:
+        summary["findings"] = findings
+    if summary["findings"] is None:
+        del summary["findings"]
     folder = root / quarter
     folder.mkdir(parents=True)
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -70,7 +74,8 @@ def test_links_only_to_reports_that_are_there(tmp_path):
     publish(tmp_path, "2024Q2", "2024-06-30", report=False)
     publish(tmp_path, "2024Q3", "2024-09-30")
     page = build_index(tmp_path).read_text(encoding="utf-8")
-    assert re.findall(r'href="([^"]+)"', page) == ["2024Q3/quarterly-review.html"]
+    # the quarter and its tally link the report
+    assert re.findall(r'href="([^"]+)"', page) == ["2024Q3/quarterly-review.html"] * 2
     assert [q for q, _ in published_quarters(tmp_path)] == ["2024Q3", "2024Q2"]
 
 
@@ -126,3 +131,35 @@ def test_an_unreadable_evidence_file_leaves_the_exports_line_out(tmp_path):
     (tmp_path / "2024Q3" / "evidence.json").write_text("{not json", encoding="utf-8")
     page = build_index(tmp_path).read_text(encoding="utf-8")
     assert rows(page) == ["2024Q3"] and "data-exports" not in page
+
+
+def tally(page: str, quarter: str) -> str:
+    return re.search(rf'<tr data-quarter="{quarter}">.*?(<td class="tally[^>]*>.*?</td>)</tr>', page, re.DOTALL).group(1)
+
+
+@pytest.mark.parametrize("language,words", [("en", "2 of 10 kept"), ("nl", "2 van de 10 nagekomen")])
+def test_each_quarter_shows_its_findings_kept_of_total_coloured_by_the_worst(tmp_path, language, words):
+    """The last column: the quarter's first-screen tally (``findings.tally``), linking the quarter's report."""
+    publish(tmp_path, "2024Q3", "2024-09-30")
+    page = build_index(tmp_path, language=language).read_text(encoding="utf-8")
+    cell = tally(page, "2024Q3")
+    assert words in visible(cell)
+    assert 'class="tally v-not_kept" data-verdict="not_kept" data-kept="2" data-total="10"' in cell
+    assert 'href="2024Q3/quarterly-review.html"' in cell
+    heads = re.findall(r"<th>([^<]*)</th>", page)
+    assert heads[-1] == ("Promises kept" if language == "en" else "Beloften nagekomen")
+    assert "Data-subject rights requests" not in heads and "Records past their retention deadline" not in heads
+
+
+def test_the_tally_takes_the_worst_verdicts_colour_and_older_results_say_not_computable(tmp_path):
+    kept = [{"id": f"p{i}", "verdict": "kept", "reason": "no_breach", "rows": 0} for i in range(9)]
+    publish(tmp_path, "2024Q1", "2024-03-31", findings=None)  # written before findings
+    publish(tmp_path, "2024Q2", "2024-06-30", findings=[*kept, {"id": "x", "verdict": "not assessable"}], report=False)
+    publish(tmp_path, "2024Q3", "2024-09-30", findings=[*kept, {"id": "x", "verdict": "kept"}])
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    assert 'data-verdict="kept"' in tally(page, "2024Q3") and "10 of 10 kept" in visible(tally(page, "2024Q3"))
+    second = tally(page, "2024Q2")
+    assert 'data-verdict="not_assessable"' in second and "9 of 10 kept" in visible(second) and "href" not in second
+    first = tally(page, "2024Q1")
+    assert 'data-verdict="not_computable"' in first and "Not computable" in visible(first)
+    assert re.search(r"td\.v-not_kept \{[^}]*color", page) and re.search(r"td\.v-kept \{[^}]*color", page)

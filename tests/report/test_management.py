@@ -1,9 +1,11 @@
-"""Management report pieces: KPI tiles match summary.json, verdicts, tolerance of missing figures."""
+"""Management report pieces: KPI tiles match summary.json, verdicts shown from the findings, tolerance of
+missing figures and of results without findings."""
 
 from __future__ import annotations
 
 import copy
 import html as html_lib
+import re
 
 import pytest
 
@@ -13,35 +15,32 @@ from pipelines.report.sections import inactivity, overview, quality, retention, 
 from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.words import TEXT, t
 from tests.report.conftest import kpi_markers, summary_figure
-from tests.report.fake_results import fake_summary, fake_tables
+from tests.report.fake_results import fake_summary
+from tests.report.sections.helpers import ctx as section_ctx
+from tests.report.sections.helpers import visible
 
 POLICY = load_policy()
 
 
-def ctx(summary=None, tables=None, language="en") -> ReportContext:
-    summary = fake_summary() if summary is None else summary
-    return ReportContext(
-        summary=summary,
-        tables=fake_tables(fake_summary()) if tables is None else tables,
-        policy=POLICY,
-        language=language,
-    )
+def ctx(summary=None, tables=None, language="en", *, rejudge=True) -> ReportContext:
+    """The fake quarter; a changed figure is judged again into the summary's findings, as a run writes them."""
+    return section_ctx(summary, tables, language, POLICY, rejudge=rejudge)
 
 
 def test_every_kpi_marker_equals_the_summary():
     c = ctx()
     markers = kpi_markers(overview.kpi_tiles(c))
-    assert len(markers) == len(overview.KPIS) + len(retention.CATEGORIES)
+    assert len(markers) == len(overview.KPIS)
     for path, value in markers:
         assert value == summary_figure(c.summary, path), path
-    assert ("retention.breaches.account", 37) in markers
     assert ("rights.on_time_rate", 0.8889) in markers
-    assert ("retention.breaches.analytics", None) in markers
+    # no total over kinds of records, no chips repeating the findings' rows (docs/report.md, "The first screen")
+    assert not [p for p, _ in markers if p.startswith("retention.breaches")]
 
 
 def test_tiles_show_change_against_the_previous_quarter():
     html = overview.kpi_tiles(ctx())
-    assert "▲ +5 vs 2024Q2 (32) · worse" in html
+    assert "▲ +7 vs 2024Q2 (41)" in html
     assert "+7.6\u00a0pp vs 2024Q2 (81%) · better" in html
     html = overview.kpi_tiles(ctx(fake_summary(with_previous=False)))
     assert "no previous quarter to compare" in html
@@ -78,34 +77,70 @@ def test_an_empty_summary_still_renders():
     assert 'data-verdict="not_computable"' in rights.section(c)
 
 
+def test_results_without_findings_are_not_computable_and_never_crash():
+    """A summary.json written before findings: every verdict "not computable", saying why (docs/report.md, "Findings")."""
+    summary = fake_summary()
+    del summary["findings"]
+    c = ctx(summary)
+    for section in (inactivity.section, retention.section, support.section, rights.section):
+        html = section(c)
+        assert 'data-verdict="not_computable"' in html and "Promise kept" not in html
+        assert "these results hold no findings" in html
+    title = overview.title_block(c, overall=True)
+    assert 'data-verdict="not_computable"' in title and 'data-total="0"' in title
+    assert "data-finding=" not in title  # no table without findings
+    assert "niet te berekenen" in overview.title_block(ctx(summary, language="nl"), overall=True).lower()
+
+
 @pytest.mark.parametrize(
-    "change,verdict",
+    "section,finding",
     [
-        ({}, "not_kept"),
-        ({"on_time_rate": 1.0, "open_overdue": 0}, "kept"),
-        ({"on_time_rate": 1.0, "open_overdue": 1}, "not_kept"),
-        ({"completed": 0, "on_time_rate": None, "open_overdue": 0}, "kept"),
-        ({"on_time_rate": None, "open_overdue": None}, "not_computable"),
+        (inactivity.section, "account_erasure"),
+        (support.section, "inquiries_answered"),
+        (rights.section, "rights_on_time"),
     ],
 )
-def test_rights_verdict(change, verdict):
+def test_a_section_shows_the_findings_verdict_and_never_judges_the_figures(section, finding):
+    """The auditor's point: the report displays findings. Turn a finding's verdict round while the figures stay:
+    the section follows the finding."""
     summary = fake_summary()
-    summary["rights"].update(change)
-    assert rights.judge(summary) == verdict
+    for f in summary["findings"]:
+        if f["id"] == finding:
+            f["verdict"] = "kept" if f["verdict"] == "not kept" else "not kept"
+            shown = "kept" if f["verdict"] == "kept" else "not_kept"
+    assert f'data-verdict="{shown}"' in section(ctx(summary, rejudge=False))
+    for f in summary["findings"]:
+        f.update(verdict="not computable", reason="figure_missing", rows=None)
+    html = section(ctx(summary, rejudge=False))
+    assert 'data-verdict="not_computable"' in html
+    assert "a figure the verdict needs is missing" in html
+
+
+def test_retention_rows_and_the_overall_line_follow_the_findings():
+    summary = fake_summary()
+    for f in summary["findings"]:
+        f.update(verdict="kept", reason="no_breach", rows=0)
+    c = ctx(summary, rejudge=False)  # the figures still hold 1,290 log rows past their deadline
+    html = retention.section(c)
+    assert 'data-verdict="kept"' in html and "8 of 8 kept" in html
+    assert html.count("pr-pill--kept") == 8 and "pr-pill--not_kept" not in html
+    assert "All 10 promises kept." in visible(overview.headline(c))
 
 
 def test_retention_verdicts_per_category_and_absent_tables():
     html = retention.section(ctx())
-    assert html.count("pr-pill--not_kept") == 5
+    assert html.count("pr-pill--not_kept") == 6  # 5 categories and withdrawn consent
     assert html.count("pr-pill--not_checked") == 1  # web_visits not exported
-    assert html.count("pr-pill--kept") == 1
+    assert html.count("pr-pill--kept") == 1  # payments rest on the law: "Legal deadline met"
+    assert html.count('pr-pill pr-pill--kept">Legal deadline met') == 1
+    assert 'data-finding="withdrawn_consent" data-verdict="not_kept"' in html
+    assert "1 of 8 kept" in visible(html)
     summary = copy.deepcopy(fake_summary())
-    summary["retention"]["breaches"] = {
-        k: (0 if v is not None else None)
-        for k, v in summary["retention"]["breaches"].items()
-    }
-    summary["retention"]["withdrawn_consent_contacted"] = 0
-    assert 'data-verdict="kept"' in retention.section(ctx(summary))
+    summary["retention"]["breaches"] = {k: 0 for k in summary["retention"]["breaches"]}
+    summary["retention"].update(withdrawn_consent_contacted=0, late_erasures=0, absent_tables=[])
+    summary["data"]["rows_as_of"]["web_visits"] = 500
+    html = retention.section(ctx(summary))
+    assert 'data-verdict="kept"' in html and "8 of 8 kept" in visible(html)
 
 
 def test_inactivity_late_erasures_break_the_promise():
@@ -130,7 +165,9 @@ def test_sections_quote_the_policy_in_the_report_language():
 
 def test_dutch_numbers():
     html = overview.kpi_tiles(ctx(language="nl"))
-    assert "1.356" in html and "3,2\u00a0u" in html and "89%" in html
+    assert "3,2\u00a0u" in html and "89%" in html
+    assert "1.290" in overview.findings_table(ctx(language="nl"))
+    assert "1.356" not in html  # no total over kinds of records
 
 
 # --- verdicts need evidence (docs/report.md, "Verdicts") ----------------------
@@ -140,7 +177,7 @@ def empty_quarter() -> dict:
     """A quarter before the exports begin: every family has nothing to judge (like 2019Q1 on the sample)."""
     summary = fake_summary("2019Q1", "2019-03-31")
     summary["data"].update(
-        rows_as_of={name: 0 for name in summary["data"]["rows_as_of"]}
+        rows_as_of={name: 0 for name in (*summary["data"]["rows_as_of"], "web_visits")}
     )
     summary["inactivity"].update(population=0, due_next_30d=0)
     summary["retention"].update(
@@ -152,7 +189,7 @@ def empty_quarter() -> dict:
     summary["support"].update(tickets=0, no_first_response=0, privacy_share=None)
     summary["support"]["first_response_hours"] = {"median": None, "p90": None}
     summary["rights"].update(
-        received=0, completed=0, on_time_rate=None, open_overdue=0, open_not_due=0
+        received=0, completed=0, on_time=0, on_time_rate=None, open_overdue=0, open_not_due=0
     )
     summary["previous"] = copy.deepcopy(summary) | {
         "period": "2018Q4",
@@ -175,6 +212,10 @@ def test_every_verdict_has_an_icon_and_words_in_both_languages():
         en, nl = TEXT[verdict]
         assert en and nl and en != nl
     assert t("en", "not_assessable") == "Not assessable"
+    for basis in ("law", "internal standard"):
+        for verdict in (verdicts.KEPT, verdicts.NOT_KEPT):
+            en, nl = TEXT[verdicts.words_key(verdict, basis)]
+            assert en and nl and en != nl
 
 
 def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
@@ -194,13 +235,13 @@ def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
     )
     assert "No inquiries were received in the quarter" in sections["support"]
     assert "none was open on 31 March 2019" in sections["rights"]
-    assert sections["retention"].count("pr-pill--not_assessable") == 7
+    assert sections["retention"].count("pr-pill--not_assessable") == 8  # 7 categories and withdrawn consent
     tiles = overview.kpi_tiles(c)
     assert "unchanged" not in tiles
-    assert tiles.count("not assessable: nothing to judge") == 4  # account, all, overdue, due 30d
+    assert tiles.count("not assessable: nothing to judge") == 2  # overdue, due 30d
     assert tiles.count("nothing to compare in 2018Q4") == 3  # on time, tickets, first response
     assert "in the exports (all dates)" in tiles and "this quarter&#x27;s exports" not in tiles
-    assert ("retention.breaches.account", 0) in kpi_markers(tiles)  # the figure itself is unchanged
+    assert ("rights.open_overdue", 0) in kpi_markers(tiles)  # the figure itself is unchanged
 
 
 def test_not_assessable_in_dutch():
@@ -217,74 +258,80 @@ def test_inactivity_kept_says_how_many_accounts_were_checked():
     assert 'data-verdict="kept"' in html
     assert "None of the 1,840 accounts held on 30 September 2024 is past its erasure deadline." in html
     summary["inactivity"]["population"] = 0
-    assert inactivity.judge(summary) == "not_assessable"
+    assert 'data-verdict="not_assessable"' in inactivity.section(ctx(summary))
     summary["retention"]["late_erasures"] = 2  # erased late: evidence even without accounts left
-    assert inactivity.judge(summary) == "not_kept"
+    assert 'data-verdict="not_kept"' in inactivity.section(ctx(summary))
 
 
 def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
     summary = fake_summary()
     summary["data"]["rows_as_of"]["payments"] = 0
     html = retention.section(ctx(summary))
-    assert html.count("pr-pill--kept") == 0
+    assert html.count('data-finding="payments_retention" data-verdict="not_assessable"') == 1
     assert html.count("pr-pill--not_assessable") == 1
     assert "Nothing to judge, no record was held on 30 September 2024: Payment records." in html
     assert 'data-verdict="not_kept"' in html  # the other categories still breach
-    # residual reads four tables: one row anywhere makes it assessable
-    assert retention.rows_held(summary, POLICY, "residual") == 48190 + 1627 + 655
-    assert retention.rows_held(summary, POLICY, "account") == 1840  # the inactivity population
-    del summary["data"]
-    assert retention.rows_held(summary, POLICY, "payments") is None
-    assert retention.category_verdict(ctx(summary), "payments") == "kept"
-
-
-def test_retention_overall_verdict():
-    v = retention.judge
-    assert v(["kept", "not_assessable"], 0) == "kept"
-    assert v(["not_assessable", "not_checked"], 0) == "not_assessable"
-    assert v(["not_assessable", "kept"], 1) == "not_kept"  # contacted after withdrawing consent
-    assert v(["not_checked", "not_computable"], None) == "not_computable"
 
 
 @pytest.mark.parametrize(
     "change,verdict",
     [
-        ({}, "kept"),  # 412 inquiries, all answered
-        ({"no_first_response": 5}, "not_kept"),
-        ({"tickets": 0, "no_first_response": 0}, "not_assessable"),
-        ({"tickets": None}, "not_computable"),
-        ({"no_first_response": None}, "not_computable"),
+        ({}, "kept"),  # 412 inquiries, none past the standard
+        ({"past_response_standard": 5, "unanswered_past_standard": 5}, "not_kept"),
+        ({"no_first_response": 3, "awaiting_within_standard": 3}, "kept"),  # awaiting within the standard
+        ({"tickets": 0}, "not_assessable"),
+        ({"past_response_standard": None}, "not_computable"),
     ],
 )
 def test_support_verdict(change, verdict):
     summary = fake_summary()
     summary["support"].update(change)
-    assert support.judge(summary) == verdict
+    assert f'data-verdict="{verdict}"' in support.section(ctx(summary))
 
 
-def test_support_says_what_was_checked_against_what():
+def test_support_explains_the_response_standard():
     summary = fake_summary()
-    summary["support"]["no_first_response"] = 5
-    html = support.section(ctx(summary))
+    summary["support"].update(no_first_response=5, answered_late=1, unanswered_past_standard=3,
+                              past_response_standard=4, awaiting_within_standard=2)
+    html = visible(support.section(ctx(summary)))
     assert "Statistics of" not in html
     assert (
-        "Of 412 inquiries received in the quarter, 407 got a first response by 30 September 2024 (median 3.2\u00a0h). "
-        "5 had no first response by 30 September 2024."
+        "Of 412 inquiries received in the quarter, 407 got a first response by 30 September 2024 (median 3.2 h). "
+        "4 missed the standard of a first response within 5 working days: 1 answered late, 3 still unanswered past it. "
+        "2 more await their first response and are still within the standard on 30 September 2024: not a failure."
     ) in html
+    assert "✖ Internal standard missed Basis: internal standard" in html
+    assert "Internal standard (§1.4) “the company's service standard: a first response within 5 working days”" in html
     assert "23 tickets (of any quarter) open on 30 September 2024" in html
-    nl = support.section(ctx(summary, language="nl"))
+    nl = visible(support.section(ctx(summary, language="nl")))
     assert "kregen er 407 uiterlijk op 30 september 2024 een eerste reactie" in nl
-    assert "5 kregen tot 30 september 2024 geen eerste reactie." in nl
+    assert "4 haalden de norm van een eerste antwoord binnen 5 werkdagen niet: 1 te laat beantwoord, 3 nog onbeantwoord" in nl
+    assert "Nog 2 wachten op een eerste antwoord en vallen op 30 september 2024 nog binnen de norm" in nl
+    assert "Interne norm niet gehaald" in nl and "Grondslag: interne norm" in nl
+    summary["support"].update(answered_late=0, unanswered_past_standard=0, past_response_standard=0,
+                              awaiting_within_standard=1)
+    kept = visible(support.section(ctx(summary)))
+    assert "✔ Internal standard met" in kept and "No inquiry missed the standard" in kept
+    assert "1 more awaits its first response and is still within the standard on 30 September 2024" in kept
+
+
+def test_rights_rest_on_the_law_and_quote_it():
+    html = visible(rights.section(ctx()))
+    assert "✖ Legal deadline missed Basis: law" in html
+    assert "Legal basis (§3) “GDPR Art. 12(3): one month of receipt, extendable by two further months”" in html
+    nl = visible(rights.section(ctx(language="nl")))
+    assert "Wettelijke termijn overschreden" in nl and "Grondslag: wet" in nl
+    assert "AVG art. 12, lid 3: binnen een maand na ontvangst" in nl
 
 
 def test_rights_with_nothing_received_completed_or_open_is_not_assessable():
     summary = fake_summary()
     summary["rights"].update(
-        received=0, completed=0, on_time_rate=None, open_overdue=0, open_not_due=0
+        received=0, completed=0, on_time=0, on_time_rate=None, open_overdue=0, open_not_due=0
     )
-    assert rights.judge(summary) == "not_assessable"
+    assert 'data-verdict="not_assessable"' in rights.section(ctx(summary))
     summary["rights"]["open_not_due"] = 1  # one open, not yet due: checked, nothing late
-    assert rights.judge(summary) == "kept"
+    assert 'data-verdict="kept"' in rights.section(ctx(summary))
 
 
 # --- the data behind the report ---------------------------------------------
@@ -362,3 +409,5 @@ def test_no_comparison_with_a_quarter_before_the_exports():
     tiles = overview.kpi_tiles(ctx(summary))
     assert "vs 2024Q2" not in tiles
     assert tiles.count("nothing to compare in 2024Q2") == len(overview.KPIS) - 1
+    table = overview.findings_table(ctx(summary))  # nor in the findings' change column
+    assert not re.search(r"<td class=num>[+−±]", table)

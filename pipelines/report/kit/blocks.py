@@ -8,6 +8,7 @@ from importlib import resources
 
 from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
+from pipelines.policy import LAW, POLICY
 from pipelines.report.kit.verdicts import (
     INFO,
     KEPT,
@@ -15,8 +16,11 @@ from pipelines.report.kit.verdicts import (
     NOT_CHECKED,
     NOT_COMPUTABLE,
     NOT_KEPT,
+    words_key,
 )
-from pipelines.report.kit.words import TEXT, t
+from pipelines.report.kit.verdicts import basis as finding_basis
+from pipelines.report.kit.verdicts import source as finding_source
+from pipelines.report.kit.words import TEXT, label, t
 
 VERDICT_ICON = {
     KEPT: "✔",
@@ -40,12 +44,73 @@ def heading(ctx: ReportContext, key: str) -> str:
     return f"<h2>{escape(t(ctx.language, key))}</h2>"
 
 
-def verdict_html(ctx: ReportContext, verdict: str, sentences: Iterable[str]) -> str:
+def verdict_words(language: str, verdict: str, basis: str | None = POLICY) -> str:
+    """A verdict in the words of its basis: "Promise kept", "Legal deadline missed", "Internal standard met"
+    (docs/report.md, "Findings")."""
+    return t(language, words_key(verdict, basis))
+
+
+def verdict_html(
+    ctx: ReportContext,
+    verdict: str,
+    sentences: Iterable[str],
+    *,
+    basis: str | None = None,
+    badge: str | None = None,
+) -> str:
+    """A section's verdict line: the badge (the verdict in its basis' words, or ``badge``), then the sentences.
+
+    ``basis`` (a finding's ``basis``) also names the ground the verdict rests on, after the badge.
+    """
     text = " ".join(s for s in sentences if s)
+    words = badge if badge is not None else verdict_words(ctx.language, verdict, basis)
+    ground = (
+        f'<span class="pr-basis" data-basis="{escape(basis)}">{escape(basis_words(ctx.language, basis))}</span>'
+        if basis
+        else ""
+    )
     return (
         f'<div class="pr-verdict pr-verdict--{verdict}" data-verdict="{verdict}">'
-        f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(t(ctx.language, verdict))}</span>'
+        f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(words)}</span>'
+        f"{ground}"
         f'<span class="pr-verdict-text">{escape(text)}</span></div>'
+    )
+
+
+def not_computable_words(ctx: ReportContext, found: dict | None) -> str:
+    """Why a verdict is not computable: the results hold no such finding (a ``summary.json`` written before
+    findings), or a figure the finding needs is missing."""
+    return t(ctx.language, "v_no_finding" if found is None else "v_figure_missing")
+
+
+def tally_words(language: str, result) -> str:
+    """A tally of findings (``verdicts.overall``) in words: "2 of 8 kept", "2 van de 8 nagekomen"."""
+    return t(language, "tally_kept", kept=fmt_int(result.kept, language), total=fmt_int(result.total, language))
+
+
+def basis_words(language: str, basis: str) -> str:
+    """"Basis: privacy policy", "Grondslag: wet"."""
+    return t(language, "basis_line", basis=label(language, "basis", basis))
+
+
+def pill_html(ctx: ReportContext, verdict: str, basis: str | None = POLICY) -> str:
+    """A verdict in a table cell, coloured and in the words of its basis."""
+    return f'<span class="pr-pill pr-pill--{verdict}">{escape(verdict_words(ctx.language, verdict, basis))}</span>'
+
+
+def source_html(ctx: ReportContext, found: dict | None, *, name: str | None = None) -> str:
+    """The law or internal standard a finding rests on, quoted from the finding (its ``source``, in the
+    report's language), captioned with its basis and clause; empty for a policy finding (its clause is
+    quoted from the policy file) or without a source (docs/report.md, "Findings")."""
+    kind = finding_basis(found)
+    text = finding_source(found, ctx.language)
+    if kind in (None, POLICY) or not text:
+        return ""
+    clause = found.get("clause") or ""
+    who = " · ".join(part for part in (clause, name) if part)
+    caption = t(ctx.language, "source_law" if kind == LAW else "source_standard") + (f" ({who})" if who else "")
+    return clause_html(ctx, clause, text, caption=caption).replace(
+        '<figure class="pr-clause">', f'<figure class="pr-clause pr-source" data-basis="{escape(kind)}">', 1
     )
 
 
@@ -80,7 +145,10 @@ def table_html(
     *,
     numeric: Iterable[int] = (),
     classes: list[str] | None = None,
+    attrs: list[dict[str, object]] | None = None,
+    table_class: str = "",
 ) -> str:
+    """A table; ``attrs`` gives each row's ``data-*`` attributes (``{"finding": "logs_retention"}``)."""
     numeric = set(numeric)
     head = "".join(
         f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>"
@@ -89,12 +157,14 @@ def table_html(
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{classes[r]}"' if classes and classes[r] else ""
+        if attrs and attrs[r]:
+            cls += "".join(f' data-{name}="{escape(str(value), quote=True)}"' for name, value in attrs[r].items())
         cells = "".join(
             f"<td{' class=num' if i in numeric else ''}>{cell}</td>"
             for i, cell in enumerate(row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="pr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<table class="pr-table{" " + table_class if table_class else ""}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 #: results tables that read an optional export: when it was not exported the table is empty, and the page says why

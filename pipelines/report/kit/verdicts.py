@@ -1,18 +1,23 @@
-"""Verdict names and reading the summary: the rules every section shares, with no HTML.
+"""Verdict codes and reading the findings: what every section shares, with no HTML.
 
-Verdicts (docs/report.md, "Verdicts"): ``kept`` means checked and no breach
-found; ``not_kept`` a breach found; ``not_assessable`` nothing to judge (no
-account, row, inquiry or request the promise applies to); ``not_computable``
-the figure is missing from the results; ``not_checked`` the table was not
-exported; ``info`` no promise is judged.
+The report never judges a promise (docs/report.md, "Findings"): each verdict is
+a finding in ``summary.json`` (``findings``, written by ``pipelines/findings.py``),
+read here by its id and shown with the report's verdict codes:
+
+``kept`` the finding is kept; ``not_kept`` not kept; ``not_assessable`` not
+assessable, nothing to judge; ``not_checked`` not assessable because the optional
+export was not given (reason ``not_exported``); ``not_computable`` not computable,
+or no such finding in the results (a ``summary.json`` written before findings);
+``info`` no promise is judged (data quality).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines import findings as judged
+from pipelines.policy import INTERNAL_STANDARD, LAW, POLICY
 from pipelines.report.kit.context import lookup
 from pipelines.report.kit.fmt import is_missing
 
@@ -24,6 +29,14 @@ KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
     "not_checked",
     "info",
 )
+
+#: a finding's verdict -> the report's verdict code (docs/report.md, "Findings")
+CODES = {
+    judged.KEPT: KEPT,
+    judged.NOT_KEPT: NOT_KEPT,
+    judged.NOT_ASSESSABLE: NOT_ASSESSABLE,
+    judged.NOT_COMPUTABLE: NOT_COMPUTABLE,
+}
 
 
 def summary_value(summary: dict | None, path: str) -> Any:
@@ -44,57 +57,81 @@ def summary_value(summary: dict | None, path: str) -> Any:
     return None if is_missing(value) else value
 
 
+# --- the findings (docs/report.md, "Findings") --------------------------------
 
-# --- the overall verdict (docs/report.md, "Verdicts", "The overall verdict") --
+
+def findings_of(summary: dict | None) -> list[dict]:
+    """The findings in ``summary``, in the order they were judged; ``[]`` when it holds none (an older summary)."""
+    found = summary.get("findings") if isinstance(summary, dict) else None
+    return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+
+def finding(summary: dict | None, finding_id: str) -> dict | None:
+    """The finding ``finding_id`` (``"rights_on_time"``); ``None`` when the results hold no such finding."""
+    return next((f for f in findings_of(summary) if f.get("id") == finding_id), None)
+
+
+def code(found: dict | None) -> str:
+    """The report's verdict code of a finding: "not assessable" for want of an export is ``not_checked``;
+    an unknown verdict, or no finding at all, is ``not_computable``."""
+    if not isinstance(found, dict):
+        return NOT_COMPUTABLE
+    verdict = found.get("verdict")
+    if verdict == judged.NOT_ASSESSABLE and found.get("reason") == judged.NOT_EXPORTED:
+        return NOT_CHECKED
+    return CODES.get(verdict, NOT_COMPUTABLE)
+
+
+def verdict(summary: dict | None, finding_id: str) -> str:
+    """The report's verdict code of finding ``finding_id`` in ``summary``."""
+    return code(finding(summary, finding_id))
+
+
+def basis(found: dict | None) -> str | None:
+    """The finding's basis (``policy``, ``law`` or ``internal standard``); ``None`` without a finding or basis."""
+    kind = found.get("basis") if isinstance(found, dict) else None
+    return kind if kind in (POLICY, LAW, INTERNAL_STANDARD) else None
+
+
+def source(found: dict | None, language: str) -> str:
+    """The text of the law or standard a finding rests on, in ``language`` (English when there is no Dutch);
+    empty for a policy finding, whose source is the clause itself."""
+    texts = found.get("source") if isinstance(found, dict) else None
+    if not isinstance(texts, dict):
+        return ""
+    return str(texts.get(language) or texts.get("en") or "")
+
+
+#: the catalogue key of a verdict's words by basis: "Promise kept", "Legal deadline met", "Internal
+#: standard met" (docs/report.md, "Findings"); the verdicts that judge nothing read the same on any basis
+_BY_BASIS = {LAW: "law", INTERNAL_STANDARD: "standard"}
+
+
+def words_key(verdict_code: str, kind: str | None = POLICY) -> str:
+    """``words_key("not_kept", "law") == "not_kept_law"``: the catalogue key of the verdict's words on that basis."""
+    if verdict_code in (KEPT, NOT_KEPT) and kind in _BY_BASIS:
+        return f"{verdict_code}_{_BY_BASIS[kind]}"
+    return verdict_code
 
 
 @dataclass(frozen=True)
-class Promise:
-    """One promise the report judges: its code, its verdict and how many items breach it (``None``: unknown)."""
+class Overall:
+    """``findings.tally`` of some findings with the report's code of the worst verdict (its colour)."""
 
-    key: str
-    verdict: str
-    breaches: int | None = None
-
-
-@dataclass(frozen=True)
-class Tally:
     kept: int
     not_kept: int
     not_judged: int
-    worst: Promise | None
-
-    @property
-    def total(self) -> int:
-        return self.kept + self.not_kept + self.not_judged
+    total: int
+    worst: str
 
     @property
     def verdict(self) -> str:
-        """Not kept when any promise is broken; kept only when every promise is kept; else not assessable."""
-        if self.not_kept:
-            return NOT_KEPT
-        if self.total and self.kept == self.total:
-            return KEPT
-        return NOT_ASSESSABLE
+        return self.worst
 
 
-def tally(promises: Iterable[Promise]) -> Tally:
-    """Count kept, broken and not judged promises and pick the worst broken one.
-
-    Only ``kept`` counts as kept: not assessable, not computable and not
-    checked are "not judged". The worst is the broken promise with the most
-    items in breach (an unknown count ranks last); a tie goes to the one
-    the report shows first.
-    """
-    promises = list(promises)
-    broken = [p for p in promises if p.verdict == NOT_KEPT]
-    worst = None
-    for p in broken:
-        if worst is None or _rank(p) > _rank(worst):
-            worst = p
-    kept = sum(p.verdict == KEPT for p in promises)
-    return Tally(kept, len(broken), len(promises) - kept - len(broken), worst)
-
-
-def _rank(promise: Promise) -> float:
-    return -1 if is_missing(promise.breaches) else promise.breaches
+def overall(found: list[dict]) -> Overall:
+    """The tally of ``found`` (``pipelines.findings.tally``): kept of total, coloured by the worst verdict;
+    no finding at all is not computable."""
+    result = judged.tally(found)
+    worst = CODES.get(result["worst"], NOT_COMPUTABLE) if result["total"] else NOT_COMPUTABLE
+    return Overall(result["kept"], result["not_kept"], result["not_judged"], result["total"], worst)

@@ -13,10 +13,12 @@ from pipelines.report.kit.blocks import (
     gap_note,
     heading,
     how_html,
+    not_computable_words,
     policy_values,
+    source_html,
     verdict_html,
 )
-from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import (
     BUCKETS,
@@ -36,10 +38,11 @@ from pipelines.report.kit.theme import (
     x_axis,
 )
 from pipelines.report.kit.verdicts import (
-    KEPT,
     NOT_ASSESSABLE,
     NOT_COMPUTABLE,
-    NOT_KEPT,
+    basis,
+    code,
+    finding,
 )
 from pipelines.report.kit.words import label, t, tn
 
@@ -58,17 +61,9 @@ def bucket_label(code: str, language: str) -> str:
     return label(language, "bucket", code)
 
 
-def judge(summary: dict) -> str:
-    """§1.1: not kept when an account is past its erasure deadline or was erased late; not assessable without accounts."""
-    breaches = lookup(summary, "retention.breaches.account")
-    late = lookup(summary, "retention.late_erasures")
-    if is_missing(breaches):
-        return NOT_COMPUTABLE
-    if breaches > 0 or (not is_missing(late) and late > 0):
-        return NOT_KEPT
-    if lookup(summary, "inactivity.population") == 0:
-        return NOT_ASSESSABLE
-    return KEPT
+#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §1.1, accounts past
+#: their erasure deadline or erased late. The report shows its verdict and never judges the figures again.
+FINDING = "account_erasure"
 
 
 def reconcile(ctx: ReportContext) -> str | None:
@@ -107,10 +102,11 @@ def section(ctx: ReportContext) -> str:
     due = ctx.get("inactivity.due_next_30d")
     as_of = fmt_date(ctx.as_of, lang)
     values = policy_values(ctx)
-    verdict = judge(ctx.summary)
+    found = finding(ctx.summary, FINDING)
+    verdict = code(found)
     sentences = []
     if verdict == NOT_COMPUTABLE:
-        sentences.append(t(lang, "not_computable") + ".")
+        sentences.append(not_computable_words(ctx, found))
     elif verdict == NOT_ASSESSABLE:
         sentences.append(t(lang, "v_inactivity_none", as_of=as_of))
     elif breaches:
@@ -132,8 +128,9 @@ def section(ctx: ReportContext) -> str:
         how += " " + t(lang, "how_legal_hold")
     return (
         heading(ctx, "sec_inactivity")
-        + verdict_html(ctx, verdict, sentences)
+        + verdict_html(ctx, verdict, sentences, basis=basis(found))
         + clause_html(ctx, clause.ref, clause.text(lang))
+        + source_html(ctx, found)
         + how_html(ctx, how)
     )
 

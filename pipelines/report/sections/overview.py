@@ -12,7 +12,9 @@ from pipelines.report.kit.blocks import (
     VERDICT_ICON,
     component_css,
     heading,
+    pill_html,
     policy_values,
+    table_html,
 )
 from pipelines.report.kit.context import ReportContext, lookup, short_hash
 from pipelines.report.kit.fmt import (
@@ -25,16 +27,16 @@ from pipelines.report.kit.fmt import (
 )
 from pipelines.report.kit.verdicts import (
     NOT_ASSESSABLE,
-    NOT_CHECKED,
-    NOT_COMPUTABLE,
     NOT_KEPT,
-    Promise,
-    Tally,
+    Overall,
+    basis,
+    code,
+    finding,
+    findings_of,
+    overall,
     summary_value,
-    tally,
 )
-from pipelines.report.kit.words import label, t, tn
-from pipelines.report.sections import inactivity, retention, rights, support
+from pipelines.report.kit.words import TEXT, label, t
 
 
 def title_block(
@@ -50,8 +52,9 @@ def title_block(
     own; ``intro=None`` leaves the introduction out), so every notebook's
     first words are in the report's language. ``overall=True`` (the
     management report) puts the one-line overall verdict (:func:`headline`)
-    right under the subtitle, on the first screen. Leaves the slot where the
-    HTML export puts the table of contents.
+    and the table of findings (:func:`findings_table`) right under the
+    subtitle, on the first screen (docs/report.md, "The first screen"). Leaves
+    the slot where the HTML export puts the table of contents.
     """
     lang = ctx.language
     title = t(lang, title, **policy_values(ctx))
@@ -72,7 +75,7 @@ def title_block(
         + synthetic_banner(ctx)
         + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
         f'<p class="pr-subtitle">{escape(sub)}</p>'
-        + (headline(ctx) if overall else "")
+        + (headline(ctx) + findings_table(ctx) if overall else "")
         + notes
         + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
         + "</header>"
@@ -138,15 +141,15 @@ class Kpi:
         "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
     )
     compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
-    basis: str | None = None  # what the figure judges: a retention category, "retention" (any) or "rights"; None: a plain count
+    finding: str | None = None  # the finding whose records the figure counts (not assessable with it); None: a plain count
 
 
+#: figures the findings table does not show (docs/report.md, "The first screen"): no total over kinds of
+#: records, and no figure twice (records past their deadline are the findings' rows)
 KPIS = (
-    Kpi("retention.breaches.account", "kpi_account_breaches", basis="account"),
-    Kpi("retention.breaches.*", "kpi_all_breaches", basis="retention"),
     Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
-    Kpi("rights.open_overdue", "kpi_open_overdue", basis="rights"),
-    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, basis="account"),
+    Kpi("rights.open_overdue", "kpi_open_overdue", finding="rights_on_time"),
+    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, finding="account_erasure"),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
     Kpi(
         "support.first_response_hours.median",
@@ -232,21 +235,21 @@ def _data_value(value) -> str:
 
 
 def kpi_tiles(ctx: ReportContext) -> str:
-    """The one-screen summary: tiles with their change against the previous quarter, then breaches by category."""
-    lang, pol = ctx.language, ctx.policy
+    """Figures beside the findings table, with their change against the previous quarter."""
+    lang = ctx.language
     prev = ctx.previous
     prev_period = (prev.get("period") or "") if prev else None
-    prev_covered = prev is not None and _covered(ctx.summary, prev)
+    prev_covered = prev is not None and covered(ctx.summary, prev)
     tiles = []
     for kpi in KPIS:
         value = summary_value(ctx.summary, kpi.path)
         prev_value = summary_value(prev, kpi.path) if prev else None
         status = _status(kpi, value)
-        if not kpi_assessable(kpi, ctx.summary, pol):
+        if not kpi_assessable(kpi, ctx.summary):
             change, modifier, status = t(lang, "kpi_not_assessable"), "none", "na"
         elif not kpi.compare:
             change, modifier = t(lang, "this_export"), "none"
-        elif prev is not None and not (prev_covered and kpi_assessable(kpi, prev, pol)):
+        elif prev is not None and not prev_covered:
             change, modifier = t(lang, "nothing_to_compare", previous=prev_period), "none"
         else:
             change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
@@ -256,47 +259,23 @@ def kpi_tiles(ctx: ReportContext) -> str:
             f'<div class="kpi-value">{escape(_fmt(kpi.kind, value, lang))}</div>'
             f'<div class="kpi-change kpi-change--{modifier}">{escape(change)}</div></div>'
         )
-    chips = []
-    for category in retention.CATEGORIES:
-        path = f"retention.breaches.{category}"
-        value = summary_value(ctx.summary, path)
-        verdict = retention.category_verdict(ctx, category)
-        if verdict == NOT_CHECKED:
-            status, shown = "na", t(lang, "not_checked")
-        elif verdict == NOT_COMPUTABLE:
-            status, shown = "na", t(lang, "na")
-        elif verdict == NOT_ASSESSABLE:
-            status, shown = "na", t(lang, "nothing_to_judge")
-        else:
-            status, shown = ("bad" if value > 0 else "good"), fmt_int(value, lang)
-        chips.append(
-            f'<li class="kpi-chip kpi-chip--{status}" data-kpi="{path}" data-value="{_data_value(value)}">'
-            f'<span class="kpi-chip-label">{escape(label(lang, "cat", category))}</span> '
-            f'<span class="kpi-chip-value">{escape(shown)}</span></li>'
-        )
     return (
         f'<section class="pr-kpis" aria-label="{escape(t(lang, "sec_summary"))}">'
-        f'<div class="kpi-grid">{"".join(tiles)}</div>'
-        f'<div class="kpi-strip"><span class="kpi-strip-title">{escape(t(lang, "kpi_all_breaches"))}</span>'
-        f"<ul>{''.join(chips)}</ul></div></section>"
+        f'<div class="kpi-grid">{"".join(tiles)}</div></section>'
     )
 
 
-def _covered(summary: dict, previous: dict) -> bool:
+def covered(summary: dict, previous: dict) -> bool:
     """Whether the previous quarter's review date falls on or after the exports' first date (unknown: yes)."""
     first, prev_as_of = lookup(summary, "data.first_date"), previous.get("as_of")
     return not (first and prev_as_of and str(prev_as_of) < str(first))
 
 
-def kpi_assessable(kpi: Kpi, summary: dict | None, policy) -> bool:
-    """False when the tile's figure judges nothing in ``summary`` (no account, row or request it applies to)."""
-    if kpi.basis is None or not summary:
+def kpi_assessable(kpi: Kpi, summary: dict | None) -> bool:
+    """False when the tile's finding is not assessable for want of anything to judge (docs/report.md, "Findings")."""
+    if kpi.finding is None or not summary:
         return True
-    if kpi.basis == "rights":
-        return rights.assessable(summary) is not False
-    if kpi.basis == "retention":
-        return not all(retention.rows_held(summary, policy, c) == 0 for c in retention.CATEGORIES)
-    return retention.rows_held(summary, policy, kpi.basis) != 0
+    return code(finding(summary, kpi.finding)) != NOT_ASSESSABLE
 
 
 def about(ctx: ReportContext) -> str:
@@ -364,118 +343,144 @@ def evidence_lines(ctx: ReportContext) -> str:
     return f'<ul class="pr-about pr-evidence">{items}</ul>'
 
 
-# --- the overall verdict (docs/report.md, "The overall verdict") ----------------
-
-#: what each promise's breaches are counted in: the unit of its "worst: ..." words
-UNIT = {"inactivity": "accounts", "withdrawn_consent": "contacts", "support": "inquiries", "rights": "requests"}
+# --- the first screen: the overall verdict and the findings (docs/report.md, "The first screen") ---------
 
 
-def _added(*values) -> int | None:
-    known = [v for v in values if not is_missing(v)]
-    return sum(known) if known else None
+def headline_text(result: Overall, language: str) -> str:
+    """The one-line overall verdict: "2 of 10 promises kept"; "All 10 promises kept."."""
+    values = {"kept": fmt_int(result.kept, language), "total": fmt_int(result.total, language)}
+    if result.total and result.kept == result.total:
+        return t(language, "h_all_kept", **values)
+    return t(language, "h_kept", **values)
 
 
-def rights_breaches(summary: dict) -> int | None:
-    """Requests completed late in the quarter plus open requests past their deadline."""
-    completed, on_time = lookup(summary, "rights.completed"), lookup(summary, "rights.on_time")
-    rate = lookup(summary, "rights.on_time_rate")
-    if is_missing(on_time) and not is_missing(completed) and not is_missing(rate):
-        on_time = round(completed * rate)
-    late = None if is_missing(completed) or is_missing(on_time) else completed - on_time
-    return _added(late, lookup(summary, "rights.open_overdue"))
-
-
-def promises(ctx: ReportContext) -> list[Promise]:
-    """Every promise the report judges, in the report's order.
-
-    Inactivity (§1.1, accounts past the deadline or erased late); each
-    retention category but ``account``, which is the inactivity promise
-    itself (§1.2-§1.6, §2.1); marketing after withdrawn consent (§1.6);
-    support (§1.4); rights (§3).
-    """
-    s = ctx.summary
-    found = [
-        Promise(
-            "inactivity",
-            inactivity.judge(s),
-            _added(lookup(s, "retention.breaches.account"), lookup(s, "retention.late_erasures")),
-        )
+def headline_detail(result: Overall, language: str) -> str:
+    """"7 not kept, 1 not judged." (the parts that are not 0); empty when every promise is kept."""
+    parts = [
+        t(language, key, n=fmt_int(n, language))
+        for key, n in (("h_not_kept", result.not_kept), ("h_not_judged", result.not_judged))
+        if n
     ]
-    found += [
-        Promise(f"retention_{c}", retention.category_verdict(ctx, c), lookup(s, f"retention.breaches.{c}"))
-        for c in retention.CATEGORIES
-        if c != "account"
-    ]
-    found += [
-        Promise(
-            "withdrawn_consent",
-            retention.consent_verdict(ctx),
-            lookup(s, "retention.withdrawn_consent_contacted"),
-        ),
-        Promise("support", support.judge(s), lookup(s, "support.no_first_response")),
-        Promise("rights", rights.judge(s), rights_breaches(s)),
-    ]
-    return found
-
-
-def promise_name(key: str, language: str) -> str:
-    if key.startswith("retention_"):
-        return label(language, "cat", key.removeprefix("retention_"))
-    return t(language, f"promise_{key}")
-
-
-def worst_words(promise: Promise, language: str) -> str:
-    """"Log files (IP address, device ID): 369 records held past their deadline"; the name alone without a count."""
-    name = promise_name(promise.key, language)
-    if is_missing(promise.breaches):
-        return name
-    unit = UNIT.get(promise.key, "records")
-    return t(language, "h_worst", name=name, count=tn(language, f"h_breach_{unit}", promise.breaches))
-
-
-def headline_text(result: Tally, language: str) -> str:
-    """The one-line overall verdict: "3 of 10 promises kept, 5 not kept, 2 not judged; worst: ..."."""
-    values = {
-        "kept": fmt_int(result.kept, language),
-        "total": fmt_int(result.total, language),
-        "broken": fmt_int(result.not_kept, language),
-        "unjudged": fmt_int(result.not_judged, language),
-    }
-    if result.worst is not None:
-        values["worst"] = worst_words(result.worst, language)
-        key = "h_broken_unjudged" if result.not_judged else "h_broken"
-    elif result.not_judged:
-        key = "h_unjudged"
-    else:
-        key = "h_all_kept"
-    return t(language, key, **values)
-
-
-WHY_NOT_JUDGED = {NOT_ASSESSABLE: "why_not_assessable", NOT_CHECKED: "why_not_checked", NOT_COMPUTABLE: "why_not_computable"}
+    return ", ".join(parts) + "." if parts else ""
 
 
 def headline(ctx: ReportContext) -> str:
-    """The first screen's overall verdict: one line, then which promises were not kept and which not judged."""
+    """The first screen's overall verdict: how many of the findings are kept, coloured by the worst verdict
+    (``pipelines.findings.tally``); not computable when the results hold no findings."""
     lang = ctx.language
-    found = promises(ctx)
-    result = tally(found)
-    broken = [promise_name(p.key, lang) for p in found if p.verdict == NOT_KEPT]
-    unjudged = [
-        f"{promise_name(p.key, lang)} ({t(lang, WHY_NOT_JUDGED[p.verdict])})"
-        for p in found
-        if p.verdict in WHY_NOT_JUDGED
-    ]
-    details = []
-    if broken:
-        details.append(t(lang, "h_list_not_kept", names=", ".join(broken)))
-    if unjudged:
-        details.append(t(lang, "h_list_not_judged", names=", ".join(unjudged)))
+    result = overall(findings_of(ctx.summary))
     verdict = result.verdict
-    detail = f'<span class="pr-headline-detail">{escape(" ".join(details))}</span>' if details else ""
+    if result.total:
+        text, detail = headline_text(result, lang), headline_detail(result, lang)
+    else:
+        text, detail = t(lang, "not_computable"), t(lang, "v_no_finding")
+    detail = f'<span class="pr-headline-detail">{escape(detail)}</span>' if detail else ""
     return (
         f'<div class="pr-verdict pr-verdict--{verdict} pr-headline" data-verdict="{verdict}" '
         f'data-kept="{result.kept}" data-total="{result.total}">'
         f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(t(lang, "h_badge"))}</span>'
-        f'<span class="pr-verdict-text"><strong>{escape(headline_text(result, lang))}</strong>{detail}</span></div>'
+        f'<span class="pr-verdict-text"><strong>{escape(text)}</strong>{detail}</span></div>'
     )
 
+
+def promise_words(ctx: ReportContext, finding_id: str) -> str:
+    """The promise a finding judges, in plain words with the policy's numbers ("Inactive accounts erased within
+    12 months"); an unknown id in words ("new promise")."""
+    key = f"finding_{finding_id}"
+    days = ctx.get("support.response_working_days", ctx.policy.response_working_days)
+    values = {**policy_values(ctx), "days": fmt_int(days, ctx.language)}
+    return t(ctx.language, key, **values) if key in TEXT else finding_id.replace("_", " ")
+
+
+def change_in_rows(ctx: ReportContext, found: dict) -> str:
+    """``rows - previous_rows`` with its sign ("+39", "−3", "±0"); "—" when either is unknown or the previous
+    quarter lies before the exports begin (nothing was observed then)."""
+    rows, before = found.get("rows"), found.get("previous_rows")
+    prev = ctx.previous
+    if is_missing(rows) or is_missing(before) or (prev is not None and not covered(ctx.summary, prev)):
+        return DASH
+    delta = rows - before
+    if delta == 0:
+        return "±0"
+    return ("+" if delta > 0 else "−") + fmt_int(abs(delta), ctx.language)
+
+
+DASH = "—"
+
+
+def worklist_command(ctx: ReportContext) -> list[str]:
+    """``privacy-review worklist --quarter 2024Q3 --out <private folder>`` for this quarter (with ``--as-of``
+    when the review date is not the quarter's last day): the command that lists a broken promise's records."""
+    words = ["privacy-review", "worklist", "--quarter", ctx.period or "latest"]
+    try:
+        quarter_end = Quarter.parse(ctx.period).end.isoformat() if ctx.period else ""
+    except ValueError:
+        quarter_end = ""
+    if ctx.as_of and ctx.as_of != quarter_end:
+        words += ["--as-of", ctx.as_of]
+    return [*words, "--out", f"<{t(ctx.language, 'action_out')}>"]
+
+
+def _file(name: str) -> str:
+    """A file name that may break after its ``_`` only (``accounts_past_deadline.csv``), never inside a word."""
+    return f'<code class="pr-code">{escape(name).replace("_", "_<wbr>")}</code>'
+
+
+def _command(words: list[str]) -> str:
+    """A command that breaks between its words only, never inside one (``privacy-review``, ``--quarter``,
+    ``<private folder>``)."""
+    words = " ".join(f'<span class="pr-nowrap">{escape(w)}</span>' for w in words)
+    return f'<code class="pr-code pr-command">{words}</code>'
+
+
+def next_action(ctx: ReportContext, found: dict) -> str:
+    """For a promise not kept: the worklist file that names its records and the command that writes it; else "—"."""
+    if code(found) != NOT_KEPT or not found.get("worklist"):
+        return DASH
+    template = escape(t(ctx.language, "action_worklist", file="\x00file", command="\x00command"))
+    return template.replace("\x00file", _file(str(found["worklist"]))).replace("\x00command", _command(worklist_command(ctx)))
+
+
+def findings_table(ctx: ReportContext) -> str:
+    """The first screen's one table: a row per finding, in the order they were judged, with the promise in
+    plain words, clause, basis, verdict (in the basis' words), records behind it, change against the previous
+    quarter and the next action. Each number is shown here once (docs/report.md, "The first screen")."""
+    lang = ctx.language
+    found = findings_of(ctx.summary)
+    if not found:
+        return ""
+    prev_period = (ctx.previous or {}).get("period")
+    rows, classes, attrs = [], [], []
+    for f in found:
+        verdict, kind = code(f), basis(f)
+        rows.append(
+            [
+                escape(promise_words(ctx, str(f.get("id", "")))),
+                escape(str(f.get("clause") or "")),
+                escape(label(lang, "basis", kind) if kind else t(lang, "na")),
+                pill_html(ctx, verdict, kind),
+                escape(fmt_int(f.get("rows"), lang) if not is_missing(f.get("rows")) else DASH),
+                escape(change_in_rows(ctx, f)),
+                next_action(ctx, f),
+            ]
+        )
+        classes.append(f"row--{verdict}")
+        attrs.append({"finding": f.get("id", ""), "verdict": f.get("verdict", ""), "rows": json.dumps(f.get("rows"))})
+    table = table_html(
+        [
+            t(lang, "col_promise"),
+            t(lang, "col_clause"),
+            t(lang, "col_basis"),
+            t(lang, "col_verdict"),
+            t(lang, "col_rows"),
+            t(lang, "col_change", previous=prev_period or t(lang, "previous_quarter")),
+            t(lang, "col_action"),
+        ],
+        rows,
+        numeric=(4, 5),
+        classes=classes,
+        attrs=attrs,
+        table_class="pr-findings",
+    )
+    note = f'<p class="pr-findings-note">{escape(t(lang, "findings_note"))}</p>'
+    return f'<section class="pr-findings-block" aria-label="{escape(t(lang, "sec_findings"))}">{table}{note}</section>'

@@ -9,6 +9,7 @@ import polars as pl
 from babel.lists import format_list
 
 from pipelines.contract import OPTIONAL_TABLES
+from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     heading,
     how_html,
@@ -89,6 +90,7 @@ def section(ctx: ReportContext) -> str:
         + verdict_html(ctx, INFO, sentences)
         + how_html(ctx, t(lang, "how_quality"))
         + table(ctx)
+        + remediation.invalid_rows(ctx)  # the register's rows that exempt nothing (docs/report.md, "Exceptions")
     )
 
 

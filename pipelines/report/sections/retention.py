@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from html import escape
 from typing import Any
 
@@ -17,11 +16,15 @@ from pipelines.report.kit.blocks import (
     gap_note,
     heading,
     how_html,
+    not_computable_words,
+    pill_html,
     policy_values,
+    source_html,
     table_html,
+    tally_words,
     verdict_html,
 )
-from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import (
     BAD,
@@ -48,6 +51,10 @@ from pipelines.report.kit.verdicts import (
     NOT_CHECKED,
     NOT_COMPUTABLE,
     NOT_KEPT,
+    basis,
+    code,
+    finding,
+    overall,
 )
 from pipelines.report.kit.words import label, t, tn
 
@@ -62,22 +69,18 @@ CATEGORIES = (
 )
 
 
-def rows_held(summary: dict | None, policy, category: str) -> int | None:
-    """How many rows the ``category`` rule applies to on ``as_of``; ``None`` when the summary does not say.
-
-    ``account``: the inactivity population (accounts created on or before
-    ``as_of`` and not erased by then). Other categories: the rows of the
-    rule's tables dated on or before ``as_of`` (``data.rows_as_of``).
-    """
-    if category == "account":
-        population = lookup(summary, "inactivity.population")
-        return None if is_missing(population) else population
-    counts = lookup(summary, "data.rows_as_of")
-    rule = policy.retention.get(category)
-    if not isinstance(counts, dict) or rule is None:
-        return None
-    tables = [name.strip() for name in rule.table.split(",")]
-    return sum(counts[name] for name in tables if not is_missing(counts.get(name)))
+#: the finding each category's row shows (pipelines/findings.py; docs/report.md, "Findings")
+FINDINGS = {
+    "account": "account_erasure",
+    "logs": "logs_retention",
+    "support": "support_data_retention",
+    "marketing": "marketing_retention",
+    "analytics": "analytics_retention",
+    "residual": "erased_account_leftovers",
+    "payments": "payments_retention",
+}
+#: §1.6, no marketing after consent was withdrawn: the section's last row
+CONSENT_FINDING = "withdrawn_consent"
 
 
 def rule_tables(policy, category: str) -> list[str]:
@@ -86,60 +89,10 @@ def rule_tables(policy, category: str) -> list[str]:
     return [name.strip() for name in rule.table.split(",")] if rule is not None else []
 
 
-def table_absent(ctx: ReportContext, category: str) -> bool:
-    """Whether ``category``'s table was not exported (``retention.absent_tables`` or the breaches table says so)."""
-    absent = ctx.get("retention.absent_tables")
-    tables = rule_tables(ctx.policy, category)
-    if isinstance(absent, list) and tables and all(name in absent for name in tables):
-        return True
-    frame = ctx.table("retention_breaches")
-    if (
-        frame is None
-        or "table_present" not in frame.columns
-        or "category" not in frame.columns
-    ):
-        return False
-    rows = frame.filter(pl.col("category") == category)
-    return rows.height > 0 and rows.get_column("table_present")[0] is False
-
-
-def category_verdict(ctx: ReportContext, category: str) -> str:
-    """One retention category: breaches found, none among the rows it applies to, no such rows, or no figure."""
-    value = ctx.get(f"retention.breaches.{category}")
-    if is_missing(value):
-        return NOT_CHECKED if table_absent(ctx, category) else NOT_COMPUTABLE
-    if value > 0:
-        return NOT_KEPT
-    if rows_held(ctx.summary, ctx.policy, category) == 0:
-        return NOT_ASSESSABLE
-    return KEPT
-
-
-def consent_verdict(ctx: ReportContext) -> str:
-    """§1.6 marketing: no contact after consent was withdrawn; not checked without the marketing export."""
-    value = ctx.get("retention.withdrawn_consent_contacted")
-    if is_missing(value):
-        return NOT_CHECKED if table_absent(ctx, "marketing") else NOT_COMPUTABLE
-    if value > 0:
-        return NOT_KEPT
-    if rows_held(ctx.summary, ctx.policy, "marketing") == 0:
-        return NOT_ASSESSABLE
-    return KEPT
-
-
-def judge(verdicts: Iterable[str], withdrawn) -> str:
-    """All categories together: any breach (or contact after withdrawn consent) breaks the promise."""
-    verdicts = list(verdicts)
-    if NOT_KEPT in verdicts or (not is_missing(withdrawn) and withdrawn > 0):
-        return NOT_KEPT
-    for verdict in (KEPT, NOT_ASSESSABLE):
-        if verdict in verdicts:
-            return verdict
-    return NOT_COMPUTABLE
-
-
 def section(ctx: ReportContext) -> str:
-    """§1.1-§1.6, §2.1: one row per category with its clause, count, oldest overdue and verdict."""
+    """§1.1-§1.6, §2.1: one row per category (and one for withdrawn consent) with its clause, basis, count,
+    oldest overdue and verdict. Each verdict is the category's finding (docs/report.md, "Findings"); the
+    section's badge counts them as the overall verdict does (``findings.tally``)."""
     lang, pol = ctx.language, ctx.policy
     frame = ctx.table("retention_breaches")
     oldest: dict[str, Any] = {}
@@ -153,58 +106,59 @@ def section(ctx: ReportContext) -> str:
     stated = ctx.get("retention.oldest_days_overdue")
     if isinstance(stated, dict):
         oldest.update(stated)
-    rows, classes, verdicts = [], [], []
-    total = 0
-    for category in CATEGORIES:
-        value = ctx.get(f"retention.breaches.{category}")
-        rule = pol.retention.get(category)
-        verdict = category_verdict(ctx, category)
-        if verdict in (KEPT, NOT_KEPT):
-            total += value
-        verdicts.append(verdict)
-        old = oldest.get(category)
+    found = {category: finding(ctx.summary, FINDINGS[category]) for category in CATEGORIES}
+    consent = finding(ctx.summary, CONSENT_FINDING)
+    verdicts = {category: code(f) for category, f in found.items()}
+    rows, classes, attrs = [], [], []
+
+    def row(name: str, ref: str, f: dict | None, value, old) -> None:
+        verdict = code(f)
+        kind = basis(f)
         rows.append(
             [
-                escape(label(lang, "cat", category)),
-                escape(rule.clause.ref if rule else ""),
-                escape(fmt_int(value, lang) if value is not None else t(lang, "na")),
+                escape(name),
+                escape(ref),
+                escape(label(lang, "basis", kind) if kind else t(lang, "na")),
+                escape(fmt_int(value, lang) if not is_missing(value) else t(lang, "na")),
                 escape(fmt_int(old, lang) if (value and not is_missing(old)) else "–"),
-                f'<span class="pr-pill pr-pill--{verdict}">{escape(t(lang, verdict))}</span>',
+                pill_html(ctx, verdict, kind),
             ]
         )
         classes.append(f"row--{verdict}")
+        attrs.append({"finding": f.get("id") if f else "", "verdict": verdict})
+
+    for category in CATEGORIES:
+        rule = pol.retention.get(category)
+        f = found[category]
+        ref = (f or {}).get("clause") or (rule.clause.ref if rule else "")
+        row(label(lang, "cat", category), ref, f, ctx.get(f"retention.breaches.{category}"), oldest.get(category))
     withdrawn = ctx.get("retention.withdrawn_consent_contacted")
-    overall = judge(verdicts, withdrawn)
+    consent_ref = (consent or {}).get("clause") or (pol.consent_clause or pol.rule("marketing").clause).ref
+    row(t(lang, "promise_withdrawn_consent"), consent_ref, consent, withdrawn, None)
+    result = overall([f for f in (*found.values(), consent) if f is not None])
 
     def wanted(verdict: str) -> list[str]:
-        return [c for c, v in zip(CATEGORIES, verdicts) if v == verdict]
+        return [c for c, v in verdicts.items() if v == verdict]
 
     def names(verdict: str) -> str:
         return ", ".join(label(lang, "cat", c) for c in wanted(verdict))
 
     as_of = fmt_date(ctx.as_of, lang)
-    checked = sum(v in (KEPT, NOT_KEPT) for v in verdicts)
-    breached = verdicts.count(NOT_KEPT)
+    checked = sum(v in (KEPT, NOT_KEPT) for v in verdicts.values())
+    breached = wanted(NOT_KEPT)
     sentences = []
-    if breached:
-        sentences.append(
-            tn(
-                lang,
-                "v_retention_not",
-                total,
-                k=fmt_int(breached, lang),
-                m=fmt_int(checked, lang),
-            )
-        )
+    if not result.total:
+        sentences.append(not_computable_words(ctx, None))
+    elif breached:
+        # no total over the categories: accounts, log rows, tickets and contacts are not one kind of record
+        sentences.append(tn(lang, "v_retention_not", len(breached), m=fmt_int(checked, lang), names=names(NOT_KEPT)))
     elif checked:
         sentences.append(t(lang, "v_retention_kept"))
-    if withdrawn:
+    if code(consent) == NOT_KEPT and not is_missing(withdrawn):
         sentences.append(tn(lang, "v_withdrawn", withdrawn))
-    if NOT_ASSESSABLE in verdicts:
-        sentences.append(
-            t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=as_of)
-        )
-    if NOT_CHECKED in verdicts:
+    if wanted(NOT_ASSESSABLE):
+        sentences.append(t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=as_of))
+    if wanted(NOT_CHECKED):
         absent = set(absent_exports(ctx))
         exports = [
             name
@@ -220,23 +174,31 @@ def section(ctx: ReportContext) -> str:
                 exports=export_names(lang, dict.fromkeys(exports)),
             )
         )
+    if wanted(NOT_COMPUTABLE) and result.total:
+        sentences.append(t(lang, "v_retention_no_figure", names=names(NOT_COMPUTABLE)))
     table = table_html(
         [
             t(lang, "col_category"),
             t(lang, "col_clause"),
+            t(lang, "col_basis"),
             t(lang, "col_breaches"),
             t(lang, "col_oldest"),
             t(lang, "col_verdict"),
         ],
         rows,
-        numeric=(2, 3),
+        numeric=(3, 4),
         classes=classes,
+        attrs=attrs,
     )
+    sources = "".join(
+        source_html(ctx, f, name=label(lang, "cat", category)) for category, f in found.items() if category != "account"
+    ) + source_html(ctx, consent, name=t(lang, "promise_withdrawn_consent"))
     return (
         heading(ctx, "sec_retention")
-        + verdict_html(ctx, overall, sentences)
+        + verdict_html(ctx, result.verdict, sentences, badge=tally_words(lang, result))
         + how_html(ctx, t(lang, "how_retention", as_of=as_of, **policy_values(ctx)))
         + table
+        + sources
     )
 
 

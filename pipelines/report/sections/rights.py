@@ -12,10 +12,12 @@ from pipelines.report.kit.blocks import (
     gap_note,
     heading,
     how_html,
+    not_computable_words,
+    source_html,
     verdict_html,
 )
-from pipelines.report.kit.context import ReportContext, lookup
-from pipelines.report.kit.fmt import fmt_date, fmt_int, fmt_pct, is_missing
+from pipelines.report.kit.context import ReportContext
+from pipelines.report.kit.fmt import fmt_date, fmt_int, fmt_pct
 from pipelines.report.kit.theme import (
     BAD,
     BLUE,
@@ -41,47 +43,27 @@ from pipelines.report.kit.verdicts import (
     KEPT,
     NOT_ASSESSABLE,
     NOT_COMPUTABLE,
-    NOT_KEPT,
+    basis,
+    code,
+    finding,
 )
 from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
-
-def assessable(summary: dict) -> bool | None:
-    """Whether any request was received or completed in the quarter, or open at ``as_of``; ``None``: not stated."""
-    counts = [
-        lookup(summary, f"rights.{key}")
-        for key in ("received", "completed", "open_overdue", "open_not_due")
-    ]
-    known = [c for c in counts if not is_missing(c)]
-    return any(c > 0 for c in known) if known else None
-
-
-def judge(summary: dict) -> str:
-    """§3: not kept when an open request is past its deadline or one completed in the quarter was late;
-    not assessable when no request was received, completed or open."""
-    completed = lookup(summary, "rights.completed")
-    rate = lookup(summary, "rights.on_time_rate")
-    overdue = lookup(summary, "rights.open_overdue")
-    if is_missing(overdue) and is_missing(rate):
-        return NOT_COMPUTABLE
-    if (overdue or 0) > 0:
-        return NOT_KEPT
-    if completed and not is_missing(rate) and rate < 1:
-        return NOT_KEPT
-    if assessable(summary) is False:
-        return NOT_ASSESSABLE
-    return KEPT
+#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §3 and GDPR Art. 12(3),
+#: requests completed late in the quarter and open requests past their deadline
+FINDING = "rights_on_time"
 
 
 def section(ctx: ReportContext) -> str:
     """§3 and GDPR Art. 12(3): every request answered within its (possibly extended) deadline."""
     lang, pol = ctx.language, ctx.policy
-    verdict = judge(ctx.summary)
+    found = finding(ctx.summary, FINDING)
+    verdict = code(found)
     completed = ctx.get("rights.completed")
     rate = ctx.get("rights.on_time_rate")
     overdue = tn(lang, "v_rights_overdue", ctx.get("rights.open_overdue"))
     if verdict == NOT_COMPUTABLE:
-        sentences = [t(lang, "not_computable") + "."]
+        sentences = [not_computable_words(ctx, found)]
     elif verdict == NOT_ASSESSABLE:
         sentences = [t(lang, "v_rights_nothing", as_of=fmt_date(ctx.as_of, lang))]
     elif not completed:
@@ -124,8 +106,9 @@ def section(ctx: ReportContext) -> str:
     clause = pol.rights_clause
     return (
         heading(ctx, "sec_rights")
-        + verdict_html(ctx, verdict, sentences)
+        + verdict_html(ctx, verdict, sentences, basis=basis(found))
         + clause_html(ctx, clause.ref, clause.text(lang))
+        + source_html(ctx, found)
         + how_html(ctx, how(ctx))
     )
 

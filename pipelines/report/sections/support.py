@@ -9,9 +9,11 @@ from pipelines.report.kit.blocks import (
     clause_html,
     heading,
     how_html,
+    not_computable_words,
+    source_html,
     verdict_html,
 )
-from pipelines.report.kit.context import ReportContext, lookup
+from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct, is_missing
 from pipelines.report.kit.theme import (
     ALL_CHANNELS,
@@ -41,6 +43,9 @@ from pipelines.report.kit.verdicts import (
     NOT_ASSESSABLE,
     NOT_COMPUTABLE,
     NOT_KEPT,
+    basis,
+    code,
+    finding,
 )
 from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
@@ -55,33 +60,33 @@ def fmt_elapsed(hours, language: str = "en") -> str:
     return fmt_hours(hours, language)
 
 
-def judge(summary: dict) -> str:
-    """§1.4 "used to help you with your request": kept when every inquiry received in the quarter
-    had a first response by ``as_of``; not assessable when none was received."""
-    tickets = lookup(summary, "support.tickets")
-    unanswered = lookup(summary, "support.no_first_response")
-    if is_missing(tickets):
-        return NOT_COMPUTABLE
-    if tickets == 0:
-        return NOT_ASSESSABLE
-    if is_missing(unanswered):
-        return NOT_COMPUTABLE
-    return NOT_KEPT if unanswered > 0 else KEPT
+#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §1.4 with the response
+#: standard, inquiries of the quarter answered late or unanswered past it
+FINDING = "inquiries_answered"
 
 
 def section(ctx: ReportContext) -> str:
-    """§1.4: each inquiry answered (first response by ``as_of``); the statistics themselves are this section."""
-    lang = ctx.language
+    """§1.4 with the company's response standard: the finding's verdict, what the standard counts as a failure
+    (answered late, unanswered past it) and what it does not (awaiting an answer within it); the statistics
+    themselves are this section."""
+    lang, pol = ctx.language, ctx.policy
     as_of = fmt_date(ctx.as_of, lang)
-    verdict = judge(ctx.summary)
+    found = finding(ctx.summary, FINDING)
+    verdict = code(found)
+    details = (found or {}).get("details") or {}
     tickets = ctx.get("support.tickets")
     unanswered = ctx.get("support.no_first_response")
+    days = tn(lang, "working_days", ctx.get("support.response_working_days", pol.response_working_days))
+    late = ctx.get("support.answered_late", details.get("answered_late"))
+    past = ctx.get("support.unanswered_past_standard", details.get("unanswered_past_standard"))
+    awaiting = details.get("awaiting_within_standard", ctx.get("support.awaiting_within_standard"))
+    sentences = []
     if verdict == NOT_ASSESSABLE:
-        sentences = [t(lang, "v_support_none")]
-    elif is_missing(tickets) or is_missing(unanswered):
-        sentences = [t(lang, "not_computable") + "."]
-    else:
-        sentences = [
+        sentences.append(t(lang, "v_support_none"))
+    elif verdict == NOT_COMPUTABLE:
+        sentences.append(not_computable_words(ctx, found))
+    if verdict in (KEPT, NOT_KEPT) and not is_missing(tickets) and not is_missing(unanswered):
+        sentences.append(
             t(
                 lang,
                 "v_support_answered",
@@ -90,9 +95,17 @@ def section(ctx: ReportContext) -> str:
                 first=fmt_elapsed(ctx.get("support.first_response_hours.median"), lang),
                 as_of=as_of,
             )
-        ]
-        if unanswered:
-            sentences.append(tn(lang, "v_support_unanswered", unanswered, as_of=as_of))
+        )
+    if verdict == NOT_KEPT:
+        failed = found.get("rows") if not is_missing(found.get("rows")) else (late or 0) + (past or 0)
+        sentences.append(
+            tn(lang, "v_support_failed", failed, days=days, late=fmt_int(late, lang), unanswered=fmt_int(past, lang))
+        )
+    elif verdict == KEPT:
+        sentences.append(t(lang, "v_support_met", days=days))
+    if verdict in (KEPT, NOT_KEPT) and awaiting:
+        # within the standard: not (yet) a failure (docs/report.md, "Findings")
+        sentences.append(tn(lang, "v_support_awaiting", awaiting, days=days, as_of=as_of))
     if not is_missing(tickets) and tickets:
         sentences.append(
             t(
@@ -109,12 +122,13 @@ def section(ctx: ReportContext) -> str:
         # counted, never named (docs/contract.md, "Only declared values")
         other = other_label(lang, ctx.get("support.category_other_distinct"))
         sentences.append(tn(lang, "v_support_other", undeclared, other=other))
-    clause = ctx.policy.support_clause
+    clause = pol.support_clause
     return (
         heading(ctx, "sec_support")
-        + verdict_html(ctx, verdict, sentences)
+        + verdict_html(ctx, verdict, sentences, basis=basis(found))
         + clause_html(ctx, clause.ref, clause.text(lang))
-        + how_html(ctx, t(lang, "how_support", as_of=as_of))
+        + source_html(ctx, found)
+        + how_html(ctx, t(lang, "how_support", as_of=as_of, days=days))
     )
 
 

@@ -11,14 +11,20 @@ import vl_convert as vlc
 from pipelines.policy import load_policy
 from pipelines.report.kit import theme
 from pipelines.report.kit.context import ReportContext
-from tests.report.fake_results import fake_summary, fake_tables
+from tests.report.fake_results import fake_summary, fake_tables, with_findings
 
 POLICY = load_policy()
 
 
-def ctx(summary=None, tables=None, language="en", policy=POLICY) -> ReportContext:
+def ctx(summary=None, tables=None, language="en", policy=POLICY, *, rejudge=True) -> ReportContext:
+    """A context on ``summary`` (the fake quarter by default). A summary holding ``findings`` has them judged
+    again from its figures (``rejudge``), as a run would write them, so a test changes a figure and sees the
+    finding it makes; ``rejudge=False`` shows the findings as given."""
+    summary = fake_summary() if summary is None else summary
+    if rejudge and "findings" in summary:
+        summary = with_findings(dict(summary), policy)
     return ReportContext(
-        summary=fake_summary() if summary is None else summary,
+        summary=summary,
         tables=fake_tables(fake_summary()) if tables is None else tables,
         policy=policy,
         language=language,
@@ -46,6 +52,15 @@ class DutchNamed:
 
     def __getattr__(self, name):
         return getattr(self._policy, name)
+
+
+def prose(markup: str) -> str:
+    """:func:`visible` without literal code (worklist file names, commands): the words of the report's language."""
+    return visible(re.sub(r"<code[^>]*>.*?</code>", " ", markup, flags=re.DOTALL))
+
+
+def by_finding(summary: dict) -> dict[str, dict]:
+    return {f["id"]: f for f in summary["findings"]}
 
 
 def visible(markup: str) -> str:

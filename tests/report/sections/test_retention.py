@@ -16,6 +16,7 @@ from pipelines.report.sections import retention
 from tests.report.fake_results import fake_summary, fake_tables
 from tests.report.sections.helpers import (
     POLICY,
+    by_finding,
     chart_text,
     ctx,
     title,
@@ -32,15 +33,32 @@ TABLES = fake_tables(fake_summary())
         (2, [], 655, NOT_KEPT),
         (0, [], 655, KEPT),
         (0, [], 0, NOT_ASSESSABLE),
-        (None, ["marketing_contacts"], 0, NOT_CHECKED),
+        (None, ["marketing_contacts"], None, NOT_CHECKED),
         (None, [], 655, NOT_COMPUTABLE),
     ],
 )
-def test_consent_verdict(withdrawn, absent, marketing_rows, verdict):
+def test_consent_row_shows_its_finding(withdrawn, absent, marketing_rows, verdict):
+    """The withdrawn-consent row of the section shows the finding ``withdrawn_consent`` (docs/report.md, "Findings")."""
     summary = fake_summary()
     summary["retention"].update(withdrawn_consent_contacted=withdrawn, absent_tables=absent)
     summary["data"]["rows_as_of"]["marketing_contacts"] = marketing_rows
-    assert retention.consent_verdict(ctx(summary, tables={})) == verdict
+    c = ctx(summary, tables={})
+    assert f'data-finding="withdrawn_consent" data-verdict="{verdict}"' in retention.section(c)
+    assert by_finding(c.summary)["withdrawn_consent"]["id"] == retention.CONSENT_FINDING
+
+
+def test_each_category_row_shows_its_finding_in_its_basis_words():
+    html = retention.section(ctx())
+    for category, finding in retention.FINDINGS.items():
+        assert f'data-finding="{finding}"' in html, category
+    text = visible(html)
+    assert "Leftovers of erased accounts §1.2 internal standard 6 12 Internal standard missed" in text
+    assert "Payment records §1.3 law 0 – Legal deadline met" in text
+    assert "Internal standard (§1.2 · Leftovers of erased accounts) “the company's purge window" in text
+    assert "Legal basis (§1.3 · Payment records) “Belgian VAT Code art. 60 §4" in text
+    nl = visible(retention.section(ctx(language="nl")))
+    assert "Restgegevens van gewiste accounts §1.2 interne norm 6 12 Interne norm niet gehaald" in nl
+    assert "Wettelijke grondslag (§1.3 · Betalingsgegevens) “Belgisch Btw-wetboek" in nl
 
 
 def test_not_checked_names_the_export_in_readers_words():
@@ -54,14 +72,14 @@ def test_not_checked_names_the_export_in_readers_words():
 def test_plurals_dates_and_grace_days():
     summary = fake_summary()
     summary["retention"]["breaches"].update(account=0, logs=0, support=0, marketing=0, residual=1)
-    summary["retention"]["withdrawn_consent_contacted"] = 1
+    summary["retention"].update(withdrawn_consent_contacted=1, late_erasures=0)
     policy = with_rule(POLICY, "residual", grace_days=45)
     text = visible(retention.section(ctx(summary, policy=policy)))
-    assert "1 record is held past its deadline, in 1 of 6 categories checked." in text
+    assert "1 of the 6 categories checked holds records past their deadline: Leftovers of erased accounts." in text
     assert "1 marketing contact was contacted after withdrawing consent." in text
     assert "must be gone 45 days after the erasure" in text and "counted on 30 September 2024" in text
     nl = visible(retention.section(ctx(summary, language="nl")))
-    assert "1 record wordt na zijn termijn bewaard, in 1 van de 6 gecontroleerde categorieën." in nl
+    assert "1 van de 6 gecontroleerde categorieën bevat gegevens na hun termijn: Restgegevens van gewiste accounts." in nl
     assert "geteld op 30 september 2024" in nl
 
 
