@@ -8,6 +8,7 @@ from html import escape
 
 import pipelines
 from pipelines.dates import Quarter
+from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
     component_css,
@@ -75,7 +76,7 @@ def title_block(
         + synthetic_banner(ctx)
         + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
         f'<p class="pr-subtitle">{escape(sub)}</p>'
-        + (headline(ctx) + findings_table(ctx) if overall else "")
+        + (headline(ctx) + findings_table(ctx) + remediation.first_screen(ctx) if overall else "")
         + notes
         + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
         + "</header>"

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     absent_exports,
     change_words,
@@ -199,6 +200,9 @@ def section(ctx: ReportContext) -> str:
         + how_html(ctx, t(lang, "how_retention", as_of=as_of, **policy_values(ctx)))
         + table
         + sources
+        # the register of exceptions beside legal hold; last quarter's breaches fixed? (docs/report.md)
+        + remediation.exemptions(ctx)
+        + remediation.block(ctx, remediation.RETENTION)
     )
 
 

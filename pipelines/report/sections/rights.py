@@ -7,6 +7,7 @@ import math
 import altair as alt
 import polars as pl
 
+from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     clause_html,
     gap_note,
@@ -110,6 +111,7 @@ def section(ctx: ReportContext) -> str:
         + clause_html(ctx, clause.ref, clause.text(lang))
         + source_html(ctx, found)
         + how_html(ctx, how(ctx))
+        + remediation.block(ctx, remediation.RIGHTS)  # last quarter's overdue requests answered? (docs/report.md)
     )
 
 
