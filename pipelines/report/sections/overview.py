@@ -330,6 +330,14 @@ def evidence_lines(ctx: ReportContext) -> str:
     mapping = evidence.get("column_mapping")
     if mapping:
         lines.append(t(lang, "about_evidence_mapping", file=mapping.get("file", ""), sha=short_hash(mapping.get("sha256"))))
+    register = evidence.get("exceptions")  # the register of exceptions (docs/report.md, "Exceptions")
+    if isinstance(register, dict):
+        lines.append(t(lang, "about_evidence_register", file=register.get("file", ""),
+                       rows=fmt_int(register.get("rows") or 0, lang), sha=short_hash(register.get("sha256"))))
+    history = evidence.get("remediation")  # the history compared with (docs/report.md, "Remediation")
+    if isinstance(history, dict) and history.get("compared_with"):
+        lines.append(t(lang, "about_evidence_history", quarter=history["compared_with"],
+                       sha=short_hash(history.get("compared_sha256"))))
     versions = [f"{SOFTWARE_NAMES.get(name, name)} {v}" for name, v in (evidence.get("software") or {}).items() if v]
     if versions:
         lines.append(t(lang, "about_evidence_software", versions=", ".join(versions)))

@@ -103,3 +103,19 @@ def test_no_published_block_names_an_id(results):
     ctx = open_results(results, language="en")
     html = "".join((remediation.block(ctx, remediation.ALL), remediation.exemptions(ctx), remediation.invalid_rows(ctx)))
     assert not re.search(r"acct-|sess-|\b[0-9a-f]{32}\b", html)
+
+
+def test_the_about_section_names_the_register_and_the_history_compared_with(results):
+    import json
+
+    evidence = {"exports": {}, "policy": {}, "software": {}, "run": {},
+                "exceptions": {"file": "register.csv", "sha256": "ab" * 32, "rows": 11},
+                "remediation": {"compared_with": "2024Q2", "compared_sha256": "cd" * 32, "recorded_sha256": "ef" * 32}}
+    (results / "evidence.json").write_text(json.dumps(evidence))
+    try:
+        for lang, words in (("en", "Register of exceptions: register.csv, 11 rows, SHA-256 abababababab."),
+                            ("nl", "Register van uitzonderingen: register.csv, 11 rijen, SHA-256 abababababab.")):
+            about = text(overview.evidence_lines(open_results(results, language=lang)))
+            assert words in about and "2024Q2" in about and "cdcdcdcdcdcd" in about
+    finally:
+        (results / "evidence.json").unlink()
