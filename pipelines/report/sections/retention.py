@@ -285,7 +285,15 @@ def breaches_by_category(
     elif account and account[0] and account[0] == total:
         title = tn(language, "t_account_breaches", total)
     else:
-        title = tn(language, "t_breaches", total)
+        # how many categories breach, never a total: accounts, log rows, tickets and contacts are not one kind
+        # of record (docs/report.md, "The first screen")
+        judged = chart_data.filter(pl.col("status") != "unchecked")
+        title = tn(
+            language,
+            "t_breaches",
+            judged.filter(pl.col("status") == "breach").height,
+            m=fmt_int(judged.height, language),
+        )
     order = chart_data.get_column("category").to_list()
     fits, end = label_room(chart_data.get_column("note").to_list(), chart_data.get_column("short").to_list())
     base = alt.Chart(chart_data).encode(
