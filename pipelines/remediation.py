@@ -199,10 +199,21 @@ class History:
         before = [q for q in self.quarters() if (q.year, q.number) < (quarter.year, quarter.number)]
         found = []
         for q in before[-TREND_QUARTERS:]:
-            recorded = self.read(q)
-            if recorded is not None and recorded.check == check:
-                found.append({"quarter": str(q), **recorded.remediation})
+            meta = self.meta(q)  # the file's metadata only: its rows are not read
+            if meta is not None and meta.get("check") == check:
+                found.append({"quarter": str(q), **meta["remediation"]})
         return found
+
+    def meta(self, quarter: Quarter) -> dict | None:
+        """A recorded quarter's metadata (quarter, as_of, check, categories, remediation), without its rows."""
+        path = self.path(quarter)
+        if not path.is_file():
+            return None
+        try:
+            return json.loads((pq.read_schema(path).metadata or {})[META])
+        except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
+            raise BadInput(f"{path}: not readable as a quarter of the history ({exc}); delete it and run that "
+                           "quarter again to record it anew (docs/operations.md, \"The history of remediation\")") from None
 
     def record(self, recorded: Recorded) -> Path:
         """Write ``recorded`` as its quarter's file (replacing the one there: a re-run), mode 0600, atomically."""
@@ -272,6 +283,8 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
     for spec in TRACKED:
         category, now = spec.tracked, keys[spec.tracked]
         if now is None:
+            if current[category] is not None:  # rows, but no secret to key them (a worklist before any run)
+                labels[spec.query] = [NOT_COMPARED_LABEL] * current[category].height
             if earlier is not None:
                 summary[category] = None
             continue

@@ -266,3 +266,14 @@ def test_a_secret_replaced_since_starts_remediation_again(tmp_path, caplog):
     assert found["remediation"]["compared_with"] is None
     assert found["remediation"]["reason"] == "history_key_changed"
     assert "another secret" in caplog.text
+
+
+def test_a_worklist_before_any_run_says_no_earlier_quarter_and_makes_no_secret(tmp_path):
+    data = exports(tmp_path, "2024Q3")
+    out = tmp_path / "worklist"
+    assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "home" / "r.duckdb"), "--quarter", "2024Q3",
+                 "--out", str(out)]) == 0
+    with open(out / "accounts_past_deadline.csv", newline="", encoding="utf-8") as handle:
+        assert {r["remediation"] for r in csv.DictReader(handle)} == {"no earlier quarter"}
+    assert not (tmp_path / "home" / remediation.KEY_FILE).exists()
+    assert not (tmp_path / "home" / remediation.HISTORY_DIR).exists()
