@@ -37,7 +37,7 @@ th { font-weight: 600; color: #3d444d; border-bottom: 2px solid #c9d1d9; font-si
 th:first-child, td:first-child, th:last-child { text-align: left; }
 td.bad { color: #B34A00; font-weight: 700; }
 td.good { color: #00734F; }
-td.tally { text-align: left; white-space: nowrap; font-weight: 700; }
+td.tally { text-align: left; font-weight: 700; }
 td.tally a { color: inherit; }
 td.v-kept { color: #00734F; }
 td.v-not_kept { color: #B34A00; }
@@ -45,6 +45,7 @@ td.v-not_assessable, td.v-not_computable, td.v-not_checked { color: #57606a; }
 a { color: #0072B2; font-weight: 600; }
 .none { color: #57606a; font-style: italic; }
 .date { white-space: nowrap; color: #57606a; }
+small.date ~ small.date { white-space: normal; }
 .synthetic { display: inline-block; margin-top: .2rem; padding: 0 .35rem; border-radius: 3px;
   background: #FFF4CE; color: #6B4E00; font-size: .78rem; font-weight: 600; }
 .scroll { overflow-x: auto; }
