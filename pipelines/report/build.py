@@ -279,6 +279,8 @@ def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
 
     if not policy_path or Path(policy_path).resolve() == default_policy_path().resolve():
         return ""
+    if not Path(policy_path).is_file():  # the notebooks will say so, naming it
+        return str(policy_path)
     shutil.copyfile(policy_path, Path(folder) / POLICY_COPY)
     return f"../{POLICY_COPY}"
 

@@ -46,13 +46,16 @@ def test_published_layout(published):
         p.name for p in NOTEBOOKS.glob("*.ipynb")
     )
     assert not (q / "failed").exists()
-    # the executed notebooks read from the published folder, not from the staging folder they ran in
+    # the executed notebooks read the quarter they sit in and name no local path (docs/operations.md,
+    # "Safe by construction"): results_dir is "..", no database, no exports, file names only
     nb = nbformat.read(q / "notebooks" / "10_inactivity.ipynb", as_version=4)
     injected = next(
         c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])
     )
-    assert f'results_dir = "{q.resolve()}"' in injected.source
-    assert nb.metadata.papermill.parameters["results_dir"] == str(q.resolve())
+    assert 'results_dir = ".."' in injected.source and 'db = ""' in injected.source
+    assert nb.metadata.papermill.parameters["results_dir"] == ".."
+    assert nb.metadata.papermill.input_path == nb.metadata.papermill.output_path == "10_inactivity.ipynb"
+    assert str(q.parent) not in (q / "notebooks" / "10_inactivity.ipynb").read_text(encoding="utf-8")
     leftovers = [
         p.name for p in published["reports"].iterdir() if p.name.startswith(".")
     ]
@@ -231,7 +234,7 @@ def test_failed_notebook_keeps_previous_report_and_the_failed_notebook(
     before = {
         p.relative_to(reports): p.read_bytes()
         for p in (reports / "2024Q3").rglob("*")
-        if p.is_file()
+        if p.is_file() and p.name != ".privacy-review-quarter"  # its manifest gains failed/ (checked below)
     }
     with pytest.raises(NotebookFailed) as info:
         # a policy file that does not exist makes the first cell that reads it raise
@@ -252,9 +255,11 @@ def test_failed_notebook_keeps_previous_report_and_the_failed_notebook(
     after = {
         p.relative_to(reports): p.read_bytes()
         for p in (reports / "2024Q3").rglob("*")
-        if p.is_file() and p.relative_to(reports / "2024Q3").parts[0] != "failed"
+        if p.is_file() and p.relative_to(reports / "2024Q3").parts[0] != "failed" and p.name != ".privacy-review-quarter"
     }
     assert after == before  # the published report is untouched; the failure sits beside it
+    manifest = json.loads((reports / "2024Q3" / ".privacy-review-quarter").read_text())["files"]
+    assert "failed/failed/00_quarterly_review.ipynb" in manifest  # the tool's own, so the next run may replace it
     kept = failed_dir(reports / "2024Q3")
     assert (
         exc.executed == kept / "failed" / "00_quarterly_review.ipynb"
@@ -330,14 +335,20 @@ def test_dutch_report_tolerates_missing_tables_and_figures(tmp_path):
     assert ("rights.on_time_rate", None) in kpi_markers(html)
 
 
+def _published_by_the_tool(final):
+    """A quarter the tool made earlier (its marker lists old.txt)."""
+    old = staging_dir(final)
+    (old / "old.txt").write_text("old")
+    publish(old, final)
+
+
 def test_publish_replaces_a_previous_version_in_one_step(tmp_path):
     final = tmp_path / "reports" / "2024Q3"
-    final.mkdir(parents=True)
-    (final / "old.txt").write_text("old")
+    _published_by_the_tool(final)
     new = staging_dir(final)
     (new / "new.txt").write_text("new")
     assert publish(new, final) == final
-    assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in final.iterdir()) == [".privacy-review-quarter", "new.txt"]
     assert [p.name for p in final.parent.iterdir()] == ["2024Q3"]
     assert oct(final.stat().st_mode & 0o777) == "0o755"
     fresh = staging_dir(tmp_path / "reports" / "2025Q1")
@@ -345,16 +356,15 @@ def test_publish_replaces_a_previous_version_in_one_step(tmp_path):
 
 
 def test_publish_falls_back_to_two_renames(tmp_path, monkeypatch):
-    from pipelines.report import build
+    from pipelines import publish as publishing
 
-    monkeypatch.setattr(build, "_exchange", lambda a, b: False)
     final = tmp_path / "2024Q3"
-    final.mkdir()
-    (final / "old.txt").write_text("old")
+    _published_by_the_tool(final)
+    monkeypatch.setattr(publishing, "_exchange", lambda a, b: False)
     new = staging_dir(final)
     (new / "new.txt").write_text("new")
     publish(new, final)
-    assert [p.name for p in final.iterdir()] == ["new.txt"] and len(
+    assert sorted(p.name for p in final.iterdir()) == [".privacy-review-quarter", "new.txt"] and len(
         list(tmp_path.iterdir())
     ) == 1
 

@@ -75,7 +75,8 @@ def test_every_notebook_is_written_with_the_users_paths_and_nothing_else_changed
         assert [c.source for c in copy.cells if "parameters" not in c.metadata.get("tags", [])] == [
             c.source for c in source.cells if "parameters" not in c.metadata.get("tags", [])
         ]
-        assert copy.metadata == source.metadata
+        assert {k: v for k, v in copy.metadata.items() if k != "privacy_review"} == source.metadata
+        assert copy.metadata["privacy_review"] == {"made_by": "privacy-review notebooks"}  # --force may replace it
         assert not any(c.get("outputs") for c in copy.cells if c.cell_type == "code")
 
 
@@ -87,14 +88,20 @@ def test_without_exports_data_dir_is_left_empty(tmp_path):
 def test_existing_notebooks_are_kept_unless_forced(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    (work / "10_inactivity.ipynb").write_text("my edits", encoding="utf-8")
     (work / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(BadInput, match=r"already holds 10_inactivity\.ipynb; use --force"):
-        write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r")
-    assert sorted(p.name for p in work.iterdir()) == ["10_inactivity.ipynb", "notes.txt"]  # nothing written
-    write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True)
-    assert (work / "10_inactivity.ipynb").read_text(encoding="utf-8") != "my edits"
+    write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r")
+    mine = (work / "10_inactivity.ipynb").read_text(encoding="utf-8")
+    with pytest.raises(BadInput, match=r"already holds 00_quarterly_review\.ipynb.*; use --force"):
+        write_workspace(work, db=tmp_path / "db2.duckdb", results_dir=tmp_path / "r")
+    assert (work / "10_inactivity.ipynb").read_text(encoding="utf-8") == mine  # nothing written
+    write_workspace(work, db=tmp_path / "db2.duckdb", results_dir=tmp_path / "r", force=True)
+    assert "db2.duckdb" in (work / "10_inactivity.ipynb").read_text(encoding="utf-8")
     assert (work / "notes.txt").read_text(encoding="utf-8") == "mine"
+    # a notebook of the same name the command did not write is never replaced, not even with --force
+    (work / "10_inactivity.ipynb").write_text("my edits", encoding="utf-8")
+    with pytest.raises(BadInput, match=r"10_inactivity\.ipynb, not written by privacy-review notebooks"):
+        write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True)
+    assert (work / "10_inactivity.ipynb").read_text(encoding="utf-8") == "my edits"
 
 
 def test_the_reports_own_notebooks_are_never_rewritten(tmp_path):
