@@ -13,23 +13,9 @@ from datetime import date, datetime
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from pipelines.report.kit.words import t
-
-LOCALES = {"en": "en_GB", "nl": "nl_BE"}
-
-
-def locale(language: str) -> str:
-    return LOCALES.get(language, LOCALES["en"])
-
-
-def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_int(value, language: str = "en") -> str:
-    if is_missing(value):
-        return t(language, "na")
-    return format_decimal(round(value), format="#,##0", locale=locale(language))
+# a count, a missing value and the locales live with the words (a count is part of a sentence:
+# words.tn), so that words never imports this module (no import circle, docs/design.md)
+from pipelines.report.kit.words import LOCALES, fmt_int, is_missing, locale, t  # noqa: F401 - the kit's formatters
 
 
 def fmt_number(value, language: str = "en", digits: int = 1) -> str:

@@ -466,10 +466,6 @@ def code_colour(
     )
 
 
-def bucket_scale() -> alt.Scale:
-    return colour_scale("bucket", BUCKETS)
-
-
 def channel_codes(frame: pl.DataFrame) -> list[str]:
     """The channels in ``frame``: ``all`` first, the known ones in their order, then any others sorted."""
     present = set(frame.get_column("channel").cast(pl.Utf8).to_list())

@@ -8,8 +8,11 @@ come from the policy file. Both catalogues hold the same keys (tested).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
+
+from babel.numbers import format_decimal
 
 LANGUAGES = ("en", "nl")
 
@@ -38,6 +41,25 @@ def check_language(language: str) -> str:
     return language
 
 
+#: the report's locales: English as en_GB, Dutch as nl_BE (docs/report.md, "Languages")
+LOCALES = {"en": "en_GB", "nl": "nl_BE"}
+
+
+def locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES["en"])
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value, language: str = "en") -> str:
+    """A count as the language writes it (1,234 / 1.234); "n/a" when missing."""
+    if is_missing(value):
+        return t(language, "na")
+    return format_decimal(round(value), format="#,##0", locale=locale(language))
+
+
 def t(language: str, key: str, **values) -> str:
     """The text for ``key`` in ``language`` with ``values`` filled in."""
     en, nl = TEXT[key]
@@ -46,8 +68,6 @@ def t(language: str, key: str, **values) -> str:
 
 def tn(language: str, key: str, n, **values) -> str:
     """Like :func:`t`, choosing the ``_one`` variant when ``n == 1``; ``n`` is formatted as a count."""
-    from pipelines.report.kit.fmt import fmt_int
-
     chosen = f"{key}_one" if n == 1 and f"{key}_one" in TEXT else key
     return t(language, chosen, n=fmt_int(n, language), **values)
 
@@ -66,8 +86,6 @@ def other_label(language: str, values=None) -> str:
     """The ``other`` bucket with its number of distinct values in words: 'other (3 values)',
     'overig (3 waarden)'; plain 'other' / 'overig' without a count. The values are never named:
     only declared values reach the output (docs/contract.md, "Only declared values")."""
-    from pipelines.report.kit.fmt import is_missing
-
     if values is None or is_missing(values):
         return t(language, "other")
     return tn(language, "other_values", int(values))
