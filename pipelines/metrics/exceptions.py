@@ -21,10 +21,10 @@ from pipelines.db import query_all, scalar, table_exists
 from pipelines.exceptions import PROBLEMS, SCHEMA, empty
 from pipelines.metrics import FamilyResult, Period, checked
 from pipelines.metrics.params import sql_params
-from pipelines.metrics.retention import (
-    CATEGORIES,  # a register row names one of retention.breaches'
-)
-from pipelines.policy import Policy
+from pipelines.policy import ANCHORS, Policy
+
+#: a register row names one of retention.breaches' categories (the policy's retention rules)
+CATEGORIES = tuple(ANCHORS)
 
 #: the register's table in a review's connection
 REGISTER_TABLE = "exception_register"

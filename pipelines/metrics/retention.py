@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
+from pipelines.metrics.exceptions import ensure
 from pipelines.metrics.params import OLDEST_PER_CATEGORY, is_present, sql_params
 from pipelines.policy import Policy
 
@@ -60,8 +61,6 @@ TABLES = {
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
-    from pipelines.metrics.exceptions import ensure
-
     ensure(con)  # the register of exceptions (empty without one): retention_past_deadline_rows reads it
     frames = query_all(
         con,
