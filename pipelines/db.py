@@ -69,6 +69,11 @@ MACROS = (
         ELSE received_on END""",
     # a keyed hash naming a row in a report without its id (see metrics/pseudonym.py)
     "CREATE OR REPLACE TEMP MACRO pseudonym(id, salt) AS substr(sha256(concat(salt, id)), 1, 12)",
+    # the worklist's note on an exception of the register that no longer (or not yet) exempts a record
+    # (docs/report.md, "Exceptions")
+    """CREATE OR REPLACE TEMP MACRO exception_note(expired_on, pending_from) AS CASE
+        WHEN expired_on IS NOT NULL THEN 'exception expired on ' || CAST(expired_on AS VARCHAR)
+        WHEN pending_from IS NOT NULL THEN 'exception not in force until ' || CAST(pending_from AS VARCHAR) END""",
 )
 
 #: the rights deadline rule, over the ``calendar`` table (so created by :func:`install_calendar`)

@@ -42,6 +42,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "rights": ((), "TABLE (`right` STRING, position INT)"),
     "clock_start": (("DATE", "DATE", "STRING"), "DATE"),
     "pseudonym": (("STRING", "STRING"), "STRING"),
+    "exception_note": (("DATE", "DATE"), "STRING"),
     "legal_deadline": (("DATE", "INT"), "DATE"),
     "rights_extension": (("DATE", "DATE", "INT"), "STRING"),
     "rights_due": (("DATE", "DATE", "INT", "INT"), "DATE"),

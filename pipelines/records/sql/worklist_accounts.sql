@@ -9,12 +9,7 @@ SELECT
     r.deadline AS erasure_deadline,
     r.days_overdue,
     d.legal_hold,
-    -- an exception of the register that no longer (or not yet) exempts this record (docs/report.md, "Exceptions")
-    CASE
-        WHEN r.exception_expired_on IS NOT NULL THEN 'exception expired on ' || CAST(r.exception_expired_on AS VARCHAR)
-        WHEN r.exception_pending_from IS NOT NULL
-            THEN 'exception not in force until ' || CAST(r.exception_pending_from AS VARCHAR)
-    END AS exception
+    exception_note(r.exception_expired_on, r.exception_pending_from) AS exception  -- docs/report.md, "Exceptions"
 FROM retention_breach_rows AS r
 JOIN account_deadlines AS d ON d.account_id = r.row_id
 WHERE r.category = 'account'
