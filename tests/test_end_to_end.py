@@ -64,7 +64,7 @@ def test_the_report_is_offline_and_without_code(published):
 def test_headline_figures_equal_the_summary(published):
     summary = published["summary"]
     tiles = re.findall(r'data-kpi="([^"*]+)" data-value="([^"]*)"', published["html"])
-    assert len(tiles) >= 8
+    assert len(tiles) >= 5  # one tile per headline figure; the findings table carries the rest (docs/report.md)
     for path, value in tiles:
         expected = reduce(lambda d, k: d[k], path.split("."), summary)
         if expected is None:
