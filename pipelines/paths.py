@@ -219,6 +219,27 @@ def check_environment() -> None:
             raise BadInput(f"${HOME_ENV} {path}: is not a folder")
 
 
+def write_private(path: Path, write) -> None:
+    """Write ``path`` through ``write(handle)``: created 0600 (never wider, never chmod-ed after) under a new
+    temporary name opened with ``O_EXCL``, flushed to disk, then renamed over ``path`` in one step
+    (the worklist and the history hold personal data or keys to it: docs/operations.md)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
 def check_database_outside(db: Path, out: Path) -> None:
     """Refuse a database inside the published folder: ``--out`` holds no personal data."""
     if is_inside(db, out):

@@ -44,7 +44,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import locking
+from pipelines import locking, paths
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.evidence import utc_now
@@ -226,20 +226,7 @@ class History:
         table = table.replace_schema_metadata({META: json.dumps(meta, sort_keys=True).encode()})
         final = self.path(recorded.quarter)
         with locking.exclusive(self.home / LOCK_FILE, f"the history {self.folder}"):
-            tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-            if tmp.exists():
-                tmp.unlink()
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pq.write_table(table, handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, final)
-            except BaseException:
-                if tmp.exists():
-                    tmp.unlink()
-                raise
+            paths.write_private(final, lambda handle: pq.write_table(table, handle))
         log.info("recorded %s's records behind the findings in the history (%s rows, keyed pseudonyms only)",
                  recorded.quarter, recorded.rows.height)
         return final

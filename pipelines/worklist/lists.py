@@ -10,13 +10,12 @@ exceptions ``exceptions.csv`` lists its rows as judged at as_of (docs/report.md,
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipelines import ownership, records, remediation, spreadsheet
+from pipelines import ownership, paths, records, remediation, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.exceptions import warn_invalid
 from pipelines.records import LISTS, REGISTER, RecordList
@@ -144,15 +143,5 @@ def write_private_csv(frame: pl.DataFrame, path: Path) -> None:
     Written under a new temporary name opened with ``O_EXCL`` and renamed over
     ``path``, so a file left by an earlier worklist (whatever its mode) is replaced.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if tmp.exists():
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            spreadsheet.write_csv(frame, handle)  # no cell a spreadsheet runs as a formula
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
+    # no cell a spreadsheet runs as a formula
+    paths.write_private(path, lambda handle: spreadsheet.write_csv(frame, handle))
