@@ -56,6 +56,12 @@ PLANS = ("free", "trial", "paid", "demo")  # §1.5
 ACCOUNT_STATUSES = ("active", "deleted", "anonymized")
 TICKET_CHANNELS = ("help_center", "live_chat", "email")  # §1.4; anything else is "other"
 RIGHTS = ("access", "rectification", "erasure", "restriction", "objection", "portability", "consent_withdrawal")
+#: support channels in report order: the contract's three, then everything else (§1.4)
+CHANNELS = (*TICKET_CHANNELS, "other")
+#: §3 inactivity buckets, in order: (label, the months inactive it stays below; None: every month after)
+INACTIVITY_BUCKET_BOUNDS = (("0-3m", 3), ("3-6m", 6), ("6-9m", 9), ("9-12m", 12), ("12m+", None))
+#: §3 inactivity bucket labels, in order (the ``inactivity_bucket`` macro of pipelines/metrics/sql/macros.sql)
+INACTIVITY_BUCKETS = tuple(label for label, _ in INACTIVITY_BUCKET_BOUNDS)
 REQUEST_CHANNELS = ("email", "help_center", "live_chat", "other")
 OUTCOMES = ("fulfilled", "partially_fulfilled", "refused", "withdrawn")
 

@@ -1,8 +1,10 @@
 """DuckDB connections with the project's rules as SQL macros, and the one runner of metric SQL.
 
+The macros are SQL files beside the SQL they serve (``pipelines/metrics/sql/macros.sql``,
+and ``rights_deadline.sql`` over the ``calendar`` table), read by :func:`macro_statements`.
 The calendar macros mirror :mod:`pipelines.dates` (tests check they agree) and use
 names Spark SQL also has (``add_months``), so metric SQL stays portable. The
-channel and right macros are built from :mod:`pipelines.contract`'s lists, so a
+channel, right and bucket lists are filled in from :mod:`pipelines.contract`, so a
 list is written once. :func:`query_all` runs ``pipelines/metrics/sql/<name>.sql``
 files, building the models a query reads by name first (see that folder's README).
 Local dates come from the session time zone: ``CAST(ts AS DATE)`` of a
@@ -21,8 +23,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import RIGHTS, TICKET_CHANNELS
+from pipelines.contract import (
+    CHANNELS,
+    INACTIVITY_BUCKET_BOUNDS,
+    RIGHTS,
+    TICKET_CHANNELS,
+)
 from pipelines.dates import DEFAULT_ZONE, working_day_calendar
+
+#: the macro files (``pipelines/metrics/sql/<name>.sql``): every connection's, and the rights deadline's,
+#: defined with the ``calendar`` table they read
+CONNECTION_MACROS, DEADLINE_MACROS = "macros", "rights_deadline"
+#: a ``{{name}}`` placeholder of a macro file
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def _sql_list(values) -> str:
@@ -34,64 +47,35 @@ def _positions(values) -> str:
     return ", ".join(f"('{v}', {i})" for i, v in enumerate(values, start=1))
 
 
-#: support channels in report order: the contract's three, then everything else (contract §1.4)
-CHANNELS = (*TICKET_CHANNELS, "other")
+def _bucket_cases(bounds) -> str:
+    cases = [f"WHEN m < {upper} THEN '{label}'" for label, upper in bounds if upper is not None]
+    rest = [f"ELSE '{label}'" for label, upper in bounds if upper is None]
+    return " ".join(cases + rest)
 
-#: the SQL macros every connection defines; the Spark engine defines the same ones from this text
-#: (pipelines/spark/functions.py), so each rule is written once
-MACROS = (
-    # contract §2: same day n months later, clamped to the month's last day
-    "CREATE OR REPLACE TEMP MACRO add_months(d, n) AS CAST(CAST(d AS DATE) + to_months(CAST(n AS INTEGER)) AS DATE)",
-    # the largest m with add_months(d, m) <= e
-    """CREATE OR REPLACE TEMP MACRO whole_months(d, e) AS (
-        (year(e) - year(d)) * 12 + month(e) - month(d)
-        - CASE WHEN add_months(d, (year(e) - year(d)) * 12 + month(e) - month(d)) > e THEN 1 ELSE 0 END)""",
-    "CREATE OR REPLACE TEMP MACRO local_date(ts) AS CAST(ts AS DATE)",
-    # contract §3 inactivity buckets: 0-3m (m < 3), 3-6m, 6-9m, 9-12m, 12m+ (m >= 12)
-    """CREATE OR REPLACE TEMP MACRO inactivity_bucket(m) AS CASE
-        WHEN m < 3 THEN '0-3m' WHEN m < 6 THEN '3-6m' WHEN m < 9 THEN '6-9m' WHEN m < 12 THEN '9-12m' ELSE '12m+' END""",
-    # reading 17: a channel is compared trimmed and lower-cased; outside the contract's list it is 'other'
-    f"""CREATE OR REPLACE TEMP MACRO normal_channel(c) AS CASE
-        WHEN lower(trim(c)) IN ({_sql_list(TICKET_CHANNELS)}) THEN lower(trim(c)) ELSE 'other' END""",
-    f"CREATE OR REPLACE TEMP MACRO channels() AS TABLE SELECT * FROM (VALUES {_positions(CHANNELS)}) AS c (channel, position)",
-    # reading 17: a right is compared trimmed and lower-cased, with a space or hyphen for '_'
-    # ('consent withdrawal' is consent_withdrawal)
-    "CREATE OR REPLACE TEMP MACRO right_code(r) AS replace(replace(lower(trim(r)), ' ', '_'), '-', '_')",
-    # outside the contract's list a right is 'other': only declared values reach the output
-    # (docs/contract.md, "Only declared values"); right_code counts the distinct undeclared ones
-    f"""CREATE OR REPLACE TEMP MACRO normal_right(r) AS CASE
-        WHEN right_code(r) IN ({_sql_list(RIGHTS)}) THEN right_code(r) ELSE 'other' END""",
-    f"CREATE OR REPLACE TEMP MACRO rights() AS TABLE SELECT * FROM (VALUES {_positions(RIGHTS)}) AS r (\"right\", position)",
-    # contract §3 rights: the clock starts on the day of receipt; under the ICO reading
-    # ('identity_verified') it restarts at identity verification, never before receipt
-    """CREATE OR REPLACE TEMP MACRO clock_start(received_on, verified_on, reading) AS CASE
-        WHEN reading = 'identity_verified' AND verified_on IS NOT NULL THEN greatest(received_on, verified_on)
-        ELSE received_on END""",
-    # a keyed hash naming a row in a report without its id (see metrics/pseudonym.py)
-    "CREATE OR REPLACE TEMP MACRO pseudonym(id, salt) AS substr(sha256(concat(salt, id)), 1, 12)",
-    # the worklist's note on an exception of the register that no longer (or not yet) exempts a record
-    # (docs/report.md, "Exceptions")
-    """CREATE OR REPLACE TEMP MACRO exception_note(expired_on, pending_from) AS CASE
-        WHEN expired_on IS NOT NULL THEN 'exception expired on ' || CAST(expired_on AS VARCHAR)
-        WHEN pending_from IS NOT NULL THEN 'exception not in force until ' || CAST(pending_from AS VARCHAR) END""",
-)
 
-#: the rights deadline rule, over the ``calendar`` table (so created by :func:`install_calendar`)
-DEADLINE_MACROS = (
-    # GDPR Art. 12(3) with Regulation 1182/71 art. 3(4): months from the start, rolled to a working day
-    """CREATE OR REPLACE TEMP MACRO legal_deadline(start_on, months) AS
-        (SELECT next_working_day FROM calendar WHERE day = add_months(start_on, months))""",
-    # GDPR Art. 12(3): an extension counts only when notified within the first period
-    # (notified_on NULL: no notice, or none yet)
-    """CREATE OR REPLACE TEMP MACRO rights_extension(start_on, notified_on, months) AS CASE
-        WHEN notified_on IS NULL THEN 'none'
-        WHEN notified_on <= legal_deadline(start_on, months) THEN 'valid'
-        ELSE 'invalid' END""",
-    # the day a request is due: the extended deadline after a valid extension, else the first one
-    """CREATE OR REPLACE TEMP MACRO rights_due(start_on, notified_on, months, extended_months) AS CASE
-        WHEN rights_extension(start_on, notified_on, months) = 'valid' THEN legal_deadline(start_on, extended_months)
-        ELSE legal_deadline(start_on, months) END""",
-)
+#: what each placeholder of a macro file stands for: the lists of pipelines/contract.py (macros.sql's header)
+MACRO_PLACEHOLDERS = {
+    "ticket_channels": _sql_list(TICKET_CHANNELS),
+    "channel_positions": _positions(CHANNELS),
+    "rights": _sql_list(RIGHTS),
+    "right_positions": _positions(RIGHTS),
+    "inactivity_bucket_cases": _bucket_cases(INACTIVITY_BUCKET_BOUNDS),
+}
+
+
+def macro_statements(name: str = CONNECTION_MACROS) -> tuple[str, ...]:
+    """The ``CREATE OR REPLACE TEMP MACRO`` statements of ``pipelines/metrics/sql/<name>.sql``, in file order,
+    comments removed and placeholders filled (:data:`MACRO_PLACEHOLDERS`). Both engines define their macros from
+    these statements (DuckDB here, Spark in :mod:`pipelines.spark.functions`), so each rule is written once."""
+    text = resources.files(SQL_PACKAGE).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+    def fill(match: re.Match) -> str:
+        if match.group(1) not in MACRO_PLACEHOLDERS:
+            raise ValueError(f"{name}.sql: unknown placeholder {match.group(0)}")
+        return MACRO_PLACEHOLDERS[match.group(1)]
+
+    code = _PLACEHOLDER.sub(fill, _code(text))
+    return tuple(s.strip() for s in re.split(r";\s*(?:\n|$)", code) if s.strip())
 
 
 #: DuckDB's own default is 80% of RAM; a bounded limit makes large loads spill to disk instead.
@@ -122,7 +106,7 @@ def connect(
         con.sql("SET enable_progress_bar = false")
     except duckdb.Error:  # in a Jupyter kernel DuckDB wants ipywidgets even to switch the bar off
         pass
-    for macro in MACROS:
+    for macro in macro_statements(CONNECTION_MACROS):
         con.sql(macro)
     return con
 
@@ -137,8 +121,8 @@ def checked_zone(zone: str) -> str:
 
 def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
     """A temp ``calendar(day, is_working_day, next_working_day, working_day_index)`` table over [first, last], and the
-    macros over it: ``legal_deadline(start, months)`` (:func:`pipelines.dates.legal_deadline` in SQL),
-    ``rights_extension`` and ``rights_due`` (the rights deadline rule, docs/design.md "Support and rights")."""
+    macros of ``pipelines/metrics/sql/rights_deadline.sql`` over it: ``clock_start``, ``legal_deadline``,
+    ``rights_extension`` and ``rights_due`` (GDPR Art. 12(3), docs/design.md "Support and rights")."""
     frame = pl.DataFrame(
         working_day_calendar(first, last),
         schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date,
@@ -150,7 +134,7 @@ def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) ->
         con.sql("CREATE OR REPLACE TEMP TABLE calendar AS SELECT * FROM calendar_frame")
     finally:
         con.unregister("calendar_frame")
-    for macro in DEADLINE_MACROS:
+    for macro in macro_statements(DEADLINE_MACROS):
         con.sql(macro)
 
 
@@ -170,7 +154,8 @@ def read_sql(package: str, name: str) -> str:
 def sql_names(package: str = SQL_PACKAGE) -> frozenset[str]:
     """The queries of a package: its ``sql/*.sql`` file names."""
     folder = resources.files(package).joinpath("sql")
-    return frozenset(f.name[: -len(".sql")] for f in folder.iterdir() if f.name.endswith(".sql"))
+    names = frozenset(f.name[: -len(".sql")] for f in folder.iterdir() if f.name.endswith(".sql"))
+    return names - {CONNECTION_MACROS, DEADLINE_MACROS}
 
 
 def _code(sql: str) -> str:

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines import db as dbmod
-from pipelines.contract import REQUEST_CHANNELS, RIGHTS, TICKET_CHANNELS
+from pipelines.contract import (
+    CHANNELS,
+    INACTIVITY_BUCKETS,
+    REQUEST_CHANNELS,
+    RIGHTS,
+    TICKET_CHANNELS,
+)
 from pipelines.dates import add_months, legal_deadline, local_date, whole_months
 
 CON = dbmod.connect()
@@ -36,7 +42,7 @@ def test_local_date_macro_matches_python(ts):
 
 
 def test_inactivity_bucket_boundaries():
-    got = [CON.execute("SELECT inactivity_bucket(?)", [m]).fetchone()[0] for m in (0, 2, 3, 5, 6, 9, 11, 12, 40)]
+    got = [CON.execute("SELECT inactivity_bucket(?)", [m]).fetchall()[0][0] for m in (0, 2, 3, 5, 6, 9, 11, 12, 40)]
     assert got == ["0-3m", "0-3m", "3-6m", "3-6m", "6-9m", "9-12m", "9-12m", "12m+", "12m+"]
 
 
@@ -165,3 +171,19 @@ def test_models_that_read_each_other_are_refused(sql_package):
 def test_only_the_parameters_a_statement_uses_are_bound():
     sql = "SELECT $as_of, $as_of_end -- $salt"
     assert dbmod.used_params(sql, {"as_of": 1, "as_of_end": 2, "salt": 3}) == {"as_of": 1, "as_of_end": 2}
+
+
+def test_macro_files_define_every_macro_with_the_contracts_lists():
+    statements = dbmod.macro_statements(dbmod.CONNECTION_MACROS) + dbmod.macro_statements(dbmod.DEADLINE_MACROS)
+    assert all(s.startswith("CREATE OR REPLACE TEMP MACRO ") for s in statements)
+    assert not any("{{" in s or "--" in s for s in statements)
+    assert [CON.execute("SELECT inactivity_bucket(?)", [m]).fetchall()[0][0] for m in (0, 3, 6, 9, 12, 40)] == [
+        *INACTIVITY_BUCKETS, INACTIVITY_BUCKETS[-1]]
+    assert CON.sql("SELECT channel FROM channels() ORDER BY position").fetchall() == [(c,) for c in CHANNELS]
+
+
+def test_a_macro_file_with_an_unknown_placeholder_is_refused(monkeypatch):
+    monkeypatch.setitem(dbmod.MACRO_PLACEHOLDERS, "rights", None)
+    monkeypatch.delitem(dbmod.MACRO_PLACEHOLDERS, "rights")
+    with pytest.raises(ValueError, match="unknown placeholder"):
+        dbmod.macro_statements(dbmod.CONNECTION_MACROS)

@@ -1,6 +1,7 @@
-"""The SQL macros of ``pipelines/db.py`` as Spark SQL functions, translated from their DuckDB text.
+"""The SQL macros of ``pipelines/metrics/sql/*.sql`` as Spark SQL functions, translated from their DuckDB text.
 
-Each rule is still written once, as a DuckDB macro in ``pipelines/db.py``; a macro's body
+Each rule is still written once, as a DuckDB macro in ``pipelines/metrics/sql/macros.sql`` (or
+``rights_deadline.sql``), read through :func:`pipelines.db.macro_statements`; a macro's body
 goes through :mod:`pipelines.spark.sql` into ``CREATE OR REPLACE TEMPORARY FUNCTION
 name(...) RETURNS type RETURN body`` (Spark 4 SQL functions, inlined into the plans that
 call them). DuckDB's macros are untyped; Spark's functions are typed, so each macro has
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pipelines import db as dbmod
 from pipelines.spark import sql as sparksql
 
-#: a DuckDB macro definition as pipelines/db.py writes them
+#: a DuckDB macro definition as pipelines/metrics/sql/macros.sql writes them
 MACRO = re.compile(
     r"^\s*CREATE\s+OR\s+REPLACE\s+TEMP\s+MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(TABLE\s+)?(.*?)\s*$",
     re.IGNORECASE | re.DOTALL,
@@ -88,4 +89,9 @@ def spark_function(macro: Macro) -> str | None:
 
 def connection_functions() -> list[str]:
     """The statements defining every macro ``pipelines.db.connect`` defines, in its order."""
-    return [s for s in (spark_function(parse_macro(m)) for m in dbmod.MACROS) if s]
+    return macro_functions(dbmod.CONNECTION_MACROS)
+
+
+def macro_functions(name: str) -> list[str]:
+    """The Spark statements defining the macros of ``pipelines/metrics/sql/<name>.sql`` (built-ins left out)."""
+    return [s for s in (spark_function(parse_macro(m)) for m in dbmod.macro_statements(name)) if s]

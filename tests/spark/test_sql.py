@@ -55,17 +55,28 @@ def test_duckdb_functions_become_spark_functions_with_the_same_figures():
 
 
 def test_every_macro_has_a_spark_function_and_add_months_is_sparks_own():
-    statements = functions.connection_functions() + [
-        functions.spark_function(functions.parse_macro(m)) for m in dbmod.DEADLINE_MACROS
-    ]
+    statements = functions.connection_functions() + functions.macro_functions(dbmod.DEADLINE_MACROS)
     names = [s.split("FUNCTION ")[1].split("(")[0] for s in statements]
     assert names == [
         "whole_months", "local_date", "inactivity_bucket", "normal_channel", "channels", "right_code",
-        "normal_right", "rights", "clock_start", "pseudonym", "exception_note", "legal_deadline", "rights_extension", "rights_due",
+        "normal_right", "rights", "pseudonym", "exception_note", "clock_start", "legal_deadline", "rights_extension",
+        "rights_due",
     ]
-    assert functions.spark_function(functions.parse_macro(dbmod.MACROS[0])) is None  # add_months
+    assert functions.spark_function(functions.parse_macro(dbmod.macro_statements()[0])) is None  # add_months
     with pytest.raises(functions.UnknownMacro, match="nameless"):
         functions.spark_function(functions.parse_macro("CREATE OR REPLACE TEMP MACRO nameless(x) AS x + 1"))
+
+
+def test_every_macro_of_the_sql_files_is_defined_on_both_engines(empty, spark_con):
+    sc = spark_con(empty)
+    for con in (empty, sc):
+        dbmod.install_calendar(con, date(2024, 7, 1), date(2024, 8, 1))
+    macros = [functions.parse_macro(m).name for name in (dbmod.CONNECTION_MACROS, dbmod.DEADLINE_MACROS)
+              for m in dbmod.macro_statements(name)]
+    duck = {r[0] for r in empty.sql("SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro'").fetchall()}
+    spark = {r.function for r in sc.spark.sql("SHOW USER FUNCTIONS").collect()} | {"add_months"}
+    assert set(macros) <= duck
+    assert set(macros) <= {f.split(".")[-1] for f in spark}
 
 
 def test_conf_items_parse_and_the_zone_cannot_be_overridden():
