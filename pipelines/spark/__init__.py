@@ -8,7 +8,7 @@
 - ``tables``: the working directory's Parquet tables as temporary views;
 - ``engine``: :class:`~pipelines.spark.engine.SparkConnection`, the narrow surface of a DuckDB
   connection the metric families use, so they run unchanged;
-- ``load`` (the loader on Spark): exports to the working directory.
+- ``load``: the one loader's database (pipelines/load/) written as the working directory's Parquet tables.
 
 pyspark is an optional extra (``pip install -e '.[spark]'``): nothing here is imported by a
 DuckDB run.

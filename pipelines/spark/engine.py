@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from pipelines.spark import functions
 from pipelines.spark import sql as sparksql
+from pipelines.spark.load import load_exports
 from pipelines.spark.tables import register as register_tables
 
 #: the table_schema information_schema rows carry (DuckDB's name for the main schema)
@@ -184,10 +185,8 @@ class SparkReview:
         self.con: SparkConnection | None = None
 
     def load(self, data_dir, work_dir, **options):
-        """The exports into ``work_dir`` (:func:`pipelines.spark.load.load_exports`): a LoadReport."""
-        from pipelines.spark.load import load_exports
-
-        return load_exports(self.spark, data_dir, work_dir, zone=self.zone, **options)
+        """The exports into ``work_dir`` by the one loader, as Parquet tables (:mod:`pipelines.spark.load`)."""
+        return load_exports(data_dir, work_dir, zone=self.zone, **options)
 
     def connect(self, work_dir) -> SparkConnection:
         """A connection on ``work_dir``'s tables (kept for the privacy scan after the figures)."""

@@ -2,8 +2,8 @@
 
 ``WORK/tables/<name>/`` holds what the DuckDB loader's database holds under the same name:
 the seven contract tables (``pipelines/contract.py``), ``load_tables``, ``quarantine``,
-``load_flags`` and ``settings`` (docs/design.md, "The loaded database"). The Spark loader
-(:mod:`pipelines.spark.load`) writes it; :func:`register` makes each a temporary view, so
+``load_flags`` and ``settings`` (docs/design.md, "The loaded database"), written from the one
+loader's database by :mod:`pipelines.spark.load`; :func:`register` makes each a temporary view, so
 the metric SQL's ``FROM accounts`` reads it.
 """
 

@@ -39,16 +39,12 @@ def spark():
 
 
 def work_from_duckdb(con, work_dir: Path) -> Path:
-    """Every table of a DuckDB database (the loader's, or tests/conftest.py's ``build_db``) as
-    ``work_dir/tables/<name>/part-0.parquet``: the working directory the Spark loader writes
-    (pipelines/spark/tables.py), so the metrics can be compared engine to engine on one input."""
-    names = [n for (n,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
-    ).fetchall()]
-    for name in names:
-        folder = work_dir / "tables" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        con.sql(f"COPY {name} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    """The tables of a DuckDB database (the loader's, or tests/conftest.py's ``build_db``) as the Spark
+    working directory (pipelines/spark/load.py, ``write_tables``), so the metrics can be compared engine to
+    engine on one input."""
+    from pipelines.spark.load import write_tables
+
+    write_tables(con, work_dir / "tables")
     return work_dir
 
 
