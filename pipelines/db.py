@@ -5,8 +5,9 @@ and ``rights_deadline.sql`` over the ``calendar`` table), read by :func:`macro_s
 The calendar macros mirror :mod:`pipelines.dates` (tests check they agree) and use
 names Spark SQL also has (``add_months``), so metric SQL stays portable. The
 channel, right and bucket lists are filled in from :mod:`pipelines.contract`, so a
-list is written once. :func:`query_all` runs ``pipelines/metrics/sql/<name>.sql``
-files, building the models a query reads by name first (see that folder's README).
+list is written once. :func:`query_all` runs the models of ``pipelines/metrics/sql/staging/``
+(intermediate) and ``sql/marts/`` (published figures) by name, building the models a query
+reads first (see that folder's README).
 Local dates come from the session time zone: ``CAST(ts AS DATE)`` of a
 TIMESTAMPTZ is its date in the controller's zone, as ``to_date`` is in Spark
 with ``spark.sql.session.timeZone`` set.
@@ -140,22 +141,46 @@ def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) ->
 
 # --- metric SQL: one file per query, read by name --------------------------------------
 
-#: where the metric SQL lives (``pipelines/metrics/sql/<name>.sql``)
+#: where the metric SQL lives (``pipelines/metrics/sql/{staging,marts}/<name>.sql``)
 SQL_PACKAGE = "pipelines.metrics"
 #: a name a statement reads from; a name followed by "(" is a function or table macro
 _READS = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", re.IGNORECASE)
 
 
+#: the folders of a package's ``sql/`` that hold models besides ``sql/`` itself (dbt's layout, sql/README.md):
+#: intermediate models in ``staging/``, published figures in ``marts/``
+MODEL_FOLDERS = ("staging", "marts")
+
+
+def _model_files(package: str) -> dict:
+    """Model name -> its file, over ``sql/``, ``sql/staging/`` and ``sql/marts/`` (macro files are no models)."""
+    root = resources.files(package).joinpath("sql")
+    files = {}
+    for folder in (root, *(root.joinpath(f) for f in MODEL_FOLDERS)):
+        if not folder.is_dir():
+            continue
+        for f in folder.iterdir():
+            name = f.name[: -len(".sql")]
+            if not f.name.endswith(".sql") or (folder == root and name in (CONNECTION_MACROS, DEADLINE_MACROS)):
+                continue
+            if name in files:
+                raise ValueError(f"two SQL models named {name!r} in {package}: a model is found by its name")
+            files[name] = f
+    return files
+
+
 def read_sql(package: str, name: str) -> str:
-    """The text of ``<package>/sql/<name>.sql``."""
-    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """The text of the model ``name`` of a package: ``sql/<name>.sql``, ``sql/staging/<name>.sql`` or
+    ``sql/marts/<name>.sql``."""
+    files = _model_files(package)
+    if name not in files:
+        raise FileNotFoundError(f"no SQL model {name!r} in {package} (sql/, sql/staging/, sql/marts/)")
+    return files[name].read_text(encoding="utf-8")
 
 
 def sql_names(package: str = SQL_PACKAGE) -> frozenset[str]:
-    """The queries of a package: its ``sql/*.sql`` file names."""
-    folder = resources.files(package).joinpath("sql")
-    names = frozenset(f.name[: -len(".sql")] for f in folder.iterdir() if f.name.endswith(".sql"))
-    return names - {CONNECTION_MACROS, DEADLINE_MACROS}
+    """The models of a package: its ``sql/*.sql``, ``sql/staging/*.sql`` and ``sql/marts/*.sql`` file names."""
+    return frozenset(_model_files(package))
 
 
 def _code(sql: str) -> str:

@@ -11,7 +11,7 @@ exports, as the worklist names it (the account's ``account_id``, a session's
 ``session_id``, ..., for ``residual`` the row's id in any of its tables). This module
 only reads the file: whether a row's category and id are known, and whether it is in
 force at ``as_of``, is decided in SQL beside the figures
-(``pipelines/metrics/sql/exceptions_evaluated.sql``), so that the breach counts, the
+(``pipelines/metrics/sql/staging/exceptions_evaluated.sql``), so that the breach counts, the
 findings, the worklist and the report agree.
 
 The reader is forgiving of rows and strict about the file (docs/operations.md,

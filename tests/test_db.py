@@ -187,3 +187,18 @@ def test_a_macro_file_with_an_unknown_placeholder_is_refused(monkeypatch):
     monkeypatch.delitem(dbmod.MACRO_PLACEHOLDERS, "rights")
     with pytest.raises(ValueError, match="unknown placeholder"):
         dbmod.macro_statements(dbmod.CONNECTION_MACROS)
+
+
+def test_models_are_found_by_name_in_staging_and_marts(sql_package, tmp_path):
+    package = sql_package(flat="SELECT 1 AS one")
+    for folder, name, text in (("staging", "base", "SELECT 2 AS two"), ("marts", "figure", "SELECT two + 1 AS three FROM base")):
+        (tmp_path / "sqlpkg" / "sql" / folder).mkdir(exist_ok=True)
+        (tmp_path / "sqlpkg" / "sql" / folder / f"{name}.sql").write_text(text, encoding="utf-8")
+    assert dbmod.sql_names(package) == {"flat", "base", "figure"}
+    assert dbmod.build_order(package, ["figure"]) == ["base"]
+    con = dbmod.connect()
+    assert dbmod.query(con, "figure", package=package).item() == 3
+    con.close()
+    (tmp_path / "sqlpkg" / "sql" / "marts" / "base.sql").write_text("SELECT 1", encoding="utf-8")
+    with pytest.raises(ValueError, match="two SQL models named 'base'"):
+        dbmod.sql_names(package)

@@ -2,7 +2,7 @@
 
 The report counts; the worklist names (docs/operations.md, "The worklist"). One CSV
 per category, each the rows of the metric model the report's figure is computed from
-(``pipelines/metrics/sql/retention_breach_rows.sql``, ``rights_evaluated.sql``, ...),
+(``pipelines/metrics/sql/staging/retention_breach_rows.sql``, ``rights_evaluated.sql``, ...),
 read by name from ``sql/*.sql``, so a rule is written once and each file's row count
 is its figure in ``summary.json``. These files hold personal data: they are created
 with mode 0600 and never written inside a reports folder.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
 from pipelines.contract import TABLES as CONTRACT_TABLES
 from pipelines.dates import Quarter
-from pipelines.db import sql_names
+from pipelines.db import SQL_PACKAGE, read_sql, sql_names
 from pipelines.errors import PipelineFailure
 from pipelines.metrics import Period, checked, families, table_schemas
 from pipelines.policy import load_policy
@@ -62,3 +64,10 @@ def test_a_table_that_differs_from_its_declaration_is_an_internal_error_naming_i
 def test_no_sql_file_is_named_like_a_contract_table():
     # a file named like an export table would shadow it: `FROM rights_requests` would read the file
     assert not sql_names() & set(CONTRACT_TABLES)
+
+
+def test_every_model_starts_with_a_line_naming_the_clause_it_implements():
+    """dbt's staging and marts (pipelines/metrics/sql/README.md, "Layout"): a model's first line cites its clause."""
+    for name in sql_names():
+        first = read_sql(SQL_PACKAGE, name).splitlines()[0]
+        assert first.startswith("-- ") and re.search(r"§|Art\. |docs/", first), name

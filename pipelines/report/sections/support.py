@@ -49,7 +49,7 @@ from pipelines.report.kit.verdicts import (
 )
 from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
-#: the family's last elapsed-time bin ending at 24 hours and at 7 days (metrics/sql/support_duration_histogram.sql)
+#: the family's last elapsed-time bin ending at 24 hours and at 7 days (metrics/sql/marts/support_duration_histogram.sql)
 DAY_BIN, WEEK_BIN = "8-24h", "2-7d"
 
 

@@ -24,7 +24,7 @@ from tests.report.sections.helpers import (
     visible,
 )
 
-AGEING_SQL = Path(rights.__file__).parents[2] / "metrics" / "sql" / "rights_open_ageing.sql"
+AGEING_SQL = Path(rights.__file__).parents[2] / "metrics" / "sql" / "marts" / "rights_open_ageing.sql"
 
 
 def requests(*rows: tuple[int, int, int]) -> pl.DataFrame:

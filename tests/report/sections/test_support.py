@@ -13,7 +13,7 @@ from pipelines.report.sections import support
 from tests.report.fake_results import fake_summary
 from tests.report.sections.helpers import chart_text, ctx, title, visible
 
-HISTOGRAM_SQL = Path(support.__file__).parents[2] / "metrics" / "sql" / "support_duration_histogram.sql"
+HISTOGRAM_SQL = Path(support.__file__).parents[2] / "metrics" / "sql" / "marts" / "support_duration_histogram.sql"
 
 
 def durations_frame() -> pl.DataFrame:

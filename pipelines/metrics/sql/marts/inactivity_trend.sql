@@ -1,3 +1,4 @@
+-- contract §3 "Inactivity cohorts", policy §1.1: bucket counts at each of the last eight quarter ends.
 -- Bucket counts and accounts past their erasure deadline at each of the last eight quarter ends,
 -- in one pass over the sessions (contract §3: "the bucket counts at each of the last eight quarter ends").
 WITH quarter_ends AS (

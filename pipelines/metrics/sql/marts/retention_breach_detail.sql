@@ -1,3 +1,4 @@
+-- contract §3 "Retention breaches": breaches per category and data subject, pseudonymous.
 -- Breaches per category and data subject over `retention_breach_rows`, under a pseudonymous key:
 -- the subject's rows in breach, its earliest deadline and its largest days overdue.
 SELECT

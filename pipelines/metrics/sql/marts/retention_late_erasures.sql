@@ -1,3 +1,4 @@
+-- contract §3 "Retention breaches", policy §1.1: accounts erased in the quarter after their deadline.
 -- Accounts erased in the quarter after their erasure deadline, with days late (contract §3).
 -- Legal hold does not exempt them: it exempts only the account breach category (reading 10).
 SELECT

@@ -1,3 +1,4 @@
+-- contract §3 "Retention breaches": the oldest breaches of each category.
 -- The oldest breaches of each retention category: per data subject over `retention_breach_rows`
 -- (its rows in breach, earliest deadline, largest days overdue), at most $oldest_per_category
 -- subjects per category, the most overdue first, under a pseudonymous key. A few rows to look

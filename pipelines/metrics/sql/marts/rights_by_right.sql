@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), contract §3 "Rights-request turnaround": requests per right.
 -- Requests by right over `rights_evaluated`: received in the quarter, completed in it,
 -- and of those completed, on time. Rights present in either population, in the
 -- contract's order; a right outside the contract's list is 'other', last

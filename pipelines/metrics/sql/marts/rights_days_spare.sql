@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), contract §3 "Rights-request turnaround": completed requests by days to spare.
 -- Completed requests of `rights_evaluated` by days to spare at completion (days allowed minus
 -- days taken; late below 0) and on time: the days-to-complete chart's data, no request key.
 SELECT

@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), contract §3 "Rights-request turnaround": open requests by age.
 -- Requests open at as_of by days past due (as_of - due), over `rights_evaluated`.
 -- A request due on as_of itself is not yet due ('due today'). Every bucket appears.
 WITH buckets AS (

@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), contract §3 "Rights-request turnaround": the first-due open requests.
 -- Open requests of `rights_evaluated` as of $as_of, the first due first: at most
 -- $oldest_per_category per status (open_overdue, open_not_due). A few rows to look at,
 -- not a worklist: every request is in `rights_evaluated` (read from the database).

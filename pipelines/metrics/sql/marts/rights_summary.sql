@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), contract §3 "Rights-request turnaround": headline rights figures of the quarter.
 -- Quarter figures of rights requests over `rights_evaluated` (see rights_evaluated.sql).
 -- Populations (reading 5): received and extensions over requests received in the quarter;
 -- completed, on-time rate and days to complete over requests completed in the quarter;

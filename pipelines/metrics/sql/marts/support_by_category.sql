@@ -1,3 +1,4 @@
+-- policy §1.4, contract §4 "Only declared values": tickets per declared category.
 -- Tickets created in the quarter by category, over `support_evaluated`: the declared categories by
 -- name, every other value under 'other' (docs/contract.md, "Only declared values"), which comes last.
 -- other_values: on the 'other' row, how many distinct undeclared values (trimmed, lower-cased) it

@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": tickets per channel and month.
 -- Tickets created in the quarter by month and channel, over `support_evaluated`.
 -- Every month of the quarter up to $as_of and every channel appear, with 0 where none.
 WITH months AS (

@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": durations in bins, per channel.
 -- Distribution of first-response and resolution hours of tickets created in the quarter,
 -- by channel and overall ('all'), over `support_duration_values`: a bin is [lower_hours, upper_hours).
 -- Every channel, measure and bin appear, with 0 where none (a stable chart).

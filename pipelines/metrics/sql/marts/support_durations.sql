@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": median and p90 durations per channel.
 -- First-response and resolution hours of tickets created in the quarter, by channel and
 -- overall ('all'), over `support_duration_values`: median and p90 by linear interpolation.
 -- Every channel and measure appear; tickets counts the timed tickets, figures are NULL without any.

@@ -1,3 +1,4 @@
+-- policy §1.4 and §3: privacy tickets no rights request followed.
 -- Privacy tickets created in the quarter, with an account, that no rights request from the
 -- same account followed: none received (local date, on or before $as_of) on the ticket's
 -- creation date or within $missed_request_window_days days after it. Keys are pseudonymous.

@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": headline support figures of the quarter.
 -- Headline support figures of one quarter, over `support_evaluated` (see support_evaluated.sql).
 -- Medians and p90 interpolate linearly (numpy's default); a figure over no rows is NULL.
 WITH quarter_tickets AS (

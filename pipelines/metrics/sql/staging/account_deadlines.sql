@@ -1,3 +1,4 @@
+-- contract §3 "Inactivity cohorts", policy §1.1: each account's last activity and erasure deadline.
 -- Every account that exists at as_of, with its last activity and erasure deadline (contract §3, policy §1.1).
 -- A model: inactivity and retention queries read it by name (`FROM account_deadlines`).
 WITH sessions_as_of AS (

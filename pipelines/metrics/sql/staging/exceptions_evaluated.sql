@@ -1,3 +1,4 @@
+-- docs/report.md "Exceptions": the register of approved exceptions, row by row, judged as of as_of.
 -- The register of approved exceptions (docs/report.md, "Exceptions"), one row per register row, judged as of
 -- as_of. A model: `retention_past_deadline_rows` takes the records of exceptions in force out of the breaches,
 -- the exceptions family counts the rows, the worklist lists them (pipelines/records/sql/worklist_exceptions.sql).

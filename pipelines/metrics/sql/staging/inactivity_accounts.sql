@@ -1,3 +1,4 @@
+-- contract §3 "Inactivity cohorts", policy §1.1: the population at as_of, each account in its bucket.
 -- The inactivity population at as_of with each account's bucket (contract §3, inactivity cohorts).
 WITH population AS (
     -- created on or before as_of and not erased by then

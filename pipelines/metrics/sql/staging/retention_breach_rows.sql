@@ -1,3 +1,4 @@
+-- contract §3 "Retention breaches": the rows past their deadline that no exception in force exempts.
 -- Every row held past its retention deadline that no exception in force exempts: the breaches (contract §3;
 -- docs/report.md, "Exceptions"). A model: retention_by_category.sql, retention_oldest_breaches.sql and
 -- retention_breach_detail.sql read it, and so does the worklist (pipelines/records/sql/), so the breach counts,

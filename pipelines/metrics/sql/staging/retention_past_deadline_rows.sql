@@ -1,3 +1,4 @@
+-- contract §3 "Retention breaches", policy §1.1-§1.6, §2.1: every row held past its deadline.
 -- Every row of personal data still held at as_of past its retention deadline, one category per row
 -- (contract §3, retention breaches; periods from the policy file): deadline < as_of. A model:
 -- `retention_breach_rows` keeps the rows no exception in force exempts (the breaches), `retention_excepted`

@@ -1,3 +1,4 @@
+-- GDPR Art. 12(3), policy §3, contract §3 "Rights-request turnaround": each request judged as of as_of.
 -- Rights requests evaluated as of $as_of (contract §3 "Rights-request turnaround", GDPR
 -- Art. 12(3), Regulation 1182/71 art. 3; readings 5, 8): one row per request received in
 -- [$quarter_start, $as_of], completed in it, or open at $as_of. Needs the `calendar` table

@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": each timed ticket's elapsed hours.
 -- Every timed ticket created in the quarter, once per channel and once under 'all':
 -- (channel, measure, hours), over `support_evaluated`. Read by support_durations.sql and
 -- support_duration_histogram.sql, which present the same values as figures and as a distribution.

@@ -1,3 +1,4 @@
+-- policy §1.4, contract §3 "Support-inquiry statistics": each ticket of the quarter or open at as_of.
 -- Support tickets evaluated as of $as_of: one row per ticket the quarter's figures need
 -- (tickets created in [$quarter_start, $as_of], and older tickets still open at $as_of).
 -- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15, 17; "Only declared values"
