@@ -1,7 +1,7 @@
 """Inactivity cohorts (contract §3; policy §1.1, §1.2): who is approaching or past the erasure deadline.
 
 An account's erasure deadline is its last activity plus the account retention
-period (``[[retention]] account period_months``), in ``sql/account_deadlines.sql``.
+period (``[[retention]] account period_months``), in ``sql/staging/account_deadlines.sql``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
+from pipelines.contract import INACTIVITY_BUCKETS
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked
 from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
 
-BUCKETS = ("0-3m", "3-6m", "6-9m", "9-12m", "12m+")
+#: the contract's buckets, in order (the inactivity_bucket macro of sql/macros.sql uses the same list)
+BUCKETS = INACTIVITY_BUCKETS
 PIPELINE_DAYS = 90  # the erasure pipeline chart looks 90 days ahead
 
 TABLES = {

@@ -24,6 +24,7 @@ if "jsonschema" not in sys.modules:
 import altair as alt  # noqa: E402
 import polars as pl
 
+from pipelines import contract
 from pipelines.report.kit.words import label, t
 
 BLUE, SKY, GREEN, ORANGE, VERMILLION, PURPLE, YELLOW = (
@@ -50,29 +51,22 @@ PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY, YELLOW]
 GOOD, BAD, NEUTRAL = GREEN, VERMILLION, BLUE
 
 
-BUCKETS = ["0-3m", "3-6m", "6-9m", "9-12m", "12m+"]
+#: the contract's vocabulary, written once in pipelines/contract.py; lists here, as Altair wants for a domain
+BUCKETS = list(contract.INACTIVITY_BUCKETS)
 
 
 #: blues while within the period, orange in the last quarter before the deadline, vermillion past it
 BUCKET_COLOURS = [BLUE, SKY, "#B7DCF2", ORANGE, VERMILLION]
 
 
-CHANNELS = ["help_center", "live_chat", "email", "other"]
+CHANNELS = list(contract.CHANNELS)
 
 
 #: the families' row for all channels together (support_durations, support_duration_histogram)
 ALL_CHANNELS = "all"
 
 
-RIGHTS = [
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "objection",
-    "portability",
-    "consent_withdrawal",
-]
+RIGHTS = list(contract.RIGHTS)
 
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
