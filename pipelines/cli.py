@@ -513,9 +513,9 @@ def _how_long(rule, policy) -> str:
     return {
         "last_activity": f"{period} after the account's last activity (its latest session or login, else its "
                          "creation)",
-        "account_erasure_deadline": after_activity + (
-            f"; a ticket without an account: {period} after its resolution (or creation)"
-            if rule.period_months is not None else ""),
+        "account_erasure_deadline": after_activity + (f", plus {period}" if rule.period_months else "")
+        + (f"; a ticket without an account: {_months(rule.period_months_without_account)} after its resolution"
+           " (or creation)" if rule.anchor_without_account is not None else ""),
         "last_communication": f"{period} after the last communication",
         "last_visit": f"{period} after the last visit",
         "account_erasure": f"{rule.grace_days} days after the account's erasure",
@@ -579,7 +579,10 @@ def _basis_json(basis) -> dict:
 def policy_json(policy) -> dict:
     """``check-policy --json``: the rules with their basis and source, for machines."""
     rules = {c: {"clause": r.clause.ref, "table": r.table, "anchor": r.anchor, "period_months": r.period_months,
-                 "grace_days": r.grace_days, "exempt_legal_hold": r.exempt_legal_hold, **_basis_json(r.basis)}
+                 "grace_days": r.grace_days, "exempt_legal_hold": r.exempt_legal_hold, **_basis_json(r.basis),
+                 **({"anchor_without_account": r.anchor_without_account,
+                     "period_months_without_account": r.period_months_without_account}
+                    if r.anchor_without_account is not None else {})}
              for c, r in policy.retention.items()}
     consent = policy.consent_clause
     return {

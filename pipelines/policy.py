@@ -17,7 +17,10 @@ from pipelines.errors import BadInput, read_toml
 
 DEFAULT_POLICY = "privacy-policy-2024-06-17.toml"
 
-#: category -> the anchor the metric SQL implements for it (contract §3, retention table)
+#: category -> the anchor its SQL model applies (docs/contract.md §3, retention table; docs/design.md, "Where
+#: each rule lives"): ``staging/account_deadlines.sql`` for ``account``, ``staging/retention_past_deadline_rows.sql``
+#: for the others. The policy file states each rule's anchor so that the rule reads whole there; the SQL applies
+#: no other, so a file naming another anchor is refused rather than silently not followed.
 ANCHORS = {
     "account": "last_activity",
     "logs": "account_erasure_deadline",
@@ -27,6 +30,12 @@ ANCHORS = {
     "residual": "account_erasure",
     "payments": "year_after_payment",
 }
+#: the anchor of a category's rows that have no account (docs/contract.md §3: support tickets without one count
+#: from their resolution, else their creation); stated in the file as ``anchor_without_account`` with
+#: ``period_months_without_account``
+ANCHORS_WITHOUT_ACCOUNT = {"support": "resolution_or_creation"}
+#: the categories whose period is in days (``grace_days``); every other one has ``period_months``
+GRACE_DAYS_CATEGORIES = ("residual",)
 CLOCK_STARTS = ("received", "identity_verified")
 
 
@@ -68,9 +77,13 @@ class RetentionRule:
     table: str
     anchor: str
     period_months: int | None = None
+    """Months after the anchor (None for a category counted in ``grace_days``)."""
     grace_days: int | None = None
     exempt_legal_hold: bool = False
     basis: Basis = Basis()
+    anchor_without_account: str | None = None
+    """The anchor of the category's rows without an account (:data:`ANCHORS_WITHOUT_ACCOUNT`), else None."""
+    period_months_without_account: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,22 +170,36 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
             raise BadInput(f"{source}: {where}: unknown category {category!r} (known: {', '.join(ANCHORS)})")
         anchor = rr.text(where, "anchor")
         if anchor != ANCHORS[category]:
-            raise BadInput(f"{source}: {where} ({category}): anchor must be {ANCHORS[category]!r}, not {anchor!r}")
+            raise BadInput(f"{source}: {where} ({category}): anchor must be {ANCHORS[category]!r}, not {anchor!r}"
+                           " (the anchor the SQL applies: docs/design.md, \"Where each rule lives\")")
+        without = ANCHORS_WITHOUT_ACCOUNT.get(category)
+        counted_in_days = category in GRACE_DAYS_CATEGORIES
+        # one source per rule: a key the metrics do not read is refused, never silently ignored
+        unread = [k for k in ("period_months" if counted_in_days else "grace_days",) if k in item]
+        if without is None:
+            unread += [k for k in ("anchor_without_account", "period_months_without_account") if k in item]
+        if unread:
+            raise BadInput(f"{source}: {where} ({category}): {', '.join(unread)} is not read for this category; remove it")
+        if without is not None and rr.text(where, "anchor_without_account") != without:
+            raise BadInput(f"{source}: {where} ({category}): anchor_without_account must be {without!r}, not"
+                           f" {item.get('anchor_without_account')!r}")
         for table in (t.strip() for t in rr.text(where, "table").split(",")):
             if table not in TABLES:
                 raise BadInput(f"{source}: {where} ({category}): unknown table {table!r}")
         if category in rules:
             raise BadInput(f"{source}: {where}: category {category!r} is stated twice")
-        needs_period = category in ("account", "marketing", "analytics", "payments", "support")
         rules[category] = RetentionRule(
             category=category,
             clause=rr.clause(where),
             table=rr.text(where, "table"),
             anchor=anchor,
-            period_months=rr.integer(where, "period_months") if needs_period else None,
-            grace_days=rr.integer(where, "grace_days") if category == "residual" else None,
+            period_months=None if counted_in_days else rr.integer(where, "period_months"),
+            grace_days=rr.integer(where, "grace_days") if counted_in_days else None,
             exempt_legal_hold=bool(item.get("exempt_legal_hold", False)),
             basis=_basis(item, source, where, DEFAULT_BASES.get(category, POLICY)),
+            anchor_without_account=without,
+            period_months_without_account=(rr.integer(where, "period_months_without_account")
+                                           if without is not None else None),
         )
     missing = [c for c in ANCHORS if c not in rules]
     if missing:

@@ -177,7 +177,8 @@ def test_check_policy_prints_each_rule_as_a_person_reads_it(capsys):
     for category, rule in policy.retention.items():
         block = blocks[category]
         assert block.startswith(f"{category} ({rule.clause.ref}): "), block
-        period = f"{rule.period_months} months" if rule.period_months else f"{rule.grace_days} days"
+        months = rule.period_months_without_account if rule.anchor_without_account else rule.period_months
+        period = f"{months} months" if months else f"{rule.grace_days} days"
         assert period in block or category == "logs", block
         assert f"  basis: {rule.basis.kind}" in block and "  legal hold: " in block
     assert "legal hold: exempt" in blocks["account"] and "legal hold: no exemption" in blocks["marketing"]
@@ -197,7 +198,9 @@ def test_check_policy_json_carries_each_rules_basis_and_source(tmp_path, capsys)
     policy = _policy_with(tmp_path / "p.toml", 'clock_start = "received"', 'clock_start = "identity_verified"')
     assert climod.main(["check-policy", str(policy), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
-    assert found["retention"]["logs"]["period_months"] is None and found["retention"]["logs"]["clause"] == "§1.6"
+    assert found["retention"]["logs"]["period_months"] == 0 and found["retention"]["logs"]["clause"] == "§1.6"
+    assert found["retention"]["logs"]["anchor"] == "account_erasure_deadline"
+    assert found["retention"]["support"]["period_months_without_account"] == 12
     assert found["retention"]["payments"]["basis"] == "law"
     assert found["retention"]["payments"]["source"].startswith("Belgian VAT Code")
     assert found["retention"]["residual"]["basis"] == "internal standard" and found["retention"]["residual"]["source"]

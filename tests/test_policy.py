@@ -18,6 +18,11 @@ def test_shipped_policy_states_every_category_with_clause_texts_in_both_language
     assert policy.rule("analytics").period_months == 24
     assert policy.rule("payments").period_months == 120
     assert policy.rule("residual").grace_days == 30
+    # logs and support: the account's erasure deadline; a ticket without an account 12 months after its resolution
+    assert (policy.rule("logs").anchor, policy.rule("logs").period_months) == ("account_erasure_deadline", 0)
+    support = policy.rule("support")
+    assert (support.anchor, support.period_months) == ("account_erasure_deadline", 0)
+    assert (support.anchor_without_account, support.period_months_without_account) == ("resolution_or_creation", 12)
     assert policy.rule("account").exempt_legal_hold
     assert policy.zone == "Europe/Brussels" and policy.clock_start == "received"
     for rule in policy.retention.values():
@@ -46,6 +51,16 @@ def broken(mutate):
         (lambda r: r.pop("support"), "missing section \\[support\\]"),
         # one source per rule: the inactivity period is the account rule's period
         (lambda r: r["inactivity"].update(period_months=12), "\\[inactivity\\] period_months is not read"),
+        # each rule's period, anchor and basis read whole in the file (docs/design.md, "Where each rule lives")
+        (lambda r: r["retention"][1].pop("period_months"), "retention\\[1\\].*period_months"),
+        (lambda r: r["retention"][1].update(anchor="last_activity"), "anchor must be 'account_erasure_deadline'"),
+        (lambda r: r["retention"][2].update(anchor_without_account="creation"),
+         "anchor_without_account must be 'resolution_or_creation'"),
+        (lambda r: r["retention"][2].pop("period_months_without_account"), "period_months_without_account"),
+        (lambda r: r["retention"][3].update(period_months_without_account=6),
+         "period_months_without_account is not read"),
+        (lambda r: r["retention"][5].update(period_months=1), "\\(residual\\): period_months is not read"),
+        (lambda r: r["retention"][0].update(grace_days=1), "\\(account\\): grace_days is not read"),
     ],
 )
 def test_broken_policy_is_refused_with_the_key(mutate, message):

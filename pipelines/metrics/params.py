@@ -40,10 +40,13 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         # the worklist and the run's records (pipelines/records/) bind true: retention_breach_rows then names each
         # row's own id; so does a register of exceptions with any row, which names rows by id
         "row_ids": register_rows(con) > 0,
-        # retention (policy §1, §2): the account rule's period is the inactivity period
+        # retention (policy §1, §2; each rule is applied in one model, docs/design.md "Where each rule lives"):
+        # the account rule's period is the inactivity period
         "account_months": account.period_months,
         "exempt_legal_hold": account.exempt_legal_hold,
+        "logs_months": policy.rule("logs").period_months,
         "support_months": policy.rule("support").period_months,
+        "support_months_without_account": policy.rule("support").period_months_without_account,
         "marketing_months": policy.rule("marketing").period_months,
         "analytics_months": policy.rule("analytics").period_months,
         "payments_months": policy.rule("payments").period_months,

@@ -252,3 +252,28 @@ def test_the_report_table_names_only_the_ten_most_overdue_subjects_per_category(
     oldest = result.tables["retention_oldest_breaches"].filter(pl.col("category") == "account")
     assert oldest["days_overdue"].to_list() == [29, 28, 27, 26, 25, 24, 23, 22, 21, 20]
     assert oldest["rows"].to_list() == [1] * 10
+
+
+def test_logs_and_support_periods_are_read_from_the_policy_file(make_db, tmp_path):
+    """Each rule's period is the policy file's (docs/design.md, "Where each rule lives"): logs and support count
+    from the account's erasure deadline, a ticket without an account from its resolution."""
+    from tests.conftest import policy_with
+
+    con = make_db({
+        "accounts": [account("a", last_login="2023-05-01 10:00")],
+        "sessions": [{"session_id": "s", "account_id": "a", "started_at": "2023-05-01 09:00", "ip_address": "10.0.0.1"}],
+        "support_tickets": [
+            {"ticket_id": "t1", "account_id": "a", "channel": "email", "category": "bug", "created_at": "2023-04-01 10:00"},
+            {"ticket_id": "t2", "channel": "email", "category": "bug", "created_at": "2023-06-01 10:00",
+             "resolved_at": "2023-06-02 10:00"},
+        ],
+    }, absent=("marketing_contacts", "web_visits", "payments"))
+    shipped = retention.compute(con, Q3, POLICY).summary["breaches"]
+    assert (shipped["logs"], shipped["support"]) == (1, 2)
+    text = policy_with(tmp_path / "p.toml", 'table = "sessions"\nanchor = "account_erasure_deadline"\nperiod_months = 0',
+                       'table = "sessions"\nanchor = "account_erasure_deadline"\nperiod_months = 6')
+    text = policy_with(tmp_path / "q.toml", "period_months_without_account = 12", "period_months_without_account = 24")
+    longer_logs = retention.compute(con, Q3, load_policy(tmp_path / "p.toml")).summary["breaches"]
+    longer_tickets = retention.compute(con, Q3, load_policy(text)).summary["breaches"]
+    assert (longer_logs["logs"], longer_logs["support"]) == (0, 2)
+    assert (longer_tickets["logs"], longer_tickets["support"]) == (1, 1)

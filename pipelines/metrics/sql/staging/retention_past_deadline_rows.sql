@@ -1,6 +1,8 @@
 -- contract §3 "Retention breaches", policy §1.1-§1.6, §2.1: every row held past its deadline.
 -- Every row of personal data still held at as_of past its retention deadline, one category per row
--- (contract §3, retention breaches; periods from the policy file): deadline < as_of. A model:
+-- (contract §3, retention breaches): deadline < as_of. Each category's deadline is applied here, from the
+-- anchor and period its [[retention]] rule states in the policy file (docs/design.md, "Where each rule lives";
+-- the account rule's deadline is `account_deadlines`'s erasure_deadline, the anchor of logs and support). A model:
 -- `retention_breach_rows` keeps the rows no exception in force exempts (the breaches), `retention_excepted`
 -- counts the others (docs/report.md, "Exceptions").
 -- Rows of an erased account count only under `residual` (reading 9); a ticket or marketing row whose
@@ -90,12 +92,17 @@ residual_rows AS (
 categorised AS (
     SELECT * FROM account_rows
     UNION ALL
-    SELECT 'logs', account_id, erasure_deadline, 'sessions', session_id, account_id FROM log_rows WHERE NOT erased
+    -- logs (policy §1.6): $logs_months after the account's erasure deadline
+    SELECT 'logs', account_id, add_months(erasure_deadline, $logs_months), 'sessions', session_id, account_id
+    FROM log_rows WHERE NOT erased
     UNION ALL
+    -- support (policy §1.4): $support_months after the account's erasure deadline; a ticket without an
+    -- account $support_months_without_account after its resolution (or creation: closed_on)
     SELECT
         'support',
         coalesce(account_id, ticket_id),
-        CASE WHEN account_id IS NULL THEN add_months(closed_on, $support_months) ELSE erasure_deadline END,
+        CASE WHEN account_id IS NULL THEN add_months(closed_on, $support_months_without_account)
+             ELSE add_months(erasure_deadline, $support_months) END,
         'support_tickets',
         ticket_id,
         account_id
