@@ -1,8 +1,9 @@
-"""The one place for calendar rules: local dates, months, quarters, working days, GDPR deadlines.
+"""The one place for calendar rules: local dates, months, quarters, working days.
 
-Contract §2. SQL queries use the same rules through the macros in
-``pipelines/db.py`` (``add_months``, ``whole_months``) and the ``calendar``
-table built from :func:`working_day_calendar`; tests check both agree.
+Contract §2. SQL queries use the same rules through the macros of
+``pipelines/metrics/sql/macros.sql`` (``add_months``, ``whole_months``) and the ``calendar``
+table built from :func:`working_day_calendar`; tests check both agree. The GDPR Art. 12(3)
+deadline is counted in SQL only, over that table (``pipelines/metrics/sql/rights_deadline.sql``).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def quarter_ends(as_of: date, count: int = 8) -> list[date]:
     return [q.shift(-i).end for i in reversed(range(count))]
 
 
-# --- working days and GDPR deadlines ----------------------------------------
+# --- working days (the calendar the GDPR deadlines of rights_deadline.sql count on) ---
 
 
 @lru_cache(maxsize=None)
@@ -158,16 +159,6 @@ def next_working_day(d: date) -> date:
     while not is_working_day(d):
         d += timedelta(days=1)
     return d
-
-
-def legal_deadline(start: date, months: int) -> date:
-    """A period of ``months`` from ``start``, rolled to a working day.
-
-    GDPR Art. 12(3) with Regulation 1182/71 art. 3 and EDPB Guidelines 01/2022
-    §159-161: 5 March -> 5 April, 31 August -> 30 September; a Saturday,
-    Sunday or Belgian public holiday moves to the next working day.
-    """
-    return next_working_day(add_months(start, months))
 
 
 def working_days_after(d: date, n: int) -> date:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from pipelines import db as dbmod
 from pipelines.contract import TABLES
+from pipelines.dates import add_months, next_working_day
+
+
+def legal_deadline(start: date, months: int) -> date:
+    """An independent statement of rights_deadline.sql's ``legal_deadline`` to check the SQL against (GDPR
+    Art. 12(3), Regulation 1182/71 art. 3): ``months`` from the start, rolled to the next working day. The
+    project counts the deadline in SQL only; this copy lives with the tests."""
+    return next_working_day(add_months(start, months))
 
 
 def utc(text: str) -> datetime:

@@ -1,4 +1,5 @@
-"""GDPR deadlines in pipelines.dates: add_months, next_working_day, legal_deadline.
+"""GDPR deadlines: add_months and next_working_day (pipelines.dates), and legal_deadline, the one rule of
+pipelines/metrics/sql/rights_deadline.sql, called through a DuckDB connection with the working-day calendar.
 
 Regulation 1182/71 art. 3 and EDPB Guidelines 01/2022 §159-161 (contract §3
 "Rights-request turnaround"): a month from the day of receipt, the same date in
@@ -15,7 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines import db
-from pipelines.dates import add_months, is_working_day, legal_deadline, next_working_day
+from pipelines.dates import add_months, is_working_day, next_working_day
+
+#: a connection with the working-day calendar over every start the tests below draw, plus the longest deadline
+DEADLINES = db.connect()
+db.install_calendar(DEADLINES, date(1999, 12, 1), date(2061, 6, 30))
+
+
+def legal_deadline(start: date, months: int) -> date:
+    """rights_deadline.sql's ``legal_deadline(start, months)``: the rule as the SQL counts it."""
+    return DEADLINES.execute("SELECT legal_deadline(?, ?)", [start, months]).fetchall()[0][0]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +120,13 @@ def test_deadline_is_monotone(start, later_by, months):
 
 from datetime import datetime, timezone  # noqa: E402
 
-from pipelines.dates import Quarter, latest_complete_quarter, local_date, quarter_ends, whole_months  # noqa: E402
+from pipelines.dates import (  # noqa: E402
+    Quarter,
+    latest_complete_quarter,
+    local_date,
+    quarter_ends,
+    whole_months,
+)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ from pipelines.contract import (
     RIGHTS,
     TICKET_CHANNELS,
 )
-from pipelines.dates import add_months, legal_deadline, local_date, whole_months
+from pipelines.dates import add_months, local_date, whole_months
+from tests.conftest import legal_deadline
 
 CON = dbmod.connect()
 dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))

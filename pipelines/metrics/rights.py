@@ -1,11 +1,13 @@
 """Rights-request turnaround (contract §3, policy §3, GDPR Art. 12(3)).
 
-``sql/rights_evaluated.sql`` is the model: every request the quarter needs, as of
+``sql/staging/rights_evaluated.sql`` is the model: every request the quarter needs, as of
 ``as_of`` (clock start, deadlines rolled to working days through the ``calendar``
 table, extension, due date, status); the summary, by-right and ageing queries read
 it by name. The eight-quarter trend is one query of its own, each quarter evaluated
-as of its own end. The deadline rule itself is the ``rights_due`` macro
-(``pipelines/db.py``), used by both.
+as of its own end. The deadline rule itself (GDPR Art. 12(3)) is written once, in
+``sql/rights_deadline.sql`` (``clock_start``, ``legal_deadline``, ``rights_extension``,
+``rights_due``), used by both; the lengths are the policy file's ``[rights]``. This module only
+installs the calendar those macros read, long enough for the longest deadline.
 """
 
 from __future__ import annotations

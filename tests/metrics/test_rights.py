@@ -13,9 +13,10 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from pipelines.dates import Quarter, legal_deadline
+from pipelines.dates import Quarter
 from pipelines.metrics import Period, rights
 from pipelines.policy import load_policy
+from tests.conftest import legal_deadline
 
 Q3 = Period.of(Quarter(2024, 3))  # 2024-07-01 .. 2024-09-30 (a Monday)
 POLICY = load_policy()

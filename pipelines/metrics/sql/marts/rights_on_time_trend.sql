@@ -1,7 +1,7 @@
 -- GDPR Art. 12(3), contract §3 "Rights-request turnaround": on-time rate per quarter, eight quarters.
 -- On-time rate of rights requests completed in each quarter from $trend_start to the
 -- reviewed quarter ($quarter_start), each evaluated as of its own end (the reviewed
--- quarter as of $as_of), with the same clock_start and rights_due macros as
+-- quarter as of $as_of), with the same clock_start and rights_due macros (../rights_deadline.sql) as
 -- rights_evaluated.sql. Needs `calendar` over [$trend_start, $as_of] and every
 -- start .. start + $extended_deadline_months + a fortnight.
 WITH quarters AS (

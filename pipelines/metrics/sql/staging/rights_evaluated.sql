@@ -3,6 +3,8 @@
 -- Art. 12(3), Regulation 1182/71 art. 3; readings 5, 8): one row per request received in
 -- [$quarter_start, $as_of], completed in it, or open at $as_of. Needs the `calendar` table
 -- (pipelines.db.install_calendar) over every start .. start + $extended_deadline_months + a fortnight.
+-- How the deadline is counted is written once, in ../rights_deadline.sql (clock_start, legal_deadline,
+-- rights_extension, rights_due); this model only passes the policy's lengths to those macros.
 -- A model: rights_summary, rights_by_right and rights_open_ageing read it by name; the
 -- family keeps its rows as the `rights_requests` detail under a pseudonymous key. The real `request_id`
 -- is for the worklist (pipelines/records/), which reads this model; no report table selects it.
