@@ -3,7 +3,7 @@
 The salt is kept in the database (``settings`` table, written by the loader)
 and never in a report, so a key cannot be reversed by hashing guessed ids,
 yet stays the same across reloads of the same database path. SQL writes
-``pseudonym(account_id, $pseudonym_salt)`` (a macro from ``pipelines/db.py``).
+``pseudonym(account_id, $pseudonym_salt)`` (a macro of ``pipelines/metrics/sql/macros.sql``).
 """
 
 from __future__ import annotations

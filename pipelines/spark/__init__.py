@@ -3,7 +3,7 @@
 - ``session``: the SparkSession with the settings the figures depend on (the policy's zone, ...);
 - ``sql``: DuckDB's dialect to Spark SQL with SQLGlot (one pinned version) and the few rewrites
   Spark needs (``epoch``, ``quantile_cont``, ``information_schema``, ``current_setting``);
-- ``functions``: the macros of ``pipelines/db.py`` as Spark SQL functions, translated from their
+- ``functions``: the macros of ``pipelines/metrics/sql/*.sql`` as Spark SQL functions, translated from their
   DuckDB text, and the working-day ``calendar`` as a small table;
 - ``tables``: the working directory's Parquet tables as temporary views;
 - ``engine``: :class:`~pipelines.spark.engine.SparkConnection`, the narrow surface of a DuckDB
