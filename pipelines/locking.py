@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_TIMEOUT = 3600.0
 OUT_LOCK = ".privacy-review.lock"
 
-#: staging folders of pipelines/publish.py (removed only when they carry the tool's marker) and the index's temporary file
+#: staging folders of pipelines/publish/swap.py (removed only when they carry the tool's marker) and the index's temporary file
 _STAGING = re.compile(r"^\.(?P<quarter>.+)\.(?P<kind>tmp|old)-[^/]+$")
 _INDEX_TMP = re.compile(r"^\.index-.*\.tmp$")
 

@@ -28,10 +28,12 @@ REPORTS_MARKER = ".privacy-review-reports"
 QUARTER_MARKER = ".privacy-review-quarter"
 WORKLIST_MARKER = ".privacy-review-worklist"
 MADE_BY = "privacy-review"
+#: where a failed run's notebooks are kept, inside ``OUT/<Q>/`` (docs/operations.md, "Publishing")
+FAILED_DIR = "failed"
 
 #: the layout a quarter published before markers existed (version 0.1) can hold, nothing else
 _LEGACY_TOP = {"summary.json", "evidence.json", "quarterly-review.html"}
-_LEGACY_DIRS = {"tables": ".csv", "notebooks": ".ipynb", "failed": ".ipynb"}
+_LEGACY_DIRS = {"tables": ".csv", "notebooks": ".ipynb", FAILED_DIR: ".ipynb"}
 
 
 def _write_json(path: Path, record: dict) -> None:

@@ -1,4 +1,4 @@
-"""Wiring for ``privacy-review run`` and ``load``: open the review, compute, record, render, scan, publish.
+"""Wiring for ``privacy-review run`` and ``load``: open the review, compute, track, record, publish.
 
 What a run guarantees when it fails or is killed, where the database lives,
 the locks and the privacy scan are described in docs/operations.md.
@@ -7,28 +7,19 @@ the locks and the privacy scan are described in docs/operations.md.
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines import (
-    evidence,
-    ownership,
-    paths,
-    privacy_scan,
-    records,
-    remediation,
-    session,
-)
+from pipelines import evidence, ownership, paths, records, remediation, session
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
 from pipelines.errors import PipelineFailure
 from pipelines.exceptions import warn_invalid
 from pipelines.load import LoadReport
 from pipelines.policy import load_policy
-from pipelines.publish import publish, staging_dir
-from pipelines.report.build import build_and_publish
-from pipelines.results import compute_with_previous, write_results
+from pipelines.publish.quarter import ReportRequest, publish_quarter
+from pipelines.publish.scan import Scan
+from pipelines.results import compute_with_previous
 from pipelines.session import NO_OUTPUT, REPORTS, Review, ReviewOptions, open_review
 
 log = logging.getLogger(__name__)
@@ -43,10 +34,11 @@ RunOptions = ReviewOptions
 
 
 def run(options: RunOptions) -> Path:
-    """Run the quarterly review end to end; return the published report directory.
+    """Run the quarterly review end to end; return the published quarter's folder.
 
     The stages in order: open the review (pipelines/session.py: checks, locks, load, period), compute the
-    figures and the findings, record the evidence, render the report, scan, publish.
+    figures and the findings, track the records behind them, record the evidence, then publish
+    (pipelines/publish/quarter.py: results, report, scan, swap, index).
     """
     options = replace(options, out_kind=REPORTS, hash_exports=True)
     with open_review(options) as review:
@@ -71,37 +63,24 @@ def run(options: RunOptions) -> Path:
         replacing = evidence.replaced_from_other_exports(options.out_dir / str(period.quarter), record)
         if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
             log.warning("%s", replacing)
-
-        def scan(folder: Path) -> None:
-            evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
-            privacy_scan.check(
-                folder, options.database, zone=policy.zone, con=review.engine.scan_connection(),
-                allowed_addresses=policy.controller_contacts, local_paths=local_paths(options),
-            )
-
-        if not options.report:
-            final_dir = options.out_dir / str(period.quarter)
-            staging = staging_dir(final_dir)
-            try:
-                write_results(results, staging)
-                evidence.write(staging, record)
-                ownership.mark_quarter(staging)
-                scan(staging)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            publish(staging, final_dir)
-            log.info("published %s (no report)", final_dir)
-            review.history.record(tracked.current)  # only a published quarter is recorded
-            return final_dir
-        html = build_and_publish(
-            results, options.out_dir, db=options.database if options.engine == DUCKDB else None,
-            data_dir=options.data_dir, as_of=period.as_of.isoformat(), policy_path=options.policy_path or "",
-            language=options.language, check=scan, prepare=lambda folder: evidence.write(folder, record),
-        )
-        log.info("published %s", html)
+        published = publish_quarter(results, options.out_dir, scan=run_scan(review), record=record,
+                                    report=report_request(options))
         review.history.record(tracked.current)  # only a published quarter is recorded
-        return html.parent
+        return published
+
+
+def report_request(options: RunOptions) -> ReportRequest | None:
+    """How the report is rendered (None with ``--no-report``); a Spark run's notebooks get no database."""
+    if not options.report:
+        return None
+    return ReportRequest(language=options.language, policy_path=options.policy_path, data_dir=options.data_dir,
+                         db=options.database if options.engine == DUCKDB else None)
+
+
+def run_scan(review: Review) -> Scan:
+    """The privacy scan of this run: its database (or Spark's views), the policy's contacts, its own paths."""
+    return Scan(database=review.options.database, zone=review.policy.zone, con=review.engine.scan_connection(),
+                allowed_addresses=tuple(review.policy.controller_contacts), local_paths=local_paths(review.options))
 
 
 def track(review: Review, summary: dict) -> remediation.Tracked:

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipelines.privacy_scan import PersonalDataFound
+from pipelines.publish.scan import PersonalDataFound
 from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
 

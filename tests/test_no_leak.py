@@ -17,7 +17,7 @@ import sys
 import duckdb
 import pytest
 
-from pipelines.privacy_scan import readable_text
+from pipelines.publish.scan import readable_text
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import pytest
 from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import load_exports
-from pipelines.publish import staging_dir
+from pipelines.publish.swap import staging_dir
 from pipelines.results import newest_data_date, resolve_period, write_results
 from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
@@ -137,8 +137,8 @@ def _published_before(tmp_path):
 
 
 def test_personal_data_in_the_output_publishes_nothing(tmp_path, monkeypatch):
-    from pipelines import run as runmod
-    from pipelines.privacy_scan import PersonalDataFound
+    from pipelines.publish import quarter
+    from pipelines.publish.scan import PersonalDataFound
 
     data, final, before = _published_before(tmp_path)
 
@@ -146,7 +146,7 @@ def test_personal_data_in_the_output_publishes_nothing(tmp_path, monkeypatch):
         write_results(results, folder)
         (folder / "tables" / "devices.csv").write_text("label\ndev-4f2a9c1e\n")
 
-    monkeypatch.setattr(runmod, "write_results", leaky_write)
+    monkeypatch.setattr(quarter, "write_results", leaky_write)
     with pytest.raises(PersonalDataFound) as info:
         run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
     assert "tables/devices.csv holds a value of sessions.device_id" in str(info.value)
@@ -157,7 +157,7 @@ def test_personal_data_in_the_output_publishes_nothing(tmp_path, monkeypatch):
 
 def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
     from pipelines import cli
-    from pipelines import run as runmod
+    from pipelines.publish import quarter
 
     data, final, before = _published_before(tmp_path)
 
@@ -165,7 +165,7 @@ def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_p
         (folder / "summary.json").write_text("{")  # half written
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "tables"))
 
-    monkeypatch.setattr(runmod, "write_results", full_disk)
+    monkeypatch.setattr(quarter, "write_results", full_disk)
     code = cli.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--quarter", "2024Q1", "--no-report"])
     assert code == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if "privacy-review:" in line]

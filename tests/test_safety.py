@@ -16,7 +16,7 @@ import pytest
 
 from pipelines import cli as climod
 from pipelines import ownership
-from pipelines.publish import staging_dir
+from pipelines.publish.swap import staging_dir
 from tests.conftest import policy_with
 from tests.load.helpers import write_exports
 

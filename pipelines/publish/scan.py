@@ -424,6 +424,21 @@ def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None,
         raise PersonalDataFound(findings)
 
 
+@dataclass(frozen=True)
+class Scan:
+    """One run's scan: :func:`check`'s settings, applied to whatever folder is about to be published."""
+
+    database: Path | None = None
+    zone: str = "UTC"
+    con: object = None
+    allowed_addresses: tuple[str, ...] = ()
+    local_paths: tuple[Path, ...] = ()
+
+    def check(self, folder: Path) -> None:
+        check(folder, self.database, zone=self.zone, con=self.con, allowed_addresses=self.allowed_addresses,
+              local_paths=self.local_paths)
+
+
 def _third_party_code() -> tuple[str, ...]:
     """The Vega bundle the report inlines, as it is inlined: code, not data, and full of look-alikes."""
     try:

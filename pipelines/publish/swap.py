@@ -14,12 +14,13 @@ import ctypes
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines import ownership
 from pipelines.errors import PipelineFailure
-
-FAILED_DIR = "failed"
+from pipelines.ownership import FAILED_DIR
 
 
 def staging_dir(final_dir: Path) -> Path:
@@ -30,6 +31,22 @@ def staging_dir(final_dir: Path) -> Path:
     os.chmod(path, 0o755)  # mkdtemp makes 0700; a published report is meant to be read by others
     ownership.mark_quarter(path)
     return path
+
+
+@contextmanager
+def staged(final_dir: Path) -> Iterator[Path]:
+    """A staging folder for ``final_dir`` (:func:`staging_dir`), removed when the block fails.
+
+    ``final_dir`` must be replaceable first (the tool's own, or absent): refused before any work.
+    Publish it with :func:`publish` after the block.
+    """
+    ownership.check_replaceable(final_dir)
+    folder = staging_dir(final_dir)
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a kept failed run was moved away first
+        raise
 
 
 def failed_dir(final_dir: Path) -> Path:

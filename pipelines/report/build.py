@@ -1,4 +1,4 @@
-"""Run the notebooks, export the management HTML, publish ``reports/<Q>/`` atomically.
+"""Run the notebooks and export the management HTML (the report stage; publishing is pipelines/publish/).
 
 Layout of a published quarter (contract §4)::
 
@@ -7,11 +7,10 @@ Layout of a published quarter (contract §4)::
         summary.json, tables/     the results the notebooks read
         notebooks/*.ipynb         the executed notebooks (analysts open these)
 
-Everything is written into a hidden sibling (``reports/.2024Q3.tmp-xxxx``)
-and swapped into place only when every notebook ran and the run's privacy
-scan found nothing (docs/operations.md, "Privacy scan"). A failed run leaves the
-published quarter as it was and keeps what it produced, the failed notebook
-included, in ``reports/2024Q3/failed/`` (``failed/<notebook>.ipynb`` there).
+The report is built inside the staging folder the publish stage made
+(pipelines/publish/quarter.py), which is swapped into place only when every
+notebook ran and the privacy scan found nothing. A failed notebook is moved
+to ``failed/<notebook>.ipynb`` of the folder it ran in.
 """
 
 from __future__ import annotations
@@ -22,16 +21,14 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from pipelines import ownership
 from pipelines.errors import PipelineFailure
-from pipelines.publish import FAILED_DIR, drop_failed, keep_failed, publish, staging_dir
-from pipelines.report.index import REPORT_HTML, build_index
+from pipelines.ownership import FAILED_DIR
+from pipelines.report.index import REPORT_HTML
 from pipelines.report.kit.words import check_language, t
-from pipelines.results import SUMMARY_FILE, Results, write_results
+from pipelines.results import SUMMARY_FILE
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 MANAGEMENT_NOTEBOOK = "00_quarterly_review.ipynb"
@@ -285,102 +282,28 @@ def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
     return f"../{POLICY_COPY}"
 
 
-def build_and_publish(
-    results: Results | Path,
-    reports_dir: Path,
-    *,
-    db: Path | None = None,
-    data_dir: str | Path | None = "",
-    quarter: str | None = None,
-    as_of: str = "",
-    policy_path: str | Path | None = "",
-    language: str = "en",
-    notebooks_dir: Path | None = None,
-    jobs: int | None = None,
-    check: Callable[[Path], None] | None = None,
-    prepare: Callable[[Path], None] | None = None,
-) -> Path:
-    """The whole publishing step of ``privacy-review run``: returns ``reports/<Q>/quarterly-review.html``.
+def render_report(folder: Path, *, as_of: str = "", language: str = "en", policy_path: str | Path | None = "",
+                  db: Path | None = None, data_dir: str | Path | None = "", notebooks_dir: Path | None = None,
+                  jobs: int | None = None) -> Path:
+    """The report of the results in ``folder``, built in ``folder`` and made portable: returns the HTML's path.
 
-    Writes ``results`` (or copies a results directory) into a staging
-    directory beside ``reports/<Q>``, builds the report there, calls
-    ``check(staging)`` (the run's privacy scan), swaps it into place and
-    rebuilds ``reports/index.html``. ``<Q>`` is the results' period.
-    ``prepare(staging)``, if given, runs once the results are written and before
-    the notebooks (the run writes ``evidence.json`` there, which the report shows).
-    Whatever fails (``check`` included), the staging directory is removed
-    and the published quarter is untouched; on a failed notebook the
-    staging directory becomes ``reports/<Q>/failed`` instead (replacing an
-    older one, and itself passed to ``check``: if that raises, it is deleted)
-    and :class:`NotebookFailed` is raised with ``executed`` pointing into it.
+    A policy file other than the packaged one is copied beside the results for the notebooks; the
+    executed notebooks (and, when one fails, the kept ones in ``failed/``) name no local path
+    (:func:`make_portable`). Publishing is the caller's (pipelines/publish/quarter.py).
     """
-    # papermill and nbformat load only when notebooks run: --no-report and publishing need neither
+    # deferred, as in build_report: papermill loads only when notebooks run
     from pipelines.report.execute import NotebookFailed
 
-    reports_dir = Path(reports_dir).resolve()
-    summary = (
-        results.summary
-        if isinstance(results, Results)
-        else json.loads((Path(results) / SUMMARY_FILE).read_text(encoding="utf-8"))
-    )
-    period = str(summary.get("period") or quarter or "")
-    if not period:
-        raise PipelineFailure("the results name no period")
-    final = reports_dir / period
-    ownership.check_replaceable(final)  # before hours of work, not after them
-    tmp = staging_dir(final)
-    published_policy = ""
+    folder = Path(folder)
+    published_policy = _publish_policy(policy_path, folder)
     try:
-        if isinstance(results, Results):
-            write_results(results, tmp)
-        else:
-            shutil.copytree(
-                Path(results),
-                tmp,
-                dirs_exist_ok=True,
-                ignore=shutil.ignore_patterns(EXECUTED_DIR, FAILED_DIR, REPORT_HTML),
-            )
-        if prepare is not None:
-            prepare(tmp)
-        published_policy = _publish_policy(policy_path, tmp)
-        build_report(
-            tmp,
-            tmp,
-            db=db,
-            data_dir=data_dir,
-            quarter=period,
-            as_of=as_of or str(summary.get("as_of") or ""),
-            policy_path=policy_path,
-            language=language,
-            notebooks_dir=notebooks_dir,
-            jobs=jobs,
-        )
-    except NotebookFailed as exc:
-        for folder in (EXECUTED_DIR, FAILED_DIR):
-            make_portable(tmp / folder, policy=published_policy)
-        keep = keep_failed(tmp, final)
-        if exc.executed is not None:
-            exc.executed = keep / Path(exc.executed).relative_to(tmp)
-        if check is not None:
-            try:
-                check(keep)
-            except PipelineFailure as leak:
-                # the kept notebooks lie under the published folder: they may not hold personal data either
-                drop_failed(final)
-                log.error("the failed run's notebooks were deleted, not kept: %s", leak)
-                exc.executed = None
+        html = build_report(folder, folder, db=db, data_dir=data_dir,
+                            quarter=str(json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))["period"]),
+                            as_of=as_of, policy_path=policy_path, language=language, notebooks_dir=notebooks_dir,
+                            jobs=jobs)
+    except NotebookFailed:
+        for name in (EXECUTED_DIR, FAILED_DIR):
+            make_portable(folder / name, policy=published_policy)
         raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        make_portable(tmp / EXECUTED_DIR, policy=published_policy)
-        ownership.mark_quarter(tmp)
-        if check is not None:
-            check(tmp)  # the very bytes about to be published
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    publish(tmp, final)
-    build_index(reports_dir, language=language)
-    return final / REPORT_HTML
+    make_portable(folder / EXECUTED_DIR, policy=published_policy)
+    return html

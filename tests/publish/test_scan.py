@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.privacy_scan import (
+from pipelines.publish.scan import (
     Finding,
     PersonalDataFound,
     check,

@@ -15,6 +15,17 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 
 
+def publish_report(results_dir: Path, reports: Path, **request) -> Path:
+    """The run's publish stage (pipelines/publish/quarter.py) on a results folder, the scan without a database
+    (patterns and paths only); returns the published HTML."""
+    from pipelines.publish.quarter import ReportRequest, publish_quarter
+    from pipelines.publish.scan import Scan
+    from pipelines.report.index import REPORT_HTML
+    from pipelines.results import read_results
+
+    return publish_quarter(read_results(results_dir), reports, scan=Scan(), report=ReportRequest(**request)) / REPORT_HTML
+
+
 @pytest.fixture(scope="session")
 def results_dir(tmp_path_factory) -> Path:
     return write_fake_results(tmp_path_factory.mktemp("results") / QUARTER)
@@ -22,8 +33,7 @@ def results_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory, results_dir):
-    """``build_and_publish`` on the fake results (all notebooks, once), beside an older published quarter."""
-    from pipelines.report.build import build_and_publish
+    """The publish stage on the fake results (all notebooks, once), beside an older published quarter."""
 
     reports = tmp_path_factory.mktemp("reports")
     older = write_fake_results(
@@ -37,7 +47,7 @@ def published(tmp_path_factory, results_dir):
         "<!DOCTYPE html><title>older</title>", encoding="utf-8"
     )
     started = time.perf_counter()
-    html = build_and_publish(results_dir, reports, notebooks_dir=NOTEBOOKS)
+    html = publish_report(results_dir, reports, notebooks_dir=NOTEBOOKS)
     seconds = time.perf_counter() - started
     print(f"\nreport build on the fake results: {seconds:.1f}s")
     return {

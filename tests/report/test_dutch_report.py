@@ -1,6 +1,6 @@
 """A report built in Dutch shows no English: page text, chart titles, axes, legends and tooltips.
 
-One management report is built with ``build_and_publish(language="nl")`` on
+One management report is built with the publish stage (``language="nl"``) on
 the fake results (the session's ``results_dir``), from the management
 notebook only, to keep the suite fast. Every chart spec embedded in the HTML
 is drawn to SVG, so axis labels and legend entries are checked as a reader
@@ -20,7 +20,7 @@ import vl_convert as vlc
 from pipelines.report.kit import blocks, theme
 from pipelines.report.kit.words import t, tn
 from pipelines.report.sections import overview, quality, rights, support
-from tests.report.conftest import NOTEBOOKS, finding_rows
+from tests.report.conftest import NOTEBOOKS, finding_rows, publish_report
 from tests.report.fake_results import fake_summary, fake_tables
 from tests.report.sections.helpers import ctx, prose, visible
 
@@ -41,12 +41,10 @@ SECTIONS_B_ENGLISH = re.compile(r"\bdeadline\b", re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def dutch(tmp_path_factory, results_dir) -> str:
-    from pipelines.report.build import build_and_publish
-
     notebooks = tmp_path_factory.mktemp("notebooks-nl")
     shutil.copy(NOTEBOOKS / "00_quarterly_review.ipynb", notebooks)
     reports = tmp_path_factory.mktemp("reports-nl")
-    html = build_and_publish(results_dir, reports, language="nl", notebooks_dir=notebooks)
+    html = publish_report(results_dir, reports, language="nl", notebooks_dir=notebooks)
     return html.read_text(encoding="utf-8")
 
 

@@ -23,7 +23,7 @@ from pipelines.report.kit import theme
 from pipelines.report.kit.words import label
 from pipelines.report.sections import rights
 from tests.report.chromium import browser, skip_without_browser, wait_for
-from tests.report.conftest import NOTEBOOKS
+from tests.report.conftest import NOTEBOOKS, publish_report
 from tests.report.fake_results import (
     QUARTER,
     fake_summary,
@@ -93,8 +93,6 @@ def drawn_page(driver, path):
 def dutch_report(tmp_path_factory):
     """The Dutch management report on the fake results, logs at 1,234,567 records the oldest 3,650 days overdue."""
     skip_without_browser()
-    from pipelines.report.build import build_and_publish
-
     results = write_fake_results(tmp_path_factory.mktemp("results-long") / QUARTER)
     table = results / "tables" / "retention_breaches.csv"
     frame = pl.read_csv(table)
@@ -105,7 +103,7 @@ def dutch_report(tmp_path_factory):
     notebooks = tmp_path_factory.mktemp("notebooks-layout")
     shutil.copy(NOTEBOOKS / "00_quarterly_review.ipynb", notebooks)
     reports = tmp_path_factory.mktemp("reports-layout")
-    return build_and_publish(results, reports, language="nl", notebooks_dir=notebooks)
+    return publish_report(results, reports, language="nl", notebooks_dir=notebooks)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
