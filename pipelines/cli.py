@@ -18,8 +18,16 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import __version__, paths
+from pipelines.contract import SYNTHETIC_MARKER
 from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
+from pipelines.policy import POLICY, load_policy
+from pipelines.report.workspace import write_workspace
+from pipelines.run import RunOptions, load, run
+from pipelines.sample.generate import write_sample
+from pipelines.spark.session import parse_conf
+from pipelines.verify import grouped, summary_line, verify
+from pipelines.worklist import WorklistOptions, worklist
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -405,15 +413,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("load", "run"):
         args.data = _data_dir(args.data)
     if args.command == "load":
-        from pipelines.run import load
-
         report = load(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone),
                       reload=args.reload)
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK
     if args.command == "run":
-        from pipelines.run import RunOptions, run
-
         final = run(
             RunOptions(
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
@@ -425,8 +429,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(final)
         return EXIT_OK
     if args.command == "sample":
-        from pipelines.sample.generate import write_sample
-
         if args.accounts < 1:
             raise BadInput("--accounts must be at least 1")
         if not -(2**63) <= args.seed < 2**63:
@@ -436,8 +438,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(counts, indent=2))
         return EXIT_OK
     if args.command == "notebooks":
-        from pipelines.report.workspace import write_workspace
-
         written = write_workspace(
             paths.absolute(args.dir), db=paths.absolute(args.db) or paths.default_database(),
             results_dir=paths.absolute(args.reports) / "latest", data_dir=paths.absolute(args.data),
@@ -447,8 +447,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
         return EXIT_OK
     if args.command == "verify":
-        from pipelines.verify import grouped, summary_line, verify
-
         found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping,
                        exceptions_file=args.exceptions, history_home=args.history_home)
         for note in found.notes:
@@ -464,8 +462,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"verified: {found.files} export files and {found.figures} figures match {args.report_dir}")
         return EXIT_OK
     if args.command == "worklist":
-        from pipelines.worklist import WorklistOptions, worklist
-
         written = worklist(
             WorklistOptions(
                 data_dir=_data_dir(args.data), out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
@@ -476,8 +472,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))
         return EXIT_OK
     if args.command == "check-policy":
-        from pipelines.policy import load_policy
-
         policy = load_policy(args.policy)  # an invalid file is BadInput: exit 2 naming the file and key
         if args.json:
             print(json.dumps(policy_json(policy), indent=2, ensure_ascii=False))
@@ -525,8 +519,6 @@ def _how_long(rule, policy) -> str:
 
 def _basis(basis, clause: str) -> str:
     """``policy (§1.6)``, ``law: GDPR Art. 12(3)``, ``internal standard: a first response within 5 working days``."""
-    from pipelines.policy import POLICY
-
     return f"{basis.kind} ({clause})" if basis.kind == POLICY else f"{basis.kind}: {basis.source()}"
 
 
@@ -605,8 +597,6 @@ def policy_json(policy) -> dict:
 def check_sample_out(out: Path) -> None:
     """``sample --out``: a new or empty folder, or an earlier sample's (it holds the synthetic marker); never a
     folder of someone's files, which the sample's tables would overwrite (docs/operations.md, "Safe by construction")."""
-    from pipelines.contract import SYNTHETIC_MARKER
-
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out}: is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / SYNTHETIC_MARKER).is_file():
@@ -631,7 +621,6 @@ def _engine_options(args: argparse.Namespace) -> dict:
         if args.spark_master or args.conf:
             raise BadInput("--spark-master and --conf need --engine spark")
         return {}
-    from pipelines.spark.session import parse_conf
 
     parse_conf(args.conf)  # a malformed --conf is refused before anything starts
     return {"engine": "spark", "spark_master": args.spark_master, "spark_conf": tuple(args.conf)}

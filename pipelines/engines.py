@@ -16,6 +16,7 @@ from pipelines import db as dbmod
 from pipelines import paths
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport, load_exports
+from pipelines.spark.session import parse_conf
 
 DUCKDB, SPARK = "duckdb", "spark"
 #: Spark's working directory under the database home (README, "Running on Spark")
@@ -82,8 +83,8 @@ class SparkEngine:
     name = SPARK
 
     def __init__(self, *, zone: str, spark_master: str | None = None, spark_conf: tuple[str, ...] = ()):
-        from pipelines.spark.engine import SparkReview  # deferred: pyspark is an optional extra
-        from pipelines.spark.session import parse_conf
+        # deferred: the Spark engine needs the optional extra (pyspark, SQLGlot); a DuckDB run never loads it
+        from pipelines.spark.engine import SparkReview
 
         self.review = SparkReview(spark_master, parse_conf(list(spark_conf)), zone=zone)
 

@@ -33,8 +33,10 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import pipelines
 from pipelines.load.mapping import DEFAULT_MAPPING_FILE
 from pipelines.load.sources import find_sources
+from pipelines.policy import default_policy_path
 
 EVIDENCE_FILE = "evidence.json"
 #: evidence.json's layout; raise it when a field changes meaning
@@ -151,8 +153,6 @@ def utc_now() -> str:
 
 def software() -> dict[str, str | None]:
     """privacy-review's version, Python's and each of :data:`LIBRARIES` (``None`` when not installed)."""
-    import pipelines
-
     found: dict[str, str | None] = {"privacy-review": pipelines.__version__, "python": platform.python_version()}
     for name in LIBRARIES:
         try:
@@ -206,8 +206,6 @@ def build(
     """The whole evidence record (module docstring); ``run`` holds the parameters and ``started_at``;
     ``exceptions`` the register read (``file``, ``sha256``, ``rows``; None: none given), ``remediation``
     what the history was compared with (pipelines/remediation.py, ``Tracked.evidence``)."""
-    from pipelines.policy import default_policy_path
-
     policy_file = file_record(policy_path or default_policy_path())
     return {
         "format": FORMAT,

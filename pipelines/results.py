@@ -14,12 +14,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+import pipelines
 from pipelines import db as dbmod
 from pipelines import findings, spreadsheet
-from pipelines.contract import ACTIVITY_TABLES, TABLES
+from pipelines.contract import ACTIVITY_TABLES, TABLES, is_synthetic_export
 from pipelines.dates import Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
 from pipelines.metrics import Period, families, table_schemas
+from pipelines.metrics.params import is_present
 from pipelines.policy import Policy
 
 SUMMARY_FILE = "summary.json"
@@ -91,8 +93,6 @@ def data_coverage(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> 
     by then, so the report can tell "nothing to judge" from "no breach"
     (docs/report.md, "Verdicts").
     """
-    from pipelines.contract import is_synthetic_export
-
     data_dir = (
         dbmod.scalar(con, "SELECT value FROM settings WHERE name = 'data_dir'")
         if dbmod.table_exists(con, "settings")
@@ -116,8 +116,6 @@ def rows_as_of(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
     creation, a session's start, a marketing row's last communication...):
     a row dated after ``as_of`` does not exist yet (reading 8).
     """
-    from pipelines.metrics.params import is_present
-
     # local date <= as_of is "before the first instant after as_of's local day": no row converted
     zone = dbmod.scalar(con, "SELECT current_setting('TimeZone')")
     end = end_of_local_day(as_of, zone)
@@ -159,8 +157,6 @@ def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy
 
 def generator() -> dict[str, str]:
     """What made a summary: ``summary.json``'s ``generator`` (the report's About section names it)."""
-    import pipelines
-
     return {"name": pipelines.DISTRIBUTION, "version": pipelines.__version__}
 
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from pipelines import db as dbmod
 from pipelines.contract import PERSONAL_COLUMNS, TABLES
 from pipelines.errors import PipelineFailure
 
@@ -404,8 +405,6 @@ def check(folder: Path, db: Path | None, *, zone: str = "UTC", con=None,
     ``local_paths``: the run's own paths (--data, --db, the home and working folders),
     found in any spelling (docs/operations.md, "Privacy scan").
     """
-    from pipelines import db as dbmod
-
     started = time.perf_counter()
     own = con is None
     if own:
@@ -441,7 +440,7 @@ class Scan:
 
 def _third_party_code() -> tuple[str, ...]:
     """The Vega bundle the report inlines, as it is inlined: code, not data, and full of look-alikes."""
-    try:
+    try:  # deferred: nbconvert loads only when a report's HTML is scanned
         from pipelines.report.export import vega_bundle
         from pipelines.report.kit.theme import vegalite_version
 

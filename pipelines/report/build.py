@@ -26,7 +26,9 @@ from pathlib import Path
 
 from pipelines.errors import PipelineFailure
 from pipelines.ownership import FAILED_DIR
+from pipelines.policy import default_policy_path
 from pipelines.report.index import REPORT_HTML
+from pipelines.report.kernel import package_root
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE
 
@@ -65,8 +67,6 @@ def default_notebooks_dir() -> Path:
     """Where the report's notebooks are: ``$PRIVACY_REVIEW_NOTEBOOKS``, else the installed package's
     (:func:`packaged_notebooks_dir`), else ``notebooks/`` of the checkout holding this package,
     else ``./notebooks``."""
-    from pipelines.report.kernel import package_root
-
     candidates = (
         [Path(os.environ[NOTEBOOKS_ENV])] if os.environ.get(NOTEBOOKS_ENV) else []
     )
@@ -128,6 +128,7 @@ def build_report(
     papermill's ``PapermillExecutionError`` (the first failing notebook in
     reading order; notebooks not yet started are not run). Returns the HTML's path.
     """
+    # deferred: papermill and nbconvert load only when notebooks run (--no-report and the CLI's --help never do)
     from papermill.exceptions import PapermillExecutionError
 
     from pipelines.report.execute import NotebookFailed, execute_notebook
@@ -272,8 +273,6 @@ def _portable_line(line: str, values: dict[str, str]) -> str:
 
 def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
     """Copy a policy file other than the packaged one into ``folder``; the notebooks' ``policy`` parameter."""
-    from pipelines.policy import default_policy_path
-
     if not policy_path or Path(policy_path).resolve() == default_policy_path().resolve():
         return ""
     if not Path(policy_path).is_file():  # the notebooks will say so, naming it

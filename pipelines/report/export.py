@@ -29,6 +29,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 import pipelines
+from pipelines.report.kit.theme import VEGALITE_MIMETYPE, vegalite_version
 from pipelines.report.kit.words import t
 
 TEMPLATE_NAME = "privacy_report"
@@ -71,8 +72,6 @@ def _json_for_script(spec: dict) -> str:
 def chart_spec(data: dict) -> tuple[dict, str] | None:
     """The spec an output's chart is drawn from and its vega-embed mode: the theme's Vega-Lite 5 spec,
     else any Vega-Lite spec (newest first), else a Vega spec; ``None`` when the output holds no chart."""
-    from pipelines.report.kit.theme import VEGALITE_MIMETYPE
-
     def major(mime: str) -> int:
         return int(re.search(r"\.v(\d+)", mime).group(1))
 
@@ -136,8 +135,6 @@ def fit_width(spec: dict) -> dict:
 
 def static_svg(spec: dict, mode: str) -> str | None:
     """The chart as SVG (vl-convert), for ``<noscript>``; ``None`` when it cannot be drawn."""
-    from pipelines.report.kit.theme import vegalite_version
-
     try:
         import vl_convert as vlc
 
@@ -327,8 +324,6 @@ def export_html(
     ``title`` overrides ``nb.metadata.title`` (the page title); ``language``
     defaults to the ``language`` parameter papermill injected, else English.
     """
-    from pipelines.report.kit.theme import vegalite_version
-
     nb = (
         copy.deepcopy(executed_nb)
         if isinstance(executed_nb, nbformat.NotebookNode)

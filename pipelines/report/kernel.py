@@ -21,14 +21,14 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
+import pipelines
+
 #: the kernel name papermill is given; only the managers below know it
 KERNEL_NAME = "privacy-review-python"
 
 
 def package_root() -> Path:
     """The directory holding the ``pipelines`` package (the repository root in a checkout)."""
-    import pipelines
-
     return Path(pipelines.__file__).resolve().parent.parent
 
 

@@ -25,6 +25,7 @@ from sqlglot import exp
 from pipelines.spark import functions
 from pipelines.spark import sql as sparksql
 from pipelines.spark.load import load_exports
+from pipelines.spark.session import require_pyspark, spark_session
 from pipelines.spark.tables import register as register_tables
 
 #: the table_schema information_schema rows carry (DuckDB's name for the main schema)
@@ -174,8 +175,6 @@ class SparkReview:
     """
 
     def __init__(self, master: str | None = None, conf: dict[str, str] | None = None, *, zone: str):
-        from pipelines.spark.session import require_pyspark, spark_session
-
         require_pyspark()
         from pyspark.sql import SparkSession
 

@@ -20,12 +20,20 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.db import connect
 from pipelines.errors import BadInput
 from pipelines.evidence import read as read_evidence
 from pipelines.evidence import short as short_hash  # noqa: F401 - the About section's short hashes
 from pipelines.policy import Policy, load_policy
 from pipelines.report.kit.words import check_language, t
-from pipelines.results import SUMMARY_FILE, Results, compute_with_previous, read_summary, read_table, write_results
+from pipelines.results import (
+    SUMMARY_FILE,
+    Results,
+    compute_with_previous,
+    read_summary,
+    read_table,
+    write_results,
+)
 from pipelines.session import NO_OUTPUT, ReviewOptions, open_review
 
 LATEST = "latest"
@@ -89,7 +97,6 @@ class ReportContext:
         if self.db is None or not Path(self.db).exists():
             yield None
             return
-        from pipelines.db import connect
 
         con = connect(self.db, read_only=True, zone=self.policy.zone)
         try:
