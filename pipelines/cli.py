@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines import __version__, paths
 from pipelines.contract import SYNTHETIC_MARKER
+from pipelines.dates import LATEST
 from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.policy import POLICY, load_policy
@@ -212,7 +213,7 @@ def build_parser() -> Parser:
 
     def add_period_options(p: argparse.ArgumentParser) -> None:
         """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
-        p.add_argument("--quarter", default="latest", help="e.g. 2024Q3, or 'latest' (default)")
+        p.add_argument("--quarter", default=LATEST, help=f"e.g. 2024Q3, or '{LATEST}' (default)")
         p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
         p.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
         p.add_argument("--exceptions", type=Path, metavar="FILE", help=EXCEPTIONS_HELP)
@@ -440,7 +441,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "notebooks":
         written = write_workspace(
             paths.absolute(args.dir), db=paths.absolute(args.db) or paths.default_database(),
-            results_dir=paths.absolute(args.reports) / "latest", data_dir=paths.absolute(args.data),
+            results_dir=paths.absolute(args.reports) / LATEST, data_dir=paths.absolute(args.data),
             force=args.force,
         )
         print("\n".join(map(str, written)))

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 DEFAULT_ZONE = "Europe/Brussels"
+#: ``--quarter latest``: the last quarter complete by today and by the exports (docs/contract.md, §2 "Dates")
+LATEST = "latest"
 
 #: the years a quarter or ``--as-of`` may name (docs/operations.md, "Bad parameters"): the
 #: calendar, the eight-quarter trends and the 10-year payment deadlines stay within what

@@ -18,8 +18,8 @@ import stat
 from datetime import date
 from pathlib import Path
 
+from pipelines.dates import FIRST_YEAR, LAST_YEAR, LATEST, Quarter, known_zone
 from pipelines.db import MEMORY_LIMIT_ENV, MEMORY_SIZE
-from pipelines.dates import FIRST_YEAR, LAST_YEAR, Quarter, known_zone
 from pipelines.errors import BadInput
 
 HOME_ENV = "PRIVACY_REVIEW_HOME"
@@ -167,8 +167,8 @@ LOCK_TIMEOUT_ENV = "PRIVACY_REVIEW_LOCK_TIMEOUT"
 
 def quarter_text(text: str) -> str:
     """``latest`` or a quarter within the supported years (docs/operations.md, "Bad parameters")."""
-    if str(text).strip().lower() == "latest":
-        return "latest"
+    if str(text).strip().lower() == LATEST:
+        return LATEST
     try:
         return str(Quarter.parse(str(text)))
     except ValueError as exc:

@@ -18,7 +18,7 @@ import pipelines
 from pipelines import db as dbmod
 from pipelines import findings, spreadsheet
 from pipelines.contract import ACTIVITY_TABLES, TABLES, is_synthetic_export
-from pipelines.dates import Quarter, end_of_local_day, latest_complete_quarter
+from pipelines.dates import LATEST, Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
 from pipelines.metrics import Period, families, table_schemas
 from pipelines.metrics.params import is_present
@@ -130,7 +130,7 @@ def rows_as_of(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
 
 def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | None, today: date) -> Period:
     """``latest`` or a named quarter, with ``as_of`` defaulting to its last day."""
-    if quarter.strip().lower() == "latest":
+    if quarter.strip().lower() == LATEST:
         newest = newest_data_date(con)
         if newest is None:
             raise BadInput("the exports hold no dated rows: name a quarter with --quarter")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import evidence, locking, ownership, paths
-from pipelines.dates import Quarter
+from pipelines.dates import LATEST, Quarter
 from pipelines.engines import DUCKDB, Engine, engine_class, open_engine
 from pipelines.errors import BadInput
 from pipelines.exceptions import Register, read_register
@@ -45,7 +45,7 @@ class ReviewOptions:
     data_dir: Path
     out_dir: Path | None = None
     out_kind: str = REPORTS
-    quarter: str = "latest"
+    quarter: str = LATEST
     as_of: date | None = None
     policy_path: Path | None = None
     db_path: Path | None = None
@@ -130,7 +130,7 @@ def check(options: ReviewOptions) -> None:
     paths.day(options.as_of)
     paths.zone(options.input_zone)
     engine_class(options.engine)
-    if quarter != "latest" and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
+    if quarter != LATEST and options.as_of is not None and options.as_of < Quarter.parse(quarter).start:
         raise BadInput(f"--as-of {options.as_of} is before the start of {quarter} ({Quarter.parse(quarter).start})")
     if options.out_dir is not None:
         paths.check_writable_folder(options.out_dir, "--out")
@@ -142,7 +142,7 @@ def check(options: ReviewOptions) -> None:
     engine_class(options.engine).check_database(options.database)
     if options.out_kind == REPORTS and options.out_dir is not None:
         check_own_index(options.out_dir)
-        if quarter != "latest":
+        if quarter != LATEST:
             ownership.check_replaceable(options.out_dir / quarter)
 
 

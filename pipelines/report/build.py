@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from pipelines.dates import LATEST
 from pipelines.errors import PipelineFailure
 from pipelines.ownership import FAILED_DIR
 from pipelines.policy import default_policy_path
@@ -112,7 +113,7 @@ def build_report(
     *,
     db: Path | None = None,
     data_dir: str | Path | None = "",
-    quarter: str = "latest",
+    quarter: str = LATEST,
     as_of: str = "",
     policy_path: str | Path | None = "",
     language: str = "en",
@@ -147,7 +148,7 @@ def build_report(
         "results_dir": _abs(results_dir),
         "db": _abs(db),
         "data_dir": _abs(data_dir),
-        "quarter": str(quarter or "latest"),
+        "quarter": str(quarter or LATEST),
         "as_of": str(as_of or ""),
         "policy": _abs(policy_path),
         "language": language,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pipelines.dates import LATEST
 from pipelines.report.kit import blocks, theme
 from pipelines.report.kit.context import ReportContext, open_results
 
@@ -20,7 +21,7 @@ def start(
     results_dir: str = "",
     db: str = "",
     data_dir: str = "",
-    quarter: str = "latest",
+    quarter: str = LATEST,
     as_of: str = "",
     policy: str = "",
     language: str = "en",

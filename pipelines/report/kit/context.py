@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.dates import LATEST
 from pipelines.db import connect
 from pipelines.errors import BadInput
 from pipelines.evidence import read as read_evidence
@@ -35,8 +36,6 @@ from pipelines.results import (
     write_results,
 )
 from pipelines.session import NO_OUTPUT, ReviewOptions, open_review
-
-LATEST = "latest"
 
 
 @dataclass

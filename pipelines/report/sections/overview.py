@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 import pipelines
-from pipelines.dates import Quarter
+from pipelines.dates import LATEST, Quarter
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
@@ -420,7 +420,7 @@ DASH = "—"
 def worklist_command(ctx: ReportContext) -> list[str]:
     """``privacy-review worklist --quarter 2024Q3 --out <private folder>`` for this quarter (with ``--as-of``
     when the review date is not the quarter's last day): the command that lists a broken promise's records."""
-    words = ["privacy-review", "worklist", "--quarter", ctx.period or "latest"]
+    words = ["privacy-review", "worklist", "--quarter", ctx.period or LATEST]
     try:
         quarter_end = Quarter.parse(ctx.period).end.isoformat() if ctx.period else ""
     except ValueError:
