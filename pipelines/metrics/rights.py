@@ -95,7 +95,7 @@ class CalendarTooShort(RuntimeError):
     """A deadline fell outside the installed ``calendar`` table (a bug, never bad input)."""
 
 
-def _install_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> None:
+def install_rights_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     """A calendar from the earliest clock start (or the trend's start) to the latest deadline."""
     first_received = query(con, "rights_calendar_range", **params).item(0, 0)
     first = min(d for d in (first_received, params["trend_start"], params["quarter_start"]) if d is not None)
@@ -107,7 +107,7 @@ def _install_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> None:
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
     params = sql_params(con, period, policy)
-    _install_calendar(con, params)
+    install_rights_calendar(con, params)
     frames = query_all(
         con,
         [

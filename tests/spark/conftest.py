@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 
-def _why_not() -> str | None:
+def why_not() -> str | None:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return "Spark tests need Java (install openjdk-17-jre-headless)"
     try:
@@ -23,7 +23,7 @@ def _why_not() -> str | None:
 
 @pytest.fixture(scope="session")
 def spark():
-    reason = _why_not()
+    reason = why_not()
     if reason:
         print(f"\nskipping Spark tests: {reason}")
         pytest.skip(reason)

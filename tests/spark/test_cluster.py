@@ -22,7 +22,7 @@ import pytest
 from pipelines.load.build import SALT_ENV
 from pipelines.sample.generate import write_sample
 from tests.conftest import build_db
-from tests.spark.conftest import _why_not
+from tests.spark.conftest import why_not
 from tests.spark.test_metrics_differential import assert_same_figures, edge_exports
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def _wait_for(path: Path, words: str, seconds: float, proc: subprocess.Popen) ->
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """``spark://127.0.0.1:PORT`` of a master with one registered worker (2 cores, 2 GiB)."""
-    reason = _why_not()
+    reason = why_not()
     if reason:
         pytest.skip(reason)
     import pyspark
@@ -64,8 +64,9 @@ def cluster(tmp_path_factory):
 
     def start(name: str, *args: str) -> tuple[subprocess.Popen, Path]:
         log = logs / f"{name}.log"
-        proc = subprocess.Popen([spark_class, *args], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen([spark_class, *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         procs.append(proc)
         return proc, log
 

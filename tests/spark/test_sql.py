@@ -18,7 +18,7 @@ from pipelines.dates import Quarter, add_months
 from pipelines.errors import BadInput
 from pipelines.metrics import Period, exceptions
 from pipelines.metrics.params import sql_params
-from pipelines.metrics.rights import _install_calendar
+from pipelines.metrics.rights import install_rights_calendar
 from pipelines.policy import load_policy
 from pipelines.spark import functions
 from pipelines.spark.session import fixed_settings, parse_conf
@@ -113,7 +113,7 @@ def test_every_metric_file_runs_on_spark_with_duckdbs_columns_and_types(empty, s
     sc = spark_con(empty)
     params = sql_params(sc, Q3, POLICY)
     for con in (empty, sc):
-        _install_calendar(con, params)
+        install_rights_calendar(con, params)
         exceptions.ensure(con)  # the empty register the retention models read (docs/report.md, "Exceptions")
         for model in dbmod.build_order(dbmod.SQL_PACKAGE, METRIC_SQL):
             sql = dbmod.read_sql(dbmod.SQL_PACKAGE, model)
