@@ -35,6 +35,8 @@ BUILT_IN = frozenset({"add_months"})
 SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "whole_months": (("DATE", "DATE"), "BIGINT"),
     "local_date": (("TIMESTAMP",), "DATE"),
+    "last_activity_on": (("TIMESTAMP", "TIMESTAMP", "TIMESTAMP"), "DATE"),
+    "erasure_deadline": (("DATE", "INT"), "DATE"),
     "inactivity_bucket": (("BIGINT",), "STRING"),
     "normal_channel": (("STRING",), "STRING"),
     "channels": ((), "TABLE (channel STRING, position INT)"),

@@ -58,7 +58,7 @@ def test_every_macro_has_a_spark_function_and_add_months_is_sparks_own():
     statements = functions.connection_functions() + functions.macro_functions(dbmod.DEADLINE_MACROS)
     names = [s.split("FUNCTION ")[1].split("(")[0] for s in statements]
     assert names == [
-        "whole_months", "local_date", "inactivity_bucket", "normal_channel", "channels", "right_code",
+        "whole_months", "local_date", "last_activity_on", "erasure_deadline", "inactivity_bucket", "normal_channel", "channels", "right_code",
         "normal_right", "rights", "pseudonym", "exception_note", "clock_start", "legal_deadline", "rights_extension",
         "rights_due",
     ]

@@ -22,6 +22,15 @@ CREATE OR REPLACE TEMP MACRO whole_months(d, e) AS (
 -- contract §2 (docs/contract.md): an instant's date is its local date in the session's (controller's) zone
 CREATE OR REPLACE TEMP MACRO local_date(ts) AS CAST(ts AS DATE);
 
+-- policy §1.1 and contract §3 "Inactivity cohorts" (docs/contract.md): the account rule's anchor. An account's
+-- last activity is the local date of its latest session start or last login; with neither, of its creation
+CREATE OR REPLACE TEMP MACRO last_activity_on(last_session_at, last_login_at, created_at) AS
+    local_date(coalesce(greatest(last_session_at, last_login_at), created_at));
+
+-- policy §1.1: the account rule's deadline, `months` after the last activity (the policy file's
+-- [[retention]] account period_months, bound as $account_months by the models that call it)
+CREATE OR REPLACE TEMP MACRO erasure_deadline(activity_on, months) AS add_months(activity_on, months);
+
 -- contract §3 inactivity buckets (docs/contract.md): 0-3m (m < 3), 3-6m, 6-9m, 9-12m, 12m+ (m >= 12)
 CREATE OR REPLACE TEMP MACRO inactivity_bucket(m) AS CASE {{inactivity_bucket_cases}} END;
 

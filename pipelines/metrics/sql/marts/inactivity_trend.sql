@@ -45,7 +45,7 @@ activity AS (
     SELECT
         a.quarter_end,
         a.legal_hold,
-        local_date(coalesce(greatest(l.last_session_at, a.last_login_at), a.created_at)) AS last_activity_on
+        last_activity_on(l.last_session_at, a.last_login_at, a.created_at) AS last_activity_on
     FROM accounts_at_end AS a
     LEFT JOIN last_session_at_end AS l ON l.account_id = a.account_id AND l.quarter_end = a.quarter_end
 ),
@@ -53,7 +53,7 @@ bucketed AS (
     SELECT
         quarter_end,
         legal_hold,
-        add_months(last_activity_on, $account_months) AS erasure_deadline,
+        erasure_deadline(last_activity_on, $account_months) AS erasure_deadline,
         inactivity_bucket(whole_months(last_activity_on, quarter_end)) AS bucket
     FROM activity
 )

@@ -24,7 +24,7 @@ last_activity AS (
     SELECT
         a.*,
         -- the latest of session start and last login; with neither, creation
-        local_date(coalesce(greatest(s.last_session_at, a.last_login_at), a.created_at)) AS last_activity_on
+        last_activity_on(s.last_session_at, a.last_login_at, a.created_at) AS last_activity_on
     FROM accounts_as_of AS a
     LEFT JOIN sessions_as_of AS s ON s.account_id = a.account_id
 )
@@ -35,6 +35,6 @@ SELECT
     erased_on IS NOT NULL AS erased,
     legal_hold,
     last_activity_on,
-    add_months(last_activity_on, $account_months) AS erasure_deadline,
+    erasure_deadline(last_activity_on, $account_months) AS erasure_deadline,
     whole_months(last_activity_on, CAST($as_of AS DATE)) AS months_inactive
 FROM last_activity
