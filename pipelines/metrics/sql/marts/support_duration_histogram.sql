@@ -14,15 +14,6 @@ WITH bins AS (
         ('7d+', 7, 168, NULL)
     ) AS b (bin, bin_order, lower_hours, upper_hours)
 ),
-channels AS (
-    SELECT 'all' AS channel, 0 AS position
-    UNION ALL
-    SELECT channel, position FROM channels()
-),
-measures AS (
-    SELECT measure, position
-    FROM (VALUES ('first_response', 1), ('resolution', 2)) AS m (measure, position)
-),
 binned AS (
     SELECT d.channel, d.measure, b.bin, count(*) AS tickets
     FROM support_duration_values AS d
@@ -32,12 +23,11 @@ binned AS (
 )
 SELECT
     c.channel,
-    m.measure,
+    c.measure,
     b.bin,
     b.bin_order,
     coalesce(n.tickets, 0) AS tickets
-FROM channels AS c
-CROSS JOIN measures AS m
+FROM support_duration_cells AS c
 CROSS JOIN bins AS b
-LEFT JOIN binned AS n ON n.channel = c.channel AND n.measure = m.measure AND n.bin = b.bin
-ORDER BY m.position, c.position, b.bin_order
+LEFT JOIN binned AS n ON n.channel = c.channel AND n.measure = c.measure AND n.bin = b.bin
+ORDER BY c.measure_position, c.channel_position, b.bin_order
