@@ -238,6 +238,9 @@ def build_parser() -> Parser:
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
+    run.add_argument("--force", action="store_true",
+                     help="compute and publish again even when the published quarter was made from the same exports, "
+                     "policy, parameters and version (by default such a re-run stops at once and says so)")
     run.add_argument("--engine", choices=tuple(ENGINES), default=DUCKDB,
                      help="where the figures are computed: duckdb (default) or spark (pip install "
                      "'privacy-review[spark]'; the same SQL files; --db is then the working directory, default "
@@ -424,7 +427,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
                 input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
-                reload=args.reload, exceptions_file=args.exceptions, **_engine_options(args),
+                reload=args.reload, exceptions_file=args.exceptions, force=args.force, **_engine_options(args),
             )
         )
         print(final)

@@ -10,7 +10,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines import evidence, ownership, paths, records, remediation, session
+from pipelines import evidence, ownership, paths, records, remediation, rerun, session
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
 from pipelines.errors import PipelineFailure
@@ -51,7 +51,14 @@ def run(options: RunOptions) -> Path:
             log.warning("%s is a database left by an older version inside the published folder; it holds "
                         "personal data: delete it (the database now lives at %s)", legacy, options.database)
         period, policy = review.period, review.policy
-        ownership.check_replaceable(options.out_dir / str(period.quarter))  # before the work, not after it
+        final = options.out_dir / str(period.quarter)
+        ownership.check_replaceable(final)  # before the work, not after it
+        digest = rerun.inputs_digest(review)
+        unchanged = None if options.force else rerun.unchanged_quarter(final, digest)
+        if unchanged is not None:  # docs/operations.md, "An unchanged re-run"
+            log.info("%s is unchanged: published at %s from the same exports, policy, parameters and version; "
+                     "nothing recomputed (--force to compute it again)", final, unchanged["run"].get("ended_at"))
+            return final
         log.info("reviewing %s as of %s under %s", period.quarter, period.as_of, policy.label)
         results = compute_with_previous(review.con, period, policy)  # the figures, then the findings
         warn_invalid(results.tables.get("exceptions_invalid"), review.register)  # they exempt nothing
@@ -59,8 +66,8 @@ def run(options: RunOptions) -> Path:
         tracked = track(review, results.summary)
         results.summary["remediation"] = tracked.summary
         review.close_connection()
-        record = evidence_record(review, tracked)
-        replacing = evidence.replaced_from_other_exports(options.out_dir / str(period.quarter), record)
+        record = evidence_record(review, tracked, digest)
+        replacing = evidence.replaced_from_other_exports(final, record)
         if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
             log.warning("%s", replacing)
         published = publish_quarter(results, options.out_dir, scan=run_scan(review), record=record,
@@ -101,7 +108,8 @@ def local_paths(options: RunOptions) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(Path(p) for p in found))
 
 
-def evidence_record(review: Review, tracked: remediation.Tracked | None = None) -> dict:
+def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
+                    inputs_digest: str | None = None) -> dict:
     """The run's ``evidence.json`` (pipelines/evidence.py), once the figures are computed."""
     options, period = review.options, review.period
     hashes = review.hashing.result()
@@ -109,6 +117,7 @@ def evidence_record(review: Review, tracked: remediation.Tracked | None = None) 
         "quarter": str(period.quarter), "as_of": period.as_of.isoformat(), "requested_quarter": options.quarter,
         "input_zone": options.input_zone, "zone": review.policy.zone, "language": options.language,
         "engine": options.engine, "report": options.report, "started_at": review.started_at, "ended_at": None,
+        "inputs_digest": inputs_digest,
     }
     return evidence.build(
         hashes=hashes, load_report=review.load, policy=review.policy, policy_path=options.policy_path,

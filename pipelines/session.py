@@ -60,6 +60,8 @@ class ReviewOptions:
     spark_conf: tuple[str, ...] = ()
     language: str = "en"
     report: bool = True
+    force: bool = False
+    """Compute and publish even when the published quarter was made from the same inputs (pipelines/rerun.py)."""
     hash_exports: bool = False
     """Hash the exports for evidence.json in a thread while they load (``run`` and ``verify``)."""
     check_coverage: bool = True

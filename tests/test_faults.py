@@ -94,7 +94,8 @@ def test_killed_mid_load_leaves_report_and_database_and_the_next_run_cleans_up(b
 
 def test_killed_mid_report_leaves_the_report_and_the_next_run_succeeds_beside_a_reader(base):
     report = snapshot(base["quarter"])
-    proc = start("run", "--data", DATA, "--out", base["reports"], home=base["home"])
+    # --force: the inputs are unchanged, and this test needs a report to kill (docs/operations.md, "An unchanged re-run")
+    proc = start("run", "--data", DATA, "--out", base["reports"], "--force", home=base["home"])
     wait_for(lambda: list(base["reports"].glob(".*.tmp-*/notebooks/*.ipynb")), proc, "a notebook was written")
     kill(proc)
     assert snapshot(base["quarter"]) == report

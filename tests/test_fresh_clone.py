@@ -48,8 +48,10 @@ def test_the_first_command_works_every_time_from_a_fresh_clone(tmp_path):
     clone = fresh_copy(tmp_path / "clone")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_REVIEW_")}
     for attempt in range(1, RUNS + 1):
-        # `privacy-review run` with its relative defaults; -m imports the copy's own package
-        done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=clone, env=env,
+        # `privacy-review run` with its relative defaults; -m imports the copy's own package. --force after the
+        # first: an unchanged re-run would stop at once (docs/operations.md), and each run here must render
+        force = ["--force"] if attempt > 1 else []
+        done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", *force], cwd=clone, env=env,
                               capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, f"run {attempt}: {done.stderr[-3000:]}"
         assert Path(done.stdout.strip()) == clone / "reports" / "2026Q2"

@@ -148,7 +148,7 @@ def test_personal_data_in_the_output_publishes_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(quarter, "write_results", leaky_write)
     with pytest.raises(PersonalDataFound) as info:
-        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False))
+        run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", quarter="2024Q1", report=False, force=True))
     assert "tables/devices.csv holds a value of sessions.device_id" in str(info.value)
     assert "dev-4f2a9c1e" not in str(info.value)
     assert (final / "summary.json").read_bytes() == before and not (final / "tables" / "devices.csv").exists()
@@ -166,7 +166,8 @@ def test_a_full_disk_exits_1_with_one_line_and_leaves_nothing_half_written(tmp_p
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "tables"))
 
     monkeypatch.setattr(quarter, "write_results", full_disk)
-    code = cli.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--quarter", "2024Q1", "--no-report"])
+    code = cli.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--quarter", "2024Q1", "--no-report",
+                     "--force"])
     assert code == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if "privacy-review:" in line]
     assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in errors[0]
