@@ -21,7 +21,6 @@ import os
 import shutil
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from pipelines.dates import LATEST
@@ -123,7 +122,8 @@ def build_report(
     """Run every notebook on ``results_dir`` into ``out_dir/notebooks/``; export ``out_dir/quarterly-review.html``.
 
     Up to ``jobs`` notebooks run at once (default: the CPU count, at most
-    :data:`MAX_JOBS`), each in its own kernel. On a cell error the executed
+    :data:`MAX_JOBS`): ``jobs`` kernels, each started once and reused, take the
+    next notebook in reading order (docs/report.md, "Steps"). On a cell error the executed
     notebook (error cell included) is moved to ``out_dir/failed/`` and
     :class:`~pipelines.report.execute.NotebookFailed` is raised from
     papermill's ``PapermillExecutionError`` (the first failing notebook in
@@ -132,7 +132,7 @@ def build_report(
     # deferred: papermill and nbconvert load only when notebooks run (--no-report and the CLI's --help never do)
     from papermill.exceptions import PapermillExecutionError
 
-    from pipelines.report.execute import NotebookFailed, execute_notebook
+    from pipelines.report.execute import NotebookFailed, NotebookKernel, execute_notebook
     from pipelines.report.export import export_html
 
     language = check_language(language)
@@ -160,40 +160,56 @@ def build_report(
 
     log.info("running %d notebooks, %d at a time", len(notebooks), jobs)
     done = Counter(len(notebooks))
-
-    def run(notebook: Path) -> None:
-        started = time.monotonic()
-        execute_notebook(
-            notebook, executed_dir / notebook.name, parameters, cwd=notebooks_dir
-        )
-        log.info("[%d/%d] notebook %s done in %.1f s", done.next(), len(notebooks), notebook.name,
-                 time.monotonic() - started)
-
+    pending = list(notebooks)  # reading order; each kernel takes the next one
+    lock, stop = threading.Lock(), threading.Event()
     failures: dict[str, PapermillExecutionError] = {}
+    errors: list[BaseException] = []
+
+    def take() -> Path | None:
+        with lock:
+            return pending.pop(0) if pending and not stop.is_set() else None
+
+    def kernel_runs() -> None:
+        """One kernel runs notebooks until none is left or one failed (docs/report.md, "Steps")."""
+        try:
+            if take_first := take():
+                started = time.monotonic()
+                with NotebookKernel(notebooks_dir) as kernel:
+                    log.info("notebook kernel started in %.1f s", time.monotonic() - started)
+                    notebook: Path | None = take_first
+                    while notebook is not None:
+                        started = time.monotonic()
+                        try:
+                            execute_notebook(notebook, executed_dir / notebook.name, parameters,
+                                             cwd=notebooks_dir, kernel=kernel)
+                        except PapermillExecutionError as exc:
+                            with lock:
+                                failures[notebook.name] = exc
+                            stop.set()  # notebooks not yet started: not run
+                            return
+                        log.info("[%d/%d] notebook %s done in %.1f s", done.next(), len(notebooks),
+                                 notebook.name, time.monotonic() - started)
+                        notebook = take()
+        except BaseException as exc:  # e.g. a full disk or a kernel that died: raised once every kernel stopped
+            with lock:
+                errors.append(exc)
+            stop.set()
+
     if jobs == 1:
-        for notebook in notebooks:
-            try:
-                run(notebook)
-            except PapermillExecutionError as exc:
-                failures[notebook.name] = exc
-                break
+        kernel_runs()
     else:
-        # each notebook has its own kernel process; the threads only wait on them
-        with ThreadPoolExecutor(
-            max_workers=jobs, thread_name_prefix="notebook"
-        ) as pool:
-            futures = {pool.submit(run, nb): nb for nb in notebooks}
-            for future in as_completed(futures):
-                if future.cancelled():  # stopped after another notebook failed
-                    continue
-                exc = future.exception()
-                if exc is not None:
-                    for other in futures:  # not yet started: not run
-                        other.cancel()
-                if isinstance(exc, PapermillExecutionError):
-                    failures[futures[future].name] = exc
-                elif exc is not None:
-                    raise exc  # e.g. a full disk; the pool waits for the running ones first
+        # each kernel is its own process, started, used and shut down by one thread (pipelines/report/execute.py)
+        threads = [threading.Thread(target=kernel_runs, name=f"notebook-{i}") for i in range(jobs)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            stop.set()  # e.g. Ctrl-C: each kernel finishes its notebook and starts no other
+            raise
+    if errors:
+        raise errors[0]
     if failures:
         name = min(failures)  # the first failure in reading order
         exc = failures[name]

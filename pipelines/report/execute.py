@@ -1,13 +1,28 @@
-"""Run one parameterized notebook with papermill on this Python's kernel."""
+"""Run parameterized notebooks with papermill on this Python's kernel, one started kernel reused for several.
+
+docs/report.md ("Steps", 1. Execute): papermill parameterizes, records its metadata and
+raises its ``PapermillExecutionError`` exactly as before; only the kernel is no longer
+started and shut down per notebook. A :class:`NotebookKernel` is started once and runs
+notebooks one after another; before each notebook after its first, a cell that is never
+saved resets the kernel to what a fresh kernel offers (an empty namespace, execution
+counts from 1, the working directory asked for, warnings shown again). Modules stay
+imported: that is the saving (docs/benchmarks.md, "Rendering").
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import papermill as pm
+from jupyter_core.utils import ensure_event_loop
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
+from papermill.utils import merge_kwargs, remove_args
 
 from pipelines.errors import PipelineFailure
 from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelManager
@@ -15,6 +30,24 @@ from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelManager
 #: the longest a single cell may run (seconds); a hung cell fails the report instead of the scheduler
 CELL_TIMEOUT = 600
 START_TIMEOUT = 120
+#: the papermill engine that runs a notebook on a started :class:`NotebookKernel`
+ENGINE_NAME = "privacy-review-kernel"
+#: what nbclient gives a kernel it starts: history in memory, never in the user's IPython profile
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+#: run (unsaved, store_history=False) before each notebook after a kernel's first: what a fresh kernel offers.
+#: The working directory is the one asked for; ``catch_warnings`` on exit marks the warning filters changed,
+#: so a warning already shown by an earlier notebook is shown again; ``reset(new_session=True)`` empties the
+#: namespace, ``In``/``Out`` and restarts execution counts at 1 (the cells' ``[1]``, ``[2]`` and
+#: NotebookFailed's "in cell [N]" stay as with one kernel per notebook).
+RESET_SOURCE = """\
+import os as _pr_os, warnings as _pr_warnings
+_pr_os.chdir({cwd})
+with _pr_warnings.catch_warnings():
+    pass
+_pr_warnings.onceregistry.clear()
+get_ipython().reset(new_session=True)
+"""
 
 
 class NotebookFailed(PipelineFailure, PapermillExecutionError):
@@ -57,6 +90,112 @@ class NotebookFailed(PipelineFailure, PapermillExecutionError):
         )
 
 
+class NotebookKernel:
+    """One kernel of this Python (:mod:`pipelines.report.kernel`) that runs notebooks one after another.
+
+    Use it as a context manager, and only in the thread that entered it: the kernel's
+    client lives on that thread's event loop (jupyter_core's, which nbclient uses too).
+    Started as nbclient starts the kernels it owns (working directory ``cwd``, history in
+    memory) and shut down as nbclient shuts them down (a shutdown request, no interrupt:
+    see :class:`~pipelines.report.kernel.ThisPythonKernelManager`).
+    """
+
+    def __init__(self, cwd: str | Path, *, start_timeout: int = START_TIMEOUT) -> None:
+        self.cwd, self.start_timeout = Path(cwd).resolve(), start_timeout
+        self.km: ThisPythonKernelManager | None = None
+        self.kc = None
+        self.notebooks = 0  # notebooks begun on this kernel
+
+    def __enter__(self) -> NotebookKernel:
+        loop = ensure_event_loop()
+        self.km = ThisPythonKernelManager(kernel_name=KERNEL_NAME)
+        try:
+            loop.run_until_complete(
+                self.km.start_kernel(extra_arguments=list(KERNEL_ARGUMENTS), cwd=str(self.cwd))
+            )
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            loop.run_until_complete(self.kc.wait_for_ready(timeout=self.start_timeout))
+            self.kc.allow_stdin = False
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        loop = ensure_event_loop()
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if km is None:
+            return
+        try:
+            if loop.run_until_complete(km.is_alive()):
+                loop.run_until_complete(km.shutdown_kernel(now=False))
+        finally:
+            loop.run_until_complete(km.cleanup_resources())
+            if kc is not None:
+                kc.stop_channels()
+
+    def begin(self, cwd: Path, timeout: int) -> None:
+        """Make the kernel ready for a notebook run in ``cwd``: as fresh as a new kernel (see :data:`RESET_SOURCE`)."""
+        if self.kc is None:
+            raise RuntimeError("the notebook kernel is not running")
+        if self.notebooks or Path(cwd).resolve() != self.cwd:
+            source = RESET_SOURCE.format(cwd=json.dumps(str(Path(cwd).resolve())))
+            loop = ensure_event_loop()
+            msg_id = self.kc.execute(source, silent=True, store_history=False, allow_stdin=False)
+            reply = loop.run_until_complete(self.kc.get_shell_msg(timeout=timeout))
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = loop.run_until_complete(self.kc.get_shell_msg(timeout=timeout))
+            if reply["content"]["status"] != "ok":
+                content = reply["content"]
+                raise PipelineFailure(
+                    f"cannot reset the notebook kernel: {content.get('ename')}: {content.get('evalue')}"
+                )
+        self.notebooks += 1
+
+
+class KernelEngine(NBClientEngine):
+    """papermill's nbclient engine on a started :class:`NotebookKernel` (engine argument ``kernel``).
+
+    The same :class:`~papermill.clientwrap.PapermillNotebookClient` and arguments as papermill's
+    own ``NBClientEngine``; the client is handed the kernel's manager and client, so it neither
+    starts nor shuts down a kernel (nbclient leaves alone a kernel manager it did not create).
+    """
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        kernel: NotebookKernel | None = None,
+        **kwargs,
+    ):
+        if kernel is None or kernel.km is None:
+            raise RuntimeError(f"the {ENGINE_NAME} engine needs a started NotebookKernel")
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            kwargs,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logging.getLogger("papermill"),
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client = PapermillNotebookClient(nb_man, km=kernel.km, **final_kwargs)
+        client.kc = kernel.kc
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, KernelEngine)
+
+
 def execute_notebook(
     src: str | Path,
     dst: str | Path,
@@ -64,46 +203,50 @@ def execute_notebook(
     cwd: str | Path | None = None,
     *,
     timeout: int = CELL_TIMEOUT,
+    kernel: NotebookKernel | None = None,
 ) -> nbformat.NotebookNode:
     """Execute ``src`` into ``dst`` with ``parameters`` injected; return the executed notebook.
 
     The kernel is :data:`~pipelines.report.kernel.KERNEL_NAME`, i.e. ``sys.executable``,
-    whatever kernels the user has installed. ``cwd`` is the kernel's working
+    whatever kernels the user has installed: ``kernel`` if given (a started
+    :class:`NotebookKernel`, reset first if it ran a notebook before), else one
+    started for this notebook and shut down after it. ``cwd`` is the kernel's working
     directory (default: the notebook's folder, so relative defaults work as in
-    JupyterLab); it is handed to the kernel process, never set with
-    ``os.chdir``: papermill's ``cwd=`` changes the working directory of the
-    whole process, and notebooks run two at a time in threads, so another
-    thread's relative paths would resolve from the wrong folder. All paths are
-    made absolute first for the same reason. On a cell error papermill still
-    writes ``dst`` (error cell included) and raises
-    ``papermill.PapermillExecutionError``; this function lets that propagate. The saved notebook keeps the source's ``kernelspec``
-    metadata, so it opens in JupyterLab with the user's ordinary kernel.
+    JupyterLab); it is set in the kernel process, never with ``os.chdir`` here:
+    papermill's ``cwd=`` changes the working directory of the whole process, and
+    notebooks run two at a time in threads, so another thread's relative paths would
+    resolve from the wrong folder. All paths are made absolute first for the same
+    reason. On a cell error papermill still writes ``dst`` (error cell included) and
+    raises ``papermill.PapermillExecutionError``; this function lets that propagate.
+    The saved notebook keeps the source's ``kernelspec`` metadata, so it opens in
+    JupyterLab with the user's ordinary kernel.
     """
-    import papermill as pm
-
     src, dst = Path(src).resolve(), Path(dst).resolve()
     kernel_cwd = Path(cwd).resolve() if cwd else src.parent
+    if kernel is None:
+        with NotebookKernel(kernel_cwd) as own:
+            return execute_notebook(src, dst, parameters, kernel_cwd, timeout=timeout, kernel=own)
     dst.parent.mkdir(parents=True, exist_ok=True)
     source_kernelspec = dict(
         nbformat.read(src, as_version=4).metadata.get("kernelspec", {})
     )
     # papermill logs every cell at INFO; the report's logs say which notebook ran, not each cell
     logging.getLogger("papermill").setLevel(logging.WARNING)
+    kernel.begin(kernel_cwd, timeout)
     try:
         pm.execute_notebook(
             str(src),
             str(dst),
             parameters=dict(parameters or {}),
+            engine_name=ENGINE_NAME,
             kernel_name=KERNEL_NAME,
             language="python",
-            # nbclient starts the kernel in resources.metadata.path (no os.chdir; see above)
-            resources={"metadata": {"path": str(kernel_cwd)}},
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
-            start_timeout=START_TIMEOUT,
-            kernel_manager_class=ThisPythonKernelManager,
+            start_timeout=kernel.start_timeout,
+            kernel=kernel,
         )
     finally:
         if dst.exists() and source_kernelspec:

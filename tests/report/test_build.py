@@ -14,7 +14,7 @@ from pipelines.publish.quarter import ReportRequest, publish_quarter
 from pipelines.publish.scan import Scan
 from pipelines.publish.swap import failed_dir, publish, staging_dir
 from pipelines.report.build import build_report
-from pipelines.report.execute import NotebookFailed, execute_notebook
+from pipelines.report.execute import NotebookFailed, NotebookKernel, execute_notebook
 from pipelines.report.export import export_html
 from pipelines.report.index import published_quarters
 from pipelines.results import read_results
@@ -406,3 +406,29 @@ def test_failed_notebooks_that_hold_personal_data_are_not_kept(results_dir, tmp_
         publish_quarter(read_results(results_dir), reports, scan=Scan(), report=ReportRequest(notebooks_dir=notebooks))
     assert info.value.executed is None
     assert list(reports.iterdir()) == []  # no failed/ folder, no staging folder
+
+
+def test_one_kernel_runs_the_notebooks_in_order_and_stops_at_the_first_failure(results_dir, tmp_path, monkeypatch):
+    # docs/report.md, "Steps": jobs=1 is one kernel for every notebook; a failing cell stops the report there
+    folder = _one_notebook(tmp_path / "nb", "import os\nprint(os.getpid())")
+    for name, source in (("10_fails.ipynb", "raise LookupError('no such figure')"),
+                         ("20_never.ipynb", "open('ran.txt', 'w').close()")):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell('results_dir = ""', metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, folder / name)
+    started = []
+    real_enter = NotebookKernel.__enter__
+
+    def counting_enter(self):
+        started.append(self)
+        return real_enter(self)
+
+    monkeypatch.setattr(NotebookKernel, "__enter__", counting_enter)
+    with pytest.raises(NotebookFailed) as info:
+        build_report(results_dir, tmp_path / "out", notebooks_dir=folder, jobs=1)
+    assert len(started) == 1
+    assert (info.value.notebook, info.value.ename, info.value.exec_count) == ("10_fails.ipynb", "LookupError", 3)
+    assert info.value.executed == tmp_path / "out" / "failed" / "10_fails.ipynb" and info.value.executed.is_file()
+    assert [p.name for p in (tmp_path / "out" / "notebooks").iterdir()] == ["00_quarterly_review.ipynb"]
+    assert not (folder / "ran.txt").exists() and not (tmp_path / "out" / "quarterly-review.html").exists()
