@@ -10,6 +10,21 @@ from pipelines import db as dbmod
 from pipelines.contract import TABLES
 from pipelines.dates import add_months, next_working_day
 
+#: fixtures that run notebooks, a browser, JupyterLab or Spark: a test using one is ``slow``. The README's test
+#: command leaves those to .ci/run (``-m "not slow"``; README, "Two commands")
+SLOW_FIXTURES = {"spark", "cluster", "dutch", "dutch_report", "lab"}
+#: the report's ``published`` fixture builds a whole report (tests/report/conftest.py)
+SLOW_REPORT_FIXTURES = {"published"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        in_report = "tests/report/" in item.nodeid or item.nodeid.startswith("report/")
+        if names & SLOW_FIXTURES or (in_report and names & SLOW_REPORT_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
+
 
 def legal_deadline(start: date, months: int) -> date:
     """An independent statement of rights_deadline.sql's ``legal_deadline`` to check the SQL against (GDPR

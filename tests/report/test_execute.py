@@ -12,6 +12,8 @@ from papermill.exceptions import PapermillExecutionError
 from pipelines.report.execute import NotebookKernel, execute_notebook
 from pipelines.report.kernel import ThisPythonKernelManager
 
+pytestmark = pytest.mark.slow  # starts kernels
+
 
 def tiny_notebook(folder, source="import os\nprint(os.getcwd())"):
     nb = nbformat.v4.new_notebook()
