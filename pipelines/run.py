@@ -55,6 +55,8 @@ def run(options: RunOptions) -> Path:
         ownership.check_replaceable(final)  # before the work, not after it
         digest = rerun.inputs_digest(review)
         unchanged = None if options.force else rerun.unchanged_quarter(final, digest)
+        if unchanged is not None and options.report and not (options.out_dir / ownership.INDEX_FILE).is_file():
+            unchanged = None  # the index that lists it is gone: publish again, which rebuilds it
         if unchanged is not None:  # docs/operations.md, "An unchanged re-run"
             log.info("%s is unchanged: published at %s from the same exports, policy, parameters and version; "
                      "nothing recomputed (--force to compute it again)", final, unchanged["run"].get("ended_at"))

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 
+import nbformat
 import pytest
 
 from pipelines import ownership
@@ -103,4 +104,30 @@ def test_an_earlier_quarter_recorded_in_the_history_computes_again(tmp_path, cap
     caplog.clear()
     with caplog.at_level(logging.INFO):
         run(second)
+    assert any("is unchanged" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.slow  # runs a notebook
+def test_a_missing_index_is_published_again(tmp_path, caplog, monkeypatch):
+    """A report's quarter is listed by OUT/index.html: with the index gone, the run publishes again (and rebuilds it)."""
+    write_exports(tmp_path / "x")
+    index = tmp_path / "reports" / "index.html"
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('results_dir = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_markdown_cell("# A one-cell report")]
+    nbformat.write(nb, notebooks / "00_quarterly_review.ipynb")
+    monkeypatch.setenv("PRIVACY_REVIEW_NOTEBOOKS", str(notebooks))
+    report = RunOptions(data_dir=tmp_path / "x", out_dir=tmp_path / "reports", quarter="2024Q1")
+    run(report)
+    assert index.is_file()
+    index.unlink()
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        run(report)
+    assert index.is_file() and not any("is unchanged" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        run(report)
     assert any("is unchanged" in r.getMessage() for r in caplog.records)
