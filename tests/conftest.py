@@ -10,7 +10,7 @@ from pipelines import db as dbmod
 from pipelines.contract import TABLES
 from pipelines.dates import add_months, next_working_day
 
-#: fixtures that run notebooks, a browser, JupyterLab or Spark: a test using one is ``slow``. The README's test
+#: fixtures that run notebooks, a browser, JupyterLab or Spark: a test using one is ``slow`` (so are the property tests). The README's test
 #: command leaves those to .ci/run (``-m "not slow"``; README, "Two commands")
 SLOW_FIXTURES = {"spark", "cluster", "dutch", "dutch_report", "lab"}
 #: the report's ``published`` fixture builds a whole report (tests/report/conftest.py)

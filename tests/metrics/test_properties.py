@@ -26,6 +26,9 @@ from pipelines.metrics.params import sql_params
 from pipelines.policy import load_policy
 from tests.conftest import build_db
 
+#: hundreds of generated exports, each loaded and computed: left to .ci/run (README, "Two commands")
+pytestmark = pytest.mark.slow
+
 ZONE = ZoneInfo("Europe/Brussels")
 POLICY = load_policy()
 FAMILIES = {
