@@ -148,6 +148,22 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("pipelines").joinpath("policies", DEFAULT_POLICY)))
 
 
+def current_form(category: str, item: dict) -> dict:
+    """A retention rule as earlier policy files state it, in today's keys, with the same meaning (docs/design.md,
+    "Where each rule lives"): ``logs`` had no ``period_months`` (its deadline is the account's, 0 months after it);
+    ``support``'s ``period_months`` was the period of tickets without an account, tickets with one counting from
+    the account's deadline. A rule already in today's form is returned as it is."""
+    if category == "logs" and "period_months" not in item:
+        return {**item, "period_months": 0}
+    if category == "support" and not {"anchor_without_account", "period_months_without_account"} & set(item):
+        legacy = {k: v for k, v in item.items() if k != "period_months"}
+        legacy.update(period_months=0, anchor_without_account=ANCHORS_WITHOUT_ACCOUNT["support"])
+        if "period_months" in item:
+            legacy["period_months_without_account"] = item["period_months"]
+        return legacy
+    return item
+
+
 def load_policy(path: str | Path | None = None) -> Policy:
     """Read and validate a policy file; errors name the file and the key."""
     path = Path(path) if path else default_policy_path()
@@ -168,6 +184,8 @@ def parse_policy(raw: dict, source: str = "<policy>") -> Policy:
         category = rr.text(where, "category")
         if category not in ANCHORS:
             raise BadInput(f"{source}: {where}: unknown category {category!r} (known: {', '.join(ANCHORS)})")
+        item = current_form(category, item)
+        rr = _Reader({where: item}, source)
         anchor = rr.text(where, "anchor")
         if anchor != ANCHORS[category]:
             raise BadInput(f"{source}: {where} ({category}): anchor must be {ANCHORS[category]!r}, not {anchor!r}"

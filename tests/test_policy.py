@@ -52,7 +52,8 @@ def broken(mutate):
         # one source per rule: the inactivity period is the account rule's period
         (lambda r: r["inactivity"].update(period_months=12), "\\[inactivity\\] period_months is not read"),
         # each rule's period, anchor and basis read whole in the file (docs/design.md, "Where each rule lives")
-        (lambda r: r["retention"][1].pop("period_months"), "retention\\[1\\].*period_months"),
+        # (logs without a period is the earlier form, read as 0: test_a_policy_file_in_the_earlier_form_...)
+        (lambda r: r["retention"][2].pop("period_months"), "retention\\[2\\].*period_months"),
         (lambda r: r["retention"][1].update(anchor="last_activity"), "anchor must be 'account_erasure_deadline'"),
         (lambda r: r["retention"][2].update(anchor_without_account="creation"),
          "anchor_without_account must be 'resolution_or_creation'"),
@@ -215,3 +216,24 @@ def test_each_rule_states_its_basis_and_law_or_standard_names_its_source(tmp_pat
                    encoding="utf-8")
     with pytest.raises(BadInput, match="response_basis 'law' needs response_source_en"):
         load_policy(bad)
+
+
+def test_a_policy_file_in_the_earlier_form_keeps_its_meaning(tmp_path):
+    """Earlier policy files gave ``logs`` no period and ``support`` the period of tickets without an account as its
+    ``period_months`` (pipelines/policy.py, ``current_form``): read today, the same rules, not a refusal."""
+    text = default_policy_path().read_text(encoding="utf-8")
+    logs_today = 'anchor = "account_erasure_deadline"\nperiod_months = 0\nbasis = "policy"\ntext_en = "Collection'
+    support_today = ('period_months = 0\nanchor_without_account = "resolution_or_creation"\n'
+                     'period_months_without_account = 12\n')
+    assert logs_today in text and support_today in text
+    earlier = text.replace(logs_today, 'anchor = "account_erasure_deadline"\nbasis = "policy"\ntext_en = "Collection')
+    earlier = earlier.replace(support_today, "period_months = 12\n")
+    path = tmp_path / "earlier.toml"
+    path.write_text(earlier, encoding="utf-8")
+    assert load_policy(path).retention == load_policy(None).retention
+    assert load_policy(path).retention["support"].period_months_without_account == 12
+    # a rule half in each form is refused, not guessed
+    half = earlier.replace("period_months = 12\n", "period_months = 12\nperiod_months_without_account = 12\n", 1)
+    path.write_text(half, encoding="utf-8")
+    with pytest.raises(BadInput):
+        load_policy(path)
