@@ -75,7 +75,8 @@ def render(folder: Path, final: Path, results: Results, report: ReportRequest, s
     from pipelines.report.execute import NotebookFailed
 
     try:
-        render_report(folder, as_of=str(results.summary.get("as_of") or ""), language=report.language,
+        render_report(folder, quarter=str(results.summary["period"]), as_of=str(results.summary.get("as_of") or ""),
+                      language=report.language,
                       policy_path=report.policy_path, db=report.db, data_dir=report.data_dir,
                       notebooks_dir=report.notebooks_dir, jobs=report.jobs)
     except NotebookFailed as failed:

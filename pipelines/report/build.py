@@ -298,10 +298,11 @@ def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
     return f"../{POLICY_COPY}"
 
 
-def render_report(folder: Path, *, as_of: str = "", language: str = "en", policy_path: str | Path | None = "",
+def render_report(folder: Path, *, quarter: str, as_of: str = "", language: str = "en",
+                  policy_path: str | Path | None = "",
                   db: Path | None = None, data_dir: str | Path | None = "", notebooks_dir: Path | None = None,
                   jobs: int | None = None) -> Path:
-    """The report of the results in ``folder``, built in ``folder`` and made portable: returns the HTML's path.
+    """The report of the results in ``folder`` (those of ``quarter``), built in ``folder`` and made portable: returns the HTML's path.
 
     A policy file other than the packaged one is copied beside the results for the notebooks; the
     executed notebooks (and, when one fails, the kept ones in ``failed/``) name no local path
@@ -314,7 +315,7 @@ def render_report(folder: Path, *, as_of: str = "", language: str = "en", policy
     published_policy = _publish_policy(policy_path, folder)
     try:
         html = build_report(folder, folder, db=db, data_dir=data_dir,
-                            quarter=str(json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))["period"]),
+                            quarter=quarter,
                             as_of=as_of, policy_path=policy_path, language=language, notebooks_dir=notebooks_dir,
                             jobs=jobs)
     except NotebookFailed:

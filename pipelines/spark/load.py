@@ -52,25 +52,26 @@ def load_exports(
     database = work_dir / DATABASE_FILE
     report = load_database(data_dir, database, mapping_file=mapping_file, input_zone=input_zone, zone=zone,
                            reload=reload)
-    loaded_at = _loaded_at(database)
     final = work_dir / TABLES_DIR
     marker = final / WRITTEN_FROM
-    if not reload and marker.is_file() and marker.read_text(encoding="utf-8") == loaded_at:
-        log.info("reusing the Parquet tables written from the database loaded at %s", loaded_at)
-        return report
     tmp = work_dir / f".{TABLES_DIR}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    con = dbmod.connect(database, read_only=True)
     try:
-        con = dbmod.connect(database, read_only=True)
+        row = con.execute("SELECT value FROM settings WHERE name = 'loaded_at'").fetchone()
+        loaded_at = row[0] if row else ""
+        if not reload and marker.is_file() and marker.read_text(encoding="utf-8") == loaded_at:
+            log.info("reusing the Parquet tables written from the database loaded at %s", loaded_at)
+            return report
+        shutil.rmtree(tmp, ignore_errors=True)
         try:
             write_tables(con, tmp)
-        finally:
-            con.close()
-        (tmp / WRITTEN_FROM).write_text(loaded_at, encoding="utf-8")
-        _swap(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            (tmp / WRITTEN_FROM).write_text(loaded_at, encoding="utf-8")
+            _swap(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        con.close()
     return report
 
 
@@ -92,15 +93,6 @@ def write_tables(con, tables_root: Path) -> list[str]:
 
 def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _loaded_at(database: Path) -> str:
-    con = dbmod.connect(database, read_only=True)
-    try:
-        row = con.execute("SELECT value FROM settings WHERE name = 'loaded_at'").fetchone()
-    finally:
-        con.close()
-    return row[0] if row else ""
 
 
 def _swap(tmp: Path, final: Path) -> None:
