@@ -147,8 +147,10 @@ def resolve_period(con: duckdb.DuckDBPyConnection, quarter: str, as_of: date | N
 
 def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
     """The period's results, with the previous quarter's summary under ``previous`` for changes."""
-    results = compute_results(con, period, policy)
+    # the previous quarter first: the models left in ``con`` are then this period's, which
+    # pipelines.records.compute reads without computing the families again (docs/design.md, "Compute once")
     previous = compute_results(con, period.previous(), policy)
+    results = compute_results(con, period, policy)
     results.summary["previous"] = previous.summary
     # one verdict per promise, judged here once (docs/report.md, "Findings"); the report only shows them
     results.summary["findings"] = findings.judge(results.summary, policy, previous=previous.summary)

@@ -117,12 +117,21 @@ def lookup(data, path: str):
     return node
 
 
-def compute(con, period: Period, policy: Policy) -> Records:
-    """Every list's rows for ``period`` (module docstring), with the figures they must equal."""
-    figures = {"retention": retention.compute(con, period, policy).summary,
-               "exceptions": exceptions.compute(con, period, policy).summary,
-               "support": support.compute(con, period, policy).summary,
-               "rights": rights.compute(con, period, policy).summary}
+def compute(con, period: Period, policy: Policy, *, computed: dict | None = None) -> Records:
+    """Every list's rows for ``period`` (module docstring), with the figures they must equal.
+
+    ``computed``: the summary :func:`pipelines.results.compute_with_previous` just computed for
+    ``period`` on ``con``, whose models are then this period's: the families are not computed
+    again (docs/design.md, "Compute once"). Without it, they are.
+    """
+    if computed is not None and computed.get("period") == str(period.quarter) \
+            and computed.get("as_of") == period.as_of.isoformat():
+        figures = {block: computed[block] for block in ("retention", "exceptions", "support", "rights")}
+    else:
+        figures = {"retention": retention.compute(con, period, policy).summary,
+                   "exceptions": exceptions.compute(con, period, policy).summary,
+                   "support": support.compute(con, period, policy).summary,
+                   "rights": rights.compute(con, period, policy).summary}
     params = {**sql_params(con, period, policy), "row_ids": True}
     # the figures' breach rows again, now naming each row's own id (the report leaves them out)
     dbmod.query_all(con, ["retention_by_category"], **params)

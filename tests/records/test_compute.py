@@ -1,0 +1,50 @@
+"""Compute once: the records behind the findings, read from the models the run's figures just built,
+are the rows the families computed again would give (docs/design.md, "Compute once")."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipelines import records
+from pipelines.results import compute_with_previous
+from pipelines.session import ReviewOptions, open_review
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory):
+    home = tmp_path_factory.mktemp("records")
+    options = ReviewOptions(data_dir=SAMPLE, out_dir=home / "reports", db_path=home / "db" / "privacy-review.duckdb",
+                            report=False)
+    with open_review(options) as opened:
+        yield opened
+
+
+def _frames(found: records.Records) -> dict:
+    return dict(found.frames)  # in their order: the history hashes the rows as listed
+
+
+def test_the_run_reads_the_models_its_figures_built_and_gets_the_same_rows(review):
+    summary = compute_with_previous(review.con, review.period, review.policy).summary
+    reused = records.compute(review.con, review.period, review.policy, computed=summary)
+    again = records.compute(review.con, review.period, review.policy)
+    assert reused.figures == again.figures
+    assert sum(f.height for f in reused.frames.values()) > 0  # the sample has records behind its findings
+    assert _frames(reused).keys() == _frames(again).keys()
+    for name, frame in _frames(reused).items():
+        assert frame.equals(_frames(again)[name]), name
+    assert records.mismatches(reused, summary) == []
+
+
+def test_a_summary_of_another_period_is_not_taken_for_this_one(review):
+    previous = review.period.previous()
+    summary = compute_with_previous(review.con, previous, review.policy).summary
+    # the models now hold the quarter before: given its summary, this period computes its own families
+    found = records.compute(review.con, review.period, review.policy, computed=summary)
+    expected = records.compute(review.con, review.period, review.policy)
+    assert found.figures == expected.figures
+    for name, frame in _frames(found).items():
+        assert frame.equals(_frames(expected)[name]), name
+    assert found.figures["retention"] != summary["retention"] or found.figures["rights"] != summary["rights"]
