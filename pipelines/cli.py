@@ -24,7 +24,8 @@ from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.policy import POLICY, load_policy
 from pipelines.report.workspace import write_workspace
-from pipelines.run import RunOptions, load, run
+from pipelines.report.pdf import CHROMIUM_ENV
+from pipelines.run import RunOptions, load, pdf, run
 from pipelines.sample.generate import write_sample
 from pipelines.spark.session import parse_conf
 from pipelines.verify import grouped, summary_line, verify
@@ -54,9 +55,10 @@ EXIT_CODES = {
         "0": "published: stdout has the published folder",
         "2": "bad input or parameters (a malformed quarter, --as-of before the quarter, a missing or invalid "
              "policy, --data not a folder, overlapping --data/--out/--db, a quarter wholly outside the exports' "
-             "dates, bad export data, a lock not obtained in time): one line on stderr naming the file, line "
-             "and column",
-        "1": "the run failed (a notebook raised, a write failed or the disk filled, or the privacy scan found "
+             "dates, bad export data, a lock not obtained in time, --pdf without Chromium): one line on stderr "
+             "naming the file, line and column",
+        "1": "the run failed (a notebook raised, Chromium could not print the PDF, a write failed or the disk "
+             "filled, or the privacy scan found "
              "personal data in the output): one line on stderr; nothing is published; an internal error logs "
              "its traceback",
     },
@@ -93,6 +95,14 @@ EXIT_CODES = {
         "2": "bad input or parameters (an --out inside a reports folder, a malformed quarter, a missing or "
              "invalid policy, bad export data, ...): one line on stderr",
         "1": "a write failed, or a file's row count differs from its figure (a bug): one line on stderr",
+    },
+    "pdf": {
+        "0": "written: stdout has the PDF's path (REPORT_DIR/quarterly-review.pdf)",
+        "2": "bad input (REPORT_DIR is not a quarter privacy-review published, or holds no HTML report, or holds a "
+             "quarterly-review.pdf or another file privacy-review did not write; no Chromium found; a missing or "
+             "invalid policy; a lock not obtained in time): one line on stderr",
+        "1": "the PDF could not be made (Chromium failed or timed out, a write failed) or the privacy scan found "
+             "personal data in it: one line on stderr; the published quarter stays as it was",
     },
     "check-policy": {
         "0": "the policy file is valid: stdout has its rules",
@@ -238,6 +248,10 @@ def build_parser() -> Parser:
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print the report to OUT/<quarter>/quarterly-review.pdf (A4, for the board pack) with "
+                     f"headless Chromium (on PATH, or ${CHROMIUM_ENV}); scanned and hashed into evidence.json like "
+                     "every published file")
     run.add_argument("--force", action="store_true",
                      help="compute and publish again even when the published quarter was made from the same exports, "
                      "policy, parameters and version (by default such a re-run stops at once and says so)")
@@ -337,6 +351,23 @@ def build_parser() -> Parser:
                           help="a private folder for the worklist (created 0700 if missing); never inside reports")
     worklist.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
 
+    pdf_cmd = command(
+        "pdf",
+        help="print a published quarter's report to quarterly-review.pdf (A4, for the board pack)",
+        description="Print REPORT_DIR/quarterly-review.html (a quarter `privacy-review run` published) to "
+        "REPORT_DIR/quarterly-review.pdf, as `run --pdf` does: A4, the first screen on page 1, a page per "
+        "section, no chart or table split across pages, the quarter and page numbers in the footer, the same "
+        "words and charts as the HTML. The converter is headless Chromium (chromium, chromium-browser or "
+        f"google-chrome on PATH, or ${CHROMIUM_ENV}), offline. The PDF is scanned for personal data with every "
+        "file of the quarter and its SHA-256 recorded in evidence.json; then the quarter is replaced in one step. "
+        "A quarterly-review.pdf the tool did not write is never replaced.",
+    )
+    pdf_cmd.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
+    pdf_cmd.add_argument("--db", type=Path,
+                         help="the run's database, whose ids the privacy scan looks for (default: as for run)")
+    pdf_cmd.add_argument("--policy", type=Path,
+                         help="the policy file the run used: its controller contacts may appear (default: the shipped one)")
+
     check = command(
         "check-policy", help="validate a policy file and print its rules",
         description="Validate a policy file (every rule the figures need, its periods, anchors, bases and sources) "
@@ -422,12 +453,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK
     if args.command == "run":
+        if args.pdf and args.no_report:
+            raise BadInput("--pdf prints the report: it cannot be given with --no-report")
         final = run(
             RunOptions(
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
                 input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
-                reload=args.reload, exceptions_file=args.exceptions, force=args.force, **_engine_options(args),
+                reload=args.reload, exceptions_file=args.exceptions, force=args.force, pdf=args.pdf,
+                **_engine_options(args),
             )
         )
         print(final)
@@ -474,6 +508,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         )
         print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))
+        return EXIT_OK
+    if args.command == "pdf":
+        print(pdf(args.report_dir, db=args.db, policy_path=args.policy))
         return EXIT_OK
     if args.command == "check-policy":
         policy = load_policy(args.policy)  # an invalid file is BadInput: exit 2 naming the file and key

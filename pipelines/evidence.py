@@ -12,7 +12,9 @@ the privacy scan and the atomic publish (docs/operations.md, "Evidence"):
 - ``remediation``: the quarter the history was compared with and the SHA-256 of that quarter's
   recorded set and of this quarter's (sets of keyed pseudonyms: nothing can be read back from them);
 - ``software``: the versions of privacy-review and of the libraries that shape a figure;
-- ``run``: the parameters and when the run started and ended (UTC).
+- ``run``: the parameters and when the run started and ended (UTC);
+- ``documents``: only when a PDF was made (``run --pdf``, ``privacy-review pdf``): each such
+  published document's name, size, SHA-256 and when it was made (:func:`record_document`).
 
 It holds file names, hashes, counts and versions: no personal data (the privacy scan
 reads it like every other file). The SHA-256 of the exports is separate from the
@@ -224,6 +226,21 @@ def write(folder: Path, evidence: dict) -> Path:
     path = Path(folder) / EVIDENCE_FILE
     path.write_text(json.dumps(evidence, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def record_document(folder: Path, name: str) -> bool:
+    """Record ``folder/name`` (a published document: the PDF) in ``folder/evidence.json``'s ``documents``:
+    its name, size, SHA-256 and the time, replacing an earlier entry of that name. False when the folder
+    holds no evidence.json (nothing to record it in)."""
+    record = read(folder)
+    if record is None:
+        return False
+    size, sha = sha256_file(Path(folder) / name)
+    documents = [d for d in record.get("documents") or [] if isinstance(d, dict) and d.get("name") != name]
+    documents.append({"name": name, "bytes": size, "sha256": sha, "made_at": utc_now()})
+    record["documents"] = sorted(documents, key=lambda d: str(d.get("name")))
+    write(folder, record)
+    return True
 
 
 def finish(folder: Path) -> None:

@@ -4,7 +4,7 @@ docs/operations.md, "An unchanged re-run". A run records in ``evidence.json`` (`
 one SHA-256 over everything its published files depend on: the loaded database (its exports'
 fingerprint and load time: the files' names, sizes and modification times, the column mapping, the
 zones, the salt), the policy file, the register of exceptions, the resolved quarter and as_of, the
-language, the report or not, the engine, the earlier quarters of the history of remediation, and the
+language, the report or not, its PDF or not (``--pdf``), the engine, the earlier quarters of the history of remediation, and the
 code (the package's own files and the report's notebooks). A run whose digest equals the published
 quarter's, with that quarter whole (every file of its manifest there), stops after the load check
 and says so; ``--force`` computes and publishes again. Like the database's reuse, it trusts size and
@@ -41,7 +41,10 @@ def inputs_digest(review: Review) -> str:
         "policy": _file_digest(options.policy_path) if options.policy_path else "packaged",
         "register": review.register.sha256 if review.register is not None else None,
         "period": [str(period.quarter), period.as_of.isoformat()],
-        "parameters": [options.language, options.report, options.engine, options.input_zone],
+        # --pdf is a parameter: a re-run that asks for a PDF the published quarter lacks (or for none where it
+        # has one) publishes again (docs/operations.md, "An unchanged re-run")
+        "parameters": [options.language, options.report, options.engine, options.input_zone,
+                       options.report and options.pdf],
         "history": _history_digest(History(options.home), period.quarter),
         "code": code_digest(options.report),
     }

@@ -10,14 +10,14 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines import evidence, ownership, paths, records, remediation, rerun, session
+from pipelines import evidence, locking, ownership, paths, records, remediation, rerun, session
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
 from pipelines.errors import PipelineFailure
 from pipelines.exceptions import warn_invalid
 from pipelines.load import LoadReport
 from pipelines.policy import load_policy
-from pipelines.publish.quarter import ReportRequest, publish_quarter
+from pipelines.publish.quarter import ReportRequest, add_pdf, check_printable, publish_quarter
 from pipelines.publish.scan import Scan
 from pipelines.results import compute_with_previous
 from pipelines.session import NO_OUTPUT, REPORTS, Review, ReviewOptions, open_review
@@ -83,7 +83,24 @@ def report_request(options: RunOptions) -> ReportRequest | None:
     if not options.report:
         return None
     return ReportRequest(language=options.language, policy_path=options.policy_path, data_dir=options.data_dir,
-                         db=options.database if options.engine == DUCKDB else None)
+                         db=options.database if options.engine == DUCKDB else None, pdf=options.pdf)
+
+
+def pdf(report_dir: Path, *, db: Path | None = None, policy_path: Path | None = None) -> Path:
+    """``privacy-review pdf``: the PDF of an already published quarter (pipelines/publish/quarter.py, ``add_pdf``),
+    under the reports folder's lock, scanned as a run scans: the database's ids (``--db``, default as for ``run``),
+    the policy's contacts allowed, the local paths of this machine refused. Returns the PDF's path."""
+    final = check_printable(paths.absolute(report_dir))  # before the lock: nothing written beside a stranger's folder
+    policy = load_policy(policy_path)  # a missing or invalid policy: exit 2
+    database = paths.absolute(db) or paths.default_database()
+    if not database.is_file():
+        log.warning("%s does not exist: the PDF is scanned for e-mail and IP addresses and local paths, but not "
+                    "for the exports' ids (give --db)", database)
+    scan = Scan(database=database if database.is_file() else None, zone=policy.zone,
+                allowed_addresses=tuple(policy.controller_contacts),
+                local_paths=tuple(dict.fromkeys((final.parent, database, paths.state_dir(), Path.home(), Path.cwd()))))
+    with locking.exclusive(locking.out_lock_path(final.parent), str(final.parent)):
+        return add_pdf(final, scan=scan)
 
 
 def run_scan(review: Review) -> Scan:
@@ -118,7 +135,8 @@ def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
     run = {
         "quarter": str(period.quarter), "as_of": period.as_of.isoformat(), "requested_quarter": options.quarter,
         "input_zone": options.input_zone, "zone": review.policy.zone, "language": options.language,
-        "engine": options.engine, "report": options.report, "started_at": review.started_at, "ended_at": None,
+        "engine": options.engine, "report": options.report, "pdf": options.report and options.pdf,
+        "started_at": review.started_at, "ended_at": None,
         "inputs_digest": inputs_digest,
     }
     return evidence.build(

@@ -60,6 +60,8 @@ class ReviewOptions:
     spark_conf: tuple[str, ...] = ()
     language: str = "en"
     report: bool = True
+    pdf: bool = False
+    """Print the report to ``quarterly-review.pdf`` too (``run --pdf``; docs/report.md, "PDF")."""
     force: bool = False
     """Compute and publish even when the published quarter was made from the same inputs (pipelines/rerun.py)."""
     hash_exports: bool = False

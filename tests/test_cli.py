@@ -144,9 +144,10 @@ def test_each_commands_help_lists_only_its_own_exit_codes(capsys, command):
         "worklist": "row count differs from its figure",
         "sample": "a write failed",
         "notebooks": "a write failed",
+        "pdf": "privacy scan found personal data in it",
     }
     assert expected.get(command, "") in one and bool(one) == (command in expected)
-    if command != "run":
+    if command not in ("run", "pdf"):  # the commands that publish, and so scan
         assert "privacy scan" not in codes and "notebook raised" not in codes
 
 
@@ -295,7 +296,7 @@ def test_every_parser_refuses_abbreviations():
 def test_an_unknown_command_gets_the_closest_command(capsys, word, close):
     err = _refused(capsys, word)
     assert f"privacy-review: error: unknown command '{word}': did you mean {close}?" in err
-    assert "commands: run, load, sample, notebooks, verify, worklist, check-policy" in err
+    assert "commands: run, load, sample, notebooks, verify, worklist, pdf, check-policy" in err
 
 
 def test_a_top_level_option_after_the_command_says_where_it_goes(capsys):

@@ -2,25 +2,28 @@
 
 docs/design.md, "Publishing". ``OUT/<Q>/`` is built in a staging folder beside it
 (:mod:`pipelines.publish.swap`): the results, ``evidence.json``, the report (when asked
-for), the quarter's manifest; then the run's end is stamped, the privacy scan reads
+for) and its PDF (when asked for), the quarter's manifest; then the run's end is stamped, the privacy scan reads
 every byte (:mod:`pipelines.publish.scan`), and only then is the folder swapped into
 place and the index rebuilt. Whatever fails, the published quarter is untouched and the
 staging folder is gone; a failed notebook is kept in ``OUT/<Q>/failed/`` when it passes
-the scan itself, and deleted when it does not.
+the scan itself, and deleted when it does not. :func:`add_pdf` (``privacy-review pdf``) gives a
+published quarter its PDF through the same staging, scan and swap.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import evidence, ownership
-from pipelines.errors import PipelineFailure
+from pipelines.errors import BadInput, PipelineFailure
 from pipelines.publish.scan import Scan
 from pipelines.publish.swap import drop_failed, keep_failed, publish, staged
 from pipelines.report.build import render_report
 from pipelines.report.index import REPORT_HTML, build_index
+from pipelines.report.pdf import REPORT_PDF, find_chromium, write_pdf
 from pipelines.results import Results, write_results
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,8 @@ class ReportRequest:
     data_dir: Path | None = None
     notebooks_dir: Path | None = None
     jobs: int | None = None
+    pdf: bool = False
+    """Print the HTML to ``quarterly-review.pdf`` too (``run --pdf``; docs/report.md, "PDF")."""
 
 
 def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict | None = None,
@@ -51,12 +56,16 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
     if not period:
         raise PipelineFailure("the results name no period")
     final = out_dir / period
+    if report is not None and report.pdf:
+        find_chromium()  # no Chromium: exit 2 before any work
     with staged(final) as folder:
         write_results(results, folder)
         if record is not None:
             evidence.write(folder, record)
         if report is not None:
             render(folder, final, results, report, scan)
+            if report.pdf:
+                print_pdf(folder)
         ownership.mark_quarter(folder)
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
         scan.check(folder)
@@ -66,6 +75,51 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
         log.info("published %s", final / REPORT_HTML)
     else:
         log.info("published %s (no report)", final)
+    return final
+
+
+def print_pdf(folder: Path) -> Path:
+    """The report's PDF in the staging ``folder``, hashed into its evidence.json; before the manifest and the scan."""
+    pdf = write_pdf(folder / REPORT_HTML, folder / REPORT_PDF)
+    if not evidence.record_document(folder, REPORT_PDF):
+        log.warning("%s holds no %s: the PDF's SHA-256 is not recorded", folder.name, evidence.EVIDENCE_FILE)
+    return pdf
+
+
+def add_pdf(final: Path, *, scan: Scan) -> Path:
+    """``privacy-review pdf``: give the published quarter ``final`` its PDF; return the PDF's path.
+
+    Only a quarter the tool published (its manifest) with an HTML report; a ``quarterly-review.pdf``
+    there that the tool did not write, or any other file it did not write, is refused (exit 2). The
+    quarter is copied into a staging folder, the PDF printed and hashed into evidence.json, the
+    manifest rewritten and every file scanned; then the folder is swapped in, as a run publishes.
+    """
+    final = check_printable(final)
+    find_chromium()  # no Chromium: exit 2 before any work
+    with staged(final) as folder:  # refuses a quarter holding a file the tool did not write (exit 2)
+        shutil.copytree(final, folder, symlinks=True, dirs_exist_ok=True)
+        print_pdf(folder)
+        ownership.mark_quarter(folder)
+        scan.check(folder)
+    publish(folder, final)
+    log.info("published %s", final / REPORT_PDF)
+    return final / REPORT_PDF
+
+
+def check_printable(final: Path) -> Path:
+    """``final`` (resolved) when it is a quarter the tool published with an HTML report and no PDF it did
+    not write (exit 2 otherwise, one line)."""
+    final = Path(final).resolve()
+    manifest = ownership.quarter_manifest(final) if final.is_dir() and not final.is_symlink() else None
+    if manifest is None:
+        raise BadInput(f"{final}: not a quarter published by privacy-review (no {ownership.QUARTER_MARKER} "
+                       "manifest); give a folder `privacy-review run` wrote, e.g. reports/2024Q3")
+    pdf = final / REPORT_PDF
+    if (pdf.exists() or pdf.is_symlink()) and REPORT_PDF not in manifest:
+        raise BadInput(f"{pdf}: will not replace it, privacy-review did not write it; move it away first")
+    if not (final / REPORT_HTML).is_file() or REPORT_HTML not in manifest:
+        raise BadInput(f"{final}: holds no {REPORT_HTML} to print (published with --no-report?); run the "
+                       "quarter again without --no-report")
     return final
 
 

@@ -1,7 +1,8 @@
 """The last check before publishing: no personal data in any file a run wrote.
 
-Every file of the staging folder (HTML, CSV, JSON, executed notebooks,
-anything) is read as text and searched for
+Every file of the staging folder (HTML, CSV, JSON, executed notebooks, the PDF,
+anything) is read as text and searched for (a PDF: the text of its pages, its
+metadata and its links, extracted by pypdf: :func:`pdf_text`)
 
 - e-mail addresses (any script, full-width ``＠``, spelled out as ``(at)``,
   ``[at]``, `` at `` and ``(dot)``, `` dot ``), IPv4 and IPv6 addresses (also
@@ -300,7 +301,10 @@ def _is_ipv6(text: str) -> bool:
 
 def readable_text(path: Path, ignore: tuple[str, ...] = ()) -> str:
     """What a reader of ``path`` could see, as one text: its characters, JSON strings decoded,
-    HTML entities resolved, and text embedded as base64 ``data:`` URIs (the report's SVG charts)."""
+    HTML entities resolved, and text embedded as base64 ``data:`` URIs (the report's SVG charts);
+    a PDF's extracted text (:func:`pdf_text`)."""
+    if path.suffix.lower() == ".pdf":
+        return pdf_text(path)
     text = path.read_bytes().decode("utf-8", errors="replace")
     for known in ignore:
         if known:
@@ -322,6 +326,39 @@ def readable_text(path: Path, ignore: tuple[str, ...] = ()) -> str:
             except (binascii.Error, ValueError):
                 continue
     return "\n".join(views)
+
+
+def pdf_text(path: Path) -> str:
+    """What a reader of the PDF ``path`` could see or copy: every page's text, its document information
+    (title, author...), its links and its outline, NFKC-normalised (Chromium sets "fi" as the ligature
+    "ﬁ"). A file pypdf cannot read is a failure (exit 1): what cannot be read cannot be published."""
+    # deferred: only a run that prints a PDF needs pypdf
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        parts = [page.extract_text() or "" for page in reader.pages]
+        parts += [str(v) for v in (reader.metadata or {}).values()]
+        for page in reader.pages:
+            for annot in page.get("/Annots") or []:
+                action = annot.get_object().get("/A") or {}
+                if "/URI" in action:
+                    parts.append(str(action["/URI"]))
+        parts += _outline_titles(reader.outline)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise PipelineFailure(f"privacy scan: {path.name} cannot be read as a PDF ({exc}); nothing was published")
+    return unicodedata.normalize("NFKC", "\n".join(parts))
+
+
+def _outline_titles(outline) -> list[str]:
+    found: list[str] = []
+    for item in outline or []:
+        if isinstance(item, list):
+            found += _outline_titles(item)
+        elif getattr(item, "title", None):
+            found.append(str(item.title))
+    return found
 
 
 def _unescape(m: re.Match) -> str:

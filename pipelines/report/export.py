@@ -294,6 +294,22 @@ def add_toc(html: str, language: str = "en") -> str:
     return html.replace("<!--pr-toc-->", nav, 1)
 
 
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string: quotes, backslashes, line breaks and ``<`` escaped."""
+    return "".join(c if c.isprintable() and c not in '"\\<' else f"\\{ord(c):x} " for c in text)
+
+
+def page_css(title: str) -> str:
+    """The printed page (docs/report.md, "PDF"): A4, its margins, and a footer on every page holding the
+    report's title with its quarter ("Quarterly privacy review 2024Q3 · 3 / 12"), in the report's language."""
+    footer = f'"{css_string(title)} · " ' if title else ""
+    return (
+        "@page { size: A4; margin: 14mm 14mm 16mm;\n"
+        f"  @bottom-center {{ content: {footer}counter(page) \" / \" counter(pages);"
+        " font: 8pt system-ui, sans-serif; color: #57606a; } }"
+    )
+
+
 def _exporter(language: str) -> HTMLExporter:
     config = Config()
     config.TagRemovePreprocessor.enabled = True
@@ -343,6 +359,7 @@ def export_html(
         "vega_bundle": vega_bundle(vegalite_version()),
         "generator_version": pipelines.__version__,
         "footer_text": footer,
+        "page_css": page_css(str(nb.metadata.get("title", ""))),
         "metadata": {"name": nb.metadata.get("title", "report")},
     }
     body, _ = _exporter(language).from_notebook_node(nb, resources=resources)
