@@ -29,6 +29,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 import pipelines
+from pipelines.report.kit.blocks import INLINE_MARKER
 from pipelines.report.kit.theme import VEGALITE_MIMETYPE, vegalite_version
 from pipelines.report.kit.words import t
 
@@ -40,6 +41,8 @@ REMOVE_CELL_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
 #: output types the management HTML shows; anything else (plain-text reprs) is analyst noise
 SHOWN_TYPES = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg")
+#: the kit's inline styles, written for JupyterLab's sanitizer (``blocks.inline``); the report has its stylesheet
+INLINE_STYLE = re.compile(rf'\s{INLINE_MARKER} style="[^"]*"')
 
 
 def templates_dir() -> Path:
@@ -196,9 +199,11 @@ def chart_html(
 class ReportPreprocessor(Preprocessor):
     """Keeps what management should read: rich outputs; chart outputs become chart containers.
 
-    Drops stdout/stderr streams (warnings included) and plain-text-only
-    results, removes cells tagged ``remove-cell``/``parameters``/
-    ``injected-parameters`` and outputs of cells tagged ``remove-output``.
+    Drops stdout/stderr streams (warnings included), plain-text-only results
+    and the kit's inline styles (written for JupyterLab; the report's
+    stylesheet styles the page), removes cells tagged
+    ``remove-cell``/``parameters``/``injected-parameters`` and outputs of
+    cells tagged ``remove-output``.
     Counts charts in ``resources["chart_count"]``.
     """
 
@@ -237,6 +242,8 @@ class ReportPreprocessor(Preprocessor):
                 kept.append(output)
             elif any(k in data for k in SHOWN_TYPES):
                 output["data"] = {k: v for k, v in data.items() if k in SHOWN_TYPES}
+                if isinstance(output["data"].get("text/html"), str):
+                    output["data"]["text/html"] = INLINE_STYLE.sub("", output["data"]["text/html"])
                 kept.append(output)
         cell.outputs = kept
         return cell, resources

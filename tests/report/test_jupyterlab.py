@@ -9,6 +9,7 @@ untrusted and no earlier workspace or setting plays a part.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -153,3 +154,67 @@ def test_every_chart_is_drawn_in_jupyterlab(executed, lab):
         print(f"\ncharts drawn by JupyterLab: {len(sizes)} of {expected}; screenshot {shot}")
     assert len(sizes) == expected, sizes
     assert all(float(w) > 100 and float(h) > 100 for _, w, h in sizes), sizes
+
+
+MANAGEMENT = "00_quarterly_review.ipynb"
+
+
+def rgb(hex_colour: str) -> str:
+    """``#B34A00`` as the browser's computed ``rgb(179, 74, 0)``."""
+    return "rgb({}, {}, {})".format(*(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+def test_a_published_notebook_keeps_its_tiles_and_verdicts_in_jupyterlab(published, lab):
+    """The executed management notebook of a published quarter, opened untrusted: JupyterLab's sanitizer drops
+    its ``<style>``, and the inline styles it keeps lay the KPI tiles out side by side and keep the overall
+    verdict's mark and words apart, in the verdict's colour (docs/report.md, "Opening the notebooks in JupyterLab")."""
+    from pipelines.report.kit.blocks import LAB_VERDICT_INK
+    from pipelines.report.kit.verdicts import findings_of, overall
+    from pipelines.report.sections.overview import KPIS
+
+    shutil.copy(published["dir"] / "notebooks" / MANAGEMENT, lab["root"] / MANAGEMENT)
+    verdict = overall(findings_of(published["summary"])).verdict
+    with browser(1280, 1000) as driver:
+        driver.get(f"{lab['base']}/lab/tree/{MANAGEMENT}?token={lab['token']}")
+        found = wait_for(
+            lambda: driver.execute_script(
+                "return document.querySelectorAll('.jp-OutputArea .kpi').length && document.querySelector('.pr-headline')"
+            ),
+            limit=90,
+        )
+        assert found, "JupyterLab shows the notebook's outputs"
+        seen = driver.execute_script(
+            """const out = document.querySelector('.jp-Notebook');
+               const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
+               const head = out.querySelector('.pr-headline');
+               const grid = out.querySelector('.kpi-grid');
+               return {
+                 styles: out.querySelectorAll('.jp-OutputArea style').length,
+                 headline: head.innerText,
+                 badge: getComputedStyle(head.querySelector('.pr-badge')).color,
+                 boxed: getComputedStyle(head).borderTopStyle,
+                 grid: box(grid),
+                 tiles: Array.from(out.querySelectorAll('.kpi')).map(box),
+                 edge: getComputedStyle(out.querySelector('.kpi')).borderLeftWidth,
+               };""",
+        )
+        tiles = driver.find_element("css selector", ".jp-Notebook .pr-kpis")
+        driver.execute_script("arguments[0].scrollIntoView()", tiles)
+        shot = Path(lab["root"]).parent / "jupyterlab-tiles.png"
+        driver.save_screenshot(str(shot))
+        print(f"\nJupyterLab, untrusted: {seen}; screenshot {shot}")
+
+    assert seen["styles"] == 0, "the notebook is untrusted: its <style> blocks are gone"
+    # the mark and its label, the figure and the detail each apart ("✖ Overall 2 of 10…", never "Overall2 of 10")
+    assert re.match(r"^\S+\s+\S+\s+\d", seen["headline"]), seen["headline"]
+    assert not re.search(r"[A-Za-z]\d", seen["headline"]), seen["headline"]
+    assert seen["badge"] == rgb(LAB_VERDICT_INK[verdict]), seen["badge"]
+    assert seen["boxed"] == "solid", "the verdict line is a box"
+    tiles, grid = seen["tiles"], seen["grid"]
+    assert len(tiles) == len(KPIS)
+    first_row = [t for t in tiles if abs(t[1] - tiles[0][1]) < 1]
+    assert len(first_row) == 4, tiles  # four tiles side by side, as in the report at this width
+    lefts = [t[0] for t in first_row]
+    assert lefts == sorted(lefts) and len(set(lefts)) == 4, tiles
+    assert all(t[2] < grid[2] / 3 for t in tiles), (tiles, grid)
+    assert seen["edge"] == "5px", "each tile has its coloured left edge"

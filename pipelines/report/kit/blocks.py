@@ -32,6 +32,78 @@ VERDICT_ICON = {
 }
 
 
+#: The components' looks as inline styles, for the notebooks opened in JupyterLab (docs/report.md, "Opening the
+#: notebooks in JupyterLab"): an untrusted notebook's HTML output loses its ``<style>`` to JupyterLab's sanitizer,
+#: which keeps a ``style`` attribute's declarations from its allow-list (display, grid, flex, margin, padding,
+#: border, background, colour, font-size/-weight, ...; not ``font-variant-numeric`` nor ``hyphens``). The values
+#: are components.css's at full width. The HTML export removes them (:data:`INLINE_MARKER`), so the report keeps
+#: its stylesheet alone, media queries and print rules included.
+LAB_STYLES = {
+    "h1": "font-size:1.9rem;line-height:1.2;margin:0 0 .25rem;font-weight:700;letter-spacing:-.01em;color:#1f2328",
+    "subtitle": "margin:0 0 .9rem;color:#57606a;font-size:.95rem",
+    "intro": "margin:0 0 1rem;max-width:46rem;color:#1f2328",
+    "banner": "margin:0 0 1rem;padding:.6rem .9rem;background:#fdf1ea;border:2px solid #D55E00;border-radius:6px;"
+    "font-weight:700;color:#7a3300",
+    "note": "margin:.25rem 0;padding:.4rem .7rem;background:#fff8e6;border-left:3px solid #E69F00;font-size:.9rem",
+    "kpis": "margin:1rem 0 1.5rem",
+    "kpi-grid": "display:grid;grid-template-columns:repeat(4, minmax(0, 1fr));gap:.75rem",
+    "kpi": "background:#fff;border:1px solid #d8dee4;border-left:5px solid #0072B2;border-radius:6px;"
+    "padding:.7rem .8rem .6rem;display:flex;flex-direction:column;min-height:7.2rem;"
+    "box-shadow:0 1px 2px rgba(31,35,40,.05)",
+    "kpi-label": "font-size:.82rem;color:#3d444d;font-weight:600;line-height:1.25",
+    "kpi-value": "font-size:2rem;font-weight:700;line-height:1.15;margin:.35rem 0 .25rem;color:#1f2328",
+    "kpi-change": "font-size:.78rem;color:#57606a;margin-top:auto;line-height:1.3",
+    "verdict": "display:flex;gap:.75rem;align-items:baseline;flex-wrap:wrap;padding:.65rem .85rem;border-radius:6px;"
+    "margin:.6rem 0 1rem;background:#f6f8fa;border:1px solid #d8dee4",
+    "badge": "font-weight:700;white-space:nowrap",
+    "verdict-text": "flex:1 1 20rem",
+    "headline-detail": "display:block;font-size:.85rem;color:#57606a;margin-top:.2rem",
+    "basis": "font-size:.8rem;color:#57606a;white-space:nowrap",
+    "clause": "margin:.6rem 0 .9rem;padding:0",
+    "figcaption": "font-size:.8rem;font-weight:600;color:#57606a;text-transform:uppercase;letter-spacing:.03em;"
+    "margin-bottom:.2rem",
+    "blockquote": "margin:0;padding:.4rem .9rem;border-left:3px solid #56B4E9;color:#24292f;font-style:italic;"
+    "background:#f8fbfd",
+    "source-quote": "margin:0;padding:.4rem .9rem;border-left:3px solid #CC79A7;color:#24292f;font-style:normal;"
+    "background:#f8fbfd",
+    "how": "color:#3d444d;font-size:.93rem;max-width:48rem",
+    "table": "border-collapse:collapse;margin:.8rem 0 1rem;font-size:.9rem;min-width:60%",
+    "th": "padding:.35rem .7rem;border:none;border-bottom:2px solid #c9d1d9;text-align:left;vertical-align:top;"
+    "font-weight:600;color:#3d444d;background:#fff",
+    "td": "padding:.35rem .7rem;border:none;border-bottom:1px solid #e1e4e8;text-align:left;vertical-align:top;"
+    "background:#fff",
+    "pill": "font-size:.8rem;font-weight:600",
+    "nodata": "color:#57606a;font-style:italic",
+    "about": "color:#57606a;font-size:.9rem;max-width:48rem",
+    "findings-note": "margin:0 0 .6rem;font-size:.8rem;color:#57606a;max-width:52rem",
+    "code": 'font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;'
+    "font-size:.78rem;background:#f6f8fa;border-radius:3px;padding:0 .2rem",
+    "command": "display:block;margin-top:.15rem;background:none;padding:0;color:#3d444d",
+    "nowrap": "white-space:nowrap",
+}
+
+#: verdict colours (components.css's ``.pr-verdict--*``, ``.pr-badge``, ``.pr-pill--*``)
+LAB_VERDICT_BOX = {KEPT: "background:#ecf8f3;border-color:#9fd9c4", NOT_KEPT: "background:#fdf1ea;border-color:#f0b48f"}
+LAB_VERDICT_INK = {KEPT: "#00734F", NOT_KEPT: "#B34A00", NOT_CHECKED: "#6e7781", NOT_COMPUTABLE: "#6e7781",
+                   NOT_ASSESSABLE: "#6e7781"}
+
+#: what precedes every inline style the kit writes: the HTML export removes ``INLINE_MARKER style="…"``
+INLINE_MARKER = "data-pr-inline"
+
+
+def inline(*parts: str) -> str:
+    """`` data-pr-inline style="…"``: the named :data:`LAB_STYLES` and literal declarations (``"color:#B34A00"``),
+    in order (a later one wins)."""
+    css = ";".join(LAB_STYLES.get(p, p) for p in parts if p)
+    return f' {INLINE_MARKER} style="{escape(css, quote=True)}"'
+
+
+def verdict_ink(verdict: str) -> str:
+    """``color:…`` of a verdict's words (empty where the words keep the text's colour)."""
+    colour = LAB_VERDICT_INK.get(verdict)
+    return f"color:{colour}" if colour else ""
+
+
 def component_css() -> str:
     return (
         resources.files("pipelines.report")
@@ -65,15 +137,19 @@ def verdict_html(
     text = " ".join(s for s in sentences if s)
     words = badge if badge is not None else verdict_words(ctx.language, verdict, basis)
     ground = (
-        f'<span class="pr-basis" data-basis="{escape(basis)}">{escape(basis_words(ctx.language, basis))}</span>'
+        f' <span class="pr-basis" data-basis="{escape(basis)}"{inline("basis")}>'
+        f"{escape(basis_words(ctx.language, basis))}</span>"
         if basis
         else ""
     )
+    # the spaces between the parts keep them apart where no style applies (copied text, a sanitized view)
     return (
-        f'<div class="pr-verdict pr-verdict--{verdict}" data-verdict="{verdict}">'
-        f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(words)}</span>'
+        f'<div class="pr-verdict pr-verdict--{verdict}" data-verdict="{verdict}"'
+        f"{inline('verdict', LAB_VERDICT_BOX.get(verdict, ''))}>"
+        f'<span class="pr-badge"{inline("badge", verdict_ink(verdict))}>'
+        f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(words)}</span>'
         f"{ground}"
-        f'<span class="pr-verdict-text">{escape(text)}</span></div>'
+        f' <span class="pr-verdict-text"{inline("verdict-text")}>{escape(text)}</span></div>'
     )
 
 
@@ -95,7 +171,10 @@ def basis_words(language: str, basis: str) -> str:
 
 def pill_html(ctx: ReportContext, verdict: str, basis: str | None = POLICY) -> str:
     """A verdict in a table cell, coloured and in the words of its basis."""
-    return f'<span class="pr-pill pr-pill--{verdict}">{escape(verdict_words(ctx.language, verdict, basis))}</span>'
+    return (
+        f'<span class="pr-pill pr-pill--{verdict}"{inline("pill", verdict_ink(verdict))}>'
+        f"{escape(verdict_words(ctx.language, verdict, basis))}</span>"
+    )
 
 
 def source_html(ctx: ReportContext, found: dict | None, *, name: str | None = None) -> str:
@@ -109,8 +188,10 @@ def source_html(ctx: ReportContext, found: dict | None, *, name: str | None = No
     clause = found.get("clause") or ""
     who = " · ".join(part for part in (clause, name) if part)
     caption = t(ctx.language, "source_law" if kind == LAW else "source_standard") + (f" ({who})" if who else "")
-    return clause_html(ctx, clause, text, caption=caption).replace(
-        '<figure class="pr-clause">', f'<figure class="pr-clause pr-source" data-basis="{escape(kind)}">', 1
+    return (
+        clause_html(ctx, clause, text, caption=caption)
+        .replace('<figure class="pr-clause"', f'<figure class="pr-clause pr-source" data-basis="{escape(kind)}"', 1)
+        .replace(inline("blockquote"), inline("source-quote"), 1)
     )
 
 
@@ -130,13 +211,13 @@ def clause_html(
         else escape(caption)
     )
     return (
-        f'<figure class="pr-clause"><figcaption>{caption}</figcaption>'
-        f'<blockquote lang="{ctx.language}">“{escape(text)}”</blockquote></figure>'
+        f'<figure class="pr-clause"{inline("clause")}><figcaption{inline("figcaption")}>{caption}</figcaption>'
+        f'<blockquote lang="{ctx.language}"{inline("blockquote")}>“{escape(text)}”</blockquote></figure>'
     )
 
 
 def how_html(ctx: ReportContext, text: str) -> str:
-    return f'<p class="pr-how"><strong>{escape(t(ctx.language, "how_computed"))}.</strong> {escape(text)}</p>'
+    return f'<p class="pr-how"{inline("how")}><strong>{escape(t(ctx.language, "how_computed"))}.</strong> {escape(text)}</p>'
 
 
 def table_html(
@@ -150,21 +231,18 @@ def table_html(
 ) -> str:
     """A table; ``attrs`` gives each row's ``data-*`` attributes (``{"finding": "logs_retention"}``)."""
     numeric = set(numeric)
-    head = "".join(
-        f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>"
-        for i, h in enumerate(headers)
-    )
+    def cell(tag: str, i: int) -> str:
+        return f"<{tag} class=num{inline(tag, 'text-align:right')}>" if i in numeric else f"<{tag}{inline(tag)}>"
+
+    head = "".join(f"{cell('th', i)}{escape(h)}</th>" for i, h in enumerate(headers))
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{classes[r]}"' if classes and classes[r] else ""
         if attrs and attrs[r]:
             cls += "".join(f' data-{name}="{escape(str(value), quote=True)}"' for name, value in attrs[r].items())
-        cells = "".join(
-            f"<td{' class=num' if i in numeric else ''}>{cell}</td>"
-            for i, cell in enumerate(row)
-        )
+        cells = "".join(f"{cell('td', i)}{value}</td>" for i, value in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="pr-table{" " + table_class if table_class else ""}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<table class="pr-table{" " + table_class if table_class else ""}"{inline("table")}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 #: results tables that read an optional export: when it was not exported the table is empty, and the page says why
@@ -210,7 +288,7 @@ def no_data(ctx: ReportContext, table: str) -> str:
         text = t(lang, "nodata_empty", what=what, period=ctx.period or t(lang, "na"))
     else:
         text = t(lang, "nodata_unusable", what=what)
-    return f'<p class="pr-nodata" data-nodata="{escape(table)}">{escape(text)}</p>'
+    return f'<p class="pr-nodata" data-nodata="{escape(table)}"{inline("nodata")}>{escape(text)}</p>'
 
 
 def policy_values(ctx: ReportContext) -> dict[str, str]:
@@ -231,7 +309,7 @@ def subsection(ctx: ReportContext, heading_key: str, text_key: str | None = None
         **{k: fmt_int(v, ctx.language) if isinstance(v, int) else v for k, v in values.items()},
     }
     text = (
-        f'<p class="pr-how">{escape(t(ctx.language, text_key, **values))}</p>'
+        f'<p class="pr-how"{inline("how")}>{escape(t(ctx.language, text_key, **values))}</p>'
         if text_key
         else ""
     )

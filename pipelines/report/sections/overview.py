@@ -10,12 +10,15 @@ import pipelines
 from pipelines.dates import LATEST, Quarter
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
+    LAB_VERDICT_BOX,
     VERDICT_ICON,
     component_css,
+    inline,
     heading,
     pill_html,
     policy_values,
     table_html,
+    verdict_ink,
 )
 from pipelines.report.kit.context import ReportContext, lookup, short_hash
 from pipelines.report.kit.fmt import (
@@ -68,17 +71,17 @@ def title_block(
         policy=policy_label(ctx.policy, lang),
     )
     notes = "".join(
-        f'<p class="pr-note">{escape(n)}</p>'
+        f'<p class="pr-note"{inline("note")}>{escape(n)}</p>'
         for n in [*coverage_notes(ctx.summary, lang), *ctx.notes]
     )
     return (
         f"<style data-pr-style>{component_css()}</style>"
         + synthetic_banner(ctx)
-        + f'<header class="pr-title"><h1>{escape(title)} {escape(ctx.period)}</h1>'
-        f'<p class="pr-subtitle">{escape(sub)}</p>'
+        + f'<header class="pr-title"><h1{inline("h1")}>{escape(title)} {escape(ctx.period)}</h1>'
+        f'<p class="pr-subtitle"{inline("subtitle")}>{escape(sub)}</p>'
         + (headline(ctx) + findings_table(ctx) + remediation.first_screen(ctx) if overall else "")
         + notes
-        + (f'<p class="pr-intro">{escape(intro)}</p>' if intro else "")
+        + (f'<p class="pr-intro"{inline("intro")}>{escape(intro)}</p>' if intro else "")
         + "</header>"
         '<div class="pr-toc-slot"></div>'
     )
@@ -98,7 +101,7 @@ def synthetic_banner(ctx: ReportContext) -> str:
     """The warning shown above everything when ``summary.data.synthetic_sample`` is true (else nothing)."""
     if ctx.get("data.synthetic_sample") is not True:
         return ""
-    return f'<p class="pr-banner" role="note" data-synthetic-sample>{escape(t(ctx.language, "synthetic_banner"))}</p>'
+    return f'<p class="pr-banner" role="note" data-synthetic-sample{inline("banner")}>{escape(t(ctx.language, "synthetic_banner"))}</p>'
 
 
 def coverage_notes(summary: dict, lang: str) -> list[str]:
@@ -255,15 +258,24 @@ def kpi_tiles(ctx: ReportContext) -> str:
         else:
             change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
         tiles.append(
-            f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}">'
-            f'<div class="kpi-label">{escape(t(lang, kpi.label, **policy_values(ctx)))}</div>'
-            f'<div class="kpi-value">{escape(_fmt(kpi.kind, value, lang))}</div>'
-            f'<div class="kpi-change kpi-change--{modifier}">{escape(change)}</div></div>'
+            f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}"'
+            f'{inline("kpi", TILE_EDGE.get(status, ""))}>'
+            f'<div class="kpi-label"{inline("kpi-label")}>{escape(t(lang, kpi.label, **policy_values(ctx)))}</div>'
+            f'<div class="kpi-value"{inline("kpi-value", TILE_VALUE_INK.get(status, ""))}>'
+            f"{escape(_fmt(kpi.kind, value, lang))}</div>"
+            f'<div class="kpi-change kpi-change--{modifier}"{inline("kpi-change", CHANGE_INK.get(modifier, ""))}>'
+            f"{escape(change)}</div></div>"
         )
     return (
-        f'<section class="pr-kpis" aria-label="{escape(t(lang, "sec_summary"))}">'
-        f'<div class="kpi-grid">{"".join(tiles)}</div></section>'
+        f'<section class="pr-kpis" aria-label="{escape(t(lang, "sec_summary"))}"{inline("kpis")}>'
+        f'<div class="kpi-grid"{inline("kpi-grid")}>{"".join(tiles)}</div></section>'
     )
+
+
+#: the tiles' colours by status and change (components.css's ``.kpi--*``, ``.kpi-change--*``), inline for JupyterLab
+TILE_EDGE = {"bad": "border-left-color:#D55E00", "good": "border-left-color:#009E73", "na": "border-left-color:#8c8c8c"}
+TILE_VALUE_INK = {"bad": "color:#B34A00", "na": "color:#6e7781"}
+CHANGE_INK = {"worse": "color:#B34A00", "better": "color:#00734F"}
 
 
 def covered(summary: dict, previous: dict) -> bool:
@@ -282,7 +294,7 @@ def kpi_assessable(kpi: Kpi, summary: dict | None) -> bool:
 def about(ctx: ReportContext) -> str:
     lang = ctx.language
     about_text = t(lang, "about", as_of=fmt_date(ctx.as_of or None, lang), na=t(lang, "na"))
-    return (heading(ctx, "sec_about") + f'<p class="pr-about">{escape(about_text)}</p>' + version_line(ctx)
+    return (heading(ctx, "sec_about") + f'<p class="pr-about"{inline("about")}>{escape(about_text)}</p>' + version_line(ctx)
             + evidence_lines(ctx))
 
 
@@ -298,7 +310,7 @@ def version_line(ctx: ReportContext) -> str:
         text = t(ctx.language, "about_version", version=made_by)
     else:
         text = t(ctx.language, "about_version_results", version=made_by, results=computed)
-    return f'<p class="pr-about pr-version">{escape(text)}</p>'
+    return f'<p class="pr-about pr-version"{inline("about")}>{escape(text)}</p>'
 
 
 #: how the About section names a library of evidence.json's ``software``
@@ -349,7 +361,7 @@ def evidence_lines(ctx: ReportContext) -> str:
                        zone=run.get("input_zone", ""), engine=label(lang, "engine", run.get("engine", "")), started=when))
     lines.append(t(lang, "about_evidence_verify"))
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return f'<ul class="pr-about pr-evidence">{items}</ul>'
+    return f'<ul class="pr-about pr-evidence"{inline("about")}>{items}</ul>'
 
 
 # --- the first screen: the overall verdict and the findings (docs/report.md, "The first screen") ---------
@@ -383,12 +395,14 @@ def headline(ctx: ReportContext) -> str:
         text, detail = headline_text(result, lang), headline_detail(result, lang)
     else:
         text, detail = t(lang, "not_computable"), t(lang, "v_no_finding")
-    detail = f'<span class="pr-headline-detail">{escape(detail)}</span>' if detail else ""
+    detail = f' <span class="pr-headline-detail"{inline("headline-detail")}>{escape(detail)}</span>' if detail else ""
+    # the spaces keep badge, figure and detail apart where no style applies (copied text, a sanitized view)
     return (
         f'<div class="pr-verdict pr-verdict--{verdict} pr-headline" data-verdict="{verdict}" '
-        f'data-kept="{result.kept}" data-total="{result.total}">'
-        f'<span class="pr-badge"><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(t(lang, "h_badge"))}</span>'
-        f'<span class="pr-verdict-text"><strong>{escape(text)}</strong>{detail}</span></div>'
+        f'data-kept="{result.kept}" data-total="{result.total}"{inline("verdict", LAB_VERDICT_BOX.get(verdict, ""))}>'
+        f'<span class="pr-badge"{inline("badge", verdict_ink(verdict))}><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> '
+        f'{escape(t(lang, "h_badge"))}</span>'
+        f' <span class="pr-verdict-text"{inline("verdict-text")}><strong>{escape(text)}</strong>{detail}</span></div>'
     )
 
 
@@ -432,14 +446,14 @@ def worklist_command(ctx: ReportContext) -> list[str]:
 
 def _file(name: str) -> str:
     """A file name that may break after its ``_`` only (``accounts_past_deadline.csv``), never inside a word."""
-    return f'<code class="pr-code">{escape(name).replace("_", "_<wbr>")}</code>'
+    return f'<code class="pr-code"{inline("code")}>{escape(name).replace("_", "_<wbr>")}</code>'
 
 
 def _command(words: list[str]) -> str:
     """A command that breaks between its words only, never inside one (``privacy-review``, ``--quarter``,
     ``<private folder>``)."""
-    words = " ".join(f'<span class="pr-nowrap">{escape(w)}</span>' for w in words)
-    return f'<code class="pr-code pr-command">{words}</code>'
+    words = " ".join(f'<span class="pr-nowrap"{inline("nowrap")}>{escape(w)}</span>' for w in words)
+    return f'<code class="pr-code pr-command"{inline("code", "command")}>{words}</code>'
 
 
 def next_action(ctx: ReportContext, found: dict) -> str:
@@ -491,5 +505,5 @@ def findings_table(ctx: ReportContext) -> str:
         attrs=attrs,
         table_class="pr-findings",
     )
-    note = f'<p class="pr-findings-note">{escape(t(lang, "findings_note"))}</p>'
+    note = f'<p class="pr-findings-note"{inline("findings-note")}>{escape(t(lang, "findings_note"))}</p>'
     return f'<section class="pr-findings-block" aria-label="{escape(t(lang, "sec_findings"))}">{table}{note}</section>'
