@@ -114,7 +114,7 @@ def test_the_sdist_carries_notebooks_template_policy_and_sql(built):
     assert wanted - names == set()
     assert {"pyproject.toml", "setup.py", "README.md", "docs/design.md", "tests/test_wheel.py"} <= names
     assert not any("__pycache__" in n for n in names)
-    assert sum(n.startswith("notebooks/") and n.endswith(".ipynb") for n in names) == 6
+    assert sum(n.startswith("notebooks/") and n.endswith(".ipynb") for n in names) == 7  # 6 of the report, explore
     assert "pipelines/report/templates/privacy_report/index.html.j2" in names
     assert "pipelines/policies/privacy-policy-2024-06-17.toml" in names
 

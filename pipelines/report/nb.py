@@ -11,6 +11,7 @@ nb.chart(ctx, retention.breaches_by_category)   # the chart names its own table
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 from pipelines.dates import LATEST
 from pipelines.report.kit import blocks, theme
@@ -78,3 +79,25 @@ def frame(ctx: ReportContext, table: str, **kwargs) -> None:
         html(blocks.no_data(ctx, table))
     else:
         display(data)
+
+
+def table(data, rows: int = 20) -> None:
+    """Show a frame (polars, or a DuckDB relation) as an HTML table with all its columns and its first ``rows``
+    rows, and how many rows there are (the exploration notebook; styled in an untrusted JupyterLab too).
+
+    Only the rows shown leave the database: the rest are counted, never fetched.
+    """
+    import polars as pl
+
+    if not isinstance(data, pl.DataFrame):  # a DuckDB relation: fetch the rows shown, count the rest
+        total = data.aggregate("count(*)").fetchall()[0][0]
+        frame = data.limit(rows).pl()
+    else:
+        total, frame = data.height, data.head(rows)
+    numeric = [i for i, dtype in enumerate(frame.dtypes) if dtype.is_numeric()]
+    cells = [["" if value is None else escape(str(value)) for value in row] for row in frame.iter_rows()]
+    shown = f"{frame.height} of {total} rows" if total > frame.height else f"{total} rows"
+    html(
+        blocks.table_html(list(frame.columns), cells, numeric=numeric, table_class="pr-explore")
+        + f'<p class="pr-how"{blocks.inline("how")}>{escape(shown)} · {len(frame.columns)} columns</p>'
+    )

@@ -5,7 +5,10 @@ them. This copies them (the report's own source, without outputs) into a
 folder of the user's, with the defaults of each parameters cell pointing at
 the user's database, published results and, optionally, exports, as absolute
 paths: "Run All" in JupyterLab then works from wherever the folder is
-(docs/operations.md, "Analyst notebooks").
+(docs/operations.md, "Analyst notebooks"). The exploration notebook
+(:data:`EXPLORE_NOTEBOOK`) comes too, its ``db`` pointed at the database: it
+is shipped beside the report's notebooks but never run by the report
+(its name is not ``NN_*.ipynb``) nor published.
 """
 
 from __future__ import annotations
@@ -36,6 +39,18 @@ def point_parameters(source: str, values: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+#: the analysts' own notebook (docs/report.md, "Exploring the database"): never run by the report nor published
+EXPLORE_NOTEBOOK = "explore.ipynb"
+#: the parameters of the exploration notebook this command sets (it reads the database only)
+EXPLORE_PARAMETERS = ("db",)
+
+
+def analyst_notebooks(notebooks_dir: Path) -> list[Path]:
+    """The report's notebooks in reading order, then the exploration notebook."""
+    explore = Path(notebooks_dir) / EXPLORE_NOTEBOOK
+    return [*report_notebooks(notebooks_dir), *([explore] if explore.is_file() else [])]
+
+
 #: notebook metadata that marks a copy written by ``privacy-review notebooks``
 COPY_MARK = "privacy_review"
 
@@ -61,7 +76,8 @@ def write_workspace(
     force: bool = False,
     notebooks_dir: Path | None = None,
 ) -> list[Path]:
-    """Copy the report's notebooks into ``target``, parameters pointed at ``db``, ``results_dir``, ``data_dir``.
+    """Copy the report's notebooks and the exploration notebook into ``target``, parameters pointed at ``db``,
+    ``results_dir``, ``data_dir``.
 
     Paths should be absolute. ``data_dir`` None leaves it empty: the notebooks
     read published results only. An existing notebook of the same name is bad
@@ -71,7 +87,7 @@ def write_workspace(
     import nbformat
 
     source_dir = Path(notebooks_dir or default_notebooks_dir()).resolve()
-    sources = report_notebooks(source_dir)
+    sources = analyst_notebooks(source_dir)
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise BadInput(f"{target}: not a folder")
@@ -97,7 +113,8 @@ def write_workspace(
         cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         if len(cells) != 1:
             raise ValueError(f"{src.name}: {len(cells)} parameters cells")
-        cells[0].source = point_parameters(cells[0].source, values)
+        own = {k: v for k, v in values.items() if k in EXPLORE_PARAMETERS} if src.name == EXPLORE_NOTEBOOK else values
+        cells[0].source = point_parameters(cells[0].source, own)
         nb.metadata[COPY_MARK] = {"made_by": "privacy-review notebooks"}
         dst = target / src.name
         nbformat.write(nb, dst)

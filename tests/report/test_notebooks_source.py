@@ -28,7 +28,9 @@ PARAMETERS = [
     "language",
     "output_dir",
 ]
-ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
+#: the report's notebooks (the exploration notebook is the analysts' own: test_explore.py)
+ALL = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+EXPLORE = NOTEBOOKS / "explore.ipynb"
 
 
 def _strip_script():
@@ -42,6 +44,18 @@ def _strip_script():
 
 def test_the_report_notebooks_are_there_in_reading_order():
     assert [p.name for p in ALL] == EXPECTED
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted([*EXPECTED, EXPLORE.name])
+
+
+def test_the_exploration_notebook_is_stored_clean_with_its_parameters():
+    nb = nbformat.read(EXPLORE, as_version=4)
+    nbformat.validate(nb)
+    assert not _strip_script().problems(nb)
+    inferred = pm.inspect_notebook(str(EXPLORE))
+    assert list(inferred) == ["db", "quarter", "as_of", "policy"] and all(p["help"] for p in inferred.values())
+    assert inferred["db"]["default"] == '"../.privacy-review/privacy-review.duckdb"'
+    text = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "personal data" in text and "never published" in text and "read-only" in text
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)

@@ -16,7 +16,7 @@ from pipelines.report.build import (
     packaged_notebooks_dir,
 )
 from pipelines.report.execute import execute_notebook
-from pipelines.report.workspace import point_parameters, write_workspace
+from pipelines.report.workspace import EXPLORE_NOTEBOOK, point_parameters, write_workspace
 from tests.report.conftest import NOTEBOOKS
 from tests.report.fake_results import QUARTER, write_fake_results
 
@@ -64,7 +64,12 @@ def test_point_parameters_refuses_a_name_the_cell_does_not_set():
 def test_every_notebook_is_written_with_the_users_paths_and_nothing_else_changed(tmp_path):
     written = write_workspace(tmp_path / "work", db=tmp_path / "home" / "db.duckdb",
                               results_dir=tmp_path / "reports" / "latest", data_dir=tmp_path / "exports")
-    assert [p.name for p in written] == sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert [p.name for p in written] == [*sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), EXPLORE_NOTEBOOK]
+    explore = written.pop()  # the exploration notebook reads the database only: its db, and nothing else changed
+    assert {k: v["default"] for k, v in pm.inspect_notebook(str(explore)).items()} == {
+        "db": json.dumps(str(tmp_path / "home" / "db.duckdb")), "quarter": '"latest"', "as_of": '""', "policy": '""'}
+    assert [c.source for c in nbformat.read(explore, as_version=4).cells][2:] == [
+        c.source for c in nbformat.read(NOTEBOOKS / EXPLORE_NOTEBOOK, as_version=4).cells][2:]
     for path in written:
         defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(path)).items()}
         assert defaults["db"] == json.dumps(str(tmp_path / "home" / "db.duckdb"))

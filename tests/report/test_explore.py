@@ -1,0 +1,63 @@
+"""The exploration notebook (notebooks/explore.ipynb): shipped, copied by ``privacy-review notebooks``, run top to
+bottom on the sample's database, never run by the report nor published (docs/report.md, "Exploring the database")."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import nbformat
+import pytest
+
+from pipelines import cli
+from pipelines.contract import TABLES
+from tests.report.conftest import NOTEBOOKS, REPO
+
+EXPLORE = NOTEBOOKS / "explore.ipynb"
+
+
+def html_tables(nb: nbformat.NotebookNode) -> list[list[str]]:
+    """The column headings of every HTML table in the notebook's outputs."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for table in re.findall(r"<table\b.*?</table>", output.get("data", {}).get("text/html", ""), re.DOTALL):
+                found.append([unescape(h) for h in re.findall(r"<th\b[^>]*>(.*?)</th>", table, re.DOTALL)])
+    return found
+
+
+@pytest.mark.slow
+def test_the_exploration_notebook_runs_on_the_samples_database(tmp_path, monkeypatch):
+    from pipelines.report.execute import execute_notebook
+
+    database = tmp_path / "home" / "review.duckdb"
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["load", "--data", str(REPO / "data_samples"), "--db", str(database)]) == 0
+    before = database.read_bytes()
+    out = tmp_path / "explored.ipynb"
+    execute_notebook(EXPLORE, out, {"db": str(database)}, cwd=NOTEBOOKS)  # raises on a failing cell
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    tables = html_tables(nb)
+    accounts = list(TABLES["accounts"].column_names)
+    assert accounts in tables, "the accounts table with every one of its columns"
+    assert ["account_id", "last_activity_on", "erasure_deadline", "days_overdue", "legal_hold", "exception"] in tables
+    assert any("quarter_end" in headings and "past_deadline" in headings for headings in tables)
+    charts = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.vegalite.v5+json" in o.get("data", {})]
+    assert len(charts) == 1 and charts[0]["data"]["application/vnd.vegalite.v5+json"]["config"], "in the theme"
+    assert database.read_bytes() == before, "the database is opened read-only"
+
+
+def test_privacy_review_notebooks_copies_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["notebooks", "work"]) == 0
+    assert str(tmp_path / "work" / "explore.ipynb") in capsys.readouterr().out.split()
+    source = (tmp_path / "work" / "explore.ipynb").read_text(encoding="utf-8")
+    assert str(tmp_path / "home" / "privacy-review.duckdb") in source
+
+
+def test_a_published_quarter_holds_no_exploration_notebook(published):
+    """The report runs the NN_*.ipynb notebooks only: nothing of the exploration notebook is published."""
+    assert not [p for p in published["reports"].rglob("*") if "explore" in p.name]
+    assert "explore" not in published["html"].read_text(encoding="utf-8").lower()
