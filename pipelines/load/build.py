@@ -173,16 +173,24 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         con.sql(table.ddl())
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
     key = cast.q(table.key)
-    # Three reads of the export, none of which keeps a copy of the whole table (docs/design.md, "Loading"):
+    # Reads of the export (docs/design.md, "Loading"); a copy in DuckDB's temporary storage, which spills
+    # to disk past the memory limit, only where the table is copied anyway:
     # 1. the hashes of the keys that occur more than once: a superset of the duplicated keys (a hash
     #    may collide; such rows are compared by their key below, so a collision only costs a few rows);
     con.sql(
         f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({cast.key_expression(table, present)}) AS h"
         " FROM stage GROUP BY h HAVING count(*) > 1"
     )
-    # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once;
+    # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once. A table
+    #    that is copied is parsed once, into a temporary table the exceptions and the loaded rows both
+    #    read (parsing timestamp text is the dearest step of a CSV load); one read in place is not copied.
+    parsed = f"({cast.parse_query(table, 'stage', present, raw)})"
+    if not in_place:
+        con.sql(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * FROM {parsed}")
+        _drop_stage(con)  # the staged text is read no more
+        parsed = "parsed"
     con.sql(
-        "CREATE OR REPLACE TEMP TABLE exceptions AS SELECT * FROM (" + cast.parse_query(table, "stage", present, raw) + ")"
+        f"CREATE OR REPLACE TEMP TABLE exceptions AS SELECT * FROM {parsed}"
         f" WHERE NOT _ok OR hash({key}) IN (SELECT h FROM dup_hashes)"
     )
     con.execute(
@@ -227,12 +235,13 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         columns = ", ".join(
             f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
         )
-        anti = " WHERE p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
+        anti = " AND p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
         con.sql("SET preserve_insertion_order = false")
         try:
-            con.sql(f"INSERT INTO {name} SELECT {columns} FROM (" + cast.ok_query(table, "stage", present) + f") AS p{anti}")
+            con.sql(f"INSERT INTO {name} SELECT {columns} FROM parsed AS p WHERE p._ok{anti}")
         finally:
             con.sql("SET preserve_insertion_order = true")
+        con.sql("DROP TABLE parsed")
     rows_in = dbmod.scalar(con, "SELECT count(*) FROM stage") + len(set_aside) if in_place else None
     _drop_stage(con)
     for temp in ("dup_hashes", "exceptions", "duplicated", "losers"):
