@@ -339,5 +339,6 @@ def test_the_docs_put_the_database_outside_reports_and_say_what_latest_means():
         cell = next(c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
                     if "parameters" in c["metadata"].get("tags", []))
         source = "".join(cell["source"])
-        assert "from the repository root" not in source and "privacy-review notebooks DIR sets yours" in source
+        assert "from the repository root" not in source and "checkout's" not in source.split("data_dir")[0]
+        assert "privacy-review notebooks DIR" in source and "your database's absolute path" in source
         assert cell["outputs"] == [] and cell["execution_count"] is None

@@ -25,6 +25,13 @@ def published(tmp_path_factory):
     return {"root": root, "data": data, "final": final}
 
 
+@pytest.fixture(autouse=True)
+def run_home(published, monkeypatch):
+    """verify reads the history of remediation in the database's home: the run's, never the folder the tests
+    run in (which holds its own after the README's first command)."""
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(published["root"] / "db"))
+
+
 def verify(capsys, *args) -> tuple[int, str, str]:
     code = main(["verify", *map(str, args)])
     out, err = capsys.readouterr()
