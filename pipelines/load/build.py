@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import db as dbmod
-from pipelines.contract import TABLES, Column, Table
+from pipelines.contract import TABLES, Table
 from pipelines.errors import BadInput
 from pipelines.load import cast
 from pipelines.load import fingerprint as fp
@@ -33,8 +33,6 @@ _META_DDL = (
     "CREATE TABLE quarantine (table_name VARCHAR, source_file VARCHAR, line BIGINT,"
     " column_name VARCHAR, reason VARCHAR, detail VARCHAR, raw VARCHAR)",
     "CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR)",
-    # the rows set aside from a Parquet export read in place, by _seq (docs/design.md, "Loading")
-    "CREATE TABLE load_set_aside (table_name VARCHAR, seq BIGINT)",
 )
 
 
@@ -97,10 +95,11 @@ def load_exports(
             for setting, value in cast.LOAD_SETTINGS.items():
                 con.sql(f"SET {setting} = '{value}'")
             for name, table in TABLES.items():
+                con.sql(table.ddl())
                 started = time.monotonic()
                 if sources[name] is not None and _interactive():
                     log.info("[%d/%d] loading %s …", present.index(name) + 1, len(present), name)
-                _load_table(con, table, sources[name], mapping, report, input_zone)
+                _load_table(con, table, sources[name], mapping, report)
                 if sources[name] is not None:
                     log.info("loaded %s: %s rows in %.1f s (%s set aside)", name, f"{report.rows_loaded[name]:,}",
                              time.monotonic() - started, f"{report.rows_rejected[name]:,}")
@@ -154,43 +153,38 @@ TABLE_COLUMNS = {t.name: {c.name: c for c in t.columns} for t in TABLES.values()
 FILE_STRIDE = 1 << 40
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | None, mapping: Mapping,
-                report: LoadReport, input_zone: str) -> None:
+def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | None, mapping: Mapping, report: LoadReport) -> None:
     name = table.name
     if source is None:
-        con.sql(table.ddl())
         con.execute("INSERT INTO load_tables VALUES (?, false, NULL, 0, 0, 0)", [name])
         report.absent.append(name)
         return
     log.debug("loading %s from %s", name, source.path)
-    set_aside, stage_sql = _stage(con, table, source, mapping, input_zone)
+    set_aside = _stage(con, table, source, mapping)
     source_types = {
         row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
     }
     present = {c: source_types.get(c) for c in table.column_names}
-    in_place = stage_sql is not None and reads_in_place(table, present)
-    if not in_place:
-        con.sql(table.ddl())
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
     key = cast.q(table.key)
-    # Reads of the export (docs/design.md, "Loading"); a copy in DuckDB's temporary storage, which spills
-    # to disk past the memory limit, only where the table is copied anyway:
+    # Reads of the export (docs/design.md, "Loading"):
     # 1. the hashes of the keys that occur more than once: a superset of the duplicated keys (a hash
     #    may collide; such rows are compared by their key below, so a collision only costs a few rows);
     con.sql(
         f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({cast.key_expression(table, present)}) AS h"
         " FROM stage GROUP BY h HAVING count(*) > 1"
     )
-    # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once. A table
-    #    that is copied is parsed once, into a temporary table the exceptions and the loaded rows both
-    #    read (parsing timestamp text is the dearest step of a CSV load); one read in place is not copied.
-    parsed = f"({cast.parse_query(table, 'stage', present, raw)})"
-    if not in_place:
-        con.sql(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * FROM {parsed}")
+    # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once. A CSV export
+    #    is parsed once, into a temporary table (spilled to disk past the memory limit) that the exceptions
+    #    and the loaded rows both read: parsing timestamp text is the dearest step of its load. A Parquet
+    #    export's values are typed already: it is read again instead, which costs less than that copy.
+    parse = cast.parse_query(table, "stage", present, raw)
+    parsed_once = source.format == "csv"
+    if parsed_once:
+        con.sql(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse}")
         _drop_stage(con)  # the staged text is read no more
-        parsed = "parsed"
     con.sql(
-        f"CREATE OR REPLACE TEMP TABLE exceptions AS SELECT * FROM {parsed}"
+        f"CREATE OR REPLACE TEMP TABLE exceptions AS SELECT * FROM {'parsed' if parsed_once else f'({parse})'}"
         f" WHERE NOT _ok OR hash({key}) IN (SELECT h FROM dup_hashes)"
     )
     con.execute(
@@ -216,33 +210,21 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         "CREATE OR REPLACE TEMP TABLE losers AS SELECT p._seq FROM exceptions AS p"
         f" JOIN duplicated AS d ON d.dup_key = p.{key} WHERE p._ok AND p._seq <> d.first_seq"
     )
+    # 3. the loaded rows, straight from the export into the table; their order is not kept
+    # (no figure depends on it), which lets DuckDB write in parallel without buffering.
+    columns = ", ".join(
+        f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
+    )
     losers = dbmod.scalar(con, "SELECT count(*) FROM losers")
-    if in_place:
-        # 3. a Parquet export is read in place: the table is a view over the files that leaves out the rows
-        # set aside, listed by _seq, and normalises only the columns whose values need it
-        con.execute("INSERT INTO load_set_aside SELECT ?, _seq FROM exceptions WHERE NOT _ok"
-                    " UNION ALL SELECT ?, _seq FROM losers", [name, name])
-        set_aside_rows = dbmod.scalar(con, "SELECT count(*) FROM load_set_aside WHERE table_name = ?", [name])
-        anti = (f" WHERE stage._seq NOT IN (SELECT seq FROM load_set_aside WHERE table_name = {cast.literal(name)})"
-                if set_aside_rows else "")
-        untrimmed = _untrimmed_text(con, table, present)
-        view_columns = ", ".join(f"{_in_place_value(c, present[c.name], c.name in untrimmed)} AS {cast.q(c.name)}"
-                                 for c in table.columns)
-        con.sql(f"CREATE VIEW {name} AS SELECT {view_columns} FROM ({stage_sql}) AS stage{anti}")
-    else:
-        # 3. the loaded rows, straight from the export into the table; their order is not kept
-        # (no figure depends on it), which lets DuckDB write in parallel without buffering.
-        columns = ", ".join(
-            f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
-        )
-        anti = " AND p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
-        con.sql("SET preserve_insertion_order = false")
-        try:
-            con.sql(f"INSERT INTO {name} SELECT {columns} FROM parsed AS p WHERE p._ok{anti}")
-        finally:
-            con.sql("SET preserve_insertion_order = true")
+    anti = " AND p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
+    loadable = "parsed" if parsed_once else f"({cast.ok_query(table, 'stage', present)})"
+    con.sql("SET preserve_insertion_order = false")
+    try:
+        con.sql(f"INSERT INTO {name} SELECT {columns} FROM {loadable} AS p WHERE {'p._ok' if parsed_once else 'true'}{anti}")
+    finally:
+        con.sql("SET preserve_insertion_order = true")
+    if parsed_once:
         con.sql("DROP TABLE parsed")
-    rows_in = dbmod.scalar(con, "SELECT count(*) FROM stage") + len(set_aside) if in_place else None
     _drop_stage(con)
     for temp in ("dup_hashes", "exceptions", "duplicated", "losers"):
         con.sql(f"DROP TABLE {temp}")
@@ -251,10 +233,8 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
             "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
             [[name, str(source.path), s.line, s.reason, s.detail, s.raw] for s in set_aside],
         )
+    loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
     rejected = dbmod.scalar(con, "SELECT count(*) FROM quarantine WHERE table_name = ?", [name])
-    # every row of the export is either loaded or set aside: read in place, the count of the files
-    # (from their metadata) less the rows set aside is the count of the view, without reading it
-    loaded = rows_in - rejected if in_place else dbmod.scalar(con, f"SELECT count(*) FROM {name}")
     report.rows_in[name] = loaded + rejected
     report.rows_loaded[name] = loaded
     report.rows_rejected[name] = rejected
@@ -263,54 +243,11 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     )
 
 
-def _untrimmed_text(con: duckdb.DuckDBPyConnection, table: Table, present: dict[str, str | None]) -> set[str]:
-    """The text columns stored as text with a value the loader trims or empties (one read of those columns)."""
-    text = [c.name for c in table.columns if c.type == "text" and present[c.name] == "VARCHAR"]
-    if not text:
-        return set()
-    flags = ", ".join(f"bool_or({cast.q(c)} = '' OR {cast.q(c)} <> trim({cast.q(c)}))" for c in text)
-    found = con.sql(f"SELECT {flags} FROM stage").fetchall()[0]
-    return {c for c, untrimmed in zip(text, found) if untrimmed}
-
-
-def _in_place_value(col: Column, stored: str | None, untrimmed: bool) -> str:
-    """A contract column of a view read in place, as the loader would have stored it: the rows it reads have no
-    problem (those are left out), so a native timestamp needs no range check and clean text no trimming."""
-    c = cast.q(col.name)
-    if stored is not None and col.type == "text" and stored == "VARCHAR" and not untrimmed:
-        value = c
-    elif stored is not None and col.type == "timestamp":
-        value = f"CAST({c} AS TIMESTAMPTZ)"  # native (text timestamps are not read in place)
-    else:
-        value, _ = cast.typed_expression(col, stored)
-    return f"coalesce({value}, false)" if col.type == "boolean" else value
-
-
-def reads_in_place(table: Table, present: dict[str, str | None]) -> bool:
-    """Whether a Parquet export's typed values depend on nothing but its files, so it can be read in place.
-
-    A timestamp stored as text without an offset is read in the connection's zone, and so is a
-    TIMESTAMPTZ given as text (its text is written in that zone): such a table is copied at load
-    time, when the zone is the input zone (docs/design.md, "Loading").
-    """
-    for col in table.columns:
-        stored = present.get(col.name)
-        if stored is None:
-            continue
-        if col.type == "timestamp" and stored == "VARCHAR":
-            return False
-        if col.type == "text" and stored == "TIMESTAMP WITH TIME ZONE":
-            return False
-    return True
-
-
-def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping,
-           input_zone: str) -> tuple[list[SetAside], str | None]:
+def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping: Mapping) -> list[SetAside]:
     """Create the TEMP VIEW ``stage`` (contract columns present, ``_source``, ``_seq``, ``_line``) over the export.
 
     A view, not a copy: the export is read once, by the parsing query.
-    Returns the CSV lines the reader set aside (wrong number of fields, unterminated quote) and, for
-    Parquet, the view's SELECT (the files named in full), which a table read in place is built on.
+    Returns the CSV lines the reader set aside (wrong number of fields, unterminated quote).
     """
     if source.format == "csv":
         read = read_csv(source.path, sink=_StageSink(con))
@@ -323,7 +260,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
             f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, {cast.literal(str(source.path))} AS _source,"
             " _line AS _seq, _line FROM stage_src"
         )
-        return read.set_aside, None
+        return read.set_aside
     files = [str(p) for p in source.files]
     for file in files:  # each file on its own, so a problem names the file it is in
         _check_parquet_file(con, table, file, mapping)
@@ -331,33 +268,20 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, source: Source, mapping
     # union_by_name: files of one table may order their columns differently or give a
     # column another accepted type (TIMESTAMP in one, ISO text in the next): it becomes text.
     # hive_partitioning off: a folder name such as year=2024 adds no column (docs/bad-data.md)
-    read = (f"read_parquet({file_list}, filename = true, file_row_number = true, union_by_name = true,"
-            " hive_partitioning = false)")
-    schema = con.sql(f"DESCRIBE SELECT * FROM {read}").fetchall()
-    header = [row[0] for row in schema if row[0] not in ("filename", "file_row_number")]
-    positions = contract_columns(table, header, source.path, mapping)
-    stored = {row[0]: row[1] for row in schema}
-    columns = TABLE_COLUMNS[table.name]
-    cols = ", ".join(f"{_zoned(columns[c], header[i], stored[header[i]], input_zone)} AS {cast.q(c)}"
-                     for c, i in positions.items())
-    order = " ".join(f"WHEN {cast.literal(f)} THEN {i}" for i, f in enumerate(files))
-    stage_sql = (
-        f"SELECT {cols}, filename AS _source,"
-        f" (CASE filename {order} END) * {FILE_STRIDE} + file_row_number + 1 AS _seq,"
-        f" file_row_number + 1 AS _line FROM {read}"
+    con.sql(
+        f"CREATE OR REPLACE TEMP VIEW stage_src AS SELECT * FROM read_parquet({file_list},"
+        " filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)"
     )
-    con.sql(f"CREATE OR REPLACE TEMP VIEW stage AS {stage_sql}")
-    return [], stage_sql
-
-
-def _zoned(col: Column, column: str, stored: str, input_zone: str) -> str:
-    """A Parquet column as the stage reads it: a contract timestamp stored as a local TIMESTAMP or DATE (no
-    zone) is an instant in the input zone, named in the SQL, so that a table read in place means the same
-    in a connection of another zone (``CAST(... AS TIMESTAMPTZ)`` would read it in the connection's)."""
-    local = stored == "DATE" or (stored.startswith("TIMESTAMP") and stored != "TIMESTAMP WITH TIME ZONE")
-    if col.type == "timestamp" and local:
-        return f"timezone({cast.literal(input_zone)}, CAST({cast.q(column)} AS TIMESTAMP))"
-    return cast.q(column)
+    header = [row[0] for row in con.sql("DESCRIBE stage_src").fetchall() if row[0] not in ("filename", "file_row_number")]
+    positions = contract_columns(table, header, source.path, mapping)
+    cols = ", ".join(f"{cast.q(header[i])} AS {cast.q(c)}" for c, i in positions.items())
+    order = " ".join(f"WHEN {cast.literal(f)} THEN {i}" for i, f in enumerate(files))
+    con.sql(
+        f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {cols}, filename AS _source,"
+        f" (CASE filename {order} END) * {FILE_STRIDE} + file_row_number + 1 AS _seq,"
+        " file_row_number + 1 AS _line FROM stage_src"
+    )
+    return []
 
 
 class _StageSink:
@@ -399,7 +323,11 @@ def _check_parquet_file(con: duckdb.DuckDBPyConnection, table: Table, file: str,
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.sql("DROP VIEW IF EXISTS stage")
-    con.sql("DROP TABLE IF EXISTS stage_src")  # the staged CSV text
+    kind = dbmod.scalar(con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'stage_src'")
+    if kind == "VIEW":  # over Parquet files
+        con.sql("DROP VIEW stage_src")
+    elif kind is not None:  # the staged CSV text
+        con.sql("DROP TABLE stage_src")
 
 
 def contract_columns(table: Table, header: list[str], path: Path, mapping: Mapping, *, csv: bool = False) -> dict[str, int]:

@@ -113,6 +113,15 @@ def parse_query(table: Table, stage: str, source_types: dict[str, str | None], r
     )
 
 
+def ok_query(table: Table, stage: str, source_types: dict[str, str | None]) -> str:
+    """SELECT over ``stage`` of the rows without a problem: ``_seq`` and the typed contract columns only.
+
+    The loaded rows' query: no problem list, no raw record, so nothing per row
+    beyond the typed values and one condition. Run it as :func:`parse_query`.
+    """
+    return f"SELECT _seq, {_typed_columns(table)} FROM ({_typed(table, stage, source_types)}) WHERE NOT _bad"
+
+
 #: Session settings for the parsing queries. DuckDB computes an expression written several
 #: times in one SELECT list once (a timestamp's regular expression and cast appear in its
 #: value, its bounds and each of its checks), but a filter pushed down below that SELECT

@@ -122,19 +122,17 @@ def con():
     connection = dbmod.connect(None)
     for ddl in build._META_DDL:
         connection.sql(ddl)
+    connection.sql(TABLES["sessions"].ddl())
     yield connection
     connection.close()
 
 
 def load_sessions(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> tuple[build.LoadReport, list, Counter]:
     """One table through the loader's own steps, on a reused in-memory database (fast)."""
-    for table in ("quarantine", "load_tables", "load_set_aside"):
+    for table in ("sessions", "quarantine", "load_tables"):
         con.sql(f"DELETE FROM {table}")
-    kind = dbmod.scalar(con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'sessions'")
-    if kind is not None:  # a Parquet export is read in place (a view), a CSV one copied (a table)
-        con.sql(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} sessions")
     report = build.LoadReport()
-    build._load_table(con, TABLES["sessions"], Source("sessions", path, fmt), {}, report, "UTC")
+    build._load_table(con, TABLES["sessions"], Source("sessions", path, fmt), {}, report)
     rows = con.sql("SELECT * FROM sessions ORDER BY session_id").fetchall()
     reasons = Counter(r for (r,) in con.sql("SELECT reason FROM quarantine").fetchall())
     return report, rows, reasons
