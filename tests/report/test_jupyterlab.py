@@ -168,7 +168,7 @@ def test_a_published_notebook_keeps_its_tiles_and_verdicts_in_jupyterlab(publish
     """The executed management notebook of a published quarter, opened untrusted: JupyterLab's sanitizer drops
     its ``<style>``, and the inline styles it keeps lay the KPI tiles out side by side and keep the overall
     verdict's mark and words apart, in the verdict's colour (docs/report.md, "Opening the notebooks in JupyterLab")."""
-    from pipelines.report.kit.blocks import LAB_VERDICT_INK
+    from pipelines.report.kit.blocks import component_rules
     from pipelines.report.kit.verdicts import findings_of, overall
     from pipelines.report.sections.overview import KPIS
 
@@ -208,7 +208,7 @@ def test_a_published_notebook_keeps_its_tiles_and_verdicts_in_jupyterlab(publish
     # the mark and its label, the figure and the detail each apart ("✖ Overall 2 of 10…", never "Overall2 of 10")
     assert re.match(r"^\S+\s+\S+\s+\d", seen["headline"]), seen["headline"]
     assert not re.search(r"[A-Za-z]\d", seen["headline"]), seen["headline"]
-    assert seen["badge"] == rgb(LAB_VERDICT_INK[verdict]), seen["badge"]
+    assert seen["badge"] == rgb(component_rules()[f".pr-pill--{verdict}"]["color"]), seen["badge"]
     assert seen["boxed"] == "solid", "the verdict line is a box"
     tiles, grid = seen["tiles"], seen["grid"]
     assert len(tiles) == len(KPIS)

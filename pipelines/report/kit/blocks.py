@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import cache
 from html import escape
 from importlib import resources
 
+from pipelines.policy import LAW, POLICY
 from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
-from pipelines.policy import LAW, POLICY
 from pipelines.report.kit.verdicts import (
     INFO,
     KEPT,
@@ -34,74 +36,86 @@ VERDICT_ICON = {
 
 #: The components' looks as inline styles, for the notebooks opened in JupyterLab (docs/report.md, "Opening the
 #: notebooks in JupyterLab"): an untrusted notebook's HTML output loses its ``<style>`` to JupyterLab's sanitizer,
-#: which keeps a ``style`` attribute's declarations from its allow-list (display, grid, flex, margin, padding,
-#: border, background, colour, font-size/-weight, ...; not ``font-variant-numeric`` nor ``hyphens``). The values
-#: are components.css's at full width. The HTML export removes them (:data:`INLINE_MARKER`), so the report keeps
-#: its stylesheet alone, media queries and print rules included.
-LAB_STYLES = {
-    "h1": "font-size:1.9rem;line-height:1.2;margin:0 0 .25rem;font-weight:700;letter-spacing:-.01em;color:#1f2328",
-    "subtitle": "margin:0 0 .9rem;color:#57606a;font-size:.95rem",
-    "intro": "margin:0 0 1rem;max-width:46rem;color:#1f2328",
-    "banner": "margin:0 0 1rem;padding:.6rem .9rem;background:#fdf1ea;border:2px solid #D55E00;border-radius:6px;"
-    "font-weight:700;color:#7a3300",
-    "note": "margin:.25rem 0;padding:.4rem .7rem;background:#fff8e6;border-left:3px solid #E69F00;font-size:.9rem",
-    "kpis": "margin:1rem 0 1.5rem",
-    "kpi-grid": "display:grid;grid-template-columns:repeat(4, minmax(0, 1fr));gap:.75rem",
-    "kpi": "background:#fff;border:1px solid #d8dee4;border-left:5px solid #0072B2;border-radius:6px;"
-    "padding:.7rem .8rem .6rem;display:flex;flex-direction:column;min-height:7.2rem;"
-    "box-shadow:0 1px 2px rgba(31,35,40,.05)",
-    "kpi-label": "font-size:.82rem;color:#3d444d;font-weight:600;line-height:1.25",
-    "kpi-value": "font-size:2rem;font-weight:700;line-height:1.15;margin:.35rem 0 .25rem;color:#1f2328",
-    "kpi-change": "font-size:.78rem;color:#57606a;margin-top:auto;line-height:1.3",
-    "verdict": "display:flex;gap:.75rem;align-items:baseline;flex-wrap:wrap;padding:.65rem .85rem;border-radius:6px;"
-    "margin:.6rem 0 1rem;background:#f6f8fa;border:1px solid #d8dee4",
-    "badge": "font-weight:700;white-space:nowrap",
-    "verdict-text": "flex:1 1 20rem",
-    "headline-detail": "display:block;font-size:.85rem;color:#57606a;margin-top:.2rem",
-    "basis": "font-size:.8rem;color:#57606a;white-space:nowrap",
-    "clause": "margin:.6rem 0 .9rem;padding:0",
-    "figcaption": "font-size:.8rem;font-weight:600;color:#57606a;text-transform:uppercase;letter-spacing:.03em;"
-    "margin-bottom:.2rem",
-    "blockquote": "margin:0;padding:.4rem .9rem;border-left:3px solid #56B4E9;color:#24292f;font-style:italic;"
-    "background:#f8fbfd",
-    "source-quote": "margin:0;padding:.4rem .9rem;border-left:3px solid #CC79A7;color:#24292f;font-style:normal;"
-    "background:#f8fbfd",
-    "how": "color:#3d444d;font-size:.93rem;max-width:48rem",
-    "table": "border-collapse:collapse;margin:.8rem 0 1rem;font-size:.9rem;min-width:60%",
-    "th": "padding:.35rem .7rem;border:none;border-bottom:2px solid #c9d1d9;text-align:left;vertical-align:top;"
-    "font-weight:600;color:#3d444d;background:#fff",
-    "td": "padding:.35rem .7rem;border:none;border-bottom:1px solid #e1e4e8;text-align:left;vertical-align:top;"
-    "background:#fff",
-    "pill": "font-size:.8rem;font-weight:600",
-    "nodata": "color:#57606a;font-style:italic",
-    "about": "color:#57606a;font-size:.9rem;max-width:48rem",
-    "findings-note": "margin:0 0 .6rem;font-size:.8rem;color:#57606a;max-width:52rem",
-    "code": 'font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;'
-    "font-size:.78rem;background:#f6f8fa;border-radius:3px;padding:0 .2rem",
-    "command": "display:block;margin-top:.15rem;background:none;padding:0;color:#3d444d",
-    "nowrap": "white-space:nowrap",
+#: which keeps a ``style`` attribute's declarations from its allow-list. Each name below takes the declarations of
+#: components.css's rules for its selectors (:func:`component_rules`, the one statement of the looks), in order;
+#: the HTML export removes them (:data:`INLINE_MARKER`), so the report keeps its stylesheet alone, media queries
+#: and print rules included.
+LAB_SELECTORS = {
+    "h1": (".pr-title h1",), "subtitle": (".pr-subtitle",), "intro": (".pr-intro",), "banner": (".pr-banner",),
+    "note": (".pr-note",), "kpis": (".pr-kpis",), "kpi-grid": (".kpi-grid",), "kpi": (".kpi",),
+    "kpi-label": (".kpi-label",), "kpi-value": (".kpi-value",), "kpi-change": (".kpi-change",),
+    "verdict": (".pr-verdict",), "badge": (".pr-badge",), "verdict-text": (".pr-verdict-text",),
+    "headline-detail": (".pr-headline-detail",), "basis": (".pr-basis",), "clause": (".pr-clause",),
+    "figcaption": (".pr-clause figcaption",), "blockquote": (".pr-clause blockquote",),
+    "source-quote": (".pr-clause blockquote", ".pr-source blockquote"), "how": (".pr-how",),
+    "table": (".pr-table",), "th": (".pr-table th",), "td": (".pr-table td",), "num": (".pr-table .num",),
+    "pill": (".pr-pill",), "nodata": (".pr-nodata",), "about": (".pr-about",),
+    "findings-note": (".pr-findings-note",), "code": (".pr-code",), "command": (".pr-command",),
+    "nowrap": (".pr-nowrap",),
 }
-
-#: verdict colours (components.css's ``.pr-verdict--*``, ``.pr-badge``, ``.pr-pill--*``)
-LAB_VERDICT_BOX = {KEPT: "background:#ecf8f3;border-color:#9fd9c4", NOT_KEPT: "background:#fdf1ea;border-color:#f0b48f"}
-LAB_VERDICT_INK = {KEPT: "#00734F", NOT_KEPT: "#B34A00", NOT_CHECKED: "#6e7781", NOT_COMPUTABLE: "#6e7781",
-                   NOT_ASSESSABLE: "#6e7781"}
+#: declarations put before a name's own: JupyterLab's rendered tables have borders and stripes of their own
+LAB_RESETS = {"th": "border:none;background:#fff", "td": "border:none;background:#fff"}
+#: what JupyterLab's sanitizer drops, and what only the report's context can decide (a pill wraps in the
+#: findings table, ``.pr-table .pr-pill``): left out of the inline styles
+LAB_LEFT_OUT = {"font-variant-numeric", "hyphens"}
+LAB_LEFT_OUT_OF = {"pill": {"white-space"}}
 
 #: what precedes every inline style the kit writes: the HTML export removes ``INLINE_MARKER style="…"``
 INLINE_MARKER = "data-pr-inline"
 
 
+@cache
+def component_rules() -> dict[str, dict[str, str]]:
+    """components.css's rules outside media queries: selector -> its declarations, later rules winning."""
+    css = re.sub(r"/\*.*?\*/", "", component_css(), flags=re.DOTALL)
+    rules: dict[str, dict[str, str]] = {}
+    depth, prelude, start = 0, "", 0
+    for i, ch in enumerate(css):
+        if ch == "{":
+            if depth == 0:
+                prelude, start = css[start:i].strip(), i + 1
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                if not prelude.startswith("@"):  # a media query's rules hold for some widths only
+                    body = [d.split(":", 1) for d in css[start:i].split(";") if ":" in d]
+                    for selector in (s.strip() for s in prelude.split(",")):
+                        rules.setdefault(selector, {}).update((k.strip(), v.strip()) for k, v in body)
+                start = i + 1
+    return rules
+
+
+def lab_style(*parts: str) -> str:
+    """The declarations of each part, in order (a later one wins): a :data:`LAB_SELECTORS` name, a components.css
+    selector (``.kpi--bad``), or literal declarations (``"color:#B34A00"``)."""
+    rules, found = component_rules(), []
+    for part in filter(None, parts):
+        if part in LAB_SELECTORS:
+            found.append(LAB_RESETS.get(part, ""))
+            left_out = LAB_LEFT_OUT | LAB_LEFT_OUT_OF.get(part, set())
+            for selector in LAB_SELECTORS[part]:
+                found += [f"{k}:{v}" for k, v in rules[selector].items() if k not in left_out]
+        elif part.startswith("."):
+            found += [f"{k}:{v}" for k, v in rules.get(part, {}).items() if k not in LAB_LEFT_OUT]
+        else:
+            found.append(part)
+    return ";".join(d for d in found if d)
+
+
 def inline(*parts: str) -> str:
-    """`` data-pr-inline style="…"``: the named :data:`LAB_STYLES` and literal declarations (``"color:#B34A00"``),
-    in order (a later one wins)."""
-    css = ";".join(LAB_STYLES.get(p, p) for p in parts if p)
-    return f' {INLINE_MARKER} style="{escape(css, quote=True)}"'
+    """`` data-pr-inline style="…"``: :func:`lab_style` of ``parts``."""
+    return f' {INLINE_MARKER} style="{escape(lab_style(*parts), quote=True)}"'
+
+
+def verdict_box(verdict: str) -> str:
+    """The verdict line's colours (components.css's ``.pr-verdict--*``)."""
+    return f".pr-verdict--{verdict}"
 
 
 def verdict_ink(verdict: str) -> str:
-    """``color:…`` of a verdict's words (empty where the words keep the text's colour)."""
-    colour = LAB_VERDICT_INK.get(verdict)
-    return f"color:{colour}" if colour else ""
+    """The colour of a verdict's words (components.css's ``.pr-pill--*``; none where they keep the text's)."""
+    return f".pr-pill--{verdict}"
 
 
 def component_css() -> str:
@@ -145,7 +159,7 @@ def verdict_html(
     # the spaces between the parts keep them apart where no style applies (copied text, a sanitized view)
     return (
         f'<div class="pr-verdict pr-verdict--{verdict}" data-verdict="{verdict}"'
-        f"{inline('verdict', LAB_VERDICT_BOX.get(verdict, ''))}>"
+        f"{inline('verdict', verdict_box(verdict))}>"
         f'<span class="pr-badge"{inline("badge", verdict_ink(verdict))}>'
         f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(words)}</span>'
         f"{ground}"
@@ -232,7 +246,7 @@ def table_html(
     """A table; ``attrs`` gives each row's ``data-*`` attributes (``{"finding": "logs_retention"}``)."""
     numeric = set(numeric)
     def cell(tag: str, i: int) -> str:
-        return f"<{tag} class=num{inline(tag, 'text-align:right')}>" if i in numeric else f"<{tag}{inline(tag)}>"
+        return f"<{tag} class=num{inline(tag, 'num')}>" if i in numeric else f"<{tag}{inline(tag)}>"
 
     head = "".join(f"{cell('th', i)}{escape(h)}</th>" for i, h in enumerate(headers))
     body = []

@@ -10,14 +10,14 @@ import pipelines
 from pipelines.dates import LATEST, Quarter
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
-    LAB_VERDICT_BOX,
     VERDICT_ICON,
     component_css,
-    inline,
     heading,
+    inline,
     pill_html,
     policy_values,
     table_html,
+    verdict_box,
     verdict_ink,
 )
 from pipelines.report.kit.context import ReportContext, lookup, short_hash
@@ -259,11 +259,11 @@ def kpi_tiles(ctx: ReportContext) -> str:
             change, modifier = change_text(kpi, value, prev_value, prev_period, lang)
         tiles.append(
             f'<div class="kpi kpi--{status}" data-kpi="{escape(kpi.path)}" data-value="{_data_value(value)}"'
-            f'{inline("kpi", TILE_EDGE.get(status, ""))}>'
+            f'{inline("kpi", f".kpi--{status}")}>'
             f'<div class="kpi-label"{inline("kpi-label")}>{escape(t(lang, kpi.label, **policy_values(ctx)))}</div>'
-            f'<div class="kpi-value"{inline("kpi-value", TILE_VALUE_INK.get(status, ""))}>'
+            f'<div class="kpi-value"{inline("kpi-value", f".kpi--{status} .kpi-value")}>'
             f"{escape(_fmt(kpi.kind, value, lang))}</div>"
-            f'<div class="kpi-change kpi-change--{modifier}"{inline("kpi-change", CHANGE_INK.get(modifier, ""))}>'
+            f'<div class="kpi-change kpi-change--{modifier}"{inline("kpi-change", f".kpi-change--{modifier}")}>'
             f"{escape(change)}</div></div>"
         )
     return (
@@ -272,10 +272,6 @@ def kpi_tiles(ctx: ReportContext) -> str:
     )
 
 
-#: the tiles' colours by status and change (components.css's ``.kpi--*``, ``.kpi-change--*``), inline for JupyterLab
-TILE_EDGE = {"bad": "border-left-color:#D55E00", "good": "border-left-color:#009E73", "na": "border-left-color:#8c8c8c"}
-TILE_VALUE_INK = {"bad": "color:#B34A00", "na": "color:#6e7781"}
-CHANGE_INK = {"worse": "color:#B34A00", "better": "color:#00734F"}
 
 
 def covered(summary: dict, previous: dict) -> bool:
@@ -399,7 +395,7 @@ def headline(ctx: ReportContext) -> str:
     # the spaces keep badge, figure and detail apart where no style applies (copied text, a sanitized view)
     return (
         f'<div class="pr-verdict pr-verdict--{verdict} pr-headline" data-verdict="{verdict}" '
-        f'data-kept="{result.kept}" data-total="{result.total}"{inline("verdict", LAB_VERDICT_BOX.get(verdict, ""))}>'
+        f'data-kept="{result.kept}" data-total="{result.total}"{inline("verdict", verdict_box(verdict))}>'
         f'<span class="pr-badge"{inline("badge", verdict_ink(verdict))}><span aria-hidden="true">{VERDICT_ICON[verdict]}</span> '
         f'{escape(t(lang, "h_badge"))}</span>'
         f' <span class="pr-verdict-text"{inline("verdict-text")}><strong>{escape(text)}</strong>{detail}</span></div>'

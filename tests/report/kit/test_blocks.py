@@ -91,3 +91,29 @@ def test_subsection_fills_policy_numbers_and_given_values():
     assert visible(markup) == (
         "Te wissen accounts Accounts waarvan de termijn in de komende 1.200 dagen valt: het werk voor het komende kwartaal."
     )
+
+
+# --- the inline styles the notebooks keep in JupyterLab, read from components.css -------------------
+
+
+def test_inline_styles_are_the_stylesheets_declarations_without_what_jupyterlab_drops():
+    from pipelines.report.kit.blocks import LAB_SELECTORS, component_rules, lab_style
+
+    rules = component_rules()
+    assert rules[".kpi-grid"]["display"] == "grid"
+    assert ".kpi-grid" in rules and "@media" not in " ".join(rules)  # widths a media query decides stay out
+    # a later rule for the same selector wins, as in the browser: th's bottom border is the 2px one
+    assert rules[".pr-table th"]["border-bottom"] == "2px solid #c9d1d9"
+    assert "font-variant-numeric" not in lab_style("kpi-value") and "font-size:2rem" in lab_style("kpi-value")
+    assert lab_style("th").startswith("border:none")  # JupyterLab's own table borders reset first
+    assert "white-space" not in lab_style("pill")  # a pill wraps in the findings table
+    for name, selectors in LAB_SELECTORS.items():
+        assert all(s in rules for s in selectors), name
+
+
+def test_a_verdicts_colour_is_its_pills_in_the_stylesheet():
+    from pipelines.report.kit.blocks import component_rules, lab_style, verdict_box, verdict_ink
+
+    assert lab_style(verdict_ink("not_kept")) == f"color:{component_rules()['.pr-pill--not_kept']['color']}"
+    assert lab_style(verdict_ink("info")) == ""  # keeps the text's colour
+    assert "background:#ecf8f3" in lab_style("verdict", verdict_box("kept"))
