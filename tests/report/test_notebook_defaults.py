@@ -10,7 +10,11 @@ import shutil
 
 import pytest
 
+from papermill.exceptions import PapermillExecutionError
+
+from pipelines.report.build import report_notebooks
 from pipelines.report.execute import execute_notebook
+from pipelines.report.workspace import EXPLORE_NOTEBOOK
 from pipelines.sample.generate import write_sample
 from tests.report.conftest import NOTEBOOKS
 
@@ -25,10 +29,21 @@ def checkout(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+@pytest.mark.parametrize("name", [p.name for p in report_notebooks(NOTEBOOKS)])
 def test_notebook_runs_with_its_defaults(checkout, name, tmp_path):
     executed = execute_notebook(checkout / "notebooks" / name, tmp_path / name, parameters={}, cwd=checkout / "notebooks")
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
     assert not (checkout / "reports").exists()  # exploring never publishes anything
+
+
+def test_the_exploration_notebook_without_a_database_says_which_one_to_load(checkout, tmp_path):
+    """It explores a loaded database; on a checkout where none was loaded (the README's first command makes one
+    where its default points), the first cell that needs it stops with the path and the command to run."""
+    with pytest.raises(PapermillExecutionError) as failed:
+        execute_notebook(checkout / "notebooks" / EXPLORE_NOTEBOOK, tmp_path / EXPLORE_NOTEBOOK, parameters={},
+                         cwd=checkout / "notebooks")
+    assert failed.value.ename == "FileNotFoundError"
+    assert "privacy-review.duckdb: no database; run privacy-review load" in failed.value.evalue
+    assert not (checkout / ".privacy-review").exists()  # nothing made
