@@ -329,7 +329,7 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
                 state = "agree" if not c["differ"] else f"**differ** in {', '.join(c['differ'])}"
                 notes.append(f"- {res['size']:,} {res['format']}: the {name} reference's {c['compared']} figures "
                              f"{state} with summary.json.")
-    lines += ["", "Ratios against the targets of issue 11 (docs/benchmarks.md, \"Targets\"):", "",
+    lines += ["", "Ratios against the targets (docs/benchmarks.md, \"Targets\"):", "",
               "| measure | export | value | target | |", "|---|---|---:|---:|---|"]
     for (size, fmt), st in stats.items():
         r = ratio(st["run --no-report"][0], st["reference DuckDB"][0])
