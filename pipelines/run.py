@@ -83,7 +83,7 @@ def report_request(options: RunOptions) -> ReportRequest | None:
     if not options.report:
         return None
     return ReportRequest(language=options.language, policy_path=options.policy_path, data_dir=options.data_dir,
-                         db=options.database if options.engine == DUCKDB else None, pdf=options.pdf)
+                         db=options.database if options.engine == DUCKDB else None, pdf=options.prints_pdf)
 
 
 def pdf(report_dir: Path, *, db: Path | None = None, policy_path: Path | None = None) -> Path:
@@ -135,7 +135,7 @@ def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
     run = {
         "quarter": str(period.quarter), "as_of": period.as_of.isoformat(), "requested_quarter": options.quarter,
         "input_zone": options.input_zone, "zone": review.policy.zone, "language": options.language,
-        "engine": options.engine, "report": options.report, "pdf": options.report and options.pdf,
+        "engine": options.engine, "report": options.report, "pdf": options.prints_pdf,
         "started_at": review.started_at, "ended_at": None,
         "inputs_digest": inputs_digest,
     }

@@ -76,6 +76,11 @@ class ReviewOptions:
     home, the folder of the database (docs/operations.md, "The history of remediation")."""
 
     @property
+    def prints_pdf(self) -> bool:
+        """A PDF is made: asked for, with a report to print (docs/report.md, "PDF")."""
+        return self.report and self.pdf
+
+    @property
     def home(self) -> Path:
         """Where the history of remediation lives: ``history_home``, else the database's folder."""
         return self.history_home or self.database.parent

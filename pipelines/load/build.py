@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import db as dbmod
-from pipelines.contract import SQL_TYPES, TABLES, Table
+from pipelines.contract import TABLES, Table
 from pipelines.errors import BadInput
 from pipelines.load import cast
 from pipelines.load import fingerprint as fp
@@ -165,13 +165,28 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
     }
     present = {c: source_types.get(c) for c in table.column_names}
-    if source.format != "csv" and _insert_if_clean(con, table, present):
-        loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
-        _drop_stage(con)
-        report.rows_in[name] = report.rows_loaded[name] = loaded
-        report.rows_rejected[name] = 0
-        con.execute("INSERT INTO load_tables VALUES (?, true, ?, ?, ?, 0)", [name, str(source.path), loaded, loaded])
-        return
+    if not (source.format != "csv" and _insert_if_clean(con, table, present)):
+        _load_carefully(con, table, source, present)
+    _drop_stage(con)
+    if set_aside:
+        con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            [[name, str(source.path), s.line, s.reason, s.detail, s.raw] for s in set_aside],
+        )
+    loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
+    rejected = dbmod.scalar(con, "SELECT count(*) FROM quarantine WHERE table_name = ?", [name])
+    report.rows_in[name] = loaded + rejected
+    report.rows_loaded[name] = loaded
+    report.rows_rejected[name] = rejected
+    con.execute(
+        "INSERT INTO load_tables VALUES (?, true, ?, ?, ?, ?)", [name, str(source.path), loaded + rejected, loaded, rejected]
+    )
+
+
+def _load_carefully(con: duckdb.DuckDBPyConnection, table: Table, source: Source, present: dict[str, str | None]) -> None:
+    """Every row checked: the rows with a problem and the later copies of a key into ``quarantine``, the others
+    into the table (docs/design.md, "Loading")."""
+    name = table.name
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
     key = cast.q(table.key)
     # Reads of the export (docs/design.md, "Loading"):
@@ -217,37 +232,29 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         "CREATE OR REPLACE TEMP TABLE losers AS SELECT p._seq FROM exceptions AS p"
         f" JOIN duplicated AS d ON d.dup_key = p.{key} WHERE p._ok AND p._seq <> d.first_seq"
     )
-    # 3. the loaded rows, straight from the export into the table; their order is not kept
-    # (no figure depends on it), which lets DuckDB write in parallel without buffering.
+    # 3. the loaded rows, from the export (or its parsed copy) straight into the table
     columns = ", ".join(
         f"coalesce(p.{cast.q(c.name)}, false)" if c.type == "boolean" else f"p.{cast.q(c.name)}" for c in table.columns
     )
     losers = dbmod.scalar(con, "SELECT count(*) FROM losers")
     anti = " AND p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
     loadable = "parsed" if parsed_once else f"({cast.ok_query(table, 'stage', present)})"
-    con.sql("SET preserve_insertion_order = false")
-    try:
-        con.sql(f"INSERT INTO {name} SELECT {columns} FROM {loadable} AS p WHERE {'p._ok' if parsed_once else 'true'}{anti}")
-    finally:
-        con.sql("SET preserve_insertion_order = true")
+    _insert_unordered(con, f"INSERT INTO {name} SELECT {columns} FROM {loadable} AS p"
+                           f" WHERE {'p._ok' if parsed_once else 'true'}{anti}")
     if parsed_once:
         con.sql("DROP TABLE parsed")
-    _drop_stage(con)
     for temp in ("dup_hashes", "exceptions", "duplicated", "losers"):
         con.sql(f"DROP TABLE {temp}")
-    if set_aside:
-        con.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, NULL, ?, ?, ?)",
-            [[name, str(source.path), s.line, s.reason, s.detail, s.raw] for s in set_aside],
-        )
-    loaded = dbmod.scalar(con, f"SELECT count(*) FROM {name}")
-    rejected = dbmod.scalar(con, "SELECT count(*) FROM quarantine WHERE table_name = ?", [name])
-    report.rows_in[name] = loaded + rejected
-    report.rows_loaded[name] = loaded
-    report.rows_rejected[name] = rejected
-    con.execute(
-        "INSERT INTO load_tables VALUES (?, true, ?, ?, ?, ?)", [name, str(source.path), loaded + rejected, loaded, rejected]
-    )
+
+
+def _insert_unordered(con: duckdb.DuckDBPyConnection, insert: str) -> None:
+    """Run ``insert`` without keeping the rows' order (no figure depends on it), which lets DuckDB write in
+    parallel without buffering."""
+    con.sql("SET preserve_insertion_order = false")
+    try:
+        con.sql(insert)
+    finally:
+        con.sql("SET preserve_insertion_order = true")
 
 
 def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict[str, str | None]) -> bool:
@@ -263,7 +270,8 @@ def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict
     for col in table.columns:
         stored, c = present[col.name], cast.q(col.name)
         if stored is None:
-            values.append(f"CAST(NULL AS {SQL_TYPES[col.type]})" if col.type != "boolean" else "false")
+            values.append(f"coalesce({cast.typed_expression(col, None)[0]}, false)" if col.type == "boolean"
+                          else cast.typed_expression(col, None)[0])
             continue
         problem = [f"{c} IS NULL"] if col.required else []
         if col.type == "text":
@@ -287,11 +295,7 @@ def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict
     checks.append(f"count(DISTINCT {key}) <> count({key})")
     if any(con.sql("SELECT " + ", ".join(checks) + " FROM stage").fetchall()[0]):
         return False
-    con.sql("SET preserve_insertion_order = false")
-    try:
-        con.sql(f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM stage")
-    finally:
-        con.sql("SET preserve_insertion_order = true")
+    _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM stage")
     return True
 
 

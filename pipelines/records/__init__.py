@@ -34,6 +34,8 @@ MODELS = (
     "retention_breach_rows", "retention_past_deadline_rows", "account_deadlines", "retention_withdrawn_consent_rows",
     "support_evaluated", "rights_evaluated", "exceptions_evaluated",
 )
+#: the families whose models the lists read, by their summary.json block
+FAMILIES_READ = {"retention": retention, "exceptions": exceptions, "support": support, "rights": rights}
 #: a list that needs the register of exceptions: not written without one
 REGISTER = "register of exceptions"
 
@@ -126,12 +128,9 @@ def compute(con, period: Period, policy: Policy, *, computed: dict | None = None
     """
     if computed is not None and computed.get("period") == str(period.quarter) \
             and computed.get("as_of") == period.as_of.isoformat():
-        figures = {block: computed[block] for block in ("retention", "exceptions", "support", "rights")}
+        figures = {block: computed[block] for block in FAMILIES_READ}
     else:
-        figures = {"retention": retention.compute(con, period, policy).summary,
-                   "exceptions": exceptions.compute(con, period, policy).summary,
-                   "support": support.compute(con, period, policy).summary,
-                   "rights": rights.compute(con, period, policy).summary}
+        figures = {block: family.compute(con, period, policy).summary for block, family in FAMILIES_READ.items()}
     params = {**sql_params(con, period, policy), "row_ids": True}
     # the figures' breach rows again, now naming each row's own id (the report leaves them out)
     dbmod.query_all(con, ["retention_by_category"], **params)
