@@ -22,7 +22,7 @@ from pipelines.contract import SYNTHETIC_MARKER
 from pipelines.dates import LATEST
 from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
-from pipelines.policy import POLICY, load_policy
+from pipelines.policy import describe, load_policy
 from pipelines.report.workspace import write_workspace
 from pipelines.report.pdf import CHROMIUM_ENV
 from pipelines.run import RunOptions, load, pdf, run
@@ -515,124 +515,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-policy":
         policy = load_policy(args.policy)  # an invalid file is BadInput: exit 2 naming the file and key
         if args.json:
-            print(json.dumps(policy_json(policy), indent=2, ensure_ascii=False))
+            print(json.dumps(describe.as_json(policy), indent=2, ensure_ascii=False))
         else:
-            print(describe_policy(policy))
+            print(describe.describe(policy))
         return EXIT_OK
     raise AssertionError(args.command)
-
-
-#: what each retention rule keeps, in words (the tables are the export contract's, docs/contract.md)
-KEPT = {
-    "account": "account records",
-    "logs": "session log rows (IP address, device id)",
-    "support": "support tickets",
-    "marketing": "marketing contacts",
-    "analytics": "website visits (analytics data)",
-    "residual": "an erased account's other rows",
-    "payments": "payment confirmations and mandates",
-}
-
-
-def _months(n: int | None) -> str:
-    if n is None:
-        return "(no period)"
-    words = "1 month" if n == 1 else f"{n} months"
-    return f"{words} ({n // 12} years)" if n >= 24 and n % 12 == 0 else words
-
-
-def _how_long(rule, policy) -> str:
-    """A rule's deadline as a person says it: how long after what (the anchors of pipelines/policy.py, ANCHORS)."""
-    after_activity = f"{_months(policy.inactivity_months)} after the account's last activity"
-    period = _months(rule.period_months)
-    return {
-        "last_activity": f"{period} after the account's last activity (its latest session or login, else its "
-                         "creation)",
-        "account_erasure_deadline": after_activity + (f", plus {period}" if rule.period_months else "")
-        + (f"; a ticket without an account: {_months(rule.period_months_without_account)} after its resolution"
-           " (or creation)" if rule.anchor_without_account is not None else ""),
-        "last_communication": f"{period} after the last communication",
-        "last_visit": f"{period} after the last visit",
-        "account_erasure": f"{rule.grace_days} days after the account's erasure",
-        "year_after_payment": f"{period} from 1 January of the year after the payment",
-    }.get(rule.anchor, f"{period} after {rule.anchor.replace('_', ' ')}")
-
-
-def _basis(basis, clause: str) -> str:
-    """``policy (§1.6)``, ``law: GDPR Art. 12(3)``, ``internal standard: a first response within 5 working days``."""
-    return f"{basis.kind} ({clause})" if basis.kind == POLICY else f"{basis.kind}: {basis.source()}"
-
-
-def describe_policy(policy) -> str:
-    """``check-policy``: the rules as a person reads them, one block per rule (``--json`` for machines)."""
-    clock = {"received": "when the request is received",
-             "identity_verified": "when the requester's identity is verified"}
-    blocks = [f"{policy.source}: valid\n{policy.label}; dates are local dates in {policy.zone}",
-              "Retention: what is kept, and for how long"]
-    for category, rule in policy.retention.items():
-        hold = "exempt: a record under a legal hold is kept past its deadline" if rule.exempt_legal_hold else (
-            "no exemption")
-        blocks.append("\n".join((
-            f"{category} ({rule.clause.ref}): {KEPT.get(category, category)} — {_how_long(rule, policy)}",
-            f"  export: {rule.table}",
-            f"  basis: {_basis(rule.basis, rule.clause.ref)}",
-            f"  legal hold: {hold}",
-        )))
-    blocks.append(f"inactivity ({policy.inactivity_clause.ref}): an account is due for erasure "
-                  f"{_months(policy.inactivity_months)} after its last activity; due soon: within "
-                  f"{policy.due_soon_days} days of that deadline")
-    if policy.consent_clause is not None:
-        ref = policy.consent_clause.ref
-        blocks.append(f"consent ({ref}): no marketing after consent is withdrawn\n"
-                      f"  basis: {_basis(policy.consent_basis, ref)}")
-    ref = policy.rights_clause.ref
-    blocks.append(f"rights requests ({ref}): answered within {_months(policy.deadline_months)}, extendable to "
-                  f"{_months(policy.extended_deadline_months)}; the clock starts "
-                  f"{clock.get(policy.clock_start, policy.clock_start)}\n"
-                  f"  basis: {_basis(policy.rights_basis, ref)}")
-    ref = policy.support_clause.ref
-    blocks.append("\n".join((
-        (f"support inquiries ({ref}): a first response within {policy.response_working_days} working days "
-         "(weekends and public holidays do not count, nor the day of receipt)"),
-        f"  basis: {_basis(policy.response_basis, ref)}",
-        (f"  declared categories: {', '.join(policy.declared_categories)} (any other value counts under "
-         f'"other"); privacy category: {policy.privacy_category}'),
-        (f"  a privacy ticket with no rights request within {policy.missed_request_window_days} days is a "
-         "possibly missed request"),
-    )))
-    contacts = ", ".join(policy.controller_contacts) or "none declared"
-    blocks.append(f"controller contacts (the only e-mail addresses a report may quote): {contacts}")
-    return "\n\n".join(blocks)
-
-
-def _basis_json(basis) -> dict:
-    return {"basis": basis.kind, "source": basis.source_en or None, "source_nl": basis.source_nl or None}
-
-
-def policy_json(policy) -> dict:
-    """``check-policy --json``: the rules with their basis and source, for machines."""
-    rules = {c: {"clause": r.clause.ref, "table": r.table, "anchor": r.anchor, "period_months": r.period_months,
-                 "grace_days": r.grace_days, "exempt_legal_hold": r.exempt_legal_hold, **_basis_json(r.basis),
-                 **({"anchor_without_account": r.anchor_without_account,
-                     "period_months_without_account": r.period_months_without_account}
-                    if r.anchor_without_account is not None else {})}
-             for c, r in policy.retention.items()}
-    consent = policy.consent_clause
-    return {
-        "policy": policy.label, "file": policy.source, "zone": policy.zone, "retention": rules,
-        "inactivity": {"clause": policy.inactivity_clause.ref, "period_months": policy.inactivity_months,
-                       "due_soon_days": policy.due_soon_days},
-        "consent": {"clause": consent.ref, **_basis_json(policy.consent_basis)} if consent else None,
-        "rights": {"clause": policy.rights_clause.ref, "deadline_months": policy.deadline_months,
-                   "extended_deadline_months": policy.extended_deadline_months, "clock_start": policy.clock_start,
-                   **_basis_json(policy.rights_basis)},
-        "rights_clock_start": policy.clock_start,
-        "support": {"clause": policy.support_clause.ref, "response_working_days": policy.response_working_days,
-                    **_basis_json(policy.response_basis), "categories": list(policy.declared_categories),
-                    "privacy_category": policy.privacy_category,
-                    "missed_request_window_days": policy.missed_request_window_days},
-        "controller_contacts": list(policy.controller_contacts),
-    }
 
 
 def check_sample_out(out: Path) -> None:

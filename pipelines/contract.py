@@ -160,6 +160,29 @@ TABLES: dict[str, Table] = {
 }
 
 #: Optional tables (contract §1): a run without them says which figures it could not compute.
+#: the timestamp that dates a row: a row dated (locally) after as_of does not exist yet (contract reading 8);
+#: a retention rule reads only rows that exist (docs/policy-file.md, "Which rows a rule reads")
+ROW_TIME = {
+    "accounts": "created_at",
+    "sessions": "started_at",
+    "support_tickets": "created_at",
+    "rights_requests": "received_at",
+    "marketing_contacts": "last_communication_at",
+    "web_visits": "visited_at",
+    "payments": "paid_at",
+}
+#: whose data a row is: the first non-empty of these columns names the data subject a breach is counted
+#: under (the report's oldest breaches per subject; docs/policy-file.md, "Subjects")
+SUBJECT = {
+    "accounts": ("account_id",),
+    "sessions": ("account_id",),
+    "support_tickets": ("account_id", "ticket_id"),
+    "rights_requests": ("account_id", "request_id"),
+    "marketing_contacts": ("account_id", "contact_id"),
+    "web_visits": ("visitor_id",),
+    "payments": ("account_id",),
+}
+
 OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)
 
 #: Columns that hold personal data: never written to a report or a CSV table.

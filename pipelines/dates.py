@@ -144,43 +144,56 @@ def quarter_ends(as_of: date, count: int = 8) -> list[date]:
 # --- working days (the calendar the GDPR deadlines of rights_deadline.sql count on) ---
 
 
+#: the calendar a working day is counted in by default: Belgium's (the controller's; policy §3)
+DEFAULT_CALENDAR = "BE"
+
+
 @lru_cache(maxsize=None)
-def _belgian_public_holidays(year: int) -> frozenset[date]:
-    # The default (public) category: the ten statutory days (plus Easter and
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    # The default (public) category: for Belgium the ten statutory days (plus Easter and
     # Whit Sunday). Not the BANK category: Good Friday and 26 December are
     # working days for legal deadlines.
-    return frozenset(holidays.country_holidays("BE", years=year).keys())
+    return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
-def is_working_day(d: date) -> bool:
-    return d.weekday() < 5 and d not in _belgian_public_holidays(d.year)
+def known_calendar(country: str) -> bool:
+    """Whether the ``holidays`` package has public holidays for this country code (``BE``, ``GB``)."""
+    try:
+        _public_holidays(country, 2024)
+    except (NotImplementedError, KeyError, AttributeError):
+        return False
+    return True
 
 
-def next_working_day(d: date) -> date:
+def is_working_day(d: date, country: str = DEFAULT_CALENDAR) -> bool:
+    return d.weekday() < 5 and d not in _public_holidays(country, d.year)
+
+
+def next_working_day(d: date, country: str = DEFAULT_CALENDAR) -> date:
     """``d`` itself if a working day, else the next one (Regulation 1182/71 art. 3(4))."""
-    while not is_working_day(d):
+    while not is_working_day(d, country):
         d += timedelta(days=1)
     return d
 
 
-def working_days_after(d: date, n: int) -> date:
+def working_days_after(d: date, n: int, country: str = DEFAULT_CALENDAR) -> date:
     """The ``n``-th working day after ``d`` (the day ``d`` itself does not count, Regulation 1182/71
-    art. 3(1)); weekends and Belgian public holidays are not working days. ``n`` = 0 gives ``d``."""
+    art. 3(1)); weekends and the country's public holidays are not working days. ``n`` = 0 gives ``d``."""
     while n > 0:
         d += timedelta(days=1)
-        n -= is_working_day(d)
+        n -= is_working_day(d, country)
     return d
 
 
-def working_day_calendar(first: date, last: date) -> list[tuple[date, bool, date, int]]:
+def working_day_calendar(first: date, last: date, country: str = DEFAULT_CALENDAR) -> list[tuple[date, bool, date, int]]:
     """(day, is_working_day, next_working_day, working_day_index) for every day in [first, last]: the SQL
     ``calendar`` table. ``working_day_index`` counts the working days from ``first`` up to and including
     the day, so the n-th working day after ``d`` is the working day whose index is ``d``'s plus n."""
     rows = []
     d, index = first, 0
     while d <= last:
-        working = is_working_day(d)
+        working = is_working_day(d, country)
         index += working
-        rows.append((d, working, next_working_day(d), index))
+        rows.append((d, working, next_working_day(d, country), index))
         d += timedelta(days=1)
     return rows

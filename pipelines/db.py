@@ -30,7 +30,7 @@ from pipelines.contract import (
     RIGHTS,
     TICKET_CHANNELS,
 )
-from pipelines.dates import DEFAULT_ZONE, working_day_calendar
+from pipelines.dates import DEFAULT_CALENDAR, DEFAULT_ZONE, working_day_calendar
 
 #: the macro files (``pipelines/metrics/sql/<name>.sql``): every connection's, and the rights deadline's,
 #: defined with the ``calendar`` table they read
@@ -120,12 +120,12 @@ def checked_zone(zone: str) -> str:
     return zone
 
 
-def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
+def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date, country: str = DEFAULT_CALENDAR) -> None:
     """A temp ``calendar(day, is_working_day, next_working_day, working_day_index)`` table over [first, last], and the
     macros of ``pipelines/metrics/sql/rights_deadline.sql`` over it: ``clock_start``, ``legal_deadline``,
     ``rights_extension`` and ``rights_due`` (GDPR Art. 12(3), docs/design.md "Support and rights")."""
     frame = pl.DataFrame(
-        working_day_calendar(first, last),
+        working_day_calendar(first, last, country),
         schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date,
                 "working_day_index": pl.Int64},
         orient="row",
@@ -169,18 +169,21 @@ def _model_files(package: str) -> dict:
     return files
 
 
-def read_sql(package: str, name: str) -> str:
-    """The text of the model ``name`` of a package: ``sql/<name>.sql``, ``sql/staging/<name>.sql`` or
-    ``sql/marts/<name>.sql``."""
+def read_sql(package: str, name: str, models: dict[str, str] | None = None) -> str:
+    """The text of the model ``name``: one of ``models`` (generated from the policy's rules, pipelines/rules/),
+    else the package's ``sql/<name>.sql``, ``sql/staging/<name>.sql`` or ``sql/marts/<name>.sql``."""
+    if models and name in models:
+        return models[name]
     files = _model_files(package)
     if name not in files:
         raise FileNotFoundError(f"no SQL model {name!r} in {package} (sql/, sql/staging/, sql/marts/)")
     return files[name].read_text(encoding="utf-8")
 
 
-def sql_names(package: str = SQL_PACKAGE) -> frozenset[str]:
-    """The models of a package: its ``sql/*.sql``, ``sql/staging/*.sql`` and ``sql/marts/*.sql`` file names."""
-    return frozenset(_model_files(package))
+def sql_names(package: str = SQL_PACKAGE, models: dict[str, str] | None = None) -> frozenset[str]:
+    """The models of a package: its ``sql/*.sql``, ``sql/staging/*.sql`` and ``sql/marts/*.sql`` file names, and
+    the generated ``models``."""
+    return frozenset(_model_files(package)) | frozenset(models or ())
 
 
 def _code(sql: str) -> str:
@@ -192,9 +195,9 @@ def models_read(sql: str, names: frozenset[str]) -> list[str]:
     return list(dict.fromkeys(n for n in _READS.findall(_code(sql)) if n in names))
 
 
-def build_order(package: str, targets: list[str]) -> list[str]:
+def build_order(package: str, targets: list[str], models: dict[str, str] | None = None) -> list[str]:
     """Every model the targets read, directly or not, each after the models it reads (dbt's DAG)."""
-    names = sql_names(package)
+    names = sql_names(package, models)
     order: list[str] = []
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -202,40 +205,47 @@ def build_order(package: str, targets: list[str]) -> list[str]:
             raise ValueError(f"SQL models read each other in a cycle: {' -> '.join((*path, name))}")
         if name in order:
             return
-        for model in models_read(read_sql(package, name), names):
+        for model in models_read(read_sql(package, name, models), names):
             visit(model, (*path, name))
         order.append(name)
 
     for target in targets:
-        for model in models_read(read_sql(package, target), names):
+        for model in models_read(read_sql(package, target, models), names):
             visit(model, (target,))
     return order
 
 
 def query_all(
-    con: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...], *, package: str = SQL_PACKAGE, **params
+    con: duckdb.DuckDBPyConnection,
+    names: list[str] | tuple[str, ...],
+    *,
+    package: str = SQL_PACKAGE,
+    models: dict[str, str] | None = None,
+    **params,
 ) -> dict[str, pl.DataFrame]:
     """Run ``sql/<name>.sql`` for each name, with named parameters bound by DuckDB (``$as_of``).
 
     A query reads an earlier query's result by its file name (``FROM support_evaluated``):
     every model the queries read is built first, once, as a TEMP TABLE of that name, with
-    the same parameters (so one call is one consistent set of figures). Each statement gets
-    only the parameters it uses: DuckDB rejects unused ones.
+    the same parameters (so one call is one consistent set of figures). ``models`` are models
+    generated from the policy's rules (pipelines/rules/: ``retention_rule_rows``), built like the
+    files. Each statement gets only the parameters it uses: DuckDB rejects unused ones.
     """
-    built = build_order(package, list(names))
+    built = build_order(package, list(names), models)
     for model in built:
-        sql = read_sql(package, model)
+        sql = read_sql(package, model, models)
         con.sql(f"CREATE OR REPLACE TEMP TABLE {model} AS\n{sql}", params=used_params(sql, params))
     frames = {}
     for name in names:
-        sql = f"SELECT * FROM {name}" if name in built else read_sql(package, name)
+        sql = f"SELECT * FROM {name}" if name in built else read_sql(package, name, models)
         frames[name] = con.sql(sql, params=used_params(sql, params)).pl()
     return frames
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, *, package: str = SQL_PACKAGE, **params) -> pl.DataFrame:
+def query(con: duckdb.DuckDBPyConnection, name: str, *, package: str = SQL_PACKAGE,
+          models: dict[str, str] | None = None, **params) -> pl.DataFrame:
     """The rows of one query (:func:`query_all` with one name)."""
-    return query_all(con, [name], package=package, **params)[name]
+    return query_all(con, [name], package=package, models=models, **params)[name]
 
 
 def used_params(sql: str, params: dict) -> dict:

@@ -1,14 +1,14 @@
-"""Findings: one verdict per promise the review judges, as data beside the figures.
+"""Findings: one verdict per rule of the policy file, as data beside the figures.
 
-docs/report.md, "Findings". Each finding is judged here, once, from the quarter's
-summary and the policy file, and written into ``summary.json`` as ``findings``; the
+docs/report.md, "Findings". Each finding is judged here, once, from the quarter's summary and the
+policy file's rules (docs/policy-file.md), and written into ``summary.json`` as ``findings``; the
 report, the index, the notebooks and ``verify`` read it and never judge again.
 
-A finding says which promise (``id``, ``clause``), on what ground (``basis``: the
-policy's own text, a law it defers to, or a standard the company set itself, with its
-``source``), the ``verdict``, a short ``reason`` code, the records behind a broken
-promise (``rows``, and ``previous_rows`` for the previous quarter) and the
-``worklist`` file that lists them.
+A finding says which promise (``id``: its rule's id, ``clause``), on what ground (``basis``: the
+policy's own text, a law it defers to, or a standard the company set itself, with its ``source``),
+the ``verdict``, a short ``reason`` code, the records behind a broken promise (``rows``, and
+``previous_rows`` for the previous quarter) and the ``worklist`` file that lists them. How a rule is
+judged follows from what it checks (``check``), never from its name.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.policy import POLICY, Basis, Policy
+from pipelines.policy import POLICY, Policy, Rule
+from pipelines.policy import model as m
 
 KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE = "kept", "not kept", "not assessable", "not computable"
 VERDICTS = (KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE)
@@ -30,32 +31,29 @@ BREACH = "breach"
 NOT_EXPORTED = "not_exported"
 NOTHING_TO_JUDGE = "nothing_to_judge"
 FIGURE_MISSING = "figure_missing"
+NOT_AUDITABLE = "not_auditable"
+PERIOD_UNSTATED = "period_unstated"
 
-#: the worklist file listing each finding's rows (``privacy-review worklist``; pipelines/worklist/ names
-#: its files from here)
-WORKLISTS = {
-    "account_erasure": "accounts_past_deadline.csv",
-    "logs_retention": "logs_past_deadline.csv",
-    "support_data_retention": "support_past_deadline.csv",
-    "marketing_retention": "marketing_past_deadline.csv",
-    "analytics_retention": "analytics_past_deadline.csv",
-    "erased_account_leftovers": "residual_past_deadline.csv",
-    "payments_retention": "payments_past_deadline.csv",
-    "withdrawn_consent": "withdrawn_consent_contacted.csv",
-    "inquiries_answered": "inquiries_past_response_standard.csv",
-    "rights_on_time": "rights_requests_overdue.csv",
+#: the worklist file of each check other than retention (``privacy-review worklist``)
+CHECK_WORKLISTS = {
+    m.NO_CONTACT_AFTER_WITHDRAWAL: "withdrawn_consent_contacted.csv",
+    m.RESPONSE_TIME: "inquiries_past_response_standard.csv",
 }
 
-#: finding id -> the retention category it judges (the policy's [[retention]] rule)
-RETENTION_FINDINGS = {
-    "account_erasure": "account",
-    "logs_retention": "logs",
-    "support_data_retention": "support",
-    "marketing_retention": "marketing",
-    "analytics_retention": "analytics",
-    "erased_account_leftovers": "residual",
-    "payments_retention": "payments",
-}
+
+def worklist_name(rule: Rule) -> str | None:
+    """The file of ``privacy-review worklist`` listing the rule's records; None for a rule no export tests.
+
+    A retention rule's records are listed per figure (``<figure>_past_deadline.csv``): the rules a figure
+    gathers share its list (docs/policy-file.md, "figure")."""
+    if not rule.assessable:
+        return None
+    if rule.is_retention:
+        return f"{rule.figure}_past_deadline.csv"
+    if rule.check == m.RIGHTS_DEADLINE:
+        return "consent_withdrawals_past_standard.csv" if m.CONSENT_WITHDRAWAL in rule.rights \
+            else "rights_requests_overdue.csv"
+    return CHECK_WORKLISTS[rule.check]
 
 
 def lookup(data: Any, path: str) -> Any:
@@ -92,56 +90,49 @@ def _judge_count(rows: int | None, *, applies_to: int | None, absent: bool) -> J
     return Judged(KEPT, NO_BREACH, 0)
 
 
-def rows_held(summary: dict, policy: Policy, category: str) -> int | None:
-    """How many records the ``category`` rule applies to at ``as_of``; None when the summary does not say.
+def rows_held(summary: dict, policy: Policy, rule: Rule) -> int | None:
+    """How many records ``rule`` applies to at ``as_of``; None when the summary does not say.
 
-    ``account``: the inactivity population; other categories: the rows of the rule's tables dated on or
-    before ``as_of`` (``data.rows_as_of``).
-    """
-    if category == "account":
+    The inactivity rule: the inactivity population; other rules: the rows of the rule's tables dated on
+    or before ``as_of`` (``data.rows_as_of``)."""
+    if rule.id == policy.inactivity_rule:
         return lookup(summary, "inactivity.population")
     counts = lookup(summary, "data.rows_as_of")
-    rule = policy.retention.get(category)
-    if not isinstance(counts, dict) or rule is None:
+    if not isinstance(counts, dict):
         return None
-    values = _known(*(counts.get(name.strip()) for name in rule.table.split(",")))
+    values = _known(*(counts.get(name) for name in rule.tables))
     return sum(values) if values else None
 
 
-def table_absent(summary: dict, policy: Policy, category: str) -> bool:
-    """Whether every export the ``category`` rule reads was left out (an optional table not exported)."""
+def table_absent(summary: dict, rule: Rule) -> bool:
+    """Whether every export the rule reads was left out (an optional table not exported)."""
     counts = lookup(summary, "data.rows_as_of")
-    rule = policy.retention.get(category)
-    if not isinstance(counts, dict) or rule is None:
+    if not isinstance(counts, dict):
         return False
-    return all(counts.get(name.strip()) is None for name in rule.table.split(","))
+    return all(counts.get(name) is None for name in rule.tables)
 
 
-def _retention(category: str) -> Callable[[dict, Policy], Judged]:
-    def judge(summary: dict, policy: Policy) -> Judged:
-        return _judge_count(lookup(summary, f"retention.breaches.{category}"),
-                            applies_to=rows_held(summary, policy, category),
-                            absent=table_absent(summary, policy, category))
-    return judge
+def _retention(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    rows = lookup(summary, f"retention.by_rule.{rule.id}.breaches")
+    judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=table_absent(summary, rule))
+    if rule.id != policy.inactivity_rule:
+        return judged
+    # the inactivity rule (§1.1): accounts past their erasure deadline, and accounts erased late in the quarter
+    late = lookup(summary, "retention.late_erasures")
+    rows = None if rows is None else rows + (late or 0)
+    judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=False)
+    return Judged(judged.verdict, judged.reason, judged.rows,
+                  {"past_deadline": lookup(summary, f"retention.by_rule.{rule.id}.breaches"), "erased_late": late})
 
 
-def _account(summary: dict, policy: Policy) -> Judged:
-    """§1.1: accounts past their erasure deadline, and accounts erased late in the quarter."""
-    past, late = lookup(summary, "retention.breaches.account"), lookup(summary, "retention.late_erasures")
-    rows = None if past is None else past + (late or 0)
-    judged = _judge_count(rows, applies_to=rows_held(summary, policy, "account"), absent=False)
-    return Judged(judged.verdict, judged.reason, judged.rows, {"past_deadline": past, "erased_late": late})
-
-
-def _withdrawn_consent(summary: dict, policy: Policy) -> Judged:
-    """§1.6: no marketing contact after consent was withdrawn (cumulative to ``as_of``, reading 6)."""
+def _withdrawn_consent(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    """No marketing contact after consent was withdrawn (cumulative to ``as_of``, reading 6)."""
     return _judge_count(lookup(summary, "retention.withdrawn_consent_contacted"),
-                        applies_to=rows_held(summary, policy, "marketing"),
-                        absent=table_absent(summary, policy, "marketing"))
+                        applies_to=rows_held(summary, policy, rule), absent=table_absent(summary, rule))
 
 
-def _inquiries(summary: dict, policy: Policy) -> Judged:
-    """§1.4 with the response standard: inquiries of the quarter answered late or unanswered past it."""
+def _inquiries(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    """The response standard: inquiries of the quarter answered late or unanswered past it (reading 24)."""
     late, unanswered = lookup(summary, "support.answered_late"), lookup(summary, "support.unanswered_past_standard")
     judged = _judge_count(lookup(summary, "support.past_response_standard"),
                           applies_to=lookup(summary, "support.tickets"), absent=False)
@@ -150,68 +141,77 @@ def _inquiries(summary: dict, policy: Policy) -> Judged:
     return Judged(judged.verdict, judged.reason, judged.rows, details)
 
 
-def _rights(summary: dict, policy: Policy) -> Judged:
-    """§3, GDPR Art. 12(3): requests completed late in the quarter, and open requests past their deadline."""
+def _rights(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    """GDPR Art. 12(3): requests completed late in the quarter, and open requests past their deadline."""
     completed, on_time = lookup(summary, "rights.completed"), lookup(summary, "rights.on_time")
     overdue = lookup(summary, "rights.open_overdue")
     late = None if completed is None or on_time is None else completed - on_time
     known = _known(late, overdue)
     rows = sum(known) if known else None
-    requests = _known(*(lookup(summary, f"rights.{k}") for k in ("received", "completed", "open_overdue", "open_not_due")))
+    requests = _known(*(lookup(summary, f"rights.{k}") for k in ("completed", "open_overdue", "open_not_due")))
     judged = _judge_count(rows, applies_to=sum(requests) if requests else None, absent=False)
     return Judged(judged.verdict, judged.reason, judged.rows, {"completed_late": late, "open_overdue": overdue})
 
 
-@dataclass(frozen=True)
-class Promise:
-    """One promise the review judges: its id, where the policy states it and how it is judged."""
-
-    id: str
-    judge: Callable[[dict, Policy], Judged]
-    clause: Callable[[Policy], str]
-    basis: Callable[[Policy], Basis]
-
-
-def _rule_clause(category: str) -> Callable[[Policy], str]:
-    return lambda policy: policy.rule(category).clause.ref
-
-
-def _rule_basis(category: str) -> Callable[[Policy], Basis]:
-    return lambda policy: policy.rule(category).basis
+def _consent_withdrawals(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    """Contract reading 23: withdrawals completed in the quarter beyond the company's standard, and open
+    ones past it."""
+    block = lookup(summary, "rights.consent_withdrawals")
+    if not isinstance(block, dict):
+        return Judged(NOT_COMPUTABLE, FIGURE_MISSING, None)
+    completed, within = block.get("completed"), block.get("within_standard")
+    overdue = block.get("open_past_standard")
+    late = None if completed is None or within is None else completed - within
+    known = _known(late, overdue)
+    rows = sum(known) if known else None
+    applies = _known(block.get("received"), completed, overdue)
+    judged = _judge_count(rows, applies_to=sum(applies) if applies else None, absent=False)
+    return Judged(judged.verdict, judged.reason, judged.rows, {"completed_late": late, "open_past_standard": overdue})
 
 
-PROMISES: tuple[Promise, ...] = (
-    Promise("account_erasure", _account, lambda p: p.inactivity_clause.ref, _rule_basis("account")),
-    *(
-        Promise(finding, _retention(category), _rule_clause(category), _rule_basis(category))
-        for finding, category in RETENTION_FINDINGS.items() if category != "account"
-    ),
-    Promise("withdrawn_consent", _withdrawn_consent,
-            lambda p: p.consent_clause.ref if p.consent_clause else p.rule("marketing").clause.ref,
-            lambda p: p.consent_basis),
-    Promise("inquiries_answered", _inquiries, lambda p: p.support_clause.ref, lambda p: p.response_basis),
-    Promise("rights_on_time", _rights, lambda p: p.rights_clause.ref, lambda p: p.rights_basis),
-)
+def _rights_deadline(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    if m.CONSENT_WITHDRAWAL in rule.rights:
+        return _consent_withdrawals(summary, policy, rule)
+    return _rights(summary, policy, rule)
+
+
+#: how each kind of rule is judged (docs/policy-file.md, "check")
+JUDGES: dict[str, Callable[[dict, Policy, Rule], Judged]] = {
+    m.RETENTION: _retention,
+    m.NO_CONTACT_AFTER_WITHDRAWAL: _withdrawn_consent,
+    m.RESPONSE_TIME: _inquiries,
+    m.RIGHTS_DEADLINE: _rights_deadline,
+}
+
+
+def judge_rule(summary: dict, policy: Policy, rule: Rule) -> Judged:
+    """One rule's verdict: a promise no export can test, or one without a stated period, is not assessable
+    and says why; every other is judged by its check."""
+    if not rule.auditable:
+        return Judged(NOT_ASSESSABLE, NOT_AUDITABLE, None)
+    if not rule.assessable:
+        return Judged(NOT_ASSESSABLE, PERIOD_UNSTATED, None)
+    return JUDGES[rule.check](summary, policy, rule)
 
 
 def judge(summary: dict, policy: Policy, previous: dict | None = None) -> list[dict]:
-    """Every finding of the quarter in ``summary``, in the report's order; ``previous`` is the previous
-    quarter's summary (for ``previous_rows``; None: not computed)."""
+    """Every finding of the quarter in ``summary``, one per rule in the policy file's order; ``previous`` is
+    the previous quarter's summary (for ``previous_rows``; None: not computed)."""
     found = []
-    for promise in PROMISES:
-        judged = promise.judge(summary, policy)
-        before = promise.judge(previous, policy) if isinstance(previous, dict) else None
-        basis = promise.basis(policy)
+    for rule in policy.rules:
+        judged = judge_rule(summary, policy, rule)
+        before = judge_rule(previous, policy, rule) if isinstance(previous, dict) else None
+        basis = rule.basis
         found.append({
-            "id": promise.id,
-            "clause": promise.clause(policy),
+            "id": rule.id,
+            "clause": rule.clause,
             "basis": basis.kind,
-            "source": {"en": basis.source("en"), "nl": basis.source("nl")} if basis.kind != POLICY else None,
+            "source": {lang: basis.source(lang) for lang in policy.languages} if basis.kind != POLICY else None,
             "verdict": judged.verdict,
             "reason": judged.reason,
             "rows": judged.rows,
             "previous_rows": before.rows if before is not None else None,
-            "worklist": WORKLISTS[promise.id],
+            "worklist": worklist_name(rule),
             **({"details": judged.details} if judged.details is not None else {}),
         })
     return found
@@ -225,3 +225,14 @@ def tally(findings: list[dict]) -> dict:
     return {"kept": kept, "not_kept": broken, "not_judged": len(verdicts) - kept - broken, "total": len(verdicts),
             "worst": worst}
 
+
+def promises(findings: list[dict]) -> list[dict]:
+    """The findings on the policy's own promises (basis ``policy``): what the headline counts ("6 of 8
+    promises kept"); legal deadlines and internal standards are tallied beside it (:func:`tally_by_basis`)."""
+    return [f for f in findings if isinstance(f, dict) and f.get("basis", POLICY) == POLICY]
+
+
+def tally_by_basis(findings: list[dict]) -> dict[str, dict]:
+    """:func:`tally` of the findings of each basis (``policy``, ``law``, ``internal standard``) that has any."""
+    bases = dict.fromkeys(f.get("basis", POLICY) for f in findings if isinstance(f, dict))
+    return {b: tally([f for f in findings if isinstance(f, dict) and f.get("basis", POLICY) == b]) for b in bases}

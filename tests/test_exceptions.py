@@ -220,7 +220,7 @@ def test_evidence_records_the_registers_sha256(reviewed):
 
 
 def test_the_worklist_leaves_excepted_records_out_and_flags_an_expired_exception(reviewed):
-    accounts = {r["account_id"]: r for r in rows(reviewed["worklist"] / "accounts_past_deadline.csv")}
+    accounts = {r["account_id"]: r for r in rows(reviewed["worklist"] / "account_past_deadline.csv")}
     assert set(accounts) == {"acct-expired", "acct-pending"}
     assert accounts["acct-expired"]["exception"] == "exception expired on 2024-08-31"
     assert accounts["acct-pending"]["exception"] == "exception not in force until 2024-10-15"

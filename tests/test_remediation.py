@@ -96,7 +96,7 @@ def quarters(tmp_path_factory):
     found = {}
     for quarter in ("2024Q3", "2024Q4", "2025Q1"):
         found[quarter] = review(root, quarter)
-        found[f"accounts {quarter}"] = worklist_ids(root, quarter, "accounts_past_deadline.csv", "account_id")
+        found[f"accounts {quarter}"] = worklist_ids(root, quarter, "account_past_deadline.csv", "account_id")
         found[f"rights {quarter}"] = worklist_ids(root, quarter, "rights_requests_overdue.csv", "request_id")
     found["root"] = root
     return found
@@ -273,7 +273,7 @@ def test_a_worklist_before_any_run_says_no_earlier_quarter_and_makes_no_secret(t
     out = tmp_path / "worklist"
     assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "home" / "r.duckdb"), "--quarter", "2024Q3",
                  "--out", str(out)]) == 0
-    with open(out / "accounts_past_deadline.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "account_past_deadline.csv", newline="", encoding="utf-8") as handle:
         assert {r["remediation"] for r in csv.DictReader(handle)} == {"no earlier quarter"}
     assert not (tmp_path / "home" / remediation.KEY_FILE).exists()
     assert not (tmp_path / "home" / remediation.HISTORY_DIR).exists()

@@ -21,10 +21,7 @@ from pipelines.db import query_all, scalar, table_exists
 from pipelines.exceptions import PROBLEMS, SCHEMA, empty
 from pipelines.metrics import FamilyResult, Period, checked
 from pipelines.metrics.params import sql_params
-from pipelines.policy import ANCHORS, Policy
-
-#: a register row names one of retention.breaches' categories (the policy's retention rules)
-CATEGORIES = tuple(ANCHORS)
+from pipelines.policy import Policy
 
 #: the register's table in a review's connection
 REGISTER_TABLE = "exception_register"
@@ -81,7 +78,9 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         return frame.filter(pl.col("status") == status).height
 
     by_category = {
-        c: {s: count(evaluated.filter(pl.col("category") == c), s) for s in STATUSES} for c in CATEGORIES
+        c: {s: count(evaluated.filter(pl.col("category") == c), s) for s in STATUSES}
+        # a register row names one of retention.breaches' figures (the policy file's retention rules)
+        for c in policy.figures
     }
     summary = {
         # whether a register was read (an empty one counts: it was given)

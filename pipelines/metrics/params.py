@@ -13,6 +13,7 @@ from pipelines.dates import end_of_local_day, quarter_ends
 from pipelines.metrics import Period
 from pipelines.metrics.pseudonym import salt
 from pipelines.policy import Policy
+from pipelines.rules import models as rule_models
 
 #: the trends (inactivity buckets, retention, rights on-time rate) cover eight quarters
 TREND_QUARTERS = 8
@@ -22,9 +23,11 @@ OLDEST_PER_CATEGORY = 10
 
 
 def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> dict:
-    """The period's dates, the database's pseudonym salt and the policy's rules, as SQL parameters."""
-    account = policy.rule("account")
+    """The period's dates, the database's pseudonym salt and the policy's rules, as SQL parameters, and
+    (``models``) the models generated from the policy's retention rules, which ``query_all`` builds like
+    the SQL files (pipelines/rules/)."""
     return {
+        "models": rule_models(policy),
         # the period (contract §2)
         "as_of": period.as_of,
         # the first instant after as_of's local day: `ts < $as_of_end` means "on or before as_of"
@@ -40,17 +43,11 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         # the worklist and the run's records (pipelines/records/) bind true: retention_breach_rows then names each
         # row's own id; so does a register of exceptions with any row, which names rows by id
         "row_ids": register_rows(con) > 0,
-        # retention (policy §1, §2; each rule is applied in one model, docs/design.md "Where each rule lives"):
-        # the account rule's period is the inactivity period
-        "account_months": account.period_months,
-        "exempt_legal_hold": account.exempt_legal_hold,
-        "logs_months": policy.rule("logs").period_months,
-        "support_months": policy.rule("support").period_months,
-        "support_months_without_account": policy.rule("support").period_months_without_account,
-        "marketing_months": policy.rule("marketing").period_months,
-        "analytics_months": policy.rule("analytics").period_months,
-        "payments_months": policy.rule("payments").period_months,
-        "residual_grace_days": policy.rule("residual").grace_days,
+        # the inactivity rule's period (account_deadlines: the account's erasure deadline); the retention rules
+        # themselves are SQL generated from the policy file (pipelines/rules/, docs/policy-file.md)
+        "account_months": policy.inactivity_months,
+        # whether the inactivity rule exempts an account on legal hold (the eight-quarter trend of accounts past it)
+        "exempt_legal_hold": "legal_hold" in policy.inactivity.exempt,
         "due_soon_days": policy.due_soon_days,
         # support (policy §1.4)
         "privacy_category": policy.privacy_category,
@@ -59,6 +56,7 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "support_categories": list(policy.declared_categories),
         "missed_request_window_days": policy.missed_request_window_days,
         "response_working_days": policy.response_working_days,
+        "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,
         # rights (policy §3, GDPR Art. 12(3))
         "clock_start": policy.clock_start,
         "deadline_months": policy.deadline_months,

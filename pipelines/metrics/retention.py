@@ -13,15 +13,12 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.contract import OPTIONAL_TABLES
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
 from pipelines.metrics.exceptions import ensure
 from pipelines.metrics.params import OLDEST_PER_CATEGORY, is_present, sql_params
 from pipelines.policy import Policy
-
-CATEGORIES = ("account", "logs", "support", "marketing", "analytics", "residual", "payments")
-#: the optional table a category needs; absent -> the figure is null (reading 11)
-OPTIONAL_SOURCE = {"marketing": "marketing_contacts", "analytics": "web_visits", "payments": "payments"}
 
 TABLES = {
     "retention_breaches": pl.Schema(
@@ -64,42 +61,55 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     ensure(con)  # the register of exceptions (empty without one): retention_past_deadline_rows reads it
     frames = query_all(
         con,
-        ["retention_by_category", "retention_oldest_breaches", "retention_late_erasures", "retention_withdrawn_consent",
-         "retention_excepted", "retention_legal_hold"],
+        ["retention_by_category", "retention_by_rule", "retention_oldest_breaches", "retention_late_erasures",
+         "retention_withdrawn_consent", "retention_excepted", "retention_legal_hold"],
         **sql_params(con, period, policy),
     )
     found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
-    present = {c: is_present(con, t) for c, t in OPTIONAL_SOURCE.items()}
+    by_rule = {row["rule"]: row for row in frames["retention_by_rule"].iter_rows(named=True)}
+    figures = policy.figures
+    # reading 11: a figure whose every table was not exported is null (an optional table left out)
+    present = {f: any(is_present(con, t) for t in policy.figure_tables(f)) for f in figures}
+    marketing_present = is_present(con, "marketing_contacts")
 
     def figure(category: str, key: str):
-        if not present.get(category, True):
+        if not present[category]:
             return None
         return found[category][key] if category in found else (0 if key == "breaches" else None)
+
+    def rule_figure(rule, key: str):
+        if not any(is_present(con, t) for t in rule.tables):
+            return None
+        return by_rule[rule.id][key] if rule.id in by_rule else (0 if key == "breaches" else None)
 
     excepted = dict(zip(frames["retention_excepted"]["category"].to_list(),
                         frames["retention_excepted"]["excepted"].to_list(), strict=True))
     late = frames["retention_late_erasures"]
     withdrawn = frames["retention_withdrawn_consent"]
     summary = {
-        "breaches": {c: figure(c, "breaches") for c in CATEGORIES},
-        "oldest_days_overdue": {c: figure(c, "oldest_days_overdue") for c in CATEGORIES},
-        "withdrawn_consent_contacted": withdrawn.height if present["marketing"] else None,
+        "breaches": {c: figure(c, "breaches") for c in figures},
+        "oldest_days_overdue": {c: figure(c, "oldest_days_overdue") for c in figures},
+        # each retention rule's own count (a figure may gather several rules: docs/policy-file.md, "figure")
+        "by_rule": {r.id: {"figure": r.figure, "breaches": rule_figure(r, "breaches"),
+                           "oldest_days_overdue": rule_figure(r, "oldest_days_overdue")}
+                    for r in policy.retention_rules},
+        "withdrawn_consent_contacted": withdrawn.height if marketing_present else None,
         "late_erasures": late.height,
         "late_erasures_max_days": late["days_late"].max() if late.height else None,
-        "absent_tables": [t for c, t in OPTIONAL_SOURCE.items() if not present[c]],
+        "absent_tables": [t for t in OPTIONAL_TABLES if not is_present(con, t)],
         # records past their deadline that an exception in force exempts: out of `breaches`, counted here
         # (docs/report.md, "Exceptions"); null where the category's table was not exported
-        "excepted": {c: excepted.get(c, 0) if present.get(c, True) else None for c in CATEGORIES},
+        "excepted": {c: excepted.get(c, 0) if present[c] else None for c in figures},
         # accounts past their deadline that legal hold exempts (the other kind of exemption)
         "legal_hold_exempt": frames["retention_legal_hold"]["legal_hold_exempt"][0],
     }
     breaches = pl.DataFrame(
         {
-            "category": list(CATEGORIES),
-            "clause": [policy.rule(c).clause.ref for c in CATEGORIES],
-            "breaches": [summary["breaches"][c] for c in CATEGORIES],
-            "oldest_days_overdue": [summary["oldest_days_overdue"][c] for c in CATEGORIES],
-            "table_present": [present.get(c, True) for c in CATEGORIES],
+            "category": list(figures),
+            "clause": [policy.figure_rules(c)[0].clause for c in figures],
+            "breaches": [summary["breaches"][c] for c in figures],
+            "oldest_days_overdue": [summary["oldest_days_overdue"][c] for c in figures],
+            "table_present": [present[c] for c in figures],
         },
         schema=TABLES["retention_breaches"],
     )

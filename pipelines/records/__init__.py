@@ -23,10 +23,11 @@ import polars as pl
 
 from pipelines import db as dbmod
 from pipelines.errors import PipelineFailure
-from pipelines.findings import WORKLISTS
+from pipelines.findings import CHECK_WORKLISTS
 from pipelines.metrics import Period, exceptions, retention, rights, support
 from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
+from pipelines.policy import model as policy_model
 
 SQL_PACKAGE = "pipelines.records"
 #: the metric models the lists read; each must exist once the families computed
@@ -58,25 +59,25 @@ class RecordList:
 
 
 LISTS = (
-    RecordList(WORKLISTS["account_erasure"], "worklist_accounts", "retention.breaches.account",
+    RecordList("account_past_deadline.csv", "worklist_accounts", "retention.breaches.account",
                tracked="account", table="accounts", id_column="account_id"),
-    RecordList(WORKLISTS["logs_retention"], "worklist_logs", "retention.breaches.logs",
+    RecordList("logs_past_deadline.csv", "worklist_logs", "retention.breaches.logs",
                tracked="logs", table="sessions", id_column="session_id"),
-    RecordList(WORKLISTS["support_data_retention"], "worklist_support", "retention.breaches.support",
+    RecordList("support_past_deadline.csv", "worklist_support", "retention.breaches.support",
                tracked="support", table="support_tickets", id_column="ticket_id"),
-    RecordList(WORKLISTS["marketing_retention"], "worklist_marketing", "retention.breaches.marketing",
+    RecordList("marketing_past_deadline.csv", "worklist_marketing", "retention.breaches.marketing",
                "marketing_contacts", tracked="marketing", table="marketing_contacts", id_column="contact_id"),
-    RecordList(WORKLISTS["analytics_retention"], "worklist_analytics", "retention.breaches.analytics", "web_visits",
+    RecordList("analytics_past_deadline.csv", "worklist_analytics", "retention.breaches.analytics", "web_visits",
                tracked="analytics", table="web_visits", id_column="visit_id"),
-    RecordList(WORKLISTS["erased_account_leftovers"], "worklist_residual", "retention.breaches.residual",
+    RecordList("residual_past_deadline.csv", "worklist_residual", "retention.breaches.residual",
                tracked="residual", table=None, id_column="id"),
-    RecordList(WORKLISTS["payments_retention"], "worklist_payments", "retention.breaches.payments", "payments",
+    RecordList("payments_past_deadline.csv", "worklist_payments", "retention.breaches.payments", "payments",
                tracked="payments", table="payments", id_column="payment_id"),
-    RecordList(WORKLISTS["withdrawn_consent"], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
+    RecordList(CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
                "marketing_contacts", tracked="withdrawn_consent", table="marketing_contacts", id_column="contact_id"),
     # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked
-    RecordList(WORKLISTS["inquiries_answered"], "worklist_inquiries", "support.past_response_standard"),
-    RecordList(WORKLISTS["rights_on_time"], "worklist_rights_overdue", "rights.open_overdue",
+    RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.past_response_standard"),
+    RecordList("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue",
                tracked="rights_overdue", table="rights_requests", id_column="request_id"),
     # the register itself, row by row (docs/report.md, "Exceptions")
     RecordList("exceptions.csv", "worklist_exceptions", "exceptions.rows", REGISTER),

@@ -18,7 +18,7 @@ from pipelines.ownership import GENERATOR_META, INDEX_FILE, is_own_index
 from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.blocks import VERDICT_ICON, tally_words
-from pipelines.report.kit.verdicts import findings_of, overall, summary_value
+from pipelines.report.kit.verdicts import overall, promises_of, summary_value
 from pipelines.report.kit.words import t, tn
 
 NBSP = "\u00a0"
@@ -123,10 +123,11 @@ def _exports(path: Path, lang: str) -> str:
 
 
 def _tally_cell(name: str, path: Path, summary: dict, lang: str) -> str:
-    """The quarter's findings as its report's first screen counts them, "7 of 10 kept", coloured by the worst
-    verdict (``pipelines.findings.tally``; docs/report.md, "The index page"), linking the quarter's report
-    when it is there; "not computable" for results without findings."""
-    result = overall(findings_of(summary))
+    """The quarter's promises as its report's first screen counts them, "5 of 6 kept" (the policy's own promises;
+    legal deadlines and internal standards are the report's to say beside them), coloured by the worst verdict
+    (``pipelines.findings.tally``; docs/report.md, "The index page"), linking the quarter's report when it is
+    there; "not computable" for results without findings."""
+    result = overall(promises_of(summary))
     verdict = result.verdict
     text = tally_words(lang, result) if result.total else t(lang, "not_computable")
     words = f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(text)}'

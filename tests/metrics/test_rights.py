@@ -20,7 +20,7 @@ from tests.conftest import legal_deadline
 
 Q3 = Period.of(Quarter(2024, 3))  # 2024-07-01 .. 2024-09-30 (a Monday)
 POLICY = load_policy()
-IDENTITY = replace(POLICY, clock_start="identity_verified")
+IDENTITY = POLICY.with_rule("rights_on_time", clock_start="identity_verified")
 
 
 def req(rid, received, *, right="access", channel="email", verified=None, notified=None, completed=None, account=None):

@@ -520,5 +520,5 @@ def test_the_response_standard_comes_from_the_policy(run):
     from dataclasses import replace
 
     tickets = [ticket("t1", "2024-09-26 10:00")]  # Thursday: 1 working day -> Fri 27 Sep, 2 -> Mon 30 Sep
-    assert run(tickets, policy=replace(POLICY, response_working_days=1)).summary["past_response_standard"] == 1
-    assert run(tickets, policy=replace(POLICY, response_working_days=2)).summary["past_response_standard"] == 0
+    assert run(tickets, policy=POLICY.with_period("inquiries_answered", "1 working day")).summary["past_response_standard"] == 1
+    assert run(tickets, policy=POLICY.with_period("inquiries_answered", "2 working days")).summary["past_response_standard"] == 0

@@ -21,7 +21,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 
 #: worklist file -> (its id column, the export table and column the ids come from)
 IDS = {
-    "accounts_past_deadline.csv": ("account_id", "accounts", "account_id"),
+    "account_past_deadline.csv": ("account_id", "accounts", "account_id"),
     "logs_past_deadline.csv": ("session_id", "sessions", "session_id"),
     "support_past_deadline.csv": ("ticket_id", "support_tickets", "ticket_id"),
     "marketing_past_deadline.csv": ("contact_id", "marketing_contacts", "contact_id"),
@@ -107,7 +107,7 @@ def test_the_ids_are_the_exports_own(worklist):
 
 
 def test_the_accounts_file_has_the_columns_the_team_needs(worklist):
-    (first, *_) = rows(worklist["out"] / "accounts_past_deadline.csv")
+    (first, *_) = rows(worklist["out"] / "account_past_deadline.csv")
     assert list(first) == ["account_id", "last_activity_on", "erasure_deadline", "days_overdue", "legal_hold",
                            "exception", "remediation"]
     assert list(rows(worklist["out"] / "rights_requests_overdue.csv")[0])[:2] == ["request_id", "right"]
@@ -129,7 +129,7 @@ def test_files_are_mode_0600_and_the_folder_0700(worklist):
 def test_a_file_left_world_readable_is_replaced_by_a_0600_one(tmp_path):
     import polars as pl
 
-    path = tmp_path / "accounts_past_deadline.csv"
+    path = tmp_path / "account_past_deadline.csv"
     path.write_text("old\n")
     os.chmod(path, 0o644)
     write_private_csv(pl.DataFrame({"account_id": ["A1"]}), path)
@@ -202,7 +202,7 @@ def test_a_table_not_exported_gets_no_file_and_a_null_count(tmp_path, capsys):
     for name in ("marketing_past_deadline.csv", "analytics_past_deadline.csv", "payments_past_deadline.csv",
                  "withdrawn_consent_contacted.csv"):
         assert printed[name]["rows"] is None and not (out / name).exists(), name
-    assert printed["accounts_past_deadline.csv"]["rows"] == len(rows(out / "accounts_past_deadline.csv"))
+    assert printed["account_past_deadline.csv"]["rows"] == len(rows(out / "account_past_deadline.csv"))
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(tmp_path):
@@ -219,7 +219,7 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(
         "share": [-0.5, 1.25, -2.0, 0.0, 3.5, -7.125, 9.0],
         "legal_hold": [True, False, False, True, False, False, True],
     })
-    path = tmp_path / "accounts_past_deadline.csv"
+    path = tmp_path / "account_past_deadline.csv"
     write_private_csv(frame, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     found = rows(path)
@@ -239,11 +239,11 @@ def test_a_file_of_the_same_name_the_worklist_did_not_write_is_never_replaced(tm
     data = write_exports(tmp_path / "x")
     out = tmp_path / "w"
     out.mkdir()
-    (out / "accounts_past_deadline.csv").write_text("my own list")
+    (out / "account_past_deadline.csv").write_text("my own list")
     assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "db.duckdb"), "--quarter", "2024Q1",
                  "--out", str(out)]) == 2
-    assert "accounts_past_deadline.csv" in capsys.readouterr().err
-    assert (out / "accounts_past_deadline.csv").read_text() == "my own list"
+    assert "account_past_deadline.csv" in capsys.readouterr().err
+    assert (out / "account_past_deadline.csv").read_text() == "my own list"
 
 
 @pytest.mark.parametrize("where", ["inside-exports", "no-report-quarter", "dotdot"])

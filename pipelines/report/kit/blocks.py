@@ -209,6 +209,11 @@ def source_html(ctx: ReportContext, found: dict | None, *, name: str | None = No
     )
 
 
+def rule_quote_html(ctx: ReportContext, rule) -> str:
+    """A rule's clause and its quote from the policy, in the report's language; nothing without a rule."""
+    return clause_html(ctx, rule.clause, rule.quote.get(ctx.language)) if rule is not None else ""
+
+
 def clause_html(
     ctx: ReportContext,
     ref: str,
@@ -308,11 +313,9 @@ def no_data(ctx: ReportContext, table: str) -> str:
 def policy_values(ctx: ReportContext) -> dict[str, str]:
     """The policy's numbers as the report's words show them: every "12 months" or "30 days" on a page comes from here."""
     pol, lang = ctx.policy, ctx.language
-    residual = pol.retention.get("residual")
     return {
         "months": fmt_int(pol.inactivity_months, lang),
         "due_days": fmt_int(pol.due_soon_days, lang),
-        "grace_days": fmt_int(residual.grace_days if residual else None, lang),
     }
 
 

@@ -19,16 +19,22 @@ from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import BLUE, GREEN, VERMILLION
 from pipelines.report.kit.words import label, t, tn
 
-#: the tracked categories each family section shows (docs/report.md, "Remediation")
-RETENTION = ("account", "logs", "support", "marketing", "analytics", "residual", "payments", "withdrawn_consent")
+#: the tracked categories the rights section shows (docs/report.md, "Remediation"); the retention section's are
+#: the policy file's retention figures and withdrawn consent (:func:`retention_categories`)
 RIGHTS = ("rights_overdue",)
-ALL = RETENTION + RIGHTS
+WITHDRAWN_CONSENT = "withdrawn_consent"
+
+
+def retention_categories(ctx: ReportContext) -> tuple[str, ...]:
+    """The tracked categories the retention section shows: each retention figure of the policy file, then the
+    contacts written to after withdrawing consent (pipelines/records/, the tracked lists)."""
+    return (*ctx.policy.figures, WITHDRAWN_CONSENT)
 #: the three flows, in the order a bar shows them, with their colours (Okabe-Ito: fixed, still open, new)
 FLOWS = (("resolved", GREEN), ("carried_over", BLUE), ("new", VERMILLION))
 
 
 def category_name(language: str, category: str) -> str:
-    return t(language, f"rem_cat_{category}") if category in ("withdrawn_consent", "rights_overdue") else label(
+    return t(language, f"rem_cat_{category}") if category in (WITHDRAWN_CONSENT, *RIGHTS) else label(
         language, "cat", category)
 
 
@@ -133,11 +139,12 @@ def first_screen(ctx: ReportContext) -> str:
     found = ctx.get("remediation")
     if not isinstance(found, dict):
         return ""
-    totals = _counts(found, ALL)
+    tracked = (*retention_categories(ctx), *RIGHTS)
+    totals = _counts(found, tracked)
     if found.get("compared_with") is None or totals is None:
         text = label(lang, "rem_reason", found.get("reason") or "no_earlier_quarter")
     else:
-        moved = [f"{category_name(lang, c)}: {_words(lang, found[c])}" for c in ALL
+        moved = [f"{category_name(lang, c)}: {_words(lang, found[c])}" for c in tracked
                  if isinstance(found.get(c), dict) and any(found[c].get(flow) for flow, _ in FLOWS)]
         text = t(lang, "rem_against", quarter=found["compared_with"]) + " " + (
             "; ".join(moved) if moved else t(lang, "rem_nothing")) + "."
@@ -156,8 +163,7 @@ def exemptions(ctx: ReportContext) -> str:
     if not isinstance(register, dict) and is_missing(hold):
         return ""  # results computed before the register existed
     sentences = []
-    rule = ctx.policy.retention.get("account") if ctx.policy is not None else None
-    if not is_missing(hold) and rule is not None and rule.exempt_legal_hold:
+    if not is_missing(hold) and ctx.policy is not None and "legal_hold" in ctx.policy.inactivity.exempt:
         sentences.append(tn(lang, "exc_legal_hold", int(hold)))
     rows = []
     if isinstance(register, dict) and register.get("register"):
@@ -168,7 +174,7 @@ def exemptions(ctx: ReportContext) -> str:
                            invalid=fmt_int(register.get("invalid") or 0, lang)))
         reasons = ctx.table("exceptions_reasons")
         excepted = ctx.get("retention.excepted") or {}
-        for category in RETENTION[:-1]:
+        for category in ctx.policy.figures:
             said = []
             if reasons is not None and {"category", "reason", "status", "rows"} <= set(reasons.columns):
                 for row in reasons.filter(reasons["category"] == category).iter_rows(named=True):

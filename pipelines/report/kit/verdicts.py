@@ -129,6 +129,20 @@ class Overall:
         return self.worst
 
 
+def promises_of(summary: dict | None) -> list[dict]:
+    """The findings on the policy's own promises (``pipelines.findings.promises``): what the headline and the
+    index count ("6 of 8 promises kept"); legal deadlines and internal standards are tallied beside them."""
+    return judged.promises(findings_of(summary))
+
+
+def beside_of(summary: dict | None) -> dict[str, Overall]:
+    """The tallies of the findings that are not the policy's own promises, by basis (``law``, ``internal
+    standard``), in that order: the headline says them beside the promises, in their own words."""
+    found = findings_of(summary)
+    return {kind: overall([f for f in found if f.get("basis") == kind])
+            for kind in (LAW, INTERNAL_STANDARD) if any(f.get("basis") == kind for f in found)}
+
+
 def overall(found: list[dict]) -> Overall:
     """The tally of ``found`` (``pipelines.findings.tally``): kept of total, coloured by the worst verdict;
     no finding at all is not computable."""

@@ -9,7 +9,7 @@ import polars as pl
 
 from pipelines.report.kit.blocks import (
     change_words,
-    clause_html,
+    rule_quote_html,
     gap_note,
     heading,
     how_html,
@@ -61,9 +61,15 @@ def bucket_label(code: str, language: str) -> str:
     return label(language, "bucket", code)
 
 
-#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §1.1, accounts past
-#: their erasure deadline or erased late. The report shows its verdict and never judges the figures again.
-FINDING = "account_erasure"
+def rule(ctx: ReportContext):
+    """The rule this section's finding judges: the policy file's inactivity rule (§1.1, accounts past their
+    erasure deadline or erased late). The report shows its verdict and never judges the figures again."""
+    return ctx.policy.inactivity
+
+
+def past_deadline(ctx: ReportContext):
+    """Accounts past the inactivity rule's deadline: its figure in ``retention.breaches``."""
+    return ctx.get(f"retention.breaches.{rule(ctx).figure}")
 
 
 def reconcile(ctx: ReportContext) -> str | None:
@@ -77,7 +83,7 @@ def reconcile(ctx: ReportContext) -> str | None:
     """
     lang, pol = ctx.language, ctx.policy
     top = ctx.get(f"inactivity.buckets.{TOP_BUCKET}")
-    past = ctx.get("retention.breaches.account")
+    past = past_deadline(ctx)
     if is_missing(top) or is_missing(past) or top == past:
         return None
     values = {
@@ -89,20 +95,19 @@ def reconcile(ctx: ReportContext) -> str | None:
     }
     if pol.inactivity_months != TOP_MONTHS or top < past:
         return t(lang, "v_inactivity_groups", **values)
-    rule = pol.retention.get("account")
-    key = "v_inactivity_hold" if rule is not None and rule.exempt_legal_hold else "v_inactivity_due_today"
+    key = "v_inactivity_hold" if "legal_hold" in rule(ctx).exempt else "v_inactivity_due_today"
     return tn(lang, key, top - past, **values)
 
 
 def section(ctx: ReportContext) -> str:
     """§1.1: inactive accounts erased within the policy's period (kept: none past the deadline, none erased late)."""
-    lang, pol = ctx.language, ctx.policy
-    breaches = ctx.get("retention.breaches.account")
+    lang, _pol = ctx.language, ctx.policy
+    breaches = past_deadline(ctx)
     late = ctx.get("retention.late_erasures")
     due = ctx.get("inactivity.due_next_30d")
     as_of = fmt_date(ctx.as_of, lang)
     values = policy_values(ctx)
-    found = finding(ctx.summary, FINDING)
+    found = finding(ctx.summary, rule(ctx).id)
     verdict = code(found)
     sentences = []
     if verdict == NOT_COMPUTABLE:
@@ -121,15 +126,13 @@ def section(ctx: ReportContext) -> str:
         sentences.append(tn(lang, "v_inactivity_due", due, **values))
     if verdict != NOT_ASSESSABLE:
         sentences.append(reconcile(ctx))
-    clause = pol.inactivity_clause
-    rule = pol.retention.get("account")
     how = t(lang, "how_inactivity", as_of=as_of, **values)
-    if rule is not None and rule.exempt_legal_hold:
+    if "legal_hold" in rule(ctx).exempt:
         how += " " + t(lang, "how_legal_hold")
     return (
         heading(ctx, "sec_inactivity")
         + verdict_html(ctx, verdict, sentences, basis=basis(found))
-        + clause_html(ctx, clause.ref, clause.text(lang))
+        + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, how)
     )

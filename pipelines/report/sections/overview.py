@@ -34,13 +34,16 @@ from pipelines.report.kit.verdicts import (
     NOT_KEPT,
     Overall,
     basis,
+    beside_of,
     code,
     finding,
     findings_of,
     overall,
+    promises_of,
     summary_value,
 )
-from pipelines.report.kit.words import TEXT, label, t
+from pipelines.policy import LAW
+from pipelines.report.kit.words import label, t
 
 
 def title_block(
@@ -381,14 +384,29 @@ def headline_detail(result: Overall, language: str) -> str:
     return ", ".join(parts) + "." if parts else ""
 
 
-def headline(ctx: ReportContext) -> str:
-    """The first screen's overall verdict: how many of the findings are kept, coloured by the worst verdict
-    (``pipelines.findings.tally``); not computable when the results hold no findings."""
+def beside_words(ctx: ReportContext) -> str:
+    """"Beside them: legal deadlines 0 of 1 met, internal standards 3 of 5 met." (docs/report.md, "The first
+    screen"); empty when every finding is one of the policy's own promises."""
     lang = ctx.language
-    result = overall(findings_of(ctx.summary))
+    parts = [t(lang, f"h_beside_{'law' if kind == LAW else 'standard'}", kept=fmt_int(result.kept, lang),
+               total=fmt_int(result.total, lang))
+             for kind, result in beside_of(ctx.summary).items()]
+    return t(lang, "h_beside", parts=", ".join(parts)) if parts else ""
+
+
+def headline(ctx: ReportContext) -> str:
+    """The first screen's overall verdict: how many of the policy's own promises are kept, coloured by their worst
+    verdict (``pipelines.findings.tally``), with legal deadlines and internal standards tallied beside them in
+    their own words; not computable when the results hold no findings."""
+    lang = ctx.language
+    result = overall(promises_of(ctx.summary))
     verdict = result.verdict
     if result.total:
-        text, detail = headline_text(result, lang), headline_detail(result, lang)
+        text, detail = headline_text(result, lang), " ".join(
+            w for w in (headline_detail(result, lang), beside_words(ctx)) if w)
+    elif findings_of(ctx.summary):
+        text, detail = t(lang, "h_no_promise"), beside_words(ctx)
+        verdict = overall(findings_of(ctx.summary)).verdict
     else:
         text, detail = t(lang, "not_computable"), t(lang, "v_no_finding")
     detail = f' <span class="pr-headline-detail"{inline("headline-detail")}>{escape(detail)}</span>' if detail else ""
@@ -403,12 +421,12 @@ def headline(ctx: ReportContext) -> str:
 
 
 def promise_words(ctx: ReportContext, finding_id: str) -> str:
-    """The promise a finding judges, in plain words with the policy's numbers ("Inactive accounts erased within
-    12 months"); an unknown id in words ("new promise")."""
-    key = f"finding_{finding_id}"
-    days = ctx.get("support.response_working_days", ctx.policy.response_working_days)
-    values = {**policy_values(ctx), "days": fmt_int(days, ctx.language)}
-    return t(ctx.language, key, **values) if key in TEXT else finding_id.replace("_", " ")
+    """The promise a finding judges, in plain words: its rule's title in the policy file ("Inactive accounts erased
+    within 12 months"); an id the policy does not know in words ("new promise")."""
+    rule = next((r for r in ctx.policy.rules if r.id == finding_id), None) if ctx.policy is not None else None
+    if rule is not None:  # the policy file's own title of the rule, in the report's language
+        return rule.title.get(ctx.language)
+    return finding_id.replace("_", " ")
 
 
 def change_in_rows(ctx: ReportContext, found: dict) -> str:
@@ -441,7 +459,7 @@ def worklist_command(ctx: ReportContext) -> list[str]:
 
 
 def _file(name: str) -> str:
-    """A file name that may break after its ``_`` only (``accounts_past_deadline.csv``), never inside a word."""
+    """A file name that may break after its ``_`` only (``account_past_deadline.csv``), never inside a word."""
     return f'<code class="pr-code"{inline("code")}>{escape(name).replace("_", "_<wbr>")}</code>'
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import altair as alt
 import polars as pl
@@ -59,57 +58,35 @@ from pipelines.report.kit.verdicts import (
 )
 from pipelines.report.kit.words import label, t, tn
 
-CATEGORIES = (
-    "account",
-    "logs",
-    "support",
-    "marketing",
-    "analytics",
-    "residual",
-    "payments",
-)
+def retention_rules(policy) -> list:
+    """The policy file's retention rules, in its order: one row each (docs/policy-file.md)."""
+    return [r for r in policy.rules if r.is_retention]
 
 
-#: the finding each category's row shows (pipelines/findings.py; docs/report.md, "Findings")
-FINDINGS = {
-    "account": "account_erasure",
-    "logs": "logs_retention",
-    "support": "support_data_retention",
-    "marketing": "marketing_retention",
-    "analytics": "analytics_retention",
-    "residual": "erased_account_leftovers",
-    "payments": "payments_retention",
-}
-#: §1.6, no marketing after consent was withdrawn: the section's last row
-CONSENT_FINDING = "withdrawn_consent"
+def consent_rules(policy) -> list:
+    """The rules of no contact after consent was withdrawn (§1.6): the section's last rows."""
+    return [r for r in policy.rules if r.check == "no_contact_after_withdrawal"]
 
 
-def rule_tables(policy, category: str) -> list[str]:
-    """The exports ``category``'s rule reads (the policy file's ``table``)."""
-    rule = policy.retention.get(category)
-    return [name.strip() for name in rule.table.split(",")] if rule is not None else []
+def rule_count(ctx: ReportContext, rule, key: str = "breaches"):
+    """A retention rule's own count (``retention.by_rule``), else its figure's when the figure has this rule
+    alone (results computed before rules were counted one by one)."""
+    value = ctx.get(f"retention.by_rule.{rule.id}.{key}")
+    if value is None and len(ctx.policy.figure_rules(rule.figure)) == 1:
+        value = ctx.get(f"retention.{key}.{rule.figure}")
+    return value
 
 
 def section(ctx: ReportContext) -> str:
-    """§1.1-§1.6, §2.1: one row per category (and one for withdrawn consent) with its clause, basis, count,
-    oldest overdue and verdict. Each verdict is the category's finding (docs/report.md, "Findings"); the
-    section's badge counts them as the overall verdict does (``findings.tally``)."""
+    """One row per retention rule of the policy file (and one per rule of no contact after withdrawn consent)
+    with its title, clause, basis, count, oldest overdue and verdict. Each verdict is the rule's finding
+    (docs/report.md, "Findings"); the section's badge counts them as the overall verdict does (``findings.tally``)."""
     lang, pol = ctx.language, ctx.policy
-    frame = ctx.table("retention_breaches")
-    oldest: dict[str, Any] = {}
-    if frame is not None and {"category", "oldest_days_overdue"} <= set(frame.columns):
-        oldest = dict(
-            zip(
-                frame.get_column("category").cast(pl.Utf8).to_list(),
-                frame.get_column("oldest_days_overdue").to_list(),
-            )
-        )
-    stated = ctx.get("retention.oldest_days_overdue")
-    if isinstance(stated, dict):
-        oldest.update(stated)
-    found = {category: finding(ctx.summary, FINDINGS[category]) for category in CATEGORIES}
-    consent = finding(ctx.summary, CONSENT_FINDING)
-    verdicts = {category: code(f) for category, f in found.items()}
+    rules = retention_rules(pol)
+    titles = {r.id: r.title.get(lang) for r in (*rules, *consent_rules(pol))}
+    found = {r.id: finding(ctx.summary, r.id) for r in rules}
+    consents = {r.id: finding(ctx.summary, r.id) for r in consent_rules(pol)}
+    verdicts = {rule_id: code(f) for rule_id, f in found.items()}
     rows, classes, attrs = [], [], []
 
     def row(name: str, ref: str, f: dict | None, value, old) -> None:
@@ -128,21 +105,22 @@ def section(ctx: ReportContext) -> str:
         classes.append(f"row--{verdict}")
         attrs.append({"finding": f.get("id") if f else "", "verdict": verdict})
 
-    for category in CATEGORIES:
-        rule = pol.retention.get(category)
-        f = found[category]
-        ref = (f or {}).get("clause") or (rule.clause.ref if rule else "")
-        row(label(lang, "cat", category), ref, f, ctx.get(f"retention.breaches.{category}"), oldest.get(category))
+    for rule in rules:
+        f = found[rule.id]
+        value = rule_count(ctx, rule) if rule.assessable else None
+        row(titles[rule.id], (f or {}).get("clause") or rule.clause, f, value, rule_count(ctx, rule, "oldest_days_overdue"))
     withdrawn = ctx.get("retention.withdrawn_consent_contacted")
-    consent_ref = (consent or {}).get("clause") or (pol.consent_clause or pol.rule("marketing").clause).ref
-    row(t(lang, "promise_withdrawn_consent"), consent_ref, consent, withdrawn, None)
-    result = overall([f for f in (*found.values(), consent) if f is not None])
+    for rule in consent_rules(pol):
+        row(titles[rule.id], (consents[rule.id] or {}).get("clause") or rule.clause, consents[rule.id], withdrawn,
+            None)
+    consent = next(iter(consents.values()), None)
+    result = overall([f for f in (*found.values(), *consents.values()) if f is not None])
 
     def wanted(verdict: str) -> list[str]:
         return [c for c, v in verdicts.items() if v == verdict]
 
     def names(verdict: str) -> str:
-        return ", ".join(label(lang, "cat", c) for c in wanted(verdict))
+        return ", ".join(titles[c] for c in wanted(verdict))
 
     as_of = fmt_date(ctx.as_of, lang)
     checked = sum(v in (KEPT, NOT_KEPT) for v in verdicts.values())
@@ -164,7 +142,7 @@ def section(ctx: ReportContext) -> str:
         exports = [
             name
             for c in wanted(NOT_CHECKED)
-            for name in rule_tables(pol, c)
+            for name in pol.rule(c).tables
             if name in absent or not absent
         ]
         sentences.append(
@@ -192,8 +170,9 @@ def section(ctx: ReportContext) -> str:
         attrs=attrs,
     )
     sources = "".join(
-        source_html(ctx, f, name=label(lang, "cat", category)) for category, f in found.items() if category != "account"
-    ) + source_html(ctx, consent, name=t(lang, "promise_withdrawn_consent"))
+        source_html(ctx, f, name=titles[rule_id]) for rule_id, f in (*found.items(), *consents.items())
+        if rule_id != pol.inactivity_rule  # its source is the inactivity section's
+    )
     return (
         heading(ctx, "sec_retention")
         + verdict_html(ctx, result.verdict, sentences, badge=tally_words(lang, result))
@@ -202,20 +181,16 @@ def section(ctx: ReportContext) -> str:
         + sources
         # the register of exceptions beside legal hold; last quarter's breaches fixed? (docs/report.md)
         + remediation.exemptions(ctx)
-        + remediation.block(ctx, remediation.RETENTION)
+        + remediation.block(ctx, remediation.retention_categories(ctx))
     )
 
 
 def clauses(ctx: ReportContext) -> str:
-    """Each distinct retention clause quoted once, naming the categories it covers."""
+    """Each distinct retention quote once, naming the rules that rest on it."""
     lang, pol = ctx.language, ctx.policy
     quotes: dict[tuple[str, str], list[str]] = {}
-    for category in CATEGORIES:
-        rule = pol.retention.get(category)
-        if rule:
-            quotes.setdefault((rule.clause.ref, rule.clause.text(lang)), []).append(
-                label(lang, "cat", category)
-            )
+    for rule in (*retention_rules(pol), *consent_rules(pol)):
+        quotes.setdefault((rule.clause, rule.quote.get(lang)), []).append(rule.title.get(lang))
     quoted = "".join(
         clause_html(ctx, ref, text, caption=f"{ref} · {', '.join(names)}")
         for (ref, text), names in sorted(quotes.items())

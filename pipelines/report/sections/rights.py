@@ -9,7 +9,7 @@ import polars as pl
 
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
-    clause_html,
+    rule_quote_html,
     gap_note,
     heading,
     how_html,
@@ -50,15 +50,16 @@ from pipelines.report.kit.verdicts import (
 )
 from pipelines.report.kit.words import OTHER, code_label, label, other_label, t, tn
 
-#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §3 and GDPR Art. 12(3),
-#: requests completed late in the quarter and open requests past their deadline
-FINDING = "rights_on_time"
+def rule(ctx: ReportContext):
+    """The rule this section's finding judges: the policy file's rights deadline (§3 and GDPR Art. 12(3),
+    requests completed late in the quarter and open requests past their deadline); None without one."""
+    return ctx.policy.rights_rule if ctx.policy is not None else None
 
 
 def section(ctx: ReportContext) -> str:
     """§3 and GDPR Art. 12(3): every request answered within its (possibly extended) deadline."""
     lang, pol = ctx.language, ctx.policy
-    found = finding(ctx.summary, FINDING)
+    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
     verdict = code(found)
     completed = ctx.get("rights.completed")
     rate = ctx.get("rights.on_time_rate")
@@ -104,11 +105,10 @@ def section(ctx: ReportContext) -> str:
         # counted, never named (docs/contract.md, "Only declared values")
         other = other_label(lang, ctx.get("rights.right_other_distinct"))
         sentences.append(tn(lang, "v_rights_other", undeclared, other=other))
-    clause = pol.rights_clause
     return (
         heading(ctx, "sec_rights")
         + verdict_html(ctx, verdict, sentences, basis=basis(found))
-        + clause_html(ctx, clause.ref, clause.text(lang))
+        + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, how(ctx))
         + remediation.block(ctx, remediation.RIGHTS)  # last quarter's overdue requests answered? (docs/report.md)

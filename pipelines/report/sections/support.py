@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.report.kit.blocks import (
-    clause_html,
+    rule_quote_html,
     heading,
     how_html,
     not_computable_words,
@@ -60,23 +60,24 @@ def fmt_elapsed(hours, language: str = "en") -> str:
     return fmt_hours(hours, language)
 
 
-#: the finding this section shows (pipelines/findings.py; docs/report.md, "Findings"): §1.4 with the response
-#: standard, inquiries of the quarter answered late or unanswered past it
-FINDING = "inquiries_answered"
+def rule(ctx: ReportContext):
+    """The rule this section's finding judges: the policy file's response standard (§1.4, inquiries of the
+    quarter answered late or unanswered past it); None without one."""
+    return ctx.policy.response_rule if ctx.policy is not None else None
 
 
 def section(ctx: ReportContext) -> str:
     """§1.4 with the company's response standard: the finding's verdict, what the standard counts as a failure
     (answered late, unanswered past it) and what it does not (awaiting an answer within it); the statistics
     themselves are this section."""
-    lang, pol = ctx.language, ctx.policy
+    lang, _pol = ctx.language, ctx.policy
     as_of = fmt_date(ctx.as_of, lang)
-    found = finding(ctx.summary, FINDING)
+    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
     verdict = code(found)
     details = (found or {}).get("details") or {}
     tickets = ctx.get("support.tickets")
     unanswered = ctx.get("support.no_first_response")
-    days = tn(lang, "working_days", ctx.get("support.response_working_days", pol.response_working_days))
+    days = tn(lang, "working_days", ctx.get("support.response_working_days", rule(ctx).period.amount if rule(ctx) else None))
     late = ctx.get("support.answered_late", details.get("answered_late"))
     past = ctx.get("support.unanswered_past_standard", details.get("unanswered_past_standard"))
     awaiting = details.get("awaiting_within_standard", ctx.get("support.awaiting_within_standard"))
@@ -122,11 +123,10 @@ def section(ctx: ReportContext) -> str:
         # counted, never named (docs/contract.md, "Only declared values")
         other = other_label(lang, ctx.get("support.category_other_distinct"))
         sentences.append(tn(lang, "v_support_other", undeclared, other=other))
-    clause = pol.support_clause
     return (
         heading(ctx, "sec_support")
         + verdict_html(ctx, verdict, sentences, basis=basis(found))
-        + clause_html(ctx, clause.ref, clause.text(lang))
+        + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, t(lang, "how_support", as_of=as_of, days=days))
     )

@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.report.kit import blocks
 from tests.report.fake_results import fake_summary, fake_tables
-from tests.report.sections.helpers import POLICY, ctx, visible, with_rule
+from tests.report.sections.helpers import POLICY, ctx, visible
 
 TABLES = fake_tables(fake_summary())
 
@@ -68,7 +68,7 @@ def test_the_table_name_is_kept_only_as_an_attribute():
 
 def test_policy_numbers_come_from_the_policy():
     assert blocks.policy_values(ctx()) == {"months": "12", "due_days": "30", "grace_days": "30"}
-    policy = with_rule(POLICY, "residual", grace_days=1500)
+    policy = POLICY.with_period("erased_account_leftovers", "1500 days")
     assert blocks.policy_values(ctx(policy=policy, language="nl"))["grace_days"] == "1.500"
 
 

@@ -25,7 +25,7 @@ def results(tmp_path_factory):
 
 def test_the_retention_block_counts_per_category_and_charts_each_quarter(results):
     ctx = open_results(results, language="en")
-    html = remediation.block(ctx, remediation.RETENTION)
+    html = remediation.block(ctx, remediation.retention_categories(ctx))
     words = text(html)
     assert "Were last quarter's breaches fixed?" in words
     assert "The oldest record carried over has been reported for 3 quarters (Accounts, since 2024Q1)." in words
@@ -72,7 +72,7 @@ def test_invalid_rows_are_listed_by_line_column_and_problem(results):
 
 def test_the_dutch_blocks_hold_no_english_word_and_no_code(results):
     ctx = open_results(results, language="nl")
-    for html in (remediation.block(ctx, remediation.RETENTION), remediation.block(ctx, remediation.RIGHTS),
+    for html in (remediation.block(ctx, remediation.retention_categories(ctx)), remediation.block(ctx, remediation.RIGHTS),
                  remediation.first_screen(ctx), remediation.invalid_rows(ctx)):
         words = text(html)
         assert words and ENGLISH.findall(words) == [] and CODES.findall(words) == [], words
@@ -87,21 +87,21 @@ def test_no_earlier_quarter_says_so_and_older_results_show_nothing(tmp_path):
     summary["remediation"] = {"compared_with": None, "reason": "no_earlier_quarter", "trend": []}
     (folder / "summary.json").write_text(json.dumps(summary))
     ctx = open_results(folder, language="en")
-    assert "No earlier quarter is recorded to compare with" in text(remediation.block(ctx, remediation.RETENTION))
+    assert "No earlier quarter is recorded to compare with" in text(remediation.block(ctx, remediation.retention_categories(ctx)))
     assert "No earlier quarter is recorded" in text(remediation.first_screen(ctx))
     for key in ("remediation", "exceptions"):
         summary.pop(key)
     summary["retention"].pop("legal_hold_exempt")
     (folder / "summary.json").write_text(json.dumps(summary))
     ctx = open_results(folder, language="en")
-    assert remediation.block(ctx, remediation.RETENTION) == remediation.first_screen(ctx) == ""
+    assert remediation.block(ctx, remediation.retention_categories(ctx)) == remediation.first_screen(ctx) == ""
     assert remediation.exemptions(ctx) == remediation.invalid_rows(ctx) == ""
 
 
 def test_no_published_block_names_an_id(results):
     """The results hold no id; the blocks name categories, reasons and register lines only."""
     ctx = open_results(results, language="en")
-    html = "".join((remediation.block(ctx, remediation.ALL), remediation.exemptions(ctx), remediation.invalid_rows(ctx)))
+    html = "".join((remediation.block(ctx, (*remediation.retention_categories(ctx), *remediation.RIGHTS)), remediation.exemptions(ctx), remediation.invalid_rows(ctx)))
     assert not re.search(r"acct-|sess-|\b[0-9a-f]{32}\b", html)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import fields, replace
+
 
 import vl_convert as vlc
 
@@ -32,16 +32,8 @@ def ctx(summary=None, tables=None, language="en", policy=POLICY, *, rejudge=True
 
 
 def with_months(policy, months: int):
-    """The policy with another inactivity period (the account rule's period_months)."""
-    rules = {**policy.retention, "account": replace(policy.retention["account"], period_months=months)}
-    changes = {"retention": rules}
-    if "inactivity_months" in {f.name for f in fields(policy)}:
-        changes["inactivity_months"] = months
-    return replace(policy, **changes)
-
-
-def with_rule(policy, category: str, **changes):
-    return replace(policy, retention={**policy.retention, category: replace(policy.retention[category], **changes)})
+    """The policy with another inactivity period (the inactivity rule's period)."""
+    return policy.with_period(policy.inactivity_rule, f"{months} months")
 
 
 class DutchNamed:

@@ -18,7 +18,6 @@ from tests.report.sections.helpers import (
     title,
     visible,
     with_months,
-    with_rule,
 )
 
 TABLES = fake_tables(fake_summary())
@@ -46,7 +45,7 @@ def test_reconcile_singular_equal_and_without_legal_hold():
     assert "1 of the 38 accounts inactive for 12 months or more is not past its deadline: it is on legal hold" in section(summary)
     summary["inactivity"]["buckets"]["12m+"] = 37
     assert inactivity.reconcile(ctx(summary)) is None
-    no_hold = with_rule(POLICY, "account", exempt_legal_hold=False)
+    no_hold = POLICY.with_rule("account_erasure", exempt=("register",))
     text = section(policy=no_hold)
     assert "26 of the 63 accounts inactive for 12 months or more are not past their deadline yet: their deadline is 30 September 2024 itself." in text
     assert "legal hold" not in text

@@ -21,7 +21,6 @@ from tests.report.sections.helpers import (
     ctx,
     title,
     visible,
-    with_rule,
 )
 
 TABLES = fake_tables(fake_summary())
@@ -73,7 +72,7 @@ def test_plurals_dates_and_grace_days():
     summary = fake_summary()
     summary["retention"]["breaches"].update(account=0, logs=0, support=0, marketing=0, residual=1)
     summary["retention"].update(withdrawn_consent_contacted=1, late_erasures=0)
-    policy = with_rule(POLICY, "residual", grace_days=45)
+    policy = POLICY.with_period("erased_account_leftovers", "45 days")
     text = visible(retention.section(ctx(summary, policy=policy)))
     assert "1 of the 6 categories checked holds records past their deadline: Leftovers of erased accounts." in text
     assert "1 marketing contact was contacted after withdrawing consent." in text

@@ -44,7 +44,7 @@ def test_how_states_the_policy_deadlines():
     assert "De termijn van 1 maand loopt vanaf de dag van ontvangst van het verzoek; hij wordt 3 maanden" in (
         rights.how(ctx(language="nl"))
     )
-    other = replace(POLICY, deadline_months=2, extended_deadline_months=4)
+    other = POLICY.with_period("rights_on_time", "2 months", extended="4 months")
     assert "The deadline of 2 months" in rights.how(ctx(policy=other))
     assert "it becomes 4 months" in rights.how(ctx(policy=other))
 

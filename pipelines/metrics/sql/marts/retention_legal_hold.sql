@@ -1,7 +1,7 @@
--- policy §1.1, GDPR Art. 17(3)(e), contract §5 reading 10: accounts past their deadline on legal hold.
+-- contract reading 21, GDPR Art. 17(3)(e): accounts past their deadline that legal hold exempts.
 -- Accounts past their erasure deadline that legal hold exempts (the other kind of exemption, beside the
--- register: docs/report.md, "Exceptions"): not erased, on legal hold, the policy's account rule exempting it.
--- 0 when the policy does not exempt legal hold (those accounts are then breaches).
+-- register: docs/report.md, "Exceptions"): rows of the `accounts` table past their rule's deadline, on
+-- legal hold, whose rule exempts legal hold (a hold exempts every row of the account; this counts accounts).
 SELECT count(*) AS legal_hold_exempt
-FROM account_deadlines
-WHERE NOT erased AND legal_hold AND $exempt_legal_hold AND erasure_deadline < CAST($as_of AS DATE)
+FROM retention_past_deadline_rows
+WHERE held AND source_table = 'accounts'

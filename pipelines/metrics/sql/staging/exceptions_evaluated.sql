@@ -6,19 +6,15 @@
 -- installs it, empty when no register is given). Categories compare trimmed and lower-cased, as named in
 -- retention.breaches; ids compare exactly, as the exports' own ids (trimmed when loaded and when read).
 -- A row is, in this order:
---   invalid  a problem the reader found (no approver, no expiry, a bad date, ...), an unknown category, or an id
---            that is in none of the category's export tables (`residual`: sessions, tickets, marketing contacts,
---            web visits); it exempts nothing;
+--   invalid  a problem the reader found (no approver, no expiry, a bad date, ...), an unknown category (one no
+--            retention rule of the policy file counts in), or an id that is in none of the category's export
+--            tables (the tables of its rules); it exempts nothing;
 --   pending  approved after as_of: not in force yet;
 --   expired  its expiry date is before as_of: it no longer exempts (in force up to and including expires_on);
 --   applied  in force at as_of: its record leaves the category's breaches for its `excepted` count.
 WITH category_tables AS (
-    SELECT * FROM (VALUES
-        ('account', 'accounts'), ('logs', 'sessions'), ('support', 'support_tickets'),
-        ('marketing', 'marketing_contacts'), ('analytics', 'web_visits'), ('payments', 'payments'),
-        ('residual', 'sessions'), ('residual', 'support_tickets'), ('residual', 'marketing_contacts'),
-        ('residual', 'web_visits')
-    ) AS t(category, source_table)
+    -- each retention figure's export tables, from the policy file's rules (generated: pipelines/rules/)
+    SELECT category, source_table FROM retention_figure_tables
 ),
 wanted AS (
     SELECT DISTINCT id FROM exception_register WHERE id IS NOT NULL

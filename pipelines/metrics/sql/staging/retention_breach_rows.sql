@@ -6,6 +6,7 @@
 -- The rule itself, with every column's meaning, is `retention_past_deadline_rows`.
 SELECT
     category,
+    rule,
     subject_id,
     deadline,
     days_overdue,
@@ -15,4 +16,4 @@ SELECT
     exception_expired_on,
     exception_pending_from
 FROM retention_past_deadline_rows
-WHERE NOT excepted
+WHERE NOT excepted AND NOT held

@@ -1,0 +1,32 @@
+"""A policy file of one's own, written beside copies of the published policy texts (docs/policy-file.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipelines.policy import default_policy_path
+
+SHIPPED = default_policy_path()
+TEXT = SHIPPED.read_text(encoding="utf-8")
+
+
+def write_policy(folder: Path, text: str = TEXT, name: str = "policy.toml") -> Path:
+    """``text`` as ``folder/name``, with the shipped policy documents beside it (the file names them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for document in SHIPPED.parent.glob(SHIPPED.stem + ".*.txt"):
+        shutil.copyfile(document, folder / document.name)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def replaced(old: str, new: str, text: str = TEXT, count: int = 1) -> str:
+    """``text`` with ``old`` replaced (it must be there: a test never edits nothing)."""
+    assert old in text, old
+    return text.replace(old, new, count)
+
+
+def line_of(text: str, fragment: str) -> int:
+    """The 1-based line where ``fragment`` first appears."""
+    return text[: text.index(fragment)].count("\n") + 1
