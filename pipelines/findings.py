@@ -112,8 +112,19 @@ def table_absent(summary: dict, rule: Rule) -> bool:
     return all(counts.get(name) is None for name in rule.tables)
 
 
+def rule_breaches(summary: dict, policy: Policy, rule: Rule) -> int | None:
+    """A retention rule's breaches: its own count (``retention.by_rule``), else its figure's when the figure
+    counts this rule alone (results computed before rules were counted one by one)."""
+    by_rule = lookup(summary, "retention.by_rule")
+    if isinstance(by_rule, dict):
+        return lookup(by_rule, f"{rule.id}.breaches")
+    if len(policy.figure_rules(rule.figure)) == 1:
+        return lookup(summary, f"retention.breaches.{rule.figure}")
+    return None
+
+
 def _retention(summary: dict, policy: Policy, rule: Rule) -> Judged:
-    rows = lookup(summary, f"retention.by_rule.{rule.id}.breaches")
+    rows = rule_breaches(summary, policy, rule)
     judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=table_absent(summary, rule))
     if rule.id != policy.inactivity_rule:
         return judged
@@ -122,7 +133,7 @@ def _retention(summary: dict, policy: Policy, rule: Rule) -> Judged:
     rows = None if rows is None else rows + (late or 0)
     judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=False)
     return Judged(judged.verdict, judged.reason, judged.rows,
-                  {"past_deadline": lookup(summary, f"retention.by_rule.{rule.id}.breaches"), "erased_late": late})
+                  {"past_deadline": rule_breaches(summary, policy, rule), "erased_late": late})
 
 
 def _withdrawn_consent(summary: dict, policy: Policy, rule: Rule) -> Judged:

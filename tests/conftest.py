@@ -94,10 +94,8 @@ def make_db():
 
 
 def policy_with(path, old: str, new: str):
-    """The shipped policy file with one passage replaced, written to ``path`` (a test's own policy)."""
-    from pipelines.policy import default_policy_path
+    """The shipped policy file with one passage replaced, written to ``path`` beside the policy texts it quotes
+    (a test's own policy)."""
+    from tests.policy.helpers import replaced, write_policy
 
-    text = default_policy_path().read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return write_policy(path.parent, replaced(old, new), name=path.name)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pipelines import cli as climod
-from pipelines.policy import default_policy_path
+from tests.conftest import policy_with
 from tests.load.helpers import write_exports
 
 
@@ -53,13 +53,6 @@ def test_bad_parameters_exit_2(tmp_path):
     assert cli("run", "--as-of", "31/12/2024").returncode == 2
 
 
-def _policy_with(path, old, new):
-    text = default_policy_path().read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -68,8 +61,8 @@ def _policy_with(path, old, new):
         (["--quarter", "2024Q2", "--as-of", "2024-03-31"], "--as-of 2024-03-31 is before the start of 2024Q2"),
         (["--quarter", "2019Q1"], "2019Q1 (as of 2019-03-31) lies outside the exports' dates, 2024-01-01 to 2024-02-02"),
         (["--policy", "{tmp}/missing.toml"], "missing.toml: policy file not found"),
-        (["--policy", "{unknown_category}"], "unknown category 'cookies'"),
-        (["--policy", "{negative_period}"], "period_months must be a whole number >= 0, not -12"),
+        (["--policy", "{unknown_table}"], "unknown table 'cookies'"),
+        (["--policy", "{negative_period}"], "period '-12 months' is not understood"),
         (["--data", "{tmp}/nowhere"], "nowhere: export directory not found"),
         (["--db", "{tmp}/reports/db.duckdb"], "must not overlap"),
     ],
@@ -78,8 +71,8 @@ def test_parameter_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     data = write_exports(tmp_path / "x")
     values = {
         "tmp": tmp_path,
-        "unknown_category": _policy_with(tmp_path / "p1.toml", 'category = "analytics"', 'category = "cookies"'),
-        "negative_period": _policy_with(tmp_path / "p2.toml", "period_months = 12", "period_months = -12"),
+        "unknown_table": policy_with(tmp_path / "p1.toml", 'table = "web_visits"', 'table = "cookies"'),
+        "negative_period": policy_with(tmp_path / "p2.toml", 'period = "12 months"', 'period = "-12 months"'),
     }
     args = [a.format(**values) for a in args]
     code = climod.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--no-report", *args])
@@ -173,52 +166,57 @@ def test_check_policy_prints_each_rule_as_a_person_reads_it(capsys):
     out = capsys.readouterr().out
     assert "{" not in out and "null" not in out and "period_months" not in out  # no raw JSON
     blocks = {b.split(" (", 1)[0]: b for b in out.split("\n\n")}
-    assert ("logs (§1.6): session log rows (IP address, device id) — 12 months after the account's last activity"
-            in blocks["logs"])
-    for category, rule in policy.retention.items():
-        block = blocks[category]
-        assert block.startswith(f"{category} ({rule.clause.ref}): "), block
-        months = rule.period_months_without_account if rule.anchor_without_account else rule.period_months
-        period = f"{months} months" if months else f"{rule.grace_days} days"
-        assert period in block or category == "logs", block
-        assert f"  basis: {rule.basis.kind}" in block and "  legal hold: " in block
-    assert "legal hold: exempt" in blocks["account"] and "legal hold: no exemption" in blocks["marketing"]
-    assert "basis: law: Belgian VAT Code art. 60 §4" in blocks["payments"]
-    assert "basis: internal standard: the company's purge window" in blocks["residual"]
-    assert "120 months (10 years) from 1 January of the year after the payment" in blocks["payments"]
-    assert "30 days after the account's erasure" in blocks["residual"]
-    assert ("rights requests (§3): answered within 1 month, extendable to 3 months; the clock starts when the "
-            "request is received") in out and "basis: law: GDPR Art. 12(3)" in out
-    assert "a first response within 5 working days" in out
-    assert "basis: internal standard: the company's service standard" in out
-    assert "declared categories: billing, bug, how_to, account, privacy" in out
+    # one block per rule: its sentence, clause, basis, exemptions, the columns it needs and its quote
+    for rule in policy.rules:
+        block = blocks[rule.id]
+        assert block.startswith(f"{rule.id} ({rule.clause}): "), block
+        assert f"  basis: {rule.basis.kind}" in block and "  needs: " in block
+        assert f'  quote: "{rule.quote.get("en")}"' in block
+    assert blocks["logs_retention"].startswith(
+        "logs_retention (§1.6): sessions rows of an existing account: ip_address and device_id emptied — at the "
+        "deadline of account_erasure")
+    assert "exempt: legal hold and the register of exceptions" in blocks["marketing_retention"]
+    assert "12 months after the account's last activity" in blocks["account_erasure"]
+    assert ("the latest of: at the deadline of account_erasure; 10 years after 1 January of the year after the "
+            "row's paid_at (Belgian VAT Code art. 60 §4") in blocks["payments_retention"]
+    assert "basis: policy (§1.3)" in blocks["payments_retention"]
+    assert "30 days after the account's erasure" in blocks["erased_account_leftovers"]
+    assert "basis: internal standard: the company's purge window" in blocks["erased_account_leftovers"]
+    assert "counts there, not here" in blocks["erased_account_leftovers"]
+    assert ("answered within 1 month of the day of receipt, extendable to 3 months" in blocks["rights_on_time"]
+            and "basis: law: GDPR Art. 12(3)" in blocks["rights_on_time"])
+    assert "within 5 working days" in blocks["inquiries_answered"]
+    assert "basis: internal standard: the company's service standard" in blocks["inquiries_answered"]
+    assert "within 2 working days" in blocks["consent_withdrawal"]
+    assert "needs: web_visits.visited_at, web_visits.visitor_id" in blocks["analytics_retention"]
+    assert "declared categories billing, bug, how_to, account, privacy" in out
     assert "privacy@onetagger.com" in out
 
 
 def test_check_policy_json_carries_each_rules_basis_and_source(tmp_path, capsys):
-    policy = _policy_with(tmp_path / "p.toml", 'clock_start = "received"', 'clock_start = "identity_verified"')
+    policy = policy_with(tmp_path / "p.toml", 'clock_start = "received"', 'clock_start = "identity_verified"')
     assert climod.main(["check-policy", str(policy), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
-    assert found["retention"]["logs"]["period_months"] == 0 and found["retention"]["logs"]["clause"] == "§1.6"
-    assert found["retention"]["logs"]["anchor"] == "account_erasure_deadline"
-    assert found["retention"]["support"]["period_months_without_account"] == 12
-    assert found["retention"]["payments"]["basis"] == "law"
-    assert found["retention"]["payments"]["source"].startswith("Belgian VAT Code")
-    assert found["retention"]["residual"]["basis"] == "internal standard" and found["retention"]["residual"]["source"]
-    assert found["retention"]["account"] == {**found["retention"]["account"], "basis": "policy", "source": None}
-    assert found["rights"]["clock_start"] == "identity_verified" == found["rights_clock_start"]
-    assert found["rights"]["basis"] == "law" and found["rights"]["source"].startswith("GDPR Art. 12(3)")
-    assert found["support"]["response_working_days"] == 5 and found["support"]["basis"] == "internal standard"
+    rules = {r["id"]: r for r in found["rules"]}
+    assert list(rules)[:2] == ["account_erasure", "logs_retention"]
+    assert rules["logs_retention"]["clause"] == "§1.6" and rules["logs_retention"]["figure"] == "logs"
+    assert rules["logs_retention"]["basis"] == "internal standard" and rules["logs_retention"]["source"]["nl"]
+    assert rules["payments_retention"]["basis"] == "policy" and rules["payments_retention"]["source"] is None
+    assert rules["erased_account_leftovers"]["source"]["en"].startswith("the company's purge window")
+    assert rules["rights_on_time"]["source"]["en"].startswith("GDPR Art. 12(3)")
+    assert "sessions.ip_address" in rules["logs_retention"]["needs"]
+    assert rules["rights_on_time"]["figure"] is None and rules["rights_on_time"]["assessable"]
     assert found["controller_contacts"] == ["privacy@onetagger.com"]
+    assert found["languages"] == ["en", "nl"]
     assert climod.main(["check-policy", str(policy)]) == 0
-    assert "the clock starts when the requester's identity is verified" in capsys.readouterr().out
+    assert "answered within 1 month of the verification of the requester's identity" in capsys.readouterr().out
 
 
 def test_check_policy_refuses_an_invalid_file_in_one_line(tmp_path, capsys):
-    policy = _policy_with(tmp_path / "p.toml", 'category = "analytics"', 'category = "cookies"')
+    policy = policy_with(tmp_path / "p.toml", 'table = "web_visits"', 'table = "cookies"')
     assert climod.main(["check-policy", str(policy)]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "unknown category 'cookies'" in err
+    assert len(err.splitlines()) == 1 and "unknown table 'cookies'" in err and "p.toml:" in err
 
 
 def test_a_second_load_reuses_the_database_unless_reload_is_given(tmp_path):

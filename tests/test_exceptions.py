@@ -9,7 +9,8 @@ residual: erasure + 30 days):
 - acct-pending: past its deadline; its exception is approved on 2024-10-15, after as_of: still a breach;
 - acct-hold: past its deadline on legal hold: exempt by the policy, not by the register;
 - acct-fine: created 2024-06-01, not past its deadline; its exception is in force but takes nothing out;
-- acct-erased: erased 2024-01-15; its session sess-res-1 (with an IP address) is a residual breach, excepted.
+- acct-erased: last active 2024-01-10 (deadline 2025-01-10), erased 2024-01-15; its session sess-res-1 (with an IP
+  address) is a residual breach (its own deadline has not passed: contract reading 20), excepted.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def exports(folder: Path) -> Path:
                 "acct-erased,2022-01-01T10:00:00Z,free,deleted,2024-01-15T10:00:00Z,false\n")
     sessions = ("session_id,account_id,started_at,ip_address\n"
                 "sess-log-1,acct-court,2022-06-01T10:00:00Z,192.0.2.10\n"
-                "sess-res-1,acct-erased,2023-01-01T10:00:00Z,192.0.2.11\n"
+                "sess-res-1,acct-erased,2024-01-10T10:00:00Z,192.0.2.11\n"
                 "sess-fine,acct-fine,2024-09-01T10:00:00Z,\n")
     tickets = ("ticket_id,account_id,channel,category,created_at,first_response_at\n"
                "tick-fine,acct-fine,email,bug,2024-09-02T10:00:00Z,2024-09-02T11:00:00Z\n")

@@ -13,9 +13,11 @@ from pipelines.policy import load_policy
 POLICY = load_policy()
 
 IDS = [
-    "account_erasure", "logs_retention", "support_data_retention", "marketing_retention", "analytics_retention",
-    "erased_account_leftovers", "payments_retention", "withdrawn_consent", "inquiries_answered", "rights_on_time",
+    "account_erasure", "logs_retention", "support_data_retention", "support_without_account_retention",
+    "marketing_retention", "analytics_retention", "erased_account_leftovers", "payments_retention",
+    "withdrawn_consent", "inquiries_answered", "consent_withdrawal", "rights_on_time",
 ]
+RETENTION_RULES = [i for i in IDS if i.endswith(("_retention", "_erasure", "_leftovers"))]
 
 #: a quarter in which every promise is kept: each promise applies to some records, none breaks it
 CLEAN = {
@@ -24,10 +26,12 @@ CLEAN = {
     "inactivity": {"population": 9},
     "retention": {"breaches": {c: 0 for c in ("account", "logs", "support", "marketing", "analytics", "residual",
                                               "payments")},
+                  "by_rule": {r: {"breaches": 0} for r in RETENTION_RULES},
                   "withdrawn_consent_contacted": 0, "late_erasures": 0},
     "support": {"tickets": 5, "answered_late": 0, "unanswered_past_standard": 0, "awaiting_within_standard": 1,
                 "past_response_standard": 0},
-    "rights": {"received": 2, "completed": 2, "on_time": 2, "open_overdue": 0, "open_not_due": 1},
+    "rights": {"received": 2, "completed": 2, "on_time": 2, "open_overdue": 0, "open_not_due": 1,
+               "consent_withdrawals": {"received": 1, "completed": 1, "within_standard": 1, "open_past_standard": 0}},
 }
 
 
@@ -61,22 +65,30 @@ def test_one_finding_per_promise_in_order_with_every_key():
 
 def test_clause_and_basis_come_from_the_policy_file():
     f = by_id(findings.judge(CLEAN, POLICY))
-    assert [f[i]["clause"] for i in IDS] == ["§1.1", "§1.6", "§1.4", "§1.6", "§2.1", "§1.2", "§1.3", "§1.6", "§1.4",
-                                             "§3"]
-    assert f["logs_retention"]["basis"] == "policy" and f["logs_retention"]["source"] is None
+    assert [f[i]["clause"] for i in IDS] == ["§1.1", "§1.6", "§1.4", "§1.4", "§1.6", "§2.1", "§1.2", "§1.3", "§1.6",
+                                             "§1.4", "§1.6", "§3"]
+    # the policy's own promises (contract reading 22: the payment duty is §1.3's, the law sizes its exception)
+    for promise in ("account_erasure", "support_data_retention", "marketing_retention", "analytics_retention",
+                    "payments_retention", "withdrawn_consent"):
+        assert f[promise]["basis"] == "policy" and f[promise]["source"] is None
+    # readings the policy does not state are the company's, and say so
+    assert f["logs_retention"]["basis"] == "internal standard" and "last visit" in f["logs_retention"]["source"]["en"]
+    assert f["support_without_account_retention"]["basis"] == "internal standard"
     assert f["erased_account_leftovers"]["basis"] == "internal standard"
     assert "30 days" in f["erased_account_leftovers"]["source"]["en"]
-    assert f["payments_retention"]["basis"] == "law" and "art. 60" in f["payments_retention"]["source"]["en"]
     assert f["inquiries_answered"]["basis"] == "internal standard"
     assert "5 working days" in f["inquiries_answered"]["source"]["en"]
     assert "5 werkdagen" in f["inquiries_answered"]["source"]["nl"]
+    assert f["consent_withdrawal"]["basis"] == "internal standard" and "7(3)" in f["consent_withdrawal"]["source"]["en"]
     assert f["rights_on_time"]["basis"] == "law" and "12(3)" in f["rights_on_time"]["source"]["en"]
-    assert f["withdrawn_consent"]["basis"] == "policy"
+    assert [p["id"] for p in findings.promises(list(f.values()))] == [
+        "account_erasure", "support_data_retention", "marketing_retention", "analytics_retention",
+        "payments_retention", "withdrawn_consent"]
 
 
 def test_breaches_break_the_promise_with_their_rows_and_the_previous_quarters():
-    now = summary(**{"retention.breaches.logs": 369, "retention.withdrawn_consent_contacted": 2})
-    before = summary(**{"retention.breaches.logs": 131})
+    now = summary(**{"retention.by_rule.logs_retention.breaches": 369, "retention.withdrawn_consent_contacted": 2})
+    before = summary(**{"retention.by_rule.logs_retention.breaches": 131})
     f = by_id(findings.judge(now, POLICY, previous=before))
     assert (f["logs_retention"]["verdict"], f["logs_retention"]["rows"], f["logs_retention"]["previous_rows"]) == (
         NOT_KEPT, 369, 131)
@@ -86,14 +98,15 @@ def test_breaches_break_the_promise_with_their_rows_and_the_previous_quarters():
 
 
 def test_account_erasure_counts_accounts_past_deadline_and_erased_late():
-    f = by_id(findings.judge(summary(**{"retention.breaches.account": 0, "retention.late_erasures": 3}), POLICY))
+    f = by_id(findings.judge(summary(**{"retention.by_rule.account_erasure.breaches": 0,
+                                        "retention.late_erasures": 3}), POLICY))
     assert (f["account_erasure"]["verdict"], f["account_erasure"]["rows"]) == (NOT_KEPT, 3)
     assert f["account_erasure"]["details"] == {"past_deadline": 0, "erased_late": 3}
 
 
 def test_an_optional_table_not_exported_is_not_assessable_never_kept():
-    absent = summary(**{"retention.breaches.payments": None, "data.rows_as_of.payments": None})
-    absent["retention"]["breaches"]["payments"] = None
+    absent = summary(**{"data.rows_as_of.payments": None})
+    absent["retention"]["by_rule"]["payments_retention"]["breaches"] = None
     f = by_id(findings.judge(absent, POLICY))
     assert (f["payments_retention"]["verdict"], f["payments_retention"]["reason"]) == (NOT_ASSESSABLE, "not_exported")
     assert f["payments_retention"]["rows"] is None
@@ -101,7 +114,7 @@ def test_an_optional_table_not_exported_is_not_assessable_never_kept():
 
 def test_a_missing_figure_of_an_exported_table_is_not_computable():
     broken = summary()
-    broken["retention"]["breaches"]["logs"] = None
+    broken["retention"]["by_rule"]["logs_retention"]["breaches"] = None
     f = by_id(findings.judge(broken, POLICY))
     assert (f["logs_retention"]["verdict"], f["logs_retention"]["reason"]) == (NOT_COMPUTABLE, "figure_missing")
 
@@ -136,6 +149,50 @@ def test_rights_count_late_completions_and_overdue_open_requests():
 
 
 def test_the_tally_counts_kept_and_names_the_worst_verdict():
-    found = findings.judge(summary(**{"retention.breaches.logs": 1}), POLICY)
-    assert findings.tally(found) == {"kept": 9, "not_kept": 1, "not_judged": 0, "total": 10, "worst": NOT_KEPT}
+    found = findings.judge(summary(**{"retention.by_rule.logs_retention.breaches": 1}), POLICY)
+    assert findings.tally(found) == {"kept": 11, "not_kept": 1, "not_judged": 0, "total": 12, "worst": NOT_KEPT}
+    # the headline counts the policy's own promises; the logs rule is an internal standard beside them
+    assert findings.tally(findings.promises(found))["kept"] == 6
+    assert findings.tally_by_basis(found)["internal standard"]["not_kept"] == 1
     assert findings.tally(findings.judge(CLEAN, POLICY))["worst"] == KEPT
+
+
+def test_a_figure_of_several_rules_judges_each_rule_by_its_own_count():
+    f = by_id(findings.judge(summary(**{"retention.by_rule.support_without_account_retention.breaches": 4,
+                                        "retention.breaches.support": 4}), POLICY))
+    assert f["support_data_retention"]["verdict"] == KEPT
+    assert (f["support_without_account_retention"]["verdict"], f["support_without_account_retention"]["rows"]) == (
+        NOT_KEPT, 4)
+    assert f["support_without_account_retention"]["worklist"] == f["support_data_retention"]["worklist"] == (
+        "support_past_deadline.csv")
+
+
+def test_results_without_counts_by_rule_are_read_by_figure_where_a_figure_has_one_rule():
+    older = summary(**{"retention.breaches.marketing": 7})
+    del older["retention"]["by_rule"]
+    f = by_id(findings.judge(older, POLICY))
+    assert (f["marketing_retention"]["verdict"], f["marketing_retention"]["rows"]) == (NOT_KEPT, 7)
+    assert f["support_data_retention"]["verdict"] == NOT_COMPUTABLE  # two rules share the figure
+
+
+def test_consent_withdrawals_past_the_standard_break_it():
+    f = by_id(findings.judge(summary(**{"rights.consent_withdrawals": {
+        "received": 3, "completed": 2, "within_standard": 1, "open_past_standard": 1}}), POLICY))
+    assert (f["consent_withdrawal"]["verdict"], f["consent_withdrawal"]["rows"]) == (NOT_KEPT, 2)
+    assert f["consent_withdrawal"]["worklist"] == "consent_withdrawals_past_standard.csv"
+    assert f["rights_on_time"]["verdict"] == KEPT
+
+
+def test_a_promise_no_export_can_test_and_one_without_a_period_are_not_assessable():
+    from dataclasses import replace
+
+    from pipelines.policy.model import Period
+
+    policy = POLICY.with_rule("marketing_retention", auditable=False)
+    rule = POLICY.rule("analytics_retention")
+    policy = policy.with_rule("analytics_retention", deadlines=(replace(rule.deadlines[0], period=Period(0, "unstated")),))
+    f = by_id(findings.judge(CLEAN, policy))
+    assert (f["marketing_retention"]["verdict"], f["marketing_retention"]["reason"]) == (NOT_ASSESSABLE, "not_auditable")
+    assert (f["analytics_retention"]["verdict"], f["analytics_retention"]["reason"]) == (
+        NOT_ASSESSABLE, "period_unstated")
+    assert f["analytics_retention"]["worklist"] is None

@@ -19,7 +19,7 @@ _ACCOUNT_SCOPES = {
     m.NOT_ERASED: " of no account or an account not erased",
 }
 _EXEMPTIONS = {m.LEGAL_HOLD: "legal hold", m.REGISTER: "the register of exceptions"}
-_CLOCK = {"received": "the day of receipt", "identity_verified": "the requester's identity is verified"}
+_CLOCK = {"received": "the day of receipt", "identity_verified": "the verification of the requester's identity"}
 
 
 def _and(items) -> str:

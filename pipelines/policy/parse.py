@@ -109,7 +109,8 @@ class _Reader:
 
     def fail(self, message: str, key: str | None = None, within: str | None = None):
         position = self.locate.at(self.section, self.index, key, within) if self.locate else "1:1"
-        raise BadInput(f"{self.source}:{position}: {self.where}: {message}")
+        joined = f"{self.where} {message}" if key and message.startswith(f"{key}:") else f"{self.where}: {message}"
+        raise BadInput(f"{self.source}:{position}: {joined}")
 
     def refuse_unknown(self, allowed, languages=(), language_keys=()) -> None:
         allowed = set(allowed) | {f"{k}_{lang}" for k in language_keys for lang in languages}

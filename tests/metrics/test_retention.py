@@ -26,7 +26,7 @@ def compute(make_db, period=Q3, **tables):
     return retention.compute(make_db(tables), period, POLICY)
 
 
-def test_account_breach_and_legal_hold_exempts_only_the_account(make_db):
+def test_account_breach_and_legal_hold_exempts_every_row_of_the_account(make_db):
     result = compute(
         make_db,
         accounts=[
@@ -38,7 +38,7 @@ def test_account_breach_and_legal_hold_exempts_only_the_account(make_db):
     )
     assert result.summary["breaches"]["account"] == 1
     assert result.summary["oldest_days_overdue"]["account"] == 2
-    assert result.summary["breaches"]["logs"] == 1  # the held account's log still counts (reading 10)
+    assert result.summary["breaches"]["logs"] == 0  # reading 21: a hold exempts every row of the account
 
 
 def test_logs_need_ip_or_device_and_a_known_live_account(make_db):
@@ -149,10 +149,13 @@ def test_residual_rows_of_erased_accounts_inside_and_past_grace(make_db):
         web_visits=[{"visit_id": "v1", "visitor_id": "x", "account_id": "past", "visited_at": "2024-08-01 10:00"}],
     )
     b = result.summary["breaches"]
-    assert b["residual"] == 4  # session, ticket, marketing row and visit of "past"
+    # reading 20: "past" was last active 2022-02-01, so its session and ticket were due 2023-02-01, before the
+    # erasure: breaches of logs and support, not leftovers; its marketing row (due 2025-08-01) and visit (due
+    # 2026-08-01) are not due under their own rules: leftovers, the purge window ending 2024-09-29
+    assert b["residual"] == 2
     assert result.summary["oldest_days_overdue"]["residual"] == 1
-    # an erased account's rows count only under residual (reading 9); "later" is not erased yet at as_of
-    assert (b["logs"], b["support"], b["marketing"], b["analytics"]) == (1, 0, 0, 0)
+    # "inside" (erased 2024-08-31) and "later" (erased after as_of) were due 2023-02-01 and 2024-01-01 too
+    assert (b["logs"], b["support"], b["marketing"], b["analytics"]) == (3, 1, 0, 0)
     assert b["account"] == 1  # "later": last login 2023-01-01, erased only after as_of
 
 
@@ -255,8 +258,8 @@ def test_the_report_table_names_only_the_ten_most_overdue_subjects_per_category(
 
 
 def test_logs_and_support_periods_are_read_from_the_policy_file(make_db, tmp_path):
-    """Each rule's period is the policy file's (docs/design.md, "Where each rule lives"): logs and support count
-    from the account's erasure deadline, a ticket without an account from its resolution."""
+    """Each rule's period is the policy file's (docs/policy-file.md): logs and support count from the account's
+    erasure deadline, a ticket without an account from its resolution."""
     from tests.conftest import policy_with
 
     con = make_db({
@@ -270,10 +273,14 @@ def test_logs_and_support_periods_are_read_from_the_policy_file(make_db, tmp_pat
     }, absent=("marketing_contacts", "web_visits", "payments"))
     shipped = retention.compute(con, Q3, POLICY).summary["breaches"]
     assert (shipped["logs"], shipped["support"]) == (1, 2)
-    text = policy_with(tmp_path / "p.toml", 'table = "sessions"\nanchor = "account_erasure_deadline"\nperiod_months = 0',
-                       'table = "sessions"\nanchor = "account_erasure_deadline"\nperiod_months = 6')
-    text = policy_with(tmp_path / "q.toml", "period_months_without_account = 12", "period_months_without_account = 24")
-    longer_logs = retention.compute(con, Q3, load_policy(tmp_path / "p.toml")).summary["breaches"]
-    longer_tickets = retention.compute(con, Q3, load_policy(text)).summary["breaches"]
+    # the logs rule six months after the account's deadline (2024-05-01 + 6 months: not yet)
+    logs = policy_with(tmp_path / "p.toml", 'rule = "account_erasure"\nperiod = "none"\nexempt',
+                       'rule = "account_erasure"\nperiod = "6 months"\nexempt')
+    assert "logs_retention" in logs.read_text().split('period = "6 months"')[0].rsplit("[[rule]]", 1)[1]
+    # a ticket without an account 24 months after its resolution (2023-06-02 + 24 months: not yet)
+    tickets = policy_with(tmp_path / "q.toml", 'columns = ["resolved_at", "created_at"]\nperiod = "12 months"',
+                          'columns = ["resolved_at", "created_at"]\nperiod = "24 months"')
+    longer_logs = retention.compute(con, Q3, load_policy(logs)).summary["breaches"]
+    longer_tickets = retention.compute(con, Q3, load_policy(tickets)).summary["breaches"]
     assert (longer_logs["logs"], longer_logs["support"]) == (0, 2)
     assert (longer_tickets["logs"], longer_tickets["support"]) == (1, 1)

@@ -126,6 +126,8 @@ def fake_summary(
             "open_overdue": 2,
             "open_not_due": 7,
             "clock_start": "received",
+            # contract reading 23: withdrawals of consent against the company's standard, out of the figures above
+            "consent_withdrawals": {"received": 4, "completed": 4, "within_standard": 4, "open_past_standard": 0},
         },
         "data_quality": {
             "rows_in": {
@@ -218,8 +220,25 @@ def with_findings(summary: dict, policy=None) -> dict:
     from pipelines.findings import judge
     from pipelines.policy import load_policy
 
-    summary["findings"] = judge(summary, policy or load_policy(), summary.get("previous"))
+    policy = policy or load_policy()
+    for block in (summary, summary.get("previous")):
+        if isinstance(block, dict) and isinstance(block.get("retention"), dict):
+            block["retention"]["by_rule"] = by_rule(block["retention"], policy)
+    summary["findings"] = judge(summary, policy, summary.get("previous"))
     return summary
+
+
+def by_rule(retention: dict, policy) -> dict:
+    """``retention.by_rule`` from the figures: a figure's count is its first rule's, its other rules (support's
+    tickets without an account) hold none; a figure not computed leaves its rules uncomputed."""
+    found = {}
+    for figure in policy.figures:
+        for i, rule in enumerate(policy.figure_rules(figure)):
+            count = (retention.get("breaches") or {}).get(figure)
+            oldest = (retention.get("oldest_days_overdue") or {}).get(figure)
+            found[rule.id] = {"figure": figure, "breaches": count if i == 0 or count is None else 0,
+                              "oldest_days_overdue": oldest if i == 0 else None}
+    return found
 
 
 def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:

@@ -67,9 +67,9 @@ def test_the_table_name_is_kept_only_as_an_attribute():
 
 
 def test_policy_numbers_come_from_the_policy():
-    assert blocks.policy_values(ctx()) == {"months": "12", "due_days": "30", "grace_days": "30"}
-    policy = POLICY.with_period("erased_account_leftovers", "1500 days")
-    assert blocks.policy_values(ctx(policy=policy, language="nl"))["grace_days"] == "1.500"
+    assert blocks.policy_values(ctx()) == {"months": "12", "due_days": "30"}
+    policy = POLICY.with_period("account_erasure", "1500 months")
+    assert blocks.policy_values(ctx(policy=policy, language="nl"))["months"] == "1.500"
 
 
 @pytest.mark.parametrize(
