@@ -592,8 +592,9 @@ def describe_policy(policy) -> str:
                   f"  basis: {_basis(policy.rights_basis, ref)}")
     ref = policy.support_clause.ref
     blocks.append("\n".join((
-        (f"support inquiries ({ref}): a first response within {policy.response_working_days} working days "
-         "(weekends and public holidays do not count, nor the day of receipt)"),
+        (f"support inquiries ({ref}): an answer within {policy.response_working_days} working days "
+         "(weekends and public holidays do not count, nor the day of receipt): the first response or, failing "
+         "that, the resolution (contract reading 24)"),
         f"  basis: {_basis(policy.response_basis, ref)}",
         (f"  declared categories: {', '.join(policy.declared_categories)} (any other value counts under "
          f'"other"); privacy category: {policy.privacy_category}'),

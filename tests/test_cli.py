@@ -189,7 +189,9 @@ def test_check_policy_prints_each_rule_as_a_person_reads_it(capsys):
     assert "30 days after the account's erasure" in blocks["residual"]
     assert ("rights requests (§3): answered within 1 month, extendable to 3 months; the clock starts when the "
             "request is received") in out and "basis: law: GDPR Art. 12(3)" in out
-    assert "a first response within 5 working days" in out
+    assert "a first response within 5 working days" in out  # the policy's own words, quoted as its source
+    # how the review applies it (contract reading 24)
+    assert "an answer within 5 working days" in out and "failing that, the resolution" in out
     assert "basis: internal standard: the company's service standard" in out
     assert "declared categories: billing, bug, how_to, account, privacy" in out
     assert "privacy@onetagger.com" in out
