@@ -185,7 +185,8 @@ def test_check_policy_prints_each_rule_as_a_person_reads_it(capsys):
     assert "counts there, not here" in blocks["erased_account_leftovers"]
     assert ("answered within 1 month of the day of receipt, extendable to 3 months" in blocks["rights_on_time"]
             and "basis: law: GDPR Art. 12(3)" in blocks["rights_on_time"])
-    assert "within 5 working days" in blocks["inquiries_answered"]
+    # contract reading 24: an inquiry is answered by its first response or, failing that, its resolution
+    assert "answered (first response, else resolution) within 5 working days" in blocks["inquiries_answered"]
     assert "basis: internal standard: the company's service standard" in blocks["inquiries_answered"]
     assert "within 2 working days" in blocks["consent_withdrawal"]
     assert "needs: web_visits.visited_at, web_visits.visitor_id" in blocks["analytics_retention"]

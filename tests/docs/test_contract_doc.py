@@ -30,8 +30,10 @@ def test_every_contract_column_is_documented_with_its_type_and_requiredness():
     assert documented_columns() == expected
 
 
-def test_the_doc_states_all_nineteen_readings():
+def test_the_doc_states_all_its_readings():
     text = DOC.read_text(encoding="utf-8")
     section = text.split("## 5. Readings", 1)[1]
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", section, flags=re.M)]
-    assert numbers == list(range(1, 20))
+    # readings 1-19, and reading 24 (inquiries answered) under the contract's own number: 20-23 are not stated
+    # in the doc yet
+    assert numbers == [*range(1, 20), 24]

@@ -1,4 +1,4 @@
-"""Support-inquiry statistics (contract §3, §4; readings 4, 7, 8, 13, 15, 17).
+"""Support-inquiry statistics (contract §3, §4; readings 4, 7, 8, 13, 15, 17, 24).
 
 Timestamps in fixtures are UTC; Brussels is UTC+2 in summer, UTC+1 in winter.
 """
@@ -522,3 +522,109 @@ def test_the_response_standard_comes_from_the_policy(run):
     tickets = [ticket("t1", "2024-09-26 10:00")]  # Thursday: 1 working day -> Fri 27 Sep, 2 -> Mon 30 Sep
     assert run(tickets, policy=POLICY.with_period("inquiries_answered", "1 working day")).summary["past_response_standard"] == 1
     assert run(tickets, policy=POLICY.with_period("inquiries_answered", "2 working days")).summary["past_response_standard"] == 0
+    assert run(tickets, policy=POLICY.with_period("inquiries_answered", "1 working day")).summary["past_response_standard"] == 1
+    assert run(tickets, policy=POLICY.with_period("inquiries_answered", "2 working days")).summary["past_response_standard"] == 0
+
+
+# --- reading 24: an inquiry is answered by its first response or, failing that, its resolution ---------------
+# Q3 2024, as_of Monday 30 September; 5 working days after the day of receipt. 08:00 UTC is 10:00 in Brussels
+# (same local day). Received Wednesday 3 July: due Wednesday 10 July. Received Friday 20 September: due Friday
+# 27 September. Received Monday 23 September: due Monday 30 September (= as_of).
+STANDARD_COUNTS = ("answered_late", "unanswered_past_standard", "awaiting_within_standard", "past_response_standard")
+
+
+def evaluated(con, period=Q3, policy=POLICY) -> dict[str, dict]:
+    """``support_evaluated`` for ``period``, by ticket id (support.compute ends on the previous quarter's)."""
+    from pipelines.db import query_all
+    from pipelines.metrics.params import sql_params
+
+    support.install_response_calendar(con, period, policy)
+    query_all(con, ["support_summary"], **sql_params(con, period, policy))
+    return {r["ticket_id"]: r for r in con.sql("SELECT * FROM support_evaluated").pl().to_dicts()}
+
+
+@pytest.fixture
+def standard(make_db):
+    """The summary and the evaluated rows of ``tickets`` in Q3."""
+
+    def _standard(tickets):
+        con = make_db({"support_tickets": list(tickets), "rights_requests": []})
+        return support.compute(con, Q3, POLICY).summary, evaluated(con)
+
+    return _standard
+
+
+def counts(summary) -> tuple:
+    return tuple(summary[k] for k in STANDARD_COUNTS)
+
+
+def test_an_inquiry_resolved_within_the_standard_without_first_response_is_answered_in_time(standard):
+    # the auditor's TE08: received 3 July, resolved 5 July, no first response; before reading 24 it counted as
+    # unanswered past the standard (due 10 July < as_of)
+    s, rows = standard([ticket("TE08", "2024-07-03 08:00", resolved="2024-07-05 12:00")])
+    assert counts(s) == (0, 0, 0, 0)
+    assert (rows["TE08"]["response_status"], rows["TE08"]["answered_on"]) == ("answered_in_time", date(2024, 7, 5))
+    assert rows["TE08"]["response_due"] == date(2024, 7, 10)
+    # the contract's figure and the duration statistics are unchanged: no first response, nothing timed
+    assert (s["no_first_response"], s["first_response_timed"], s["resolution_timed"]) == (1, 0, 1)
+
+
+def test_an_inquiry_resolved_after_the_standard_without_first_response_is_answered_late(standard):
+    s, rows = standard([ticket("t1", "2024-07-03 08:00", resolved="2024-07-12 08:00")])  # due 10 July
+    assert counts(s) == (1, 0, 0, 1)
+    assert (rows["t1"]["response_status"], rows["t1"]["answered_on"]) == ("answered_late", date(2024, 7, 12))
+
+
+def test_a_first_response_before_creation_leaves_the_resolution_to_answer(standard):
+    # reading 15: the first response is not valid, so the resolution answers (reading 24); without one the
+    # inquiry is unanswered. Before reading 24 all three counted as answered in time by that first response.
+    s, rows = standard([
+        ticket("in-time", "2024-07-03 08:00", first="2024-07-02 08:00", resolved="2024-07-04 08:00"),
+        ticket("late", "2024-07-03 08:00", first="2024-07-02 08:00", resolved="2024-07-15 08:00"),
+        ticket("none", "2024-07-03 08:00", first="2024-07-02 08:00"),
+    ])
+    assert {k: (r["response_status"], r["answered_on"]) for k, r in rows.items()} == {
+        "in-time": ("answered_in_time", date(2024, 7, 4)),
+        "late": ("answered_late", date(2024, 7, 15)),
+        "none": ("unanswered_past_standard", None),
+    }
+    assert counts(s) == (1, 1, 0, 2)
+    assert s["excluded_impossible_first_response"] == 3 and s["first_response_timed"] == 0
+
+
+def test_a_ticket_resolved_before_it_was_created_is_out_of_the_response_standard(standard):
+    # readings 4 and 24: in none of the standard's counts, whatever its first response. Before reading 24 the
+    # first counted as unanswered past the standard, the second as answered late.
+    s, rows = standard([
+        ticket("TE07", "2024-07-03 08:00", resolved="2024-07-02 08:00"),
+        ticket("late-reply", "2024-07-03 08:00", first="2024-07-20 08:00", resolved="2024-07-01 08:00"),
+    ])
+    assert counts(s) == (0, 0, 0, 0)
+    assert {r["response_status"] for r in rows.values()} == {"excluded_impossible_order"}
+    assert {r["answered_on"] for r in rows.values()} == {None}
+    assert (s["tickets"], s["excluded_impossible_resolution"], s["backlog"]) == (2, 2, 0)
+
+
+def test_an_inquiry_with_neither_is_unanswered_past_the_standard_only_once_its_due_day_is_before_as_of(standard):
+    s, rows = standard([
+        ticket("past", "2024-09-20 08:00"),          # due 27 September < as_of
+        ticket("due-on-as-of", "2024-09-23 08:00"),  # due 30 September = as_of: not yet missed
+    ])
+    assert rows["past"]["response_status"] == "unanswered_past_standard"
+    assert (rows["due-on-as-of"]["response_due"], rows["due-on-as-of"]["response_status"]) == (
+        date(2024, 9, 30), "awaiting_within_standard")
+    assert counts(s) == (0, 1, 1, 1)
+
+
+def test_an_answer_after_as_of_has_not_happened_so_the_resolution_answers(standard):
+    # reading 8: a first response dated (locally) after as_of has not happened; the resolution before it answers
+    s, rows = standard([ticket("t1", "2024-09-20 08:00", first="2024-10-02 08:00", resolved="2024-09-26 08:00")])
+    assert (rows["t1"]["response_status"], rows["t1"]["answered_on"]) == ("answered_in_time", date(2024, 9, 26))
+    assert counts(s) == (0, 0, 0, 0) and s["no_first_response"] == 1
+
+
+def test_a_valid_first_response_answers_even_when_the_resolution_came_first(standard):
+    # reading 24 as written: the answer time is the first response when valid, the resolution only failing it
+    s, rows = standard([ticket("t1", "2024-07-03 08:00", first="2024-07-12 08:00", resolved="2024-07-05 08:00")])
+    assert (rows["t1"]["response_status"], rows["t1"]["answered_on"]) == ("answered_late", date(2024, 7, 12))
+    assert counts(s) == (1, 0, 0, 1)

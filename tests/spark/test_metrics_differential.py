@@ -122,6 +122,10 @@ def edge_exports() -> dict[str, list[dict]]:
         ticket("t_privacy_open", "2024-08-25 12:00", category="PRIVACY", account="month_end"),  # window open
         ticket("t_resolved_later", "2024-09-20 12:00", first="2024-09-20 13:00", resolved="2024-10-02 12:00"),
         ticket("t_old_open", "2024-05-01 12:00"),  # backlog from an earlier quarter
+        # reading 24: answered by the resolution when there is no valid first response
+        ticket("t_resolved_only", "2024-07-03 08:00", resolved="2024-07-05 12:00"),  # answered in time
+        ticket("t_resolved_late", "2024-07-03 08:00", resolved="2024-07-12 08:00"),  # answered late
+        ticket("t_first_before_open", "2024-07-08 08:00", first="2024-07-07 08:00"),  # unanswered past the standard
         ticket("t_future", "2024-10-01 12:00"),  # after as_of
         ticket("t_erased", "2022-06-02 10:00", account="erased_late", resolved="2022-06-03 10:00"),
         ticket("t_no_account_old", "2020-01-05 10:00", resolved="2020-01-06 10:00"),
@@ -190,6 +194,7 @@ def test_the_metric_tests_edge_cases_give_the_same_figures_over_several_periods(
             if period == PERIODS[0]:  # the cases reach the figures they are meant for (not a comparison of zeros)
                 s = expected.summary
                 assert s["support"]["excluded_impossible_order"] > 0 and s["support"]["privacy_tickets"] > 0
+                assert s["support"]["answered_late"] > 0 and s["support"]["unanswered_past_standard"] > 0
                 assert s["support"]["missed_rights_requests"] > 0 and s["support"]["missed_rights_requests_window_open"] > 0
                 assert s["rights"]["completed"] > 0 and s["rights"]["open_overdue"] > 0
                 assert s["rights"]["extensions"] == {"valid": 1, "invalid": 1}

@@ -29,6 +29,7 @@ IDS = {
     "payments_past_deadline.csv": ("payment_id", "payments", "payment_id"),
     "withdrawn_consent_contacted.csv": ("contact_id", "marketing_contacts", "contact_id"),
     "rights_requests_overdue.csv": ("request_id", "rights_requests", "request_id"),
+    "inquiries_past_response_standard.csv": ("ticket_id", "support_tickets", "ticket_id"),
 }
 #: the files written without a register of exceptions (exceptions.csv lists a register's rows)
 WRITTEN = tuple(f for f in FILES if f.needs != REGISTER)
@@ -111,6 +112,21 @@ def test_the_accounts_file_has_the_columns_the_team_needs(worklist):
     assert list(first) == ["account_id", "last_activity_on", "erasure_deadline", "days_overdue", "legal_hold",
                            "exception", "remediation"]
     assert list(rows(worklist["out"] / "rights_requests_overdue.csv")[0])[:2] == ["request_id", "right"]
+
+
+def test_the_inquiries_file_counts_days_overdue_to_the_answer_or_as_of(reviewed, worklist):
+    # contract reading 24: the answer is the first response or, failing that, the resolution (answered_on)
+    from datetime import date
+
+    as_of = date.fromisoformat(reviewed["summary"]["as_of"])
+    found = rows(worklist["out"] / "inquiries_past_response_standard.csv")
+    assert found and list(found[0]) == ["ticket_id", "account_id", "channel", "created_on", "response_due",
+                                        "first_response_on", "answered_on", "response_status", "days_overdue"]
+    for r in found:
+        answered = date.fromisoformat(r["answered_on"]) if r["answered_on"] else None
+        assert r["response_status"] == ("answered_late" if answered else "unanswered_past_standard")
+        days = ((answered or as_of) - date.fromisoformat(r["response_due"])).days
+        assert int(r["days_overdue"]) == days > 0, r["ticket_id"]
 
 
 def test_rows_are_sorted_most_overdue_first(worklist):

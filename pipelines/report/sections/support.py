@@ -69,14 +69,15 @@ def rule(ctx: ReportContext):
 def section(ctx: ReportContext) -> str:
     """§1.4 with the company's response standard: the finding's verdict, what the standard counts as a failure
     (answered late, unanswered past it) and what it does not (awaiting an answer within it); the statistics
-    themselves are this section."""
-    lang, _pol = ctx.language, ctx.policy
+    themselves are this section. An inquiry is answered by its first response or, failing that, its resolution
+    (contract reading 24): the standard's words say "an answer", the statistics' "a first response"."""
+    lang = ctx.language
     as_of = fmt_date(ctx.as_of, lang)
     found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
     verdict = code(found)
     details = (found or {}).get("details") or {}
     tickets = ctx.get("support.tickets")
-    unanswered = ctx.get("support.no_first_response")
+    no_first_response = ctx.get("support.no_first_response")
     days = tn(lang, "working_days", ctx.get("support.response_working_days", rule(ctx).period.amount if rule(ctx) else None))
     late = ctx.get("support.answered_late", details.get("answered_late"))
     past = ctx.get("support.unanswered_past_standard", details.get("unanswered_past_standard"))
@@ -86,13 +87,13 @@ def section(ctx: ReportContext) -> str:
         sentences.append(t(lang, "v_support_none"))
     elif verdict == NOT_COMPUTABLE:
         sentences.append(not_computable_words(ctx, found))
-    if verdict in (KEPT, NOT_KEPT) and not is_missing(tickets) and not is_missing(unanswered):
+    if verdict in (KEPT, NOT_KEPT) and not is_missing(tickets) and not is_missing(no_first_response):
         sentences.append(
             t(
                 lang,
                 "v_support_answered",
                 n=fmt_int(tickets, lang),
-                answered=fmt_int(tickets - unanswered, lang),
+                answered=fmt_int(tickets - no_first_response, lang),
                 first=fmt_elapsed(ctx.get("support.first_response_hours.median"), lang),
                 as_of=as_of,
             )

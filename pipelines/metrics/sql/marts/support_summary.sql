@@ -9,7 +9,9 @@ figures AS (
         count(*) AS tickets,
         count(CASE WHEN is_privacy THEN 1 END) AS privacy_tickets,
         count(CASE WHEN NOT responded THEN 1 END) AS no_first_response,
-        -- the response standard (support_evaluated.sql, "Inquiries answered")
+        -- the response standard (support_evaluated.sql, "Inquiries answered"): answered by the first
+        -- response or else the resolution (reading 24); a ticket resolved before it was created
+        -- ('excluded_impossible_order') is in none of these four (readings 4, 24)
         count(CASE WHEN response_status = 'answered_late' THEN 1 END) AS answered_late,
         count(CASE WHEN response_status = 'unanswered_past_standard' THEN 1 END) AS unanswered_past_standard,
         count(CASE WHEN response_status = 'awaiting_within_standard' THEN 1 END) AS awaiting_within_standard,

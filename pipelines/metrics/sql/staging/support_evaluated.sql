@@ -1,7 +1,7 @@
 -- policy §1.4, contract §3 "Support-inquiry statistics": each ticket of the quarter or open at as_of.
 -- Support tickets evaluated as of $as_of: one row per ticket the quarter's figures need
 -- (tickets created in [$quarter_start, $as_of], and older tickets still open at $as_of).
--- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15, 17; "Only declared values"
+-- Contract §3 "Support-inquiry statistics"; readings 4, 8, 13, 15, 17, 24; "Only declared values"
 -- (a category not in $support_categories is 'other').
 -- A model: the support queries read it by name. Its ids stay in the database: queries
 -- that name a ticket or account give its pseudonym.
@@ -44,13 +44,19 @@ timed AS (
         CASE WHEN NOT resolved_before_creation AND NOT first_response_before_creation
              THEN (epoch(first_response_at) - epoch(created_at)) / 3600.0 END AS first_response_hours,
         CASE WHEN NOT resolved_before_creation
-             THEN (epoch(resolved_at) - epoch(created_at)) / 3600.0 END AS resolution_hours
+             THEN (epoch(resolved_at) - epoch(created_at)) / 3600.0 END AS resolution_hours,
+        -- reading 24: an inquiry is answered by its first response (when valid, reading 15) or, failing
+        -- that, its resolution; a ticket resolved before its creation is out of the standard (reading 4)
+        CASE WHEN NOT resolved_before_creation
+             THEN coalesce(CASE WHEN NOT first_response_before_creation THEN first_response_at END, resolved_at)
+        END AS answered_at
     FROM flagged
 ),
 standard AS (
     -- "Inquiries answered" (policy §1.4; the response standard of the policy file, docs/report.md
-    -- "Findings"): a first response by the $response_working_days-th working day after the day of
-    -- receipt (which does not count), over the `calendar` table support.py installs
+    -- "Findings"): an answer (reading 24: the first response, else the resolution) by the
+    -- $response_working_days-th working day after the day of receipt (which does not count), over the
+    -- `calendar` table support.py installs
     SELECT
         timed.*,
         CASE WHEN $response_working_days = 0 THEN timed.created_on ELSE due.day END AS response_due
@@ -76,11 +82,15 @@ SELECT
     CAST(first_response_hours AS DOUBLE) AS first_response_hours,
     CAST(resolution_hours AS DOUBLE) AS resolution_hours,
     local_date(first_response_at) AS first_response_on,
+    -- the local date the inquiry was answered (reading 24), NULL while unanswered or when excluded
+    local_date(answered_at) AS answered_on,
     response_due,
-    -- measured at $as_of: a due date equal to $as_of is not yet missed (contract reading 5's rule)
+    -- measured at $as_of: a due date equal to $as_of is not yet missed (contract reading 5's rule).
+    -- A ticket resolved before it was created is in none of the standard's counts (readings 4, 24).
     CASE
-        WHEN first_response_at IS NOT NULL AND local_date(first_response_at) > response_due THEN 'answered_late'
-        WHEN first_response_at IS NOT NULL THEN 'answered_in_time'
+        WHEN resolved_before_creation THEN 'excluded_impossible_order'
+        WHEN answered_at IS NOT NULL AND local_date(answered_at) > response_due THEN 'answered_late'
+        WHEN answered_at IS NOT NULL THEN 'answered_in_time'
         WHEN response_due < $as_of THEN 'unanswered_past_standard'
         ELSE 'awaiting_within_standard'
     END AS response_status
