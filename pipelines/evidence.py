@@ -39,6 +39,7 @@ import pipelines
 from pipelines.load.mapping import DEFAULT_MAPPING_FILE
 from pipelines.load.sources import find_sources
 from pipelines.policy import default_policy_path
+from pipelines.policy.documents import document_records
 
 EVIDENCE_FILE = "evidence.json"
 #: evidence.json's layout; raise it when a field changes meaning
@@ -213,7 +214,9 @@ def build(
         "format": FORMAT,
         "exports": exports_record(hashes, load_report),
         "column_mapping": file_record(mapping),
-        "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version},
+        # the policy file and the published policy texts its quotes were checked against (docs/policy-file.md)
+        "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version,
+                   "documents": document_records(policy)},
         "exceptions": exceptions,
         "remediation": remediation,
         "software": software(),

@@ -23,12 +23,13 @@ from pipelines import evidence, ownership
 from pipelines.load import fingerprint
 from pipelines.remediation import History
 from pipelines.report.build import default_notebooks_dir
+from pipelines.policy.documents import document_records
 from pipelines.session import Review
 
 log = logging.getLogger(__name__)
 
 #: the package's files a published quarter depends on (code, SQL, policy, templates)
-CODE_SUFFIXES = (".py", ".sql", ".toml", ".j2", ".tpl", ".css", ".json", ".ipynb")
+CODE_SUFFIXES = (".py", ".sql", ".toml", ".j2", ".tpl", ".css", ".json", ".ipynb", ".txt")
 
 
 def inputs_digest(review: Review) -> str:
@@ -39,6 +40,8 @@ def inputs_digest(review: Review) -> str:
     parts = {
         "database": settings,
         "policy": _file_digest(options.policy_path) if options.policy_path else "packaged",
+        # the published policy texts the rules quote (a changed text may no longer hold a quote)
+        "policy_documents": [d["sha256"] for d in document_records(review.policy)],
         "register": review.register.sha256 if review.register is not None else None,
         "period": [str(period.quarter), period.as_of.isoformat()],
         # --pdf is a parameter: a re-run that asks for a PDF the published quarter lacks (or for none where it

@@ -11,6 +11,7 @@ import pytest
 from pipelines import ownership
 from pipelines.run import RunOptions, run
 from tests.load.helpers import write_exports
+from tests.policy.helpers import write_policy
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +69,7 @@ def test_a_changed_export_policy_or_parameter_computes_again(tmp_path, caplog, p
     policy = tmp_path / "policy.toml"
     from pipelines.policy import default_policy_path
 
-    policy.write_text(default_policy_path().read_text().replace("due_soon_days = 30", "due_soon_days = 31"))
+    write_policy(tmp_path, default_policy_path().read_text().replace("due_soon_days = 30", "due_soon_days = 31"))
     assert not rerun(tmp_path, caplog, policy_path=policy)
     assert rerun(tmp_path, caplog, policy_path=policy)
     assert not rerun(tmp_path, caplog, policy_path=policy, as_of=None, input_zone="Europe/Brussels")

@@ -11,6 +11,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.run import RunOptions, run
 from pipelines.verify import compare_figures, grouped, leaves, same, summary_line
+from tests.policy.helpers import write_policy
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples"
 
@@ -142,7 +143,7 @@ def test_verify_names_a_policy_file_other_than_the_runs(published, tmp_path, cap
     from pipelines.policy import default_policy_path
 
     policy = tmp_path / "other-policy.toml"
-    policy.write_text(default_policy_path().read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    write_policy(tmp_path, default_policy_path().read_text(encoding="utf-8") + "\n# edited\n", name=policy.name)
     code, out, _ = verify(capsys, published["final"], "--data", published["data"], "--policy", policy)
     assert code == 1
     assert out.splitlines()[0] == "Policy and column mapping:"

@@ -30,7 +30,7 @@ def test_reads_a_results_directory(results_dir):
         ctx.table("retention_breaches") is not None
         and ctx.table("no_such_table") is None
     )
-    assert ctx.policy.inactivity_clause.ref == "§1.1"
+    assert ctx.policy.inactivity.clause == "§1.1"
 
 
 def test_a_table_is_read_on_first_use_only_and_typed_as_declared(tmp_path):

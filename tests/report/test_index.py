@@ -137,14 +137,15 @@ def tally(page: str, quarter: str) -> str:
     return re.search(rf'<tr data-quarter="{quarter}">.*?(<td class="tally[^>]*>.*?</td>)</tr>', page, re.DOTALL).group(1)
 
 
-@pytest.mark.parametrize("language,words", [("en", "2 of 10 kept"), ("nl", "2 van de 10 nagekomen")])
+@pytest.mark.parametrize("language,words", [("en", "1 of 6 kept"), ("nl", "1 van de 6 nagekomen")])
 def test_each_quarter_shows_its_findings_kept_of_total_coloured_by_the_worst(tmp_path, language, words):
-    """The last column: the quarter's first-screen tally (``findings.tally``), linking the quarter's report."""
+    """The last column: the quarter's first-screen tally of the policy's own promises (``findings.tally``), linking
+    the quarter's report."""
     publish(tmp_path, "2024Q3", "2024-09-30")
     page = build_index(tmp_path, language=language).read_text(encoding="utf-8")
     cell = tally(page, "2024Q3")
     assert words in visible(cell)
-    assert 'class="tally v-not_kept" data-verdict="not_kept" data-kept="2" data-total="10"' in cell
+    assert 'class="tally v-not_kept" data-verdict="not_kept" data-kept="1" data-total="6"' in cell
     assert 'href="2024Q3/quarterly-review.html"' in cell
     heads = re.findall(r"<th>([^<]*)</th>", page)
     assert heads[-1] == ("Promises kept" if language == "en" else "Beloften nagekomen")

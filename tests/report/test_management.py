@@ -4,6 +4,7 @@ missing figures and of results without findings."""
 from __future__ import annotations
 
 import copy
+from html import escape
 import html as html_lib
 import re
 
@@ -122,25 +123,27 @@ def test_retention_rows_and_the_overall_line_follow_the_findings():
         f.update(verdict="kept", reason="no_breach", rows=0)
     c = ctx(summary, rejudge=False)  # the figures still hold 1,290 log rows past their deadline
     html = retention.section(c)
-    assert 'data-verdict="kept"' in html and "8 of 8 kept" in html
-    assert html.count("pr-pill--kept") == 8 and "pr-pill--not_kept" not in html
-    assert "All 10 promises kept." in visible(overview.headline(c))
+    # 8 retention rules and withdrawn consent
+    assert 'data-verdict="kept"' in html and "9 of 9 kept" in html
+    assert html.count("pr-pill--kept") == 9 and "pr-pill--not_kept" not in html
+    assert "All 6 promises kept." in visible(overview.headline(c))
 
 
 def test_retention_verdicts_per_category_and_absent_tables():
     html = retention.section(ctx())
-    assert html.count("pr-pill--not_kept") == 6  # 5 categories and withdrawn consent
+    assert html.count("pr-pill--not_kept") == 6  # 5 rules and withdrawn consent
     assert html.count("pr-pill--not_checked") == 1  # web_visits not exported
-    assert html.count("pr-pill--kept") == 1  # payments rest on the law: "Legal deadline met"
-    assert len(re.findall(r'pr-pill pr-pill--kept"[^>]*>Legal deadline met<', html)) == 1
+    assert html.count("pr-pill--kept") == 2  # payments (the policy's own duty: reading 22) and prospects' tickets
+    assert len(re.findall(r'pr-pill pr-pill--kept"[^>]*>Promise kept<', html)) == 1
+    assert len(re.findall(r'pr-pill pr-pill--kept"[^>]*>Internal standard met<', html)) == 1
     assert 'data-finding="withdrawn_consent" data-verdict="not_kept"' in html
-    assert "1 of 8 kept" in visible(html)
+    assert "2 of 9 kept" in visible(html)
     summary = copy.deepcopy(fake_summary())
     summary["retention"]["breaches"] = {k: 0 for k in summary["retention"]["breaches"]}
     summary["retention"].update(withdrawn_consent_contacted=0, late_erasures=0, absent_tables=[])
     summary["data"]["rows_as_of"]["web_visits"] = 500
     html = retention.section(ctx(summary))
-    assert 'data-verdict="kept"' in html and "8 of 8 kept" in visible(html)
+    assert 'data-verdict="kept"' in html and "9 of 9 kept" in visible(html)
 
 
 def test_inactivity_late_erasures_break_the_promise():
@@ -155,11 +158,11 @@ def test_inactivity_late_erasures_break_the_promise():
 def test_sections_quote_the_policy_in_the_report_language():
     en = inactivity.section(ctx())
     nl = inactivity.section(ctx(language="nl"))
-    assert POLICY.inactivity_clause.text_en in en and "§1.1" in en
-    assert POLICY.inactivity_clause.text_nl in nl and "Belofte niet nagekomen" in nl
+    assert POLICY.inactivity.quote.get("en") in en and "§1.1" in en
+    assert POLICY.inactivity.quote.get("nl") in nl and "Belofte niet nagekomen" in nl
     clauses = retention.clauses(ctx())
-    for rule in POLICY.retention.values():
-        assert rule.clause.text_en in clauses
+    for rule in retention.retention_rules(POLICY):
+        assert escape(rule.quote.get("en")) in clauses
     assert "the day the request was received" in rights.section(ctx())
 
 
@@ -235,7 +238,7 @@ def test_a_quarter_with_nothing_to_judge_keeps_no_promise():
     )
     assert "No inquiries were received in the quarter" in sections["support"]
     assert "none was open on 31 March 2019" in sections["rights"]
-    assert sections["retention"].count("pr-pill--not_assessable") == 8  # 7 categories and withdrawn consent
+    assert sections["retention"].count("pr-pill--not_assessable") == 9  # 8 retention rules and withdrawn consent
     tiles = overview.kpi_tiles(c)
     assert "unchanged" not in tiles
     assert tiles.count("not assessable: nothing to judge") == 2  # overdue, due 30d
@@ -269,7 +272,8 @@ def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
     html = retention.section(ctx(summary))
     assert html.count('data-finding="payments_retention" data-verdict="not_assessable"') == 1
     assert html.count("pr-pill--not_assessable") == 1
-    assert "Nothing to judge, no record was held on 30 September 2024: Payment records." in html
+    assert ("Nothing to judge, no record was held on 30 September 2024: Payment records kept no longer than "
+            "accounting law requires.") in html
     assert 'data-verdict="not_kept"' in html  # the other categories still breach
 
 
@@ -303,7 +307,8 @@ def test_support_explains_the_response_standard():
         "2 more await an answer and are still within the standard on 30 September 2024: not a failure."
     ) in html
     assert "✖ Internal standard missed Basis: internal standard" in html
-    assert "Internal standard (§1.4) “the company's service standard: a first response within 5 working days”" in html
+    assert ("Internal standard (§1.4) “the company's service standard: an inquiry answered (first response, else "
+            "resolution) within 5 working days”") in html
     assert "23 tickets (of any quarter) open on 30 September 2024" in html
     # how it was measured (reading 24)
     assert "an inquiry is answered by its first response or, failing that, its resolution" in html

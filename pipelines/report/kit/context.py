@@ -137,7 +137,8 @@ def open_results(
     was read: a report never silently shows another quarter.
     """
     language = check_language(language)
-    pol = load_policy(policy or None)
+    # the run checked the quotes against the policy texts; a published copy of the file travels without them
+    pol = load_policy(policy or None, verify_documents=False)
     found = _find_results(Path(results_dir)) if str(results_dir) else None
     computed = False
     if found is not None:

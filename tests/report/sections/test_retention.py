@@ -43,29 +43,34 @@ def test_consent_row_shows_its_finding(withdrawn, absent, marketing_rows, verdic
     summary["data"]["rows_as_of"]["marketing_contacts"] = marketing_rows
     c = ctx(summary, tables={})
     assert f'data-finding="withdrawn_consent" data-verdict="{verdict}"' in retention.section(c)
-    assert by_finding(c.summary)["withdrawn_consent"]["id"] == retention.CONSENT_FINDING
+    assert [r.id for r in retention.consent_rules(c.policy)] == ["withdrawn_consent"]
 
 
 def test_each_category_row_shows_its_finding_in_its_basis_words():
     html = retention.section(ctx())
-    for category, finding in retention.FINDINGS.items():
-        assert f'data-finding="{finding}"' in html, category
+    # one row per retention rule of the policy file, then no contact after withdrawn consent
+    for rule in (*retention.retention_rules(POLICY), *retention.consent_rules(POLICY)):
+        assert f'data-finding="{rule.id}"' in html, rule.id
     text = visible(html)
-    assert "Leftovers of erased accounts §1.2 internal standard 6 12 Internal standard missed" in text
-    assert "Payment records §1.3 law 0 – Legal deadline met" in text
-    assert "Internal standard (§1.2 · Leftovers of erased accounts) “the company's purge window" in text
-    assert "Legal basis (§1.3 · Payment records) “Belgian VAT Code art. 60 §4" in text
+    assert ("Leftovers of erased accounts removed within 30 days §1.2 internal standard 6 12 Internal standard missed"
+            in text)
+    assert "Payment records kept no longer than accounting law requires §1.3 policy 0 – Promise kept" in text
+    assert ("Internal standard (§1.2 · Leftovers of erased accounts removed within 30 days) “the company's purge "
+            "window") in text
+    # the logs rule's reading of "your last visit" is the company's, and the report says so
+    assert "Internal standard (§1.6 · Log files (IP address, device ID) cleared in time) “the company's reading" in text
     nl = visible(retention.section(ctx(language="nl")))
-    assert "Restgegevens van gewiste accounts §1.2 interne norm 6 12 Interne norm niet gehaald" in nl
-    assert "Wettelijke grondslag (§1.3 · Betalingsgegevens) “Belgisch Btw-wetboek" in nl
+    assert ("Restgegevens van gewiste accounts binnen 30 dagen verwijderd §1.2 interne norm 6 12 Interne norm niet "
+            "gehaald") in nl
 
 
 def test_not_checked_names_the_export_in_readers_words():
     en = visible(retention.section(ctx()))
-    assert "Not checked (not exported: website visits): Website analytics." in en
+    assert "Not checked (not exported: website visits): Analytics data deleted 24 months after the last visit." in en
     assert "web_visits" not in en
     nl = visible(retention.section(ctx(language="nl")))
-    assert "Niet gecontroleerd (niet geëxporteerd: websitebezoeken): Websiteanalyse." in nl
+    assert ("Niet gecontroleerd (niet geëxporteerd: websitebezoeken): Analysegegevens 24 maanden na het laatste bezoek "
+            "verwijderd.") in nl
 
 
 def test_plurals_dates_and_grace_days():
@@ -74,11 +79,14 @@ def test_plurals_dates_and_grace_days():
     summary["retention"].update(withdrawn_consent_contacted=1, late_erasures=0)
     policy = POLICY.with_period("erased_account_leftovers", "45 days")
     text = visible(retention.section(ctx(summary, policy=policy)))
-    assert "1 of the 6 categories checked holds records past their deadline: Leftovers of erased accounts." in text
+    # 7 rules checked: the 8 retention rules but analytics (web visits not exported)
+    assert ("1 of the 7 rules checked finds records past their deadline: Leftovers of erased accounts removed within 30 "
+            "days.") in text
     assert "1 marketing contact was contacted after withdrawing consent." in text
-    assert "must be gone 45 days after the erasure" in text and "counted on 30 September 2024" in text
+    assert "counted on 30 September 2024" in text
     nl = visible(retention.section(ctx(summary, language="nl")))
-    assert "1 van de 6 gecontroleerde categorieën bevat gegevens na hun termijn: Restgegevens van gewiste accounts." in nl
+    assert ("1 van de 7 gecontroleerde regels vindt gegevens na hun termijn: Restgegevens van gewiste accounts binnen "
+            "30 dagen verwijderd.") in nl
     assert "geteld op 30 september 2024" in nl
 
 
