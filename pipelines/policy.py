@@ -120,6 +120,9 @@ class Policy:
     response_basis: Basis = Basis(INTERNAL_STANDARD, "a first response within 5 working days",
                                   "een eerste antwoord binnen 5 werkdagen")
     rights_basis: Basis = Basis(LAW, "GDPR Art. 12(3)", "AVG art. 12, lid 3")
+    consent_withdrawal_working_days: int = 2
+    """The company's standard for a consent withdrawal (contract §5 reading 23; no Art. 12(3) request): completed
+    within this many working days after the day of receipt."""
     exceptions_register: Path | None = None
     """The default register of approved exceptions (``[exceptions] register``; optional): a CSV path, relative
     to the policy file's folder; ``--exceptions`` overrides it (docs/report.md, "Exceptions")."""
