@@ -184,6 +184,9 @@ SELECT *,
     CASE WHEN notified_on IS NULL THEN 'none' WHEN notified_on <= deadline THEN 'valid' ELSE 'invalid' END AS extension,
     CASE WHEN notified_on <= deadline THEN extended ELSE deadline END AS due_on
 FROM dated;
+
+-- contract reading 23: a consent withdrawal counts in received and by right only
+CREATE TEMP VIEW art12 AS SELECT * FROM requests WHERE "right" <> 'consent_withdrawal';
 """
 
 FIGURES = f"""
@@ -204,17 +207,17 @@ SELECT
     (SELECT count(*) FROM tickets WHERE open) AS backlog,
     (SELECT count(*) FILTER (WHERE privacy) / nullif(count(*), 0) FROM tickets WHERE in_q) AS privacy_share,
     (SELECT count(*) FROM requests WHERE start_on >= $quarter_start) AS received,
-    (SELECT count(*) FROM requests WHERE completed_on >= $quarter_start) AS completed,
-    (SELECT count(*) FILTER (WHERE completed_on <= due_on) / nullif(count(*), 0) FROM requests
+    (SELECT count(*) FROM art12 WHERE completed_on >= $quarter_start) AS completed,
+    (SELECT count(*) FILTER (WHERE completed_on <= due_on) / nullif(count(*), 0) FROM art12
         WHERE completed_on >= $quarter_start) AS on_time_rate,
-    (SELECT quantile_cont(CAST(completed_on - start_on AS DOUBLE), 0.5) FROM requests
+    (SELECT quantile_cont(CAST(completed_on - start_on AS DOUBLE), 0.5) FROM art12
         WHERE completed_on >= $quarter_start AND completed_on >= start_on) AS days_median,
-    (SELECT quantile_cont(CAST(completed_on - start_on AS DOUBLE), 0.9) FROM requests
+    (SELECT quantile_cont(CAST(completed_on - start_on AS DOUBLE), 0.9) FROM art12
         WHERE completed_on >= $quarter_start AND completed_on >= start_on) AS days_p90,
-    (SELECT count(*) FROM requests WHERE start_on >= $quarter_start AND extension = 'valid') AS ext_valid,
-    (SELECT count(*) FROM requests WHERE start_on >= $quarter_start AND extension = 'invalid') AS ext_invalid,
-    (SELECT count(*) FROM requests WHERE completed_on IS NULL AND due_on < $as_of) AS open_overdue,
-    (SELECT count(*) FROM requests WHERE completed_on IS NULL AND due_on >= $as_of) AS open_not_due
+    (SELECT count(*) FROM art12 WHERE start_on >= $quarter_start AND extension = 'valid') AS ext_valid,
+    (SELECT count(*) FROM art12 WHERE start_on >= $quarter_start AND extension = 'invalid') AS ext_invalid,
+    (SELECT count(*) FROM art12 WHERE completed_on IS NULL AND due_on < $as_of) AS open_overdue,
+    (SELECT count(*) FROM art12 WHERE completed_on IS NULL AND due_on >= $as_of) AS open_not_due
 """
 
 

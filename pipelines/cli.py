@@ -341,7 +341,8 @@ def build_parser() -> Parser:
         help="write the rows past their deadline, by their real ids, for the people who act (personal data)",
         description="Write into --out one CSV per category with the exports' own ids: accounts past their erasure "
         "deadline; logs, support, marketing, analytics, residual and payment rows past their deadline; contacts "
-        "written to after withdrawing consent; rights requests open past their deadline. Each file's row count is "
+        "written to after withdrawing consent; rights requests open past their deadline; consent withdrawals open "
+        "past the company's standard. Each file's row count is "
         "its figure in summary.json; the most overdue rows first. The files hold personal data: mode 0600, and an "
         "--out inside a reports folder is refused. Prints each file's row count and figure.",
     )

@@ -123,7 +123,8 @@ def checked_zone(zone: str) -> str:
 def install_calendar(con: duckdb.DuckDBPyConnection, first: date, last: date, country: str = DEFAULT_CALENDAR) -> None:
     """A temp ``calendar(day, is_working_day, next_working_day, working_day_index)`` table over [first, last], and the
     macros of ``pipelines/metrics/sql/rights_deadline.sql`` over it: ``clock_start``, ``legal_deadline``,
-    ``rights_extension`` and ``rights_due`` (GDPR Art. 12(3), docs/design.md "Support and rights")."""
+    ``rights_extension`` and ``rights_due`` (GDPR Art. 12(3), docs/design.md "Support and rights"), and
+    ``nth_working_day_after`` (the standards of n working days: support responses, consent withdrawals)."""
     frame = pl.DataFrame(
         working_day_calendar(first, last, country),
         schema={"day": pl.Date, "is_working_day": pl.Boolean, "next_working_day": pl.Date,

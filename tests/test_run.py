@@ -30,7 +30,7 @@ CONTRACT_KEYS = {
     "retention": {"breaches", "withdrawn_consent_contacted", "late_erasures"},
     "support": {"tickets", "by_channel", "first_response_hours", "resolution_hours", "backlog", "privacy_share"},
     "rights": {"received", "by_right", "completed", "on_time_rate", "days_to_complete", "extensions",
-               "open_overdue", "open_not_due"},
+               "open_overdue", "open_not_due", "consent_withdrawals"},
     "data_quality": {"rows_in", "rows_loaded", "rows_rejected"},
 }
 

@@ -61,6 +61,9 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "clock_start": policy.clock_start,
         "deadline_months": policy.deadline_months,
         "extended_deadline_months": policy.extended_deadline_months,
+        # a consent withdrawal's standard (contract §5 reading 23): completed within this many working days after
+        # the day of receipt, over the `calendar` table (macro nth_working_day_after)
+        "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,
     }
 
 

@@ -8,6 +8,10 @@ as of its own end. The deadline rule itself (GDPR Art. 12(3)) is written once, i
 ``sql/rights_deadline.sql`` (``clock_start``, ``legal_deadline``, ``rights_extension``,
 ``rights_due``), used by both; the lengths are the policy file's ``[rights]``. This module only
 installs the calendar those macros read, long enough for the longest deadline.
+
+Reading 23 (docs/contract.md): a consent withdrawal counts in ``received`` and ``by_right`` but in no
+other Art. 12(3) figure; it is judged against the company's standard (``Policy.consent_withdrawal_working_days``
+working days after the day of receipt, macro ``nth_working_day_after``) in ``consent_withdrawals``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ REQUESTS = pl.Schema(
         "days_allowed": pl.Int64,
         "on_time": pl.Boolean,
         "status": pl.String,
+        # reading 23: a consent withdrawal, its standard's last day and whether it was completed by then
+        "consent_withdrawal": pl.Boolean,
+        "standard_due": pl.Date,
+        "within_standard": pl.Boolean,
     }
 )
 
@@ -96,12 +104,15 @@ class CalendarTooShort(RuntimeError):
 
 
 def install_rights_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> None:
-    """A calendar from the earliest clock start (or the trend's start) to the latest deadline."""
+    """A calendar from the earliest clock start (or the trend's start) to the latest deadline, the consent
+    withdrawals' standard included (reading 23)."""
     first_received = query(con, "rights_calendar_range", **params).item(0, 0)
     first = min(d for d in (first_received, params["trend_start"], params["quarter_start"]) if d is not None)
     months = max(params["deadline_months"], params["extended_deadline_months"])
-    # a clock starts on or before as_of, so no deadline lies beyond this
-    last = add_months(params["as_of"], months) + ROLL_MARGIN
+    # a clock starts on or before as_of, so no deadline lies beyond this; n working days span at most n weeks
+    # (plus the margin's public holidays)
+    last = max(add_months(params["as_of"], months),
+               params["as_of"] + timedelta(days=7 * params["consent_withdrawal_working_days"])) + ROLL_MARGIN
     install_calendar(con, first, last)
 
 
@@ -117,7 +128,11 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         **params,
     )
     evaluated = frames["rights_evaluated"]
-    if evaluated["deadline"].null_count() or evaluated["extended_deadline"].null_count():
+    # an Art. 12(3) request has both deadlines, a consent withdrawal its standard's last day (reading 23)
+    art12 = evaluated.filter(~pl.col("consent_withdrawal"))
+    withdrawals = evaluated.filter(pl.col("consent_withdrawal"))
+    if art12["deadline"].null_count() or art12["extended_deadline"].null_count() \
+            or withdrawals["standard_due"].null_count():
         raise CalendarTooShort("a rights deadline fell outside the installed calendar table")
     row = frames["rights_summary"].row(0, named=True)
     by_right = frames["rights_by_right"]
@@ -135,6 +150,15 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "extensions": {"valid": row["extensions_valid"], "invalid": row["extensions_invalid"]},
         "open_overdue": row["open_overdue"],
         "open_not_due": row["open_not_due"],
+        # reading 23: consent withdrawals, in received and by_right only above, judged against the company's
+        # standard: received and completed in the quarter, of those completed within the standard, open at
+        # as_of past it
+        "consent_withdrawals": {
+            "received": row["withdrawals_received"],
+            "completed": row["withdrawals_completed"],
+            "within_standard": row["withdrawals_within_standard"],
+            "open_past_standard": row["withdrawals_open_past_standard"],
+        },
         # beyond the contract's keys
         "on_time": row["on_time"],
         "completed_before_start": row["completed_before_start"],
@@ -142,6 +166,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "clock_start": policy.clock_start,
         "deadline_months": policy.deadline_months,
         "extended_deadline_months": policy.extended_deadline_months,
+        "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,
     }
     tables = {
         "rights_days_spare": frames["rights_days_spare"],

@@ -79,6 +79,10 @@ LISTS = (
     RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.past_response_standard"),
     RecordList("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue",
                tracked="rights_overdue", table="rights_requests", id_column="request_id"),
+    # reading 23: consent withdrawals open past the company's standard. No finding judges them (the rights section
+    # states their figures), so the file is named here and has no remediation category: not tracked
+    RecordList("consent_withdrawals_past_standard.csv", "worklist_consent_withdrawals",
+               "rights.consent_withdrawals.open_past_standard"),
     # the register itself, row by row (docs/report.md, "Exceptions")
     RecordList("exceptions.csv", "worklist_exceptions", "exceptions.rows", REGISTER),
 )

@@ -49,6 +49,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "legal_deadline": (("DATE", "INT"), "DATE"),
     "rights_extension": (("DATE", "DATE", "INT"), "STRING"),
     "rights_due": (("DATE", "DATE", "INT", "INT"), "DATE"),
+    "nth_working_day_after": (("DATE", "INT"), "DATE"),
 }
 
 

@@ -386,6 +386,12 @@ def test_rights_figures_stay_within_their_populations(con, case):
     assert rig["completed_before_start"] <= rig["completed"]
     assert rig["extensions"]["valid"] + rig["extensions"]["invalid"] <= rig["received"]
     assert rig["open_overdue"] + rig["open_not_due"] <= n["rights_requests"]
+    # reading 23: consent withdrawals count in received and by_right, and in no other Art. 12(3) figure
+    withdrawals = rig["consent_withdrawals"]
+    assert withdrawals["received"] == rig["by_right"].get("consent_withdrawal", 0)
+    assert withdrawals["within_standard"] <= withdrawals["completed"]
+    assert rig["completed"] + withdrawals["completed"] <= n["rights_requests"]
+    assert rig["open_overdue"] + rig["open_not_due"] + withdrawals["open_past_standard"] <= n["rights_requests"]
     assert ordered(rig["days_to_complete"])
     trend = r.tables["rights_on_time_trend"]
     assert all(in_unit(x) for x in trend["on_time_rate"].to_list())

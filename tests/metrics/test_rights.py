@@ -279,6 +279,12 @@ def test_rights_and_channels_use_the_contract_names(run):
     )
     assert r.summary["by_right"] == {"access": 1, "consent_withdrawal": 2}
     assert sorted(x["channel"] for x in detail(r)) == ["email", "help_center", "other"]
+    # reading 23 changed this: both spellings are consent withdrawals, no Art. 12(3) requests, so only the access
+    # request (due 5 August) is open past its deadline on 30 September (before, all three were); the two
+    # withdrawals are open past the company's standard (Tuesday 9 July)
+    assert r.summary["open_overdue"] == 1 and r.summary["open_not_due"] == 0
+    assert r.summary["consent_withdrawals"] == {"received": 2, "completed": 0, "within_standard": 0,
+                                               "open_past_standard": 2}
 
 
 def test_coded_values_compare_trimmed_and_case_insensitively(run):
@@ -356,6 +362,8 @@ def test_no_raw_ids_in_tables(run):
     assert r.detail["rights_requests"].columns == [
         "request_key", "right", "channel", "received_on", "start", "deadline", "extended_deadline",
         "extension", "due", "completed_on", "days_to_complete", "days_allowed", "on_time", "status",
+        # reading 23 added the consent-withdrawal columns
+        "consent_withdrawal", "standard_due", "within_standard",
     ]
     for name, frame in r.tables.items():
         assert name.startswith("rights_")
@@ -423,3 +431,180 @@ def test_an_unknown_right_counts_under_other_with_its_number_of_distinct_values(
 def test_without_unknown_rights_other_is_absent_and_its_count_zero(run):
     s = run([req("a", "2024-07-05", right="erasure")]).summary
     assert s["by_right"] == {"erasure": 1} and s["right_other_distinct"] == 0
+
+
+# --- reading 23: a consent withdrawal is no Art. 12(3) request ----------------------------------------------
+# Judged against the company's standard instead (the policy's consent_withdrawal_working_days, 2): completed by
+# the 2nd working day after the day of receipt, which does not count; weekends and Belgian public holidays are
+# not working days.
+
+WITHDRAWAL = "consent_withdrawal"
+
+
+def withdrawals(result) -> dict:
+    """The consent withdrawals of the detail, by receipt date and completion date."""
+    return {(x["received_on"], x["completed_on"]): x for x in detail(result) if x["consent_withdrawal"]}
+
+
+def test_a_consent_withdrawal_counts_in_received_and_by_right_and_in_no_other_art_12_3_figure(run):
+    # Beside one access request (received Friday 5 July, due Monday 5 August, completed 20 July: 15 days,
+    # on time), consent withdrawals that would each have moved an Art. 12(3) figure
+    r = run(
+        [
+            req("access", "2024-07-05", completed="2024-07-20"),
+            # the auditor's R0040: completed 23 days after receipt, "on time" under the one-month deadline;
+            # received Monday 1 July, standard due Wednesday 3 July: past it
+            req("r0040", "2024-07-01", right=WITHDRAWAL, completed="2024-07-24"),
+            # an extension notice within the month is no Art. 12(3) extension; received Tuesday 2 July,
+            # standard due Thursday 4 July, completed 3 July: within
+            req("notified", "2024-07-02", right=WITHDRAWAL, notified="2024-07-10", completed="2024-07-03"),
+            # open on 30 September, received Thursday 1 August: would have been open_overdue (due 2 September);
+            # standard due Monday 5 August: open past it
+            req("open_old", "2024-08-01", right=WITHDRAWAL),
+            # open, received Friday 27 September: would have been open_not_due; standard due Tuesday 1 October
+            req("open_new", "2024-09-27", right=WITHDRAWAL),
+            # received Thursday 20 June (standard due Monday 24 June), completed in the quarter: would have
+            # counted in completed
+            req("q2", "2024-06-20", right=WITHDRAWAL, completed="2024-07-02"),
+        ]
+    )
+    s = r.summary
+    assert s["received"] == 5  # not q2, received in Q2
+    assert s["by_right"] == {"access": 1, "consent_withdrawal": 4}
+    assert (s["completed"], s["on_time"], s["on_time_rate"]) == (1, 1, 1.0)
+    assert s["days_to_complete"] == {"median": 15.0, "p90": 15.0}
+    assert s["extensions"] == {"valid": 0, "invalid": 0}
+    assert (s["open_overdue"], s["open_not_due"], s["overdue_days_max"]) == (0, 0, None)
+    assert s["consent_withdrawals"] == {"received": 4, "completed": 3, "within_standard": 1, "open_past_standard": 1}
+    assert s["consent_withdrawal_working_days"] == 2 and s["deadline_months"] == 1
+
+    by_right = r.tables["rights_by_right"].to_dicts()
+    assert by_right == [
+        {"right": "access", "received": 1, "completed": 1, "on_time": 1, "other_values": None},
+        # no Art. 12(3) completed or on-time count claimed for withdrawals
+        {"right": "consent_withdrawal", "received": 4, "completed": None, "on_time": None, "other_values": None},
+    ]
+    assert sum(r.tables["rights_open_ageing"]["requests"]) == 0
+    assert r.tables["rights_open_requests"].height == 0
+    assert r.tables["rights_days_spare"].rows() == [(31 - 15, True, 1)]  # the access request only
+    last = r.tables["rights_on_time_trend"].row(-1, named=True)
+    assert (last["completed"], last["on_time"]) == (1, 1)
+
+    w = withdrawals(r)
+    r0040 = w[(date(2024, 7, 1), date(2024, 7, 24))]
+    assert (r0040["standard_due"], r0040["within_standard"], r0040["status"]) == (
+        date(2024, 7, 3), False, "withdrawal_past_standard")
+    assert r0040["days_to_complete"] == 23  # still stated in the detail, counted in no figure
+    for x in w.values():  # no Art. 12(3) deadline, extension or verdict
+        assert (x["deadline"], x["extended_deadline"], x["extension"], x["due"], x["days_allowed"], x["on_time"]) == (
+            None, None, None, None, None, None)
+    assert w[(date(2024, 7, 2), date(2024, 7, 3))]["status"] == "withdrawal_within_standard"
+    assert w[(date(2024, 8, 1), None)]["status"] == "withdrawal_open_past_standard"
+    assert w[(date(2024, 9, 27), None)]["standard_due"] == date(2024, 10, 1)
+    assert w[(date(2024, 9, 27), None)]["status"] == "withdrawal_open_within_standard"
+    assert w[(date(2024, 6, 20), date(2024, 7, 2))]["status"] == "withdrawal_past_standard"
+
+
+def test_a_withdrawal_completed_by_the_second_working_day_after_receipt_is_within_the_standard(run):
+    r = run(
+        [
+            # received Friday 5 July: the day of receipt does not count, Saturday and Sunday are no working
+            # days; Monday 8 July is the first working day after it, Tuesday 9 July the second: the last day
+            req("tuesday", "2024-07-05", right=WITHDRAWAL, completed="2024-07-09"),
+            # 21:30 UTC on 9 July is 23:30 in Brussels: still the last day
+            req("tuesday_evening", "2024-07-05 09:00", right=WITHDRAWAL, completed="2024-07-09 21:30"),
+            # 22:30 UTC on 9 July is 00:30 on Wednesday 10 July in Brussels: the third working day
+            req("after_midnight", "2024-07-05 08:00", right=WITHDRAWAL, completed="2024-07-09 22:30"),
+            # completed in 3 working days, Wednesday 10 July: completed, not within the standard
+            req("wednesday", "2024-07-05 07:00", right=WITHDRAWAL, completed="2024-07-10"),
+            # received on Saturday 6 July: Monday and Tuesday are its two working days
+            req("saturday", "2024-07-06", right=WITHDRAWAL, completed="2024-07-09"),
+            # completed on the day of receipt
+            req("same_day", "2024-07-05 06:00", right=WITHDRAWAL, completed="2024-07-05 12:00"),
+        ]
+    )
+    t = {x["completed_on"]: x for x in detail(r)}
+    assert {x["standard_due"] for x in detail(r)} == {date(2024, 7, 9)}
+    assert sorted((x["completed_on"], x["within_standard"]) for x in detail(r)) == [
+        (date(2024, 7, 5), True),
+        (date(2024, 7, 9), True),
+        (date(2024, 7, 9), True),
+        (date(2024, 7, 9), True),
+        (date(2024, 7, 10), False),
+        (date(2024, 7, 10), False),
+    ]
+    assert t[date(2024, 7, 10)]["status"] == "withdrawal_past_standard"
+    s = r.summary
+    assert s["consent_withdrawals"] == {"received": 6, "completed": 6, "within_standard": 4, "open_past_standard": 0}
+    assert (s["received"], s["completed"], s["on_time_rate"]) == (6, 0, None)
+
+
+def test_a_belgian_public_holiday_is_no_working_day_of_the_standard(run):
+    r = run(
+        [
+            # received Tuesday 13 August: Wednesday 14 is the first working day after it, Thursday 15 August
+            # (Assumption) none, Friday 16 the second: completed on the 16th is within the standard
+            req("tuesday", "2024-08-13", right=WITHDRAWAL, completed="2024-08-16"),
+            # received Wednesday 14 August: Friday 16 and Monday 19 are its two working days
+            req("wednesday", "2024-08-14", right=WITHDRAWAL, completed="2024-08-19"),
+            req("wednesday_late", "2024-08-14", right=WITHDRAWAL, completed="2024-08-20"),
+        ]
+    )
+    due = {(x["received_on"], x["completed_on"]): (x["standard_due"], x["within_standard"]) for x in detail(r)}
+    assert due == {
+        (date(2024, 8, 13), date(2024, 8, 16)): (date(2024, 8, 16), True),
+        (date(2024, 8, 14), date(2024, 8, 19)): (date(2024, 8, 19), True),
+        (date(2024, 8, 14), date(2024, 8, 20)): (date(2024, 8, 19), False),
+    }
+    assert r.summary["consent_withdrawals"]["within_standard"] == 2
+
+
+def test_an_open_withdrawal_is_past_the_standard_only_once_its_last_day_is_before_as_of(run):
+    as_of = date(2024, 9, 25)  # a Wednesday
+    r = run(
+        [
+            # received Friday 20 September: last day Tuesday 24 September, one day before as_of
+            req("past", "2024-09-20", right=WITHDRAWAL),
+            # received Monday 23 September: last day Wednesday 25 September = as_of, not yet past (reading 5)
+            req("due_today", "2024-09-23", right=WITHDRAWAL),
+            # completed after as_of: open on as_of, its last day (Thursday 26) still to come
+            req("later", "2024-09-24", right=WITHDRAWAL, completed="2024-09-27"),
+        ],
+        period=Period.of(Quarter(2024, 3), as_of),
+    )
+    status = {x["received_on"]: (x["standard_due"], x["status"]) for x in detail(r)}
+    assert status == {
+        date(2024, 9, 20): (date(2024, 9, 24), "withdrawal_open_past_standard"),
+        date(2024, 9, 23): (date(2024, 9, 25), "withdrawal_open_within_standard"),
+        date(2024, 9, 24): (date(2024, 9, 26), "withdrawal_open_within_standard"),
+    }
+    s = r.summary
+    assert s["consent_withdrawals"] == {"received": 3, "completed": 0, "within_standard": 0, "open_past_standard": 1}
+    assert (s["open_overdue"], s["open_not_due"]) == (0, 0)
+
+
+def test_the_standard_runs_from_receipt_under_the_identity_reading_and_its_length_is_the_policys(run):
+    requests = [
+        # received Friday 5 July, identity verified 8 July: the identity reading does not restart a withdrawal
+        req("w", "2024-07-05", right=WITHDRAWAL, verified="2024-07-08", completed="2024-07-11"),
+    ]
+    (x,) = detail(run(requests, policy=IDENTITY))
+    assert (x["start"], x["standard_due"], x["within_standard"]) == (date(2024, 7, 5), date(2024, 7, 9), False)
+    # five working days: Monday 8 .. Friday 12 July
+    five = run(requests, policy=replace(POLICY, consent_withdrawal_working_days=5))
+    assert (detail(five)[0]["standard_due"], detail(five)[0]["within_standard"]) == (date(2024, 7, 12), True)
+    assert five.summary["consent_withdrawal_working_days"] == 5
+    # none: by the day of receipt itself
+    assert detail(run(requests, policy=replace(POLICY, consent_withdrawal_working_days=0)))[0]["standard_due"] == (
+        date(2024, 7, 5))
+
+
+def test_sql_standard_days_agree_with_dates(run):
+    from pipelines.dates import working_days_after
+
+    received = [date(2024, 7, 1) + timedelta(days=i) for i in range(0, 80, 3)]  # every weekday, 15 August among them
+    r = run([req(f"w{i}", d.isoformat(), right=WITHDRAWAL) for i, d in enumerate(received)])
+    t = detail(r)
+    assert len(t) == len(received)
+    for x in t:
+        assert x["standard_due"] == working_days_after(x["received_on"], 2)

@@ -2,13 +2,18 @@
 are the rows the families computed again would give (docs/design.md, "Compute once")."""
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pipelines import records
+from pipelines.dates import Quarter
+from pipelines.metrics import Period
+from pipelines.policy import load_policy
 from pipelines.results import compute_with_previous
 from pipelines.session import ReviewOptions, open_review
+from tests.metrics.test_rights import req
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 
@@ -48,3 +53,21 @@ def test_a_summary_of_another_period_is_not_taken_for_this_one(review):
     for name, frame in _frames(found).items():
         assert frame.equals(_frames(expected)[name]), name
     assert found.figures["retention"] != summary["retention"] or found.figures["rights"] != summary["rights"]
+
+
+def test_the_rights_lists_keep_art_12_3_requests_and_consent_withdrawals_apart(make_db):
+    # contract §5 reading 23: a consent withdrawal is never an Art. 12(3) request open past its deadline; open past
+    # the company's standard, it is listed in consent_withdrawals_past_standard.csv
+    con = make_db({"rights_requests": [
+        req("art12", "2024-07-05"),  # due Monday 5 August: overdue on 30 September
+        req("withdrawal", "2024-07-05", right="consent_withdrawal"),  # standard due Tuesday 9 July
+        req("not_yet", "2024-09-27", right="Consent Withdrawal"),  # standard due Tuesday 1 October
+    ]})
+    found = records.compute(con, Period.of(Quarter(2024, 3)), load_policy())
+    assert found.frames["worklist_rights_overdue"]["request_id"].to_list() == ["art12"]
+    assert found.frames["worklist_consent_withdrawals"].rows() == [
+        ("withdrawal", "email", date(2024, 7, 5), date(2024, 7, 9), 83),
+    ]
+    assert found.figures["rights"]["open_overdue"] == 1
+    assert found.figures["rights"]["consent_withdrawals"]["open_past_standard"] == 1
+    assert records.mismatches(found) == []

@@ -125,9 +125,12 @@ def fake_summary(
             "extensions": {"valid": 3, "invalid": 1},
             "open_overdue": 2,
             "open_not_due": 7,
+            # contract §5 reading 23: consent withdrawals against the company's standard
+            "consent_withdrawals": {"received": 4, "completed": 3, "within_standard": 2, "open_past_standard": 1},
             "clock_start": "received",
             # contract reading 23: withdrawals of consent against the company's standard, out of the figures above
             "consent_withdrawals": {"received": 4, "completed": 4, "within_standard": 4, "open_past_standard": 0},
+            "consent_withdrawal_working_days": 2,
         },
         "data_quality": {
             "rows_in": {
@@ -379,8 +382,9 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
         {
             "right": r,
             "received": n,
-            "completed": max(0, n - 1),
-            "on_time": max(0, n - 2),
+            # reading 23: no Art. 12(3) completed or on-time count for consent withdrawals
+            "completed": max(0, n - 1) if r != "consent_withdrawal" else None,
+            "on_time": max(0, n - 2) if r != "consent_withdrawal" else None,
             "other_values": None,
         }
         for r, n in rights["by_right"].items()

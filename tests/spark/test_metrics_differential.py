@@ -150,6 +150,10 @@ def edge_exports() -> dict[str, list[dict]]:
         req("r_unknown_right", "2024-08-01", right="Delete everything", completed="2024-08-02"),
         req("r_holiday", "2024-11-01", completed="2024-12-02"),  # after as_of
         req("r_q1", "2024-02-29", completed="2024-03-29", right="access"),
+        # reading 23: consent withdrawals against the 2-working-day standard; Thursday 15 August is a holiday,
+        # so Wednesday 14's second working day is Monday 19 (completed 16: within); Tuesday 20's is Thursday 22
+        req("r_withdrawal_in_time", "2024-08-14", right="consent_withdrawal", completed="2024-08-16"),
+        req("r_withdrawal_open", "2024-08-20", right="consent_withdrawal"),
         ticket_request("r_follow", "late", "2024-08-20 10:00"),
     ]
     marketing = [
@@ -198,6 +202,9 @@ def test_the_metric_tests_edge_cases_give_the_same_figures_over_several_periods(
                 assert s["support"]["missed_rights_requests"] > 0 and s["support"]["missed_rights_requests_window_open"] > 0
                 assert s["rights"]["completed"] > 0 and s["rights"]["open_overdue"] > 0
                 assert s["rights"]["extensions"] == {"valid": 1, "invalid": 1}
+                withdrawals = s["rights"]["consent_withdrawals"]
+                assert withdrawals["within_standard"] > 0 and withdrawals["open_past_standard"] > 0
+                assert withdrawals["completed"] > withdrawals["within_standard"]
                 assert s["support"]["category_other_distinct"] == 2 and s["rights"]["right_other_distinct"] == 1
                 assert s["retention"]["breaches"]["payments"] > 0 and s["retention"]["late_erasures"] > 0
             assert_same_results(compute_results(sc, period, POLICY), expected)

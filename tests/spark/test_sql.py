@@ -60,7 +60,7 @@ def test_every_macro_has_a_spark_function_and_add_months_is_sparks_own():
     assert names == [
         "whole_months", "local_date", "last_activity_on", "erasure_deadline", "inactivity_bucket", "normal_channel", "channels", "right_code",
         "normal_right", "rights", "pseudonym", "exception_note", "clock_start", "legal_deadline", "rights_extension",
-        "rights_due",
+        "rights_due", "nth_working_day_after",
     ]
     assert functions.spark_function(functions.parse_macro(dbmod.macro_statements()[0])) is None  # add_months
     with pytest.raises(functions.UnknownMacro, match="nameless"):

@@ -30,11 +30,13 @@ IDS = {
     "withdrawn_consent_contacted.csv": ("contact_id", "marketing_contacts", "contact_id"),
     "rights_requests_overdue.csv": ("request_id", "rights_requests", "request_id"),
     "inquiries_past_response_standard.csv": ("ticket_id", "support_tickets", "ticket_id"),
+    "consent_withdrawals_past_standard.csv": ("request_id", "rights_requests", "request_id"),
 }
 #: the files written without a register of exceptions (exceptions.csv lists a register's rows)
 WRITTEN = tuple(f for f in FILES if f.needs != REGISTER)
 #: the column each file is sorted on, most overdue first
-OVERDUE = {"withdrawn_consent_contacted.csv": "days_since_withdrawal", "rights_requests_overdue.csv": "days_past_due"}
+OVERDUE = {"withdrawn_consent_contacted.csv": "days_since_withdrawal", "rights_requests_overdue.csv": "days_past_due",
+           "consent_withdrawals_past_standard.csv": "days_past_standard"}
 
 
 def rows(path: Path) -> list[dict]:

@@ -1,7 +1,9 @@
 -- GDPR Art. 12(3), policy §3: how the rights deadline is counted, in one file (docs/design.md, "Rules in one
 -- place"). The lengths are the policy file's ([rights] deadline_months, extended_deadline_months, clock_start),
 -- bound as $deadline_months, $extended_deadline_months and $clock_start by the models that call these macros
--- (staging/rights_evaluated.sql, marts/rights_on_time_trend.sql), which only pass them through.
+-- (staging/rights_evaluated.sql, marts/rights_on_time_trend.sql), which only pass them through. The file's last
+-- macro, nth_working_day_after, counts working days after a day for the standards of n working days (the
+-- support response standard and the consent-withdrawal standard, reading 23): one working-day rule.
 -- The macros read the working-day `calendar` table, so pipelines/db.py defines them with it
 -- (db.install_calendar, db.macro_statements("rights_deadline")); the Spark engine receives the same statements.
 -- One statement per macro, each ending with ";" at the end of a line.
@@ -28,3 +30,15 @@ CREATE OR REPLACE TEMP MACRO rights_extension(start_on, notified_on, months) AS 
 CREATE OR REPLACE TEMP MACRO rights_due(start_on, notified_on, months, extended_months) AS CASE
     WHEN rights_extension(start_on, notified_on, months) = 'valid' THEN legal_deadline(start_on, extended_months)
     ELSE legal_deadline(start_on, months) END;
+
+-- policy §1.4 and contract §5 reading 23 (docs/contract.md): the n-th working day after a day, that day not
+-- counting (weekends and Belgian public holidays are not working days; calendar.working_day_index counts the
+-- working days up to and including each day): the last day of a standard of "n working days after the day of
+-- receipt". n = 0 is the day itself. Used by staging/support_evaluated.sql (the response standard) and
+-- staging/rights_evaluated.sql (the consent-withdrawal standard); NULL when the calendar does not reach it
+CREATE OR REPLACE TEMP MACRO nth_working_day_after(start_on, n) AS CASE
+    WHEN n = 0 THEN start_on
+    ELSE (SELECT min(due.day)
+          FROM calendar AS received
+          JOIN calendar AS due ON due.working_day_index = received.working_day_index + n AND due.is_working_day
+          WHERE received.day = start_on) END;

@@ -100,6 +100,9 @@ def section(ctx: ReportContext) -> str:
                 invalid=fmt_int(ctx.get("rights.extensions.invalid"), lang),
             )
         )
+    withdrawals = withdrawals_sentence(ctx)
+    if withdrawals:
+        sentences.append(withdrawals)
     undeclared = ctx.get(f"rights.by_right.{OTHER}")
     if undeclared:
         # counted, never named (docs/contract.md, "Only declared values")
@@ -113,6 +116,23 @@ def section(ctx: ReportContext) -> str:
         + how_html(ctx, how(ctx))
         + remediation.block(ctx, remediation.RIGHTS)  # last quarter's overdue requests answered? (docs/report.md)
     )
+
+
+#: the figures of ``rights.consent_withdrawals`` (contract §5 reading 23), in the sentence's order
+WITHDRAWAL_FIGURES = ("received", "completed", "within_standard", "open_past_standard")
+
+
+def withdrawals_sentence(ctx: ReportContext) -> str | None:
+    """Reading 23: the consent withdrawals, no Art. 12(3) requests, against the company's own standard (an
+    internal standard, not the law); None when the results hold none of them (or no such block)."""
+    lang = ctx.language
+    block = ctx.get("rights.consent_withdrawals")
+    if not isinstance(block, dict) or not any(block.get(k) for k in WITHDRAWAL_FIGURES):
+        return None
+    days = ctx.get("rights.consent_withdrawal_working_days", ctx.policy.consent_withdrawal_working_days)
+    received, completed, within, open_past = (fmt_int(block.get(k), lang) for k in WITHDRAWAL_FIGURES)
+    return t(lang, "v_rights_withdrawals", days=tn(lang, "working_days", days), received=received,
+             completed=completed, within=within, open=open_past)
 
 
 def how(ctx: ReportContext) -> str:
@@ -132,7 +152,9 @@ def by_right(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
     """Requests received, completed and completed on time, by right: the contract's rights, then ``other``
-    with its number of distinct values, never the values (docs/contract.md, "Only declared values")."""
+    with its number of distinct values, never the values (docs/contract.md, "Only declared values").
+    A count the table leaves empty is not drawn: consent withdrawals have no Art. 12(3) completed or on-time
+    count (contract §5 reading 23)."""
     if not usable(frame, "right", "received"):
         return None
     cols = [c for c in ("received", "completed", "on_time") if c in frame.columns]
@@ -156,11 +178,11 @@ def by_right(
                 )
                 .alias("right_label"),
                 pl.lit(names[c]).alias("status"),
-                pl.col(c).fill_null(0).cast(pl.Int64).alias("requests"),
+                pl.col(c).cast(pl.Int64).alias("requests"),
             )
             for c in cols
         ]
-    )
+    ).filter(pl.col("requests").is_not_null())
     received = column_sum(data, "received")
     top_row = data.sort("received", descending=True).row(0, named=True)
     statuses = [names[c] for c in cols]

@@ -174,3 +174,46 @@ def test_an_unknown_right_shows_as_other_with_its_number_of_values():
     assert "3 requests named a right outside the contract's list; they count as other (2 values)." in text
     nl = visible(rights.section(ctx(summary, language="nl")))
     assert "3 verzoeken noemden een recht buiten de lijst van het contract; ze tellen als overig (2 waarden)." in nl
+
+
+def test_consent_withdrawals_are_one_sentence_against_the_companys_standard_in_both_languages():
+    # contract §5 reading 23: no Art. 12(3) requests, judged against an internal standard
+    summary = fake_summary()
+    summary["rights"]["consent_withdrawals"] = {"received": 3, "completed": 4, "within_standard": 1,
+                                                "open_past_standard": 2}
+    text = visible(rights.section(ctx(summary)))
+    assert ("Consent withdrawals, no Art. 12(3) requests, are judged against the company's own standard (completion "
+            "within 2 working days after the day of receipt; an internal standard, not the law): 3 received, "
+            "4 completed, 1 of them within it, 2 open past it.") in text
+    nl = visible(rights.section(ctx(summary, language="nl")))
+    assert ("Intrekkingen van toestemming, geen verzoeken onder art. 12, lid 3, worden getoetst aan de eigen norm "
+            "van het bedrijf (afhandeling binnen 2 werkdagen na de dag van ontvangst; een interne norm, niet de "
+            "wet): 3 ontvangen, 4 afgehandeld, waarvan 1 binnen de norm, 2 open over de norm.") in nl
+    # the standard's length is the results' (else the policy's)
+    summary["rights"]["consent_withdrawal_working_days"] = 1
+    assert "completion within 1 working day after" in visible(rights.section(ctx(summary)))
+    # none at all, or results from before reading 23: no sentence
+    summary["rights"]["consent_withdrawals"] = {k: 0 for k in rights.WITHDRAWAL_FIGURES}
+    assert "Consent withdrawals" not in visible(rights.section(ctx(summary)))
+    del summary["rights"]["consent_withdrawals"]
+    assert "Consent withdrawals" not in visible(rights.section(ctx(summary)))
+
+
+def test_by_right_draws_no_art_12_3_counts_for_consent_withdrawals():
+    frame = pl.DataFrame(
+        {
+            "right": ["access", "consent_withdrawal"],
+            "received": [3, 2],
+            "completed": [2, None],
+            "on_time": [1, None],
+            "other_values": [None, None],
+        },
+        schema_overrides={"completed": pl.Int64, "on_time": pl.Int64, "other_values": pl.Int64},
+    )
+    spec = rights.by_right(frame).to_dict()
+    rows = next(rows for rows in spec["datasets"].values() if rows and "requests" in rows[0])
+    drawn = sorted((r["right_label"], r["status"], r["requests"]) for r in rows)
+    assert drawn == [
+        ("access", "completed", 2), ("access", "completed on time", 1), ("access", "received", 3),
+        ("consent withdrawal", "received", 2),
+    ]

@@ -4,6 +4,7 @@
 -- quarter as of $as_of), with the same clock_start and rights_due macros (../rights_deadline.sql) as
 -- rights_evaluated.sql. Needs `calendar` over [$trend_start, $as_of] and every
 -- start .. start + $extended_deadline_months + a fortnight.
+-- Art. 12(3) requests only: a consent withdrawal is no Art. 12(3) request (reading 23), as in rights_evaluated.
 WITH quarters AS (
     SELECT DISTINCT CAST(date_trunc('quarter', day) AS DATE) AS quarter_start
     FROM calendar
@@ -24,7 +25,7 @@ requests AS (
         local_date(extension_notified_at) AS notified_on,
         local_date(completed_at) AS completed_on
     FROM rights_requests
-    WHERE completed_at IS NOT NULL
+    WHERE completed_at IS NOT NULL AND normal_right("right") <> 'consent_withdrawal'
 ),
 completed AS (
     -- a request counts in the quarter it was completed in, as of that quarter's end

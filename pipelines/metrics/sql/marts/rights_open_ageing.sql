@@ -1,6 +1,7 @@
 -- GDPR Art. 12(3), contract §3 "Rights-request turnaround": open requests by age.
 -- Requests open at as_of by days past due (as_of - due), over `rights_evaluated`.
 -- A request due on as_of itself is not yet due ('due today'). Every bucket appears.
+-- Art. 12(3) requests only: a consent withdrawal has no due date (reading 23).
 WITH buckets AS (
     SELECT bucket, bucket_order, status, min_days_past_due, max_days_past_due
     FROM (VALUES
@@ -15,7 +16,7 @@ WITH buckets AS (
     ) AS b (bucket, bucket_order, status, min_days_past_due, max_days_past_due)
 ),
 open_requests AS (
-    SELECT days_past_due FROM rights_evaluated WHERE open_at_as_of
+    SELECT days_past_due FROM rights_evaluated WHERE open_at_as_of AND NOT consent_withdrawal
 ),
 counts AS (
     SELECT b.bucket, count(*) AS requests

@@ -56,14 +56,12 @@ standard AS (
     -- "Inquiries answered" (policy §1.4; the response standard of the policy file, docs/report.md
     -- "Findings"): an answer (reading 24: the first response, else the resolution) by the
     -- $response_working_days-th working day after the day of receipt (which does not count), over the
-    -- `calendar` table support.py installs
+    -- `calendar` table support.py installs. The working days
+    -- are counted by the one macro for such standards, nth_working_day_after (../rights_deadline.sql)
     SELECT
-        timed.*,
-        CASE WHEN $response_working_days = 0 THEN timed.created_on ELSE due.day END AS response_due
+        *,
+        nth_working_day_after(created_on, $response_working_days) AS response_due
     FROM timed
-    LEFT JOIN calendar AS received ON received.day = timed.created_on
-    LEFT JOIN calendar AS due
-        ON due.working_day_index = received.working_day_index + $response_working_days AND due.is_working_day
 )
 SELECT
     ticket_id,
