@@ -49,7 +49,7 @@ from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.evidence import utc_now
 from pipelines.metrics import Period
-from pipelines.records import TRACKED, Records
+from pipelines.records import Records
 
 log = logging.getLogger(__name__)
 
@@ -251,9 +251,9 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
     """
     quarter = period.quarter
     secret = history.key(create=create_key)
-    current = {spec.tracked: found.rows(spec) for spec in TRACKED}
+    current = {spec.tracked: found.rows(spec) for spec in found.tracked}
     keys = {c: (None if frame is None else pseudonyms(secret, found.ids(spec)) if secret else None)
-            for spec in TRACKED for c, frame in [(spec.tracked, current[spec.tracked])]}
+            for spec in found.tracked for c, frame in [(spec.tracked, current[spec.tracked])]}
     check = key_check(secret) if secret else None
     earlier = history.earlier(quarter) if secret else None
     reason = None
@@ -267,11 +267,11 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
     summary: dict = {"compared_with": str(earlier.quarter) if earlier else None, "reason": reason}
     rows: list[tuple[str, str, str, int]] = []
     labels: dict[str, list[str]] = {}
-    for spec in TRACKED:
+    for spec in found.tracked:
         category, now = spec.tracked, keys[spec.tracked]
         if now is None:
             if current[category] is not None:  # rows, but no secret to key them (a worklist before any run)
-                labels[spec.query] = [NOT_COMPARED_LABEL] * current[category].height
+                labels[spec.name] = [NOT_COMPARED_LABEL] * current[category].height
             if earlier is not None:
                 summary[category] = None
             continue
@@ -285,11 +285,11 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
                 state[key] = (str(quarter), 1)
         rows += [(category, k, s, r) for k, (s, r) in state.items()]
         if before is None:
-            labels[spec.query] = [NOT_COMPARED_LABEL] * len(now)
+            labels[spec.name] = [NOT_COMPARED_LABEL] * len(now)
             if earlier is not None:
                 summary[category] = None  # not recorded at the earlier quarter: nothing to compare
             continue
-        labels[spec.query] = [NEW_LABEL if state[k][1] == 1 else CARRIED_LABEL.format(since=state[k][0]) for k in now]
+        labels[spec.name] = [NEW_LABEL if state[k][1] == 1 else CARRIED_LABEL.format(since=state[k][0]) for k in now]
         summary[category] = compare(set(now), before, state)
     summary["trend"] = history.trend(quarter, check) if check else []
     recorded = None

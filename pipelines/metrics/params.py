@@ -47,7 +47,7 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         # themselves are SQL generated from the policy file (pipelines/rules/, docs/policy-file.md)
         "account_months": policy.inactivity_months,
         # whether the inactivity rule exempts an account on legal hold (the eight-quarter trend of accounts past it)
-        "exempt_legal_hold": "legal_hold" in policy.inactivity.exempt,
+        "exempt_legal_hold": policy.inactivity is None or "legal_hold" in policy.inactivity.exempt,
         "due_soon_days": policy.due_soon_days,
         # support (policy §1.4)
         "privacy_category": policy.privacy_category,
@@ -56,11 +56,13 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "support_categories": list(policy.declared_categories),
         "missed_request_window_days": policy.missed_request_window_days,
         "response_working_days": policy.response_working_days,
-        "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,
         # rights (policy §3, GDPR Art. 12(3))
         "clock_start": policy.clock_start,
         "deadline_months": policy.deadline_months,
         "extended_deadline_months": policy.extended_deadline_months,
+        # the country whose weekends and public holidays are not working days for the rights deadlines (the rule's
+        # `calendar`; the Python side installs the `calendar` table with it, SQL never reads it)
+        "rights_calendar": policy.rights_calendar,
         # a consent withdrawal's standard (contract §5 reading 23): completed within this many working days after
         # the day of receipt, over the `calendar` table (macro nth_working_day_after)
         "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,

@@ -68,8 +68,10 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
     by_rule = {row["rule"]: row for row in frames["retention_by_rule"].iter_rows(named=True)}
     figures = policy.figures
-    # reading 11: a figure whose every table was not exported is null (an optional table left out)
-    present = {f: any(is_present(con, t) for t in policy.figure_tables(f)) for f in figures}
+    # reading 11: a figure whose every table was not exported is null (an optional table left out); so is one
+    # whose rules no export can test (not auditable, or no period stated: docs/policy-file.md)
+    present = {f: any(is_present(con, t) for t in policy.figure_tables(f))
+               and any(r.assessable for r in policy.figure_rules(f)) for f in figures}
     marketing_present = is_present(con, "marketing_contacts")
 
     def figure(category: str, key: str):

@@ -113,7 +113,7 @@ def install_rights_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> Non
     # (plus the margin's public holidays)
     last = max(add_months(params["as_of"], months),
                params["as_of"] + timedelta(days=7 * params["consent_withdrawal_working_days"])) + ROLL_MARGIN
-    install_calendar(con, first, last)
+    install_calendar(con, first, last, params["rights_calendar"])
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:

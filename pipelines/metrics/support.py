@@ -110,7 +110,7 @@ def install_response_calendar(con: duckdb.DuckDBPyConnection, period: Period, po
     first = period.start - timedelta(days=1)
     # n working days span at most n weeks plus a fortnight of public holidays
     last = period.as_of + timedelta(days=7 * policy.response_working_days + 14)
-    install_calendar(con, first, last)
+    install_calendar(con, first, last, policy.response_calendar)
 
 
 def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:

@@ -224,7 +224,8 @@ class Policy:
     zone: str
     languages: tuple[str, ...]
     rules: tuple[Rule, ...]
-    inactivity_rule: str
+    inactivity_rule: str | None
+    """The rule the inactivity cohorts count towards (``[inactivity] rule``); None: the file states none."""
     due_soon_days: int
     privacy_category: str
     missed_request_window_days: int
@@ -285,13 +286,14 @@ class Policy:
         return tuple(dict.fromkeys(t for r in self.figure_rules(figure) for t in r.tables))
 
     @property
-    def inactivity(self) -> Rule:
-        return self.rule(self.inactivity_rule)
+    def inactivity(self) -> Rule | None:
+        return self.rule(self.inactivity_rule) if self.inactivity_rule else None
 
     @property
     def inactivity_months(self) -> int:
-        """The inactivity period in months: the inactivity rule's (erasure deadline = last activity + this)."""
-        return self.inactivity.period.months
+        """The inactivity period in months: the inactivity rule's (erasure deadline = last activity + this), else
+        the contract's 12 (docs/contract.md §3, "Inactivity cohorts")."""
+        return self.inactivity.period.months if self.inactivity else CONTRACT_INACTIVITY_MONTHS
 
     @property
     def declared_categories(self) -> tuple[str, ...]:
@@ -322,22 +324,33 @@ class Policy:
 
     # --- what the SQL binds (pipelines/metrics/params.py) ------------------------------------
 
+    # a file without a rights or response rule still gets the contract's figures (docs/contract.md §3), counted
+    # with the contract's lengths; it just has no finding on them
+
     @property
     def deadline_months(self) -> int:
-        return self.rights_rule.period.months
+        return self.rights_rule.period.months if self.rights_rule else CONTRACT_RIGHTS_MONTHS
 
     @property
     def extended_deadline_months(self) -> int:
         rule = self.rights_rule
-        return (rule.extended_period or rule.period).months
+        return (rule.extended_period or rule.period).months if rule else CONTRACT_RIGHTS_EXTENDED_MONTHS
 
     @property
     def clock_start(self) -> str:
-        return self.rights_rule.clock_start
+        return self.rights_rule.clock_start if self.rights_rule else "received"
+
+    @property
+    def rights_calendar(self) -> str:
+        return self.rights_rule.calendar if self.rights_rule else DEFAULT_CALENDAR
 
     @property
     def response_working_days(self) -> int:
-        return self.response_rule.period.amount
+        return self.response_rule.period.amount if self.response_rule else DEFAULT_RESPONSE_WORKING_DAYS
+
+    @property
+    def response_calendar(self) -> str:
+        return self.response_rule.calendar if self.response_rule else DEFAULT_CALENDAR
 
     @property
     def consent_withdrawal_working_days(self) -> int:
@@ -349,3 +362,7 @@ class Policy:
 CONSENT_WITHDRAWAL = "consent_withdrawal"
 #: contract reading 23: without a rule of its own, a withdrawal is completed within 2 working days
 DEFAULT_CONSENT_WITHDRAWAL_WORKING_DAYS = 2
+#: the contract's lengths (docs/contract.md §3) where a file states no rule of that kind
+CONTRACT_INACTIVITY_MONTHS, CONTRACT_RIGHTS_MONTHS, CONTRACT_RIGHTS_EXTENDED_MONTHS = 12, 1, 3
+DEFAULT_RESPONSE_WORKING_DAYS = 5
+DEFAULT_CALENDAR = "BE"

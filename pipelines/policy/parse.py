@@ -227,10 +227,12 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
     rules = tuple(_rule(item, i, source, locate, languages) for i, item in enumerate(rules_raw))
     _check_references(rules, source, locate)
 
-    inactivity = _section(raw, "inactivity", source, locate)
+    # without [inactivity] the cohorts are the contract's (12 months) and no finding counts late erasures
+    inactivity = _section(raw, "inactivity", source, locate, optional=True)
     inactivity.refuse_unknown(SECTIONS["inactivity"])
-    inactivity_rule = inactivity.text("rule")
-    _check_inactivity_rule(rules, inactivity_rule, inactivity)
+    inactivity_rule = inactivity.text("rule", required=False)
+    if inactivity_rule is not None:
+        _check_inactivity_rule(rules, inactivity_rule, inactivity)
 
     support = _section(raw, "support", source, locate, optional=True)
     support.refuse_unknown(SECTIONS["support"])
@@ -556,6 +558,10 @@ def _check_references(rules: tuple[m.Rule, ...], source: str, locate) -> None:
     for check in (m.RESPONSE_TIME, m.NO_CONTACT_AFTER_WITHDRAWAL):
         if checks.count(check) > 1:
             fail(rules[len(checks) - 1 - checks[::-1].index(check)], f"only one {check} rule is read", "check")
+    calendars = {r.calendar for r in rules if r.check == m.RIGHTS_DEADLINE and r.auditable}
+    if len(calendars) > 1:
+        fail(next(r for r in rules if r.check == m.RIGHTS_DEADLINE), "the rights_deadline rules count working days in "
+             f"one calendar (one table of working days per review), not {', '.join(sorted(calendars))}", "calendar")
     for withdrawal in (True, False):
         found = [r for r in rules if r.check == m.RIGHTS_DEADLINE and r.auditable
                  and (m.CONSENT_WITHDRAWAL in r.rights) == withdrawal]

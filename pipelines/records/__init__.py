@@ -54,40 +54,43 @@ class RecordList:
     tracked: str | None = None
     """The remediation category (``summary.json``'s ``remediation.<tracked>``); None: not tracked."""
     table: str | None = None
-    """The export table the ids are from; None: each row's own ``table`` column (``residual``)."""
+    """The export table the ids are from; None: each row's own ``table`` column (a retention figure's list)."""
     id_column: str | None = None
 
 
-LISTS = (
-    RecordList("account_past_deadline.csv", "worklist_accounts", "retention.breaches.account",
-               tracked="account", table="accounts", id_column="account_id"),
-    RecordList("logs_past_deadline.csv", "worklist_logs", "retention.breaches.logs",
-               tracked="logs", table="sessions", id_column="session_id"),
-    RecordList("support_past_deadline.csv", "worklist_support", "retention.breaches.support",
-               tracked="support", table="support_tickets", id_column="ticket_id"),
-    RecordList("marketing_past_deadline.csv", "worklist_marketing", "retention.breaches.marketing",
-               "marketing_contacts", tracked="marketing", table="marketing_contacts", id_column="contact_id"),
-    RecordList("analytics_past_deadline.csv", "worklist_analytics", "retention.breaches.analytics", "web_visits",
-               tracked="analytics", table="web_visits", id_column="visit_id"),
-    RecordList("residual_past_deadline.csv", "worklist_residual", "retention.breaches.residual",
-               tracked="residual", table=None, id_column="id"),
-    RecordList("payments_past_deadline.csv", "worklist_payments", "retention.breaches.payments", "payments",
-               tracked="payments", table="payments", id_column="payment_id"),
-    RecordList(CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL], "worklist_withdrawn_consent", "retention.withdrawn_consent_contacted",
-               "marketing_contacts", tracked="withdrawn_consent", table="marketing_contacts", id_column="contact_id"),
+#: the lists of the checks other than retention, in the report's order
+CHECK_LISTS = (
+    RecordList(CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL], "worklist_withdrawn_consent",
+               "retention.withdrawn_consent_contacted", "marketing_contacts", tracked="withdrawn_consent",
+               table="marketing_contacts", id_column="contact_id"),
     # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked
     RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.past_response_standard"),
     RecordList("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue",
                tracked="rights_overdue", table="rights_requests", id_column="request_id"),
-    # reading 23: consent withdrawals open past the company's standard. No finding judges them (the rights section
-    # states their figures), so the file is named here and has no remediation category: not tracked
+    # reading 23: consent withdrawals open past the company's standard (not tracked)
     RecordList("consent_withdrawals_past_standard.csv", "worklist_consent_withdrawals",
                "rights.consent_withdrawals.open_past_standard"),
     # the register itself, row by row (docs/report.md, "Exceptions")
     RecordList("exceptions.csv", "worklist_exceptions", "exceptions.rows", REGISTER),
 )
-#: the tracked lists, in the report's order: the remediation categories
-TRACKED = tuple(spec for spec in LISTS if spec.tracked)
+#: the register's own list (the worklist warns about its invalid rows)
+EXCEPTIONS_LIST = "exceptions.csv"
+#: the one query of every retention figure's list (``sql/worklist_retention.sql``), split by figure
+RETENTION_QUERY = "worklist_retention"
+
+
+def retention_list(figure: str) -> RecordList:
+    """The list of a retention figure's records past their deadline: ``<figure>_past_deadline.csv`` (the name the
+    figure's findings give, ``findings.worklist_name``), each row naming its table and own id, tracked."""
+    return RecordList(f"{figure}_past_deadline.csv", RETENTION_QUERY, f"retention.breaches.{figure}",
+                      tracked=figure, table=None, id_column="id")
+
+
+def lists_of(policy: Policy) -> tuple[RecordList, ...]:
+    """Every list of ``policy``'s review: one per retention figure with a rule the exports can test, in the
+    policy file's order, then the other checks' (docs/policy-file.md)."""
+    figures = [f for f in policy.figures if any(r.assessable for r in policy.figure_rules(f))]
+    return (*(retention_list(f) for f in figures), *CHECK_LISTS)
 
 
 @dataclass
@@ -95,7 +98,14 @@ class Records:
     """The rows of every list (by query name) and the figures of the families they were computed with."""
 
     frames: dict[str, pl.DataFrame]
+    """Each list's rows, by its file name."""
     figures: dict
+    lists: tuple[RecordList, ...] = CHECK_LISTS
+
+    @property
+    def tracked(self) -> tuple[RecordList, ...]:
+        """The tracked lists, in the report's order: the remediation categories."""
+        return tuple(spec for spec in self.lists if spec.tracked)
 
     def figure(self, spec: RecordList, figures: dict | None = None):
         """The summary figure ``spec``'s row count must equal; None when there is no list (a table not
@@ -107,11 +117,11 @@ class Records:
 
     def rows(self, spec: RecordList) -> pl.DataFrame | None:
         """``spec``'s rows, or None when there is no list (:meth:`figure`)."""
-        return None if self.figure(spec) is None else self.frames[spec.query]
+        return None if self.figure(spec) is None else self.frames[spec.name]
 
     def ids(self, spec: RecordList) -> list[tuple[str, str]]:
         """``(table, id)`` of each of ``spec``'s rows, in order: what the history keys (docs/report.md, "Remediation")."""
-        frame = self.frames[spec.query]
+        frame = self.frames[spec.name]
         ids = frame[spec.id_column].cast(pl.String).to_list()
         tables = [spec.table] * frame.height if spec.table else frame["table"].to_list()
         return list(zip(tables, ids, strict=True))
@@ -145,15 +155,19 @@ def compute(con, period: Period, policy: Policy, *, computed: dict | None = None
     missing = [m for m in MODELS if not dbmod.table_exists(con, m)]
     if missing:
         raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the record lists read them")
-    frames = dbmod.query_all(con, [spec.query for spec in LISTS], package=SQL_PACKAGE, **params)
-    return Records(frames, figures)
+    lists = lists_of(policy)
+    queried = dbmod.query_all(con, list(dict.fromkeys(spec.query for spec in lists)), package=SQL_PACKAGE, **params)
+    frames = {spec.name: queried[spec.query] if spec.query != RETENTION_QUERY else
+              queried[RETENTION_QUERY].filter(pl.col("category") == spec.tracked).drop("category")
+              for spec in lists}
+    return Records(frames, figures, lists)
 
 
 def mismatches(records: Records, figures: dict | None = None) -> list[str]:
     """Each list whose row count is not its figure (in ``figures``, default the records' own): a bug."""
     said = []
-    for spec in LISTS:
+    for spec in records.lists:
         expected = records.figure(spec, figures)
-        if expected is not None and records.frames[spec.query].height != expected:
-            said.append(f"{spec.name}: {records.frames[spec.query].height} rows, but {spec.figure} is {expected}")
+        if expected is not None and records.frames[spec.name].height != expected:
+            said.append(f"{spec.name}: {records.frames[spec.name].height} rows, but {spec.figure} is {expected}")
     return said

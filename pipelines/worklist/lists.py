@@ -18,7 +18,7 @@ import polars as pl
 from pipelines import ownership, paths, records, remediation, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.exceptions import warn_invalid
-from pipelines.records import LISTS, REGISTER, RecordList
+from pipelines.records import REGISTER, RecordList
 from pipelines.session import WORKLIST, ReviewOptions, open_review
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ REPORT_MARKERS = ("index.html", "quarterly-review.html", "summary.json", "eviden
 #: a folder with this name is a reports folder (``run``'s default --out)
 REPORTS_NAME = "reports"
 
-#: one CSV of the worklist (pipelines/records/: its query, figure and needs)
+#: one CSV of the worklist (pipelines/records/: its query, figure and needs); which files a review writes follows
+#: from its policy file (records.lists_of)
 WorklistFile = RecordList
-FILES = LISTS
 
 
 def WorklistOptions(**options) -> ReviewOptions:
@@ -78,13 +78,12 @@ def check_options(options: ReviewOptions) -> None:
             f"--out {options.out_dir}: lies inside the reports folder {found}; the worklist holds personal data "
             "(the exports' own ids) and is never written where reports are published: choose a private folder"
         )
-    check_own_files(options.out_dir)
 
 
-def check_own_files(out_dir: Path) -> None:
+def check_own_files(out_dir: Path, files: tuple[RecordList, ...]) -> None:
     """The worklist replaces only files an earlier worklist wrote into ``out_dir`` (its marker lists them)."""
     ours = ownership.worklist_files(out_dir)
-    for spec in FILES:
+    for spec in files:
         path = out_dir / spec.name
         if (path.exists() or path.is_symlink()) and spec.name not in ours:
             raise BadInput(f"--out {out_dir}: holds {spec.name}, not written by privacy-review worklist; "
@@ -97,9 +96,10 @@ def worklist(options: ReviewOptions) -> list[Written]:
     check_options(options)
     with open_review(options) as review:
         con, period, policy = review.con, review.period, review.policy
+        check_own_files(options.out_dir, records.lists_of(policy))  # before any work: never over a file of someone's
         log.info("worklist of %s as of %s under %s", period.quarter, period.as_of, policy.label)
         found = records.compute(con, period, policy)
-        listed = found.frames["worklist_exceptions"]
+        listed = found.frames[records.EXCEPTIONS_LIST]
         warn_invalid(listed.filter(pl.col("status") == "invalid"), review.register)  # they exempt nothing
         # new or carried over since when, against the history's latest quarter before this one (read only)
         tracked = remediation.track(found, period, review.history, create_key=False)
@@ -108,7 +108,7 @@ def worklist(options: ReviewOptions) -> list[Written]:
 
 def write_files(out_dir: Path, found: records.Records, labels: dict[str, list[str]] | None = None) -> list[Written]:
     """Each file whose figure is known, mode 0600; a row count that is not its figure is a bug (exit 1).
-    ``labels``: per tracked list (by query), each row's remediation (a ``remediation`` column)."""
+    ``labels``: per tracked list (by file name), each row's remediation (a ``remediation`` column)."""
     wrong = records.mismatches(found)
     if wrong:
         raise PipelineFailure("; ".join(wrong))
@@ -117,7 +117,7 @@ def write_files(out_dir: Path, found: records.Records, labels: dict[str, list[st
     log.warning("the worklist in %s holds personal data (the exports' own ids): keep it to the people who act on it, "
                 "never publish or e-mail it, and delete it once done", out_dir)
     written = []
-    for spec in FILES:
+    for spec in found.lists:
         frame = found.rows(spec)
         if frame is None:  # an optional table not exported, or no register: nothing to list
             log.info("%s: not written, %s", spec.name,
@@ -127,8 +127,8 @@ def write_files(out_dir: Path, found: records.Records, labels: dict[str, list[st
                 stale.unlink()
             written.append(Written(spec, None, None))
             continue
-        if labels is not None and spec.query in labels:
-            frame = frame.with_columns(pl.Series("remediation", labels[spec.query], dtype=pl.String))
+        if labels is not None and spec.name in labels:
+            frame = frame.with_columns(pl.Series("remediation", labels[spec.name], dtype=pl.String))
         path = out_dir / spec.name
         write_private_csv(frame, path)
         written.append(Written(spec, path, frame.height))

@@ -64,8 +64,8 @@ def test_the_rights_lists_keep_art_12_3_requests_and_consent_withdrawals_apart(m
         req("not_yet", "2024-09-27", right="Consent Withdrawal"),  # standard due Tuesday 1 October
     ]})
     found = records.compute(con, Period.of(Quarter(2024, 3)), load_policy())
-    assert found.frames["worklist_rights_overdue"]["request_id"].to_list() == ["art12"]
-    assert found.frames["worklist_consent_withdrawals"].rows() == [
+    assert found.frames["rights_requests_overdue.csv"]["request_id"].to_list() == ["art12"]
+    assert found.frames["consent_withdrawals_past_standard.csv"].rows() == [
         ("withdrawal", "email", date(2024, 7, 5), date(2024, 7, 9), 83),
     ]
     assert found.figures["rights"]["open_overdue"] == 1

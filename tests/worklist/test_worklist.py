@@ -12,21 +12,21 @@ import pytest
 
 from pipelines import ownership
 from pipelines.cli import main
-from pipelines.records import REGISTER
+from pipelines.contract import TABLES
+from pipelines.policy import load_policy
+from pipelines.records import REGISTER, lists_of
 from pipelines.run import RunOptions, run
-from pipelines.worklist import FILES, reports_folder
+from pipelines.worklist import reports_folder
 from pipelines.worklist.lists import write_private_csv
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
 
-#: worklist file -> (its id column, the export table and column the ids come from)
+#: the worklist's files under the packaged policy: one per retention figure, then the other checks'
+FILES = lists_of(load_policy())
+#: a retention figure's file: each row names its table and own id
+RETENTION = [f.name for f in FILES if f.name.endswith("_past_deadline.csv")]
+#: the other files -> (their id column, the export table and column the ids come from)
 IDS = {
-    "account_past_deadline.csv": ("account_id", "accounts", "account_id"),
-    "logs_past_deadline.csv": ("session_id", "sessions", "session_id"),
-    "support_past_deadline.csv": ("ticket_id", "support_tickets", "ticket_id"),
-    "marketing_past_deadline.csv": ("contact_id", "marketing_contacts", "contact_id"),
-    "analytics_past_deadline.csv": ("visit_id", "web_visits", "visit_id"),
-    "payments_past_deadline.csv": ("payment_id", "payments", "payment_id"),
     "withdrawn_consent_contacted.csv": ("contact_id", "marketing_contacts", "contact_id"),
     "rights_requests_overdue.csv": ("request_id", "rights_requests", "request_id"),
     "inquiries_past_response_standard.csv": ("ticket_id", "support_tickets", "ticket_id"),
@@ -97,22 +97,27 @@ def test_the_ids_are_the_exports_own(worklist):
     for name, (column, table, source) in IDS.items():
         found = {r[column] for r in rows(worklist["out"] / name)}
         assert found <= export_ids(table, source), name
+    assert RETENTION == [f"{figure}_past_deadline.csv" for figure in
+                         ("account", "logs", "support", "marketing", "analytics", "residual", "payments")]
+    for name in RETENTION:
+        for r in rows(worklist["out"] / name):
+            assert r["id"] in export_ids(r["table"], TABLES[r["table"]].key), name
     residual = rows(worklist["out"] / "residual_past_deadline.csv")
     assert residual and {r["table"] for r in residual} <= {"sessions", "support_tickets", "marketing_contacts",
                                                            "web_visits"}
-    for r in residual:
-        column = {"sessions": "session_id", "support_tickets": "ticket_id", "marketing_contacts": "contact_id",
-                  "web_visits": "visit_id"}[r["table"]]
-        assert r["id"] in export_ids(r["table"], column)
+    assert {r["rule"] for r in rows(worklist["out"] / "support_past_deadline.csv")} <= {
+        "support_data_retention", "support_without_account_retention"}
     accounts = export_ids("accounts", "account_id")
     for r in rows(worklist["out"] / "logs_past_deadline.csv"):
-        assert r["account_id"] in accounts
+        assert r["account_id"] in accounts and r["table"] == "sessions"
 
 
 def test_the_accounts_file_has_the_columns_the_team_needs(worklist):
     (first, *_) = rows(worklist["out"] / "account_past_deadline.csv")
-    assert list(first) == ["account_id", "last_activity_on", "erasure_deadline", "days_overdue", "legal_hold",
+    # every retention figure's file alike: the rule broken, where the record is, whose it is, how late
+    assert list(first) == ["rule", "table", "id", "account_id", "subject_id", "deadline", "days_overdue",
                            "exception", "remediation"]
+    assert first["rule"] == "account_erasure" and first["id"] == first["account_id"]
     assert list(rows(worklist["out"] / "rights_requests_overdue.csv")[0])[:2] == ["request_id", "right"]
 
 

@@ -163,7 +163,8 @@ def exemptions(ctx: ReportContext) -> str:
     if not isinstance(register, dict) and is_missing(hold):
         return ""  # results computed before the register existed
     sentences = []
-    if not is_missing(hold) and ctx.policy is not None and "legal_hold" in ctx.policy.inactivity.exempt:
+    inactivity = ctx.policy.inactivity if ctx.policy is not None else None
+    if not is_missing(hold) and inactivity is not None and "legal_hold" in inactivity.exempt:
         sentences.append(tn(lang, "exc_legal_hold", int(hold)))
     rows = []
     if isinstance(register, dict) and register.get("register"):

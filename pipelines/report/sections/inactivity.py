@@ -63,13 +63,19 @@ def bucket_label(code: str, language: str) -> str:
 
 def rule(ctx: ReportContext):
     """The rule this section's finding judges: the policy file's inactivity rule (§1.1, accounts past their
-    erasure deadline or erased late). The report shows its verdict and never judges the figures again."""
+    erasure deadline or erased late; None when the file states none). The report shows its verdict and never
+    judges the figures again."""
     return ctx.policy.inactivity
 
 
 def past_deadline(ctx: ReportContext):
-    """Accounts past the inactivity rule's deadline: its figure in ``retention.breaches``."""
-    return ctx.get(f"retention.breaches.{rule(ctx).figure}")
+    """Accounts past the inactivity rule's deadline: its figure in ``retention.breaches`` (None without the rule)."""
+    return ctx.get(f"retention.breaches.{rule(ctx).figure}") if rule(ctx) is not None else None
+
+
+def holds_exempt(ctx: ReportContext) -> bool:
+    """Whether the inactivity rule exempts accounts on legal hold."""
+    return rule(ctx) is not None and "legal_hold" in rule(ctx).exempt
 
 
 def reconcile(ctx: ReportContext) -> str | None:
@@ -95,7 +101,7 @@ def reconcile(ctx: ReportContext) -> str | None:
     }
     if pol.inactivity_months != TOP_MONTHS or top < past:
         return t(lang, "v_inactivity_groups", **values)
-    key = "v_inactivity_hold" if "legal_hold" in rule(ctx).exempt else "v_inactivity_due_today"
+    key = "v_inactivity_hold" if holds_exempt(ctx) else "v_inactivity_due_today"
     return tn(lang, key, top - past, **values)
 
 
@@ -107,7 +113,7 @@ def section(ctx: ReportContext) -> str:
     due = ctx.get("inactivity.due_next_30d")
     as_of = fmt_date(ctx.as_of, lang)
     values = policy_values(ctx)
-    found = finding(ctx.summary, rule(ctx).id)
+    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
     verdict = code(found)
     sentences = []
     if verdict == NOT_COMPUTABLE:
@@ -127,7 +133,7 @@ def section(ctx: ReportContext) -> str:
     if verdict != NOT_ASSESSABLE:
         sentences.append(reconcile(ctx))
     how = t(lang, "how_inactivity", as_of=as_of, **values)
-    if "legal_hold" in rule(ctx).exempt:
+    if holds_exempt(ctx):
         how += " " + t(lang, "how_legal_hold")
     return (
         heading(ctx, "sec_inactivity")
