@@ -90,7 +90,16 @@ def lists_of(policy: Policy) -> tuple[RecordList, ...]:
     """Every list of ``policy``'s review: one per retention figure with a rule the exports can test, in the
     policy file's order, then the other checks' (docs/policy-file.md)."""
     figures = [f for f in policy.figures if any(r.assessable for r in policy.figure_rules(f))]
-    return (*(retention_list(f) for f in figures), *CHECK_LISTS)
+    # a check's list where the file states a rule of that check (the register's always)
+    stated = {
+        CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL]: policy.consent_rule,
+        CHECK_WORKLISTS[policy_model.RESPONSE_TIME]: policy.response_rule,
+        "rights_requests_overdue.csv": policy.rights_rule,
+        "consent_withdrawals_past_standard.csv": policy.consent_withdrawal_rule,
+    }
+    checks = [spec for spec in CHECK_LISTS if spec.name not in stated or
+              (stated[spec.name] is not None and stated[spec.name].assessable)]
+    return (*(retention_list(f) for f in figures), *checks)
 
 
 @dataclass

@@ -175,6 +175,9 @@ def edge_exports() -> dict[str, list[dict]]:
         {"payment_id": "p_2013", "account_id": "late", "paid_at": "2013-12-31 22:30"},  # 2014 in Brussels
         {"payment_id": "p_2013b", "account_id": "late", "paid_at": "2013-06-01 10:00"},
         {"payment_id": "p_2020", "account_id": "ghost", "paid_at": "2020-06-01 10:00"},
+        # reading 22: the account "late" still needs its payments (its deadline is after as_of); a payment of an
+        # account not in the export has the statutory end alone (2013 -> 2024-01-01): a breach
+        {"payment_id": "p_ghost_2013", "account_id": "ghost", "paid_at": "2013-03-01 10:00"},
     ]
     return {
         "accounts": accounts, "sessions": sessions, "support_tickets": tickets, "rights_requests": requests,

@@ -30,6 +30,10 @@ KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
     "info",
 )
 
+#: the reasons a finding is not assessable beyond "nothing to judge": a promise no export can test, and one
+#: whose period the policy does not state (docs/policy-file.md, "Not auditable")
+NOT_AUDITABLE, PERIOD_UNSTATED = judged.NOT_AUDITABLE, judged.PERIOD_UNSTATED
+
 #: a finding's verdict -> the report's verdict code (docs/report.md, "Findings")
 CODES = {
     judged.KEPT: KEPT,

@@ -48,9 +48,11 @@ from pipelines.report.kit.theme import (
 from pipelines.report.kit.verdicts import (
     KEPT,
     NOT_ASSESSABLE,
+    NOT_AUDITABLE,
     NOT_CHECKED,
     NOT_COMPUTABLE,
     NOT_KEPT,
+    PERIOD_UNSTATED,
     basis,
     code,
     finding,
@@ -135,8 +137,19 @@ def section(ctx: ReportContext) -> str:
         sentences.append(t(lang, "v_retention_kept"))
     if code(consent) == NOT_KEPT and not is_missing(withdrawn):
         sentences.append(tn(lang, "v_withdrawn", withdrawn))
-    if wanted(NOT_ASSESSABLE):
-        sentences.append(t(lang, "v_retention_nothing", names=names(NOT_ASSESSABLE), as_of=as_of))
+    # not assessable for its own reason: nothing to judge, a promise no export can test, or no period stated
+    # (docs/policy-file.md, "Not auditable")
+    reasons = {rule_id: (f or {}).get("reason") for rule_id, f in found.items()}
+    untestable = [c for c in wanted(NOT_ASSESSABLE) if reasons[c] == NOT_AUDITABLE]
+    unstated = [c for c in wanted(NOT_ASSESSABLE) if reasons[c] == PERIOD_UNSTATED]
+    nothing = [c for c in wanted(NOT_ASSESSABLE) if c not in untestable and c not in unstated]
+    if nothing:
+        sentences.append(t(lang, "v_retention_nothing", names=", ".join(titles[c] for c in nothing), as_of=as_of))
+    for c in untestable:
+        sentences.append(t(lang, "v_retention_not_auditable", name=titles[c],
+                           reason=pol.rule(c).not_auditable_reason.get(lang)))
+    if unstated:
+        sentences.append(t(lang, "v_retention_unstated", names=", ".join(titles[c] for c in unstated)))
     if wanted(NOT_CHECKED):
         absent = set(absent_exports(ctx))
         exports = [
