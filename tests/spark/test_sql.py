@@ -115,11 +115,12 @@ def test_every_metric_file_runs_on_spark_with_duckdbs_columns_and_types(empty, s
     for con in (empty, sc):
         install_rights_calendar(con, params)
         exceptions.ensure(con)  # the empty register the retention models read (docs/report.md, "Exceptions")
-        for model in dbmod.build_order(dbmod.SQL_PACKAGE, METRIC_SQL):
-            sql = dbmod.read_sql(dbmod.SQL_PACKAGE, model)
+        # the models generated from the policy file's rules (pipelines/rules/) are built like the files
+        for model in dbmod.build_order(dbmod.SQL_PACKAGE, METRIC_SQL, params["models"]):
+            sql = dbmod.read_sql(dbmod.SQL_PACKAGE, model, params["models"])
             con.sql(f"CREATE OR REPLACE TEMP TABLE {model} AS\n{sql}", params=dbmod.used_params(sql, params))
-    for name in METRIC_SQL:
-        sql = dbmod.read_sql(dbmod.SQL_PACKAGE, name)
+    for name in (*METRIC_SQL, *params["models"]):
+        sql = dbmod.read_sql(dbmod.SQL_PACKAGE, name, params["models"])
         used = dbmod.used_params(sql, params)
         expected = empty.sql(sql, params=used).pl().schema
         got = _spark_schema(spark.sql(to_spark(sql), args={k: _spark_value(v) for k, v in used.items()}))
