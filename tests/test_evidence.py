@@ -81,8 +81,12 @@ def test_a_run_writes_evidence_that_matches_the_files_the_database_and_the_polic
         assert file["bytes"] == (data / file["name"]).stat().st_size
         assert (entry["rows_in"], entry["rows_loaded"], entry["rows_set_aside"]) == rows[table], table
         assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_set_aside"]
+    # the policy file and the published policy texts its quotes were checked against (docs/policy-file.md)
+    texts = [default_policy_path().with_name(f"privacy-policy-2024-06-17.{lang}.txt") for lang in ("en", "nl")]
     assert record["policy"] == {"file": default_policy_path().name, "sha256": sha(default_policy_path()),
-                                "name": "Connexeon BV privacy policy", "version": "2024-06-17"}
+                                "name": "Connexeon BV privacy policy", "version": "2024-06-17",
+                                "documents": [{"language": lang, "file": path.name, "sha256": sha(path)}
+                                              for lang, path in zip(("en", "nl"), texts, strict=True)]}
     assert record["column_mapping"] is None
     software = record["software"]
     assert software["privacy-review"] == pipelines.__version__ and software["duckdb"] == duckdb.__version__

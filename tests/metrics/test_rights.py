@@ -7,7 +7,6 @@ hand-computed with Regulation 1182/71 art. 3 (see tests/test_dates.py).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -591,11 +590,11 @@ def test_the_standard_runs_from_receipt_under_the_identity_reading_and_its_lengt
     (x,) = detail(run(requests, policy=IDENTITY))
     assert (x["start"], x["standard_due"], x["within_standard"]) == (date(2024, 7, 5), date(2024, 7, 9), False)
     # five working days: Monday 8 .. Friday 12 July
-    five = run(requests, policy=replace(POLICY, consent_withdrawal_working_days=5))
+    five = run(requests, policy=POLICY.with_period("consent_withdrawal", "5 working days"))
     assert (detail(five)[0]["standard_due"], detail(five)[0]["within_standard"]) == (date(2024, 7, 12), True)
     assert five.summary["consent_withdrawal_working_days"] == 5
     # none: by the day of receipt itself
-    assert detail(run(requests, policy=replace(POLICY, consent_withdrawal_working_days=0)))[0]["standard_due"] == (
+    assert detail(run(requests, policy=POLICY.with_period("consent_withdrawal", "0 working days")))[0]["standard_due"] == (
         date(2024, 7, 5))
 
 

@@ -1,7 +1,6 @@
 """Compute once: the records behind the findings, read from the models the run's figures just built,
 are the rows the families computed again would give (docs/design.md, "Compute once")."""
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 

@@ -16,7 +16,6 @@ from pipelines.report.sections import retention
 from tests.report.fake_results import fake_summary, fake_tables
 from tests.report.sections.helpers import (
     POLICY,
-    by_finding,
     chart_text,
     ctx,
     title,
