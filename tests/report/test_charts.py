@@ -73,7 +73,7 @@ def test_titles_state_the_finding():
     )
     assert (
         _title(retention.breaches_by_category(only_accounts))
-        == "37 accounts are past their erasure deadline"
+        == "Accounts (§1.1): 37 records past their retention deadline"  # one figure alone: counted together
     )
     assert (
         _title(retention.breaches_by_category(TABLES["retention_breaches"]))

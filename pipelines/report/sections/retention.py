@@ -265,13 +265,11 @@ def breaches_by_category(
         },
     )
     total = column_sum(chart_data, "breaches")
-    account = (
-        data.filter(pl.col("category") == "account").get_column("breaches").to_list()
-    )
+    breaching = chart_data.filter(pl.col("breaches") > 0).get_column("category").to_list()
     if total == 0:
         title = t(language, "t_breaches_none")
-    elif account and account[0] and account[0] == total:
-        title = tn(language, "t_account_breaches", total)
+    elif len(breaching) == 1:  # one figure alone: its records can be counted together
+        title = tn(language, "t_figure_breaches", total, name=breaching[0])
     else:
         # how many categories breach, never a total: accounts, log rows, tickets and contacts are not one kind
         # of record (docs/report.md, "The first screen")
