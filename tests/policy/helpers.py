@@ -30,3 +30,17 @@ def replaced(old: str, new: str, text: str = TEXT, count: int = 1) -> str:
 def line_of(text: str, fragment: str) -> int:
     """The 1-based line where ``fragment`` first appears."""
     return text[: text.index(fragment)].count("\n") + 1
+
+
+#: the head of a rule of one's own, quoting a sentence of the shipped policy texts (``RULE.format(id=...)``,
+#: then the rule's own keys)
+RULE = '''
+[[rule]]
+id = "{id}"
+clause = "§1.6"
+title_en = "t"
+title_nl = "t"
+quote_en = "We store marketing data for 12 months since the last communication with you."
+quote_nl = "Wij bewaren marketinggegevens gedurende 12 maanden na de laatste communicatie met u."
+basis = "policy"
+'''

@@ -14,7 +14,7 @@ from pipelines.errors import BadInput
 from pipelines.metrics import Period, retention
 from pipelines.policy import load_policy
 from pipelines.rules import rule_rows_sql
-from tests.policy.helpers import TEXT, replaced, write_policy
+from tests.policy.helpers import RULE, TEXT, replaced, write_policy
 
 POLICY = load_policy()
 Q3 = Period.of(Quarter.parse("2024Q3"))
@@ -105,18 +105,6 @@ def test_reading_22_a_payment_is_kept_while_its_account_needs_it_then_the_statut
 def policy_with(tmp_path, extra: str, *, replace: tuple[str, str] | None = None):
     text = replaced(*replace) if replace else TEXT
     return load_policy(write_policy(tmp_path, text + extra))
-
-
-RULE = '''
-[[rule]]
-id = "{id}"
-clause = "§1.6"
-title_en = "t"
-title_nl = "t"
-quote_en = "We store marketing data for 12 months since the last communication with you."
-quote_nl = "Wij bewaren marketinggegevens gedurende 12 maanden na de laatste communicatie met u."
-basis = "policy"
-'''
 
 
 def test_a_column_cleared_after_the_rows_own_time_while_the_row_stays(tmp_path, make_db):

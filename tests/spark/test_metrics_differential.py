@@ -28,6 +28,7 @@ from tests.metrics.test_retention import account as retention_account
 from tests.metrics.test_rights import req
 from tests.metrics.test_support import request as ticket_request
 from tests.metrics.test_support import ticket
+from tests.policy.helpers import RULE
 
 POLICY = load_policy()
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
@@ -242,17 +243,7 @@ def test_the_comparison_fails_on_a_changed_figure():
 
 
 #: a policy of its own using every template of pipelines/rules/ (anchors, periods, actions, scopes, combinations)
-TEMPLATES = '''
-[[rule]]
-id = "{id}"
-clause = "§1.6"
-title_en = "t"
-title_nl = "t"
-quote_en = "We store marketing data for 12 months since the last communication with you."
-quote_nl = "Wij bewaren marketinggegevens gedurende 12 maanden na de laatste communicatie met u."
-basis = "policy"
-'''
-EVERY_TEMPLATE = "".join(TEMPLATES.format(id=i) + body for i, body in (
+EVERY_TEMPLATE = "".join(RULE.format(id=i) + body for i, body in (
     ("ip_90_days", 'table = "sessions"\naction = "clear"\nclear = ["ip_address"]\nanchor = "row"\n'
                    'column = "started_at"\nperiod = "90 days"\nexempt = ["legal_hold"]\n'),
     ("visits_first", 'table = "web_visits"\nscope = { account = "with_account" }\naction = "delete"\n'
