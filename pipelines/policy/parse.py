@@ -74,13 +74,17 @@ class Locator:
             start = number
         self.blocks.setdefault(current, (start, len(self.lines)))
 
-    def at(self, section: str, index: int | None = None, key: str | None = None, within: str | None = None) -> str:
+    def at(self, section: str, index: int | None = None, key: str | None = None, within: str | None = None,
+           entry: int | None = None) -> str:
         """``LINE:COLUMN`` of ``key`` in a section (or ``[[rule]]`` number ``index``; inside the value of
         ``within`` when given); the section's first line when the key is not written there."""
         first, last = self.blocks.get((section, index), (1, len(self.lines)))
         start = first
         if within is not None:
             start = self._find(within, first, last) or first
+            if entry is not None:  # the entry-th inline table of the list, one per line
+                tables = [n for n in range(start, last + 1) if self.lines[n - 1].lstrip().startswith("{")]
+                start = tables[entry] if entry < len(tables) else start
         for name in (key,) if key else ():
             found = self._find(name, start, last)
             if found:
@@ -103,12 +107,15 @@ class Locator:
 class _Reader:
     """Typed access to one table of the file, errors naming file, line, column and key."""
 
-    def __init__(self, table: dict, where: str, source: str, locate, section: str, index: int | None = None):
+    def __init__(self, table: dict, where: str, source: str, locate, section: str, index: int | None = None,
+                 within: str | None = None, entry: int | None = None):
         self.table, self.where, self.source = table, where, source
         self.locate, self.section, self.index = locate, section, index
+        #: the list key whose ``entry``-th table this is (``parts``, ``deadlines``): its keys are looked for there
+        self.within, self.entry = within, entry
 
-    def fail(self, message: str, key: str | None = None, within: str | None = None):
-        position = self.locate.at(self.section, self.index, key, within) if self.locate else "1:1"
+    def fail(self, message: str, key: str | None = None):
+        position = self.locate.at(self.section, self.index, key, self.within, self.entry) if self.locate else "1:1"
         joined = f"{self.where} {message}" if key and message.startswith(f"{key}:") else f"{self.where}: {message}"
         raise BadInput(f"{self.source}:{position}: {joined}")
 
@@ -380,9 +387,9 @@ def _retention_rule(r: _Reader, common: dict) -> m.Rule:
         for i, entry in enumerate(r.table["parts"]):
             if not isinstance(entry, dict):
                 r.fail(f"parts[{i}] must be a table", "parts")
-            sub = _Reader(entry, f"{r.where} parts[{i}]", r.source, r.locate, r.section, r.index)
+            sub = _Reader(entry, f"{r.where} parts[{i}]", r.source, r.locate, r.section, r.index, within="parts", entry=i)
             sub.refuse_unknown(PART_KEYS)
-            parts.append(_part(sub, rule_scope, within="parts"))
+            parts.append(_part(sub, rule_scope))
     else:
         parts = [_part(r, rule_scope)]
 
@@ -398,9 +405,10 @@ def _retention_rule(r: _Reader, common: dict) -> m.Rule:
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 r.fail(f"deadlines[{i}] must be a table", "deadlines")
-            sub = _Reader(entry, f"{r.where} deadlines[{i}]", r.source, r.locate, r.section, r.index)
+            sub = _Reader(entry, f"{r.where} deadlines[{i}]", r.source, r.locate, r.section, r.index,
+                          within="deadlines", entry=i)
             sub.refuse_unknown(DEADLINE_KEYS, common["quote"].by_language, ("source",))
-            deadlines.append(_deadline(sub, parts, common, within="deadlines"))
+            deadlines.append(_deadline(sub, parts, common))
         combine = r.choice("combine", m.COMBINATIONS)
     else:
         if r.has("combine"):
@@ -435,7 +443,7 @@ def _scope(r: _Reader, value, inherited: tuple | None) -> tuple:
     return account, tuple(where)
 
 
-def _part(r: _Reader, rule_scope: tuple, within: str | None = None) -> m.Part:
+def _part(r: _Reader, rule_scope: tuple) -> m.Part:
     table = r.text("table")
     if table not in TABLES:
         r.fail(f"unknown table {table!r}; the export contract's tables: {', '.join(TABLES)}", "table")
@@ -467,7 +475,7 @@ def _part(r: _Reader, rule_scope: tuple, within: str | None = None) -> m.Part:
     return m.Part(table=table, action=action, columns=clear, marker=marker, account=account, where=where)
 
 
-def _deadline(r: _Reader, parts, common: dict, within: str | None = None) -> m.Deadline:
+def _deadline(r: _Reader, parts, common: dict) -> m.Deadline:
     anchor_kind = r.choice("anchor", m.ANCHORS)
     period = parse_period(r.text("period"), lambda msg: r.fail(msg, "period"))
     if period.unit == m.WORKING_DAYS:
@@ -513,7 +521,7 @@ def _deadline(r: _Reader, parts, common: dict, within: str | None = None) -> m.D
         if (anchor_kind in m.ACCOUNT_ANCHORS or anchor_kind == m.RULE) and "account_id" not in columns:
             r.fail(f"anchor {anchor_kind!r} needs the row's account, and {part.table} has no account_id", "anchor")
     # a source of its own only for one of several deadlines (at the top level, source_* is the rule's basis)
-    source = r.texts("source", tuple(common["quote"].by_language), required=False) if within else m.Texts()
+    source = r.texts("source", tuple(common["quote"].by_language), required=False) if r.within else m.Texts()
     return m.Deadline(anchor, period, starts, source)
 
 

@@ -206,3 +206,15 @@ def test_the_period_is_read_in_its_units():
     assert m.Period.parse("1 working day") == m.Period(1, "working days")
     assert m.Period.parse("none") == m.Period(0, "none") and not m.Period.parse("unstated").stated
     assert m.Period.parse("12") is None and m.Period.parse("-1 days") is None and m.Period.parse("a year") is None
+
+
+def test_a_key_inside_parts_or_deadlines_is_named_on_its_own_line(tmp_path):
+    text = replaced('{ table = "web_visits", action = "delete" },', '{ table = "web_visits", action = "burn" },')
+    message = refused(tmp_path, text)
+    assert "parts[3]: action must be one of" in message
+    assert message.split(":")[1] == str(line_of(text, 'action = "burn"'))
+    text = replaced('{ anchor = "rule", rule = "account_erasure", period = "none" },',
+                    '{ anchor = "rule", rule = "account_erasure", period = "forever" },')
+    message = refused(tmp_path, text)
+    assert "deadlines[0]" in message and "period 'forever' is not understood" in message
+    assert message.split(":")[1] == str(line_of(text, 'period = "forever"'))
