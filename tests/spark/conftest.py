@@ -30,7 +30,9 @@ def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pipelines.spark.session import spark_session
 
-    session = spark_session("local[2]")
+    # one session serves every Spark test of the slow suite (a run, the report, the differential cases): its driver
+    # holds their cached models in turn, more than the 1 GB default on a full run
+    session = spark_session("local[2]", {"spark.driver.memory": "3g"})
     yield session
     session.stop()
 
