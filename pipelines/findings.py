@@ -34,11 +34,14 @@ FIGURE_MISSING = "figure_missing"
 NOT_AUDITABLE = "not_auditable"
 PERIOD_UNSTATED = "period_unstated"
 
-#: the worklist file of each check other than retention (``privacy-review worklist``)
+#: the worklist file of each check other than retention (``privacy-review worklist``); a rights deadline's by
+#: whether it judges consent withdrawal (contract reading 23)
 CHECK_WORKLISTS = {
     m.NO_CONTACT_AFTER_WITHDRAWAL: "withdrawn_consent_contacted.csv",
     m.RESPONSE_TIME: "inquiries_past_response_standard.csv",
+    m.RIGHTS_DEADLINE: "rights_requests_overdue.csv",
 }
+CONSENT_WITHDRAWALS_WORKLIST = "consent_withdrawals_past_standard.csv"
 
 
 def worklist_name(rule: Rule) -> str | None:
@@ -50,9 +53,8 @@ def worklist_name(rule: Rule) -> str | None:
         return None
     if rule.is_retention:
         return f"{rule.figure}_past_deadline.csv"
-    if rule.check == m.RIGHTS_DEADLINE:
-        return "consent_withdrawals_past_standard.csv" if m.CONSENT_WITHDRAWAL in rule.rights \
-            else "rights_requests_overdue.csv"
+    if rule.check == m.RIGHTS_DEADLINE and m.CONSENT_WITHDRAWAL in rule.rights:
+        return CONSENT_WITHDRAWALS_WORKLIST
     return CHECK_WORKLISTS[rule.check]
 
 

@@ -1,11 +1,12 @@
 """The records behind each finding, by the exports' own ids: computed once, for the worklist and the history.
 
 docs/design.md, "The records behind the findings". ``privacy-review worklist`` writes these
-rows (one CSV per finding), and every run keys the same rows into the history of
-remediation (``pipelines/remediation.py``), so "carried over" and "resolved" are set
-differences of two quarters' worklists by construction. Each list is one query in
-``sql/*.sql`` that reads a metric model by name (``retention_breach_rows``,
-``account_deadlines``, ``retention_withdrawn_consent_rows``, ``support_evaluated``,
+rows (one CSV per retention figure of the policy file, and per other check it states:
+:func:`lists_of`), and every run keys the same rows into the history of remediation
+(``pipelines/remediation.py``), so "carried over" and "resolved" are set differences of two
+quarters' worklists by construction. Each list comes from a query in ``sql/*.sql`` that reads a
+metric model by name (``retention_breach_rows``: one query for every retention figure, split by figure;
+``retention_withdrawn_consent_rows``, ``support_evaluated``,
 ``rights_evaluated``, ``exceptions_evaluated``), so a rule is written once and a list's
 row count is its figure in ``summary.json`` (:func:`mismatches` says where it is not).
 
@@ -23,7 +24,7 @@ import polars as pl
 
 from pipelines import db as dbmod
 from pipelines.errors import PipelineFailure
-from pipelines.findings import CHECK_WORKLISTS
+from pipelines.findings import CHECK_WORKLISTS, CONSENT_WITHDRAWALS_WORKLIST
 from pipelines.metrics import Period, exceptions, retention, rights, support
 from pipelines.metrics.params import sql_params
 from pipelines.policy import Policy
@@ -32,7 +33,7 @@ from pipelines.policy import model as policy_model
 SQL_PACKAGE = "pipelines.records"
 #: the metric models the lists read; each must exist once the families computed
 MODELS = (
-    "retention_breach_rows", "retention_past_deadline_rows", "account_deadlines", "retention_withdrawn_consent_rows",
+    "retention_breach_rows", "retention_past_deadline_rows", "retention_withdrawn_consent_rows",
     "support_evaluated", "rights_evaluated", "exceptions_evaluated",
 )
 #: the families whose models the lists read, by their summary.json block
@@ -65,10 +66,10 @@ CHECK_LISTS = (
                table="marketing_contacts", id_column="contact_id"),
     # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked
     RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.past_response_standard"),
-    RecordList("rights_requests_overdue.csv", "worklist_rights_overdue", "rights.open_overdue",
+    RecordList(CHECK_WORKLISTS[policy_model.RIGHTS_DEADLINE], "worklist_rights_overdue", "rights.open_overdue",
                tracked="rights_overdue", table="rights_requests", id_column="request_id"),
     # reading 23: consent withdrawals open past the company's standard (not tracked)
-    RecordList("consent_withdrawals_past_standard.csv", "worklist_consent_withdrawals",
+    RecordList(CONSENT_WITHDRAWALS_WORKLIST, "worklist_consent_withdrawals",
                "rights.consent_withdrawals.open_past_standard"),
     # the register itself, row by row (docs/report.md, "Exceptions")
     RecordList("exceptions.csv", "worklist_exceptions", "exceptions.rows", REGISTER),
@@ -94,8 +95,8 @@ def lists_of(policy: Policy) -> tuple[RecordList, ...]:
     stated = {
         CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL]: policy.consent_rule,
         CHECK_WORKLISTS[policy_model.RESPONSE_TIME]: policy.response_rule,
-        "rights_requests_overdue.csv": policy.rights_rule,
-        "consent_withdrawals_past_standard.csv": policy.consent_withdrawal_rule,
+        CHECK_WORKLISTS[policy_model.RIGHTS_DEADLINE]: policy.rights_rule,
+        CONSENT_WITHDRAWALS_WORKLIST: policy.consent_withdrawal_rule,
     }
     checks = [spec for spec in CHECK_LISTS if spec.name not in stated or
               (stated[spec.name] is not None and stated[spec.name].assessable)]
