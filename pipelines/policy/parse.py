@@ -365,6 +365,12 @@ def _rule(item, index: int, source: str, locate, languages) -> m.Rule:
                "one with the Art. 12(3) rights (contract reading 23)", "rights")
     if withdrawal and (period.unit != m.WORKING_DAYS or extended_period is not None):
         r.fail("the consent-withdrawal standard is counted in working days, without extension", "period")
+    art_12 = tuple(r for r in RIGHTS if r != m.CONSENT_WITHDRAWAL)
+    if not withdrawal and set(rights) != set(art_12):
+        # the rights figures and the deadline are judged over every Art. 12(3) request together: a shorter list would
+        # be read but not followed, so it is refused (docs/policy-file.md, "check = rights_deadline")
+        r.fail(f"rights: an Art. 12(3) deadline rule covers every request under Art. 15-22: list {', '.join(art_12)} "
+               "(consent_withdrawal has a rule of its own)", "rights")
     if not withdrawal and (period.months is None or (extended_period is not None and extended_period.months is None)):
         r.fail("a rights deadline is counted in months or years (GDPR Art. 12(3))", "period")
     return m.Rule(**common, table=table, rights=rights, extended_period=extended_period,

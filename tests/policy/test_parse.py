@@ -96,6 +96,9 @@ LOGS = 'action = "clear"\nclear = ["ip_address", "device_id"]'
          "rights"),
         ('rights = ["access", "rectification"', 'rights = ["access", "hug", "rectification"',
          "'hug' is not a right of the export contract", "rights"),
+        # a shorter list would be read and not followed: the figures judge every Art. 12(3) request together
+        ('rights = ["access", "rectification", ', 'rights = ["access", ', "covers every request under Art. 15-22",
+         "rights"),
         ('calendar = "BE"               # a deadline', 'calendar = "XX"               # a deadline',
          "calendar 'XX' is not a country code", "calendar"),
         ('id = "logs_retention"', 'id = "account_erasure"', "the id is stated twice", "id"),
