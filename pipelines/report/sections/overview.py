@@ -367,7 +367,7 @@ def evidence_lines(ctx: ReportContext) -> str:
 
 
 def headline_text(result: Overall, language: str) -> str:
-    """The one-line overall verdict: "2 of 10 promises kept"; "All 10 promises kept."."""
+    """The one-line overall verdict over the policy's own promises: "1 of 6 promises kept"; "All 6 promises kept."."""
     values = {"kept": fmt_int(result.kept, language), "total": fmt_int(result.total, language)}
     if result.total and result.kept == result.total:
         return t(language, "h_all_kept", **values)
