@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 import pipelines
 from pipelines.dates import LATEST, Quarter
+from pipelines.policy import LAW, Policy, Rule
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
@@ -42,7 +44,6 @@ from pipelines.report.kit.verdicts import (
     promises_of,
     summary_value,
 )
-from pipelines.policy import LAW
 from pipelines.report.kit.words import label, t
 
 
@@ -148,15 +149,17 @@ class Kpi:
         "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
     )
     compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
-    finding: str | None = None  # the finding whose records the figure counts (not assessable with it); None: a plain count
+    finding: Callable[[Policy], Rule | None] | None = None
+    """The rule whose records the figure counts, from the policy (the tile is not assessable with its finding);
+    None: a plain count."""
 
 
 #: figures the findings table does not show (docs/report.md, "The first screen"): no total over kinds of
 #: records, and no figure twice (records past their deadline are the findings' rows)
 KPIS = (
     Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
-    Kpi("rights.open_overdue", "kpi_open_overdue", finding="rights_on_time"),
-    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, finding="account_erasure"),
+    Kpi("rights.open_overdue", "kpi_open_overdue", finding=lambda policy: policy.rights_rule),
+    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, finding=lambda policy: policy.inactivity),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
     Kpi(
         "support.first_response_hours.median",
@@ -252,7 +255,7 @@ def kpi_tiles(ctx: ReportContext) -> str:
         value = summary_value(ctx.summary, kpi.path)
         prev_value = summary_value(prev, kpi.path) if prev else None
         status = _status(kpi, value)
-        if not kpi_assessable(kpi, ctx.summary):
+        if not kpi_assessable(kpi, ctx.summary, ctx.policy):
             change, modifier, status = t(lang, "kpi_not_assessable"), "none", "na"
         elif not kpi.compare:
             change, modifier = t(lang, "this_export"), "none"
@@ -283,11 +286,12 @@ def covered(summary: dict, previous: dict) -> bool:
     return not (first and prev_as_of and str(prev_as_of) < str(first))
 
 
-def kpi_assessable(kpi: Kpi, summary: dict | None) -> bool:
+def kpi_assessable(kpi: Kpi, summary: dict | None, policy: Policy | None) -> bool:
     """False when the tile's finding is not assessable for want of anything to judge (docs/report.md, "Findings")."""
-    if kpi.finding is None or not summary:
+    rule = kpi.finding(policy) if kpi.finding is not None and policy is not None else None
+    if rule is None or not summary:
         return True
-    return code(finding(summary, kpi.finding)) != NOT_ASSESSABLE
+    return code(finding(summary, rule.id)) != NOT_ASSESSABLE
 
 
 def about(ctx: ReportContext) -> str:
