@@ -206,6 +206,11 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
     options = options.resolved()
     check(options)
     policy = load_policy(options.policy_path)
+    if options.out_kind == REPORTS and options.report and options.language not in policy.languages:
+        # a report's promises are the policy's own words: quoted and titled only in the languages it is published in
+        raise BadInput(f"--language {options.language}: the policy file {options.policy_path or policy.source} is "
+                       f"published in {', '.join(policy.languages)} only ([policy] languages); run with --language "
+                       f"{policy.languages[0]}")
     # the register of exceptions, read (and refused when unreadable: exit 2) before the long load
     register_path = options.exceptions_file or policy.exceptions_register
     register = read_register(register_path) if register_path is not None else None

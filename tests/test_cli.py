@@ -341,3 +341,16 @@ def test_the_docs_put_the_database_outside_reports_and_say_what_latest_means():
         assert "from the repository root" not in source and "checkout's" not in source.split("data_dir")[0]
         assert "privacy-review notebooks DIR" in source and "your database's absolute path" in source
         assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_a_report_is_made_only_in_a_language_the_policy_is_published_in(tmp_path, capsys):
+    from tests.policy.helpers import english_only, write_policy
+
+    data = write_exports(tmp_path / "x")
+    policy = write_policy(tmp_path / "policy", english_only())
+    code = climod.main(["run", "--data", str(data), "--out", str(tmp_path / "reports"), "--policy", str(policy),
+                        "--language", "nl", "--db", str(tmp_path / "db.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--language nl: the policy file" in err and "published in en only" in err
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").glob("*/summary.json"))

@@ -44,3 +44,13 @@ quote_en = "We store marketing data for 12 months since the last communication w
 quote_nl = "Wij bewaren marketinggegevens gedurende 12 maanden na de laatste communicatie met u."
 basis = "policy"
 '''
+
+
+def english_only(text: str = TEXT) -> str:
+    """``text`` as a policy published in English alone: no Dutch quote, title, source or document."""
+    import re
+
+    text = replaced('languages = ["en", "nl"]', 'languages = ["en"]', text)
+    text = re.sub(r'^(quote|title|source)_nl = .*\n', "", text, flags=re.M)
+    text = re.sub(r', source_nl = "[^"]*"', "", text)
+    return replaced('nl = "privacy-policy-2024-06-17.nl.txt"\n', "", text)

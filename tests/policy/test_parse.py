@@ -9,7 +9,7 @@ import pytest
 from pipelines.errors import BadInput
 from pipelines.policy import load_policy
 from pipelines.policy import model as m
-from tests.policy.helpers import TEXT, line_of, replaced, write_policy
+from tests.policy.helpers import TEXT, english_only, line_of, replaced, write_policy
 
 POLICY = load_policy()
 
@@ -146,11 +146,7 @@ def test_every_language_needs_its_quote_title_and_document(tmp_path):
 
 
 def test_an_english_only_policy_needs_no_dutch(tmp_path):
-    text = replaced('languages = ["en", "nl"]', 'languages = ["en"]')
-    text = re.sub(r'^(quote|title|source)_nl = .*\n', "", text, flags=re.M)
-    text = re.sub(r', source_nl = "[^"]*"', "", text)
-    text = replaced('nl = "privacy-policy-2024-06-17.nl.txt"\n', "", text)
-    policy = load_policy(write_policy(tmp_path, text))
+    policy = load_policy(write_policy(tmp_path, english_only()))
     assert policy.languages == ("en",) and set(policy.documents) == {"en"}
 
 
