@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipelines.dates import DEFAULT_CALENDAR
+
 #: where a rule's duty comes from (docs/policy-file.md, "basis")
 POLICY, LAW, INTERNAL_STANDARD = "policy", "law", "internal standard"
 BASES = (POLICY, LAW, INTERNAL_STANDARD)
@@ -365,4 +367,3 @@ DEFAULT_CONSENT_WITHDRAWAL_WORKING_DAYS = 2
 #: the contract's lengths (docs/contract.md §3) where a file states no rule of that kind
 CONTRACT_INACTIVITY_MONTHS, CONTRACT_RIGHTS_MONTHS, CONTRACT_RIGHTS_EXTENDED_MONTHS = 12, 1, 3
 DEFAULT_RESPONSE_WORKING_DAYS = 5
-DEFAULT_CALENDAR = "BE"

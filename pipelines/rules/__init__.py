@@ -53,8 +53,8 @@ def figure_tables_sql(policy: Policy) -> str:
 class _Table:
     """The CTE reading one export table for every rule part on it."""
 
-    def __init__(self, name: str, index: int):
-        self.name, self.index = name, index
+    def __init__(self, name: str):
+        self.name = name
         self.columns: list[str] = []
         self.latest_joins: dict[tuple, str] = {}
 
@@ -147,7 +147,7 @@ class _Builder:
         rules = self.policy.retention_rules
         for rule in rules:
             for part in rule.parts:
-                table = self.tables.setdefault(part.table, _Table(part.table, len(self.tables)))
+                table = self.tables.setdefault(part.table, _Table(part.table))
                 suffix = f"{len(table.columns) + 1}"
                 table.columns.append(suffix)
                 self.parts[(rule.id, part.table)] = suffix
