@@ -26,6 +26,7 @@ from pipelines.policy import describe, load_policy
 from pipelines.report.workspace import write_workspace
 from pipelines.report.pdf import CHROMIUM_ENV
 from pipelines.run import RunOptions, load, pdf, run
+from pipelines.sample.fitted import write_fitted_sample
 from pipelines.sample.generate import write_sample
 from pipelines.spark.session import parse_conf
 from pipelines.verify import grouped, summary_line, verify
@@ -279,7 +280,7 @@ def build_parser() -> Parser:
         "sample",
         help="write a deterministic synthetic export set",
         description="Write a synthetic export directory in the shape of the export contract (docs/contract.md): "
-        "the seven tables, plus the marker file SYNTHETIC-SAMPLE.txt, so a review of it is bannered as synthetic. "
+        "every contract table, plus the marker file SYNTHETIC-SAMPLE.txt, so a review of it is bannered as synthetic. "
         "The same seed and options give the same bytes. Prints the rows written per table.",
     )
     sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to (created if missing)")
@@ -295,6 +296,11 @@ def build_parser() -> Parser:
         help="csv: <table>.csv, comma-separated UTF-8; parquet: <table>.parquet (default: csv)",
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
+    sample.add_argument(
+        "--policy", type=Path, metavar="FILE",
+        help="write small exports fitted to this policy file instead: every table and column its rules read, "
+        "records planted past and within each rule's deadline, and sample-design.json stating the finding "
+        "`run --policy FILE` must give for each rule (the other options are then not read)")
 
     notebooks = command(
         "notebooks",
@@ -473,7 +479,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not -(2**63) <= args.seed < 2**63:
             raise BadInput("--seed must be a 64-bit integer")
         check_sample_out(paths.absolute(args.out))
-        counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows)
+        if args.policy is not None:
+            # exports fitted to that policy's rules (docs/policy-file.md, "A sample for any policy")
+            counts = write_fitted_sample(load_policy(args.policy), paths.absolute(args.out))
+        else:
+            counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format,
+                                  bad_rows=not args.no_bad_rows)
         print(json.dumps(counts, indent=2))
         return EXIT_OK
     if args.command == "notebooks":

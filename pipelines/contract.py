@@ -80,6 +80,8 @@ TABLES: dict[str, Table] = {
                 _opt("erased_at", "timestamp"),
                 _opt("last_login_at", "timestamp"),
                 _opt("legal_hold", "boolean"),
+                _opt("closed_at", "timestamp"),
+                _opt("product"),
             ),
         ),
         Table(
@@ -92,6 +94,7 @@ TABLES: dict[str, Table] = {
                 _opt("ended_at", "timestamp"),
                 _opt("ip_address"),
                 _opt("device_id"),
+                _opt("product"),
             ),
         ),
         Table(
@@ -121,6 +124,7 @@ TABLES: dict[str, Table] = {
                 _opt("extension_notified_at", "timestamp"),
                 _opt("completed_at", "timestamp"),
                 _opt("outcome", allowed=OUTCOMES),
+                _opt("jurisdiction"),
             ),
         ),
         Table(
@@ -143,6 +147,7 @@ TABLES: dict[str, Table] = {
                 Column("visitor_id"),
                 _opt("account_id"),
                 Column("visited_at", "timestamp"),
+                _opt("product"),
             ),
             required=False,
         ),
@@ -153,6 +158,19 @@ TABLES: dict[str, Table] = {
                 Column("payment_id"),
                 Column("account_id"),
                 Column("paid_at", "timestamp"),
+                _opt("product"),
+            ),
+            required=False,
+        ),
+        Table(
+            "server_logs",
+            "log_id",
+            (
+                Column("log_id"),
+                Column("logged_at", "timestamp"),
+                _opt("account_id"),
+                _opt("ip_address"),
+                _opt("product"),
             ),
             required=False,
         ),
@@ -170,6 +188,7 @@ ROW_TIME = {
     "marketing_contacts": "last_communication_at",
     "web_visits": "visited_at",
     "payments": "paid_at",
+    "server_logs": "logged_at",
 }
 #: whose data a row is: the first non-empty of these columns names the data subject a breach is counted
 #: under (the report's oldest breaches per subject; docs/policy-file.md, "Subjects")
@@ -181,6 +200,7 @@ SUBJECT = {
     "marketing_contacts": ("account_id", "contact_id"),
     "web_visits": ("visitor_id",),
     "payments": ("account_id",),
+    "server_logs": ("account_id", "log_id"),
 }
 
 OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)

@@ -33,6 +33,7 @@ NOTHING_TO_JUDGE = "nothing_to_judge"
 FIGURE_MISSING = "figure_missing"
 NOT_AUDITABLE = "not_auditable"
 PERIOD_UNSTATED = "period_unstated"
+EXPORT_LACKS = "export_lacks"
 
 #: the worklist file of each check other than retention (``privacy-review worklist``); a rights deadline's by
 #: whether it judges consent withdrawal (contract reading 23)
@@ -197,13 +198,25 @@ JUDGES: dict[str, Callable[[dict, Policy, Rule], Judged]] = {
 }
 
 
+def columns_lacking(summary: dict, policy: Policy, rule: Rule) -> list[str]:
+    """The columns the rule reads (``Policy.columns_read``) that its exported tables' headers lack
+    (``data.columns_absent``): read as empty they would make a verdict up (docs/contract.md, "Optional columns")."""
+    absent = lookup(summary, "data.columns_absent")
+    if not isinstance(absent, list):
+        return []
+    return [c for group in policy.columns_read(rule) if all(c in absent for c in group) for c in group]
+
+
 def judge_rule(summary: dict, policy: Policy, rule: Rule) -> Judged:
-    """One rule's verdict: a promise no export can test, or one without a stated period, is not assessable
-    and says why; every other is judged by its check."""
+    """One rule's verdict: a promise no export can test, one without a stated period, or one reading a column
+    the exports lack is not assessable and says why; every other is judged by its check."""
     if not rule.auditable:
         return Judged(NOT_ASSESSABLE, NOT_AUDITABLE, None)
     if not rule.assessable:
         return Judged(NOT_ASSESSABLE, PERIOD_UNSTATED, None)
+    lacking = columns_lacking(summary, policy, rule)
+    if lacking:
+        return Judged(NOT_ASSESSABLE, EXPORT_LACKS, None, {"lacks": lacking})
     return JUDGES[rule.check](summary, policy, rule)
 
 

@@ -21,7 +21,7 @@ from pipelines.contract import ACTIVITY_TABLES, TABLES, is_synthetic_export
 from pipelines.dates import LATEST, Quarter, end_of_local_day, latest_complete_quarter
 from pipelines.errors import BadInput
 from pipelines.metrics import Period, families, table_schemas
-from pipelines.metrics.params import is_present
+from pipelines.metrics.params import columns_absent, is_present
 from pipelines.policy import Policy
 
 SUMMARY_FILE = "summary.json"
@@ -106,6 +106,8 @@ def data_coverage(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> 
     }
     if as_of is not None:
         coverage["rows_as_of"] = rows_as_of(con, as_of)
+    # optional columns an exported table's header lacks: a rule reading one is not assessable (findings.py)
+    coverage["columns_absent"] = columns_absent(con)
     return coverage
 
 

@@ -59,8 +59,8 @@ def exports(folder: Path) -> Path:
                 "sess-log-1,acct-court,2022-06-01T10:00:00Z,192.0.2.10\n"
                 "sess-res-1,acct-erased,2024-01-10T10:00:00Z,192.0.2.11\n"
                 "sess-fine,acct-fine,2024-09-01T10:00:00Z,\n")
-    tickets = ("ticket_id,account_id,channel,category,created_at,first_response_at\n"
-               "tick-fine,acct-fine,email,bug,2024-09-02T10:00:00Z,2024-09-02T11:00:00Z\n")
+    tickets = ("ticket_id,account_id,channel,category,created_at,first_response_at,resolved_at,anonymized_at\n"
+               "tick-fine,acct-fine,email,bug,2024-09-02T10:00:00Z,2024-09-02T11:00:00Z,,\n")
     return write_exports(folder / "exports", {"accounts": accounts, "sessions": sessions, "support_tickets": tickets})
 
 

@@ -59,16 +59,17 @@ def exports(folder: Path, quarter: str) -> Path:
         f"acct-0004,2023-03-01T10:00:00Z,free,active,,{hold}\n"
         "acct-0005,2024-01-01T10:00:00Z,paid,active,,false\n"
     )
-    sessions = ("session_id,account_id,started_at\n"
-                "sess-0005-a,acct-0005,2024-08-01T10:00:00Z\n"
-                "sess-0005-b,acct-0005,2024-12-20T10:00:00Z\n"
-                "sess-0005-c,acct-0005,2025-02-01T10:00:00Z\n")
+    # the columns the logs and support rules read, empty: judged, nothing held (docs/contract.md, "Optional columns")
+    sessions = ("session_id,account_id,started_at,ip_address,device_id\n"
+                "sess-0005-a,acct-0005,2024-08-01T10:00:00Z,,\n"
+                "sess-0005-b,acct-0005,2024-12-20T10:00:00Z,,\n"
+                "sess-0005-c,acct-0005,2025-02-01T10:00:00Z,,\n")
     completed = "2024-10-05T10:00:00Z" if quarter != "2024Q3" else ""
     rights = ("request_id,account_id,right,channel,received_at,completed_at\n"
               f"req-0001,acct-0005,access,email,2024-06-01T09:00:00Z,{completed}\n"
               "req-0002,acct-0005,erasure,email,2024-10-01T09:00:00Z,\n")
-    tickets = ("ticket_id,account_id,channel,category,created_at,first_response_at\n"
-               "tick-0005,acct-0005,email,bug,2024-02-02T10:00:00Z,2024-02-02T11:00:00Z\n")
+    tickets = ("ticket_id,account_id,channel,category,created_at,first_response_at,resolved_at,anonymized_at\n"
+               "tick-0005,acct-0005,email,bug,2024-02-02T10:00:00Z,2024-02-02T11:00:00Z,,\n")
     return write_exports(folder / f"exports-{quarter}", {"accounts": accounts, "sessions": sessions,
                                                          "rights_requests": rights, "support_tickets": tickets})
 

@@ -46,7 +46,9 @@ def test_summary_data_gives_the_exports_dates_and_rows_held_at_as_of(make_db):
             "rights_requests": 0,
             "marketing_contacts": 0,
             "payments": 1,
+            "server_logs": 0,
         },
+        "columns_absent": [],  # a database built by hand records no headers: nothing lacks
     }
 
 
@@ -64,7 +66,8 @@ def test_an_export_written_by_sample_is_flagged_synthetic(make_db, tmp_path):
     con.execute("INSERT INTO settings VALUES ('data_dir', ?)", [str(tmp_path)])
     assert data_coverage(con)["synthetic_sample"] is False
     (tmp_path / SYNTHETIC_MARKER).write_text("synthetic\n", encoding="utf-8")
-    assert data_coverage(con) == {"first_date": "2024-05-02", "last_date": "2024-10-03", "synthetic_sample": True}
+    assert data_coverage(con) == {"first_date": "2024-05-02", "last_date": "2024-10-03", "synthetic_sample": True,
+                                  "columns_absent": []}
     assert data_coverage(con, date(2024, 5, 1))["rows_as_of"]["accounts"] == 0
 
 

@@ -33,6 +33,9 @@ _META_DDL = (
     "CREATE TABLE quarantine (table_name VARCHAR, source_file VARCHAR, line BIGINT,"
     " column_name VARCHAR, reason VARCHAR, detail VARCHAR, raw VARCHAR)",
     "CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR)",
+    # the contract columns each exported table's header held: a rule reading an optional column its export
+    # lacks is "not assessable" (docs/contract.md, "Optional columns")
+    "CREATE TABLE load_columns (table_name VARCHAR, column_name VARCHAR)",
 )
 
 
@@ -165,6 +168,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
         row[0]: row[1] for row in con.sql("SELECT column_name, column_type FROM (DESCRIBE stage)").fetchall()
     }
     present = {c: source_types.get(c) for c in table.column_names}
+    con.executemany("INSERT INTO load_columns VALUES (?, ?)", [[name, c] for c, kind in present.items() if kind])
     if not (source.format != "csv" and _insert_if_clean(con, table, present)):
         _load_carefully(con, table, source, present)
     _drop_stage(con)

@@ -85,3 +85,16 @@ def is_present(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     if not table_exists(con, "load_tables"):
         return True
     return bool(scalar(con, "SELECT present FROM load_tables WHERE table_name = ?", [table]))
+
+
+def columns_absent(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``table.column`` of every optional contract column missing from the header of an exported table, in
+    contract order; a database loaded before the loader recorded headers (no ``load_columns``) lacks none."""
+    from pipelines.contract import TABLES
+    from pipelines.db import table_exists
+
+    if not table_exists(con, "load_columns"):
+        return []
+    held = set(con.execute("SELECT table_name, column_name FROM load_columns").fetchall())
+    return [f"{name}.{column.name}" for name, table in TABLES.items() if is_present(con, name)
+            for column in table.columns if not column.required and (name, column.name) not in held]

@@ -18,7 +18,7 @@ from pipelines.contract import TABLES as TABLES_OF_CONTRACT
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
 from pipelines.metrics.exceptions import ensure
-from pipelines.metrics.params import OLDEST_PER_CATEGORY, is_present, sql_params
+from pipelines.metrics.params import OLDEST_PER_CATEGORY, columns_absent, is_present, sql_params
 from pipelines.policy import Policy
 
 TABLES = {
@@ -72,8 +72,12 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     exported = {t: is_present(con, t) for t in TABLES_OF_CONTRACT}  # each asked once
     # reading 11: a figure whose every table was not exported is null (an optional table left out); so is one
     # whose rules no export can test (not auditable, or no period stated: docs/policy-file.md)
-    present = {f: any(exported[t] for t in policy.figure_tables(f))
-               and any(r.assessable for r in policy.figure_rules(f)) for f in figures}
+    absent_columns = set(columns_absent(con))
+    # a rule reading a column its export lacks is not assessable (docs/contract.md, "Optional columns"): no count
+    judged = {r.id: any(exported[t] for t in r.tables)
+              and not any(absent_columns.issuperset(group) for group in policy.columns_read(r))
+              for r in policy.retention_rules}
+    present = {f: any(judged.get(r.id, False) for r in policy.figure_rules(f)) for f in figures}
     marketing_present = exported["marketing_contacts"]
 
     def figure(category: str, key: str):
@@ -82,7 +86,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         return found[category][key] if category in found else (0 if key == "breaches" else None)
 
     def rule_figure(rule, key: str):
-        if not any(exported[t] for t in rule.tables):
+        if not judged[rule.id]:
             return None
         return by_rule[rule.id][key] if rule.id in by_rule else (0 if key == "breaches" else None)
 

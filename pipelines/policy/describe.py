@@ -17,6 +17,8 @@ _ACCOUNT_SCOPES = {
     m.WITHOUT_ACCOUNT: " without an account",
     m.ERASED: " of an erased account",
     m.NOT_ERASED: " of no account or an account not erased",
+    m.CLOSED: " of a closed account",
+    m.NOT_CLOSED: " of no account or an account not closed",
 }
 _EXEMPTIONS = {m.LEGAL_HOLD: "legal hold", m.REGISTER: "the register of exceptions"}
 _CLOCK = {"received": "the day of receipt", "identity_verified": "the verification of the requester's identity"}
@@ -52,6 +54,8 @@ def _anchor(policy: m.Policy, anchor: m.Anchor) -> str:
         return "the account's last activity (its latest session or login, else its creation)"
     if anchor.kind == m.ACCOUNT_ERASURE:
         return "the account's erasure"
+    if anchor.kind == m.ACCOUNT_CLOSURE:
+        return "the account's closure (cancellation)"
     return f"the deadline of {anchor.rule}"
 
 

@@ -23,21 +23,22 @@ RETENTION, RIGHTS_DEADLINE, RESPONSE_TIME, NO_CONTACT_AFTER_WITHDRAWAL = (
 CHECKS = (RETENTION, RIGHTS_DEADLINE, RESPONSE_TIME, NO_CONTACT_AFTER_WITHDRAWAL)
 
 #: anchors (docs/policy-file.md, "anchor"): the row's own timestamp; the first present of its columns; a
-#: subject's latest event across tables; the account's last activity or erasure; another rule's deadline
-ROW, FIRST_PRESENT, SUBJECT_LATEST, ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE, RULE = (
-    "row", "first_present", "subject_latest", "account_last_activity", "account_erasure", "rule")
-ANCHORS = (ROW, FIRST_PRESENT, SUBJECT_LATEST, ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE, RULE)
+#: subject's latest event across tables; the account's last activity, erasure or closure (cancellation: a
+#: closed account is not an erased one); another rule's deadline
+ROW, FIRST_PRESENT, SUBJECT_LATEST, ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE, ACCOUNT_CLOSURE, RULE = (
+    "row", "first_present", "subject_latest", "account_last_activity", "account_erasure", "account_closure", "rule")
+ANCHORS = (ROW, FIRST_PRESENT, SUBJECT_LATEST, ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE, ACCOUNT_CLOSURE, RULE)
 #: anchors that are a fact of the row's account (a row without a known account has no such date)
-ACCOUNT_ANCHORS = (ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE)
+ACCOUNT_ANCHORS = (ACCOUNT_LAST_ACTIVITY, ACCOUNT_ERASURE, ACCOUNT_CLOSURE)
 
 #: what a rule promises to do with a row once its deadline passes (docs/policy-file.md, "action")
 DELETE, CLEAR, MARK, AGGREGATE = "delete", "clear", "mark", "aggregate"
 ACTIONS = (DELETE, CLEAR, MARK, AGGREGATE)
 
 #: the state of a row's account a rule applies to (docs/policy-file.md, "scope")
-ANY, KNOWN, WITH_ACCOUNT, WITHOUT_ACCOUNT, ERASED, NOT_ERASED = (
-    "any", "known", "with_account", "without_account", "erased", "not_erased")
-ACCOUNT_SCOPES = (ANY, KNOWN, WITH_ACCOUNT, WITHOUT_ACCOUNT, ERASED, NOT_ERASED)
+ANY, KNOWN, WITH_ACCOUNT, WITHOUT_ACCOUNT, ERASED, NOT_ERASED, CLOSED, NOT_CLOSED = (
+    "any", "known", "with_account", "without_account", "erased", "not_erased", "closed", "not_closed")
+ACCOUNT_SCOPES = (ANY, KNOWN, WITH_ACCOUNT, WITHOUT_ACCOUNT, ERASED, NOT_ERASED, CLOSED, NOT_CLOSED)
 
 #: exemptions (docs/policy-file.md, "exempt")
 LEGAL_HOLD, REGISTER = "legal_hold", "register"
@@ -286,6 +287,61 @@ class Policy:
 
     def figure_tables(self, figure: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for r in self.figure_rules(figure) for t in r.tables))
+
+    @property
+    def tables_read(self) -> tuple[str, ...]:
+        """The export tables the auditable rules read (their own tables and the tables their anchors read)."""
+        found = [t for r in self.rules if r.auditable for t in r.tables]
+        found += [t for r in self.rules if r.auditable for d in r.deadlines for t, _ in d.anchor.events]
+        return tuple(dict.fromkeys(found))
+
+    def columns_read(self, rule: Rule) -> tuple[tuple[str, ...], ...]:
+        """The columns (``table.column``) the rule's verdict rests on beyond its rows' own time, in groups: what
+        the action removes, the scope, the anchors, the facts a check reads. An export lacking every column of a
+        group leaves the rule "not assessable" rather than read as empty (docs/contract.md, "Optional columns").
+        A group is one column, but for the columns a ``clear`` action empties: a row holding any of them is
+        held, so the rule is judged on those of them the export has."""
+        if not rule.assessable:
+            return ()
+        groups: list[tuple[str, ...]] = []
+        for part in rule.parts:
+            if part.columns:
+                groups.append(tuple(f"{part.table}.{c}" for c in part.columns))
+        found: list[str] = []
+        if rule.check == RIGHTS_DEADLINE:
+            found.append("rights_requests.completed_at")
+            found += ["rights_requests.extension_notified_at"] if rule.extended_period else []
+            found += ["rights_requests.identity_verified_at"] if rule.clock_start == "identity_verified" else []
+        elif rule.check == RESPONSE_TIME:
+            found += ["support_tickets.first_response_at", "support_tickets.resolved_at"]
+        elif rule.check == NO_CONTACT_AFTER_WITHDRAWAL:
+            found.append("marketing_contacts.consent_withdrawn_at")
+        for part in rule.parts:
+            table = part.table
+            found += [f"{table}.{part.marker}"] if part.marker else []
+            found += [f"{table}.{c}" for c, _ in part.where]
+            found += {ERASED: ["accounts.erased_at"], NOT_ERASED: ["accounts.erased_at"],
+                      CLOSED: ["accounts.closed_at"], NOT_CLOSED: ["accounts.closed_at"]}.get(part.account, [])
+            if part.account != ANY:
+                found.append(f"{table}.account_id")
+            for deadline in rule.deadlines:
+                found += self._anchor_columns(table, deadline.anchor)
+        singles = [(c,) for c in dict.fromkeys(found) if c != "accounts.account_id"]
+        return tuple(dict.fromkeys([*groups, *singles]))
+
+    def _anchor_columns(self, table: str, anchor: Anchor) -> list[str]:
+        if anchor.kind in (ROW, FIRST_PRESENT):
+            return [f"{table}.{c}" for c in anchor.columns]
+        if anchor.kind == SUBJECT_LATEST:
+            return [f"{table}.{anchor.subject}", *(f"{t}.{c}" for t, c in anchor.events)]
+        own = [f"{table}.account_id"]
+        if anchor.kind == ACCOUNT_ERASURE:
+            return [*own, "accounts.erased_at"]
+        if anchor.kind == ACCOUNT_CLOSURE:
+            return [*own, "accounts.closed_at"]
+        if anchor.kind == RULE:
+            return [*own, *self._anchor_columns("accounts", self.rule(anchor.rule).deadlines[0].anchor)]
+        return own  # the last activity: sessions and creation, both required
 
     @property
     def inactivity(self) -> Rule | None:

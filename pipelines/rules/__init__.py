@@ -94,6 +94,8 @@ class _Builder:
             return "s.last_activity_on"
         if anchor.kind == m.ACCOUNT_ERASURE:
             return "s.erased_on"
+        if anchor.kind == m.ACCOUNT_CLOSURE:
+            return "s.closed_on"
         other = self.policy.rule(anchor.rule)
         return self.deadline_sql(other.deadlines[0], table)
 
@@ -125,6 +127,8 @@ class _Builder:
             m.WITHOUT_ACCOUNT: "r.account_id IS NULL",
             m.ERASED: "coalesce(s.erased, false)",
             m.NOT_ERASED: "(r.account_id IS NULL OR (s.account_id IS NOT NULL AND NOT s.erased))",
+            m.CLOSED: "s.closed_on IS NOT NULL",
+            m.NOT_CLOSED: "(r.account_id IS NULL OR (s.account_id IS NOT NULL AND s.closed_on IS NULL))",
         }
         found = [conditions[part.account]] if conditions[part.account] else []
         for column, values in part.where:
@@ -183,6 +187,9 @@ class _Builder:
         d.account_id IS NOT NULL AS exists_now,
         coalesce(d.erased, false) AS erased,
         d.erased_on,
+        -- closed (cancelled) on or before as_of, by an account that exists by then: not the same as erased
+        CASE WHEN d.account_id IS NOT NULL AND local_date(a.closed_at) <= $as_of THEN local_date(a.closed_at) END
+            AS closed_on,
         d.last_activity_on
     FROM accounts AS a
     LEFT JOIN account_deadlines AS d ON d.account_id = a.account_id

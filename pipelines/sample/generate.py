@@ -1,4 +1,4 @@
-"""Synthetic exports of the seven contract tables, deterministic for a seed.
+"""Synthetic exports of the contract tables, deterministic for a seed.
 
 Everything is generated in DuckDB SQL, column-wise: no Python loop touches a
 row, so a million accounts (about twenty million sessions) take seconds.
@@ -150,6 +150,7 @@ _BAD: dict[str, _Bad] = {
     "marketing_contacts": _Bad("last_communication_at", ("consent_given_at", "consent_withdrawn_at"), "contact_id"),
     "web_visits": _Bad("visited_at", (), "visitor_id"),
     "payments": _Bad("paid_at", (), "account_id"),
+    "server_logs": _Bad("logged_at", (), "log_id"),
 }
 
 
@@ -166,7 +167,8 @@ def write_sample(
     threads: int | None = None,
     memory_limit: str | None = None,
 ) -> dict[str, int]:
-    """Write a full export of the seven contract tables into ``out_dir``.
+    """Write a full export of the contract tables into ``out_dir`` (the columns only other policies read,
+    ``closed_at``, ``product``, ``jurisdiction``, are written empty: ``sample --policy`` fills them).
 
     ``<table>.csv`` (comma-separated, UTF-8, header, ISO-8601 timestamps, empty
     for null) or ``<table>.parquet`` (TIMESTAMPTZ columns). ``end`` is the newest
@@ -681,6 +683,27 @@ class _Generator:
             """,
             self.n_payments,
         )
+
+        # server log entries (read by policies other than the packaged one): one per account at its last
+        # activity, and a tenth as many without an account, spread over the history
+        n_logs = n + n // 10
+        lw = max(7, len(str(n_logs)))
+        out["server_logs"] = (
+            f"""
+            WITH g AS (
+              SELECT rn FROM range({n_logs}) AS t(rn) WHERE {_filter("rn")}
+            )
+            SELECT g.rn,
+              ident('L', g.rn + 1, {lw}) AS log_id,
+              CASE WHEN a.account_id IS NOT NULL THEN a.l - CAST(u(g.rn, 'log') * {DAY} AS BIGINT)
+                   ELSE {START} + CAST(u(g.rn, 'log') * {SPAN} AS BIGINT) END AS logged_at,
+              a.account_id,
+              fake_ip(h(g.rn, 'log_ip')) AS ip_address
+            FROM g LEFT JOIN acc AS a ON a.i = g.rn
+            ORDER BY g.rn
+            """,
+            n_logs,
+        )
         return out
 
     # ------------------------------------------------------------ writing
@@ -748,11 +771,17 @@ class _Generator:
                 replace.append(f"CASE WHEN _kind = {_KIND['bad_order']} THEN {expr} ELSE {col} END AS {col}")
         replace_sql = f" REPLACE ({', '.join(replace)})" if replace else ""
 
+        # columns this generator does not model (those only some policies read: docs/contract.md, "Optional
+        # columns") are written empty; `sample --policy` fills them (pipelines/sample/fitted.py)
+        produced = {d[0] for d in self.con.execute(f"SELECT * FROM ({_FILTER_RE.sub('TRUE', raw_sql)}) LIMIT 0").description}
         csv = self.fmt == "csv"
         bad_text = "[" + ", ".join(_lit(b) for b in BAD_TIMESTAMPS) + f"][1 + (_r // 2) % {len(BAD_TIMESTAMPS)}]"
         select = []
         for j, col in enumerate(table.columns):
             q = f'"{col.name}"'
+            if col.name not in produced:
+                select.append(f"CAST(NULL AS {'TIMESTAMPTZ' if col.type == 'timestamp' and not csv else 'VARCHAR'}) AS {q}")
+                continue
             if col.type == "timestamp":
                 value = f"CASE WHEN _tz THEN ts_local({q}) ELSE ts_z({q}) END" if csv else f"to_timestamp({q})"
                 if "bad_ts" in ranges:

@@ -15,7 +15,7 @@ from pipelines.contract import TABLES
 
 TABLES_DIR = "tables"
 #: the loader's bookkeeping tables, next to the contract's
-META_TABLES = ("load_tables", "quarantine", "load_flags", "settings")
+META_TABLES = ("load_tables", "load_columns", "quarantine", "load_flags", "settings")
 
 
 def table_names() -> tuple[str, ...]:

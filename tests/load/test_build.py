@@ -126,7 +126,7 @@ def test_missing_required_column_names_file_and_column(tmp_path):
 def test_missing_optional_column_and_table_are_fine(tmp_path):
     data = write_exports(tmp_path / "x")
     report = load_exports(data, tmp_path / "db.duckdb")
-    assert report.absent == ["marketing_contacts", "web_visits", "payments"]
+    assert report.absent == ["marketing_contacts", "web_visits", "payments", "server_logs"]
     assert "payments" not in report.rows_in
     assert rows(tmp_path / "db.duckdb", "SELECT legal_hold, erased_at FROM accounts") == [(False, None)]
     assert rows(tmp_path / "db.duckdb", "SELECT present FROM load_tables WHERE table_name = 'payments'") == [(False,)]
@@ -219,3 +219,20 @@ def test_a_right_in_other_case_is_not_flagged_outside_the_contract(tmp_path):
     finally:
         con.close()
     assert flagged == 1
+
+
+def test_the_header_each_exported_table_held_is_recorded(tmp_path):
+    # docs/contract.md, "Optional columns": a rule reading a column its export lacks is not assessable
+    data = write_exports(tmp_path / "x", {"accounts": "account_id,created_at,plan,status,closed_at\n"
+                                                     "A1,2024-01-01T00:00:00Z,free,active,\n"})
+    load_exports(data, tmp_path / "db.duckdb")
+    held = {c for (c,) in rows(tmp_path / "db.duckdb",
+                               "SELECT column_name FROM load_columns WHERE table_name = 'accounts'")}
+    assert held == {"account_id", "created_at", "plan", "status", "closed_at"}
+    import duckdb
+
+    from pipelines.metrics.params import columns_absent
+    with duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True) as con:
+        absent = columns_absent(con)
+    assert "accounts.erased_at" in absent and "accounts.closed_at" not in absent
+    assert not any(c.startswith("payments.") for c in absent)  # a table not exported lacks no column

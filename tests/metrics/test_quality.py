@@ -18,7 +18,7 @@ def test_counts_reasons_and_flags_come_from_the_load(tmp_path):
         result = quality.compute(con, Period.of(Quarter.parse("2024Q1")), load_policy())
     s = result.summary
     assert s["rows_in"]["sessions"] == 4 and s["rows_loaded"]["sessions"] == 2 and s["rows_rejected"]["sessions"] == 2
-    assert "payments" not in s["rows_in"] and s["absent_tables"] == ["marketing_contacts", "payments", "web_visits"]
+    assert "payments" not in s["rows_in"] and s["absent_tables"] == ["marketing_contacts", "payments", "server_logs", "web_visits"]
     assert s["rejected_by_reason"] == {"bad timestamp": 1, "duplicate key": 1}
     assert s["flagged"] == {"sessions: orphan: account unknown": 1}
     assert result.tables["quality_rejects"].rows() == [("sessions", "bad timestamp", 1), ("sessions", "duplicate key", 1)]

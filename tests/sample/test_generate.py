@@ -62,12 +62,13 @@ def big(tmp_path_factory) -> dict[str, list[dict]]:
 
 def test_every_table_with_the_contracts_columns_in_order(clean):
     out, counts = clean
-    assert set(counts) == set(TABLES)
-    for name, table in TABLES.items():
+    written = list(TABLES)
+    assert set(counts) == set(written)
+    for name in written:
         header, rows = read(out / f"{name}.csv")
-        assert tuple(header) == table.column_names, name
+        assert tuple(header) == TABLES[name].column_names, name
         assert len(rows) == counts[name], name
-    assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{name}.csv" for name in TABLES), SYNTHETIC_MARKER])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{name}.csv" for name in written), SYNTHETIC_MARKER])
 
 
 def test_marks_the_export_as_synthetic(clean):

@@ -214,7 +214,9 @@ def test_the_published_tables_hold_no_per_row_list(reviewed):
 def test_a_table_not_exported_gets_no_file_and_a_null_count(tmp_path, capsys):
     from tests.load.helpers import write_exports
 
-    data = write_exports(tmp_path / "x")  # the four required tables only
+    # the four required tables only (the accounts with their erasure time: the account rule reads it)
+    data = write_exports(tmp_path / "x", {"accounts": "account_id,created_at,plan,status,erased_at\n"
+                                                      "A1,2022-01-01T10:00:00Z,free,active,\n"})
     out = tmp_path / "w"
     (out).mkdir()
     (out / "payments_past_deadline.csv").write_text("payment_id\nP-from-an-older-export\n")

@@ -81,6 +81,8 @@ def section(ctx: ReportContext) -> str:
         ]
     else:
         sentences = [t(lang, "v_quality_ok", rows_in=fmt_int(rows_in, lang))]
+    # an optional table no rule of the policy reads is not missed (server_logs for a policy without log rules)
+    absent = [n for n in absent if n in ctx.policy.tables_read]
     if absent:
         sentences.append(
             t(lang, "v_quality_absent", names=names(lang, [table_label(lang, n) for n in absent]))
