@@ -196,3 +196,34 @@ def test_a_promise_no_export_can_test_and_one_without_a_period_are_not_assessabl
     assert (f["analytics_retention"]["verdict"], f["analytics_retention"]["reason"]) == (
         NOT_ASSESSABLE, "period_unstated")
     assert f["analytics_retention"]["worklist"] is None
+
+
+def test_a_rule_reading_a_column_its_export_lacks_is_not_assessable_and_names_it():
+    # docs/contract.md, "Optional columns": the tickets' header has no anonymized_at; the sessions' no device_id
+    lacking = summary(**{"data.columns_absent": ["sessions.device_id", "support_tickets.anonymized_at"]})
+    f = by_id(findings.judge(lacking, POLICY))
+    for rule_id in ("support_data_retention", "support_without_account_retention"):
+        assert (f[rule_id]["verdict"], f[rule_id]["reason"], f[rule_id]["rows"]) == (
+            NOT_ASSESSABLE, "export_lacks", None), rule_id
+        assert f[rule_id]["details"] == {"lacks": ["support_tickets.anonymized_at"]}
+    # the logs rule empties the IP address or the device id: it is judged on the IP address the export has
+    assert f["logs_retention"]["verdict"] == KEPT
+    # the leftovers rule reads tickets too (one of its parts): not assessable either
+    assert f["erased_account_leftovers"]["details"] == {"lacks": ["support_tickets.anonymized_at"]}
+    assert f["account_erasure"]["verdict"] == KEPT and f["rights_on_time"]["verdict"] == KEPT
+    both = summary(**{"data.columns_absent": ["sessions.ip_address", "sessions.device_id"]})
+    assert by_id(findings.judge(both, POLICY))["logs_retention"]["details"] == {
+        "lacks": ["sessions.ip_address", "sessions.device_id"]}
+
+
+def test_the_columns_each_check_reads():
+    # the response standard reads both answers; the rights deadline its completion and the extension notice
+    assert POLICY.columns_read(POLICY.response_rule) == (
+        ("support_tickets.first_response_at",), ("support_tickets.resolved_at",))
+    assert POLICY.columns_read(POLICY.rights_rule) == (
+        ("rights_requests.completed_at",), ("rights_requests.extension_notified_at",))
+    # the erasure rule reads its marker; the logs rule its cleared columns (as one group) and, through the
+    # account rule's deadline, nothing optional of the account
+    assert POLICY.columns_read(POLICY.rule("account_erasure")) == (("accounts.erased_at",),)
+    assert POLICY.columns_read(POLICY.rule("logs_retention")) == (
+        ("sessions.ip_address", "sessions.device_id"), ("sessions.account_id",))

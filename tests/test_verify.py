@@ -42,7 +42,7 @@ def verify(capsys, *args) -> tuple[int, str, str]:
 def test_verify_passes_on_the_untouched_exports(published, capsys):
     code, out, err = verify(capsys, published["final"], "--data", published["data"])
     assert code == 0, out + err
-    assert out.startswith("verified: 7 export files and ") and "figures match" in out
+    assert out.startswith("verified: 8 export files and ") and "figures match" in out
 
 
 def test_verify_names_the_file_after_one_byte_of_an_export_changes(published, tmp_path, capsys):

@@ -125,7 +125,8 @@ def columns_needed(policy: m.Policy, rule: m.Rule) -> list[str]:
     for part in rule.parts:
         needed.append(f"{part.table}.{ROW_TIME[part.table]}")
         if part.account != m.ANY:
-            needed += [f"{part.table}.account_id", "accounts.erased_at"]
+            closure = part.account in (m.CLOSED, m.NOT_CLOSED)
+            needed += [f"{part.table}.account_id", "accounts.closed_at" if closure else "accounts.erased_at"]
         needed += [f"{part.table}.{c}" for c, _ in part.where]
         needed += [f"{part.table}.{c}" for c in part.columns]
         needed += [f"{part.table}.{part.marker}"] if part.marker else []
@@ -136,6 +137,8 @@ def columns_needed(policy: m.Policy, rule: m.Rule) -> list[str]:
                                                                  if anchor.subject else [])
             if anchor.kind in (*m.ACCOUNT_ANCHORS, m.RULE):
                 needed += [f"{part.table}.account_id", *account_facts]
+            if anchor.kind == m.ACCOUNT_CLOSURE:
+                needed.append("accounts.closed_at")
         if m.LEGAL_HOLD in rule.exempt and part.table != "accounts":
             needed += [f"{part.table}.account_id", "accounts.legal_hold"]
         elif m.LEGAL_HOLD in rule.exempt:
@@ -162,10 +165,14 @@ def describe(policy: m.Policy) -> str:
             lines.append(f"  needs: {', '.join(needed)}")
         lines.append(f"  quote: \"{rule.quote.get()}\"")
         blocks.append("\n".join(lines))
-    blocks.append(
-        f"inactivity: the cohorts count towards the deadline of {policy.inactivity_rule} "
-        f"({policy.inactivity_months} months after the account's last activity); due soon: within "
-        f"{policy.due_soon_days} days of it")
+    if policy.inactivity_rule:
+        blocks.append(
+            f"inactivity: the cohorts count towards the deadline of {policy.inactivity_rule} "
+            f"({policy.inactivity_months} months after the account's last activity); due soon: within "
+            f"{policy.due_soon_days} days of it")
+    else:
+        blocks.append("inactivity: the file names no inactivity rule ([inactivity] rule): the report has no "
+                      "inactivity section")
     blocks.append("\n".join((
         f"support: declared categories {', '.join(policy.declared_categories)} (any other value counts under "
         f'"other"); privacy category: {policy.privacy_category}',

@@ -154,7 +154,7 @@ class _Sample:
         columns = TABLES[part.table].column_names
         if part.account == m.WITHOUT_ACCOUNT and self.needs_account(part, rule):
             return  # a row with no account has no account's date: nothing to plant
-        acc = self.account(target - timedelta(days=800), hold=hold) if self.needs_account(part, rule) else None
+        acc = self.account(target - timedelta(days=800), hold=hold) if hold or self.needs_account(part, rule) else None
         row: dict = {}
         dates = []
         for i, deadline in enumerate(rule.deadlines):
@@ -283,12 +283,13 @@ class _Sample:
         as_of = self.as_of
 
         def contact(label, withdrawn, last):
+            given = (withdrawn or last) - timedelta(days=300)
             self.add("marketing_contacts", self.defaults("marketing_contacts", {
-                "consent_given_at": withdrawn - timedelta(days=300), "consent_withdrawn_at": withdrawn,
-                "last_communication_at": last}, last))
+                "consent_given_at": given, "consent_withdrawn_at": withdrawn, "last_communication_at": last}, last))
             self.design[rule.id]["planted"].append({"table": "marketing_contacts", "case": label})
 
         contact("last written to before withdrawing", as_of - timedelta(days=100), as_of - timedelta(days=120))
+        contact("consent kept, written to last week", None, as_of - timedelta(days=7))
         if breach:
             contact("written to after withdrawing", as_of - timedelta(days=100), as_of - timedelta(days=50))
             return 1

@@ -284,3 +284,22 @@ def test_logs_and_support_periods_are_read_from_the_policy_file(make_db, tmp_pat
     longer_tickets = retention.compute(con, Q3, load_policy(tickets)).summary["breaches"]
     assert (longer_logs["logs"], longer_logs["support"]) == (0, 2)
     assert (longer_tickets["logs"], longer_tickets["support"]) == (1, 1)
+
+def test_a_rule_whose_export_lacks_a_column_it_reads_has_no_count(tmp_path):
+    """docs/contract.md, "Optional columns": read as empty, the column would make breaches up."""
+    from pipelines import db as dbmod
+    from pipelines.load import load_exports
+    from tests.load.helpers import write_exports
+
+    # the minimal headers: accounts without erased_at, sessions without IP or device, tickets without anonymized_at
+    data = write_exports(tmp_path / "x", {"sessions": "session_id,account_id,started_at,ip_address\n"
+                                                      "S1,A1,2022-02-01T10:00:00Z,192.0.2.1\n"})
+    load_exports(data, tmp_path / "db.duckdb")
+    with dbmod.connect(tmp_path / "db.duckdb", read_only=True) as con:
+        s = retention.compute(con, Period.of(Quarter.parse("2024Q1")), load_policy()).summary
+    assert s["by_rule"]["account_erasure"]["breaches"] is None          # reads accounts.erased_at
+    assert s["by_rule"]["support_data_retention"]["breaches"] is None   # reads support_tickets.anonymized_at
+    assert s["breaches"]["support"] is None and s["breaches"]["account"] is None
+    # the IP address is there (the device id is not): judged on it. A1 created 2024-01-01, its session
+    # 2022-02-01 is older than the account, so its last activity is that session: due 2023-02-01, past
+    assert s["by_rule"]["logs_retention"]["breaches"] == 1

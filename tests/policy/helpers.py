@@ -54,3 +54,34 @@ def english_only(text: str = TEXT) -> str:
     text = re.sub(r'^(quote|title|source)_nl = .*\n', "", text, flags=re.M)
     text = re.sub(r', source_nl = "[^"]*"', "", text)
     return replaced('nl = "privacy-policy-2024-06-17.nl.txt"\n', "", text)
+
+
+#: a policy of its own using every template of pipelines/rules/ (anchors, periods, actions, scopes, combinations)
+EVERY_TEMPLATE = "".join(RULE.format(id=i) + body for i, body in (
+    ("ip_90_days", 'table = "sessions"\naction = "clear"\nclear = ["ip_address"]\nanchor = "row"\n'
+                   'column = "started_at"\nperiod = "90 days"\nexempt = ["legal_hold"]\n'),
+    ("visits_first", 'table = "web_visits"\nscope = { account = "with_account" }\naction = "delete"\n'
+                     'combine = "earliest"\ndeadlines = [\n'
+                     '  { anchor = "subject_latest", subject = "visitor_id", events = ["web_visits.visited_at"], '
+                     'period = "12 months" },\n  { anchor = "account_erasure", period = "none" },\n]\n'),
+    ("prospects", 'table = "support_tickets"\nscope = { account = "without_account", category = ["bug"] }\n'
+                  'action = "mark"\nmarker = "anonymized_at"\nanchor = "first_present"\n'
+                  'columns = ["resolved_at", "created_at"]\nperiod = "6 months"\n'),
+    ("invoices", 'table = "payments"\naction = "aggregate"\nanchor = "row"\ncolumn = "paid_at"\n'
+                 'starts = "next_year"\nperiod = "7 years"\n'),
+    ("free_accounts", 'table = "accounts"\nscope = { plan = ["free"] }\naction = "delete"\n'
+                      'anchor = "account_last_activity"\nperiod = "1 years"\n'),
+))
+
+#: rules reading what the contract grew for other policies (docs/contract.md, "Optional columns"): the account's
+#: closure, the product, server logs without an account
+CLOSURE_TEMPLATES = "".join(RULE.format(id=i) + body for i, body in (
+    ("closed_content", 'table = "accounts"\naction = "mark"\nmarker = "erased_at"\nanchor = "account_closure"\n'
+                       'period = "30 days"\nexempt = ["legal_hold"]\n'),
+    ("closed_logins", 'table = "sessions"\nscope = { account = "closed", product = ["hey"] }\naction = "clear"\n'
+                      'clear = ["ip_address"]\nanchor = "account_closure"\nperiod = "none"\n'),
+    ("server_ips", 'table = "server_logs"\naction = "clear"\nclear = ["ip_address"]\nanchor = "row"\n'
+                   'column = "logged_at"\nperiod = "90 days"\nexempt = ["legal_hold"]\n'),
+    ("open_visits", 'table = "web_visits"\nscope = { account = "not_closed" }\naction = "delete"\nanchor = "row"\n'
+                    'column = "visited_at"\nperiod = "25 months"\n'),
+))

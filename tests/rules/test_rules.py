@@ -253,3 +253,91 @@ anchor = "rule"
 rule = "marketing_retention"
 period = "none"
 ''')
+
+
+def test_the_accounts_closure_anchor_and_the_closed_scopes(tmp_path, make_db):
+    # docs/contract.md, "Optional columns": a closed (cancelled) account is not an erased one
+    policy = policy_with(tmp_path, RULE.format(id="content_after_closure") + '''table = "accounts"
+action = "mark"
+marker = "erased_at"
+anchor = "account_closure"
+period = "30 days"
+''' + RULE.format(id="login_ips_while_open") + '''table = "sessions"
+scope = { account = "closed", product = ["hey"] }
+action = "clear"
+clear = ["ip_address"]
+anchor = "account_closure"
+period = "none"
+''' + RULE.format(id="visits_of_open_accounts") + '''table = "web_visits"
+scope = { account = "not_closed" }
+action = "delete"
+anchor = "row"
+column = "visited_at"
+period = "12 months"
+''')
+    found = rules(
+        make_db, policy,
+        accounts=[
+            # closed 2024-08-01: content due 2024-08-31, still held: a breach
+            account("gone", "2024-07-01 10:00", closed_at="2024-08-01 10:00"),
+            # closed 2024-08-01 and erased 2024-08-20: done in time
+            account("done", "2024-07-01 10:00", closed_at="2024-08-01 10:00", status="deleted",
+                    erased_at="2024-08-20 10:00"),
+            # closed 2024-09-15: due 2024-10-15, not yet
+            account("recent", "2024-07-01 10:00", closed_at="2024-09-15 10:00"),
+            # closed after as_of: not closed yet; open accounts are never due
+            account("later", "2024-07-01 10:00", closed_at="2024-10-05 10:00"),
+            account("open", "2024-07-01 10:00"),
+        ],
+        sessions=[
+            # a HEY login of a closed account still holding its IP: due at the closure (2024-08-01), a breach
+            {"session_id": "s1", "account_id": "gone", "started_at": "2024-07-01 10:00", "ip_address": "192.0.2.1",
+             "product": "HEY "},
+            # another product: out of the rule's scope
+            {"session_id": "s2", "account_id": "gone", "started_at": "2024-07-01 10:00", "ip_address": "192.0.2.2",
+             "product": "basecamp"},
+            # closed 2024-09-15: due then, past at as_of 2024-09-30: a breach
+            {"session_id": "s3", "account_id": "recent", "started_at": "2024-07-01 10:00",
+             "ip_address": "192.0.2.3", "product": "hey"},
+            # not closed by as_of: out of the closed scope
+            {"session_id": "s4", "account_id": "later", "started_at": "2024-07-01 10:00",
+             "ip_address": "192.0.2.4", "product": "hey"},
+        ],
+        web_visits=[
+            # visited 2023-08-01, due 2024-08-01: of an account not closed by as_of ("later"), a breach
+            {"visit_id": "v1", "visitor_id": "x1", "account_id": "later", "visited_at": "2023-08-01 10:00"},
+            # of a closed account: out of the not_closed scope
+            {"visit_id": "v2", "visitor_id": "x2", "account_id": "gone", "visited_at": "2023-08-01 10:00"},
+            # with no account: in scope, due 2024-08-01, a breach
+            {"visit_id": "v3", "visitor_id": "x3", "visited_at": "2023-08-01 10:00"},
+        ],
+    )
+    assert found["content_after_closure"] == 1      # gone
+    assert found["login_ips_while_open"] == 2       # s1, s3
+    assert found["visits_of_open_accounts"] == 2    # v1, v3
+
+
+def test_server_log_entries_with_and_without_an_account(tmp_path, make_db):
+    policy = policy_with(tmp_path, RULE.format(id="server_ips") + '''table = "server_logs"
+action = "clear"
+clear = ["ip_address"]
+anchor = "row"
+column = "logged_at"
+period = "90 days"
+exempt = ["legal_hold"]
+''')
+    found = rules(
+        make_db, policy,
+        accounts=[account("held", "2024-09-01 10:00", legal_hold=True)],
+        server_logs=[
+            # logged 2024-07-01: due 2024-09-29, past: a breach with no account
+            {"log_id": "l1", "logged_at": "2024-07-01 10:00", "ip_address": "192.0.2.1"},
+            # due 2024-09-30 = as_of: not yet
+            {"log_id": "l2", "logged_at": "2024-07-02 10:00", "ip_address": "192.0.2.2"},
+            # past, but its account is on legal hold: exempt
+            {"log_id": "l3", "account_id": "held", "logged_at": "2024-07-01 10:00", "ip_address": "192.0.2.3"},
+            # past, IP already emptied
+            {"log_id": "l4", "logged_at": "2024-01-01 10:00"},
+        ],
+    )
+    assert found["server_ips"] == 1

@@ -28,7 +28,6 @@ from tests.metrics.test_retention import account as retention_account
 from tests.metrics.test_rights import req
 from tests.metrics.test_support import request as ticket_request
 from tests.metrics.test_support import ticket
-from tests.policy.helpers import RULE
 
 POLICY = load_policy()
 SAMPLE = Path(__file__).resolve().parents[2] / "data_samples"
@@ -242,28 +241,10 @@ def test_the_comparison_fails_on_a_changed_figure():
     assert_frame_equal(pl.DataFrame({"a": [1.0 + 1e-12]}), frame, check_exact=False, rel_tol=0, abs_tol=TOLERANCE)
 
 
-#: a policy of its own using every template of pipelines/rules/ (anchors, periods, actions, scopes, combinations)
-EVERY_TEMPLATE = "".join(RULE.format(id=i) + body for i, body in (
-    ("ip_90_days", 'table = "sessions"\naction = "clear"\nclear = ["ip_address"]\nanchor = "row"\n'
-                   'column = "started_at"\nperiod = "90 days"\nexempt = ["legal_hold"]\n'),
-    ("visits_first", 'table = "web_visits"\nscope = { account = "with_account" }\naction = "delete"\n'
-                     'combine = "earliest"\ndeadlines = [\n'
-                     '  { anchor = "subject_latest", subject = "visitor_id", events = ["web_visits.visited_at"], '
-                     'period = "12 months" },\n  { anchor = "account_erasure", period = "none" },\n]\n'),
-    ("prospects", 'table = "support_tickets"\nscope = { account = "without_account", category = ["bug"] }\n'
-                  'action = "mark"\nmarker = "anonymized_at"\nanchor = "first_present"\n'
-                  'columns = ["resolved_at", "created_at"]\nperiod = "6 months"\n'),
-    ("invoices", 'table = "payments"\naction = "aggregate"\nanchor = "row"\ncolumn = "paid_at"\n'
-                 'starts = "next_year"\nperiod = "7 years"\n'),
-    ("free_accounts", 'table = "accounts"\nscope = { plan = ["free"] }\naction = "delete"\n'
-                      'anchor = "account_last_activity"\nperiod = "1 years"\n'),
-))
-
-
 def test_a_policy_using_every_rule_template_gives_the_same_figures(spark_con, tmp_path):
     """docs/design.md, "Rules as SQL": the generated model is one text for both engines."""
     from pipelines.metrics import retention
-    from tests.policy.helpers import TEXT, write_policy
+    from tests.policy.helpers import EVERY_TEMPLATE, TEXT, write_policy
 
     policy = load_policy(write_policy(tmp_path, TEXT + EVERY_TEMPLATE))
     con = build_db(edge_exports())

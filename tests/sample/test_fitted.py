@@ -1,0 +1,145 @@
+"""``sample --policy``: exports fitted to any policy file (docs/policy-file.md, "A sample for any policy").
+
+The sample states, in ``sample-design.json``, the finding each rule must give, computed from the planted rows
+by the rules' meaning in Python; the run computes it in SQL. The two agree for the packaged policy, the two
+example policies of other companies, and policies using every rule template.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.policy import default_policy_path, load_policy
+from pipelines.run import RunOptions, run
+from pipelines.sample.fitted import AS_OF, DESIGN_FILE, write_fitted_sample
+from tests.policy.helpers import CLOSURE_TEMPLATES, EVERY_TEMPLATE, TEXT, english_only, write_policy
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def reviewed(policy_path: Path, root: Path) -> tuple[dict, dict]:
+    """(the design the sample states, the summary a run on it computes)."""
+    data = root / "exports"
+    write_fitted_sample(load_policy(policy_path), data)
+    final = run(RunOptions(data_dir=data, out_dir=root / "reports", db_path=root / "db" / "review.duckdb",
+                           policy_path=policy_path, report=False, history_home=root / "history"))
+    design = json.loads((data / DESIGN_FILE).read_text(encoding="utf-8"))
+    summary = json.loads((final / "summary.json").read_text(encoding="utf-8"))
+    return design, summary
+
+
+def own_policy(tmp_path: Path, rules: str) -> Path:
+    return write_policy(tmp_path / "policy", TEXT + rules)
+
+
+@pytest.mark.parametrize("which", ["packaged", "37signals", "mozilla-accounts", "every template", "closure"])
+def test_the_run_gives_the_finding_the_sample_designed_for_every_rule(which, tmp_path):
+    policy_path = {
+        "packaged": lambda: default_policy_path(),
+        "37signals": lambda: EXAMPLES / "37signals.toml",
+        "mozilla-accounts": lambda: EXAMPLES / "mozilla-accounts.toml",
+        "every template": lambda: own_policy(tmp_path, EVERY_TEMPLATE),
+        "closure": lambda: own_policy(tmp_path, CLOSURE_TEMPLATES),
+    }[which]()
+    design, summary = reviewed(policy_path, tmp_path)
+    assert summary["period"] == design["quarter"] == "2026Q3"
+    found = {f["id"]: (f["verdict"], f["reason"], f["rows"]) for f in summary["findings"]}
+    wanted = {i: (d["verdict"], d["reason"], d["rows"]) for i, d in design["findings"].items()}
+    assert found == wanted
+    policy = load_policy(policy_path)
+    assert list(found) == [r.id for r in policy.rules]  # one finding per rule, in the file's order
+    verdicts = {v for v, _, _ in found.values()}
+    assert "not kept" in verdicts and "kept" in verdicts  # breaches planted for some rules, none for others
+    for rule in policy.rules:  # each judged rule got records on both sides of its deadline
+        if rule.assessable:
+            cases = {p["case"] for p in design["findings"][rule.id]["planted"]}
+            assert len(cases) >= 2, rule.id
+
+
+def test_a_rule_gets_rows_each_side_of_its_deadline_by_hand(tmp_path):
+    """One rule, hand-computed: IP addresses in server logs emptied 90 days after the entry."""
+    text = english_only() + CLOSURE_TEMPLATES.split("\n[[rule]]")[3].join(["\n[[rule]]", ""])
+    text = text.replace('quote_nl = "Wij bewaren marketinggegevens gedurende 12 maanden na de laatste communicatie '
+                        'met u."\n', "").replace('title_nl = "t"\n', "")
+    policy = load_policy(write_policy(tmp_path, text))
+    write_fitted_sample(policy, tmp_path / "x")
+    logs = rows(tmp_path / "x" / "server_logs.csv")
+    planted = {(r["logged_at"][:10], bool(r["ip_address"])) for r in logs}
+    # deadline = logged_at + 90 days; as_of 2026-09-30: 45 days past (2026-08-16) -> logged 2026-05-18,
+    # one day past (2026-09-29) -> 2026-07-01, due on as_of -> 2026-07-02, due the day after -> 2026-07-03,
+    # handled in time (ip emptied) -> 2026-05-18 without ip, on legal hold -> 2026-05-18 with ip
+    assert planted == {("2026-05-18", True), ("2026-07-01", True), ("2026-07-02", True), ("2026-07-03", True),
+                       ("2026-05-18", False)}
+    assert len(logs) == 6
+    design = json.loads((tmp_path / "x" / DESIGN_FILE).read_text(encoding="utf-8"))["findings"]
+    assert design["server_ips"]["rows"] == 2  # the two past their deadline; the one on legal hold is exempt
+    assert design["server_ips"]["verdict"] == "not kept"
+
+
+def test_a_rule_nobody_can_test_or_without_a_period_is_designed_not_assessable(tmp_path):
+    policy = load_policy(EXAMPLES / "37signals.toml")
+    write_fitted_sample(policy, tmp_path / "x")
+    findings = json.loads((tmp_path / "x" / DESIGN_FILE).read_text(encoding="utf-8"))["findings"]
+    for rule in policy.rules:
+        if not rule.auditable:
+            assert findings[rule.id] == {"planted": [], "verdict": "not assessable", "reason": "not_auditable",
+                                         "rows": None}
+        elif not rule.assessable:
+            assert findings[rule.id]["reason"] == "period_unstated"
+
+
+def test_only_the_tables_the_rules_read_and_every_contract_column(tmp_path):
+    from pipelines.contract import TABLES
+
+    write_fitted_sample(load_policy(EXAMPLES / "mozilla-accounts.toml"), tmp_path / "x")
+    written = sorted(p.name for p in (tmp_path / "x").iterdir())
+    # the required tables, the ones its rules read (server logs, web visits; payments: its rule states no
+    # period, so the table is there and empty), the marker and the design
+    assert written == sorted(["accounts.csv", "sessions.csv", "support_tickets.csv", "rights_requests.csv",
+                              "server_logs.csv", "web_visits.csv", "payments.csv", "SYNTHETIC-SAMPLE.txt", DESIGN_FILE])
+    for name in ("accounts", "server_logs"):
+        with open(tmp_path / "x" / f"{name}.csv", encoding="utf-8") as handle:
+            assert tuple(next(csv.reader(handle))) == TABLES[name].column_names
+
+
+def test_the_same_file_gives_the_same_bytes(tmp_path):
+    policy = load_policy(EXAMPLES / "37signals.toml")
+    for name in ("a", "b"):
+        write_fitted_sample(policy, tmp_path / name)
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_the_review_date_is_the_latest_complete_quarter_of_the_sample(tmp_path):
+    write_fitted_sample(load_policy(), tmp_path / "x")
+    newest = max(r["created_at"][:10] for r in rows(tmp_path / "x" / "accounts.csv"))
+    assert date.fromisoformat(newest) > AS_OF == date(2026, 9, 30)
+
+
+def test_the_command_writes_it_and_refuses_a_folder_of_someone_elses_files(tmp_path, capsys):
+    assert main(["sample", "--policy", str(EXAMPLES / "mozilla-accounts.toml"), "--out", str(tmp_path / "x")]) == 0
+    assert json.loads(capsys.readouterr().out)["server_logs"] > 0
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "accounts.csv").write_text("mine\n", encoding="utf-8")
+    assert main(["sample", "--policy", str(EXAMPLES / "mozilla-accounts.toml"), "--out", str(tmp_path / "mine")]) == 2
+    assert (tmp_path / "mine" / "accounts.csv").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_policy_file_it_cannot_read_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[policy]\nname = 1\n", encoding="utf-8")
+    assert main(["sample", "--policy", str(bad), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.toml" in err[0]
+    assert not (tmp_path / "x").exists()
