@@ -100,7 +100,7 @@ class _Sample:
         if table == "rights_requests":
             row.setdefault("completed_at", row[ROW_TIME[table]])
             row.setdefault("outcome", "fulfilled" if row["completed_at"] else None)
-        if table == "payments" and not row.get("account_id"):
+        if "account_id" in spec.column_names and spec.column("account_id").required and not row.get("account_id"):
             row["account_id"] = self.account(when - timedelta(days=30)).account_id
         return row
 
@@ -122,7 +122,7 @@ class _Sample:
         if anchor.kind in (m.ROW, m.FIRST_PRESENT):
             row[anchor.columns[0]] = when
         elif anchor.kind == m.SUBJECT_LATEST:
-            subject = self.next_id("subject")
+            subject = acc.account_id if anchor.subject == "account_id" and acc is not None else self.next_id("subject")
             row[anchor.subject] = subject
             own = [c for t, c in anchor.events if t == table]
             if own:
@@ -147,7 +147,9 @@ class _Sample:
         if part.table == "accounts" or ("account_id" in spec.column_names and spec.column("account_id").required):
             return True
         kinds = {d.anchor.kind for d in rule.deadlines}
-        return part.account in (m.KNOWN, m.WITH_ACCOUNT, m.ERASED, m.CLOSED) or bool(kinds & {*m.ACCOUNT_ANCHORS, m.RULE})
+        by_account = any(d.anchor.subject == "account_id" for d in rule.deadlines)
+        return (part.account in (m.KNOWN, m.WITH_ACCOUNT, m.ERASED, m.CLOSED) or by_account
+                or bool(kinds & {*m.ACCOUNT_ANCHORS, m.RULE}))
 
     def plant(self, rule: Rule, part: m.Part, label: str, offset: int, handled: bool, hold: bool) -> None:
         target = self.as_of + timedelta(days=offset)
@@ -221,7 +223,7 @@ class _Sample:
 
         def request(label, received, completed=None, notified=None):
             self.add("rights_requests", self.defaults("rights_requests", {
-                "right": right, "received_at": received, "completed_at": completed,
+                "right": right, "received_at": received, "completed_at": completed, "identity_verified_at": received,
                 "extension_notified_at": notified, "outcome": "fulfilled" if completed else None}, received))
             self.design[rule.id]["planted"].append({"table": "rights_requests", "case": label})
 
@@ -313,7 +315,9 @@ class _Sample:
                 counted[rule.id] = self.response(rule, breach)
             else:
                 counted[rule.id] = self.withdrawn_consent(rule, breach)
-        # a newer account makes 2026Q3 the latest complete quarter (contract §2)
+        # the exports' dates span the quarter whatever the rules read (contract §2): an account of two years'
+        # standing, used the week before the review date; and a newer one, so 2026Q3 is the latest complete quarter
+        self.account(self.as_of - timedelta(days=730))
         later = self.account(self.as_of + timedelta(days=1))
         later.sessions.append(self.as_of + timedelta(days=1))
         self.write_accounts()
@@ -338,10 +342,10 @@ class _Sample:
                 last = min(d - timedelta(days=1) for d in (self.as_of - timedelta(days=4), acc.erased, acc.closed) if d)
                 if last >= acc.created:
                     acc.sessions.append(last)
-            row = dict(acc.row)
-            row.update(account_id=acc.account_id, created_at=acc.created, plan="paid",
-                       status="deleted" if acc.erased else "active", country="BE", legal_hold=acc.hold,
-                       closed_at=acc.closed)
+            # what a rule planted on the account (a scope's plan, a marker) over the defaults
+            row = {"plan": "paid", "country": "BE", **acc.row}
+            row.update(account_id=acc.account_id, created_at=acc.created, legal_hold=acc.hold, closed_at=acc.closed,
+                       status="deleted" if acc.erased else "active")
             if "erased_at" not in row or row["erased_at"] is None:
                 row["erased_at"] = acc.erased
             if row["erased_at"] is not None:
@@ -387,6 +391,9 @@ class _Expected:
             exists = created <= self.as_of
             sessions = [r["started_at"] for r in sample.rows["sessions"]
                         if r["account_id"] == row["account_id"] and r["started_at"] <= self.as_of]
+            login = row.get("last_login_at")
+            if isinstance(login, date) and login <= self.as_of:
+                sessions.append(login)  # the latest of session start and last login (contract §3)
             erased = row.get("erased_at")
             closed = row.get("closed_at")
             self.accounts[row["account_id"]] = {
