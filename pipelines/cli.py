@@ -285,14 +285,14 @@ def build_parser() -> Parser:
     )
     sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to (created if missing)")
     sample.add_argument(
-        "--accounts", type=int, default=3000,
+        "--accounts", type=int, default=None,
         help="number of distinct accounts (default: 3000). Sessions, tickets and the other tables scale with it. "
         "Unless --no-bad-rows, a few extra rows (about 0.1%%) are added that the loader must set aside (duplicate ids, "
         "bad timestamps), so accounts.csv holds slightly more rows than N",
     )
-    sample.add_argument("--seed", type=int, default=42, help="random seed (default: 42); another seed gives other data")
+    sample.add_argument("--seed", type=int, default=None, help="random seed (default: 42); another seed gives other data")
     sample.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv",
+        "--format", choices=("csv", "parquet"), default=None,
         help="csv: <table>.csv, comma-separated UTF-8; parquet: <table>.parquet (default: csv)",
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
@@ -300,7 +300,8 @@ def build_parser() -> Parser:
         "--policy", type=Path, metavar="FILE",
         help="write small exports fitted to this policy file instead: every table and column its rules read, "
         "records planted past and within each rule's deadline, and sample-design.json stating the finding "
-        "`run --policy FILE` must give for each rule (the other options are then not read)")
+        "`run --policy FILE` must give for each rule (--accounts, --seed, --format and --no-bad-rows are then "
+        "refused)")
 
     notebooks = command(
         "notebooks",
@@ -474,16 +475,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(final)
         return EXIT_OK
     if args.command == "sample":
-        if args.accounts < 1:
+        sized = {"--accounts": args.accounts, "--seed": args.seed, "--format": args.format,
+                 "--no-bad-rows": args.no_bad_rows or None}
+        if args.policy is not None and any(v is not None for v in sized.values()):
+            given = ", ".join(k for k, v in sized.items() if v is not None)
+            raise BadInput(f"sample --policy writes small CSV exports fitted to the policy file; {given} "
+                           "is read only without --policy")
+        accounts, seed = 3000 if args.accounts is None else args.accounts, 42 if args.seed is None else args.seed
+        if accounts < 1:
             raise BadInput("--accounts must be at least 1")
-        if not -(2**63) <= args.seed < 2**63:
+        if not -(2**63) <= seed < 2**63:
             raise BadInput("--seed must be a 64-bit integer")
         check_sample_out(paths.absolute(args.out))
         if args.policy is not None:
             # exports fitted to that policy's rules (docs/policy-file.md, "A sample for any policy")
             counts = write_fitted_sample(load_policy(args.policy), paths.absolute(args.out))
         else:
-            counts = write_sample(args.out, accounts=args.accounts, seed=args.seed, fmt=args.format,
+            counts = write_sample(args.out, accounts=accounts, seed=seed, fmt=args.format or "csv",
                                   bad_rows=not args.no_bad_rows)
         print(json.dumps(counts, indent=2))
         return EXIT_OK

@@ -143,3 +143,11 @@ def test_a_policy_file_it_cannot_read_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.toml" in err[0]
     assert not (tmp_path / "x").exists()
+
+
+def test_options_of_the_sized_sample_are_refused_with_a_policy(tmp_path, capsys):
+    argv = ["sample", "--policy", str(EXAMPLES / "37signals.toml"), "--out", str(tmp_path / "x")]
+    assert main([*argv, "--format", "parquet", "--seed", "42"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--seed, --format" in err[0] and "only without --policy" in err[0]
+    assert not (tmp_path / "x").exists()
