@@ -129,7 +129,10 @@ class _Sample:
                 row[own[0]] = when
             else:
                 events_table, column = anchor.events[0]
-                self.add(events_table, self.defaults(events_table, {anchor.subject: subject, column: when}, when))
+                if events_table == "accounts" and acc is not None:
+                    acc.row[column] = when  # the account's own event (its key is the subject: account_id)
+                else:
+                    self.add(events_table, self.defaults(events_table, {anchor.subject: subject, column: when}, when))
         elif anchor.kind == m.ACCOUNT_LAST_ACTIVITY and acc is not None:
             acc.created = min(acc.created, when - timedelta(days=200))
             acc.sessions.append(when)
@@ -179,7 +182,7 @@ class _Sample:
                 acc.closed = None
         if part.action == m.CLEAR:
             for column in part.columns:
-                row[column] = None if handled else self.personal_value(column)
+                row[column] = None if handled else self.held_value(part.table, column)
         elif part.action == m.MARK:
             row[part.marker] = min(target, self.as_of) if handled else None
         elif handled:
@@ -198,8 +201,13 @@ class _Sample:
             self.add(part.table, self.defaults(part.table, row, when))
         self.design[rule.id]["planted"].append({"table": part.table, "case": label})
 
-    @staticmethod
-    def personal_value(column: str) -> str:
+    def held_value(self, table: str, column: str):
+        """A value of the column's type for a row still holding it (an IP address from the documentation range)."""
+        kind = TABLES[table].column(column).type
+        if kind == "timestamp":
+            return self.as_of - timedelta(days=400)
+        if kind == "boolean":
+            return True
         return {"ip_address": "192.0.2.44", "device_id": "device-0001"}.get(column, f"synthetic {column}")
 
     def retention(self, rule: Rule, breach: bool) -> None:
@@ -334,7 +342,15 @@ class _Sample:
             rows = expected[rule.id] if rule.is_retention else counted[rule.id]
             if rule.id == self.policy.inactivity_rule:
                 rows += late
+            if rule.is_retention and not rows and not self.rows_held(rule):
+                # no row of its tables at all (a scope no planted row can meet): nothing to judge
+                entry.update(verdict="not assessable", reason="nothing_to_judge", rows=0)
+                continue
             entry.update(verdict="not kept" if rows else "kept", reason="breach" if rows else "no_breach", rows=rows)
+
+    def rows_held(self, rule: Rule) -> int:
+        """The rows of the rule's tables that exist on the review date (findings.rows_held)."""
+        return sum(1 for t in rule.tables for r in self.rows[t] if r[ROW_TIME[t]] <= self.as_of)
 
     def write_accounts(self) -> None:
         for acc in self.accounts.values():

@@ -151,3 +151,16 @@ def test_options_of_the_sized_sample_are_refused_with_a_policy(tmp_path, capsys)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--seed, --format" in err[0] and "only without --policy" in err[0]
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(12))
+def test_random_policies_give_the_findings_their_sample_designed(seed, tmp_path):
+    """Policies nobody designed the tool for: every table, action, anchor, scope and combination at random."""
+    from tests.sample.random_policies import write_random_policy
+
+    policy_path = write_random_policy(tmp_path / "policy", seed)
+    assert len(load_policy(policy_path).rules) >= 1
+    design, summary = reviewed(policy_path, tmp_path)
+    found = {f["id"]: (f["verdict"], f["reason"], f["rows"]) for f in summary["findings"]}
+    assert found == {i: (d["verdict"], d["reason"], d["rows"]) for i, d in design["findings"].items()}
