@@ -55,3 +55,25 @@ def test_a_chart_belongs_to_its_section_or_to_the_kind_of_rule_it_shows():
     assert outline.part_of(rights.by_right) == "rights"
     assert not outline.shows(without_rights_deadline(PACKAGED), outline.part_of(rights.days_to_complete))
     assert outline.shows(without_rights_deadline(PACKAGED), outline.part_of(rights.by_right))
+
+
+@pytest.mark.slow
+def test_a_run_under_a_policy_without_inactivity_response_or_rights_rules_reports_none_of_them(tmp_path, monkeypatch):
+    """The 37signals example end to end: exports fitted to it (``sample --policy``), a run with its report."""
+    import re
+
+    from pipelines import cli
+
+    policy = str(REPO / "examples" / "policies" / "37signals.toml")
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    assert cli.main(["sample", "--policy", policy, "--out", str(tmp_path / "data")]) == 0
+    assert cli.main(["run", "--policy", policy, "--data", str(tmp_path / "data"), "--out", str(tmp_path / "reports")]) == 0
+    (quarter,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name[:2] == "20"]
+    html = (quarter / "quarterly-review.html").read_text(encoding="utf-8")
+    assert re.findall(r"<h2[^>]*>([^<]+)", html)[:3] == ["Retention periods", "Data quality", "About this report"]
+    for words in ("Inactive accounts", "Support inquiries", "Data-subject rights", "Rights requests completed on time",
+                  "Median first response", "past their deadline at each quarter end", "Not computable"):
+        assert words not in html, words
+    assert html.count('data-kpi="') == 1
+    assert sorted(p.name for p in (quarter / "notebooks").iterdir()) == [
+        "00_quarterly_review.ipynb", "20_retention.ipynb", "50_data_quality.ipynb"]
