@@ -45,9 +45,14 @@ NOTEBOOKS: dict[str, str] = {
 }
 
 
+def rule_of(policy: Policy | None, kind: str) -> Rule | None:
+    """The policy's rule of ``kind`` (a key of :data:`RULE_KINDS`); None when it states none."""
+    return RULE_KINDS[kind](policy) if policy is not None else None
+
+
 def has(policy: Policy | None, kind: str) -> bool:
     """Whether the policy states a rule of ``kind`` (a key of :data:`RULE_KINDS`)."""
-    return policy is not None and RULE_KINDS[kind](policy) is not None
+    return rule_of(policy, kind) is not None
 
 
 def shows(policy: Policy | None, part: str) -> bool:

@@ -153,7 +153,7 @@ class Kpi:
     rule_kind: str | None = None
     """The kind of rule whose records the figure counts (pipelines/report/outline.py, ``RULE_KINDS``): the tile is
     shown only when the policy states such a rule; None: a plain count, always shown."""
-    judged: bool = False
+    grey_when_nothing_to_judge: bool = False
     """Whether the tile is not assessable when that rule's finding has nothing to judge."""
 
 
@@ -161,8 +161,9 @@ class Kpi:
 #: records, and no figure twice (records past their deadline are the findings' rows)
 KPIS = (
     Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one", rule_kind="rights_deadline"),
-    Kpi("rights.open_overdue", "kpi_open_overdue", rule_kind="rights_deadline", judged=True),
-    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, rule_kind="inactivity", judged=True),
+    Kpi("rights.open_overdue", "kpi_open_overdue", rule_kind="rights_deadline", grey_when_nothing_to_judge=True),
+    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, rule_kind="inactivity",
+        grey_when_nothing_to_judge=True),
     Kpi("support.tickets", "kpi_tickets", better=None, alarm=None, rule_kind="response_time"),
     Kpi(
         "support.first_response_hours.median",
@@ -299,7 +300,7 @@ def covered(summary: dict, previous: dict) -> bool:
 
 def kpi_assessable(kpi: Kpi, summary: dict | None, policy: Policy | None) -> bool:
     """False when the tile's finding is not assessable for want of anything to judge (docs/report.md, "Findings")."""
-    rule = outline.RULE_KINDS[kpi.rule_kind](policy) if kpi.judged and policy is not None else None
+    rule = outline.rule_of(policy, kpi.rule_kind) if kpi.grey_when_nothing_to_judge else None
     if rule is None or not summary:
         return True
     return (finding(summary, rule.id) or {}).get("reason") != NOTHING_TO_JUDGE
