@@ -12,6 +12,8 @@ Rooms (docs/design.md, "Stages and rooms"):
   (``FINDING``/``FINDINGS``), its page section (``section``) and its charts
   (each names the table it draws), plus ``overview`` (title, overall verdict,
   findings table, KPI tiles, about).
+- ``outline``: which sections, charts, tiles and notebooks a policy's report has (those of a kind of rule only
+  with such a rule: docs/report.md, "The report follows the policy").
 - ``nb``: the few calls a notebook makes.
 - publishing: ``execute`` and ``kernel`` (papermill on this Python),
   ``export`` and ``templates/`` (offline HTML), ``index`` (``reports/index.html``),

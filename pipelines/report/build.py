@@ -26,7 +26,8 @@ from pathlib import Path
 from pipelines.dates import LATEST
 from pipelines.errors import PipelineFailure
 from pipelines.ownership import FAILED_DIR
-from pipelines.policy import default_policy_path
+from pipelines.policy import Policy, default_policy_path, load_policy
+from pipelines.report import outline
 from pipelines.report.index import REPORT_HTML
 from pipelines.report.kernel import package_root
 from pipelines.report.kit.words import check_language, t
@@ -82,12 +83,13 @@ def default_notebooks_dir() -> Path:
     )
 
 
-def report_notebooks(notebooks_dir: Path) -> list[Path]:
-    """The notebooks a report runs, in reading order (``00_…`` first)."""
+def report_notebooks(notebooks_dir: Path, policy: Policy | None = None) -> list[Path]:
+    """The notebooks a report runs, in reading order (``00_…`` first); with ``policy``, only those of the sections
+    its report shows (pipelines/report/outline.py: no support notebook without a response standard)."""
     found = sorted(Path(notebooks_dir).glob(NOTEBOOK_GLOB))
     if not any(p.name == MANAGEMENT_NOTEBOOK for p in found):
         raise PipelineFailure(f"{notebooks_dir}: no {MANAGEMENT_NOTEBOOK}")
-    return found
+    return [p for p in found if policy is None or outline.notebook_shown(policy, p.name)]
 
 
 def _abs(value) -> str:
@@ -121,6 +123,7 @@ def build_report(
 ) -> Path:
     """Run every notebook on ``results_dir`` into ``out_dir/notebooks/``; export ``out_dir/quarterly-review.html``.
 
+    Only the notebooks of the sections the policy's report shows run (:func:`report_notebooks`).
     Up to ``jobs`` notebooks run at once (default: the CPU count, at most
     :data:`MAX_JOBS`): ``jobs`` kernels, each started once and reused, take the
     next notebook in reading order (docs/report.md, "Steps"). On a cell error the executed
@@ -155,7 +158,8 @@ def build_report(
         "output_dir": "",
     }
     executed_dir = out_dir / EXECUTED_DIR
-    notebooks = report_notebooks(notebooks_dir)
+    # the notebooks read the policy without its documents, as the run already checked them
+    notebooks = report_notebooks(notebooks_dir, load_policy(policy_path or None, verify_documents=False))
     jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS, len(notebooks)))
 
     log.info("running %d notebooks, %d at a time", len(notebooks), jobs)

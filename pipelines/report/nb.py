@@ -14,6 +14,7 @@ from collections.abc import Callable
 from html import escape
 
 from pipelines.dates import LATEST
+from pipelines.report import outline
 from pipelines.report.kit import blocks, theme
 from pipelines.report.kit.context import ReportContext, open_results
 
@@ -54,12 +55,22 @@ def markdown(text: str) -> None:
     display(Markdown(text))
 
 
+def shows(ctx: ReportContext, make: Callable) -> bool:
+    """Whether the policy has the kind of rule the chart ``make`` shows (pipelines/report/outline.py): an analyst
+    notebook heads a chart with its subsection only then."""
+    part = outline.part_of(make)
+    return part is None or outline.shows(ctx.policy, part)
+
+
 def chart(ctx: ReportContext, make: Callable, **kwargs) -> None:
-    """Display a section's chart ``make`` (drawn from the table it names), or say why there is none."""
+    """Display a section's chart ``make`` (drawn from the table it names), or say why there is none; nothing when
+    the policy has no rule of the kind it shows (:func:`~pipelines.report.outline.shows`)."""
     import inspect
 
     from IPython.display import display
 
+    if not shows(ctx, make):
+        return
     if "first_date" in inspect.signature(make).parameters:
         # a trend leaves the quarters before the exports begin empty (docs/report.md, "Trends before the exports begin")
         kwargs.setdefault("first_date", ctx.get("data.first_date"))

@@ -18,11 +18,12 @@ from pipelines.report.kit.verdicts import (
     NOT_CHECKED,
     NOT_COMPUTABLE,
     NOT_KEPT,
+    columns_lacking,
     words_key,
 )
 from pipelines.report.kit.verdicts import basis as finding_basis
 from pipelines.report.kit.verdicts import source as finding_source
-from pipelines.report.kit.words import TEXT, label, t
+from pipelines.report.kit.words import TEXT, label, t, tn
 
 VERDICT_ICON = {
     KEPT: "✔",
@@ -171,6 +172,17 @@ def not_computable_words(ctx: ReportContext, found: dict | None) -> str:
     """Why a verdict is not computable: the results hold no such finding (a ``summary.json`` written before
     findings), or a figure the finding needs is missing."""
     return t(ctx.language, "v_no_finding" if found is None else "v_figure_missing")
+
+
+def lacks_words(language: str, found: dict | None, name: str | None = None) -> str | None:
+    """Why a finding reading a column the exports lack is not assessable, and what to do: "Not assessable: the
+    export lacks accounts.closed_at; export that column to judge this rule." (``name``: the rule's title first, as
+    a section listing several rules says it); None for any other finding (docs/report.md, "Findings")."""
+    lacking = columns_lacking(found)
+    if not lacking:
+        return None
+    key = "v_export_lacks_named" if name else "v_export_lacks"
+    return tn(language, key, len(lacking), columns=", ".join(lacking), name=name)
 
 
 def tally_words(language: str, result) -> str:

@@ -251,11 +251,16 @@ def render(spec: dict, **metadata) -> tuple[dict, dict]:
     return bundle, {VEGA_MIMETYPE: embed, VEGALITE_MIMETYPE: embed}
 
 
-def draws(table: str):
-    """Mark a chart function with the results table it draws: the notebook reads that table for it."""
+def draws(table: str, *, part: str | None = None):
+    """Mark a chart function with the results table it draws: the notebook reads that table for it.
+
+    ``part`` names the kind of rule the chart shows when it is not its section's (pipelines/report/outline.py):
+    the chart is drawn only when the policy states such a rule.
+    """
 
     def mark(make):
         make.table = table
+        make.part = part
         return make
 
     return mark

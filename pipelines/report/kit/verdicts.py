@@ -30,9 +30,12 @@ KEPT, NOT_KEPT, NOT_ASSESSABLE, NOT_COMPUTABLE, NOT_CHECKED, INFO = (
     "info",
 )
 
-#: the reasons a finding is not assessable beyond "nothing to judge": a promise no export can test, and one
-#: whose period the policy does not state (docs/policy-file.md, "Not auditable")
-NOT_AUDITABLE, PERIOD_UNSTATED = judged.NOT_AUDITABLE, judged.PERIOD_UNSTATED
+#: the reasons a finding is not assessable beyond "nothing to judge": a promise no export can test, one whose
+#: period the policy does not state (docs/policy-file.md, "Not auditable"), and one reading a column the export's
+#: header lacks (``details.lacks``; docs/contract.md, "Optional columns")
+NOT_AUDITABLE, PERIOD_UNSTATED, EXPORT_LACKS = judged.NOT_AUDITABLE, judged.PERIOD_UNSTATED, judged.EXPORT_LACKS
+#: the reason a finding judges nothing: no record it applies to on ``as_of``
+NOTHING_TO_JUDGE = judged.NOTHING_TO_JUDGE
 
 #: a finding's verdict -> the report's verdict code (docs/report.md, "Findings")
 CODES = {
@@ -84,6 +87,15 @@ def code(found: dict | None) -> str:
     if verdict == judged.NOT_ASSESSABLE and found.get("reason") == judged.NOT_EXPORTED:
         return NOT_CHECKED
     return CODES.get(verdict, NOT_COMPUTABLE)
+
+
+def columns_lacking(found: dict | None) -> list[str]:
+    """The columns (``table.column``, the contract's names) whose absence from the exports leaves the finding not
+    assessable (reason ``export_lacks``, ``details.lacks``); ``[]`` for any other finding."""
+    if not isinstance(found, dict) or found.get("reason") != EXPORT_LACKS:
+        return []
+    lacks = (found.get("details") or {}).get("lacks")
+    return [str(c) for c in lacks] if isinstance(lacks, list) else []
 
 
 def verdict(summary: dict | None, finding_id: str) -> str:

@@ -7,12 +7,14 @@ from datetime import date, timedelta
 import altair as alt
 import polars as pl
 
+from pipelines.report import outline
 from pipelines.report.kit.blocks import (
     change_words,
     rule_quote_html,
     gap_note,
     heading,
     how_html,
+    lacks_words,
     not_computable_words,
     policy_values,
     source_html,
@@ -106,20 +108,23 @@ def reconcile(ctx: ReportContext) -> str | None:
 
 
 def section(ctx: ReportContext) -> str:
-    """§1.1: inactive accounts erased within the policy's period (kept: none past the deadline, none erased late)."""
-    lang, _pol = ctx.language, ctx.policy
+    """§1.1: inactive accounts erased within the policy's period (kept: none past the deadline, none erased late);
+    nothing for a policy without an inactivity rule (pipelines/report/outline.py)."""
+    if not outline.shows(ctx.policy, "inactivity"):
+        return ""
+    lang = ctx.language
     breaches = past_deadline(ctx)
     late = ctx.get("retention.late_erasures")
     due = ctx.get("inactivity.due_next_30d")
     as_of = fmt_date(ctx.as_of, lang)
     values = policy_values(ctx)
-    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
+    found = finding(ctx.summary, rule(ctx).id)
     verdict = code(found)
     sentences = []
     if verdict == NOT_COMPUTABLE:
         sentences.append(not_computable_words(ctx, found))
     elif verdict == NOT_ASSESSABLE:
-        sentences.append(t(lang, "v_inactivity_none", as_of=as_of))
+        sentences.append(lacks_words(lang, found) or t(lang, "v_inactivity_none", as_of=as_of))
     elif breaches:
         sentences.append(tn(lang, "v_inactivity_not", breaches))
     else:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 import pipelines
 from pipelines.dates import LATEST, Quarter
-from pipelines.policy import LAW, Policy, Rule
+from pipelines.policy import LAW, Policy
+from pipelines.report import outline
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
     component_css,
     heading,
     inline,
+    lacks_words,
     pill_html,
     policy_values,
     table_html,
@@ -32,8 +33,8 @@ from pipelines.report.kit.fmt import (
     is_missing,
 )
 from pipelines.report.kit.verdicts import (
-    NOT_ASSESSABLE,
     NOT_KEPT,
+    NOTHING_TO_JUDGE,
     Overall,
     basis,
     beside_of,
@@ -149,24 +150,28 @@ class Kpi:
         "positive"  # positive (any > 0 is bad) | below_one (rate < 1 is bad) | None
     )
     compare: bool = True  # False: the previous quarter's figure describes the same export, not an earlier state
-    finding: Callable[[Policy], Rule | None] | None = None
-    """The rule whose records the figure counts, from the policy (the tile is not assessable with its finding);
-    None: a plain count."""
+    rule_kind: str | None = None
+    """The kind of rule whose records the figure counts (pipelines/report/outline.py, ``RULE_KINDS``): the tile is
+    shown only when the policy states such a rule; None: a plain count, always shown."""
+    grey_when_nothing_to_judge: bool = False
+    """Whether the tile is not assessable when that rule's finding has nothing to judge."""
 
 
 #: figures the findings table does not show (docs/report.md, "The first screen"): no total over kinds of
 #: records, and no figure twice (records past their deadline are the findings' rows)
 KPIS = (
-    Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one"),
-    Kpi("rights.open_overdue", "kpi_open_overdue", finding=lambda policy: policy.rights_rule),
-    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, finding=lambda policy: policy.inactivity),
-    Kpi("support.tickets", "kpi_tickets", better=None, alarm=None),
+    Kpi("rights.on_time_rate", "kpi_on_time", "pct", "higher", "below_one", rule_kind="rights_deadline"),
+    Kpi("rights.open_overdue", "kpi_open_overdue", rule_kind="rights_deadline", grey_when_nothing_to_judge=True),
+    Kpi("inactivity.due_next_30d", "kpi_due_soon", better=None, alarm=None, rule_kind="inactivity",
+        grey_when_nothing_to_judge=True),
+    Kpi("support.tickets", "kpi_tickets", better=None, alarm=None, rule_kind="response_time"),
     Kpi(
         "support.first_response_hours.median",
         "kpi_first_response",
         "hours",
         "lower",
         None,
+        rule_kind="response_time",
     ),
     Kpi(
         "data_quality.rows_rejected.*",
@@ -244,14 +249,21 @@ def _data_value(value) -> str:
     return escape(json.dumps(value), quote=True)
 
 
+def kpis_shown(policy: Policy | None) -> tuple[Kpi, ...]:
+    """The tiles of the policy's report: each plain count, and each figure of a kind of rule the policy states
+    (pipelines/report/outline.py)."""
+    return tuple(kpi for kpi in KPIS if kpi.rule_kind is None or outline.shows(policy, kpi.rule_kind))
+
+
 def kpi_tiles(ctx: ReportContext) -> str:
-    """Figures beside the findings table, with their change against the previous quarter."""
+    """Figures beside the findings table, with their change against the previous quarter; a tile only for a kind
+    of rule the policy states (:func:`kpis_shown`)."""
     lang = ctx.language
     prev = ctx.previous
     prev_period = (prev.get("period") or "") if prev else None
     prev_covered = prev is not None and covered(ctx.summary, prev)
     tiles = []
-    for kpi in KPIS:
+    for kpi in kpis_shown(ctx.policy):
         value = summary_value(ctx.summary, kpi.path)
         prev_value = summary_value(prev, kpi.path) if prev else None
         status = _status(kpi, value)
@@ -288,10 +300,10 @@ def covered(summary: dict, previous: dict) -> bool:
 
 def kpi_assessable(kpi: Kpi, summary: dict | None, policy: Policy | None) -> bool:
     """False when the tile's finding is not assessable for want of anything to judge (docs/report.md, "Findings")."""
-    rule = kpi.finding(policy) if kpi.finding is not None and policy is not None else None
+    rule = outline.rule_of(policy, kpi.rule_kind) if kpi.grey_when_nothing_to_judge else None
     if rule is None or not summary:
         return True
-    return code(finding(summary, rule.id)) != NOT_ASSESSABLE
+    return (finding(summary, rule.id) or {}).get("reason") != NOTHING_TO_JUDGE
 
 
 def about(ctx: ReportContext) -> str:
@@ -475,7 +487,11 @@ def _command(words: list[str]) -> str:
 
 
 def next_action(ctx: ReportContext, found: dict) -> str:
-    """For a promise not kept: the worklist file that names its records and the command that writes it; else "—"."""
+    """For a promise not kept: the worklist file that names its records and the command that writes it; for one
+    not assessable for a column the export lacks, that column to export; else "—"."""
+    lacking = lacks_words(ctx.language, found)
+    if lacking:
+        return escape(lacking)
     if code(found) != NOT_KEPT or not found.get("worklist"):
         return DASH
     template = escape(t(ctx.language, "action_worklist", file="\x00file", command="\x00command"))

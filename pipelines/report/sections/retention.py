@@ -7,6 +7,7 @@ from html import escape
 import altair as alt
 import polars as pl
 
+from pipelines.report import outline
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     absent_exports,
@@ -16,6 +17,7 @@ from pipelines.report.kit.blocks import (
     gap_note,
     heading,
     how_html,
+    lacks_words,
     not_computable_words,
     pill_html,
     policy_values,
@@ -53,6 +55,7 @@ from pipelines.report.kit.verdicts import (
     NOT_COMPUTABLE,
     NOT_KEPT,
     PERIOD_UNSTATED,
+    columns_lacking,
     basis,
     code,
     finding,
@@ -82,7 +85,10 @@ def rule_count(ctx: ReportContext, rule, key: str = "breaches"):
 def section(ctx: ReportContext) -> str:
     """One row per retention rule of the policy file (and one per rule of no contact after withdrawn consent)
     with its title, clause, basis, count, oldest overdue and verdict. Each verdict is the rule's finding
-    (docs/report.md, "Findings"); the section's badge counts them as the overall verdict does (``findings.tally``)."""
+    (docs/report.md, "Findings"); the section's badge counts them as the overall verdict does (``findings.tally``).
+    Nothing for a policy without such rules (pipelines/report/outline.py)."""
+    if not outline.shows(ctx.policy, "retention"):
+        return ""
     lang, pol = ctx.language, ctx.policy
     rules = retention_rules(pol)
     titles = {r.id: r.title.get(lang) for r in (*rules, *consent_rules(pol))}
@@ -137,12 +143,13 @@ def section(ctx: ReportContext) -> str:
         sentences.append(t(lang, "v_retention_kept"))
     if code(consent) == NOT_KEPT and not is_missing(withdrawn):
         sentences.append(tn(lang, "v_withdrawn", withdrawn))
-    # not assessable for its own reason: nothing to judge, a promise no export can test, or no period stated
-    # (docs/policy-file.md, "Not auditable")
+    # not assessable for its own reason: nothing to judge, a promise no export can test, no period stated
+    # (docs/policy-file.md, "Not auditable"), or a column the export lacks
     reasons = {rule_id: (f or {}).get("reason") for rule_id, f in found.items()}
     untestable = [c for c in wanted(NOT_ASSESSABLE) if reasons[c] == NOT_AUDITABLE]
     unstated = [c for c in wanted(NOT_ASSESSABLE) if reasons[c] == PERIOD_UNSTATED]
-    nothing = [c for c in wanted(NOT_ASSESSABLE) if c not in untestable and c not in unstated]
+    lacking = [c for c in wanted(NOT_ASSESSABLE) if columns_lacking(found[c])]
+    nothing = [c for c in wanted(NOT_ASSESSABLE) if c not in (*untestable, *unstated, *lacking)]
     if nothing:
         sentences.append(t(lang, "v_retention_nothing", names=", ".join(titles[c] for c in nothing), as_of=as_of))
     for c in untestable:
@@ -150,6 +157,8 @@ def section(ctx: ReportContext) -> str:
                            reason=pol.rule(c).not_auditable_reason.get(lang)))
     if unstated:
         sentences.append(t(lang, "v_retention_unstated", names=", ".join(titles[c] for c in unstated)))
+    # None for a finding that lacks no column
+    sentences += [lacks_words(lang, f, titles[rule_id]) for rule_id, f in (*found.items(), *consents.items())]
     if wanted(NOT_CHECKED):
         absent = set(absent_exports(ctx))
         exports = [
@@ -199,7 +208,9 @@ def section(ctx: ReportContext) -> str:
 
 
 def clauses(ctx: ReportContext) -> str:
-    """Each distinct retention quote once, naming the rules that rest on it."""
+    """Each distinct retention quote once, naming the rules that rest on it; nothing without such rules."""
+    if not outline.shows(ctx.policy, "retention"):
+        return ""
     lang, pol = ctx.language, ctx.policy
     quotes: dict[tuple[str, str], list[str]] = {}
     for rule in (*retention_rules(pol), *consent_rules(pol)):
@@ -340,7 +351,7 @@ def label_room(notes: list[str], shorts: list[str]) -> tuple[str, str]:
     return fits, f"{fits} ? width - {full:.0f} : max(0, width - {short:.0f})"
 
 
-@draws("retention_trend")
+@draws("retention_trend", part="inactivity")  # the inactivity rule's accounts
 def trend(
     frame: pl.DataFrame | None, language: str = "en", first_date=None
 ) -> alt.Chart | None:

@@ -7,12 +7,14 @@ import math
 import altair as alt
 import polars as pl
 
+from pipelines.report import outline
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     rule_quote_html,
     gap_note,
     heading,
     how_html,
+    lacks_words,
     not_computable_words,
     source_html,
     verdict_html,
@@ -57,9 +59,15 @@ def rule(ctx: ReportContext):
 
 
 def section(ctx: ReportContext) -> str:
-    """§3 and GDPR Art. 12(3): every request answered within its (possibly extended) deadline."""
+    """§3 and GDPR Art. 12(3): every request answered within its (possibly extended) deadline. A policy stating only
+    a standard for consent withdrawals shows that one (:func:`withdrawals_section`); a policy without a rights
+    deadline, nothing (pipelines/report/outline.py)."""
+    if not outline.shows(ctx.policy, "rights"):
+        return ""
+    if rule(ctx) is None:
+        return withdrawals_section(ctx)
     lang, pol = ctx.language, ctx.policy
-    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
+    found = finding(ctx.summary, rule(ctx).id)
     verdict = code(found)
     completed = ctx.get("rights.completed")
     rate = ctx.get("rights.on_time_rate")
@@ -67,7 +75,7 @@ def section(ctx: ReportContext) -> str:
     if verdict == NOT_COMPUTABLE:
         sentences = [not_computable_words(ctx, found)]
     elif verdict == NOT_ASSESSABLE:
-        sentences = [t(lang, "v_rights_nothing", as_of=fmt_date(ctx.as_of, lang))]
+        sentences = [lacks_words(lang, found) or t(lang, "v_rights_nothing", as_of=fmt_date(ctx.as_of, lang))]
     elif not completed:
         sentences = [t(lang, "v_rights_none", overdue=overdue)]
     elif verdict == KEPT:
@@ -115,6 +123,26 @@ def section(ctx: ReportContext) -> str:
         + source_html(ctx, found)
         + how_html(ctx, how(ctx))
         + remediation.block(ctx, remediation.RIGHTS)  # last quarter's overdue requests answered? (docs/report.md)
+    )
+
+
+def withdrawals_section(ctx: ReportContext) -> str:
+    """The section of a policy whose only rights deadline is its standard for consent withdrawals (contract reading
+    23): that rule's verdict, the withdrawals against it, its clause; no Art. 12(3) figure, which no rule judges."""
+    lang, withdrawal_rule = ctx.language, ctx.policy.consent_withdrawal_rule
+    found = finding(ctx.summary, withdrawal_rule.id)
+    verdict = code(found)
+    if verdict == NOT_COMPUTABLE:
+        sentences = [not_computable_words(ctx, found)]
+    elif verdict == NOT_ASSESSABLE:
+        sentences = [lacks_words(lang, found) or t(lang, "v_withdrawals_nothing", as_of=fmt_date(ctx.as_of, lang))]
+    else:
+        sentences = [withdrawals_sentence(ctx)]
+    return (
+        heading(ctx, "sec_rights")
+        + verdict_html(ctx, verdict, sentences, basis=basis(found))
+        + rule_quote_html(ctx, withdrawal_rule)
+        + source_html(ctx, found)
     )
 
 
@@ -268,7 +296,7 @@ def binned(data: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     return out, width
 
 
-@draws("rights_days_spare")
+@draws("rights_days_spare", part="rights_deadline")
 def days_to_complete(
     frame: pl.DataFrame | None, language: str = "en"
 ) -> alt.Chart | None:
@@ -357,7 +385,7 @@ def days_title(spare: pl.DataFrame, language: str) -> str:
     return tn(language, "t_days_kept", n, days=tn(language, "rights_days", closest))
 
 
-@draws("rights_on_time_trend")
+@draws("rights_on_time_trend", part="rights_deadline")
 def on_time_trend(
     frame: pl.DataFrame | None, language: str = "en", first_date=None
 ) -> alt.Chart | None:
@@ -441,7 +469,7 @@ def on_time_title(known: pl.DataFrame, language: str) -> str:
     )
 
 
-@draws("rights_open_ageing")
+@draws("rights_open_ageing", part="rights_deadline")
 def open_ageing(
     frame: pl.DataFrame | None, language: str = "en", open_overdue: int | None = None
 ) -> alt.Chart | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from pipelines.report import outline
 from pipelines.report.kit.blocks import (
     rule_quote_html,
     heading,
     how_html,
+    lacks_words,
     not_computable_words,
     source_html,
     verdict_html,
@@ -70,21 +72,24 @@ def section(ctx: ReportContext) -> str:
     """§1.4 with the company's response standard: the finding's verdict, what the standard counts as a failure
     (answered late, unanswered past it) and what it does not (awaiting an answer within it); the statistics
     themselves are this section. An inquiry is answered by its first response or, failing that, its resolution
-    (contract reading 24): the standard's words say "an answer", the statistics' "a first response"."""
+    (contract reading 24): the standard's words say "an answer", the statistics' "a first response". Nothing for a
+    policy without a response standard (pipelines/report/outline.py)."""
+    if not outline.shows(ctx.policy, "support"):
+        return ""
     lang = ctx.language
     as_of = fmt_date(ctx.as_of, lang)
-    found = finding(ctx.summary, rule(ctx).id) if rule(ctx) is not None else None
+    found = finding(ctx.summary, rule(ctx).id)
     verdict = code(found)
     details = (found or {}).get("details") or {}
     tickets = ctx.get("support.tickets")
     no_first_response = ctx.get("support.no_first_response")
-    days = tn(lang, "working_days", ctx.get("support.response_working_days", rule(ctx).period.amount if rule(ctx) else None))
+    days = tn(lang, "working_days", ctx.get("support.response_working_days", rule(ctx).period.amount))
     late = ctx.get("support.answered_late", details.get("answered_late"))
     past = ctx.get("support.unanswered_past_standard", details.get("unanswered_past_standard"))
     awaiting = details.get("awaiting_within_standard", ctx.get("support.awaiting_within_standard"))
     sentences = []
     if verdict == NOT_ASSESSABLE:
-        sentences.append(t(lang, "v_support_none"))
+        sentences.append(lacks_words(lang, found) or t(lang, "v_support_none"))
     elif verdict == NOT_COMPUTABLE:
         sentences.append(not_computable_words(ctx, found))
     if verdict in (KEPT, NOT_KEPT) and not is_missing(tickets) and not is_missing(no_first_response):
