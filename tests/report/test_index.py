@@ -164,3 +164,18 @@ def test_the_tally_takes_the_worst_verdicts_colour_and_older_results_say_not_com
     first = tally(page, "2024Q1")
     assert 'data-verdict="not_computable"' in first and "Not computable" in visible(first)
     assert re.search(r"td\.v-not_kept \{[^}]*color", page) and re.search(r"td\.v-kept \{[^}]*color", page)
+
+
+def test_a_figure_no_quarter_holds_has_no_column(tmp_path):
+    """A policy with no rights rule (docs/report.md, "The index page"): its quarters hold no rights figures."""
+    folder = publish(tmp_path, "2026Q3", "2026-09-30")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["rights"] = {"on_time_rate": None, "open_overdue": None}
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    assert 'data-kpi="rights.open_overdue"' not in page and 'data-kpi="rights.on_time_rate"' not in page
+    assert 'data-kpi="support.tickets"' in page
+    # a second quarter that holds one brings the column back, n/a in the quarter without it
+    publish(tmp_path, "2026Q2", "2026-06-30")
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    assert page.count('data-kpi="rights.open_overdue"') == 2
