@@ -164,3 +164,34 @@ def test_random_policies_give_the_findings_their_sample_designed(seed, tmp_path)
     design, summary = reviewed(policy_path, tmp_path)
     found = {f["id"]: (f["verdict"], f["reason"], f["rows"]) for f in summary["findings"]}
     assert found == {i: (d["verdict"], d["reason"], d["rows"]) for i, d in design["findings"].items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["37signals", "mozilla-accounts"])
+def test_each_example_policy_publishes_its_report_and_verifies(example, tmp_path, monkeypatch):
+    """Issue 30's "done": sample --policy + run --policy publish an English report with one finding per rule,
+    the ones no export can test stated with their reasons; verify recomputes it."""
+    import html as htmlmod
+    import re
+
+    policy_path = EXAMPLES / f"{example}.toml"
+    policy = load_policy(policy_path)
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    assert main(["sample", "--policy", str(policy_path), "--out", str(data)]) == 0
+    assert main(["run", "--policy", str(policy_path), "--data", str(data), "--out", str(reports)]) == 0
+    quarter = reports / "2026Q3"
+    page = (quarter / "quarterly-review.html").read_text(encoding="utf-8")
+    # the first screen: one row per rule, in the file's order, with the verdict the sample designed
+    design = json.loads((data / DESIGN_FILE).read_text(encoding="utf-8"))["findings"]
+    first = page.index("data-finding=")
+    first_screen = page[page.rfind("<table", 0, first):page.index("</table>", first)]
+    rows_shown = re.findall(r'<tr class="row--[^"]*" data-finding="([^"]+)"[^>]*data-verdict="([^"]+)"', first_screen)
+    assert rows_shown == [(r.id, design[r.id]["verdict"]) for r in policy.rules]
+    text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", page))
+    text = re.sub(r"\s+", " ", text)
+    for rule in policy.rules:
+        if not rule.auditable:
+            assert re.sub(r"\s+", " ", rule.not_auditable_reason.get("en")) in text, rule.id
+    assert '<html lang="en"' in page and 'lang="nl"' not in page
+    assert main(["verify", str(quarter), "--data", str(data), "--policy", str(policy_path)]) == 0
