@@ -236,19 +236,8 @@ class _Sample:
             self.design[rule.id]["planted"].append({"table": "rights_requests", "case": label})
 
         if m.CONSENT_WITHDRAWAL in rule.rights:
-            n, calendar = rule.period.amount, rule.calendar
             request("completed the day it was received", as_of - timedelta(days=20), as_of - timedelta(days=20))
-            if breach:
-                received = q_start + timedelta(days=1)
-                late = working_days_after(received, n, calendar) + timedelta(days=1)
-                if late <= as_of:
-                    request("completed one day after the standard", received, late)
-                    planted += 1
-                received = as_of - timedelta(days=60)
-                if working_days_after(received, n, calendar) < as_of:
-                    request("open past the standard", received)
-                    planted += 1
-            return planted
+            return self.past_standard(rule, "completed", request) if breach else 0
         months = rule.period.months
         request("completed two days after receipt", as_of - timedelta(days=20), as_of - timedelta(days=18))
         request("open, not due yet", as_of - timedelta(days=3))
@@ -267,8 +256,7 @@ class _Sample:
         return planted
 
     def response(self, rule: Rule, breach: bool) -> int:
-        n, calendar, as_of = rule.period.amount, rule.calendar, self.as_of
-        planted = 0
+        as_of = self.as_of
 
         def ticket(label, created, answered=None):
             self.add("support_tickets", self.defaults("support_tickets", {
@@ -277,16 +265,21 @@ class _Sample:
 
         ticket("answered the day it came in", as_of - timedelta(days=20), as_of - timedelta(days=20))
         ticket("received on the review date, not answered yet", as_of)
-        if breach:
-            created = self.quarter.start + timedelta(days=5)
-            late = working_days_after(created, n, calendar) + timedelta(days=3)
-            if late <= as_of:
-                ticket("answered three days after the standard", created, late)
-                planted += 1
-            created = as_of - timedelta(days=40)
-            if working_days_after(created, n, calendar) < as_of:
-                ticket("not answered, past the standard", created)
-                planted += 1
+        return self.past_standard(rule, "answered", ticket) if breach else 0
+
+    def past_standard(self, rule: Rule, done: str, plant) -> int:
+        """Past a standard of working days after the day of receipt: one record done a day late in the quarter,
+        one still open past it, each where the quarter leaves room. Returns how many were planted."""
+        n, calendar, planted = rule.period.amount, rule.calendar, 0
+        received = self.quarter.start + timedelta(days=1)
+        late = working_days_after(received, n, calendar) + timedelta(days=1)
+        if late <= self.as_of:
+            plant(f"{done} one day after the standard", received, late)
+            planted += 1
+        received = self.as_of - timedelta(days=60)
+        if working_days_after(received, n, calendar) < self.as_of:
+            plant("open past the standard", received)
+            planted += 1
         return planted
 
     def withdrawn_consent(self, rule: Rule, breach: bool) -> int:

@@ -18,7 +18,13 @@ from pipelines.cli import main
 from pipelines.policy import default_policy_path, load_policy
 from pipelines.run import RunOptions, run
 from pipelines.sample.fitted import AS_OF, DESIGN_FILE, write_fitted_sample
-from tests.policy.helpers import CLOSURE_TEMPLATES, EVERY_TEMPLATE, TEXT, english_only, write_policy
+from tests.policy.helpers import (
+    CLOSURE_TEMPLATES,
+    EVERY_TEMPLATE,
+    TEXT,
+    english_only,
+    write_policy,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
 

@@ -155,10 +155,10 @@ def test_parquet_edge_cases_load_as_on_duckdb(spark, tmp_path):
 def test_absent_optional_tables_exist_empty_with_the_contract_types(spark, tmp_path):
     work = tmp_path / "work"
     report = spark_load(spark, write_exports(tmp_path / "x"), work)
-    assert sorted(report.absent) == ["marketing_contacts", "payments", "web_visits"]
+    assert sorted(report.absent) == ["marketing_contacts", "payments", "server_logs", "web_visits"]
     frame = spark.read.parquet(str(work / "tables" / "payments"))
     assert (frame.count(), [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]) == (
-        0, [("payment_id", "string"), ("account_id", "string"), ("paid_at", "timestamp")])
+        0, [("payment_id", "string"), ("account_id", "string"), ("paid_at", "timestamp"), ("product", "string")])
 
 
 def test_a_reload_keeps_the_pseudonym_salt_and_reuse_skips_the_load(spark, tmp_path):
