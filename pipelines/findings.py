@@ -96,10 +96,14 @@ def _judge_count(rows: int | None, *, applies_to: int | None, absent: bool) -> J
 def rows_held(summary: dict, policy: Policy, rule: Rule) -> int | None:
     """How many records ``rule`` applies to at ``as_of``; None when the summary does not say.
 
-    The inactivity rule: the inactivity population; other rules: the rows of the rule's tables dated on
-    or before ``as_of`` (``data.rows_as_of``)."""
+    The inactivity rule: the inactivity population; a retention rule: the rows in its scope
+    (``retention.by_rule.<id>.in_scope``); other rules, and results computed before scopes were counted: the rows
+    of the rule's tables dated on or before ``as_of`` (``data.rows_as_of``)."""
     if rule.id == policy.inactivity_rule:
         return lookup(summary, "inactivity.population")
+    scoped = lookup(summary, f"retention.by_rule.{rule.id}.in_scope") if rule.is_retention else None
+    if isinstance(scoped, int):
+        return scoped  # the rows in the rule's scope: none is nothing to judge, not a promise kept
     counts = lookup(summary, "data.rows_as_of")
     if not isinstance(counts, dict):
         return None

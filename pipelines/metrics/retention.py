@@ -63,11 +63,12 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
     frames = query_all(
         con,
         ["retention_by_category", "retention_by_rule", "retention_oldest_breaches", "retention_late_erasures",
-         "retention_withdrawn_consent", "retention_excepted", "retention_legal_hold"],
+         "retention_withdrawn_consent", "retention_excepted", "retention_legal_hold", "retention_rule_scope"],
         **sql_params(con, period, policy),
     )
     found = {row["category"]: row for row in frames["retention_by_category"].iter_rows(named=True)}
     by_rule = {row["rule"]: row for row in frames["retention_by_rule"].iter_rows(named=True)}
+    in_scope = dict(frames["retention_rule_scope"].iter_rows())
     figures = policy.figures
     exported = {t: is_present(con, t) for t in TABLES_OF_CONTRACT}  # each asked once
     # reading 11: a figure whose every table was not exported is null (an optional table left out); so is one
@@ -98,8 +99,10 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "breaches": {c: figure(c, "breaches") for c in figures},
         "oldest_days_overdue": {c: figure(c, "oldest_days_overdue") for c in figures},
         # each retention rule's own count (a figure may gather several rules: docs/policy-file.md, "figure")
+        # ``in_scope``: the rows the rule applies to at as_of; 0 is "nothing to judge" (pipelines/findings.py)
         "by_rule": {r.id: {"figure": r.figure, "breaches": rule_figure(r, "breaches"),
-                           "oldest_days_overdue": rule_figure(r, "oldest_days_overdue")}
+                           "oldest_days_overdue": rule_figure(r, "oldest_days_overdue"),
+                           "in_scope": in_scope.get(r.id, 0) if judged[r.id] else None}
                     for r in policy.retention_rules},
         "withdrawn_consent_contacted": withdrawn.height if marketing_present else None,
         "late_erasures": late.height,

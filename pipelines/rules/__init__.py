@@ -10,7 +10,9 @@ The generated models are
 - ``retention_rule_rows``: every row past its deadline, with its rule, figure (``category``), subject,
   deadline, table, id, account, whether legal hold exempts it (``held``) and whether the register of
   exceptions may (``register_applies``); ``staging/retention_past_deadline_rows.sql`` reads it;
-- ``retention_figure_tables``: (category, source_table) of every figure, for the register of exceptions.
+- ``retention_figure_tables``: (category, source_table) of every figure, for the register of exceptions;
+- ``retention_rule_scope``: per rule, the rows it applies to at ``as_of`` (its scope, whatever their deadline or
+  state): none makes its finding "nothing to judge", never "kept" (docs/report.md, "Findings").
 
 Only names the contract and the validated policy file declare reach the SQL text: table and column names
 are the contract's (quoted), ids match ``[a-z][a-z0-9_]*``, coded values are escaped literals.
@@ -24,14 +26,14 @@ from pipelines.policy import Policy, Rule
 from pipelines.policy import model as m
 
 #: the generated models' names (pipelines/db.py builds them like the SQL files)
-RULE_ROWS, FIGURE_TABLES = "retention_rule_rows", "retention_figure_tables"
+RULE_ROWS, FIGURE_TABLES, RULE_SCOPE = "retention_rule_rows", "retention_figure_tables", "retention_rule_scope"
 #: a date before as_of, as the metric SQL writes it
 _BEFORE_AS_OF = "< CAST($as_of AS DATE)"
 
 
 def models(policy: Policy) -> dict[str, str]:
     """The SQL of the models generated from ``policy``'s rules, by name."""
-    return {RULE_ROWS: rule_rows_sql(policy), FIGURE_TABLES: figure_tables_sql(policy)}
+    return {RULE_ROWS: rule_rows_sql(policy), FIGURE_TABLES: figure_tables_sql(policy), RULE_SCOPE: rule_scope_sql(policy)}
 
 
 def _literal(value: str) -> str:
@@ -246,3 +248,28 @@ class _Builder:
 def rule_rows_sql(policy: Policy) -> str:
     """-- every row held past its retention deadline, by rule (module docstring)"""
     return _Builder(policy).build()
+
+
+def rule_scope_sql(policy: Policy) -> str:
+    """-- per retention rule, the rows of its tables in its scope that exist at as_of (one read per table)"""
+    builder = _Builder(policy)
+    parts: dict[str, list[tuple[str, m.Part]]] = {}
+    for rule in policy.retention_rules:
+        for part in rule.parts:
+            parts.setdefault(part.table, []).append((rule.id, part))
+    if not parts:
+        return "SELECT CAST(NULL AS VARCHAR) AS rule, CAST(0 AS BIGINT) AS in_scope WHERE false"
+    ctes, selects = [builder.account_state_cte()], []
+    for table, found in parts.items():
+        has_account = "account_id" in TABLES[table].column_names
+        sums = []
+        for n, (rule_id, part) in enumerate(found, 1):
+            scope = builder.scope_sql(part)
+            sums.append(f"sum(CASE WHEN {' AND '.join(scope) if scope else 'true'} THEN 1 ELSE 0 END) AS n_{n}")
+            selects.append(f"SELECT {_literal(rule_id)} AS rule, n_{n} AS in_scope FROM scope_{table}")
+        join = "\n    LEFT JOIN account_state AS s ON s.account_id = r.account_id" if has_account else ""
+        ctes.append(f"scope_{table} AS (\n    SELECT {', '.join(sums)}\n    FROM {table} AS r{join}\n"
+                    f"    WHERE {_column('r', ROW_TIME[table])} < $as_of_end\n)")
+    union = "\n    UNION ALL\n    ".join(selects)
+    return ("WITH " + ",\n".join(ctes) + f"\nSELECT rule, CAST(sum(coalesce(in_scope, 0)) AS BIGINT) AS in_scope FROM (\n"
+            f"    {union}\n) AS parts GROUP BY rule")

@@ -322,8 +322,8 @@ class _Sample:
         later = self.account(self.as_of + timedelta(days=1))
         later.sessions.append(self.as_of + timedelta(days=1))
         self.write_accounts()
-        expected = _Expected(self).retention_rows()
-        late = _Expected(self).late_erasures()
+        oracle = _Expected(self)
+        expected, late = oracle.retention_rows(), oracle.late_erasures()
         for rule in self.policy.rules:
             entry = self.design[rule.id]
             if not rule.auditable:
@@ -335,15 +335,11 @@ class _Sample:
             rows = expected[rule.id] if rule.is_retention else counted[rule.id]
             if rule.id == self.policy.inactivity_rule:
                 rows += late
-            if rule.is_retention and not rows and not self.rows_held(rule):
-                # no row of its tables at all (a scope no planted row can meet): nothing to judge
+            if rule.is_retention and rule.id != self.policy.inactivity_rule and not oracle.in_scope(rule):
+                # no row in its scope (one no planted row can meet): nothing to judge
                 entry.update(verdict="not assessable", reason="nothing_to_judge", rows=0)
                 continue
             entry.update(verdict="not kept" if rows else "kept", reason="breach" if rows else "no_breach", rows=rows)
-
-    def rows_held(self, rule: Rule) -> int:
-        """The rows of the rule's tables that exist on the review date (findings.rows_held)."""
-        return sum(1 for t in rule.tables for r in self.rows[t] if r[ROW_TIME[t]] <= self.as_of)
 
     def write_accounts(self) -> None:
         for acc in self.accounts.values():
@@ -451,8 +447,14 @@ class _Expected:
             return None
         return min(found) if rule.combine == m.EARLIEST else max(found)
 
-    def applies(self, part: m.Part, row: dict, state: dict | None) -> bool:
-        account = row.get("account_id") if part.table != "accounts" else row["account_id"]
+    def in_scope(self, rule: Rule) -> int:
+        """The rows that exist on the review date in the rule's scope, whatever their deadline (findings.rows_held)."""
+        return sum(1 for part in rule.parts for row in self.s.rows[part.table]
+                   if self.happened(row.get(ROW_TIME[part.table])) is not None
+                   and self.scoped(part, row, self.accounts.get(row.get("account_id"))))
+
+    def scoped(self, part: m.Part, row: dict, state: dict | None) -> bool:
+        account = row.get("account_id")
         scope = {
             m.ANY: True,
             m.KNOWN: account is None or state is not None,
@@ -463,14 +465,17 @@ class _Expected:
             m.CLOSED: state is not None and state["closed_on"] is not None,
             m.NOT_CLOSED: account is None or (state is not None and state["closed_on"] is None),
         }[part.account]
-        where = all(str(row.get(c) or "").strip().lower() in values for c, values in part.where)
+        return scope and all(str(row.get(c) or "").strip().lower() in values for c, values in part.where)
+
+    def applies(self, part: m.Part, row: dict, state: dict | None) -> bool:
+        """In scope and still holding what the action removes."""
         if part.action == m.CLEAR:
             held = any(row.get(c) is not None for c in part.columns)
         elif part.action == m.MARK:
             held = self.happened(row.get(part.marker)) is None
         else:
             held = True
-        return scope and where and held
+        return held and self.scoped(part, row, state)
 
     def past(self, rule: Rule, part: m.Part, row: dict, state: dict | None) -> bool:
         deadline = self.rule_deadline(rule, row, state)

@@ -341,3 +341,39 @@ exempt = ["legal_hold"]
         ],
     )
     assert found["server_ips"] == 1
+
+
+def test_a_rule_counts_the_rows_in_its_scope_so_none_is_nothing_to_judge(tmp_path, make_db):
+    """docs/report.md, "Findings": a scope no row meets is "nothing to judge", never "kept"."""
+    from pipelines import findings
+
+    policy = policy_with(tmp_path, RULE.format(id="vpn_logs") + '''table = "server_logs"
+scope = { product = ["vpn"] }
+action = "clear"
+clear = ["ip_address"]
+anchor = "row"
+column = "logged_at"
+period = "90 days"
+''' + RULE.format(id="closed_sessions") + '''table = "sessions"
+scope = { account = "closed" }
+action = "delete"
+anchor = "account_closure"
+period = "none"
+''')
+    con = make_db({
+        "accounts": [account("a", "2024-09-01 10:00"), account("c", "2024-09-01 10:00", closed_at="2024-09-20 10:00")],
+        "sessions": [{"session_id": "s1", "account_id": "a", "started_at": "2024-09-01 10:00"},
+                     {"session_id": "s2", "account_id": "c", "started_at": "2024-09-01 10:00"},
+                     {"session_id": "s3", "account_id": "c", "started_at": "2024-10-01 10:00"}],  # after as_of
+        # relay entries only: none of the VPN
+        "server_logs": [{"log_id": "l1", "logged_at": "2024-01-01 10:00", "ip_address": "192.0.2.1",
+                         "product": "relay"}],
+    })
+    by_rule = retention.compute(con, Q3, policy).summary["by_rule"]
+    assert by_rule["vpn_logs"]["in_scope"] == 0 and by_rule["vpn_logs"]["breaches"] == 0
+    assert by_rule["closed_sessions"]["in_scope"] == 1  # s2: of the closed account, existing on as_of
+    assert by_rule["closed_sessions"]["breaches"] == 1  # closed 2024-09-20, due then
+    summary = {"data": {"rows_as_of": {"server_logs": 1, "sessions": 2}}, "retention": {"by_rule": by_rule}}
+    found = {f["id"]: (f["verdict"], f["reason"]) for f in findings.judge(summary, policy)}
+    assert found["vpn_logs"] == ("not assessable", "nothing_to_judge")
+    assert found["closed_sessions"] == ("not kept", "breach")
