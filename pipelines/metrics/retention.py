@@ -18,7 +18,12 @@ from pipelines.contract import TABLES as TABLES_OF_CONTRACT
 from pipelines.db import query_all
 from pipelines.metrics import FamilyResult, Period, checked, first_rows
 from pipelines.metrics.exceptions import ensure
-from pipelines.metrics.params import OLDEST_PER_CATEGORY, columns_absent, is_present, sql_params
+from pipelines.metrics.params import (
+    OLDEST_PER_CATEGORY,
+    columns_absent,
+    is_present,
+    sql_params,
+)
 from pipelines.policy import Policy
 
 TABLES = {
