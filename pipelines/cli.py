@@ -23,8 +23,8 @@ from pipelines.dates import LATEST
 from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.policy import describe, load_policy
-from pipelines.report.workspace import write_workspace
 from pipelines.report.pdf import CHROMIUM_ENV
+from pipelines.report.workspace import write_workspace
 from pipelines.run import RunOptions, load, pdf, run
 from pipelines.sample.fitted import write_fitted_sample
 from pipelines.sample.generate import write_sample
@@ -321,8 +321,12 @@ def build_parser() -> Parser:
 
     verify = command(
         "verify",
-        help="recompute a published quarter from the exports and say what differs",
-        description="Check REPORT_DIR (a published OUT/<quarter>/) against the exports in --data: every export file "
+        help="check every published file of a quarter, recompute it from the exports, and say what differs",
+        description="Check REPORT_DIR (a published OUT/<quarter>/): first every published file (the report, PDF, "
+        "notebooks, tables, summary) against the SHA-256 its evidence.json records and the files its manifest "
+        "names, no export needed (a file changed, missing or added is named; --seal checks evidence.json itself "
+        "against the seal the run logged); then, with the exports (--data, else ./data_samples in a checkout), "
+        "every export file "
         "must have the name, SHA-256 and row counts its evidence.json records, the policy and column mapping the "
         "same SHA-256, and every figure of summary.json the same value when computed again with the run's "
         "parameters (floats within 1e-9). Loads into a temporary database unless --db. Exit 0 when all match; "
@@ -331,7 +335,11 @@ def build_parser() -> Parser:
         "then one summary line, e.g. 'verify: 2 export files changed, 37 figures differ, 3 findings differ'.",
     )
     verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
-    verify.add_argument("--data", type=Path, required=True, help="the export directory the report was computed from")
+    verify.add_argument("--data", type=Path, help="the export directory the report was computed from (default: "
+                        f"./{SAMPLE_DIR} in a checkout; with neither, the published files alone are checked)")
+    verify.add_argument("--seal", metavar="SHA256",
+                        help="the SHA-256 of evidence.json the run logged ('sealed <Q>: ...'): a forger who rewrote "
+                        "evidence.json with the files it hashes cannot match it")
     verify.add_argument("--db", type=Path, help="use (and, if the exports changed, reload) this database instead "
                         "of a temporary one; never inside REPORT_DIR")
     verify.add_argument("--policy", type=Path, help="the policy file the run used (default: the shipped one)")
@@ -505,8 +513,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
         return EXIT_OK
     if args.command == "verify":
-        found = verify(args.report_dir, args.data, db=args.db, policy_path=args.policy, mapping_file=args.mapping,
-                       exceptions_file=args.exceptions, history_home=args.history_home)
+        data = args.data if args.data is not None or not Path(SAMPLE_DIR).is_dir() else Path(SAMPLE_DIR)
+        found = verify(args.report_dir, data, db=args.db, policy_path=args.policy, mapping_file=args.mapping,
+                       exceptions_file=args.exceptions, history_home=args.history_home, seal=args.seal)
         for note in found.notes:
             log.info("note: %s", note)
         if not found.ok:
@@ -517,7 +526,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(summary_line(found.differences))
             raise PipelineFailure(f"{args.report_dir}: {len(found.differences)} difference(s) from the exports "
                                   "(listed on stdout)")
-        print(f"verified: {found.files} export files and {found.figures} figures match {args.report_dir}")
+        if data is None:
+            print(f"verified: {found.published} published files match {args.report_dir} (figures not recomputed: "
+                  "no exports given)")
+        else:
+            print(f"verified: {found.published} published files, {found.files} export files and {found.figures} "
+                  f"figures match {args.report_dir}")
         return EXIT_OK
     if args.command == "worklist":
         written = worklist(

@@ -246,6 +246,36 @@ def record_document(folder: Path, name: str) -> bool:
     return True
 
 
+#: what ``published`` does not hash: evidence.json itself, and the manifest naming every file (pipelines/ownership.py)
+UNHASHED = (EVIDENCE_FILE, ".privacy-review-quarter")
+
+
+def record_published(folder: Path) -> bool:
+    """Record every file of the quarter ``folder`` (but :data:`UNHASHED`) in its evidence.json's ``published``:
+    name -> bytes and SHA-256, so ``verify`` finds any byte changed, a file removed or one added (docs/operations.md,
+    "Verifying a report"). False when the folder holds no evidence.json."""
+    from pipelines.ownership import files_under
+
+    record = read(folder)
+    if record is None:
+        return False
+    published = {}
+    for name in files_under(Path(folder)):
+        if name not in UNHASHED:
+            size, sha = sha256_file(Path(folder) / name)
+            published[name] = {"bytes": size, "sha256": sha}
+    record["published"] = published
+    write(folder, record)
+    return True
+
+
+def seal(folder: Path) -> str | None:
+    """The SHA-256 of ``folder/evidence.json``: the quarter's seal, logged by the run where the published folder's
+    writer cannot change it (``verify --seal``); None without the file."""
+    path = Path(folder) / EVIDENCE_FILE
+    return sha256_file(path)[1] if path.is_file() else None
+
+
 def finish(folder: Path) -> None:
     """Stamp ``run.ended_at`` into ``folder/evidence.json`` (if there is one): called just before publishing."""
     evidence = read(folder)

@@ -1,6 +1,9 @@
-"""``privacy-review verify REPORT_DIR --data DIR``: recompute a published quarter and say what differs.
+"""``privacy-review verify REPORT_DIR [--data DIR]``: check a published quarter and say what differs.
 
-An auditor's check (docs/operations.md, "Verifying a report"): the export files must
+An auditor's check (docs/operations.md, "Verifying a report"). First every published file, with no export
+needed (:func:`check_published`): each file's SHA-256 must be the one ``evidence.json`` records, the files
+present those the manifest names, and, given ``--seal``, evidence.json's own SHA-256 the one the run logged.
+Then, with the exports: the export files must
 be the ones ``evidence.json`` names (same names, SHA-256 and row counts), the policy
 and column mapping the same files, and every figure of ``summary.json`` the same
 when computed again from those exports with the evidence's run parameters (floats
@@ -29,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import evidence as ev
-from pipelines import paths, records, remediation
+from pipelines import ownership, paths, records, remediation
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport
@@ -48,6 +51,8 @@ NOT_FIGURES = frozenset({"generator"})
 FINDINGS = "findings"
 #: summary.json's comparison with the history (pipelines/remediation.py): compared only against the same history
 REMEDIATION = "remediation"
+#: the lines of :func:`check_published`
+PUBLISHED = "published files: "
 
 
 @dataclass
@@ -58,30 +63,79 @@ class Verification:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     figures: int = 0
+    published: int = 0
+    """The published files checked against their SHA-256 (:func:`check_published`)."""
 
     @property
     def ok(self) -> bool:
         return not self.differences
 
 
+def check_published(report_dir: Path, seal: str | None = None) -> tuple[list[str], int]:
+    """Every published file of ``report_dir`` against its manifest and evidence.json's ``published`` hashes, with
+    no export needed: (the differences, each naming its file; the files checked). ``seal``: the SHA-256 of
+    evidence.json the run logged, which a forger who rewrites evidence.json too cannot match
+    (docs/operations.md, "Verifying a report")."""
+    differences: list[str] = []
+    manifest = ownership.quarter_manifest(report_dir)
+    if manifest is None:
+        return [f"{PUBLISHED}{ownership.QUARTER_MARKER}: no manifest: not a quarter privacy-review published"], 0
+    present = set(ownership.files_under(report_dir))
+    differences += [f"{PUBLISHED}{name}: added after the run (not in the manifest)"
+                    for name in sorted(present - set(manifest))]
+    differences += [f"{PUBLISHED}{name}: missing (the run published it)" for name in sorted(set(manifest) - present)]
+    if seal is not None and ev.seal(report_dir) != seal.strip().lower():
+        differences.append(f"{PUBLISHED}{ev.EVIDENCE_FILE}: its SHA-256 is not the seal given "
+                           f"({ev.short(seal.strip().lower())}...): evidence.json was rewritten")
+    recorded = (ev.read(report_dir) or {}).get("published")
+    if not isinstance(recorded, dict):
+        differences.append(f"{PUBLISHED}{ev.EVIDENCE_FILE}: records no hash of the published files "
+                           "(a quarter published before version 0.4, or a rewritten evidence.json)")
+        return differences, 0
+    for name in sorted(set(manifest) - set(ev.UNHASHED) - set(recorded)):
+        if name in present:
+            differences.append(f"{PUBLISHED}{name}: not among the hashes of {ev.EVIDENCE_FILE}")
+    checked = 0
+    for name, entry in sorted(recorded.items()):
+        path = report_dir / name
+        if not path.is_file() or path.is_symlink():
+            if name in manifest:
+                continue  # said above: missing
+            differences.append(f"{PUBLISHED}{name}: missing (evidence.json hashed it)")
+            continue
+        checked += 1
+        _, sha = ev.sha256_file(path)
+        if not isinstance(entry, dict) or entry.get("sha256") != sha:
+            differences.append(f"{PUBLISHED}{name}: changed after the run (SHA-256 {ev.short(sha)}..., "
+                               f"evidence.json says {ev.short(str((entry or {}).get('sha256')))}...)")
+    return differences, checked
+
+
 def verify(
     report_dir: Path,
-    data_dir: Path,
+    data_dir: Path | None,
     *,
     db: Path | None = None,
     policy_path: Path | None = None,
     mapping_file: Path | None = None,
     exceptions_file: Path | None = None,
     history_home: Path | None = None,
+    seal: str | None = None,
 ) -> Verification:
-    """Check ``report_dir`` (a published ``reports/<Q>/``) against the exports in ``data_dir``; ``exceptions_file``
-    is the register the run read (default the policy's), ``history_home`` the folder of the run's history."""
+    """Check ``report_dir`` (a published ``reports/<Q>/``): every published file first (:func:`check_published`),
+    then, given the exports in ``data_dir``, every figure recomputed from them; ``exceptions_file`` is the register
+    the run read (default the policy's), ``history_home`` the folder of the run's history."""
     report_dir, data_dir = paths.absolute(report_dir), paths.absolute(data_dir)
     db, policy_path, mapping_file = paths.absolute(db), paths.absolute(policy_path), paths.absolute(mapping_file)
     # the run's history: in the home of the database it used (docs/operations.md, "The history of remediation")
     history_home = paths.absolute(history_home) or (db.parent if db is not None else paths.state_dir())
     published = _read_json(report_dir, SUMMARY_FILE)
     evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
+    found = Verification()
+    found.differences, found.published = check_published(report_dir, seal)
+    if data_dir is None:
+        found.notes.append("figures not recomputed: no exports given (--data)")
+        return found
     if not data_dir.is_dir():
         raise BadInput(f"--data {data_dir}: export directory not found")
     if db is not None:  # the database holds personal data: never under the published quarter
@@ -91,7 +145,6 @@ def verify(
         period = Period.of(Quarter.parse(str(published["period"])), date.fromisoformat(str(published["as_of"])))
     except (KeyError, ValueError) as exc:
         raise BadInput(f"{report_dir / SUMMARY_FILE}: no readable period and as_of ({exc})") from None
-    found = Verification()
     with tempfile.TemporaryDirectory(prefix="privacy-review-verify-") as tmp:
         options = ReviewOptions(
             data_dir=data_dir, out_kind=NO_OUTPUT, quarter=str(period.quarter), as_of=period.as_of,
@@ -289,6 +342,7 @@ def compare_figures(published: dict, now: dict) -> tuple[list[str], int, list[st
 #: the groups a failed verify prints its differences under, in this order, by their first word
 #: (docs/operations.md, "Verifying a report"): the inputs first, as they explain the rest
 GROUPS = (
+    ("published", "Published files"),
     ("inputs", "Policy and column mapping"),
     ("history", "Register of exceptions and history of remediation"),
     ("exports", "Export files and row counts"),
@@ -305,6 +359,8 @@ def group_of(difference: str) -> str:
     """The group of one difference line: ``export …``, ``figure …``, ``finding …``, ``policy: …`` or
     ``column mapping: …`` (the lines :func:`compare_exports`, :func:`compare_figures`, :func:`compare_findings`
     and the input-file check write)."""
+    if difference.startswith(PUBLISHED):
+        return "published"
     if difference.startswith(("policy: ", "column mapping: ")):
         return "inputs"
     if difference.startswith(("register of exceptions: ", f"{REMEDIATION}: ")):
@@ -332,13 +388,15 @@ def summary_line(differences: list[str]) -> str:
     """One line that says what a failed verify found, e.g. ``verify: 2 export files changed, 37 figures
     differ, 3 findings differ`` (files and findings counted once however many lines name them)."""
     inputs = [d for d in differences if group_of(d) == "inputs"]
+    published = {d[len(PUBLISHED):].split(":", 1)[0] for d in differences if group_of(d) == "published"}
     files = {m.group(1) for d in differences if not _ROW_COUNT.match(d) and (m := _EXPORT_FILE.match(d))}
     rows = sum(1 for d in differences if _ROW_COUNT.match(d))
     figures = sum(1 for d in differences if group_of(d) == "figures")
     findings = {m.group(1) for d in differences if (m := _FINDING.match(d))}
     other = sum(1 for d in differences if group_of(d) == "other")
-    parts = [f"the {d.split(':', 1)[0]} file differs" if d.startswith("policy") else "the column mapping differs"
-             for d in inputs]
+    parts = [_count(len(published), "published file differs", "published files differ")] if published else []
+    parts += [f"the {d.split(':', 1)[0]} file differs" if d.startswith("policy") else "the column mapping differs"
+              for d in inputs]
     parts += ["the register of exceptions differs" if d.startswith("register") else "the history of remediation differs"
               for d in differences if group_of(d) == "history"]
     if files:

@@ -42,7 +42,7 @@ def verify(capsys, *args) -> tuple[int, str, str]:
 def test_verify_passes_on_the_untouched_exports(published, capsys):
     code, out, err = verify(capsys, published["final"], "--data", published["data"])
     assert code == 0, out + err
-    assert out.startswith("verified: 8 export files and ") and "figures match" in out
+    assert out.startswith("verified: 25 published files, 8 export files and ") and "figures match" in out
 
 
 def test_verify_names_the_file_after_one_byte_of_an_export_changes(published, tmp_path, capsys):
@@ -73,8 +73,12 @@ def test_verify_names_a_figure_that_differs_with_both_values(published, tmp_path
     (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     code, out, _ = verify(capsys, report, "--data", published["data"])
     assert code == 1
-    assert out.splitlines() == ["Figures:", f"  figure retention.breaches.logs: published {now + 1}, now {now}", "",
-                                "verify: 1 figure differs"]
+    lines = out.splitlines()
+    # the edited file is named first (its SHA-256 is not the one evidence.json records), then what it changed
+    assert lines[:2] == ["Published files:", lines[1]] and lines[1].startswith(
+        "  published files: summary.json: changed after the run (SHA-256 ")
+    assert lines[3:] == ["Figures:", f"  figure retention.breaches.logs: published {now + 1}, now {now}", "",
+                         "verify: 1 published file differs, 1 figure differs"]
 
 
 def test_verify_names_a_finding_whose_verdict_was_edited(published, tmp_path, capsys):
@@ -87,8 +91,8 @@ def test_verify_names_a_finding_whose_verdict_was_edited(published, tmp_path, ca
     (report / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     code, out, _ = verify(capsys, report, "--data", published["data"])
     assert code == 1
-    assert out.splitlines() == ["Findings:", '  finding logs_retention: verdict published "kept", now "not kept"', "",
-                                "verify: 1 finding differs"]
+    assert out.splitlines()[3:] == ["Findings:", '  finding logs_retention: verdict published "kept", now "not kept"',
+                                    "", "verify: 1 published file differs, 1 finding differs"]
 
 
 def test_verify_names_a_missing_export_file(published, tmp_path, capsys):
@@ -177,3 +181,69 @@ def test_differences_are_grouped_under_headings_and_summed_up_in_one_line():
     assert summary_line(["export a.csv changed: x", "export b.csv changed: y", *many,
                          "finding a: x", "finding b: y", "finding c: z"]) == (
         "verify: 2 export files changed, 37 figures differ, 3 findings differ")
+
+
+
+# --- every published byte (docs/operations.md, "Verifying a report") -------------------------------------------
+
+
+def forged(published, tmp_path, forge) -> Path:
+    report = tmp_path / "2026Q2"
+    shutil.copytree(published["final"], report)
+    forge(report)
+    return report
+
+
+def test_the_published_files_alone_are_checked_without_exports(published, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./data_samples here: the files alone
+    code, out, _ = verify(capsys, published["final"])
+    assert code == 0 and out.startswith("verified: 25 published files match ") and "not recomputed" in out
+
+
+@pytest.mark.parametrize("name, forge", [
+    ("tables/retention_breaches.csv", lambda r: (r / "tables" / "retention_breaches.csv").write_text(
+        (r / "tables" / "retention_breaches.csv").read_text(encoding="utf-8").replace(",", ";", 1), encoding="utf-8")),
+    ("summary.json", lambda r: (r / "summary.json").write_bytes((r / "summary.json").read_bytes() + b" ")),
+    ("tables/inactivity_buckets.csv", lambda r: (r / "tables" / "inactivity_buckets.csv").unlink()),
+])
+def test_a_changed_or_deleted_file_is_named_with_exit_1(published, tmp_path, capsys, monkeypatch, name, forge):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = verify(capsys, forged(published, tmp_path, forge))
+    assert code == 1
+    assert out.startswith("Published files:\n") and f"  published files: {name}: " in out
+    assert out.splitlines()[-1] == "verify: 1 published file differs"
+
+
+def test_an_added_file_is_named(published, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = forged(published, tmp_path, lambda r: (r / "tables" / "extra.csv").write_text("a\n1\n", encoding="utf-8"))
+    code, out, _ = verify(capsys, report)
+    assert code == 1 and "  published files: tables/extra.csv: added after the run (not in the manifest)" in out
+
+
+def test_a_forger_who_rewrites_evidence_too_is_caught_by_the_seal(published, tmp_path, capsys, monkeypatch):
+    from pipelines import evidence
+
+    monkeypatch.chdir(tmp_path)
+    seal = evidence.seal(published["final"])
+
+    def rewrite(report):
+        (report / "summary.json").write_bytes((report / "summary.json").read_bytes() + b" ")
+        evidence.record_published(report)  # the hashes rewritten to match the forged file
+
+    report = forged(published, tmp_path, rewrite)
+    assert verify(capsys, report)[0] == 0  # the files agree with the rewritten evidence.json ...
+    code, out, _ = verify(capsys, report, "--seal", seal)  # ... but not with the seal the run logged
+    assert code == 1 and "published files: evidence.json: its SHA-256 is not the seal given" in out
+    assert verify(capsys, published["final"], "--seal", seal)[0] == 0
+
+
+def test_the_run_logs_the_seal(published, tmp_path, caplog):
+    import logging
+
+    from pipelines import evidence
+
+    caplog.set_level(logging.INFO)
+    final = run(RunOptions(data_dir=published["data"], out_dir=tmp_path / "reports", db_path=tmp_path / "r.duckdb",
+                           report=False, history_home=tmp_path / "home"))
+    assert f"SHA-256 of its evidence.json {evidence.seal(final)}" in caplog.text

@@ -66,10 +66,15 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
             render(folder, final, results, report, scan)
             if report.pdf:
                 print_pdf(folder)
+        evidence.record_published(folder)  # every published byte, for verify (docs/operations.md)
         ownership.mark_quarter(folder)
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
         scan.check(folder)
+        sealed = evidence.seal(folder)
     publish(folder, final)
+    if sealed:
+        log.info("sealed %s: SHA-256 of its evidence.json %s (keep it: `privacy-review verify %s --seal ...`)",
+                 final.name, sealed, final.name)
     if report is not None:
         build_index(out_dir, language=report.language)
         log.info("published %s", final / REPORT_HTML)
@@ -99,9 +104,13 @@ def add_pdf(final: Path, *, scan: Scan) -> Path:
     with staged(final) as folder:  # refuses a quarter holding a file the tool did not write (exit 2)
         shutil.copytree(final, folder, symlinks=True, dirs_exist_ok=True)
         print_pdf(folder)
+        evidence.record_published(folder)
         ownership.mark_quarter(folder)
         scan.check(folder)
+        sealed = evidence.seal(folder)
     publish(folder, final)
+    if sealed:
+        log.info("sealed %s anew: SHA-256 of its evidence.json %s", final.name, sealed)
     log.info("published %s", final / REPORT_PDF)
     return final / REPORT_PDF
 

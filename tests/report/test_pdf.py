@@ -253,6 +253,20 @@ def test_the_pdf_is_published_beside_the_html_in_the_manifest_and_the_evidence(p
     assert document["bytes"] == (final / REPORT_PDF).stat().st_size
 
 
+def test_bytes_appended_to_the_pdf_are_named_by_verify(printed, tmp_path, capsys, monkeypatch):
+    """Issue 31: the PDF the board reads is among the files verify checks (docs/operations.md)."""
+    from pipelines.verify import check_published
+
+    assert check_published(printed["dir"]) == ([], check_published(printed["dir"])[1])
+    forged = tmp_path / "quarter"
+    shutil.copytree(printed["dir"], forged)
+    with open(forged / REPORT_PDF, "ab") as handle:
+        handle.write(b"%% appended")
+    differences, _ = check_published(forged)
+    assert differences and all(REPORT_PDF in d for d in differences)
+    assert differences[0].startswith(f"published files: {REPORT_PDF}: changed after the run")
+
+
 def test_every_page_is_a4(printed):
     for page in printed["reader"].pages:
         box = page.mediabox

@@ -174,7 +174,7 @@ def test_random_policies_give_the_findings_their_sample_designed(seed, tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", ["37signals", "mozilla-accounts"])
-def test_each_example_policy_publishes_its_report_and_verifies(example, tmp_path, monkeypatch):
+def test_each_example_policy_publishes_its_report_and_verifies(example, tmp_path, monkeypatch, capsys):
     """Issue 30's "done": sample --policy + run --policy publish an English report with one finding per rule,
     the ones no export can test stated with their reasons; verify recomputes it."""
     import html as htmlmod
@@ -201,3 +201,13 @@ def test_each_example_policy_publishes_its_report_and_verifies(example, tmp_path
             assert re.sub(r"\s+", " ", rule.not_auditable_reason.get("en")) in text, rule.id
     assert '<html lang="en"' in page and 'lang="nl"' not in page
     assert main(["verify", str(quarter), "--data", str(data), "--policy", str(policy_path)]) == 0
+    # issue 31: what management reads is what verify checks; a forged report or notebook is named (exit 1)
+    forged = page.replace("promises kept", "promises kept!", 1)
+    assert forged != page
+    (quarter / "quarterly-review.html").write_text(forged, encoding="utf-8")
+    notebook = next((quarter / "notebooks").iterdir())
+    notebook.write_bytes(notebook.read_bytes().replace(b"}", b" }", 1))
+    assert main(["verify", str(quarter)]) == 1
+    out = capsys.readouterr().out
+    assert "published files: quarterly-review.html: changed after the run" in out
+    assert f"published files: notebooks/{notebook.name}: changed after the run" in out
