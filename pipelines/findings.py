@@ -6,9 +6,13 @@ report, the index, the notebooks and ``verify`` read it and never judge again.
 
 A finding says which promise (``id``: its rule's id, ``clause``), on what ground (``basis``: the
 policy's own text, a law it defers to, or a standard the company set itself, with its ``source``),
-the ``verdict``, a short ``reason`` code, the records behind a broken promise (``rows``, and
-``previous_rows`` for the previous quarter) and the ``worklist`` file that lists them. How a rule is
-judged follows from what it checks (``check``), never from its name.
+the ``verdict``, a short ``reason`` code, and the records behind a broken promise counted apart
+(docs/report.md, "Open now and fixed late"): ``open_now``, the records still past their deadline at
+``as_of`` (exactly the rows of the finding's ``worklist`` file), and ``fixed_late``, those that were late
+in the quarter but are fixed (accounts erased late, requests completed late, inquiries answered late;
+None where the exports cannot tell); ``previous_open_now`` is ``open_now`` of the previous quarter,
+recomputed from the same exports. How a rule is judged follows from what it checks (``check``), never
+from its name.
 """
 
 from __future__ import annotations
@@ -45,15 +49,21 @@ CHECK_WORKLISTS = {
 CONSENT_WITHDRAWALS_WORKLIST = "consent_withdrawals_past_standard.csv"
 
 
-def worklist_name(rule: Rule) -> str | None:
-    """The file of ``privacy-review worklist`` listing the rule's records; None for a rule no export tests.
+def list_key(policy: Policy, rule: Rule) -> str:
+    """A retention rule's own list, by name: its figure when the figure gathers this rule alone, else its id
+    (docs/policy-file.md, "figure"); the history of remediation tracks each list under this name."""
+    return rule.figure if len(policy.figure_rules(rule.figure)) == 1 else rule.id
 
-    A retention rule's records are listed per figure (``<figure>_past_deadline.csv``): the rules a figure
-    gathers share its list (docs/policy-file.md, "figure")."""
+
+def worklist_name(policy: Policy, rule: Rule) -> str | None:
+    """The file of ``privacy-review worklist`` listing the rule's open records; None for a rule no export tests.
+
+    Each finding has its own list, so its ``open_now`` is the file's row count: a retention rule's is
+    ``<figure>_past_deadline.csv``, or ``<rule id>_past_deadline.csv`` when its figure gathers several rules."""
     if not rule.assessable:
         return None
     if rule.is_retention:
-        return f"{rule.figure}_past_deadline.csv"
+        return f"{list_key(policy, rule)}_past_deadline.csv"
     if rule.check == m.RIGHTS_DEADLINE and m.CONSENT_WITHDRAWAL in rule.rights:
         return CONSENT_WITHDRAWALS_WORKLIST
     return CHECK_WORKLISTS[rule.check]
@@ -77,20 +87,25 @@ def _known(*values) -> list:
 class Judged:
     verdict: str
     reason: str
-    rows: int | None
+    open_now: int | None
+    """Records still past their deadline at as_of: the rows of the finding's worklist file."""
+    fixed_late: int | None = None
+    """Records late in the quarter but fixed by as_of; None where the check cannot tell."""
     details: dict | None = None
 
 
-def _judge_count(rows: int | None, *, applies_to: int | None, absent: bool) -> Judged:
+def _judge_count(open_now: int | None, *, applies_to: int | None, absent: bool,
+                 fixed_late: int | None = None) -> Judged:
     """The common rule: a missing figure is not computable (not assessable when its table was not
-    exported); records breaking the promise make it not kept; nothing it applies to makes it not assessable."""
-    if rows is None:
+    exported); records breaking the promise, open now or fixed late, make it not kept; nothing it applies
+    to makes it not assessable."""
+    if open_now is None:
         return Judged(NOT_ASSESSABLE, NOT_EXPORTED, None) if absent else Judged(NOT_COMPUTABLE, FIGURE_MISSING, None)
-    if rows > 0:
-        return Judged(NOT_KEPT, BREACH, rows)
+    if open_now > 0 or (fixed_late or 0) > 0:
+        return Judged(NOT_KEPT, BREACH, open_now, fixed_late)
     if applies_to == 0:
-        return Judged(NOT_ASSESSABLE, NOTHING_TO_JUDGE, 0)
-    return Judged(KEPT, NO_BREACH, 0)
+        return Judged(NOT_ASSESSABLE, NOTHING_TO_JUDGE, 0, fixed_late)
+    return Judged(KEPT, NO_BREACH, 0, fixed_late)
 
 
 def rows_held(summary: dict, policy: Policy, rule: Rule) -> int | None:
@@ -131,16 +146,11 @@ def rule_breaches(summary: dict, policy: Policy, rule: Rule) -> int | None:
 
 
 def _retention(summary: dict, policy: Policy, rule: Rule) -> Judged:
-    rows = rule_breaches(summary, policy, rule)
-    judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=table_absent(summary, rule))
-    if rule.id != policy.inactivity_rule:
-        return judged
-    # the inactivity rule (§1.1): accounts past their erasure deadline, and accounts erased late in the quarter
-    late = lookup(summary, "retention.late_erasures")
-    rows = None if rows is None else rows + (late or 0)
-    judged = _judge_count(rows, applies_to=rows_held(summary, policy, rule), absent=False)
-    return Judged(judged.verdict, judged.reason, judged.rows,
-                  {"past_deadline": rule_breaches(summary, policy, rule), "erased_late": late})
+    """Records past their deadline; the inactivity rule (§1.1) also counts the accounts erased late in the
+    quarter (fixed late). The exports do not say when any other row was removed: its ``fixed_late`` is None."""
+    late = lookup(summary, "retention.late_erasures") if rule.id == policy.inactivity_rule else None
+    return _judge_count(rule_breaches(summary, policy, rule), applies_to=rows_held(summary, policy, rule),
+                        absent=table_absent(summary, rule), fixed_late=late)
 
 
 def _withdrawn_consent(summary: dict, policy: Policy, rule: Rule) -> Judged:
@@ -149,26 +159,27 @@ def _withdrawn_consent(summary: dict, policy: Policy, rule: Rule) -> Judged:
                         applies_to=rows_held(summary, policy, rule), absent=table_absent(summary, rule))
 
 
+def _with_details(judged: Judged, details: dict) -> Judged:
+    return Judged(judged.verdict, judged.reason, judged.open_now, judged.fixed_late, details)
+
+
 def _inquiries(summary: dict, policy: Policy, rule: Rule) -> Judged:
-    """The response standard: inquiries of the quarter answered late or unanswered past it (reading 24)."""
-    late, unanswered = lookup(summary, "support.answered_late"), lookup(summary, "support.unanswered_past_standard")
-    judged = _judge_count(lookup(summary, "support.past_response_standard"),
-                          applies_to=lookup(summary, "support.tickets"), absent=False)
-    details = {"answered_late": late, "unanswered_past_standard": unanswered,
-               "awaiting_within_standard": lookup(summary, "support.awaiting_within_standard")}
-    return Judged(judged.verdict, judged.reason, judged.rows, details)
+    """The response standard (reading 24): inquiries of the quarter unanswered past it (open now) and answered
+    late (fixed late); those still within it are not a failure."""
+    judged = _judge_count(lookup(summary, "support.unanswered_past_standard"),
+                          applies_to=lookup(summary, "support.tickets"), absent=False,
+                          fixed_late=lookup(summary, "support.answered_late"))
+    return _with_details(judged, {"awaiting_within_standard": lookup(summary, "support.awaiting_within_standard")})
 
 
 def _rights(summary: dict, policy: Policy, rule: Rule) -> Judged:
-    """GDPR Art. 12(3): requests completed late in the quarter, and open requests past their deadline."""
+    """GDPR Art. 12(3): open requests past their deadline (open now), and requests completed late in the
+    quarter (fixed late)."""
     completed, on_time = lookup(summary, "rights.completed"), lookup(summary, "rights.on_time")
-    overdue = lookup(summary, "rights.open_overdue")
     late = None if completed is None or on_time is None else completed - on_time
-    known = _known(late, overdue)
-    rows = sum(known) if known else None
     requests = _known(*(lookup(summary, f"rights.{k}") for k in ("completed", "open_overdue", "open_not_due")))
-    judged = _judge_count(rows, applies_to=sum(requests) if requests else None, absent=False)
-    return Judged(judged.verdict, judged.reason, judged.rows, {"completed_late": late, "open_overdue": overdue})
+    return _judge_count(lookup(summary, "rights.open_overdue"), applies_to=sum(requests) if requests else None,
+                        absent=False, fixed_late=late)
 
 
 def _consent_withdrawals(summary: dict, policy: Policy, rule: Rule) -> Judged:
@@ -180,11 +191,8 @@ def _consent_withdrawals(summary: dict, policy: Policy, rule: Rule) -> Judged:
     completed, within = block.get("completed"), block.get("within_standard")
     overdue = block.get("open_past_standard")
     late = None if completed is None or within is None else completed - within
-    known = _known(late, overdue)
-    rows = sum(known) if known else None
     applies = _known(block.get("received"), completed, overdue)
-    judged = _judge_count(rows, applies_to=sum(applies) if applies else None, absent=False)
-    return Judged(judged.verdict, judged.reason, judged.rows, {"completed_late": late, "open_past_standard": overdue})
+    return _judge_count(overdue, applies_to=sum(applies) if applies else None, absent=False, fixed_late=late)
 
 
 def _rights_deadline(summary: dict, policy: Policy, rule: Rule) -> Judged:
@@ -220,13 +228,13 @@ def judge_rule(summary: dict, policy: Policy, rule: Rule) -> Judged:
         return Judged(NOT_ASSESSABLE, PERIOD_UNSTATED, None)
     lacking = columns_lacking(summary, policy, rule)
     if lacking:
-        return Judged(NOT_ASSESSABLE, EXPORT_LACKS, None, {"lacks": lacking})
+        return Judged(NOT_ASSESSABLE, EXPORT_LACKS, None, details={"lacks": lacking})
     return JUDGES[rule.check](summary, policy, rule)
 
 
 def judge(summary: dict, policy: Policy, previous: dict | None = None) -> list[dict]:
     """Every finding of the quarter in ``summary``, one per rule in the policy file's order; ``previous`` is
-    the previous quarter's summary (for ``previous_rows``; None: not computed)."""
+    the previous quarter's summary (for ``previous_open_now``; None: not computed)."""
     found = []
     for rule in policy.rules:
         judged = judge_rule(summary, policy, rule)
@@ -239,9 +247,10 @@ def judge(summary: dict, policy: Policy, previous: dict | None = None) -> list[d
             "source": {lang: basis.source(lang) for lang in policy.languages} if basis.kind != POLICY else None,
             "verdict": judged.verdict,
             "reason": judged.reason,
-            "rows": judged.rows,
-            "previous_rows": before.rows if before is not None else None,
-            "worklist": worklist_name(rule),
+            "open_now": judged.open_now,
+            "fixed_late": judged.fixed_late,
+            "previous_open_now": before.open_now if before is not None else None,
+            "worklist": worklist_name(policy, rule),
             **({"details": judged.details} if judged.details is not None else {}),
         })
     return found

@@ -77,7 +77,7 @@ KEY_CHANGED = "history_key_changed"
 #: the worklist's ``remediation`` column
 NEW_LABEL = "new"
 CARRIED_LABEL = "carried over since {since}"
-NOT_COMPARED_LABEL = "no earlier quarter"
+NOT_COMPARED_LABEL = "no recorded earlier run"
 
 ROWS = pl.Schema({"category": pl.String, "key": pl.String, "since": pl.String, "reported": pl.Int64})
 _QUARTER_FILE = re.compile(r"^(\d{4}Q[1-4])\.parquet$")

@@ -10,15 +10,30 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines import evidence, locking, ownership, paths, records, remediation, rerun, session
+from pipelines import (
+    evidence,
+    locking,
+    ownership,
+    paths,
+    records,
+    remediation,
+    rerun,
+    session,
+)
 from pipelines.contract import SYNTHETIC_MARKER, is_synthetic_export
 from pipelines.engines import DUCKDB, open_engine
 from pipelines.errors import PipelineFailure
 from pipelines.exceptions import warn_invalid
 from pipelines.load import LoadReport
 from pipelines.policy import load_policy
-from pipelines.publish.quarter import ReportRequest, add_pdf, check_printable, publish_quarter
+from pipelines.publish.quarter import (
+    ReportRequest,
+    add_pdf,
+    check_printable,
+    publish_quarter,
+)
 from pipelines.publish.scan import Scan
+from pipelines.report import commands as published_commands
 from pipelines.results import compute_with_previous
 from pipelines.session import NO_OUTPUT, REPORTS, Review, ReviewOptions, open_review
 
@@ -40,6 +55,7 @@ def run(options: RunOptions) -> Path:
     figures and the findings, track the records behind them, record the evidence, then publish
     (pipelines/publish/quarter.py: results, report, scan, swap, index).
     """
+    given = options  # as typed: the published commands print its relative paths (pipelines/report/commands.py)
     options = replace(options, out_kind=REPORTS, hash_exports=True)
     with open_review(options) as review:
         options = review.options
@@ -68,7 +84,7 @@ def run(options: RunOptions) -> Path:
         tracked = track(review, results.summary)
         results.summary["remediation"] = tracked.summary
         review.close_connection()
-        record = evidence_record(review, tracked, digest)
+        record = evidence_record(review, tracked, digest, commands=team_commands(given, review))
         replacing = evidence.replaced_from_other_exports(final, record)
         if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
             log.warning("%s", replacing)
@@ -127,8 +143,17 @@ def local_paths(options: RunOptions) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(Path(p) for p in found))
 
 
+def team_commands(given: RunOptions, review: Review) -> dict:
+    """The worklist and verify commands of this run, from its options as typed (docs/report.md, "For the privacy
+    team"): evidence.json's ``run.commands``, which the report prints."""
+    typed = {"--data": given.data_dir, "--db": given.db_path, "--policy": given.policy_path,
+             "--exceptions": given.exceptions_file, "--mapping": given.mapping_file, "--input-zone": given.input_zone}
+    return published_commands.run_commands(quarter=review.period.quarter, as_of=review.period.as_of, given=typed,
+                                 out_dir=given.out_dir, cwd=Path.cwd())
+
+
 def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
-                    inputs_digest: str | None = None) -> dict:
+                    inputs_digest: str | None = None, *, commands: dict | None = None) -> dict:
     """The run's ``evidence.json`` (pipelines/evidence.py), once the figures are computed."""
     options, period = review.options, review.period
     hashes = review.hashing.result()
@@ -138,6 +163,7 @@ def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
         "engine": options.engine, "report": options.report, "pdf": options.prints_pdf,
         "started_at": review.started_at, "ended_at": None,
         "inputs_digest": inputs_digest,
+        **({"commands": commands} if commands is not None else {}),
     }
     return evidence.build(
         hashes=hashes, load_report=review.load, policy=review.policy, policy_path=options.policy_path,

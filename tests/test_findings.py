@@ -58,9 +58,14 @@ def test_one_finding_per_promise_in_order_with_every_key():
     found = findings.judge(CLEAN, POLICY, previous=CLEAN)
     assert [f["id"] for f in found] == IDS
     for f in found:
-        assert {"id", "clause", "basis", "verdict", "reason", "rows", "previous_rows", "worklist"} <= set(f)
-        assert (f["verdict"], f["reason"], f["rows"], f["previous_rows"]) == (KEPT, "no_breach", 0, 0), f["id"]
-        assert f["worklist"].endswith(".csv")
+        assert {"id", "clause", "basis", "verdict", "reason", "open_now", "fixed_late", "previous_open_now",
+                "worklist"} <= set(f)
+        assert (f["verdict"], f["reason"], f["open_now"], f["previous_open_now"]) == (KEPT, "no_breach", 0, 0), f["id"]
+    # only the checks whose exports say when a record was fixed count those fixed late
+    fixed = {f["id"]: f["fixed_late"] for f in found}
+    assert {i for i, n in fixed.items() if n is not None} == {
+        "account_erasure", "inquiries_answered", "consent_withdrawal", "rights_on_time"}
+    assert all(f["worklist"].endswith(".csv") for f in found)
 
 
 def test_clause_and_basis_come_from_the_policy_file():
@@ -90,18 +95,22 @@ def test_breaches_break_the_promise_with_their_rows_and_the_previous_quarters():
     now = summary(**{"retention.by_rule.logs_retention.breaches": 369, "retention.withdrawn_consent_contacted": 2})
     before = summary(**{"retention.by_rule.logs_retention.breaches": 131})
     f = by_id(findings.judge(now, POLICY, previous=before))
-    assert (f["logs_retention"]["verdict"], f["logs_retention"]["rows"], f["logs_retention"]["previous_rows"]) == (
-        NOT_KEPT, 369, 131)
+    assert (f["logs_retention"]["verdict"], f["logs_retention"]["open_now"],
+            f["logs_retention"]["previous_open_now"]) == (NOT_KEPT, 369, 131)
     assert f["logs_retention"]["reason"] == "breach" and f["logs_retention"]["worklist"] == "logs_past_deadline.csv"
-    assert (f["withdrawn_consent"]["verdict"], f["withdrawn_consent"]["rows"]) == (NOT_KEPT, 2)
+    assert (f["withdrawn_consent"]["verdict"], f["withdrawn_consent"]["open_now"]) == (NOT_KEPT, 2)
     assert f["analytics_retention"]["verdict"] == KEPT
 
 
-def test_account_erasure_counts_accounts_past_deadline_and_erased_late():
+def test_account_erasure_counts_accounts_past_deadline_and_erased_late_apart():
+    # every account erased, three of them late: nothing open, the promise still broken
     f = by_id(findings.judge(summary(**{"retention.by_rule.account_erasure.breaches": 0,
-                                        "retention.late_erasures": 3}), POLICY))
-    assert (f["account_erasure"]["verdict"], f["account_erasure"]["rows"]) == (NOT_KEPT, 3)
-    assert f["account_erasure"]["details"] == {"past_deadline": 0, "erased_late": 3}
+                                        "retention.late_erasures": 3}), POLICY))["account_erasure"]
+    assert (f["verdict"], f["open_now"], f["fixed_late"]) == (NOT_KEPT, 0, 3)
+    f = by_id(findings.judge(summary(**{"retention.by_rule.account_erasure.breaches": 71,
+                                        "retention.late_erasures": 19}), POLICY))["account_erasure"]
+    assert (f["verdict"], f["open_now"], f["fixed_late"], f["worklist"]) == (
+        NOT_KEPT, 71, 19, "account_past_deadline.csv")
 
 
 def test_an_optional_table_not_exported_is_not_assessable_never_kept():
@@ -109,7 +118,7 @@ def test_an_optional_table_not_exported_is_not_assessable_never_kept():
     absent["retention"]["by_rule"]["payments_retention"]["breaches"] = None
     f = by_id(findings.judge(absent, POLICY))
     assert (f["payments_retention"]["verdict"], f["payments_retention"]["reason"]) == (NOT_ASSESSABLE, "not_exported")
-    assert f["payments_retention"]["rows"] is None
+    assert f["payments_retention"]["open_now"] is None and f["payments_retention"]["fixed_late"] is None
 
 
 def test_a_missing_figure_of_an_exported_table_is_not_computable():
@@ -137,15 +146,19 @@ def test_nothing_to_judge_is_not_assessable(changes, finding):
 def test_inquiries_awaiting_within_the_standard_are_no_failure_past_it_they_are():
     waiting = summary(**{"support.awaiting_within_standard": 4})
     assert by_id(findings.judge(waiting, POLICY))["inquiries_answered"]["verdict"] == KEPT
-    past = summary(**{"support.unanswered_past_standard": 1, "support.past_response_standard": 1})
+    past = summary(**{"support.unanswered_past_standard": 1, "support.answered_late": 2,
+                      "support.past_response_standard": 3})
     f = by_id(findings.judge(past, POLICY))["inquiries_answered"]
-    assert (f["verdict"], f["rows"], f["worklist"]) == (NOT_KEPT, 1, "inquiries_past_response_standard.csv")
-    assert f["details"]["unanswered_past_standard"] == 1
+    # open now: the one still unanswered (its list); fixed late: the two answered after the standard
+    assert (f["verdict"], f["open_now"], f["fixed_late"], f["worklist"]) == (
+        NOT_KEPT, 1, 2, "inquiries_past_response_standard.csv")
+    late_only = by_id(findings.judge(summary(**{"support.answered_late": 2}), POLICY))["inquiries_answered"]
+    assert (late_only["verdict"], late_only["open_now"], late_only["fixed_late"]) == (NOT_KEPT, 0, 2)
 
 
 def test_rights_count_late_completions_and_overdue_open_requests():
     f = by_id(findings.judge(summary(**{"rights.on_time": 1, "rights.open_overdue": 2}), POLICY))["rights_on_time"]
-    assert (f["verdict"], f["rows"], f["details"]) == (NOT_KEPT, 3, {"completed_late": 1, "open_overdue": 2})
+    assert (f["verdict"], f["open_now"], f["fixed_late"]) == (NOT_KEPT, 2, 1)
 
 
 def test_the_tally_counts_kept_and_names_the_worst_verdict():
@@ -161,24 +174,26 @@ def test_a_figure_of_several_rules_judges_each_rule_by_its_own_count():
     f = by_id(findings.judge(summary(**{"retention.by_rule.support_without_account_retention.breaches": 4,
                                         "retention.breaches.support": 4}), POLICY))
     assert f["support_data_retention"]["verdict"] == KEPT
-    assert (f["support_without_account_retention"]["verdict"], f["support_without_account_retention"]["rows"]) == (
+    assert (f["support_without_account_retention"]["verdict"], f["support_without_account_retention"]["open_now"]) == (
         NOT_KEPT, 4)
-    assert f["support_without_account_retention"]["worklist"] == f["support_data_retention"]["worklist"] == (
-        "support_past_deadline.csv")
+    # each rule its own list, so a finding's open now is its list's rows (docs/policy-file.md, "figure")
+    assert f["support_without_account_retention"]["worklist"] == "support_without_account_retention_past_deadline.csv"
+    assert f["support_data_retention"]["worklist"] == "support_data_retention_past_deadline.csv"
 
 
 def test_results_without_counts_by_rule_are_read_by_figure_where_a_figure_has_one_rule():
     older = summary(**{"retention.breaches.marketing": 7})
     del older["retention"]["by_rule"]
     f = by_id(findings.judge(older, POLICY))
-    assert (f["marketing_retention"]["verdict"], f["marketing_retention"]["rows"]) == (NOT_KEPT, 7)
+    assert (f["marketing_retention"]["verdict"], f["marketing_retention"]["open_now"]) == (NOT_KEPT, 7)
     assert f["support_data_retention"]["verdict"] == NOT_COMPUTABLE  # two rules share the figure
 
 
 def test_consent_withdrawals_past_the_standard_break_it():
     f = by_id(findings.judge(summary(**{"rights.consent_withdrawals": {
         "received": 3, "completed": 2, "within_standard": 1, "open_past_standard": 1}}), POLICY))
-    assert (f["consent_withdrawal"]["verdict"], f["consent_withdrawal"]["rows"]) == (NOT_KEPT, 2)
+    assert (f["consent_withdrawal"]["verdict"], f["consent_withdrawal"]["open_now"],
+            f["consent_withdrawal"]["fixed_late"]) == (NOT_KEPT, 1, 1)
     assert f["consent_withdrawal"]["worklist"] == "consent_withdrawals_past_standard.csv"
     assert f["rights_on_time"]["verdict"] == KEPT
 
@@ -203,7 +218,7 @@ def test_a_rule_reading_a_column_its_export_lacks_is_not_assessable_and_names_it
     lacking = summary(**{"data.columns_absent": ["sessions.device_id", "support_tickets.anonymized_at"]})
     f = by_id(findings.judge(lacking, POLICY))
     for rule_id in ("support_data_retention", "support_without_account_retention"):
-        assert (f[rule_id]["verdict"], f[rule_id]["reason"], f[rule_id]["rows"]) == (
+        assert (f[rule_id]["verdict"], f[rule_id]["reason"], f[rule_id]["open_now"]) == (
             NOT_ASSESSABLE, "export_lacks", None), rule_id
         assert f[rule_id]["details"] == {"lacks": ["support_tickets.anonymized_at"]}
     # the logs rule empties the IP address or the device id: it is judged on the IP address the export has

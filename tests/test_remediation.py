@@ -106,7 +106,7 @@ def quarters(tmp_path_factory):
 def test_the_first_quarter_has_nothing_to_compare_with(quarters):
     assert quarters["2024Q3"]["remediation"] == {"compared_with": None, "reason": "no_earlier_quarter", "trend": []}
     assert quarters["2024Q3"]["retention"]["breaches"]["account"] == 3  # acct-0001, -0002, -0004
-    assert quarters["accounts 2024Q3"] == dict.fromkeys(("acct-0001", "acct-0002", "acct-0004"), "no earlier quarter")
+    assert quarters["accounts 2024Q3"] == dict.fromkeys(("acct-0001", "acct-0002", "acct-0004"), "no recorded earlier run")
 
 
 def test_the_next_quarter_counts_new_carried_over_and_resolved(quarters):
@@ -119,7 +119,7 @@ def test_the_next_quarter_counts_new_carried_over_and_resolved(quarters):
     # {req-0001} -> {req-0002}: one completed, one new
     assert found["rights_overdue"] == {"new": 1, "carried_over": 0, "resolved": 1, "oldest_age": None,
                                        "oldest_since": None, "by_age": {}}
-    for category in ("logs", "support", "residual"):
+    for category in ("logs", "support_data_retention", "support_without_account_retention", "residual"):
         assert found[category] == ZERO, category
     for category in NOT_EXPORTED:
         assert found[category] is None, category
@@ -275,6 +275,6 @@ def test_a_worklist_before_any_run_says_no_earlier_quarter_and_makes_no_secret(t
     assert main(["worklist", "--data", str(data), "--db", str(tmp_path / "home" / "r.duckdb"), "--quarter", "2024Q3",
                  "--out", str(out)]) == 0
     with open(out / "account_past_deadline.csv", newline="", encoding="utf-8") as handle:
-        assert {r["remediation"] for r in csv.DictReader(handle)} == {"no earlier quarter"}
+        assert {r["remediation"] for r in csv.DictReader(handle)} == {"no recorded earlier run"}
     assert not (tmp_path / "home" / remediation.KEY_FILE).exists()
     assert not (tmp_path / "home" / remediation.HISTORY_DIR).exists()

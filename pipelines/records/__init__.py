@@ -1,14 +1,14 @@
 """The records behind each finding, by the exports' own ids: computed once, for the worklist and the history.
 
 docs/design.md, "The records behind the findings". ``privacy-review worklist`` writes these
-rows (one CSV per retention figure of the policy file, and per other check it states:
-:func:`lists_of`), and every run keys the same rows into the history of remediation
+rows (one CSV per finding of the policy file that an export tests: :func:`lists_of`), and every run keys the same rows into the history of remediation
 (``pipelines/remediation.py``), so "carried over" and "resolved" are set differences of two
 quarters' worklists by construction. Each list comes from a query in ``sql/*.sql`` that reads a
-metric model by name (``retention_breach_rows``: one query for every retention figure, split by figure;
+metric model by name (``retention_breach_rows``: one query for every retention rule, split by rule;
 ``retention_withdrawn_consent_rows``, ``support_evaluated``,
 ``rights_evaluated``, ``exceptions_evaluated``), so a rule is written once and a list's
-row count is its figure in ``summary.json`` (:func:`mismatches` says where it is not).
+row count is its figure in ``summary.json``, the finding's ``open_now`` (:func:`mismatches` says where it is
+not).
 
 :func:`compute` computes the families the lists read (``retention``, ``exceptions``,
 ``support``, ``rights``: the same code as ``run``), then builds ``retention_breach_rows``
@@ -24,10 +24,15 @@ import polars as pl
 
 from pipelines import db as dbmod
 from pipelines.errors import PipelineFailure
-from pipelines.findings import CHECK_WORKLISTS, CONSENT_WITHDRAWALS_WORKLIST
+from pipelines.findings import (
+    CHECK_WORKLISTS,
+    CONSENT_WITHDRAWALS_WORKLIST,
+    list_key,
+    worklist_name,
+)
 from pipelines.metrics import Period, exceptions, retention, rights, support
 from pipelines.metrics.params import sql_params
-from pipelines.policy import Policy
+from pipelines.policy import Policy, Rule
 from pipelines.policy import model as policy_model
 
 SQL_PACKAGE = "pipelines.records"
@@ -57,6 +62,8 @@ class RecordList:
     table: str | None = None
     """The export table the ids are from; None: each row's own ``table`` column (a retention figure's list)."""
     id_column: str | None = None
+    rule: str | None = None
+    """A retention rule's list: the rule whose rows of the one retention query it keeps."""
 
 
 #: the lists of the checks other than retention, in the report's order
@@ -64,8 +71,9 @@ CHECK_LISTS = (
     RecordList(CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL], "worklist_withdrawn_consent",
                "retention.withdrawn_consent_contacted", "marketing_contacts", tracked="withdrawn_consent",
                table="marketing_contacts", id_column="contact_id"),
-    # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked
-    RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.past_response_standard"),
+    # inquiries are judged per quarter (those created in it): a quarter's set never carries over, so not tracked;
+    # the open ones only (unanswered past the standard): those answered late are fixed (findings.fixed_late)
+    RecordList(CHECK_WORKLISTS[policy_model.RESPONSE_TIME], "worklist_inquiries", "support.unanswered_past_standard"),
     RecordList(CHECK_WORKLISTS[policy_model.RIGHTS_DEADLINE], "worklist_rights_overdue", "rights.open_overdue",
                tracked="rights_overdue", table="rights_requests", id_column="request_id"),
     # reading 23: consent withdrawals open past the company's standard (not tracked)
@@ -76,21 +84,21 @@ CHECK_LISTS = (
 )
 #: the register's own list (the worklist warns about its invalid rows)
 EXCEPTIONS_LIST = "exceptions.csv"
-#: the one query of every retention figure's list (``sql/worklist_retention.sql``), split by figure
+#: the one query of every retention rule's list (``sql/worklist_retention.sql``), split by rule
 RETENTION_QUERY = "worklist_retention"
 
 
-def retention_list(figure: str) -> RecordList:
-    """The list of a retention figure's records past their deadline: ``<figure>_past_deadline.csv`` (the name the
-    figure's findings give, ``findings.worklist_name``), each row naming its table and own id, tracked."""
-    return RecordList(f"{figure}_past_deadline.csv", RETENTION_QUERY, f"retention.breaches.{figure}",
-                      tracked=figure, table=None, id_column="id")
+def retention_list(policy: Policy, rule: Rule) -> RecordList:
+    """The list of a retention rule's records past their deadline, under the name its finding gives
+    (``findings.worklist_name``), each row naming its table and own id, tracked under the list's name
+    (``findings.list_key``)."""
+    return RecordList(worklist_name(policy, rule), RETENTION_QUERY, f"retention.by_rule.{rule.id}.breaches",
+                      tracked=list_key(policy, rule), table=None, id_column="id", rule=rule.id)
 
 
 def lists_of(policy: Policy) -> tuple[RecordList, ...]:
-    """Every list of ``policy``'s review: one per retention figure with a rule the exports can test, in the
-    policy file's order, then the other checks' (docs/policy-file.md)."""
-    figures = [f for f in policy.figures if any(r.assessable for r in policy.figure_rules(f))]
+    """Every list of ``policy``'s review: one per retention rule the exports can test, in the policy file's
+    order, then the other checks' (docs/policy-file.md)."""
     # a check's list where the file states a rule of that check (the register's always)
     stated = {
         CHECK_WORKLISTS[policy_model.NO_CONTACT_AFTER_WITHDRAWAL]: policy.consent_rule,
@@ -100,7 +108,7 @@ def lists_of(policy: Policy) -> tuple[RecordList, ...]:
     }
     checks = [spec for spec in CHECK_LISTS if spec.name not in stated or
               (stated[spec.name] is not None and stated[spec.name].assessable)]
-    return (*(retention_list(f) for f in figures), *checks)
+    return (*(retention_list(policy, r) for r in policy.retention_rules if r.assessable), *checks)
 
 
 @dataclass
@@ -168,7 +176,7 @@ def compute(con, period: Period, policy: Policy, *, computed: dict | None = None
     lists = lists_of(policy)
     queried = dbmod.query_all(con, list(dict.fromkeys(spec.query for spec in lists)), package=SQL_PACKAGE, **params)
     frames = {spec.name: queried[spec.query] if spec.query != RETENTION_QUERY else
-              queried[RETENTION_QUERY].filter(pl.col("category") == spec.tracked).drop("category")
+              queried[RETENTION_QUERY].filter(pl.col("rule") == spec.rule).drop("category")
               for spec in lists}
     return Records(frames, figures, lists)
 

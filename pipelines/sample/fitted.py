@@ -223,11 +223,12 @@ class _Sample:
 
     # --- the other checks -------------------------------------------------------------------------------
 
-    def rights(self, rule: Rule, breach: bool) -> int:
-        """Requests of one right the rule covers; the late and overdue ones when ``breach``. Returns their count."""
+    def rights(self, rule: Rule, breach: bool) -> tuple[int, int]:
+        """Requests of one right the rule covers; the late and overdue ones when ``breach``. Returns how many are
+        open past the deadline and how many were completed late (the finding's ``open_now``, ``fixed_late``)."""
         right = rule.rights[0]
         q_start, as_of = self.quarter.start, self.as_of
-        planted = 0
+        fixed_late = 0
 
         def request(label, received, completed=None, notified=None):
             self.add("rights_requests", self.defaults("rights_requests", {
@@ -237,7 +238,7 @@ class _Sample:
 
         if m.CONSENT_WITHDRAWAL in rule.rights:
             request("completed the day it was received", as_of - timedelta(days=20), as_of - timedelta(days=20))
-            return self.past_standard(rule, "completed", request) if breach else 0
+            return self.past_standard(rule, "completed", request) if breach else (0, 0)
         months = rule.period.months
         request("completed two days after receipt", as_of - timedelta(days=20), as_of - timedelta(days=18))
         request("open, not due yet", as_of - timedelta(days=3))
@@ -250,12 +251,12 @@ class _Sample:
             late = add_months(received, months) + timedelta(days=10)
             if late <= as_of:
                 request("completed ten days after the deadline", received, late)
-                planted += 1
+                fixed_late += 1
             request("open past the deadline", add_months(as_of, -months) - timedelta(days=20))
-            planted += 1
-        return planted
+            return 1, fixed_late
+        return 0, 0
 
-    def response(self, rule: Rule, breach: bool) -> int:
+    def response(self, rule: Rule, breach: bool) -> tuple[int, int]:
         as_of = self.as_of
 
         def ticket(label, created, answered=None):
@@ -265,24 +266,25 @@ class _Sample:
 
         ticket("answered the day it came in", as_of - timedelta(days=20), as_of - timedelta(days=20))
         ticket("received on the review date, not answered yet", as_of)
-        return self.past_standard(rule, "answered", ticket) if breach else 0
+        return self.past_standard(rule, "answered", ticket) if breach else (0, 0)
 
-    def past_standard(self, rule: Rule, done: str, plant) -> int:
+    def past_standard(self, rule: Rule, done: str, plant) -> tuple[int, int]:
         """Past a standard of working days after the day of receipt: one record done a day late in the quarter,
-        one still open past it, each where the quarter leaves room. Returns how many were planted."""
-        n, calendar, planted = rule.period.amount, rule.calendar, 0
+        one still open past it, each where the quarter leaves room. Returns how many are open past it and how
+        many were done late."""
+        n, calendar, open_now, fixed_late = rule.period.amount, rule.calendar, 0, 0
         received = self.quarter.start + timedelta(days=1)
         late = working_days_after(received, n, calendar) + timedelta(days=1)
         if late <= self.as_of:
             plant(f"{done} one day after the standard", received, late)
-            planted += 1
+            fixed_late += 1
         received = self.as_of - timedelta(days=60)
         if working_days_after(received, n, calendar) < self.as_of:
             plant("open past the standard", received)
-            planted += 1
-        return planted
+            open_now += 1
+        return open_now, fixed_late
 
-    def withdrawn_consent(self, rule: Rule, breach: bool) -> int:
+    def withdrawn_consent(self, rule: Rule, breach: bool) -> tuple[int, None]:
         as_of = self.as_of
 
         def contact(label, withdrawn, last):
@@ -295,8 +297,8 @@ class _Sample:
         contact("consent kept, written to last week", None, as_of - timedelta(days=7))
         if breach:
             contact("written to after withdrawing", as_of - timedelta(days=100), as_of - timedelta(days=50))
-            return 1
-        return 0
+            return 1, None
+        return 0, None
 
     # --- the whole sample ---------------------------------------------------------------------------------
 
@@ -327,19 +329,23 @@ class _Sample:
         for rule in self.policy.rules:
             entry = self.design[rule.id]
             if not rule.auditable:
-                entry.update(verdict="not assessable", reason="not_auditable", rows=None)
+                entry.update(verdict="not assessable", reason="not_auditable", open_now=None, fixed_late=None)
                 continue
             if not rule.assessable:
-                entry.update(verdict="not assessable", reason="period_unstated", rows=None)
+                entry.update(verdict="not assessable", reason="period_unstated", open_now=None, fixed_late=None)
                 continue
-            rows = expected[rule.id] if rule.is_retention else counted[rule.id]
-            if rule.id == self.policy.inactivity_rule:
-                rows += late
+            if rule.is_retention:
+                # only the inactivity rule's late fixes show in the exports (an erased account's erased_at)
+                open_now, fixed_late = expected[rule.id], late if rule.id == self.policy.inactivity_rule else None
+            else:
+                open_now, fixed_late = counted[rule.id]
             if rule.is_retention and rule.id != self.policy.inactivity_rule and not oracle.in_scope(rule):
                 # no row in its scope (one no planted row can meet): nothing to judge
-                entry.update(verdict="not assessable", reason="nothing_to_judge", rows=0)
+                entry.update(verdict="not assessable", reason="nothing_to_judge", open_now=0, fixed_late=None)
                 continue
-            entry.update(verdict="not kept" if rows else "kept", reason="breach" if rows else "no_breach", rows=rows)
+            broken = open_now or fixed_late
+            entry.update(verdict="not kept" if broken else "kept", reason="breach" if broken else "no_breach",
+                         open_now=open_now, fixed_late=fixed_late)
 
     def write_accounts(self) -> None:
         for acc in self.accounts.values():

@@ -3,7 +3,7 @@
 The rows come from :func:`pipelines.records.compute` (the same function the run keys into the
 history of remediation), so a worklist file is exactly the set the run recorded. Beside the
 records' own columns, each tracked file gains ``remediation`` (``new``, ``carried over since
-2024Q2``, or ``no earlier quarter``: docs/report.md, "Remediation"), and with a register of
+2024Q2``, or ``no recorded earlier run``: docs/report.md, "Remediation"), and with a register of
 exceptions ``exceptions.csv`` lists its rows as judged at as_of (docs/report.md, "Exceptions").
 """
 

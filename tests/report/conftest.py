@@ -88,11 +88,11 @@ def summary_figure(summary: dict, path: str):
     return node
 
 
-def finding_rows(html: str) -> list[tuple[str, str, str]]:
-    """(data-finding, data-verdict, data-rows) of every row of a findings table, in order, whatever the order of
-    the attributes (the HTML export sorts them)."""
+def finding_rows(html: str) -> list[tuple[str, str, str, str]]:
+    """(data-finding, data-verdict, data-open-now, data-fixed-late) of every row of a findings table, in order,
+    whatever the order of the attributes (the HTML export sorts them)."""
     found = []
     for tag in re.findall(r"<tr\b[^>]*\bdata-finding=[^>]*>", html):
-        attrs = dict(re.findall(r'data-(finding|verdict|rows)="([^"]*)"', tag))
-        found.append((attrs.get("finding"), attrs.get("verdict"), attrs.get("rows")))
+        attrs = dict(re.findall(r'data-(finding|verdict|open-now|fixed-late)="([^"]*)"', tag))
+        found.append((attrs.get("finding"), attrs.get("verdict"), attrs.get("open-now"), attrs.get("fixed-late")))
     return found

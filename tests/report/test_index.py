@@ -153,7 +153,7 @@ def test_each_quarter_shows_its_findings_kept_of_total_coloured_by_the_worst(tmp
 
 
 def test_the_tally_takes_the_worst_verdicts_colour_and_older_results_say_not_computable(tmp_path):
-    kept = [{"id": f"p{i}", "verdict": "kept", "reason": "no_breach", "rows": 0} for i in range(9)]
+    kept = [{"id": f"p{i}", "verdict": "kept", "reason": "no_breach", "open_now": 0, "fixed_late": None} for i in range(9)]
     publish(tmp_path, "2024Q1", "2024-03-31", findings=None)  # written before findings
     publish(tmp_path, "2024Q2", "2024-06-30", findings=[*kept, {"id": "x", "verdict": "not assessable"}], report=False)
     publish(tmp_path, "2024Q3", "2024-09-30", findings=[*kept, {"id": "x", "verdict": "kept"}])

@@ -284,7 +284,7 @@ def test_a_category_without_rows_at_as_of_is_not_assessable_not_kept():
         ({"past_response_standard": 5, "unanswered_past_standard": 5}, "not_kept"),
         ({"no_first_response": 3, "awaiting_within_standard": 3}, "kept"),  # awaiting within the standard
         ({"tickets": 0}, "not_assessable"),
-        ({"past_response_standard": None}, "not_computable"),
+        ({"past_response_standard": None, "unanswered_past_standard": None}, "not_computable"),
     ],
 )
 def test_support_verdict(change, verdict):

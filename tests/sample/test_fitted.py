@@ -18,6 +18,8 @@ from pipelines.cli import main
 from pipelines.policy import default_policy_path, load_policy
 from pipelines.run import RunOptions, run
 from pipelines.sample.fitted import AS_OF, DESIGN_FILE, write_fitted_sample
+from pipelines.worklist import WorklistOptions, worklist
+from tests.consistency import disagreements, worklist_disagreements
 from tests.policy.helpers import (
     CLOSURE_TEMPLATES,
     EVERY_TEMPLATE,
@@ -34,14 +36,27 @@ def rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def counted(found: dict) -> tuple:
+    """What a finding (or the design of one) says: verdict, reason, open now and fixed late."""
+    return found["verdict"], found["reason"], found["open_now"], found["fixed_late"]
+
+
 def reviewed(policy_path: Path, root: Path) -> tuple[dict, dict]:
-    """(the design the sample states, the summary a run on it computes)."""
+    """(the design the sample states, the summary a run on it computes); the worklist of the run is written to
+    ``root / "worklist"`` and each finding's list holds exactly its open-now records (docs/report.md, "Open now
+    and fixed late")."""
     data = root / "exports"
     write_fitted_sample(load_policy(policy_path), data)
     final = run(RunOptions(data_dir=data, out_dir=root / "reports", db_path=root / "db" / "review.duckdb",
                            policy_path=policy_path, report=False, history_home=root / "history"))
     design = json.loads((data / DESIGN_FILE).read_text(encoding="utf-8"))
     summary = json.loads((final / "summary.json").read_text(encoding="utf-8"))
+    worklist(WorklistOptions(data_dir=data, out_dir=root / "worklist", quarter=summary["period"],
+                             policy_path=policy_path, db_path=root / "db" / "review.duckdb",
+                             history_home=root / "history"))
+    by_id = {f["id"]: f for f in summary["findings"]}
+    assert worklist_disagreements(root / "worklist", by_id) == []
+    assert any(f["open_now"] for f in by_id.values())  # a list was compared
     return design, summary
 
 
@@ -60,12 +75,12 @@ def test_the_run_gives_the_finding_the_sample_designed_for_every_rule(which, tmp
     }[which]()
     design, summary = reviewed(policy_path, tmp_path)
     assert summary["period"] == design["quarter"] == "2026Q3"
-    found = {f["id"]: (f["verdict"], f["reason"], f["rows"]) for f in summary["findings"]}
-    wanted = {i: (d["verdict"], d["reason"], d["rows"]) for i, d in design["findings"].items()}
+    found = {f["id"]: counted(f) for f in summary["findings"]}
+    wanted = {i: counted(d) for i, d in design["findings"].items()}
     assert found == wanted
     policy = load_policy(policy_path)
     assert list(found) == [r.id for r in policy.rules]  # one finding per rule, in the file's order
-    verdicts = {v for v, _, _ in found.values()}
+    verdicts = {v for v, *_ in found.values()}
     assert "not kept" in verdicts and "kept" in verdicts  # breaches planted for some rules, none for others
     for rule in policy.rules:  # each judged rule got records on both sides of its deadline
         if rule.assessable:
@@ -89,7 +104,8 @@ def test_a_rule_gets_rows_each_side_of_its_deadline_by_hand(tmp_path):
                        ("2026-05-18", False)}
     assert len(logs) == 6
     design = json.loads((tmp_path / "x" / DESIGN_FILE).read_text(encoding="utf-8"))["findings"]
-    assert design["server_ips"]["rows"] == 2  # the two past their deadline; the one on legal hold is exempt
+    assert design["server_ips"]["open_now"] == 2  # the two past their deadline; the one on legal hold is exempt
+    assert design["server_ips"]["fixed_late"] is None  # a log row emptied late leaves no trace in the exports
     assert design["server_ips"]["verdict"] == "not kept"
 
 
@@ -100,7 +116,7 @@ def test_a_rule_nobody_can_test_or_without_a_period_is_designed_not_assessable(t
     for rule in policy.rules:
         if not rule.auditable:
             assert findings[rule.id] == {"planted": [], "verdict": "not assessable", "reason": "not_auditable",
-                                         "rows": None}
+                                         "open_now": None, "fixed_late": None}
         elif not rule.assessable:
             assert findings[rule.id]["reason"] == "period_unstated"
 
@@ -168,8 +184,8 @@ def test_random_policies_give_the_findings_their_sample_designed(seed, tmp_path)
     policy_path = write_random_policy(tmp_path / "policy", seed)
     assert len(load_policy(policy_path).rules) >= 1
     design, summary = reviewed(policy_path, tmp_path)
-    found = {f["id"]: (f["verdict"], f["reason"], f["rows"]) for f in summary["findings"]}
-    assert found == {i: (d["verdict"], d["reason"], d["rows"]) for i, d in design["findings"].items()}
+    found = {f["id"]: counted(f) for f in summary["findings"]}
+    assert found == {i: counted(d) for i, d in design["findings"].items()}
 
 
 @pytest.mark.slow
@@ -201,6 +217,11 @@ def test_each_example_policy_publishes_its_report_and_verifies(example, tmp_path
             assert re.sub(r"\s+", " ", rule.not_auditable_reason.get("en")) in text, rule.id
     assert '<html lang="en"' in page and 'lang="nl"' not in page
     assert main(["verify", str(quarter), "--data", str(data), "--policy", str(policy_path)]) == 0
+    # issue 31: one number per finding in every published file and in the worklist
+    assert main(["worklist", "--quarter", "2026Q3", "--policy", str(policy_path), "--data", str(data),
+                 "--out", str(tmp_path / "worklist")]) == 0
+    said, compared = disagreements(quarter, policy, worklist_dir=tmp_path / "worklist")
+    assert said == [] and compared > len(policy.rules)
     # issue 31: what management reads is what verify checks; a forged report or notebook is named (exit 1)
     forged = page.replace("promises kept", "promises kept!", 1)
     assert forged != page

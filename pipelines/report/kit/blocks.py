@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -52,7 +53,7 @@ LAB_SELECTORS = {
     "table": (".pr-table",), "th": (".pr-table th",), "td": (".pr-table td",), "num": (".pr-table .num",),
     "pill": (".pr-pill",), "nodata": (".pr-nodata",), "about": (".pr-about",),
     "findings-note": (".pr-findings-note",), "code": (".pr-code",), "command": (".pr-command",),
-    "nowrap": (".pr-nowrap",),
+    "nowrap": (".pr-nowrap",), "counts": (".pr-counts",), "team": (".pr-team",),
 }
 #: declarations put before a name's own: JupyterLab's rendered tables have borders and stripes of their own
 LAB_RESETS = {"th": "border:none;background:#fff", "td": "border:none;background:#fff"}
@@ -131,10 +132,45 @@ def heading(ctx: ReportContext, key: str) -> str:
     return f"<h2>{escape(t(ctx.language, key))}</h2>"
 
 
+def file_name(name: str) -> str:
+    """A file name that never breaks, not even at its ``_`` (``account_past_deadline.csv``)."""
+    return f'<code class="pr-code pr-nowrap"{inline("code", "nowrap")}>{escape(name)}</code>'
+
+
+def command_html(words: list[str]) -> str:
+    """A command that breaks between its words only, never inside one (``privacy-review``, ``--quarter``,
+    ``<private folder>``)."""
+    words = " ".join(f'<span class="pr-nowrap"{inline("nowrap")}>{escape(w)}</span>' for w in words)
+    return f'<code class="pr-code pr-command"{inline("code", "command")}>{words}</code>'
+
+
 def verdict_words(language: str, verdict: str, basis: str | None = POLICY) -> str:
     """A verdict in the words of its basis: "Promise kept", "Legal deadline missed", "Internal standard met"
     (docs/report.md, "Findings")."""
     return t(language, words_key(verdict, basis))
+
+
+def finding_attrs(found: dict, verdict: str | None = None) -> dict[str, str]:
+    """The ``data-*`` attributes of an element showing a finding: its id, verdict (the finding's, or the report's
+    code ``verdict`` a table shows) and counts, the same wherever it is shown (docs/report.md, "Open now and fixed
+    late": a test compares them across every published file)."""
+    return {"finding": str(found.get("id", "")), "verdict": verdict or str(found.get("verdict", "")),
+            "open-now": json.dumps(found.get("open_now")), "fixed-late": json.dumps(found.get("fixed_late"))}
+
+
+def _data(attrs: dict[str, str]) -> str:
+    return "".join(f' data-{name}="{escape(value, quote=True)}"' for name, value in attrs.items())
+
+
+def counts_words(language: str, found: dict | None) -> str:
+    """"Open now: 71 · fixed late this quarter: 19": a finding's two counts in the first screen's words; the second
+    left out where the exports cannot tell; empty for a finding without counts (not judged)."""
+    if not isinstance(found, dict) or is_missing(found.get("open_now")):
+        return ""
+    parts = [t(language, "counts_open_now", n=fmt_int(found["open_now"], language))]
+    if not is_missing(found.get("fixed_late")):
+        parts.append(t(language, "counts_fixed_late", n=fmt_int(found["fixed_late"], language)))
+    return " · ".join(parts)
 
 
 def verdict_html(
@@ -144,10 +180,12 @@ def verdict_html(
     *,
     basis: str | None = None,
     badge: str | None = None,
+    found: dict | None = None,
 ) -> str:
     """A section's verdict line: the badge (the verdict in its basis' words, or ``badge``), then the sentences.
 
-    ``basis`` (a finding's ``basis``) also names the ground the verdict rests on, after the badge.
+    ``basis`` (a finding's ``basis``) also names the ground the verdict rests on, after the badge; ``found`` (the
+    finding the section judges) puts its counts after it in the first screen's words (:func:`counts_words`).
     """
     text = " ".join(s for s in sentences if s)
     words = badge if badge is not None else verdict_words(ctx.language, verdict, basis)
@@ -157,13 +195,16 @@ def verdict_html(
         if basis
         else ""
     )
+    counted = counts_words(ctx.language, found)
+    counts = (f' <span class="pr-counts"{_data(finding_attrs(found))}{inline("counts")}>{escape(counted)}.</span>'
+              if counted else "")
     # the spaces between the parts keep them apart where no style applies (copied text, a sanitized view)
     return (
         f'<div class="pr-verdict pr-verdict--{verdict}" data-verdict="{verdict}"'
         f"{inline('verdict', verdict_box(verdict))}>"
         f'<span class="pr-badge"{inline("badge", verdict_ink(verdict))}>'
         f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(words)}</span>'
-        f"{ground}"
+        f"{ground}{counts}"
         f' <span class="pr-verdict-text"{inline("verdict-text")}>{escape(text)}</span></div>'
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
+from pipelines.findings import list_key
 from pipelines.report.kit.blocks import table_html
 from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
@@ -26,9 +27,11 @@ WITHDRAWN_CONSENT = "withdrawn_consent"
 
 
 def retention_categories(ctx: ReportContext) -> tuple[str, ...]:
-    """The tracked categories the retention section shows: each retention figure of the policy file, then the
-    contacts written to after withdrawing consent (pipelines/records/, the tracked lists)."""
-    return (*ctx.policy.figures, WITHDRAWN_CONSENT)
+    """The tracked categories the retention section shows: each retention rule's list (``findings.list_key``: its
+    figure, or its id when the figure gathers several rules), then the contacts written to after withdrawing
+    consent (pipelines/records/, the tracked lists)."""
+    keys = (list_key(ctx.policy, r) for r in ctx.policy.retention_rules if r.assessable)
+    return (*dict.fromkeys(keys), WITHDRAWN_CONSENT)
 #: the three flows, in the order a bar shows them, with their colours (Okabe-Ito: fixed, still open, new)
 FLOWS = (("resolved", GREEN), ("carried_over", BLUE), ("new", VERMILLION))
 
@@ -36,6 +39,12 @@ FLOWS = (("resolved", GREEN), ("carried_over", BLUE), ("new", VERMILLION))
 def category_name(language: str, category: str) -> str:
     return t(language, f"rem_cat_{category}") if category in (WITHDRAWN_CONSENT, *RIGHTS) else label(
         language, "cat", category)
+
+
+def list_name(ctx: ReportContext, category: str) -> str:
+    """A tracked list in words: a rule's own list by the rule's title, else as :func:`category_name`."""
+    rule = next((r for r in ctx.policy.retention_rules if r.id == category), None) if ctx.policy else None
+    return rule.title.get(ctx.language) if rule is not None else category_name(ctx.language, category)
 
 
 def _counts(block: dict | None, categories: tuple[str, ...]) -> dict | None:
@@ -71,12 +80,12 @@ def _words(language: str, counts: dict) -> str:
              carried=fmt_int(counts["carried_over"], language), new=fmt_int(counts["new"], language))
 
 
-def _oldest(language: str, counts: dict) -> str:
+def _oldest(ctx: ReportContext, counts: dict) -> str:
     """The oldest carried-over record's age, its category and the quarter its run began; empty without one."""
     if is_missing(counts.get("oldest_age")):
         return ""
-    return tn(language, "rem_oldest", int(counts["oldest_age"]), since=str(counts["oldest_since"]),
-              category=category_name(language, counts["oldest_category"]))
+    return tn(ctx.language, "rem_oldest", int(counts["oldest_age"]), since=str(counts["oldest_since"]),
+              category=list_name(ctx, counts["oldest_category"]))
 
 
 def flow_chart(ctx: ReportContext, rows: list[tuple[str, dict]]) -> str:
@@ -111,8 +120,7 @@ def block(ctx: ReportContext, categories: tuple[str, ...]) -> str:
     title = f'<h3>{escape(t(lang, "rem_title"))}</h3>'
     compared = found.get("compared_with")
     if compared is None:
-        reason = found.get("reason") or "no_earlier_quarter"
-        return f'<div class="pr-remediation">{title}<p>{escape(label(lang, "rem_reason", reason))}</p></div>'
+        return ""  # why nothing is compared is said once, on the first screen (:func:`first_screen`)
     rows, headers = [], [t(lang, "col_category"), t(lang, "rem_resolved"), t(lang, "rem_carried_over"),
                          t(lang, "rem_new"), t(lang, "rem_col_oldest")]
     for category in categories:
@@ -120,14 +128,14 @@ def block(ctx: ReportContext, categories: tuple[str, ...]) -> str:
         if not isinstance(counts, dict):
             continue
         age = counts.get("oldest_age")
-        rows.append([escape(category_name(lang, category))] + [escape(fmt_int(counts.get(k) or 0, lang))
+        rows.append([escape(list_name(ctx, category))] + [escape(fmt_int(counts.get(k) or 0, lang))
                      for k in ("resolved", "carried_over", "new")]
                     + [escape(tn(lang, "rem_quarters", int(age)) if not is_missing(age) else "–")])
     totals = _counts(found, categories)
     if totals is None:
         return f'<div class="pr-remediation">{title}<p>{escape(t(lang, "rem_none", quarter=compared))}</p></div>'
     # no total over the categories in words: accounts, log rows and requests are not one kind of record
-    oldest = f"<p>{escape(_oldest(lang, totals))}</p>" if _oldest(lang, totals) else ""
+    oldest = f"<p>{escape(_oldest(ctx, totals))}</p>" if _oldest(ctx, totals) else ""
     return (f'<div class="pr-remediation">{title}{oldest}<p>{escape(t(lang, "rem_per_category", quarter=compared))}</p>'
             + table_html(headers, rows, numeric=(1, 2, 3))
             + flow_chart(ctx, quarters(ctx, categories)) + "</div>")
@@ -142,14 +150,16 @@ def first_screen(ctx: ReportContext) -> str:
     tracked = (*retention_categories(ctx), *RIGHTS)
     totals = _counts(found, tracked)
     if found.get("compared_with") is None or totals is None:
-        text = label(lang, "rem_reason", found.get("reason") or "no_earlier_quarter")
+        previous = (ctx.previous or {}).get("period") or t(lang, "previous_quarter")
+        text = t(lang, f"rem_reason_{found.get('reason') or 'no_earlier_quarter'}", previous=previous,
+                 quarter=str(ctx.summary.get("period") or ""))
     else:
-        moved = [f"{category_name(lang, c)}: {_words(lang, found[c])}" for c in tracked
+        moved = [f"{list_name(ctx, c)}: {_words(lang, found[c])}" for c in tracked
                  if isinstance(found.get(c), dict) and any(found[c].get(flow) for flow, _ in FLOWS)]
         text = t(lang, "rem_against", quarter=found["compared_with"]) + " " + (
             "; ".join(moved) if moved else t(lang, "rem_nothing")) + "."
-        if _oldest(lang, totals):
-            text += " " + _oldest(lang, totals)
+        if _oldest(ctx, totals):
+            text += " " + _oldest(ctx, totals)
     return f'<p class="pr-remediation-line" data-remediation="{escape(str(found.get("compared_with")))}">' \
            f'<strong>{escape(t(lang, "rem_title"))}</strong> {escape(text)}</p>'
 

@@ -142,7 +142,7 @@ def section(ctx: ReportContext) -> str:
         how += " " + t(lang, "how_legal_hold")
     return (
         heading(ctx, "sec_inactivity")
-        + verdict_html(ctx, verdict, sentences, basis=basis(found))
+        + verdict_html(ctx, verdict, sentences, basis=basis(found), found=found)
         + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, how)

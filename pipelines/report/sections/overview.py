@@ -7,13 +7,18 @@ from dataclasses import dataclass
 from html import escape
 
 import pipelines
-from pipelines.dates import LATEST, Quarter
+from pipelines.dates import Quarter
 from pipelines.policy import LAW, Policy
+from pipelines.policy import model as pm
+from pipelines.report import commands as published_commands
 from pipelines.report import outline
 from pipelines.report.kit import remediation
 from pipelines.report.kit.blocks import (
     VERDICT_ICON,
+    command_html,
     component_css,
+    file_name,
+    finding_attrs,
     heading,
     inline,
     lacks_words,
@@ -45,7 +50,7 @@ from pipelines.report.kit.verdicts import (
     promises_of,
     summary_value,
 )
-from pipelines.report.kit.words import label, t
+from pipelines.report.kit.words import TEXT, label, t, tn
 
 
 def title_block(
@@ -445,14 +450,14 @@ def promise_words(ctx: ReportContext, finding_id: str) -> str:
     return finding_id.replace("_", " ")
 
 
-def change_in_rows(ctx: ReportContext, found: dict) -> str:
-    """``rows - previous_rows`` with its sign ("+39", "−3", "±0"); "—" when either is unknown or the previous
+def change_in_open_now(ctx: ReportContext, found: dict) -> str:
+    """``open_now - previous_open_now`` with its sign ("+39", "−3", "±0"); "—" when either is unknown or the previous
     quarter lies before the exports begin (nothing was observed then)."""
-    rows, before = found.get("rows"), found.get("previous_rows")
+    now, before = found.get("open_now"), found.get("previous_open_now")
     prev = ctx.previous
-    if is_missing(rows) or is_missing(before) or (prev is not None and not covered(ctx.summary, prev)):
+    if is_missing(now) or is_missing(before) or (prev is not None and not covered(ctx.summary, prev)):
         return DASH
-    delta = rows - before
+    delta = now - before
     if delta == 0:
         return "±0"
     return ("+" if delta > 0 else "−") + fmt_int(abs(delta), ctx.language)
@@ -461,47 +466,60 @@ def change_in_rows(ctx: ReportContext, found: dict) -> str:
 DASH = "—"
 
 
-def worklist_command(ctx: ReportContext) -> list[str]:
-    """``privacy-review worklist --quarter 2024Q3 --out <private folder>`` for this quarter (with ``--as-of``
-    when the review date is not the quarter's last day): the command that lists a broken promise's records."""
-    words = ["privacy-review", "worklist", "--quarter", ctx.period or LATEST]
-    try:
-        quarter_end = Quarter.parse(ctx.period).end.isoformat() if ctx.period else ""
-    except ValueError:
-        quarter_end = ""
-    if ctx.as_of and ctx.as_of != quarter_end:
-        words += ["--as-of", ctx.as_of]
-    return [*words, "--out", f"<{t(ctx.language, 'action_out')}>"]
+def _rule(ctx: ReportContext, finding_id: str):
+    return next((r for r in ctx.policy.rules if r.id == finding_id), None) if ctx.policy is not None else None
 
 
-def _file(name: str) -> str:
-    """A file name that may break after its ``_`` only (``account_past_deadline.csv``), never inside a word."""
-    return f'<code class="pr-code"{inline("code")}>{escape(name).replace("_", "_<wbr>")}</code>'
-
-
-def _command(words: list[str]) -> str:
-    """A command that breaks between its words only, never inside one (``privacy-review``, ``--quarter``,
-    ``<private folder>``)."""
-    words = " ".join(f'<span class="pr-nowrap"{inline("nowrap")}>{escape(w)}</span>' for w in words)
-    return f'<code class="pr-code pr-command"{inline("code", "command")}>{words}</code>'
+def todo_words(ctx: ReportContext, found: dict) -> str:
+    """What the open records of a finding need, in words: "71 accounts to erase or anonymize", "6 requests to
+    complete" (by the rule's check, and a retention rule's table and action); "Nothing open now; find out why 2 were
+    late" when every record was fixed late."""
+    lang, n = ctx.language, found.get("open_now") or 0
+    if not n:
+        return tn(lang, "todo_none_open", found.get("fixed_late") or 0)
+    rule = _rule(ctx, str(found.get("id", "")))
+    if rule is None or not rule.is_retention:
+        check = rule.check if rule is not None else ""
+        if check == pm.RIGHTS_DEADLINE and pm.CONSENT_WITHDRAWAL in rule.rights:
+            check = pm.CONSENT_WITHDRAWAL
+        key = f"todo_{check}" if f"todo_{check}" in TEXT else "todo_remove"
+        return tn(lang, key, n, noun=tn(lang, "noun_records", n))
+    tables = rule.tables
+    noun = tn(lang, f"noun_{tables[0]}" if len(tables) == 1 and f"noun_{tables[0]}" in TEXT else "noun_records", n)
+    actions = {p.action for p in rule.parts}
+    return tn(lang, f"todo_{actions.pop()}" if len(actions) == 1 else "todo_remove", n, noun=noun)
 
 
 def next_action(ctx: ReportContext, found: dict) -> str:
-    """For a promise not kept: the worklist file that names its records and the command that writes it; for one
-    not assessable for a column the export lacks, that column to export; else "—"."""
+    """For a promise not kept: what the privacy team must do, in words, and the list that names the records
+    ("71 accounts to erase or anonymize; list: account_past_deadline.csv"); the command that writes the lists is
+    in the part for the privacy team (:func:`for_the_team`). For a finding not assessable for a column the export
+    lacks: that column to export; else "—"."""
     lacking = lacks_words(ctx.language, found)
     if lacking:
         return escape(lacking)
-    if code(found) != NOT_KEPT or not found.get("worklist"):
+    if code(found) != NOT_KEPT:
         return DASH
-    template = escape(t(ctx.language, "action_worklist", file="\x00file", command="\x00command"))
-    return template.replace("\x00file", _file(str(found["worklist"]))).replace("\x00command", _command(worklist_command(ctx)))
+    todo = escape(todo_words(ctx, found))
+    if not found.get("worklist") or not found.get("open_now"):
+        return todo
+    template = escape(t(ctx.language, "action_worklist", todo="\x00todo", file="\x00file"))
+    return template.replace("\x00todo", todo).replace("\x00file", file_name(str(found["worklist"])))
+
+
+def counts_cells(ctx: ReportContext, found: dict) -> tuple[str, str]:
+    """A finding's open-now and fixed-late counts as the first screen and the sections print them ("—" unknown)."""
+    lang = ctx.language
+    return tuple(escape(fmt_int(found.get(k), lang) if not is_missing(found.get(k)) else DASH)
+                 for k in ("open_now", "fixed_late"))
 
 
 def findings_table(ctx: ReportContext) -> str:
     """The first screen's one table: a row per finding, in the order they were judged, with the promise in
-    plain words, clause, basis, verdict (in the basis' words), records behind it, change against the previous
-    quarter and the next action. Each number is shown here once (docs/report.md, "The first screen")."""
+    plain words, clause, basis, verdict (in the basis' words), the records open now and those fixed late, the change
+    of open now against the previous quarter and what the privacy team must do. Each number is shown here once
+    (docs/report.md, "The first screen"), and the sections show the same (:func:`pipelines.report.kit.blocks.counts`).
+    """
     lang = ctx.language
     found = findings_of(ctx.summary)
     if not found:
@@ -516,13 +534,13 @@ def findings_table(ctx: ReportContext) -> str:
                 escape(str(f.get("clause") or "")),
                 escape(label(lang, "basis", kind) if kind else t(lang, "na")),
                 pill_html(ctx, verdict, kind),
-                escape(fmt_int(f.get("rows"), lang) if not is_missing(f.get("rows")) else DASH),
-                escape(change_in_rows(ctx, f)),
+                *counts_cells(ctx, f),
+                escape(change_in_open_now(ctx, f)),
                 next_action(ctx, f),
             ]
         )
         classes.append(f"row--{verdict}")
-        attrs.append({"finding": f.get("id", ""), "verdict": f.get("verdict", ""), "rows": json.dumps(f.get("rows"))})
+        attrs.append(finding_attrs(f))
     table = table_html(
         [
             t(lang, "col_promise"),
@@ -530,14 +548,46 @@ def findings_table(ctx: ReportContext) -> str:
             t(lang, "col_basis"),
             t(lang, "col_verdict"),
             t(lang, "col_rows"),
+            t(lang, "col_fixed_late"),
             t(lang, "col_change", previous=prev_period or t(lang, "previous_quarter")),
             t(lang, "col_action"),
         ],
         rows,
-        numeric=(4, 5),
+        numeric=(4, 5, 6),
         classes=classes,
         attrs=attrs,
         table_class="pr-findings",
     )
-    note = f'<p class="pr-findings-note"{inline("findings-note")}>{escape(t(lang, "findings_note"))}</p>'
+    words = t(lang, "findings_note", as_of=fmt_date(ctx.as_of or None, lang),
+              previous=prev_period or t(lang, "previous_quarter"))
+    note = f'<p class="pr-findings-note"{inline("findings-note")}>{escape(words)}</p>'
     return f'<section class="pr-findings-block" aria-label="{escape(t(lang, "sec_findings"))}">{table}{note}</section>'
+
+
+def for_the_team(ctx: ReportContext) -> str:
+    """The part for the privacy team, at the end of the report (docs/report.md, "For the privacy team"): the command
+    that writes the lists the first screen names, complete as the run was given its options (evidence.json's
+    ``run.commands``, pipelines/report/commands.py), the lists it writes, and the command that verifies the
+    published files. Empty without recorded commands (a report computed in a notebook, or by an older version)."""
+    lang = ctx.language
+    commands = lookup(ctx.evidence or {}, "run.commands")
+    if not isinstance(commands, dict) or not commands.get("worklist"):
+        return ""
+    files = [str(f["worklist"]) for f in findings_of(ctx.summary)
+             if f.get("worklist") and code(f) == NOT_KEPT and f.get("open_now")]
+    # the placeholders in the report's language; every other word as the run was given it
+    own = {published_commands.PRIVATE_FOLDER: f"<{t(lang, 'action_out')}>",
+           published_commands.SEAL: f"<{t(lang, 'team_seal')}>"}
+
+    def command(words: list[str]) -> str:
+        return command_html([own.get(w, w) for w in words])
+
+    parts = [heading(ctx, "team_title"), f"<p>{escape(t(lang, 'team_intro'))}</p>", command(commands["worklist"])]
+    if files:
+        listed = escape(t(lang, "team_files", files="\x00"))
+        parts.append("<p>" + listed.replace("\x00", ", ".join(file_name(f) for f in dict.fromkeys(files))) + "</p>")
+    if commands.get("withheld"):
+        parts.append(f"<p>{escape(t(lang, 'team_paths_withheld', options=', '.join(commands['withheld'])))}</p>")
+    if commands.get("verify"):
+        parts += [f"<p>{escape(t(lang, 'team_verify'))}</p>", command(commands["verify"])]
+    return f'<section class="pr-team" data-team{inline("team")}>{"".join(parts)}</section>'

@@ -14,6 +14,7 @@ from pipelines.report.kit.blocks import (
     change_words,
     clause_html,
     export_names,
+    finding_attrs,
     gap_note,
     heading,
     how_html,
@@ -100,6 +101,8 @@ def section(ctx: ReportContext) -> str:
     def row(name: str, ref: str, f: dict | None, value, old) -> None:
         verdict = code(f)
         kind = basis(f)
+        if f is not None and "open_now" in f:
+            value = f["open_now"]  # the finding's own count, as the first screen shows it
         rows.append(
             [
                 escape(name),
@@ -111,7 +114,7 @@ def section(ctx: ReportContext) -> str:
             ]
         )
         classes.append(f"row--{verdict}")
-        attrs.append({"finding": f.get("id") if f else "", "verdict": verdict})
+        attrs.append(finding_attrs(f, verdict) if f else {"finding": "", "verdict": verdict})
 
     for rule in rules:
         f = found[rule.id]

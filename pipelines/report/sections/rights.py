@@ -118,7 +118,7 @@ def section(ctx: ReportContext) -> str:
         sentences.append(tn(lang, "v_rights_other", undeclared, other=other))
     return (
         heading(ctx, "sec_rights")
-        + verdict_html(ctx, verdict, sentences, basis=basis(found))
+        + verdict_html(ctx, verdict, sentences, basis=basis(found), found=found)
         + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, how(ctx))
@@ -140,7 +140,7 @@ def withdrawals_section(ctx: ReportContext) -> str:
         sentences = [withdrawals_sentence(ctx)]
     return (
         heading(ctx, "sec_rights")
-        + verdict_html(ctx, verdict, sentences, basis=basis(found))
+        + verdict_html(ctx, verdict, sentences, basis=basis(found), found=found)
         + rule_quote_html(ctx, withdrawal_rule)
         + source_html(ctx, found)
     )

@@ -104,7 +104,7 @@ def section(ctx: ReportContext) -> str:
             )
         )
     if verdict == NOT_KEPT:
-        failed = found.get("rows") if not is_missing(found.get("rows")) else (late or 0) + (past or 0)
+        failed = (late or 0) + (past or 0)
         sentences.append(
             tn(lang, "v_support_failed", failed, days=days, late=fmt_int(late, lang), unanswered=fmt_int(past, lang))
         )
@@ -131,7 +131,7 @@ def section(ctx: ReportContext) -> str:
         sentences.append(tn(lang, "v_support_other", undeclared, other=other))
     return (
         heading(ctx, "sec_support")
-        + verdict_html(ctx, verdict, sentences, basis=basis(found))
+        + verdict_html(ctx, verdict, sentences, basis=basis(found), found=found)
         + rule_quote_html(ctx, rule(ctx))
         + source_html(ctx, found)
         + how_html(ctx, t(lang, "how_support", as_of=as_of, days=days))

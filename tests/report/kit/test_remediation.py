@@ -87,8 +87,11 @@ def test_no_earlier_quarter_says_so_and_older_results_show_nothing(tmp_path):
     summary["remediation"] = {"compared_with": None, "reason": "no_earlier_quarter", "trend": []}
     (folder / "summary.json").write_text(json.dumps(summary))
     ctx = open_results(folder, language="en")
-    assert "No earlier quarter is recorded to compare with" in text(remediation.block(ctx, remediation.retention_categories(ctx)))
-    assert "No earlier quarter is recorded" in text(remediation.first_screen(ctx))
+    # said once, on the first screen, in words that do not contradict the change column; the sections say nothing
+    assert remediation.block(ctx, remediation.retention_categories(ctx)) == ""
+    said = text(remediation.first_screen(ctx))
+    assert "known only from a recorded run of 2024Q2" in said and "tracking starts with 2024Q3" in said
+    assert "counts 2024Q2 again from today's exports" in said and "No earlier quarter" not in said
     for key in ("remediation", "exceptions"):
         summary.pop(key)
     summary["retention"].pop("legal_hold_exempt")

@@ -4,13 +4,21 @@ title block, tiles' words."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import replace
 from types import SimpleNamespace
 
 from pipelines.report.sections import overview
-from tests.report.fake_results import fake_summary
-from tests.report.sections.helpers import POLICY, by_finding, ctx, prose, visible, with_months
+from tests.report.fake_results import fake_summary, with_findings
+from tests.report.sections.helpers import (
+    POLICY,
+    by_finding,
+    ctx,
+    prose,
+    visible,
+    with_months,
+)
 
 
 def nothing_to_judge() -> dict:
@@ -44,52 +52,66 @@ def all_kept() -> dict:
     return summary
 
 
-def rows(table: str) -> list[tuple[str, str, str]]:
-    """(finding, verdict, rows) of each row of the findings table, in order."""
-    return re.findall(r'<tr class="row--\w+" data-finding="(\w+)" data-verdict="([\w ]+)" data-rows="([^"]*)">', table)
+def rows(table: str) -> list[tuple[str, str, str, str]]:
+    """(finding, verdict, open now, fixed late) of each row of the findings table, in order."""
+    return re.findall(r'<tr class="row--\w+" data-finding="(\w+)" data-verdict="([\w ]+)" data-open-now="([^"]*)" '
+                      r'data-fixed-late="([^"]*)">', table)
 
 
 def test_the_findings_table_shows_every_finding_of_the_summary():
     c = ctx()
     table = overview.findings_table(c)
-    assert rows(table) == [(f["id"], f["verdict"], str(f["rows"]).replace("None", "null")) for f in c.summary["findings"]]
+    assert rows(table) == [(f["id"], f["verdict"], json.dumps(f["open_now"]), json.dumps(f["fixed_late"]))
+                           for f in c.summary["findings"]]
     assert len(rows(table)) == 12  # one per rule of the policy file
     text = visible(table)
-    assert text.startswith("Promise Clause Basis Verdict Records behind it Change vs 2024Q2 Next action")
-    # by hand from fake_summary: 37 past + 5 erased late = 42, a quarter earlier 32 + 5 = 37
-    assert "Inactive accounts erased within 12 months §1.1 policy Promise not kept 42 +5 Work through" in text
-    assert "Leftovers of erased accounts removed within 30 days §1.2 internal standard Internal standard missed 6 +2" in text
+    assert text.startswith("Promise Clause Basis Verdict Open now Fixed late this quarter Open now vs 2024Q2 "
+                           "What the privacy team must do")
+    # by hand from fake_summary: 37 past their deadline now (its list's rows), 5 erased late; 32 a quarter earlier
+    assert ("Inactive accounts erased within 12 months §1.1 policy Promise not kept 37 5 +5 "
+            "37 accounts to erase or anonymize; list: account_past_deadline.csv") in text
+    # the exports cannot tell when a leftover was removed: "—", never 0
+    assert "Leftovers of erased accounts removed within 30 days §1.2 internal standard Internal standard missed 6 — +2" in text
     # the payment duty is §1.3's own, the law only sizes its exception (contract reading 22)
-    assert "Payment records kept no longer than accounting law requires §1.3 policy Promise kept 0 ±0 —" in text
-    assert "Analytics data deleted 24 months after the last visit §2.1 policy Not checked: not exported — — —" in text
+    assert "Payment records kept no longer than accounting law requires §1.3 policy Promise kept 0 — ±0 —" in text
+    assert "Analytics data deleted 24 months after the last visit §2.1 policy Not checked: not exported — — — —" in text
     # the policy's "last visit" read as the last session is the company's reading, not the policy
-    assert "Log files (IP address, device ID) cleared in time §1.6 internal standard Internal standard missed 1,290" in text
-    assert "Rights requests answered within the legal deadline §3 law Legal deadline missed 8 −5" in text
-    assert "Support inquiries answered within 5 working days §1.4 internal standard Internal standard met 0 ±0 —" in text
+    assert ("Log files (IP address, device ID) cleared in time §1.6 internal standard Internal standard missed 1,290 — "
+            "+") in text
+    # 2 open past their deadline (4 a quarter earlier), 54 - 48 = 6 completed late
+    assert ("Rights requests answered within the legal deadline §3 law Legal deadline missed 2 6 −2 "
+            "2 requests to complete; list: rights_requests_overdue.csv") in text
+    assert "Support inquiries answered within 5 working days §1.4 internal standard Internal standard met 0 0 ±0 —" in text
 
 
-def test_a_broken_promise_names_its_worklist_and_the_command():
+def test_a_broken_promise_says_what_to_do_in_words_and_names_its_list_unbroken():
     table = overview.findings_table(ctx())
     row = re.search(r'data-finding="logs_retention".*?</tr>', table).group(0)
-    assert "logs_<wbr>past_<wbr>deadline.csv" in row
-    assert visible(row).endswith(
-        "Work through logs_ past_ deadline.csv , written by privacy-review worklist --quarter 2024Q3 --out <private folder>"
-    )
-    assert "&lt;private folder&gt;" in row  # the placeholder, escaped
+    assert visible(row).endswith("1,290 session rows to clear; list: logs_past_deadline.csv")
+    assert "<wbr>" not in table and "privacy-review" not in table  # no command on the management page
+    name = re.search(r"<code[^>]*>logs_past_deadline.csv</code>", row).group(0)
+    assert "white-space:nowrap" in name  # a file name never breaks, not even at its _
     kept = re.search(r'data-finding="payments_retention".*?</tr>', table).group(0)
-    assert "worklist" not in kept and visible(kept).endswith("—")
-    summary = fake_summary(as_of="2024-09-15")  # a review date before the quarter's end: the command says so
-    assert "--quarter 2024Q3 --as-of 2024-09-15 --out" in visible(overview.findings_table(ctx(summary)))
+    assert "list" not in visible(kept) and visible(kept).endswith("—")
     nl = visible(overview.findings_table(ctx(language="nl")))
-    assert "Werk logs_ past_ deadline.csv af, gemaakt met privacy-review worklist --quarter 2024Q3 --out <privémap>" in nl
+    assert "1.290 sessieregels leeg te maken; lijst: logs_past_deadline.csv" in nl
+
+
+def test_every_record_fixed_late_leaves_nothing_to_list():
+    summary = fake_summary()
+    summary["rights"].update(open_overdue=0)
+    with_findings(summary)
+    row = re.search(r'data-finding="rights_on_time".*?</tr>', overview.findings_table(ctx(summary))).group(0)
+    assert "Legal deadline missed 0 6" in visible(row)
+    assert visible(row).endswith("Nothing open now; find out why 6 were late")
 
 
 def test_the_change_is_unknown_without_a_previous_quarter():
     summary = fake_summary(with_previous=False)
     table = overview.findings_table(ctx(summary))
-    assert "Change vs previous quarter" in visible(table)
+    assert "Open now vs previous quarter" in visible(table)
     assert not re.search(r"<td class=num[^>]*>[+−±]", table)
-    assert by_finding(ctx(summary).summary)["logs_retention"]["previous_rows"] is None
+    assert by_finding(ctx(summary).summary)["logs_retention"]["previous_open_now"] is None
 
 
 def test_the_one_line_verdict_in_both_languages():
@@ -150,9 +172,11 @@ def test_the_verdict_and_the_findings_are_on_the_first_screen_of_the_management_
 
 def test_the_dutch_findings_table_has_no_english():
     text = prose(overview.findings_table(ctx(language="nl")))
-    assert text.startswith("Belofte Clausule Grondslag Oordeel Betrokken gegevens Verschil met 2024Q2 Volgende stap")
-    assert "Restgegevens van gewiste accounts binnen 30 dagen verwijderd §1.2 interne norm Interne norm niet gehaald 6 +2" in text
-    assert ("Betalingsgegevens niet langer bewaard dan de boekhoudwetgeving vereist §1.3 beleid Belofte nagekomen 0 ±0"
+    assert text.startswith("Belofte Clausule Grondslag Oordeel Nu open Laat verholpen dit kwartaal Nu open t.o.v. 2024Q2 "
+                           "Wat het privacyteam moet doen")
+    assert ("Restgegevens van gewiste accounts binnen 30 dagen verwijderd §1.2 interne norm Interne norm niet gehaald "
+            "6 — +2") in text
+    assert ("Betalingsgegevens niet langer bewaard dan de boekhoudwetgeving vereist §1.3 beleid Belofte nagekomen 0 — ±0"
             in text)
     english = re.compile(r"\b(the|kept|promise|policy|law|internal|standard|records|change|next|action)\b", re.I)
     assert english.findall(text) == []
@@ -196,3 +220,31 @@ def test_dates_in_words():
     )
     assert overview.coverage_notes(summary, "nl") == [expected]
     assert "op 30 september 2024" in visible(overview.about(ctx(language="nl")))
+
+
+def test_the_part_for_the_privacy_team_prints_the_runs_commands_and_its_lists():
+    from dataclasses import replace as replaced
+    from datetime import date
+    from pathlib import Path
+
+    from pipelines.dates import Quarter
+    from pipelines.report.commands import run_commands
+
+    commands = run_commands(quarter=Quarter.parse("2024Q3"), as_of=date(2024, 9, 30), cwd=Path("/srv/pr"),
+                            out_dir=Path("reports"), given={"--data": Path("exports"), "--db": Path("/mnt/db.duckdb")})
+    c = replaced(ctx(), evidence={"run": {"commands": commands}})
+    team = overview.for_the_team(c)
+    text = visible(team)
+    assert text.startswith("For the privacy team")
+    assert "privacy-review worklist --quarter 2024Q3 --data exports --db <--db> --out <private folder>" in text
+    assert "privacy-review verify reports/2024Q3 --data exports --db <--db> --seal <seal from the run's log>" in text
+    assert "The run was given --db as absolute paths outside the folder it was started in" in text
+    # the lists of the findings not kept with records open now, each once, in the findings' order
+    listed = re.findall(r"<code[^>]*>(\w+\.csv)</code>", team)
+    assert listed[0] == "account_past_deadline.csv" and "rights_requests_overdue.csv" in listed
+    assert "payments_past_deadline.csv" not in listed and len(listed) == len(set(listed))
+    nl = visible(overview.for_the_team(replaced(c, language="nl")))
+    assert nl.startswith("Voor het privacyteam") and "--out <privémap>" in nl  # the placeholders in Dutch
+    assert "--seal <zegel uit het logboek van de run>" in nl and "--data exports" in nl
+    # results computed in a notebook, or by an older run: no commands recorded, no part
+    assert overview.for_the_team(ctx()) == ""
