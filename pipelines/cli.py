@@ -23,6 +23,7 @@ from pipelines.dates import LATEST
 from pipelines.engines import DUCKDB, ENGINES
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.policy import describe, load_policy
+from pipelines.report.index import index_differences
 from pipelines.report.pdf import CHROMIUM_ENV
 from pipelines.report.workspace import write_workspace
 from pipelines.run import RunOptions, load, pdf, run
@@ -516,6 +517,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         data = args.data if args.data is not None or not Path(SAMPLE_DIR).is_dir() else Path(SAMPLE_DIR)
         found = verify(args.report_dir, data, db=args.db, policy_path=args.policy, mapping_file=args.mapping,
                        exceptions_file=args.exceptions, history_home=args.history_home, seal=args.seal)
+        found.differences += index_differences(args.report_dir)  # the index beside it is published too
         for note in found.notes:
             log.info("note: %s", note)
         if not found.ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -247,3 +248,21 @@ def test_the_run_logs_the_seal(published, tmp_path, caplog):
     final = run(RunOptions(data_dir=published["data"], out_dir=tmp_path / "reports", db_path=tmp_path / "r.duckdb",
                            report=False, history_home=tmp_path / "home"))
     assert f"SHA-256 of its evidence.json {evidence.seal(final)}" in caplog.text
+
+
+def test_the_index_beside_the_quarter_is_checked_too(published, tmp_path, capsys, monkeypatch):
+    """The index is made from the published quarters alone: verify makes it again and names a hand-edited one."""
+    from pipelines.report.index import build_index
+
+    monkeypatch.chdir(tmp_path)
+    index = build_index(published["final"].parent)  # as a run with its report writes it (this one had --no-report)
+    original = index.read_text(encoding="utf-8")
+    assert verify(capsys, published["final"])[0] == 0
+    kept = re.search(r"\d+ of \d+ kept", original).group(0)
+    try:
+        index.write_text(original.replace(kept, "12 of 12 kept"), encoding="utf-8")
+        code, out, _ = verify(capsys, published["final"])
+        assert code == 1 and "published files: ../index.html: differs from the index the published quarters make" in out
+    finally:
+        index.unlink()
+    assert verify(capsys, published["final"])[0] == 0

@@ -19,7 +19,7 @@ from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
 from pipelines.report.kit.blocks import VERDICT_ICON, tally_words
 from pipelines.report.kit.verdicts import overall, promises_of, summary_value
-from pipelines.report.kit.words import t, tn
+from pipelines.report.kit.words import LANGUAGES, t, tn
 
 NBSP = "\u00a0"
 REPORT_HTML = "quarterly-review.html"
@@ -143,6 +143,35 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
     """Write ``reports_dir/index.html`` (atomically) and return its path; every word from the catalogue."""
     root = Path(reports_dir)
     root.mkdir(parents=True, exist_ok=True)
+    html = index_html(root, language=language)
+    target = root / INDEX_FILE
+    if (target.exists() or target.is_symlink()) and not is_own_index(target):
+        raise BadInput(f"{target}: not written by privacy-review; the tool will not overwrite it")
+    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(html)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is meant to be shared
+    os.replace(tmp, target)
+    return target
+
+
+def index_differences(report_dir: Path) -> list[str]:
+    """``verify``'s check of the index beside a published quarter (docs/operations.md, "Verifying a report"): the
+    index is made from the published quarters alone, so it must be the page they make in one of the report's
+    languages; a hand-edited one ("6 of 6 kept") is named. Nothing when there is no index of the tool's there."""
+    target = Path(report_dir).parent / INDEX_FILE
+    if not target.is_file() or not is_own_index(target):
+        return []
+    text = target.read_text(encoding="utf-8", errors="replace")
+    if any(text == index_html(target.parent, language=lang) for lang in LANGUAGES):
+        return []
+    return [f"published files: ../{INDEX_FILE}: differs from the index the published quarters make "
+            "(changed after the run; the next run rebuilds it)"]
+
+
+def index_html(root: Path, *, language: str = "en") -> str:
+    """The index page of the quarters published in ``root``, as text: the same quarters give the same bytes, so
+    ``verify`` can make it again and compare (docs/operations.md, "Verifying a report")."""
     lang = language
     quarters = []
     for name, path in published_quarters(root):
@@ -179,12 +208,4 @@ def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
         f"<title>{title}</title><style>{_CSS}</style></head>"
         f'<body><main><h1>{title}</h1><p class="sub">{sub}</p>{table}</main></body></html>\n'
     )
-    target = root / INDEX_FILE
-    if (target.exists() or target.is_symlink()) and not is_own_index(target):
-        raise BadInput(f"{target}: not written by privacy-review; the tool will not overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(html)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is meant to be shared
-    os.replace(tmp, target)
-    return target
+    return html
