@@ -248,7 +248,10 @@ def build_parser() -> Parser:
     add_period_options(run)
     run.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
     run.add_argument("--db", type=Path, help=DB_HELP)
-    run.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
+    run.add_argument("--language", choices=("en", "nl"), default=None,
+                     help="publish the report in this language only (default: every language of the policy file, "
+                          "side by side: quarterly-review.html in the first, quarterly-review.<language>.html in "
+                          "each other)")
     run.add_argument("--no-report", action="store_true", help="write summary.json and tables only, skip the notebooks")
     run.add_argument("--pdf", action="store_true",
                      help="also print the report to OUT/<quarter>/quarterly-review.pdf (A4, for the board pack) with "
@@ -546,7 +549,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))
         return EXIT_OK
     if args.command == "pdf":
-        print(pdf(args.report_dir, db=args.db, policy_path=args.policy))
+        print("\n".join(map(str, pdf(args.report_dir, db=args.db, policy_path=args.policy))))
         return EXIT_OK
     if args.command == "check-policy":
         policy = load_policy(args.policy)  # an invalid file is BadInput: exit 2 naming the file and key

@@ -46,7 +46,7 @@ def inputs_digest(review: Review) -> str:
         "period": [str(period.quarter), period.as_of.isoformat()],
         # --pdf is a parameter: a re-run that asks for a PDF the published quarter lacks (or for none where it
         # has one) publishes again (docs/operations.md, "An unchanged re-run")
-        "parameters": [options.language, options.report, options.engine, options.input_zone,
+        "parameters": [review.languages, options.report, options.engine, options.input_zone,
                        options.prints_pdf],
         "history": _history_digest(History(options.home), period.quarter),
         "code": code_digest(options.report),

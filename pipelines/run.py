@@ -34,6 +34,7 @@ from pipelines.publish.quarter import (
 )
 from pipelines.publish.scan import Scan
 from pipelines.report import commands as published_commands
+from pipelines.report.editions import recorded_languages
 from pipelines.results import compute_with_previous
 from pipelines.session import NO_OUTPUT, REPORTS, Review, ReviewOptions, open_review
 
@@ -88,21 +89,36 @@ def run(options: RunOptions) -> Path:
         replacing = evidence.replaced_from_other_exports(final, record)
         if replacing:  # a published quarter computed from other exports (docs/operations.md, "Evidence")
             log.warning("%s", replacing)
+        dropped = dropped_languages(final, review.languages if options.report else ())
+        if dropped:  # never silent (docs/report.md, "Languages")
+            log.warning("%s: replacing it drops its report in %s (published by an earlier run); run without "
+                        "--language to publish every language of the policy", final, ", ".join(dropped))
         published = publish_quarter(results, options.out_dir, scan=run_scan(review), record=record,
-                                    report=report_request(options))
+                                    report=report_request(options, review.languages))
         review.history.record(tracked.current)  # only a published quarter is recorded
         return published
 
 
-def report_request(options: RunOptions) -> ReportRequest | None:
+def dropped_languages(final: Path, languages: tuple[str, ...]) -> list[str]:
+    """The languages of the published quarter ``final``'s report that a run in ``languages`` will not publish again,
+    and the main one when it changes (its ``quarterly-review.html`` will be in another language)."""
+    before = recorded_languages(final) if final.is_dir() else ()
+    dropped = [lang for lang in before if lang not in languages]
+    if before and languages and before[0] != languages[0] and before[0] not in dropped:
+        dropped.append(f"{before[0]} as its main report (quarterly-review.html is now in {languages[0]})")
+    return dropped
+
+
+def report_request(options: RunOptions, languages: tuple[str, ...]) -> ReportRequest | None:
     """How the report is rendered (None with ``--no-report``); a Spark run's notebooks get no database."""
     if not options.report:
         return None
-    return ReportRequest(language=options.language, policy_path=options.policy_path, data_dir=options.data_dir,
+    return ReportRequest(language=languages[0], languages=languages[1:], policy_path=options.policy_path,
+                         data_dir=options.data_dir,
                          db=options.database if options.engine == DUCKDB else None, pdf=options.prints_pdf)
 
 
-def pdf(report_dir: Path, *, db: Path | None = None, policy_path: Path | None = None) -> Path:
+def pdf(report_dir: Path, *, db: Path | None = None, policy_path: Path | None = None) -> list[Path]:
     """``privacy-review pdf``: the PDF of an already published quarter (pipelines/publish/quarter.py, ``add_pdf``),
     under the reports folder's lock, scanned as a run scans: the database's ids (``--db``, default as for ``run``),
     the policy's contacts allowed, the local paths of this machine refused. Returns the PDF's path."""
@@ -159,7 +175,8 @@ def evidence_record(review: Review, tracked: remediation.Tracked | None = None,
     hashes = review.hashing.result()
     run = {
         "quarter": str(period.quarter), "as_of": period.as_of.isoformat(), "requested_quarter": options.quarter,
-        "input_zone": options.input_zone, "zone": review.policy.zone, "language": options.language,
+        "input_zone": options.input_zone, "zone": review.policy.zone, "language": review.languages[0],
+        "languages": list(review.languages) if options.report else [],
         "engine": options.engine, "report": options.report, "pdf": options.prints_pdf,
         "started_at": review.started_at, "ended_at": None,
         "inputs_digest": inputs_digest,

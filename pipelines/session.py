@@ -58,7 +58,9 @@ class ReviewOptions:
     """``duckdb`` or ``spark`` (pipelines/engines.py; README, "Running on Spark")."""
     spark_master: str | None = None
     spark_conf: tuple[str, ...] = ()
-    language: str = "en"
+    language: str | None = None
+    """The report's one language (``--language``); None: every language of the policy file, side by side
+    (:attr:`Review.languages`; docs/report.md, "Languages")."""
     report: bool = True
     pdf: bool = False
     """Print the report to ``quarterly-review.pdf`` too (``run --pdf``; docs/report.md, "PDF")."""
@@ -114,6 +116,11 @@ class Review:
     started_at: str = field(default_factory=evidence.utc_now)
     register: Register | None = None
     """The register of exceptions read (None: none given); installed in ``con`` as ``exception_register``."""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the report's editions, the main one first: ``--language``, else the policy file's."""
+        return (self.options.language,) if self.options.language else tuple(self.policy.languages)
 
     @property
     def history(self) -> History:
@@ -206,7 +213,7 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
     options = options.resolved()
     check(options)
     policy = load_policy(options.policy_path)
-    if options.out_kind == REPORTS and options.report and options.language not in policy.languages:
+    if options.out_kind == REPORTS and options.report and options.language not in (None, *policy.languages):
         # a report's promises are the policy's own words: quoted and titled only in the languages it is published in
         raise BadInput(f"--language {options.language}: the policy file {options.policy_path or policy.source} is "
                        f"published in {', '.join(policy.languages)} only ([policy] languages); run with --language "

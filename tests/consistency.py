@@ -148,8 +148,9 @@ def disagreements(report_dir: Path, policy, *, worklist_dir: Path | None = None)
     and how many places were compared (a check that compared nothing proves nothing)."""
     by_id = findings(report_dir)
     said, checked = [], 0
-    pages = {"quarterly-review.html": (report_dir / "quarterly-review.html")}
-    pages.update({f"notebooks/{p.name}": p for p in sorted((report_dir / "notebooks").glob("*.ipynb"))})
+    # every edition (docs/report.md, "Languages"): its HTML, its notebooks, its PDF
+    pages = {p.name: p for p in sorted(report_dir.glob("quarterly-review*.html"))}
+    pages.update({f"{p.parent.name}/{p.name}": p for p in sorted(report_dir.glob("notebooks*/*.ipynb"))})
     for name, path in pages.items():
         if path.is_file():
             text = notebook_html(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
@@ -157,8 +158,8 @@ def disagreements(report_dir: Path, policy, *, worklist_dir: Path | None = None)
             said += found
             checked += n
     said += table_disagreements(report_dir, by_id, policy)
-    if (report_dir / "quarterly-review.pdf").is_file():
-        said += pdf_disagreements(report_dir / "quarterly-review.pdf", by_id)
+    for pdf in sorted(report_dir.glob("quarterly-review*.pdf")):
+        said += pdf_disagreements(pdf, by_id)
         checked += 1
     if worklist_dir is not None:
         said += worklist_disagreements(worklist_dir, by_id)

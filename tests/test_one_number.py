@@ -89,3 +89,35 @@ def test_the_report_says_once_why_nothing_is_tracked_and_keeps_commands_off_the_
         r"\s+", " ", re.sub(r"<[^>]+>", "", team))
     evidence = json.loads((quarter / "evidence.json").read_text(encoding="utf-8"))
     assert shlex.join(evidence["run"]["commands"]["worklist"]).startswith("privacy-review worklist --quarter 2026Q2")
+
+
+def test_both_languages_are_published_side_by_side_and_open_in_a_browser(sample_run):
+    """A default run publishes the report in English and Dutch (docs/report.md, "Languages"): a real browser opens
+    the English page, follows its link to the Dutch one, which shows the same numbers, and both index pages."""
+    from tests.report.chromium import browser, skip_without_browser
+
+    skip_without_browser()
+    root, quarter = sample_run
+    assert {p.name for p in quarter.glob("quarterly-review*")} == {
+        "quarterly-review.html", "quarterly-review.nl.html", "quarterly-review.pdf", "quarterly-review.nl.pdf"}
+    assert sorted(p.name for p in (quarter / "notebooks-nl").glob("*.ipynb")) == sorted(
+        p.name for p in (quarter / "notebooks").glob("*.ipynb"))
+    with browser() as driver:
+        driver.get((quarter / "quarterly-review.html").as_uri())
+        assert driver.find_element("tag name", "html").get_attribute("lang") == "en"
+
+        def counts():
+            return [(r.get_attribute("data-finding"), r.get_attribute("data-open-now"), r.get_attribute("data-fixed-late"))
+                    for r in driver.find_elements("css selector", "table.pr-findings tr[data-finding]")]
+
+        english = counts()
+        driver.find_element("css selector", "nav.pr-languages a[hreflang=nl]").click()
+        assert driver.current_url.endswith("/quarterly-review.nl.html")
+        assert driver.find_element("tag name", "html").get_attribute("lang") == "nl"
+        assert counts() == english and len(english) == len(findings(quarter))
+        assert "Wat het privacyteam moet doen" in driver.find_element("css selector", "table.pr-findings").text
+        driver.get((root / "reports" / "index.html").as_uri())
+        driver.find_element("css selector", "nav.languages a[hreflang=nl]").click()
+        assert driver.current_url.endswith("/index.nl.html")
+        driver.find_element("link text", "2026Q2").click()
+        assert driver.current_url.endswith("/2026Q2/quarterly-review.nl.html")

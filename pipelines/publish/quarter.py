@@ -22,8 +22,9 @@ from pipelines.errors import BadInput, PipelineFailure
 from pipelines.publish.scan import Scan
 from pipelines.publish.swap import drop_failed, keep_failed, publish, staged
 from pipelines.report.build import render_report
+from pipelines.report.editions import Edition, editions, published_editions
 from pipelines.report.index import REPORT_HTML, build_index
-from pipelines.report.pdf import REPORT_PDF, find_chromium, write_pdf
+from pipelines.report.pdf import find_chromium, write_pdf
 from pipelines.results import Results, write_results
 
 log = logging.getLogger(__name__)
@@ -31,17 +32,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What the report's notebooks are run with (docs/report.md): the language, the policy file, and the
-    database and exports a notebook may open while it runs (none of them is published)."""
+    """What the report's notebooks are run with (docs/report.md): the languages (one edition each, the first the
+    main one: pipelines/report/editions.py), the policy file, and the database and exports a notebook may open
+    while it runs (none of them is published)."""
 
     language: str = "en"
+    """The main edition's language; ``languages`` adds the others."""
+    languages: tuple[str, ...] = ()
     policy_path: Path | None = None
     db: Path | None = None
     data_dir: Path | None = None
     notebooks_dir: Path | None = None
     jobs: int | None = None
     pdf: bool = False
-    """Print the HTML to ``quarterly-review.pdf`` too (``run --pdf``; docs/report.md, "PDF")."""
+    """Print each edition's HTML to its PDF too (``run --pdf``; docs/report.md, "PDF")."""
+
+    @property
+    def editions(self) -> tuple[Edition, ...]:
+        return editions((self.language, *self.languages))
 
 
 def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict | None = None,
@@ -63,9 +71,10 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
         if record is not None:
             evidence.write(folder, record)
         if report is not None:
-            render(folder, final, results, report, scan)
-            if report.pdf:
-                print_pdf(folder)
+            for edition in report.editions:  # every language reads the same results and findings
+                render(folder, final, results, report, scan, edition)
+                if report.pdf:
+                    print_pdf(folder, edition)
         evidence.record_published(folder)  # every published byte, for verify (docs/operations.md)
         ownership.mark_quarter(folder)
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
@@ -76,34 +85,36 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
         log.info("sealed %s: SHA-256 of its evidence.json %s (keep it: `privacy-review verify %s --seal ...`)",
                  final.name, sealed, final.name)
     if report is not None:
-        build_index(out_dir, language=report.language)
-        log.info("published %s", final / REPORT_HTML)
+        build_index(out_dir, languages=tuple(e.language for e in report.editions))
+        log.info("published %s", ", ".join(str(final / e.html) for e in report.editions))
     else:
         log.info("published %s (no report)", final)
     return final
 
 
-def print_pdf(folder: Path) -> Path:
-    """The report's PDF in the staging ``folder``, hashed into its evidence.json; before the manifest and the scan."""
-    pdf = write_pdf(folder / REPORT_HTML, folder / REPORT_PDF)
-    if not evidence.record_document(folder, REPORT_PDF):
+def print_pdf(folder: Path, edition: Edition) -> Path:
+    """An edition's PDF in the staging ``folder``, hashed into its evidence.json; before the manifest and the scan."""
+    pdf = write_pdf(folder / edition.html, folder / edition.pdf)
+    if not evidence.record_document(folder, edition.pdf):
         log.warning("%s holds no %s: the PDF's SHA-256 is not recorded", folder.name, evidence.EVIDENCE_FILE)
     return pdf
 
 
-def add_pdf(final: Path, *, scan: Scan) -> Path:
-    """``privacy-review pdf``: give the published quarter ``final`` its PDF; return the PDF's path.
+def add_pdf(final: Path, *, scan: Scan) -> list[Path]:
+    """``privacy-review pdf``: give the published quarter ``final`` a PDF of each edition; return their paths.
 
     Only a quarter the tool published (its manifest) with an HTML report; a ``quarterly-review.pdf``
     there that the tool did not write, or any other file it did not write, is refused (exit 2). The
-    quarter is copied into a staging folder, the PDF printed and hashed into evidence.json, the
+    quarter is copied into a staging folder, the PDFs printed and hashed into evidence.json, the
     manifest rewritten and every file scanned; then the folder is swapped in, as a run publishes.
     """
     final = check_printable(final)
+    found = published_editions(final)
     find_chromium()  # no Chromium: exit 2 before any work
     with staged(final) as folder:  # refuses a quarter holding a file the tool did not write (exit 2)
         shutil.copytree(final, folder, symlinks=True, dirs_exist_ok=True)
-        print_pdf(folder)
+        for edition in found:
+            print_pdf(folder, edition)
         evidence.record_published(folder)
         ownership.mark_quarter(folder)
         scan.check(folder)
@@ -111,8 +122,9 @@ def add_pdf(final: Path, *, scan: Scan) -> Path:
     publish(folder, final)
     if sealed:
         log.info("sealed %s anew: SHA-256 of its evidence.json %s", final.name, sealed)
-    log.info("published %s", final / REPORT_PDF)
-    return final / REPORT_PDF
+    printed = [final / e.pdf for e in found]
+    log.info("published %s", ", ".join(map(str, printed)))
+    return printed
 
 
 def check_printable(final: Path) -> Path:
@@ -123,23 +135,25 @@ def check_printable(final: Path) -> Path:
     if manifest is None:
         raise BadInput(f"{final}: not a quarter published by privacy-review (no {ownership.QUARTER_MARKER} "
                        "manifest); give a folder `privacy-review run` wrote, e.g. reports/2024Q3")
-    pdf = final / REPORT_PDF
-    if (pdf.exists() or pdf.is_symlink()) and REPORT_PDF not in manifest:
-        raise BadInput(f"{pdf}: will not replace it, privacy-review did not write it; move it away first")
+    for edition in published_editions(final):
+        pdf = final / edition.pdf
+        if (pdf.exists() or pdf.is_symlink()) and edition.pdf not in manifest:
+            raise BadInput(f"{pdf}: will not replace it, privacy-review did not write it; move it away first")
     if not (final / REPORT_HTML).is_file() or REPORT_HTML not in manifest:
         raise BadInput(f"{final}: holds no {REPORT_HTML} to print (published with --no-report?); run the "
                        "quarter again without --no-report")
     return final
 
 
-def render(folder: Path, final: Path, results: Results, report: ReportRequest, scan: Scan) -> None:
-    """The report into the staging ``folder``; a failed notebook kept beside the published quarter, if it is safe."""
+def render(folder: Path, final: Path, results: Results, report: ReportRequest, scan: Scan, edition: Edition) -> None:
+    """One edition of the report into the staging ``folder``; a failed notebook kept beside the published quarter,
+    if it is safe."""
     # deferred: papermill loads only when notebooks run (a --no-report run never needs it)
     from pipelines.report.execute import NotebookFailed
 
     try:
         render_report(folder, quarter=str(results.summary["period"]), as_of=str(results.summary.get("as_of") or ""),
-                      language=report.language,
+                      language=edition.language, edition=edition, beside=report.editions,
                       policy_path=report.policy_path, db=report.db, data_dir=report.data_dir,
                       notebooks_dir=report.notebooks_dir, jobs=report.jobs)
     except NotebookFailed as failed:

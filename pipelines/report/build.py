@@ -28,14 +28,13 @@ from pipelines.errors import PipelineFailure
 from pipelines.ownership import FAILED_DIR
 from pipelines.policy import Policy, default_policy_path, load_policy
 from pipelines.report import outline
-from pipelines.report.index import REPORT_HTML
+from pipelines.report.editions import Edition
 from pipelines.report.kernel import package_root
 from pipelines.report.kit.words import check_language, t
 from pipelines.results import SUMMARY_FILE
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 MANAGEMENT_NOTEBOOK = "00_quarterly_review.ipynb"
-EXECUTED_DIR = "notebooks"
 NOTEBOOKS_ENV = "PRIVACY_REVIEW_NOTEBOOKS"
 MAX_JOBS = 4
 
@@ -120,8 +119,13 @@ def build_report(
     language: str = "en",
     notebooks_dir: Path | None = None,
     jobs: int | None = None,
+    edition: Edition | None = None,
+    beside: tuple[Edition, ...] = (),
 ) -> Path:
     """Run every notebook on ``results_dir`` into ``out_dir/notebooks/``; export ``out_dir/quarterly-review.html``.
+
+    ``edition``: the names of the report in ``language`` (pipelines/report/editions.py; default the main
+    edition); ``beside``: the editions published with it, which its HTML links to (docs/report.md, "Languages").
 
     Only the notebooks of the sections the policy's report shows run (:func:`report_notebooks`).
     Up to ``jobs`` notebooks run at once (default: the CPU count, at most
@@ -139,6 +143,7 @@ def build_report(
     from pipelines.report.export import export_html
 
     language = check_language(language)
+    edition = edition or Edition(language)
     # absolute once: the notebooks run in threads, and a relative path must mean one folder for all
     notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     out_dir = Path(out_dir).resolve()
@@ -157,7 +162,7 @@ def build_report(
         "language": language,
         "output_dir": "",
     }
-    executed_dir = out_dir / EXECUTED_DIR
+    executed_dir = out_dir / edition.notebooks
     # the notebooks read the policy without its documents, as the run already checked them
     notebooks = report_notebooks(notebooks_dir, load_policy(policy_path or None, verify_documents=False))
     jobs = max(1, min(jobs or os.cpu_count() or 1, MAX_JOBS, len(notebooks)))
@@ -232,13 +237,14 @@ def build_report(
         )
         or quarter
     )
-    html = out_dir / REPORT_HTML
+    html = out_dir / edition.html
     started = time.monotonic()
     export_html(
         executed_dir / MANAGEMENT_NOTEBOOK,
         html,
         title=f"{t(language, 'report_title')} {period}",
         language=language,
+        beside=tuple((e.language, e.html) for e in beside if e != edition),
     )
     log.info("exported %s in %.1f s", html.name, time.monotonic() - started)
     return html
@@ -305,7 +311,7 @@ def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
 def render_report(folder: Path, *, quarter: str, as_of: str = "", language: str = "en",
                   policy_path: str | Path | None = "",
                   db: Path | None = None, data_dir: str | Path | None = "", notebooks_dir: Path | None = None,
-                  jobs: int | None = None) -> Path:
+                  jobs: int | None = None, edition: Edition | None = None, beside: tuple[Edition, ...] = ()) -> Path:
     """The report of the results in ``folder`` (those of ``quarter``), built in ``folder`` and made portable: returns the HTML's path.
 
     A policy file other than the packaged one is copied beside the results for the notebooks; the
@@ -316,15 +322,16 @@ def render_report(folder: Path, *, quarter: str, as_of: str = "", language: str 
     from pipelines.report.execute import NotebookFailed
 
     folder = Path(folder)
+    edition = edition or Edition(language)
     published_policy = _publish_policy(policy_path, folder)
     try:
         html = build_report(folder, folder, db=db, data_dir=data_dir,
                             quarter=quarter,
                             as_of=as_of, policy_path=policy_path, language=language, notebooks_dir=notebooks_dir,
-                            jobs=jobs)
+                            jobs=jobs, edition=edition, beside=beside)
     except NotebookFailed:
-        for name in (EXECUTED_DIR, FAILED_DIR):
+        for name in (edition.notebooks, FAILED_DIR):
             make_portable(folder / name, policy=published_policy)
         raise
-    make_portable(folder / EXECUTED_DIR, policy=published_policy)
+    make_portable(folder / edition.notebooks, policy=published_policy)
     return html

@@ -335,17 +335,31 @@ def _exporter(language: str) -> HTMLExporter:
     return exporter
 
 
+def language_links(language: str, beside: tuple[tuple[str, str], ...]) -> str:
+    """"Nederlands" linking the Dutch edition beside this report (empty when it stands alone)."""
+    if not beside:
+        return ""
+    links = " · ".join(
+        f'<a href="{escape(file, quote=True)}" hreflang="{lang}" lang="{lang}">{escape(t(lang, "language_name"))}</a>'
+        for lang, file in beside)
+    return (f'<nav class="pr-languages" aria-label="{escape(t(language, "other_languages"), quote=True)}">'
+            f"{links}</nav>")
+
+
 def export_html(
     executed_nb: str | Path | nbformat.NotebookNode,
     html_path: str | Path,
     *,
     title: str | None = None,
     language: str | None = None,
+    beside: tuple[tuple[str, str], ...] = (),
 ) -> Path:
     """Write the management HTML for an executed notebook; return its path.
 
     ``title`` overrides ``nb.metadata.title`` (the page title); ``language``
-    defaults to the ``language`` parameter papermill injected, else English.
+    defaults to the ``language`` parameter papermill injected, else English;
+    ``beside``: ``(language, file)`` of the report's other editions, linked at the
+    top of the page, each named in its own language (docs/report.md, "Languages").
     """
     nb = (
         copy.deepcopy(executed_nb)
@@ -371,6 +385,7 @@ def export_html(
     }
     body, _ = _exporter(language).from_notebook_node(nb, resources=resources)
     body = add_toc(body, language)
+    body = body.replace('<main class="pr-main">', '<main class="pr-main">' + language_links(language, beside), 1)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")

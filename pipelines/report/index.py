@@ -15,14 +15,15 @@ from pathlib import Path
 from pipelines import evidence
 from pipelines.errors import BadInput
 from pipelines.ownership import GENERATOR_META, INDEX_FILE, is_own_index
+from pipelines.report.editions import Edition, edition_for, recorded_languages
+from pipelines.report.kit.blocks import VERDICT_ICON, tally_words
 from pipelines.report.kit.context import published_quarters
 from pipelines.report.kit.fmt import fmt_date, fmt_hours, fmt_int, fmt_pct
-from pipelines.report.kit.blocks import VERDICT_ICON, tally_words
 from pipelines.report.kit.verdicts import overall, promises_of, summary_value
 from pipelines.report.kit.words import LANGUAGES, t, tn
 
 NBSP = "\u00a0"
-REPORT_HTML = "quarterly-review.html"
+REPORT_HTML = Edition("en").html  # the main edition's (pipelines/report/editions.py)
 
 _CSS = """
 body { margin: 0; background: #f4f6f8; color: #1f2328;
@@ -49,6 +50,7 @@ small.date ~ small.date { white-space: normal; }
 .synthetic { display: inline-block; margin-top: .2rem; padding: 0 .35rem; border-radius: 3px;
   background: #FFF4CE; color: #6B4E00; font-size: .78rem; font-weight: 600; }
 .scroll { overflow-x: auto; }
+.languages { float: right; font-size: .9rem; }
 @media (max-width: 600px) { main { padding: 1rem .8rem 2rem; } th, td { padding: .4rem .35rem; } }
 """
 
@@ -89,11 +91,8 @@ def _quarter_cell(name: str, path: Path, summary: dict, lang: str) -> str:
     """The quarter (a link when its report is there), its review date on one line, the exports it was computed
     from, and the synthetic-data marker."""
     title = escape(name)
-    first = (
-        f'<a href="{escape(f"{name}/{REPORT_HTML}", quote=True)}">{title}</a>'
-        if (path / REPORT_HTML).is_file()
-        else title
-    )
+    report = report_link(name, path, lang)
+    first = f'<a href="{escape(report, quote=True)}">{title}</a>' if report else title
     as_of = _date(summary.get("as_of"), lang)
     date = f'<br><small class="date">{escape(as_of)}</small>' if as_of else ""
     data = summary.get("data")
@@ -122,6 +121,24 @@ def _exports(path: Path, lang: str) -> str:
             f'title="{escape(t(lang, "index_exports_title"), quote=True)}">{escape(words)}</small>')
 
 
+def report_link(name: str, path: Path, lang: str) -> str | None:
+    """The quarter's report in the index's language, else its main edition (pipelines/report/editions.py)."""
+    edition = edition_for(path, lang)
+    return f"{name}/{edition.html}" if edition is not None else None
+
+
+def index_file(language: str, main: str) -> str:
+    """``index.html`` in the main language, ``index.<language>.html`` in each other (docs/report.md, "The index
+    page")."""
+    return INDEX_FILE if language == main else INDEX_FILE.replace(".html", f".{language}.html")
+
+
+def index_languages(root: Path, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The index's languages: the run's, main first, then any other a published quarter's report is in."""
+    found = [lang for _, path in published_quarters(root) for lang in recorded_languages(path)]
+    return tuple(dict.fromkeys([*languages, *sorted(set(found) - set(languages))]))
+
+
 def _tally_cell(name: str, path: Path, summary: dict, lang: str) -> str:
     """The quarter's promises as its report's first screen counts them, "5 of 6 kept" (the policy's own promises;
     legal deadlines and internal standards are the report's to say beside them), coloured by the worst verdict
@@ -131,48 +148,70 @@ def _tally_cell(name: str, path: Path, summary: dict, lang: str) -> str:
     verdict = result.verdict
     text = tally_words(lang, result) if result.total else t(lang, "not_computable")
     words = f'<span aria-hidden="true">{VERDICT_ICON[verdict]}</span> {escape(text)}'
-    if (path / REPORT_HTML).is_file():
-        words = f'<a href="{escape(f"{name}/{REPORT_HTML}", quote=True)}">{words}</a>'
+    report = report_link(name, path, lang)
+    if report:
+        words = f'<a href="{escape(report, quote=True)}">{words}</a>'
     return (
         f'<td class="tally v-{verdict}" data-verdict="{verdict}" data-kept="{result.kept}" '
         f'data-total="{result.total}">{words}</td>'
     )
 
 
-def build_index(reports_dir: str | Path, *, language: str = "en") -> Path:
-    """Write ``reports_dir/index.html`` (atomically) and return its path; every word from the catalogue."""
+def build_index(reports_dir: str | Path, *, languages: tuple[str, ...] = ("en",)) -> Path:
+    """Write ``reports_dir/index.html`` in the first of ``languages`` and ``index.<language>.html`` in every other
+    language of the index (:func:`index_languages`), each linking to the others, atomically; return the main one's
+    path. Every word from the catalogue. An index of another language the tool wrote earlier and no longer makes
+    is removed (it would list fewer quarters)."""
     root = Path(reports_dir)
     root.mkdir(parents=True, exist_ok=True)
-    html = index_html(root, language=language)
-    target = root / INDEX_FILE
-    if (target.exists() or target.is_symlink()) and not is_own_index(target):
-        raise BadInput(f"{target}: not written by privacy-review; the tool will not overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(html)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is meant to be shared
-    os.replace(tmp, target)
-    return target
+    chosen = index_languages(root, tuple(languages))
+    pages = {index_file(lang, chosen[0]): index_html(root, language=lang, languages=chosen) for lang in chosen}
+    for name in pages:
+        target = root / name
+        if (target.exists() or target.is_symlink()) and not is_own_index(target):
+            raise BadInput(f"{target}: not written by privacy-review; the tool will not overwrite it")
+    for name, html in pages.items():
+        fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=root)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is meant to be shared
+        os.replace(tmp, root / name)
+    for lang in LANGUAGES:  # an earlier run's index in a language this one does not make: the tool's own, stale
+        stale = root / index_file(lang, "")
+        if stale.name not in pages and stale.is_file() and is_own_index(stale):
+            stale.unlink()
+    return root / index_file(chosen[0], chosen[0])
 
 
 def index_differences(report_dir: Path) -> list[str]:
     """``verify``'s check of the index beside a published quarter (docs/operations.md, "Verifying a report"): the
-    index is made from the published quarters alone, so it must be the page they make in one of the report's
-    languages; a hand-edited one ("6 of 6 kept") is named. Nothing when there is no index of the tool's there."""
-    target = Path(report_dir).parent / INDEX_FILE
-    if not target.is_file() or not is_own_index(target):
-        return []
-    text = target.read_text(encoding="utf-8", errors="replace")
-    if any(text == index_html(target.parent, language=lang) for lang in LANGUAGES):
-        return []
-    return [f"published files: ../{INDEX_FILE}: differs from the index the published quarters make "
-            "(changed after the run; the next run rebuilds it)"]
+    index is made from the published quarters alone, so each page (``index.html``, ``index.<language>.html``) must be
+    the page they make in its language with some main language; a hand-edited one ("6 of 6 kept") is named.
+    Nothing for a page that is not the tool's."""
+    root = Path(report_dir).parent
+    said = []
+    for page in (None, *LANGUAGES):  # index.html (its language is its main one), then index.<language>.html
+        target = root / (INDEX_FILE if page is None else index_file(page, ""))
+        if not target.is_file() or not is_own_index(target):
+            continue
+        made = (index_html(root, language=main if page is None else page, languages=index_languages(root, (main,)))
+                for main in LANGUAGES if page != main)
+        text = target.read_text(encoding="utf-8", errors="replace")
+        if not any(text == html for html in made):
+            said.append(f"published files: ../{target.name}: differs from the index the published quarters make "
+                        "(changed after the run; the next run rebuilds it)")
+    return said
 
 
-def index_html(root: Path, *, language: str = "en") -> str:
-    """The index page of the quarters published in ``root``, as text: the same quarters give the same bytes, so
-    ``verify`` can make it again and compare (docs/operations.md, "Verifying a report")."""
+def index_html(root: Path, *, language: str = "en", languages: tuple[str, ...] = ()) -> str:
+    """The index page of the quarters published in ``root`` in ``language``, linking its pages in the other
+    ``languages`` (the first the main one), as text: the same quarters give the same bytes, so ``verify`` can make
+    it again and compare (docs/operations.md, "Verifying a report")."""
     lang = language
+    others = [other for other in languages if other != lang]
+    nav = ('<nav class="languages" aria-label="' + escape(t(lang, "index_other_languages"), quote=True) + '">'
+           + " · ".join(f'<a href="{index_file(o, languages[0])}" hreflang="{o}" lang="{o}">'
+                        f'{escape(t(o, "language_name"))}</a>' for o in others) + "</nav>") if others else ""
     quarters = []
     for name, path in published_quarters(root):
         try:
@@ -206,6 +245,6 @@ def index_html(root: Path, *, language: str = "en") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{title}</title><style>{_CSS}</style></head>"
-        f'<body><main><h1>{title}</h1><p class="sub">{sub}</p>{table}</main></body></html>\n'
+        f'<body><main>{nav}<h1>{title}</h1><p class="sub">{sub}</p>{table}</main></body></html>\n'
     )
     return html

@@ -27,10 +27,11 @@ from pathlib import Path
 
 import pipelines
 from pipelines.errors import BadInput, PipelineFailure
+from pipelines.report.editions import Edition
 
 log = logging.getLogger(__name__)
 
-REPORT_PDF = "quarterly-review.pdf"
+REPORT_PDF = Edition("en").pdf  # the main edition's (pipelines/report/editions.py)
 #: the Chromium (or Chrome) program to print with, a path or a name on PATH
 CHROMIUM_ENV = "PRIVACY_REVIEW_CHROMIUM"
 #: the names looked for on PATH, in this order

@@ -38,16 +38,16 @@ def rows(page: str) -> list[str]:
 @pytest.mark.parametrize("language,one,two", [("en", "1 quarter", "2 quarters"), ("nl", "1 kwartaal", "2 kwartalen")])
 def test_quarters_counted_with_the_right_plural(tmp_path, language, one, two):
     publish(tmp_path, "2024Q2", "2024-06-30")
-    assert one in visible(build_index(tmp_path, language=language).read_text(encoding="utf-8"))
+    assert one in visible(build_index(tmp_path, languages=(language,)).read_text(encoding="utf-8"))
     publish(tmp_path, "2024Q3", "2024-09-30")
-    page = build_index(tmp_path, language=language).read_text(encoding="utf-8")
+    page = build_index(tmp_path, languages=(language,)).read_text(encoding="utf-8")
     assert two in visible(page) and rows(page) == ["2024Q3", "2024Q2"]
 
 
 @pytest.mark.parametrize("language,date", [("en", "30\u00a0September\u00a02024"), ("nl", "30\u00a0september\u00a02024")])
 def test_dates_are_words_that_do_not_wrap(tmp_path, language, date):
     publish(tmp_path, "2024Q3", "2024-09-30")
-    page = build_index(tmp_path, language=language).read_text(encoding="utf-8")
+    page = build_index(tmp_path, languages=(language,)).read_text(encoding="utf-8")
     assert f'<small class="date">{date}</small>' in page
     assert re.search(r"\.date \{[^}]*white-space: nowrap", page)
     assert "2024-09-30" not in visible(page)
@@ -56,7 +56,7 @@ def test_dates_are_words_that_do_not_wrap(tmp_path, language, date):
 def test_numbers_are_formatted_for_the_language(tmp_path):
     publish(tmp_path, "2024Q3", "2024-09-30", tickets=12345)
     assert ">12,345<" in build_index(tmp_path).read_text(encoding="utf-8")
-    assert ">12.345<" in build_index(tmp_path, language="nl").read_text(encoding="utf-8")
+    assert ">12.345<" in build_index(tmp_path, languages=("nl",)).read_text(encoding="utf-8")
 
 
 def test_only_synthetic_quarters_carry_the_marker(tmp_path):
@@ -66,7 +66,7 @@ def test_only_synthetic_quarters_carry_the_marker(tmp_path):
     marked = re.findall(r'<tr data-quarter="(\w+)">(?:(?!</tr>).)*data-synthetic-sample', page)
     assert marked == ["2024Q3"]
     assert "Synthetic sample data" in visible(page)
-    nl = build_index(tmp_path, language="nl").read_text(encoding="utf-8")
+    nl = build_index(tmp_path, languages=("nl",)).read_text(encoding="utf-8")
     assert "Synthetische voorbeeldgegevens" in visible(nl)
 
 
@@ -81,14 +81,14 @@ def test_links_only_to_reports_that_are_there(tmp_path):
 
 @pytest.mark.parametrize("language,empty", [("en", "No report has been published yet."), ("nl", "Er is nog geen rapport gepubliceerd.")])
 def test_an_empty_folder_says_so(tmp_path, language, empty):
-    page = visible(build_index(tmp_path, language=language).read_text(encoding="utf-8"))
+    page = visible(build_index(tmp_path, languages=(language,)).read_text(encoding="utf-8"))
     assert empty in page
 
 
 def test_the_dutch_page_has_no_english_words(tmp_path):
     publish(tmp_path, "2024Q2", "2024-06-30")
     publish(tmp_path, "2024Q3", "2024-09-30", synthetic=True)
-    nl = visible(build_index(tmp_path, language="nl").read_text(encoding="utf-8"))
+    nl = visible(build_index(tmp_path, languages=("nl",)).read_text(encoding="utf-8"))
     assert ENGLISH.findall(nl) == []
     en = visible(build_index(tmp_path).read_text(encoding="utf-8"))
     assert "quarters" in ENGLISH.findall(en)  # the word list finds English where there is English
@@ -121,7 +121,7 @@ def test_each_quarter_says_which_exports_it_was_computed_from_and_when(tmp_path)
     page = build_index(tmp_path).read_text(encoding="utf-8")
     found = dict(re.findall(r'<tr data-quarter="(\w+)"><td>(?:(?!</td>).)*?data-exports="([0-9a-f]+)"', page))
     assert found["2024Q2"] != found["2024Q3"] == digits  # one file changed: other digits
-    nl = visible(build_index(tmp_path, language="nl").read_text(encoding="utf-8"))
+    nl = visible(build_index(tmp_path, languages=("nl",)).read_text(encoding="utf-8"))
     assert f"uit exports {digits}, berekend op 5 oktober 2024" in nl
     assert ENGLISH.findall(nl) == []
 
@@ -142,7 +142,7 @@ def test_each_quarter_shows_its_findings_kept_of_total_coloured_by_the_worst(tmp
     """The last column: the quarter's first-screen tally of the policy's own promises (``findings.tally``), linking
     the quarter's report."""
     publish(tmp_path, "2024Q3", "2024-09-30")
-    page = build_index(tmp_path, language=language).read_text(encoding="utf-8")
+    page = build_index(tmp_path, languages=(language,)).read_text(encoding="utf-8")
     cell = tally(page, "2024Q3")
     assert words in visible(cell)
     assert 'class="tally v-not_kept" data-verdict="not_kept" data-kept="1" data-total="6"' in cell
@@ -179,3 +179,55 @@ def test_a_figure_no_quarter_holds_has_no_column(tmp_path):
     publish(tmp_path, "2026Q2", "2026-06-30")
     page = build_index(tmp_path).read_text(encoding="utf-8")
     assert page.count('data-kpi="rights.open_overdue"') == 2
+
+
+def with_editions(folder, *languages):
+    """A published quarter's evidence naming its report's languages, and each edition's HTML."""
+    from pipelines.report.editions import editions
+
+    (folder / "evidence.json").write_text(json.dumps({"run": {"report": True, "languages": list(languages)}}),
+                                          encoding="utf-8")
+    for edition in editions(languages):
+        (folder / edition.html).write_text(f'<!DOCTYPE html><html lang="{edition.language}">', encoding="utf-8")
+    return folder
+
+
+def test_one_page_per_language_each_linking_the_other_and_its_quarters_in_its_language(tmp_path):
+    with_editions(publish(tmp_path, "2024Q3", "2024-09-30"), "en", "nl")
+    with_editions(publish(tmp_path, "2024Q2", "2024-06-30"), "en")  # an older quarter in English only
+    main = build_index(tmp_path, languages=("en", "nl"))
+    assert main.name == "index.html" and (tmp_path / "index.nl.html").is_file()
+    en, nl = main.read_text(encoding="utf-8"), (tmp_path / "index.nl.html").read_text(encoding="utf-8")
+    assert '<a href="index.nl.html" hreflang="nl" lang="nl">Nederlands</a>' in en
+    assert '<a href="index.html" hreflang="en" lang="en">English</a>' in nl
+    assert 'href="2024Q3/quarterly-review.html"' in en and 'href="2024Q3/quarterly-review.nl.html"' in nl
+    # the quarter without a Dutch edition: its main report, from either page
+    assert 'href="2024Q2/quarterly-review.html"' in nl and "quarterly-review.nl.html" not in en
+    assert ENGLISH.findall(visible(nl).replace("English", "")) == []
+
+
+def test_a_run_in_one_language_keeps_a_page_for_every_language_a_quarter_has(tmp_path):
+    with_editions(publish(tmp_path, "2024Q3", "2024-09-30"), "en", "nl")
+    build_index(tmp_path, languages=("en", "nl"))
+    with_editions(publish(tmp_path, "2024Q4", "2024-12-31"), "nl")  # --language nl: Dutch is now the main page
+    build_index(tmp_path, languages=("nl",))
+    assert '<html lang="nl"' in (tmp_path / "index.html").read_text(encoding="utf-8")
+    english = (tmp_path / "index.en.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in english and rows(english) == ["2024Q4", "2024Q3"]
+    assert not (tmp_path / "index.nl.html").exists()  # the tool's own page, stale: removed
+    # a page of that name the tool did not write is never touched
+    (tmp_path / "index.nl.html").write_text("mine", encoding="utf-8")
+    build_index(tmp_path, languages=("nl",))
+    assert (tmp_path / "index.nl.html").read_text(encoding="utf-8") == "mine"
+
+
+def test_verify_names_an_edited_page_of_any_language(tmp_path):
+    from pipelines.report.index import index_differences
+
+    quarter = with_editions(publish(tmp_path, "2024Q3", "2024-09-30"), "en", "nl")
+    build_index(tmp_path, languages=("en", "nl"))
+    assert index_differences(quarter) == []
+    page = tmp_path / "index.nl.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("2024Q3", "2024Q4", 1), encoding="utf-8")
+    assert index_differences(quarter) == ["published files: ../index.nl.html: differs from the index the published "
+                                          "quarters make (changed after the run; the next run rebuilds it)"]
