@@ -93,3 +93,16 @@ def test_notebook_metadata_and_parameters(path):
     assert inferred["results_dir"]["default"] == '"../reports/latest"'
     assert inferred["data_dir"]["default"] == '"../data_samples"'
     assert inferred["language"]["default"] == '"en"'
+
+
+def test_the_explore_notebooks_instructions_name_paths_that_exist_from_the_repository_root():
+    """Issue 32: an instruction in a notebook works verbatim from where it says to run it."""
+    import re
+
+    text = (REPO / "notebooks" / "explore.ipynb").read_text(encoding="utf-8")
+    commands = re.findall(r"`(\.venv/bin/python [^`]+)`", text)
+    assert commands
+    for command in commands:
+        for word in command.split()[1:]:
+            if "/" in word:
+                assert (REPO / word).exists(), word
