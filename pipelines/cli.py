@@ -80,8 +80,9 @@ EXIT_CODES = {
     },
     "notebooks": {
         "0": "written: stdout has the notebooks written",
-        "2": "DIR is not a folder, or already holds the notebooks (without --force) or notebooks this command "
-             "did not write: one line on stderr",
+        "2": "DIR is not a folder, or already holds the notebooks (without --force), notebooks this command "
+             "did not write, or a copy changed since this command wrote it (even with --force: an edit is never "
+             "replaced): one line on stderr naming the file",
         "1": "a write failed: one line on stderr",
     },
     "verify": {
@@ -127,6 +128,22 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """A command's --help: the description and exit codes as laid out here, and each option's default.
+
+    An option with a default value (not None, False or an empty list) shows it after its help,
+    ``(default: en)``, unless its help already says what the default is (``(default: ...)``, a
+    default the code works out, such as the database's path, is written out by hand).
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (not action.option_strings or action.default in (None, False, [], argparse.SUPPRESS)
+                or "(default" in text or "%(default)" in text):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -215,17 +232,18 @@ def build_parser() -> Parser:
     parser.commands = sub.choices
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
-        """A subcommand: no abbreviations, its own exit codes below its options, its description wrapped."""
+        """A subcommand: no abbreviations, its own exit codes below its options, its description wrapped, each
+        option's default shown (:class:`HelpFormatter`)."""
         if "description" in kwargs:  # the raw formatter keeps the exit codes' layout, so wrap here
             kwargs["description"] = textwrap.fill(kwargs["description"], 79)
         found = sub.add_parser(name, allow_abbrev=False, epilog=exit_codes_help(name),
-                               formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+                               formatter_class=HelpFormatter, **kwargs)
         found.top = parser
         return found
 
     def add_period_options(p: argparse.ArgumentParser) -> None:
         """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
-        p.add_argument("--quarter", default=LATEST, help=f"e.g. 2024Q3, or '{LATEST}' (default)")
+        p.add_argument("--quarter", default=LATEST, help=f"e.g. 2024Q3, or '{LATEST}': the newest quarter the exports hold completely")
         p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
         p.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
         p.add_argument("--exceptions", type=Path, metavar="FILE", help=EXCEPTIONS_HELP)
@@ -233,7 +251,7 @@ def build_parser() -> Parser:
     def add_load_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
         p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
-        p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset (default: UTC)")
+        p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset")
         p.add_argument("--reload", action="store_true",
                        help="load the exports even when the database was loaded from the same, unchanged files")
         p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
@@ -246,7 +264,7 @@ def build_parser() -> Parser:
     )
     add_load_options(run)
     add_period_options(run)
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output directory")
     run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default=None,
                      help="publish the report in this language only (default: every language of the policy file, "
@@ -261,7 +279,7 @@ def build_parser() -> Parser:
                      help="compute and publish again even when the published quarter was made from the same exports, "
                      "policy, parameters and version (by default such a re-run stops at once and says so)")
     run.add_argument("--engine", choices=tuple(ENGINES), default=DUCKDB,
-                     help="where the figures are computed: duckdb (default) or spark (pip install "
+                     help="where the figures are computed: duckdb or spark (pip install "
                      "'privacy-review[spark]'; the same SQL files; --db is then the working directory, default "
                      "$PRIVACY_REVIEW_HOME/spark or ./.privacy-review/spark)")
     run.add_argument("--spark-master", metavar="URL",
@@ -313,15 +331,18 @@ def build_parser() -> Parser:
         description="Copy the report's notebooks into DIR (created if missing), their parameters pointing at "
         "your database, your published results (REPORTS/latest: no such folder exists; a notebook reads the newest "
         "quarter published under REPORTS each time it opens) and, with --data, your exports, as absolute paths; "
-        "then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced unless --force.",
+        "then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced unless --force, "
+        "and a copy you changed never is (the SHA-256 of each copy as written is kept in DIR/.privacy-review-notebooks).",
     )
     notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
     notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
     notebooks.add_argument("--reports", type=Path, default=Path("reports"),
-                           help="the folder `run` publishes to (run's --out; default: reports)")
+                           help="the folder `run` publishes to (run's --out)")
     notebooks.add_argument("--data", type=Path,
                            help="exports to compute from when no quarter is published yet (default: none)")
-    notebooks.add_argument("--force", action="store_true", help="replace notebooks of the same name in DIR")
+    notebooks.add_argument("--force", action="store_true",
+                           help="replace the copies this command wrote in DIR, when unchanged since (an edited copy "
+                           "is never replaced: exit 2 naming it)")
 
     verify = command(
         "verify",

@@ -251,16 +251,17 @@ UNHASHED = (EVIDENCE_FILE, ".privacy-review-quarter")
 
 
 def record_published(folder: Path) -> bool:
-    """Record every file of the quarter ``folder`` (but :data:`UNHASHED`) in its evidence.json's ``published``:
-    name -> bytes and SHA-256, so ``verify`` finds any byte changed, a file removed or one added (docs/operations.md,
-    "Verifying a report"). False when the folder holds no evidence.json."""
-    from pipelines.ownership import files_under
+    """Record every file of the quarter ``folder`` (but :data:`UNHASHED`, and an editor's traces, which the run did
+    not write: pipelines/ownership.py) in its evidence.json's ``published``: name -> bytes and SHA-256, so ``verify``
+    finds any byte changed, a file removed or one added (docs/operations.md, "Verifying a report"). False when the
+    folder holds no evidence.json."""
+    from pipelines.ownership import own_files
 
     record = read(folder)
     if record is None:
         return False
     published = {}
-    for name in files_under(Path(folder)):
+    for name in own_files(Path(folder)):
         if name not in UNHASHED:
             size, sha = sha256_file(Path(folder) / name)
             published[name] = {"bytes": size, "sha256": sha}

@@ -11,15 +11,19 @@ carries a marker:
   folder from the moment it is made, so a leftover of a killed run is recognised.
 
 Before replacing ``OUT/<Q>/`` the tool checks that the folder is its own and holds
-nothing but what the manifest lists; anything else (a user's ``notes.txt``, a file
-in place of the folder, a folder without a marker) is refused with exit code 2.
-A worklist folder (personal data) carries ``.privacy-review-worklist`` the same way.
+nothing but what the manifest lists and the traces an editor leaves beside a file it
+opens (:func:`is_editor_trace`: JupyterLab's checkpoints); anything else (a user's
+``notes.txt``, a file in place of the folder, a folder without a marker) is refused
+with exit code 2. A worklist folder (personal data) carries ``.privacy-review-worklist``
+the same way, and a folder of ``privacy-review notebooks`` copies
+``.privacy-review-notebooks``, with the SHA-256 of each copy as written.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from pipelines.errors import BadInput
@@ -27,6 +31,7 @@ from pipelines.errors import BadInput
 REPORTS_MARKER = ".privacy-review-reports"
 QUARTER_MARKER = ".privacy-review-quarter"
 WORKLIST_MARKER = ".privacy-review-worklist"
+NOTEBOOKS_MARKER = ".privacy-review-notebooks"
 MADE_BY = "privacy-review"
 #: where a failed run's notebooks are kept, inside ``OUT/<Q>/`` (docs/operations.md, "Publishing")
 FAILED_DIR = "failed"
@@ -59,12 +64,54 @@ def files_under(folder: Path) -> list[str]:
     return sorted(found)
 
 
+# --- an editor's traces -------------------------------------------------------------------
+
+#: the folder where JupyterLab keeps a checkpoint of each file it opens or saves, beside the file
+#: (jupyter_server's ``FileCheckpoints.checkpoint_dir``): ``notebooks/.ipynb_checkpoints/<stem>-checkpoint<ext>``
+CHECKPOINTS_DIR = ".ipynb_checkpoints"
+#: the shadow copies of opened notebooks that jupyter-lsp writes under JupyterLab's root folder
+#: (``LanguageServerManager.virtual_documents_dir``), when a language server runs
+VIRTUAL_DOCUMENTS_DIR = ".virtual_documents"
+_CHECKPOINT_NAME = re.compile(r"^.+-checkpoint(\.[^./]*)?$")
+
+
+def is_editor_trace(folder: Path, name: str) -> bool:
+    """True when ``name`` (relative to ``folder``, ``/``-separated) is an editor's trace: a regular file (no link)
+    named ``<stem>-checkpoint<ext>`` right inside a ``.ipynb_checkpoints/`` folder, or any regular file under a
+    ``.virtual_documents/`` folder, each a real folder.
+
+    JupyterLab writes these beside a published notebook (or summary.json, or the HTML) merely opened or saved;
+    they are the user's, never the tool's: not in the manifest, tolerated by :func:`foreign_entries`, carried
+    over when a quarter is published again (docs/operations.md, "Safe by construction"). Only these names:
+    any other file the tool did not write still stops a run.
+    """
+    parts = name.split("/")
+    traced = (len(parts) >= 2 and parts[-2] == CHECKPOINTS_DIR and bool(_CHECKPOINT_NAME.match(parts[-1]))) or (
+        VIRTUAL_DOCUMENTS_DIR in parts[:-1])
+    if not traced:
+        return False
+    path = Path(folder) / name
+    return path.is_file() and not any(
+        (Path(folder) / "/".join(parts[:i])).is_symlink() for i in range(1, len(parts) + 1))
+
+
+def editor_traces(folder: Path) -> list[str]:
+    """The editor's traces under ``folder`` (:func:`is_editor_trace`), relative, sorted."""
+    return [name for name in files_under(folder) if is_editor_trace(folder, name)]
+
+
+def own_files(folder: Path) -> list[str]:
+    """Every file under ``folder`` but the editor's traces: what a quarter's manifest lists and its evidence hashes."""
+    return [name for name in files_under(folder) if not is_editor_trace(folder, name)]
+
+
 # --- a published quarter ----------------------------------------------------------------
 
 
 def mark_quarter(folder: Path) -> None:
-    """Write ``folder``'s manifest: every file now under it (the marker included)."""
-    files = [f for f in files_under(folder) if f != QUARTER_MARKER]
+    """Write ``folder``'s manifest: every file now under it (the marker included), an editor's traces excepted
+    (:func:`own_files`): the manifest names what the tool wrote."""
+    files = [f for f in own_files(folder) if f != QUARTER_MARKER]
     _write_json(Path(folder) / QUARTER_MARKER, {"made_by": MADE_BY, "files": sorted(files + [QUARTER_MARKER])})
 
 
@@ -94,14 +141,15 @@ def _legacy_layout(folder: Path, files: list[str]) -> bool:
 
 
 def foreign_entries(folder: Path) -> list[str]:
-    """What under an existing ``folder`` the tool did not make (empty: the tool may replace it).
+    """What under an existing ``folder`` the tool did not make (empty: the tool may replace it), an editor's traces
+    excepted (:func:`is_editor_trace`: they are carried over, not in the way).
 
     ``[folder]`` itself when it is a file, a link or a folder without the tool's marker.
     """
     folder = Path(folder)
     if folder.is_symlink() or not folder.is_dir():
         return [folder.name]
-    files = files_under(folder)
+    files = own_files(folder)
     manifest = quarter_manifest(folder)
     if manifest is None:
         return [] if _legacy_layout(folder, files) else [folder.name]
@@ -182,3 +230,27 @@ def worklist_files(folder: Path) -> set[str]:
     record = _read_json(Path(folder) / WORKLIST_MARKER)
     files = record.get("files") if record else None
     return {str(f) for f in files} if isinstance(files, list) else set()
+
+
+# --- a folder of analyst notebooks ------------------------------------------------------------
+
+
+def mark_notebooks(folder: Path, written: dict[str, str]) -> None:
+    """Record in ``folder`` the SHA-256 of each notebook ``privacy-review notebooks`` wrote there (name -> hash),
+    beside those recorded before: a later run replaces a copy only while it still holds those bytes."""
+    _write_json(Path(folder) / NOTEBOOKS_MARKER,
+                {"made_by": MADE_BY, "files": dict(sorted({**notebook_copies(folder), **written}.items()))})
+
+
+def notebook_copies(folder: Path) -> dict[str, str]:
+    """The notebooks ``privacy-review notebooks`` wrote into ``folder``, each with the SHA-256 it wrote (empty when
+    there is no record, or one the tool did not write)."""
+    record = _read_json(Path(folder) / NOTEBOOKS_MARKER)
+    files = record.get("files") if record else None
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def foreign_notebooks_marker(folder: Path) -> bool:
+    """True when ``folder`` holds a ``.privacy-review-notebooks`` the tool did not write (it is never overwritten)."""
+    path = Path(folder) / NOTEBOOKS_MARKER
+    return (path.exists() or path.is_symlink()) and _read_json(path) is None

@@ -208,7 +208,6 @@ def load(
     with session.locked(options):
         engine = open_engine(options.engine, zone=policy.zone)
         try:
-            log.info("loading exports from %s into %s", options.data_dir, options.database)
             report = engine.load(options.data_dir, options.database, mapping_file=options.mapping_file,
                                  input_zone=options.input_zone, reload=options.reload)
         finally:

@@ -232,7 +232,6 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
         hashing = evidence.Hashing(options.data_dir) if options.hash_exports else None
         if hashing is not None:
             stack.callback(hashing.stop)
-        log.info("loading exports from %s into %s", options.data_dir, options.database)
         report = engine.load(options.data_dir, options.database, mapping_file=options.mapping_file,
                              input_zone=options.input_zone, reload=options.reload)
         log_load(report)

@@ -2,8 +2,8 @@
 
 An auditor's check (docs/operations.md, "Verifying a report"). First every published file, with no export
 needed (:func:`check_published`): each file's SHA-256 must be the one ``evidence.json`` records, the files
-present those the manifest names, and, given ``--seal``, evidence.json's own SHA-256 the one the run logged.
-Then, with the exports: the export files must
+present those the manifest names (an editor's traces aside, noted), and, given ``--seal``, evidence.json's own
+SHA-256 the one the run logged. Then, with the exports: the export files must
 be the ones ``evidence.json`` names (same names, SHA-256 and row counts), the policy
 and column mapping the same files, and every figure of ``summary.json`` the same
 when computed again from those exports with the evidence's run parameters (floats
@@ -80,7 +80,9 @@ def check_published(report_dir: Path, seal: str | None = None) -> tuple[list[str
     manifest = ownership.quarter_manifest(report_dir)
     if manifest is None:
         return [f"{PUBLISHED}{ownership.QUARTER_MARKER}: no manifest: not a quarter privacy-review published"], 0
-    present = set(ownership.files_under(report_dir))
+    # an editor's traces (JupyterLab's checkpoints) are the user's, not the run's: neither listed nor checked
+    # (docs/operations.md, "Safe by construction"); any other file the manifest does not list is named
+    present = set(ownership.own_files(report_dir))
     differences += [f"{PUBLISHED}{name}: added after the run (not in the manifest)"
                     for name in sorted(present - set(manifest))]
     differences += [f"{PUBLISHED}{name}: missing (the run published it)" for name in sorted(set(manifest) - present)]
@@ -133,6 +135,10 @@ def verify(
     evidence = _read_json(report_dir, ev.EVIDENCE_FILE)
     found = Verification()
     found.differences, found.published = check_published(report_dir, seal)
+    traces = ownership.editor_traces(report_dir)
+    if traces:
+        found.notes.append(f"{len(traces)} editor trace(s) not checked: JupyterLab's copies of files it opened, not "
+                           f"the run's: {', '.join(traces[:3])}{', ...' if len(traces) > 3 else ''}")
     if data_dir is None:
         found.notes.append("figures not recomputed: no exports given (--data)")
         return found

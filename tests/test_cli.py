@@ -1,5 +1,6 @@
 """The privacy-review command as a scheduler sees it: stdout, stderr, exit codes."""
 
+import argparse
 import json
 import os
 import subprocess
@@ -107,6 +108,21 @@ def test_sample_help_describes_every_option_with_its_default(capsys):
     for words in ("number of distinct accounts (default: 3000)", "random seed (default: 42)", "(default: csv)",
                   "exactly N accounts"):
         assert words in text
+
+
+def test_every_option_with_a_default_shows_it_in_the_help(capsys):
+    """One formatter for every command (pipelines/cli.py, ``HelpFormatter``): a default the parser holds is shown."""
+    shown = 0
+    for name, parser in climod.build_parser().commands.items():
+        text = " ".join(_help(capsys, name).split())
+        for action in parser._actions:
+            if action.option_strings and action.default not in (None, False, [], argparse.SUPPRESS):
+                assert f"(default: {action.default})" in text, (name, action.option_strings)
+                shown += 1
+    assert shown >= 8  # --quarter, --input-zone, --out, --language, --engine, --reports, ...
+    # --language has no single default: every language of the policy file (docs/report.md, "Languages")
+    assert ("--language {en,nl} publish the report in this language only (default: every language of the policy "
+            "file") in " ".join(_help(capsys, "run").split())
 
 
 def _help(capsys, command: str) -> str:
@@ -224,9 +240,9 @@ def test_a_second_load_reuses_the_database_unless_reload_is_given(tmp_path):
     data, db = write_exports(tmp_path / "x"), tmp_path / "db.duckdb"
     first = cli("load", "--data", data, "--db", db)
     assert first.returncode == 0, first.stderr
-    assert "loading: exports changed" in first.stderr
+    assert "loading: exports changed" in first.stderr and f"loading exports from {data} into {db}" in first.stderr
     again = cli("load", "--data", data, "--db", db)
-    assert "reusing the database loaded at" in again.stderr
+    assert "reusing the database loaded at" in again.stderr and "loading exports" not in again.stderr
     assert json.loads(again.stdout) == json.loads(first.stdout)
     forced = cli("load", "--data", data, "--db", db, "--reload")
     assert "loading: --reload given" in forced.stderr

@@ -228,8 +228,12 @@ def test_a_second_run_on_unchanged_exports_reuses_the_database(tmp_path, caplog)
     with caplog.at_level(logging.INFO):
         second = (run(options) / "summary.json").read_text()
     assert "reusing the database loaded at" in caplog.text
+    assert "loading exports from" not in caplog.text  # reused: nothing is loaded, and the log does not say so
     assert json.loads(second)["data_quality"] == json.loads(first)["data_quality"]
     caplog.clear()
     with caplog.at_level(logging.INFO):
         run(replace(options, reload=True))
     assert "loading: --reload given" in caplog.text and "reusing" not in caplog.text
+    said = caplog.text.splitlines()
+    reason = next(i for i, line in enumerate(said) if "loading: --reload given" in line)
+    assert f"loading exports from {data} into " in said[reason + 1]  # where, once it is decided, after why

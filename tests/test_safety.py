@@ -139,6 +139,66 @@ def test_a_user_file_added_to_a_published_quarter_stops_the_next_run(tmp_path, c
     assert climod.main([str(a) for a in run_args(data, out)]) == 0  # its own work it replaces
 
 
+CHECKPOINT = "notebooks/.ipynb_checkpoints/00_quarterly_review-checkpoint.ipynb"
+
+
+def opened_in_jupyterlab(quarter, text: str = "the notebook as the analyst last saved it"):
+    """What JupyterLab writes beside a published notebook it opens (and beside summary.json): its checkpoints."""
+    (quarter / "notebooks" / ".ipynb_checkpoints").mkdir(parents=True)
+    (quarter / CHECKPOINT).write_text(json.dumps({"cells": [{"source": text}]}), encoding="utf-8")
+    (quarter / ".ipynb_checkpoints").mkdir()
+    (quarter / ".ipynb_checkpoints" / "summary-checkpoint.json").write_bytes((quarter / "summary.json").read_bytes())
+    return tree(quarter / "notebooks" / ".ipynb_checkpoints") | tree(quarter / ".ipynb_checkpoints")
+
+
+def test_a_notebook_opened_in_jupyterlab_never_blocks_the_next_run_and_its_checkpoint_is_kept(tmp_path, capsys):
+    """docs/operations.md, "Safe by construction": JupyterLab's traces are carried over into the quarter published
+    again, outside its manifest and its evidence; verify stays green; any other stranger file still blocks."""
+    from pipelines import evidence
+
+    data = write_exports(tmp_path / "exports")
+    out = tmp_path / "r"
+    quarter = out / "2024Q1"
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0
+    traces = opened_in_jupyterlab(quarter)
+    first = evidence.read(quarter)["run"]["started_at"]
+    capsys.readouterr()
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0  # unchanged: the traces leave it whole
+    assert "is unchanged" in capsys.readouterr().err
+    assert climod.main([str(a) for a in run_args(data, out, "--force")]) == 0
+    assert "carried over 2 editor trace(s)" in capsys.readouterr().err
+    assert evidence.read(quarter)["run"]["started_at"] != first  # published again ...
+    assert tree(quarter / "notebooks" / ".ipynb_checkpoints") | tree(quarter / ".ipynb_checkpoints") == traces
+    manifest, hashed = ownership.quarter_manifest(quarter), evidence.read(quarter)["published"]
+    assert not any(".ipynb_checkpoints" in name for name in [*manifest, *hashed])  # ... and not by the run
+    assert climod.main(["verify", str(quarter), "--data", str(data)]) == 0, capsys.readouterr()
+    (quarter / "notes.txt").write_text("mine")
+    line = refused(capsys, *run_args(data, out, "--force"))
+    assert "holds 1 file(s) privacy-review did not write, e.g. notes.txt" in line
+    assert (quarter / "notes.txt").read_text() == "mine" and (quarter / CHECKPOINT).is_file()
+
+
+def test_a_checkpoint_holding_personal_data_is_never_published_again_nor_deleted(tmp_path, capsys):
+    """A carried-over trace is published by the run that carries it: the privacy scan reads it (exit 1)."""
+    from pipelines import evidence
+
+    data = write_exports(tmp_path / "exports")
+    out = tmp_path / "r"
+    quarter = out / "2024Q1"
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0
+    traces = opened_in_jupyterlab(quarter, "mail jane.doe@example.org about her erasure")
+    sealed = evidence.seal(quarter)
+    capsys.readouterr()
+    assert climod.main([str(a) for a in run_args(data, out, "--force")]) == 1
+    err = capsys.readouterr().err
+    assert f"{CHECKPOINT} holds an e-mail address" in err
+    assert f"{CHECKPOINT} is an editor's copy (JupyterLab)" in err and "move it out of the quarter's folder" in err
+    assert "jane.doe" not in err
+    assert evidence.seal(quarter) == sealed  # the published quarter stands, its traces with it
+    assert tree(quarter / "notebooks" / ".ipynb_checkpoints") | tree(quarter / ".ipynb_checkpoints") == traces
+    assert not [p for p in out.iterdir() if p.name.startswith(".2024Q1")]
+
+
 def test_an_index_html_the_tool_did_not_write_is_never_overwritten(tmp_path, capsys):
     data = write_exports(tmp_path / "exports")
     out = tmp_path / "site"

@@ -222,6 +222,31 @@ def test_an_added_file_is_named(published, tmp_path, capsys, monkeypatch):
     assert code == 1 and "  published files: tables/extra.csv: added after the run (not in the manifest)" in out
 
 
+def test_an_editors_trace_is_a_note_and_a_forged_table_beside_it_is_still_named(published, tmp_path, capsys,
+                                                                               monkeypatch):
+    """JupyterLab's checkpoints are not the run's files: noted by name, never a difference (docs/operations.md,
+    "Safe by construction"); a table added after the run still is."""
+    monkeypatch.chdir(tmp_path)
+
+    def opened(report):
+        (report / ".ipynb_checkpoints").mkdir()
+        (report / ".ipynb_checkpoints" / "summary-checkpoint.json").write_text('{"edited": 1}', encoding="utf-8")
+
+    report = forged(published, tmp_path, opened)
+    code, out, err = verify(capsys, report)
+    assert code == 0 and out.startswith("verified: 25 published files match "), out
+    assert "note: 1 editor trace(s) not checked: JupyterLab's copies of files it opened, not the run's: " \
+           ".ipynb_checkpoints/summary-checkpoint.json" in err
+    (report / "tables" / "x.csv").write_text("a\n1\n", encoding="utf-8")
+    (report / "tables" / ".ipynb_checkpoints").mkdir()
+    (report / "tables" / ".ipynb_checkpoints" / "x.csv").write_text("a\n1\n", encoding="utf-8")  # no checkpoint name
+    code, out, _ = verify(capsys, report)
+    assert code == 1
+    assert "  published files: tables/x.csv: added after the run (not in the manifest)" in out
+    assert "  published files: tables/.ipynb_checkpoints/x.csv: added after the run" in out
+    assert "summary-checkpoint.json" not in out and out.splitlines()[-1] == "verify: 2 published files differ"
+
+
 def test_a_forger_who_rewrites_evidence_too_is_caught_by_the_seal(published, tmp_path, capsys, monkeypatch):
     from pipelines import evidence
 

@@ -80,6 +80,8 @@ def load_exports(
             return reused
     else:
         log.info("loading: --reload given")
+    # said once it is decided, after the reason: a reused database is only "reusing ..." (docs/operations.md)
+    log.info("loading exports from %s into %s", data_dir, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _remove(tmp)

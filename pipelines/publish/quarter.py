@@ -2,8 +2,9 @@
 
 docs/design.md, "Publishing". ``OUT/<Q>/`` is built in a staging folder beside it
 (:mod:`pipelines.publish.swap`): the results, ``evidence.json``, the report (when asked
-for) and its PDF (when asked for), the quarter's manifest; then the run's end is stamped, the privacy scan reads
-every byte (:mod:`pipelines.publish.scan`), and only then is the folder swapped into
+for) and its PDF (when asked for), the quarter's manifest; then the run's end is stamped, the traces JupyterLab
+left beside the published quarter are carried over (:func:`~pipelines.publish.swap.carry_traces`), the privacy
+scan reads every byte, theirs too (:mod:`pipelines.publish.scan`), and only then is the folder swapped into
 place and the index rebuilt. Whatever fails, the published quarter is untouched and the
 staging folder is gone; a failed notebook is kept in ``OUT/<Q>/failed/`` when it passes
 the scan itself, and deleted when it does not. :func:`add_pdf` (``privacy-review pdf``) gives a
@@ -19,8 +20,14 @@ from pathlib import Path
 
 from pipelines import evidence, ownership
 from pipelines.errors import BadInput, PipelineFailure
-from pipelines.publish.scan import Scan
-from pipelines.publish.swap import drop_failed, keep_failed, publish, staged
+from pipelines.publish.scan import PersonalDataFound, Scan
+from pipelines.publish.swap import (
+    carry_traces,
+    drop_failed,
+    keep_failed,
+    publish,
+    staged,
+)
 from pipelines.report.build import render_report
 from pipelines.report.editions import Edition, editions, published_editions
 from pipelines.report.index import REPORT_HTML, build_index
@@ -78,7 +85,7 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
         evidence.record_published(folder)  # every published byte, for verify (docs/operations.md)
         ownership.mark_quarter(folder)
         evidence.finish(folder)  # the run's end, stamped into the very bytes scanned and published
-        scan.check(folder)
+        scan_with_traces(scan, folder, final, carry_traces(final, folder))
         sealed = evidence.seal(folder)
     publish(folder, final)
     if sealed:
@@ -90,6 +97,28 @@ def publish_quarter(results: Results, out_dir: Path, *, scan: Scan, record: dict
     else:
         log.info("published %s (no report)", final)
     return final
+
+
+def scan_with_traces(scan: Scan, folder: Path, final: Path, traces: list[str]) -> None:
+    """The privacy scan of the staging ``folder`` of ``final``, the editor's traces carried over into it
+    (``traces``) included.
+
+    docs/operations.md, "Safe by construction": a trace carried into a published quarter is published by this
+    run, so it is scanned like every file; one holding personal data stops the run (exit 1), the published
+    quarter and the trace left as they are, and the message says to move it away.
+    """
+    if traces:
+        log.info("carried over %d editor trace(s) JupyterLab left in %s (not in its manifest; scanned): %s%s",
+                 len(traces), final, ", ".join(traces[:3]), ", ..." if len(traces) > 3 else "")
+    try:
+        scan.check(folder)
+    except PersonalDataFound as leak:
+        traced = sorted({f.file for f in leak.findings} & set(traces))
+        if not traced:
+            raise
+        raise PersonalDataFound(leak.findings, advice=f"{traced[0]} is an editor's copy (JupyterLab) of a file of "
+                                "the published quarter, carried over: move it out of the quarter's folder "
+                                "(the published quarter is unchanged)") from None
 
 
 def print_pdf(folder: Path, edition: Edition) -> Path:
@@ -112,12 +141,12 @@ def add_pdf(final: Path, *, scan: Scan) -> list[Path]:
     found = published_editions(final)
     find_chromium()  # no Chromium: exit 2 before any work
     with staged(final) as folder:  # refuses a quarter holding a file the tool did not write (exit 2)
-        shutil.copytree(final, folder, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(final, folder, symlinks=True, dirs_exist_ok=True)  # an editor's traces too
         for edition in found:
             print_pdf(folder, edition)
         evidence.record_published(folder)
         ownership.mark_quarter(folder)
-        scan.check(folder)
+        scan_with_traces(scan, folder, final, ownership.editor_traces(folder))
         sealed = evidence.seal(folder)
     publish(folder, final)
     if sealed:

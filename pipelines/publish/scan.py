@@ -126,11 +126,12 @@ _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 class PersonalDataFound(PipelineFailure):
     """A file about to be published holds personal data (exit code 1); nothing was published."""
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], advice: str = ""):
         self.findings = findings
         listed = "; ".join(f"{f.file} holds {f.kind}" for f in findings[:10])
         more = f" (and {len(findings) - 10} more)" if len(findings) > 10 else ""
-        super().__init__(f"privacy scan: personal data in the output, nothing was published: {listed}{more}")
+        super().__init__(f"privacy scan: personal data in the output, nothing was published: {listed}{more}"
+                         + (f"; {advice}" if advice else ""))
 
 
 @dataclass(frozen=True, order=True)

@@ -9,16 +9,26 @@ paths: "Run All" in JupyterLab then works from wherever the folder is
 (:data:`EXPLORE_NOTEBOOK`) comes too, its ``db`` pointed at the database: it
 is shipped beside the report's notebooks but never run by the report
 (its name is not ``NN_*.ipynb``) nor published.
+
+Run again over the same folder, it replaces (with ``--force``) only the copies
+nobody changed: it records the SHA-256 of each copy it writes
+(``DIR/.privacy-review-notebooks``, :mod:`pipelines.ownership`) and refuses, exit 2,
+naming the copy, when a copy's bytes differ: an analyst's edit is never overwritten.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from pathlib import Path
 
+from pipelines import ownership
 from pipelines.errors import BadInput
 from pipelines.report.build import default_notebooks_dir, report_notebooks
+
+log = logging.getLogger(__name__)
 
 
 def point_parameters(source: str, values: dict[str, str]) -> str:
@@ -57,14 +67,24 @@ COPY_MARK = "privacy_review"
 
 def _is_own_copy(path: Path) -> bool:
     """True when ``path`` is a notebook this command wrote (a regular file carrying :data:`COPY_MARK`)."""
-    import json
-
     if path.is_symlink() or not path.is_file():
         return False
     try:
         return COPY_MARK in json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def edited_copies(target: Path, existing: list[Path]) -> list[Path]:
+    """The copies among ``existing`` (each this command's, :func:`_is_own_copy`) whose bytes are not the ones it
+    recorded writing in ``target``'s ``.privacy-review-notebooks``: an analyst changed them (or a version that
+    recorded nothing wrote them, so an edit cannot be told apart)."""
+    recorded = ownership.notebook_copies(target)
+    return [p for p in existing if recorded.get(p.name) != _sha256(p.read_bytes())]
 
 
 def write_workspace(
@@ -80,9 +100,13 @@ def write_workspace(
     ``results_dir``, ``data_dir``.
 
     Paths should be absolute. ``data_dir`` None leaves it empty: the notebooks
-    read published results only. An existing notebook of the same name is bad
-    input unless ``force`` (then it is replaced; other files in ``target`` are
-    never touched). Returns the written notebooks in reading order.
+    read published results only. The SHA-256 of each copy as written is recorded
+    in ``target/.privacy-review-notebooks``. An existing notebook of the same name
+    is bad input (exit 2, before anything is written) unless ``force``; even then only
+    a copy this command wrote and nobody changed since (the bytes it recorded) is
+    replaced: an analyst's edit is never overwritten, the line names the edited
+    copy (docs/operations.md, "Analyst notebooks"). Other files in ``target`` are
+    never touched. Returns the written notebooks in reading order.
     """
     import nbformat
 
@@ -93,6 +117,9 @@ def write_workspace(
         raise BadInput(f"{target}: not a folder")
     if target.resolve() == source_dir:
         raise BadInput(f"{target}: the notebooks every report is made from; choose another folder")
+    if ownership.foreign_notebooks_marker(target):
+        raise BadInput(f"{target / ownership.NOTEBOOKS_MARKER}: not written by privacy-review notebooks; "
+                       "move it away or choose another folder")
     existing = [target / src.name for src in sources if (target / src.name).exists() or (target / src.name).is_symlink()]
     foreign = [p for p in existing if not _is_own_copy(p)]
     if foreign:  # --force replaces only the copies this command wrote (docs/operations.md, "Safe by construction")
@@ -100,14 +127,21 @@ def write_workspace(
             f"{target}: already holds {', '.join(p.name for p in foreign)}, not written by privacy-review notebooks; "
             "move them away or choose another folder"
         )
+    edited = edited_copies(target, existing)
+    if edited:  # an analyst's edit is never overwritten, not even with --force (docs/operations.md, "Analyst notebooks")
+        raise BadInput(
+            f"{edited[0]}: changed since privacy-review notebooks wrote it"
+            + (f" (and {', '.join(p.name for p in edited[1:])})" if edited[1:] else "")
+            + "; your edits are never replaced, not even with --force: rename or move it, then run again"
+        )
     if existing and not force:
         raise BadInput(
             f"{target}: already holds {', '.join(p.name for p in existing)}; "
-            "use --force to replace them (your edits in them are lost)"
+            "use --force to replace them (they are unchanged since written: nothing of yours is lost)"
         )
     values = {"results_dir": str(results_dir), "db": str(db), "data_dir": str(data_dir or "")}
     target.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, hashes = [], {}
     for src in sources:
         nb = nbformat.read(src, as_version=4)
         cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -116,7 +150,14 @@ def write_workspace(
         own = {k: v for k, v in values.items() if k in EXPLORE_PARAMETERS} if src.name == EXPLORE_NOTEBOOK else values
         cells[0].source = point_parameters(cells[0].source, own)
         nb.metadata[COPY_MARK] = {"made_by": "privacy-review notebooks"}
+        text = nbformat.writes(nb)
+        data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
         dst = target / src.name
-        nbformat.write(nb, dst)
+        dst.write_bytes(data)
+        hashes[dst.name] = _sha256(data)
         written.append(dst)
+    ownership.mark_notebooks(target, hashes)
+    if existing:
+        log.info("replaced %d copies in %s that were unchanged since privacy-review notebooks wrote them (an edited "
+                 "copy is never replaced)", len(existing), target)
     return written

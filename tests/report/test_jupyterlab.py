@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from tests.report.chromium import browser, skip_without_browser, wait_for
-from tests.report.conftest import NOTEBOOKS
+from tests.report.conftest import NOTEBOOKS, REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -218,3 +218,31 @@ def test_a_published_notebook_keeps_its_tiles_and_verdicts_in_jupyterlab(publish
     assert lefts == sorted(lefts) and len(set(lefts)) == 4, tiles
     assert all(t[2] < grid[2] / 3 for t in tiles), (tiles, grid)
     assert seen["edge"] == "5px", "each tile has its coloured left edge"
+
+
+def test_a_notebook_opened_where_it_was_published_never_blocks_run_force(lab, tmp_path, monkeypatch, capsys):
+    """A quarter published by ``run``, its management notebook opened in place in a real JupyterLab (which writes
+    its checkpoint beside it), then ``run --force`` while JupyterLab is still open: the quarter is published again,
+    the checkpoint carried over unchanged and outside the manifest, and verify passes (docs/report.md, "Opening the
+    notebooks in JupyterLab"; docs/operations.md, "Safe by construction")."""
+    from pipelines import cli, evidence, ownership
+
+    monkeypatch.setenv("PRIVACY_REVIEW_HOME", str(tmp_path / "home"))
+    data, reports = REPO / "data_samples", lab["root"] / "reports"
+    run = ["run", "--data", str(data), "--out", str(reports)]
+    assert cli.main(run) == 0, capsys.readouterr().err
+    quarter = Path(capsys.readouterr().out.strip())
+    checkpoint = quarter / "notebooks" / ".ipynb_checkpoints" / MANAGEMENT.replace(".ipynb", "-checkpoint.ipynb")
+    with browser(1280, 1000) as driver:
+        driver.get(f"{lab['base']}/lab/tree/reports/{quarter.name}/notebooks/{MANAGEMENT}?token={lab['token']}")
+        assert wait_for(checkpoint.is_file, limit=90), "JupyterLab writes its checkpoint beside the notebook it opens"
+        assert wait_for(lambda: driver.execute_script("return document.querySelectorAll('.jp-Cell').length"), limit=60)
+        traces = {name: (quarter / name).read_bytes() for name in ownership.editor_traces(quarter)}
+        assert ownership.foreign_entries(quarter) == [] and list(traces) == [checkpoint.relative_to(quarter).as_posix()]
+        started = evidence.read(quarter)["run"]["started_at"]
+        assert cli.main([*run, "--force"]) == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "carried over 1 editor trace(s)" in err and evidence.read(quarter)["run"]["started_at"] != started
+    assert {name: (quarter / name).read_bytes() for name in ownership.editor_traces(quarter)} == traces
+    assert not [name for name in ownership.quarter_manifest(quarter) if ".ipynb_checkpoints" in name]
+    assert cli.main(["verify", str(quarter), "--data", str(data)]) == 0, capsys.readouterr()

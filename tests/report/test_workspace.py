@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 
 import nbformat
 import papermill as pm
 import pytest
 
-from pipelines import cli
+from pipelines import cli, ownership
 from pipelines.errors import BadInput
 from pipelines.report.build import (
     NOTEBOOKS_ENV,
@@ -107,6 +109,48 @@ def test_existing_notebooks_are_kept_unless_forced(tmp_path):
     with pytest.raises(BadInput, match=r"10_inactivity\.ipynb, not written by privacy-review notebooks"):
         write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True)
     assert (work / "10_inactivity.ipynb").read_text(encoding="utf-8") == "my edits"
+
+
+def test_an_analysts_edit_is_never_overwritten_not_even_with_force(tmp_path, caplog):
+    """Run again over copies an analyst changed: exit 2 naming the changed copy, nothing written; the unchanged
+    copies are replaced with --force once it is moved away (docs/operations.md, "Analyst notebooks")."""
+    caplog.set_level(logging.INFO)
+    work = tmp_path / "work"
+    written = write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r")
+    assert ownership.notebook_copies(work) == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
+    edited = work / "20_retention.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells[-1].source += "\n# my own check"  # still carries the copy's mark: only its bytes tell
+    nbformat.write(nb, edited)
+    mine = edited.read_bytes()
+    others = {p.name: p.read_bytes() for p in written if p != edited}
+    for force in (False, True):
+        with pytest.raises(BadInput) as refused:
+            write_workspace(work, db=tmp_path / "db2.duckdb", results_dir=tmp_path / "r", force=force)
+        assert str(refused.value).startswith(f"{edited}: changed since privacy-review notebooks wrote it; ")
+        assert "never replaced, not even with --force" in str(refused.value)
+        assert edited.read_bytes() == mine
+        assert {p.name: p.read_bytes() for p in written if p != edited} == others  # nothing written at all
+    edited.rename(work / "20_retention-mine.ipynb")  # the analyst keeps it under another name
+    write_workspace(work, db=tmp_path / "db2.duckdb", results_dir=tmp_path / "r", force=True)
+    assert "db2.duckdb" in (work / "10_inactivity.ipynb").read_text(encoding="utf-8")
+    assert (work / "20_retention-mine.ipynb").read_bytes() == mine
+    assert "replaced 6 copies" in caplog.text and "an edited copy is never replaced" in caplog.text
+
+
+def test_a_copy_written_before_hashes_were_recorded_is_kept_as_if_edited(tmp_path):
+    """No record of what was written (an earlier version, or the record deleted): an edit cannot be told apart."""
+
+    work = tmp_path / "work"
+    write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r")
+    (work / ownership.NOTEBOOKS_MARKER).unlink()
+    with pytest.raises(BadInput, match=r"00_quarterly_review\.ipynb: changed since .*\(and 10_inactivity"):
+        write_workspace(work, db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True)
+    (work / ownership.NOTEBOOKS_MARKER).write_text("my notes", encoding="utf-8")  # a stranger's file of that name
+    with pytest.raises(BadInput, match="privacy-review-notebooks: not written by privacy-review"):
+        write_workspace(tmp_path / "work", db=tmp_path / "db.duckdb", results_dir=tmp_path / "r", force=True)
+    assert (work / ownership.NOTEBOOKS_MARKER).read_text(encoding="utf-8") == "my notes"
 
 
 def test_the_reports_own_notebooks_are_never_rewritten(tmp_path):
