@@ -13,8 +13,9 @@ from pipelines.dates import add_months, next_working_day
 #: fixtures that run notebooks, a browser, JupyterLab or Spark: a test using one is ``slow`` (so are the property tests). The README's test
 #: command leaves those to .ci/run (``-m "not slow"``; README, "Two commands")
 SLOW_FIXTURES = {"spark", "cluster", "dutch", "dutch_report", "lab"}
-#: the report's ``published`` fixture builds a whole report (tests/report/conftest.py); ``printed`` prints one (test_pdf.py)
-SLOW_REPORT_FIXTURES = {"published", "printed"}
+#: the report's ``published`` fixture builds a whole report, ``sample_run`` runs the shipped sample and ``explored``
+#: the exploration notebook (tests/report/conftest.py); ``printed`` prints one (test_pdf.py)
+SLOW_REPORT_FIXTURES = {"published", "printed", "sample_run", "explored"}
 
 
 def pytest_collection_modifyitems(items):

@@ -41,6 +41,10 @@ TIMEOUT = 180
 #: the page's scripts (vega-embed drawing the charts) get this much (virtual) time before printing, in ms
 SCRIPT_BUDGET_MS = 20000
 NO_CHROMIUM = f"--pdf needs Chromium: apt-get install chromium, or set {CHROMIUM_ENV}"
+#: the window (px) Chromium lays the page out in before it prints: A4 at 96 px per inch. The charts are drawn
+#: as wide as the page's column in it and printed scaled to the A4 column, whatever Chromium's own default
+#: window; the tests draw the report in this window too (docs/report.md, "Charts")
+WINDOW = (794, 1123)
 
 #: keep Chromium offline and quiet: no first-run pages, background fetches, sync, component or
 #: extension updates, crash reports or DNS lookups (the page needs none: it is self-contained)
@@ -78,8 +82,9 @@ def command(chromium: str, html: Path, pdf: Path, profile: Path) -> list[str]:
         # the PDF's Creator is the browser's user agent: name the tool (Chromium's "HeadlessChrome/156.0.0.0"
         # reads like an IPv4 address to the privacy scan, and says nothing a reader needs)
         f"--user-agent=privacy-review {pipelines.__version__}",
-        "--no-pdf-header-footer", f"--virtual-time-budget={SCRIPT_BUDGET_MS}",
-        "--run-all-compositor-stages-before-draw", f"--print-to-pdf={pdf}", Path(html).resolve().as_uri(),
+        "--no-pdf-header-footer", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--virtual-time-budget={SCRIPT_BUDGET_MS}", "--run-all-compositor-stages-before-draw",
+        f"--print-to-pdf={pdf}", Path(html).resolve().as_uri(),
     ]
 
 

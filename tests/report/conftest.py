@@ -1,9 +1,13 @@
-"""Report fixtures: a fake results directory, and one published report built once per test session."""
+"""Report fixtures: a fake results directory, and one published report built once per test session; the shipped
+sample run as a user runs it, and the exploration notebook run on its database."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +17,8 @@ from tests.report.fake_results import QUARTER, write_fake_results
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
+SAMPLE = REPO / "data_samples"
+EXPLORE = NOTEBOOKS / "explore.ipynb"
 
 
 def publish_report(results_dir: Path, reports: Path, **request) -> Path:
@@ -59,6 +65,36 @@ def published(tmp_path_factory, results_dir):
             (results_dir / "summary.json").read_text(encoding="utf-8")
         ),
     }
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> dict:
+    """``privacy-review run`` on the shipped sample (``data_samples/``) as a user types it, in a process of its own:
+    the published quarter (its HTML and executed notebooks) and the database it loaded."""
+    root = tmp_path_factory.mktemp("sample-run")
+    database = root / "db" / "review.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--data", str(SAMPLE), "--out", str(root / "reports"),
+         "--db", str(database)],
+        cwd=REPO, capture_output=True, text=True, timeout=900, check=False,
+        env={**os.environ, "PRIVACY_REVIEW_HOME": str(root / "home")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    final = Path(done.stdout.strip().splitlines()[-1])
+    return {"dir": final, "html": final / "quarterly-review.html", "db": database}
+
+
+@pytest.fixture(scope="session")
+def explored(tmp_path_factory, sample_run) -> dict:
+    """``notebooks/explore.ipynb`` run top to bottom on the sample run's database (raises on a failing cell):
+    the executed notebook, and the database's bytes before and after."""
+    from pipelines.report.execute import execute_notebook
+
+    database = sample_run["db"]
+    before = database.read_bytes()
+    out = tmp_path_factory.mktemp("explored") / "explore.ipynb"
+    execute_notebook(EXPLORE, out, {"db": str(database)}, cwd=NOTEBOOKS)
+    return {"notebook": out, "before": before, "after": database.read_bytes()}
 
 
 def kpi_markers(html: str) -> list[tuple[str, object]]:

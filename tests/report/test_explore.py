@@ -11,9 +11,6 @@ import pytest
 
 from pipelines import cli
 from pipelines.contract import TABLES
-from tests.report.conftest import NOTEBOOKS, REPO
-
-EXPLORE = NOTEBOOKS / "explore.ipynb"
 
 
 def html_tables(nb: nbformat.NotebookNode) -> list[list[str]]:
@@ -27,16 +24,8 @@ def html_tables(nb: nbformat.NotebookNode) -> list[list[str]]:
 
 
 @pytest.mark.slow
-def test_the_exploration_notebook_runs_on_the_samples_database(tmp_path, monkeypatch):
-    from pipelines.report.execute import execute_notebook
-
-    database = tmp_path / "home" / "review.duckdb"
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["load", "--data", str(REPO / "data_samples"), "--db", str(database)]) == 0
-    before = database.read_bytes()
-    out = tmp_path / "explored.ipynb"
-    execute_notebook(EXPLORE, out, {"db": str(database)}, cwd=NOTEBOOKS)  # raises on a failing cell
-    nb = nbformat.read(out, as_version=4)
+def test_the_exploration_notebook_runs_on_the_samples_database(explored):
+    nb = nbformat.read(explored["notebook"], as_version=4)  # the fixture raises on a failing cell
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     tables = html_tables(nb)
     accounts = list(TABLES["accounts"].column_names)
@@ -46,7 +35,7 @@ def test_the_exploration_notebook_runs_on_the_samples_database(tmp_path, monkeyp
     assert any("quarter_end" in headings and "past_deadline" in headings for headings in tables)
     charts = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.vegalite.v5+json" in o.get("data", {})]
     assert len(charts) == 1 and charts[0]["data"]["application/vnd.vegalite.v5+json"]["config"], "in the theme"
-    assert database.read_bytes() == before, "the database is opened read-only"
+    assert explored["after"] == explored["before"], "the database is opened read-only"
 
 
 def test_privacy_review_notebooks_copies_it(tmp_path, monkeypatch, capsys):

@@ -75,6 +75,17 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "
 WIDTH, HEIGHT = 600, 240
 
 
+#: the least room (px) between two tick labels of an axis: Vega hides every other label until those left are
+#: this far apart, so two numbers never run together ("350400" on the printed page; docs/report.md, "Charts")
+LABEL_GAP = 6
+
+
+#: the least width (px) of a bar or rect on a continuous axis (a time unit or a bin): Vega-Lite draws such a bar
+#: as wide as its unit less 1 px of spacing, so a day on an axis of quarters was 0.05 px wide (docs/report.md,
+#: "Charts"); a narrower unit's bar is drawn this wide, a wider one at least this wide less the 1 px
+MIN_BAND = 3
+
+
 THEME = "privacy_review"
 
 
@@ -147,8 +158,10 @@ def theme() -> dict:
                 "domainColor": "#9AA0A6",
                 "tickColor": "#9AA0A6",
                 "titlePadding": 8,
-                # a narrow (phone-wide) chart drops every other label rather than overlap them
+                # a narrow (phone-wide or printed) chart drops every other label rather than overlap them,
+                # and keeps those it shows apart (docs/report.md, "Charts")
                 "labelOverlap": True,
+                "labelSeparation": LABEL_GAP,
             },
             "axisBand": {"grid": False},
             "legend": {
@@ -168,7 +181,9 @@ def theme() -> dict:
                 "labelColor": INK,
             },
             "range": {"category": PALETTE},
-            "bar": {"color": BLUE},
+            # no bar or rect thinner than a pixel, whatever its time unit or bin (docs/report.md, "Charts")
+            "bar": {"color": BLUE, "minBandSize": MIN_BAND},
+            "rect": {"minBandSize": MIN_BAND},
             "line": {"color": BLUE, "strokeWidth": 2.5},
             "point": {"color": BLUE, "filled": True, "size": 60},
             "text": {"fontSize": 11.5, "color": "#3D444D"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import date
 
 import altair as alt
 import polars as pl
@@ -13,6 +14,7 @@ import vl_convert as vlc
 from pipelines.report.kit import theme
 from pipelines.report.sections import inactivity, quality, rights, support
 from tests.report.fake_results import fake_summary, fake_tables
+from tests.report.svg_marks import data_layers, faults
 
 TABLES = fake_tables(fake_summary())
 
@@ -148,3 +150,22 @@ def test_legend_labels_name_each_code_and_survive_quotes():
     )
     svg = vlc.vegalite_to_svg(theme.as_vegalite5(chart.to_dict()), vl_version=theme.vegalite_version())
     assert "wissing" in svg and ">erasure<" not in svg
+
+
+
+def test_a_bar_is_never_thinner_than_a_pixel_whatever_its_time_unit():
+    """A day-wide bar on an axis of quarters (the exploration chart of issue 32) is drawn, not 0.05 px wide:
+    the theme's least band (docs/report.md, "Charts"), at the notebook's width and a phone's."""
+    theme.setup()
+    ends = [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31),
+            date(2026, 3, 31), date(2026, 6, 30)]
+    past = pl.DataFrame({"quarter_end": ends, "past_deadline": [0, 0, 0, 0, 13, 40, 71]})
+    for width in (520, 300):
+        chart = alt.Chart(past).mark_bar().encode(
+            x=alt.X("quarter_end:T", timeUnit="yearmonthdate"), y="past_deadline:Q"
+        ).properties(width=width)
+        svg = vlc.vegalite_to_svg(theme.as_vegalite5(chart.to_dict()), vl_version=theme.vegalite_version())
+        [(kind, boxes)] = data_layers(svg)
+        assert kind == "rect" and len(boxes) == len(ends)
+        assert min(w for w, _ in boxes) >= theme.MIN_BAND - 1, (width, boxes)  # less Vega-Lite's 1 px spacing
+        assert faults(svg) == [], width
