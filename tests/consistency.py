@@ -57,18 +57,19 @@ def html_disagreements(name: str, text: str, by_id: dict[str, dict]) -> tuple[li
         f = by_id.get(finding_id)
         if f is None or (open_now, fixed_late) != (f["open_now"], f["fixed_late"]):
             said.append(f"{name}: {finding_id} carries {open_now}/{fixed_late}")
-    # the findings table's visible cells: promise, clause, basis, verdict, open now, fixed late, change, action
+    # the findings table's visible cells: promise (with clause and basis), verdict, open now, fixed late, change,
+    # action
     for finding_id, row in _ROW.findall(text):
         cells = [_plain(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.DOTALL)]
-        if len(cells) != 8:
+        if len(cells) != 6:
             continue
         f = by_id[finding_id]
         checked += 1
-        if (_count(cells[4]), _count(cells[5])) != (f["open_now"], f["fixed_late"]):
-            said.append(f"{name}: the first screen shows {cells[4]}/{cells[5]} for {finding_id}")
+        if (_count(cells[2]), _count(cells[3])) != (f["open_now"], f["fixed_late"]):
+            said.append(f"{name}: the first screen shows {cells[2]}/{cells[3]} for {finding_id}")
         file = f.get("worklist")
         if file and f["open_now"]:
-            action = re.sub(r"\s+", " ", cells[7])
+            action = re.sub(r"\s+", " ", cells[5])
             m = re.match(r"([\d.,]+) .*; \w+: " + re.escape(file) + "$", action)
             if m is None or _count(m.group(1)) != f["open_now"]:
                 said.append(f"{name}: {finding_id}'s next step reads {action!r}")

@@ -53,7 +53,7 @@ LAB_SELECTORS = {
     "table": (".pr-table",), "th": (".pr-table th",), "td": (".pr-table td",), "num": (".pr-table .num",),
     "pill": (".pr-pill",), "nodata": (".pr-nodata",), "about": (".pr-about",),
     "findings-note": (".pr-findings-note",), "code": (".pr-code",), "command": (".pr-command",),
-    "nowrap": (".pr-nowrap",), "counts": (".pr-counts",), "team": (".pr-team",),
+    "nowrap": (".pr-nowrap",), "counts": (".pr-counts",), "ref": (".pr-ref",), "team": (".pr-team",),
 }
 #: declarations put before a name's own: JupyterLab's rendered tables have borders and stripes of their own
 LAB_RESETS = {"th": "border:none;background:#fff", "td": "border:none;background:#fff"}

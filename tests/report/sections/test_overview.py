@@ -65,23 +65,23 @@ def test_the_findings_table_shows_every_finding_of_the_summary():
                            for f in c.summary["findings"]]
     assert len(rows(table)) == 12  # one per rule of the policy file
     text = visible(table)
-    assert text.startswith("Promise Clause Basis Verdict Open now Fixed late this quarter Open now vs 2024Q2 "
+    assert text.startswith("Promise Verdict Open now Fixed late this quarter Open now vs 2024Q2 "
                            "What the privacy team must do")
     # by hand from fake_summary: 37 past their deadline now (its list's rows), 5 erased late; 32 a quarter earlier
-    assert ("Inactive accounts erased within 12 months §1.1 policy Promise not kept 37 5 +5 "
+    assert ("Inactive accounts erased within 12 months §1.1 · policy Promise not kept 37 5 +5 "
             "37 accounts to erase or anonymize; list: account_past_deadline.csv") in text
     # the exports cannot tell when a leftover was removed: "—", never 0
-    assert "Leftovers of erased accounts removed within 30 days §1.2 internal standard Internal standard missed 6 — +2" in text
+    assert "Leftovers of erased accounts removed within 30 days §1.2 · internal standard Internal standard missed 6 — +2" in text
     # the payment duty is §1.3's own, the law only sizes its exception (contract reading 22)
-    assert "Payment records kept no longer than accounting law requires §1.3 policy Promise kept 0 — ±0 —" in text
-    assert "Analytics data deleted 24 months after the last visit §2.1 policy Not checked: not exported — — — —" in text
+    assert "Payment records kept no longer than accounting law requires §1.3 · policy Promise kept 0 — ±0 —" in text
+    assert "Analytics data deleted 24 months after the last visit §2.1 · policy Not checked: not exported — — — —" in text
     # the policy's "last visit" read as the last session is the company's reading, not the policy
-    assert ("Log files (IP address, device ID) cleared in time §1.6 internal standard Internal standard missed 1,290 — "
+    assert ("Log files (IP address, device ID) cleared in time §1.6 · internal standard Internal standard missed 1,290 — "
             "+") in text
     # 2 open past their deadline (4 a quarter earlier), 54 - 48 = 6 completed late
-    assert ("Rights requests answered within the legal deadline §3 law Legal deadline missed 2 6 −2 "
+    assert ("Rights requests answered within the legal deadline §3 · law Legal deadline missed 2 6 −2 "
             "2 requests to complete; list: rights_requests_overdue.csv") in text
-    assert "Support inquiries answered within 5 working days §1.4 internal standard Internal standard met 0 0 ±0 —" in text
+    assert "Support inquiries answered within 5 working days §1.4 · internal standard Internal standard met 0 0 ±0 —" in text
 
 
 def test_a_broken_promise_says_what_to_do_in_words_and_names_its_list_unbroken():
@@ -172,11 +172,11 @@ def test_the_verdict_and_the_findings_are_on_the_first_screen_of_the_management_
 
 def test_the_dutch_findings_table_has_no_english():
     text = prose(overview.findings_table(ctx(language="nl")))
-    assert text.startswith("Belofte Clausule Grondslag Oordeel Nu open Laat verholpen dit kwartaal Nu open t.o.v. 2024Q2 "
+    assert text.startswith("Belofte Oordeel Nu open Laat verholpen dit kwartaal Nu open t.o.v. 2024Q2 "
                            "Wat het privacyteam moet doen")
-    assert ("Restgegevens van gewiste accounts binnen 30 dagen verwijderd §1.2 interne norm Interne norm niet gehaald "
+    assert ("Restgegevens van gewiste accounts binnen 30 dagen verwijderd §1.2 · interne norm Interne norm niet gehaald "
             "6 — +2") in text
-    assert ("Betalingsgegevens niet langer bewaard dan de boekhoudwetgeving vereist §1.3 beleid Belofte nagekomen 0 — ±0"
+    assert ("Betalingsgegevens niet langer bewaard dan de boekhoudwetgeving vereist §1.3 · beleid Belofte nagekomen 0 — ±0"
             in text)
     english = re.compile(r"\b(the|kept|promise|policy|law|internal|standard|records|change|next|action)\b", re.I)
     assert english.findall(text) == []
