@@ -56,7 +56,6 @@ def reviewed(policy_path: Path, root: Path) -> tuple[dict, dict]:
                              history_home=root / "history"))
     by_id = {f["id"]: f for f in summary["findings"]}
     assert worklist_disagreements(root / "worklist", by_id) == []
-    assert any(f["open_now"] for f in by_id.values())  # a list was compared
     return design, summary
 
 
@@ -80,6 +79,7 @@ def test_the_run_gives_the_finding_the_sample_designed_for_every_rule(which, tmp
     assert found == wanted
     policy = load_policy(policy_path)
     assert list(found) == [r.id for r in policy.rules]  # one finding per rule, in the file's order
+    assert any(f["open_now"] for f in summary["findings"])  # a list with rows was compared with its finding
     verdicts = {v for v, *_ in found.values()}
     assert "not kept" in verdicts and "kept" in verdicts  # breaches planted for some rules, none for others
     for rule in policy.rules:  # each judged rule got records on both sides of its deadline
