@@ -118,6 +118,16 @@ def test_every_module_imports_with_only_the_base_installed(tmp_path):
     assert done.stdout == "no jupyterlab\n"
 
 
+def test_the_policys_zone_is_known_without_the_systems_zone_files(tmp_path):
+    """A slim container has no /usr/share/zoneinfo: the base's tzdata still gives zoneinfo Europe/Brussels (an
+    unknown zone is exit 2). JupyterLab brought tzdata in before; the base names it now."""
+    probe = "from pipelines.dates import known_zone; print(known_zone('Europe/Brussels'))"
+    env = base_only_env(tmp_path / "site") | {"PYTHONTZPATH": ""}  # zoneinfo then reads the tzdata package only
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr[-3000:]
+
+
 # --- privacy-review notebooks: how to open them, or how to get JupyterLab ----------------------------------------
 
 
