@@ -25,7 +25,7 @@ from pipelines.errors import BadInput, PipelineFailure
 from pipelines.policy import describe, load_policy
 from pipelines.report.index import index_differences
 from pipelines.report.pdf import CHROMIUM_ENV
-from pipelines.report.workspace import write_workspace
+from pipelines.report.workspace import open_hint, write_workspace
 from pipelines.run import RunOptions, load, pdf, run
 from pipelines.sample.fitted import write_fitted_sample
 from pipelines.sample.generate import write_sample
@@ -331,8 +331,9 @@ def build_parser() -> Parser:
         description="Copy the report's notebooks into DIR (created if missing), their parameters pointing at "
         "your database, your published results (REPORTS/latest: no such folder exists; a notebook reads the newest "
         "quarter published under REPORTS each time it opens) and, with --data, your exports, as absolute paths; "
-        "then open them with `jupyter lab DIR`. Existing notebooks of the same name are not replaced unless --force, "
-        "and a copy you changed never is (the SHA-256 of each copy as written is kept in DIR/.privacy-review-notebooks).",
+        "then open them in JupyterLab (the `lab` extra: the command logged says how to open them, or how to "
+        "install it). Existing notebooks of the same name are not replaced unless --force, and a copy you changed "
+        "never is (the SHA-256 of each copy as written is kept in DIR/.privacy-review-notebooks).",
     )
     notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
     notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
@@ -535,7 +536,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             force=args.force,
         )
         print("\n".join(map(str, written)))
-        log.info("open them with: jupyter lab %s", paths.absolute(args.dir))
+        log.info("%s", open_hint(paths.absolute(args.dir)))  # JupyterLab is an extra (docs/operations.md, "Installing")
         return EXIT_OK
     if args.command == "verify":
         data = args.data if args.data is not None or not Path(SAMPLE_DIR).is_dir() else Path(SAMPLE_DIR)

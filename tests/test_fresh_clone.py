@@ -5,6 +5,11 @@ of them made the other's relative paths (``--out reports``) land in
 ``notebooks/reports/`` about one run in three. Each run here must exit 0,
 leave ``git status`` clean (the database's folder ignores itself) and leave
 no staging folder behind, and its log must hold no ERROR line.
+
+The first command installs the base only, without JupyterLab, the test tools
+or Spark (docs/operations.md, "Installing"): the runs here, and the notebook
+kernels they start, cannot import anything the base would not install
+(tests/base_install.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.base_install import base_only_env
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +53,8 @@ def fresh_copy(target: Path) -> Path:
 
 def test_the_first_command_works_every_time_from_a_fresh_clone(tmp_path):
     clone = fresh_copy(tmp_path / "clone")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_REVIEW_")}
+    env = base_only_env(tmp_path / "base-install",
+                        {k: v for k, v in os.environ.items() if not k.startswith("PRIVACY_REVIEW_")})
     for attempt in range(1, RUNS + 1):
         # `privacy-review run` with its relative defaults; -m imports the copy's own package. --force after the
         # first: an unchanged re-run would stop at once (docs/operations.md), and each run here must render

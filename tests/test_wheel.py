@@ -9,7 +9,9 @@ site-packages (a plain path line, so the editable install's own ``.pth`` hook
 does not run and ``pipelines`` can only come from the wheel), and a link to
 this environment's ``share/jupyter`` (where pip puts nbconvert's base
 templates). Every command then runs from a folder outside the checkout, with
-the database's home in that folder.
+the database's home in that folder, and, but for the notebooks' JupyterLab,
+with only what the wheel's base requirements install importable (no extra:
+docs/operations.md, "Installing"; tests/base_install.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.base_install import base_only_env
 
 pytestmark = pytest.mark.slow
 
@@ -102,8 +106,8 @@ def installed(built) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PRIVACY_REVIEW_", "PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
     env |= {"PRIVACY_REVIEW_HOME": str(work / "home"), "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"}
-    return {"python": python, "cli": venv / "bin" / "privacy-review", "site": fresh, "work": work, "env": env,
-            "timings": timings}
+    return {"python": python, "cli": venv / "bin" / "privacy-review", "site": fresh, "work": work,
+            "env": base_only_env(root / "base-install", env), "lab_env": env, "timings": timings}
 
 
 def test_the_sdist_carries_notebooks_template_policy_and_sql(built):
@@ -166,10 +170,18 @@ def test_sample_then_run_from_a_folder_without_a_checkout(installed):
 
     done = step(timings, "notebooks", [cli, "notebooks", "analysis"], cwd=work, env=env)
     assert done.returncode == 0, done.stderr
+    # no JupyterLab in the base: the release's lab extra, into this environment (docs/operations.md, "Installing")
+    assert f"install it with {python} -m pip install 'privacy-review[lab]', then open them with: " in done.stderr
     written = sorted((work / "analysis").glob("*.ipynb"))
     assert [p.name for p in written] == sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
     cells = json.loads(written[0].read_text(encoding="utf-8"))["cells"]
     (parameters,) = ["".join(c["source"]) for c in cells if "parameters" in c["metadata"].get("tags", [])]
     assert f'db: str = "{work / "home" / "privacy-review.duckdb"}"' in parameters
     assert f'results_dir: str = "{work / "reports" / "latest"}"' in parameters
+
+    # with JupyterLab importable (this environment's, through the .pth line): the command that opens them
+    done = step(timings, "notebooks with lab", [cli, "notebooks", "analysis", "--force"], cwd=work,
+                env=installed["lab_env"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1].endswith(f"open them with: {python} -m jupyterlab {work / 'analysis'}")
     print(f"\nwheel test timings (s): {timings}")

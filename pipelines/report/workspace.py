@@ -14,19 +14,31 @@ Run again over the same folder, it replaces (with ``--force``) only the copies
 nobody changed: it records the SHA-256 of each copy it writes
 (``DIR/.privacy-review-notebooks``, :mod:`pipelines.ownership`) and refuses, exit 2,
 naming the copy, when a copy's bytes differ: an analyst's edit is never overwritten.
+JupyterLab itself is the ``lab`` extra, not the base install (README,
+"Analysts"): :func:`open_hint` is the line the command logs, the command
+that opens the folder when JupyterLab is installed, else how to install it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import re
+import shlex
+import sys
+import sysconfig
 from pathlib import Path
 
-from pipelines import ownership
+from pipelines import DISTRIBUTION, ownership
 from pipelines.errors import BadInput
-from pipelines.report.build import default_notebooks_dir, report_notebooks
+from pipelines.report.build import (
+    default_notebooks_dir,
+    packaged_notebooks_dir,
+    report_notebooks,
+)
+from pipelines.report.kernel import package_root
 
 log = logging.getLogger(__name__)
 
@@ -161,3 +173,52 @@ def write_workspace(
         log.info("replaced %d copies in %s that were unchanged since privacy-review notebooks wrote them (an edited "
                  "copy is never replaced)", len(existing), target)
     return written
+
+
+#: the extra that brings JupyterLab (pyproject.toml): a scheduled run never starts it, so the base install
+#: leaves it out (docs/operations.md, "Installing")
+LAB_EXTRA = "lab"
+
+
+def lab_installed() -> bool:
+    """True when this environment can import JupyterLab."""
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
+def checkout_root() -> Path | None:
+    """The repository root when ``pipelines`` runs from a checkout (editable install or none), else None.
+
+    A checkout has no ``pipelines.notebooks`` package and has its
+    ``pyproject.toml`` beside ``pipelines/`` (docs/design.md, "Packaging").
+    """
+    root = package_root()
+    return root if packaged_notebooks_dir() is None and (root / "pyproject.toml").is_file() else None
+
+
+def open_command(target: Path) -> str:
+    """The command that opens ``target`` in this environment's JupyterLab, by absolute path.
+
+    The environment's own ``jupyter`` works without the virtual environment on
+    PATH, in a checkout and with an installed wheel alike (README, "Analysts");
+    ``python -m jupyterlab`` when JupyterLab is importable but its script is
+    elsewhere.
+    """
+    jupyter = Path(sysconfig.get_path("scripts")) / "jupyter"
+    if lab_installed() and not jupyter.is_file():
+        return shlex.join([sys.executable, "-m", "jupyterlab", str(target)])
+    return shlex.join([str(jupyter), "lab", str(target)])
+
+
+def install_lab_command() -> str:
+    """The command that adds the lab extra to this environment: the checkout's own, else the installed release's."""
+    root = checkout_root()
+    wanted = ["-e", f"{root}[{LAB_EXTRA}]"] if root is not None else [f"{DISTRIBUTION}[{LAB_EXTRA}]"]
+    return shlex.join([sys.executable, "-m", "pip", "install", *wanted])
+
+
+def open_hint(target: Path) -> str:
+    """What ``privacy-review notebooks`` logs after writing: how to open ``target``, never a command that fails."""
+    if lab_installed():
+        return f"open them with: {open_command(target)}"
+    return (f"JupyterLab is not installed in this environment (it is the {LAB_EXTRA!r} extra): install it with "
+            f"{install_lab_command()}, then open them with: {open_command(target)}")
