@@ -70,7 +70,8 @@ def test_a_run_under_a_policy_without_inactivity_response_or_rights_rules_report
     assert cli.main(["run", "--policy", policy, "--data", str(tmp_path / "data"), "--out", str(tmp_path / "reports")]) == 0
     (quarter,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name[:2] == "20"]
     html = (quarter / "quarterly-review.html").read_text(encoding="utf-8")
-    assert re.findall(r"<h2[^>]*>([^<]+)", html)[:3] == ["Retention periods", "Data quality", "About this report"]
+    assert re.findall(r"<h2[^>]*>([^<]+)", html)[:4] == [
+        "Retention periods", "Data quality", "For the privacy team", "About this report"]
     for words in ("Inactive accounts", "Support inquiries", "Data-subject rights", "Rights requests completed on time",
                   "Median first response", "past their deadline at each quarter end", "Not computable"):
         assert words not in html, words
