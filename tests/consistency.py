@@ -59,7 +59,8 @@ def html_disagreements(name: str, text: str, by_id: dict[str, dict]) -> tuple[li
             said.append(f"{name}: {finding_id} carries {open_now}/{fixed_late}")
     # the findings table's visible cells: promise (with clause and basis), verdict, open now, fixed late, change,
     # action
-    for finding_id, row in _ROW.findall(text):
+    tables = re.findall(r"<table\b[^>]*\bpr-findings\b.*?</table>", text, re.DOTALL)
+    for finding_id, row in _ROW.findall("".join(tables)):
         cells = [_plain(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.DOTALL)]
         if len(cells) != 6:
             continue
