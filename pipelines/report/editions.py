@@ -9,15 +9,14 @@ same ``summary.json`` and findings; only the words differ. This module is the on
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import evidence
 from pipelines.report.kit.words import LANGUAGES
 
 STEM = "quarterly-review"
 NOTEBOOKS = "notebooks"
-EVIDENCE_FILE = "evidence.json"
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,10 @@ def recorded_languages(folder: Path) -> tuple[str, ...]:
     """The languages a published quarter's report was published in, main first (its ``evidence.json``'s
     ``run.languages``, else ``run.language``); empty when it records none."""
     try:
-        evidence = json.loads((Path(folder) / EVIDENCE_FILE).read_text(encoding="utf-8"))
+        record = evidence.read(folder)
     except (OSError, ValueError):
         return ()
-    run = evidence.get("run") if isinstance(evidence, dict) else None
+    run = record.get("run") if isinstance(record, dict) else None
     if not isinstance(run, dict) or not run.get("report", True):
         return ()
     found = run.get("languages") or ([run["language"]] if run.get("language") else [])
