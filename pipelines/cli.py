@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import errno
 import json
 import logging
 import os
@@ -56,9 +57,10 @@ EXIT_CODES = {
     "run": {
         "0": "published: stdout has the published folder",
         "2": "bad input or parameters (a malformed quarter, --as-of before the quarter, a missing or invalid "
-             "policy, --data not a folder, overlapping --data/--out/--db, a quarter wholly outside the exports' "
-             "dates, bad export data, a lock not obtained in time, --pdf without Chromium): one line on stderr "
-             "naming the file, line and column",
+             "policy, --data not a folder, overlapping --data/--out/--db, an input file that is not a regular "
+             "file, too large, not UTF-8 or inside --out, an empty path, an --out holding a worklist, a quarter "
+             "wholly outside the exports' dates, bad export data, a lock not obtained in time, --pdf without "
+             "Chromium): one line on stderr naming the file, line and column",
         "1": "the run failed (a notebook raised, Chromium could not print the PDF, a write failed or the disk "
              "filled, or the privacy scan found "
              "personal data in the output): one line on stderr; nothing is published; an internal error logs "
@@ -96,7 +98,8 @@ EXIT_CODES = {
     "worklist": {
         "0": "written: stdout has each file's figure and row count (JSON)",
         "2": "bad input or parameters (an --out inside a reports folder, a malformed quarter, a missing or "
-             "invalid policy, bad export data, ...): one line on stderr",
+             "invalid policy, an input file that is not a regular file, too large, not UTF-8 or inside --out, "
+             "bad export data, ...): one line on stderr",
         "1": "a write failed, or a file's row count differs from its figure (a bug): one line on stderr",
     },
     "pdf": {
@@ -121,6 +124,22 @@ def exit_codes_help(command: str) -> str:
     for code, meaning in EXIT_CODES[command].items():
         lines += textwrap.wrap(meaning, 76, initial_indent=f"  {code}  ", subsequent_indent="     ")
     return "\n".join(lines) + "\n"
+
+
+def path_argument(text: str) -> Path | str:
+    """A path option's value; an empty one stays ``""`` to be refused by name (:func:`refuse_empty_paths`):
+    ``Path("")`` is ``.``, the current folder, which ``--db ""`` would then name."""
+    return Path(text) if text else ""
+
+
+def refuse_empty_paths(command: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An empty path (``--db ""``, ``--out ""``, ``DIR ""``) is a user's mistake: exit 2 in one line naming the option
+    (docs/operations.md, "Bad parameters"), before anything runs."""
+    for action in command._actions:
+        if action.type is path_argument and getattr(args, action.dest, None) == "":
+            name = action.option_strings[0] if action.option_strings else action.metavar or action.dest
+            optional = bool(action.option_strings) and not action.required
+            raise BadInput(f"{name}: an empty path: name a file or folder{', or leave the option out' if optional else ''}")
 
 
 def _date(text: str) -> date:
@@ -245,12 +264,12 @@ def build_parser() -> Parser:
         """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
         p.add_argument("--quarter", default=LATEST, help=f"e.g. 2024Q3, or '{LATEST}': the newest quarter the exports hold completely")
         p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
-        p.add_argument("--policy", type=Path, help="policy file (default: the shipped 2024-06-17 policy)")
-        p.add_argument("--exceptions", type=Path, metavar="FILE", help=EXCEPTIONS_HELP)
+        p.add_argument("--policy", type=path_argument, help="policy file (default: the shipped 2024-06-17 policy)")
+        p.add_argument("--exceptions", type=path_argument, metavar="FILE", help=EXCEPTIONS_HELP)
 
     def add_load_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", type=Path, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
-        p.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
+        p.add_argument("--data", type=path_argument, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
+        p.add_argument("--mapping", type=path_argument, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
         p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset")
         p.add_argument("--reload", action="store_true",
                        help="load the exports even when the database was loaded from the same, unchanged files")
@@ -264,8 +283,8 @@ def build_parser() -> Parser:
     )
     add_load_options(run)
     add_period_options(run)
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output directory")
-    run.add_argument("--db", type=Path, help=DB_HELP)
+    run.add_argument("--out", type=path_argument, default=Path("reports"), help="output directory")
+    run.add_argument("--db", type=path_argument, help=DB_HELP)
     run.add_argument("--language", choices=("en", "nl"), default=None,
                      help="publish the report in this language only (default: every language of the policy file, "
                           "side by side: quarterly-review.html in the first, quarterly-review.<language>.html in "
@@ -296,7 +315,7 @@ def build_parser() -> Parser:
         "or a reports folder.",
     )
     add_load_options(load)
-    load.add_argument("--db", type=Path, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))
+    load.add_argument("--db", type=path_argument, help="database file to (re)build; " + DB_HELP.replace("database file ", ""))
 
     sample = command(
         "sample",
@@ -305,7 +324,7 @@ def build_parser() -> Parser:
         "every contract table, plus the marker file SYNTHETIC-SAMPLE.txt, so a review of it is bannered as synthetic. "
         "The same seed and options give the same bytes. Prints the rows written per table.",
     )
-    sample.add_argument("--out", type=Path, required=True, help="directory to write the exports to (created if missing)")
+    sample.add_argument("--out", type=path_argument, required=True, help="directory to write the exports to (created if missing)")
     sample.add_argument(
         "--accounts", type=int, default=None,
         help="number of distinct accounts (default: 3000). Sessions, tickets and the other tables scale with it. "
@@ -319,7 +338,7 @@ def build_parser() -> Parser:
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
     sample.add_argument(
-        "--policy", type=Path, metavar="FILE",
+        "--policy", type=path_argument, metavar="FILE",
         help="write small exports fitted to this policy file instead: every table and column its rules read, "
         "records planted past and within each rule's deadline, and sample-design.json stating the finding "
         "`run --policy FILE` must give for each rule (--accounts, --seed, --format and --no-bad-rows are then "
@@ -335,11 +354,11 @@ def build_parser() -> Parser:
         "install it). Existing notebooks of the same name are not replaced unless --force, and a copy you changed "
         "never is (the SHA-256 of each copy as written is kept in DIR/.privacy-review-notebooks).",
     )
-    notebooks.add_argument("dir", type=Path, metavar="DIR", help="folder to write the notebooks to")
-    notebooks.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
-    notebooks.add_argument("--reports", type=Path, default=Path("reports"),
+    notebooks.add_argument("dir", type=path_argument, metavar="DIR", help="folder to write the notebooks to")
+    notebooks.add_argument("--db", type=path_argument, help=DB_HELP.replace("; never inside --out", ""))
+    notebooks.add_argument("--reports", type=path_argument, default=Path("reports"),
                            help="the folder `run` publishes to (run's --out)")
-    notebooks.add_argument("--data", type=Path,
+    notebooks.add_argument("--data", type=path_argument,
                            help="exports to compute from when no quarter is published yet (default: none)")
     notebooks.add_argument("--force", action="store_true",
                            help="replace the copies this command wrote in DIR, when unchanged since (an edited copy "
@@ -360,19 +379,19 @@ def build_parser() -> Parser:
         "under its group's heading (policy and column mapping, export files and row counts, figures, findings), "
         "then one summary line, e.g. 'verify: 2 export files changed, 37 figures differ, 3 findings differ'.",
     )
-    verify.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
-    verify.add_argument("--data", type=Path, help="the export directory the report was computed from (default: "
+    verify.add_argument("report_dir", type=path_argument, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
+    verify.add_argument("--data", type=path_argument, help="the export directory the report was computed from (default: "
                         f"./{SAMPLE_DIR} in a checkout; with neither, the published files alone are checked)")
     verify.add_argument("--seal", metavar="SHA256",
                         help="the SHA-256 of evidence.json the run logged ('sealed <Q>: ...'): a forger who rewrote "
                         "evidence.json with the files it hashes cannot match it")
-    verify.add_argument("--db", type=Path, help="use (and, if the exports changed, reload) this database instead "
+    verify.add_argument("--db", type=path_argument, help="use (and, if the exports changed, reload) this database instead "
                         "of a temporary one; never inside REPORT_DIR")
-    verify.add_argument("--policy", type=Path, help="the policy file the run used (default: the shipped one)")
-    verify.add_argument("--mapping", type=Path, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
-    verify.add_argument("--exceptions", type=Path, metavar="FILE",
+    verify.add_argument("--policy", type=path_argument, help="the policy file the run used (default: the shipped one)")
+    verify.add_argument("--mapping", type=path_argument, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
+    verify.add_argument("--exceptions", type=path_argument, metavar="FILE",
                         help="the register of exceptions the run read (default: the policy file's, else none)")
-    verify.add_argument("--history-home", type=Path, metavar="DIR",
+    verify.add_argument("--history-home", type=path_argument, metavar="DIR",
                         help="the database home holding the run's history of remediation (default: the folder of "
                         "--db, else $PRIVACY_REVIEW_HOME, else ./.privacy-review)")
     verify.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
@@ -389,9 +408,9 @@ def build_parser() -> Parser:
     )
     add_load_options(worklist)
     add_period_options(worklist)
-    worklist.add_argument("--out", type=Path, required=True,
+    worklist.add_argument("--out", type=path_argument, required=True,
                           help="a private folder for the worklist (created 0700 if missing); never inside reports")
-    worklist.add_argument("--db", type=Path, help=DB_HELP.replace("; never inside --out", ""))
+    worklist.add_argument("--db", type=path_argument, help=DB_HELP.replace("; never inside --out", ""))
 
     pdf_cmd = command(
         "pdf",
@@ -404,10 +423,10 @@ def build_parser() -> Parser:
         "file of the quarter and its SHA-256 recorded in evidence.json; then the quarter is replaced in one step. "
         "A quarterly-review.pdf the tool did not write is never replaced.",
     )
-    pdf_cmd.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
-    pdf_cmd.add_argument("--db", type=Path,
+    pdf_cmd.add_argument("report_dir", type=path_argument, metavar="REPORT_DIR", help="a published quarter, e.g. reports/2024Q3")
+    pdf_cmd.add_argument("--db", type=path_argument,
                          help="the run's database, whose ids the privacy scan looks for (default: as for run)")
-    pdf_cmd.add_argument("--policy", type=Path,
+    pdf_cmd.add_argument("--policy", type=path_argument,
                          help="the policy file the run used: its controller contacts may appear (default: the shipped one)")
 
     check = command(
@@ -418,7 +437,7 @@ def build_parser() -> Parser:
         "the rights deadline and when its clock starts; the support response standard and declared categories; "
         "the controller's contacts. --json prints the same for machines.",
     )
-    check.add_argument("policy", type=Path, nargs="?", help="policy file (default: the shipped one)")
+    check.add_argument("policy", type=path_argument, nargs="?", help="policy file (default: the shipped one)")
     check.add_argument("--json", action="store_true", help="print the rules as JSON")
     return parser
 
@@ -430,9 +449,11 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        refuse_empty_paths(parser.commands[args.command], args)
         return _dispatch(args)
     except BadInput as exc:
         print(f"privacy-review: error: {exc}", file=sys.stderr)
@@ -446,8 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except OSError as exc:  # a full disk, a folder we may not write: the system's words, one line
         log.debug("system error", exc_info=True)
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"privacy-review: failed: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"privacy-review: failed: {os_reason(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:
         system = system_failure(exc)
@@ -459,17 +479,43 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-#: words of a full disk or a failing device, as DuckDB, the notebook writer and the system say them
+#: words of a full disk or a failing device, as DuckDB says them (its errors carry no errno)
 _SYSTEM_WORDS = ("No space left on device", "Disk quota exceeded", "Input/output error", "Read-only file system",
                  "File too large")
+#: the system errors that are the machine's fault, not the input's nor the code's
+_SYSTEM_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's own words for ``exc``, naming the file: ``/srv/reports/2024Q3/summary.json: No space left on
+    device`` (its errno's message when it carries no text)."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or str(exc)
+    return f"{where}{reason}"
+
+
+def system_cause(exc: BaseException) -> OSError | None:
+    """The full disk or failing device behind ``exc``: the first OSError of such an errno in its chain (raised
+    ``from`` it, or while handling it: a notebook that a full disk cut short is read back as unreadable JSON)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _SYSTEM_ERRNOS:
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def system_failure(exc: BaseException) -> str | None:
     """One line for a failure of the machine (a full disk while loading or rendering), else None.
 
-    DuckDB reports a full disk as an IOException, TransactionException or FatalException, and a
-    notebook cut short by one is unreadable JSON (nbformat's NotJSONError); each is told in one line.
+    A system error in the exception's chain is told in the system's words (:func:`os_reason`); DuckDB reports
+    a full disk as an IOException, TransactionException or FatalException, whose text holds them.
     """
+    cause = system_cause(exc)
+    if cause is not None:
+        return os_reason(cause)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     for word in _SYSTEM_WORDS:
@@ -478,7 +524,7 @@ def system_failure(exc: BaseException) -> str | None:
     if type(exc).__name__ in ("IOException", "FatalException", "OutOfMemoryException"):
         return f"the database engine stopped: {first[:300]}"
     if type(exc).__name__ == "NotJSONError":
-        return "a notebook file was cut short (is the disk full?): the report was not published"
+        return f"a notebook file was cut short ({first[:200]}): the report was not published"
     return None
 
 

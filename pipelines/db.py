@@ -31,6 +31,7 @@ from pipelines.contract import (
     TICKET_CHANNELS,
 )
 from pipelines.dates import DEFAULT_CALENDAR, DEFAULT_ZONE, working_day_calendar
+from pipelines.private import spill_folder
 
 #: the macro files (``pipelines/metrics/sql/<name>.sql``): every connection's, and the rights deadline's,
 #: defined with the ``calendar`` table they read
@@ -91,16 +92,22 @@ def connect(
     read_only: bool = False,
     zone: str = DEFAULT_ZONE,
     memory_limit: str | None = None,
+    spill_of: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open a database (in memory when ``path`` is None) with the calendar macros and the controller's zone.
 
     ``memory_limit`` (e.g. "2GB"; default ``$PRIVACY_REVIEW_MEMORY_LIMIT`` or 2GB) bounds DuckDB's
-    memory: past it, large joins and loads spill to a temporary directory.
+    memory: past it, large joins and loads spill to a temporary directory: for a database file, the private
+    folder ``<database>.tmp`` (:func:`pipelines.private.spill_folder`; ``spill_of``: the database whose folder it
+    is, when ``path`` is its build under a temporary name), made 0700 before DuckDB writes rows into it.
     """
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
     if not MEMORY_SIZE.match(limit.strip()):
         raise ValueError(f"not a memory size (e.g. 2GB, 512MB): {limit!r}")
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+    spill = spill_folder(Path(spill_of or path)) if path else None
+    if spill is not None:  # a setting, not a connect option: DuckDB refuses a second connection of other options
+        con.sql(f"SET temp_directory = {_text_literal(str(spill))}")
     con.sql(f"SET TimeZone = '{checked_zone(zone)}'")
     con.sql(f"SET memory_limit = '{limit.strip()}'")
     try:  # logs, not a terminal bar, report progress
@@ -110,6 +117,11 @@ def connect(
     for macro in macro_statements(CONNECTION_MACROS):
         con.sql(macro)
     return con
+
+
+def _text_literal(text: str) -> str:
+    """``text`` as a SQL string literal (a path of the tool's own: the database's spill folder)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def checked_zone(zone: str) -> str:

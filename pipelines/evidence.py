@@ -36,7 +36,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pipelines
-from pipelines.load.mapping import DEFAULT_MAPPING_FILE
+from pipelines import inputs
+from pipelines.load.mapping import mapping_file as find_mapping
 from pipelines.load.sources import find_sources
 from pipelines.policy import default_policy_path
 from pipelines.policy.documents import document_records
@@ -69,10 +70,12 @@ class Stopped(Exception):
     """Hashing was stopped (the run failed before it needed the hashes)."""
 
 
-def sha256_file(path: Path, stop: threading.Event | None = None) -> tuple[int, str]:
-    """(size in bytes, hex SHA-256) of a file, read once in :data:`CHUNK` pieces."""
+def sha256_file(path: Path, stop: threading.Event | None = None, *,
+                kind: inputs.Input = inputs.PUBLISHED) -> tuple[int, str]:
+    """(size in bytes, hex SHA-256) of a file, read once in :data:`CHUNK` pieces, opened through the one gate
+    (:func:`pipelines.inputs.open_binary`: a regular file only; ``kind`` names it in a refusal)."""
     digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
+    with inputs.open_binary(path, kind) as handle:
         while chunk := handle.read(CHUNK):
             if stop is not None and stop.is_set():
                 raise Stopped(str(path))
@@ -114,7 +117,7 @@ def hash_exports(data_dir: Path, stop: threading.Event | None = None) -> dict[st
     for table, files in export_files(data_dir).items():
         hashed[table] = []
         for position, path in enumerate(files, 1):
-            size, sha = sha256_file(path, stop)
+            size, sha = sha256_file(path, stop, kind=inputs.EXPORT)
             hashed[table].append(FileHash(published_name(table, path, data_dir, position), size, sha))
     return hashed
 
@@ -165,19 +168,17 @@ def software() -> dict[str, str | None]:
     return found
 
 
-def file_record(path: Path | None) -> dict | None:
-    """A single input file (policy, column mapping): its name and SHA-256."""
-    if path is None or not Path(path).is_file():
+def file_record(path: Path | None, kind: inputs.Input) -> dict | None:
+    """A single input file (policy, column mapping, register: ``kind``): its name and SHA-256; None when there is
+    none. Read through the one gate, as the review read it."""
+    if path is None or not (Path(path).exists() or Path(path).is_symlink()):
         return None
-    return {"file": Path(path).name, "sha256": sha256_file(Path(path))[1]}
+    return {"file": Path(path).name, "sha256": sha256_file(Path(path), kind=kind)[1]}
 
 
 def mapping_path(data_dir: Path, mapping_file: Path | None) -> Path | None:
     """The column mapping a load reads: ``--mapping``, else ``<data>/column-mapping.toml`` if present."""
-    if mapping_file is not None:
-        return Path(mapping_file)
-    default = Path(data_dir) / DEFAULT_MAPPING_FILE
-    return default if default.is_file() else None
+    return find_mapping(mapping_file, data_dir)
 
 
 def exports_record(hashes: dict[str, list[FileHash]], load_report) -> dict:
@@ -209,11 +210,11 @@ def build(
     """The whole evidence record (module docstring); ``run`` holds the parameters and ``started_at``;
     ``exceptions`` the register read (``file``, ``sha256``, ``rows``; None: none given), ``remediation``
     what the history was compared with (pipelines/remediation.py, ``Tracked.evidence``)."""
-    policy_file = file_record(policy_path or default_policy_path())
+    policy_file = file_record(policy_path or default_policy_path(), inputs.POLICY)
     return {
         "format": FORMAT,
         "exports": exports_record(hashes, load_report),
-        "column_mapping": file_record(mapping),
+        "column_mapping": file_record(mapping, inputs.MAPPING),
         # the policy file and the published policy texts its quotes were checked against (docs/policy-file.md)
         "policy": {**(policy_file or {}), "name": policy.name, "version": policy.version,
                    "documents": document_records(policy)},

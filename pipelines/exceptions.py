@@ -18,8 +18,9 @@ The reader is forgiving of rows and strict about the file (docs/operations.md,
 "The register of exceptions"):
 
 - the file as a whole is bad input (exit 2, one line naming the file, and the line and
-  column where there is one): missing or unreadable, not UTF-8, empty, no header, a
-  required column missing or stated twice, a quote that never closes;
+  column where there is one): missing or unreadable, not a regular file (a FIFO, a device, a
+  folder), over 64 MiB, not UTF-8 (the one gate every input file passes: :mod:`pipelines.inputs`),
+  empty, no header, a required column missing or stated twice, a quote that never closes;
 - a row is never fatal: a row with the wrong number of fields, no id, no approver, no
   approval date, no expiry date, no reason, a date that is not ``YYYY-MM-DD``, or an
   expiry before the approval is kept with its ``problem`` and ``problem_column`` and
@@ -38,12 +39,14 @@ import hashlib
 import io
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from pipelines import inputs
 from pipelines.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -99,32 +102,13 @@ def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 
 
-def read_register(path: Path) -> Register:
-    """Read the register at ``path`` (module docstring); bad input only for a file that cannot be read."""
+def read_register(path: Path, *, apart_from: Mapping[str, Path | None] | None = None) -> Register:
+    """Read the register at ``path`` (module docstring) through the one gate (:mod:`pipelines.inputs`: a regular
+    file of at most 64 MiB, UTF-8, outside ``apart_from``); bad input only for a file that cannot be read."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"--exceptions {path}: register of exceptions not found") from None
-    except IsADirectoryError:
-        raise BadInput(f"--exceptions {path}: is a folder, not a register (a CSV file)") from None
-    except OSError as exc:
-        raise BadInput(f"--exceptions {path}: cannot read it: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, column = _position(data, exc.start)
-        raise BadInput(f"{path}, line {line}, column {column}: not UTF-8 text: save the register as UTF-8") from None
+    data = inputs.read_bytes(path, inputs.REGISTER, apart_from=apart_from)
+    text = inputs.decode(data, path, inputs.REGISTER)
     return Register(path, hashlib.sha256(data).hexdigest(), parse(text, str(path)))
-
-
-def _position(data: bytes, offset: int) -> tuple[int, int]:
-    """(line, column) of byte ``offset``, both from 1 (a BOM does not count)."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    before = data[start:offset]
-    line = before.count(b"\n") + 1
-    column = len(before) - (before.rfind(b"\n") + 1) + 1
-    return line, column
 
 
 def parse(text: str, source: str = "<register>") -> pl.DataFrame:

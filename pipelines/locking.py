@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 from pipelines import ownership
 from pipelines.errors import BadInput
 from pipelines.paths import LOCK_TIMEOUT_ENV, seconds
+from pipelines.private import FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def exclusive(lock_file: Path, what: str, timeout: float | None = None) -> Itera
     """Hold ``lock_file`` for the block; wait up to ``timeout`` seconds for another holder."""
     timeout = lock_timeout() if timeout is None else timeout
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_file), thread_local=False)
+    # 0600 whatever the umask: a lock holds nothing, and beside the database or the history no one else may take it
+    lock = FileLock(str(lock_file), mode=FILE_MODE, thread_local=False)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipelines.errors import BadInput
+from pipelines.private import write_private
 
 REPORTS_MARKER = ".privacy-review-reports"
 QUARTER_MARKER = ".privacy-review-quarter"
@@ -41,8 +43,13 @@ _LEGACY_TOP = {"summary.json", "evidence.json", "quarterly-review.html"}
 _LEGACY_DIRS = {"tables": ".csv", "notebooks": ".ipynb", FAILED_DIR: ".ipynb"}
 
 
-def _write_json(path: Path, record: dict) -> None:
-    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def _write_json(path: Path, record: dict, *, private: bool = False) -> None:
+    """``record`` as ``path``; ``private``: mode 0600 whatever the umask (a marker beside personal data)."""
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    if private:
+        write_private(path, lambda handle: handle.write(text.encode("utf-8")))
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 def _read_json(path: Path) -> dict | None:
@@ -222,7 +229,7 @@ def is_own_index(path: Path) -> bool:
 
 
 def mark_worklist(folder: Path, files: list[str]) -> None:
-    _write_json(Path(folder) / WORKLIST_MARKER, {"made_by": MADE_BY, "files": sorted(files)})
+    _write_json(Path(folder) / WORKLIST_MARKER, {"made_by": MADE_BY, "files": sorted(files)}, private=True)
 
 
 def worklist_files(folder: Path) -> set[str]:
@@ -230,6 +237,22 @@ def worklist_files(folder: Path) -> set[str]:
     record = _read_json(Path(folder) / WORKLIST_MARKER)
     files = record.get("files") if record else None
     return {str(f) for f in files} if isinstance(files, list) else set()
+
+
+def worklist_folder(path: Path, names: Iterable[str] = ()) -> Path | None:
+    """The worklist folder that ``path`` (resolved) is or lies in, else None: a folder holding the worklist marker,
+    ``path`` itself or one above it, or ``path`` itself holding a file a worklist writes (``names``: the files of
+    the review's worklist, for one whose marker was deleted). A worklist holds personal data, so such a folder is
+    never a reports folder (docs/operations.md, "Safe by construction"). Files above ``path`` are not judged by
+    name: a register named ``exceptions.csv`` beside a reports folder is the user's, not a worklist."""
+    path = Path(path).resolve()
+    for folder in (path, *path.parents):
+        marker = folder / WORKLIST_MARKER
+        if marker.exists() or marker.is_symlink():
+            return folder
+    if any((path / name).exists() or (path / name).is_symlink() for name in names):
+        return path
+    return None
 
 
 # --- a folder of analyst notebooks ------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 from pipelines.dates import FIRST_YEAR, LAST_YEAR, LATEST, Quarter, known_zone
 from pipelines.db import MEMORY_LIMIT_ENV, MEMORY_SIZE
 from pipelines.errors import BadInput
+from pipelines.private import private_folder, write_private
 
 HOME_ENV = "PRIVACY_REVIEW_HOME"
 STATE_DIR = ".privacy-review"
@@ -219,27 +220,6 @@ def check_environment() -> None:
             raise BadInput(f"${HOME_ENV} {path}: is not a folder")
 
 
-def write_private(path: Path, write) -> None:
-    """Write ``path`` through ``write(handle)``: created 0600 (never wider, never chmod-ed after) under a new
-    temporary name opened with ``O_EXCL``, flushed to disk, then renamed over ``path`` in one step
-    (the worklist and the history hold personal data or keys to it: docs/operations.md)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if tmp.exists():
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
-
-
 def check_database_outside(db: Path, out: Path) -> None:
     """Refuse a database inside the published folder: ``--out`` holds no personal data."""
     if is_inside(db, out):
@@ -250,10 +230,10 @@ def check_database_outside(db: Path, out: Path) -> None:
 
 
 def prepare_database_dir(db: Path) -> None:
-    """Create the database's folder; a folder the tool creates is private (0700) and git-ignored."""
+    """Create the database's folder; a folder the tool creates is private (0700, whatever the umask) and
+    git-ignored (docs/operations.md, "Where the database lives")."""
     folder = db.parent
     if folder.is_dir():
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    (folder / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+    private_folder(folder)
+    write_private(folder / ".gitignore", lambda handle: handle.write(_GITIGNORE.encode("utf-8")))

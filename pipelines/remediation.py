@@ -44,11 +44,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import locking, paths
+from pipelines import inputs, locking
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.evidence import utc_now
 from pipelines.metrics import Period
+from pipelines.private import FOLDER_MODE, private_folder, write_private
 from pipelines.records import Records
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,8 @@ class History:
 
     def key(self, *, create: bool) -> bytes | None:
         """The secret; made once (mode 0600) when ``create``, else None when there is none."""
-        if create and not self.key_path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
+        if create and not self.key_path.exists() and not self.key_path.is_symlink():
+            private_folder(self.home)
             try:
                 fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:  # made by another run an instant ago: read it
@@ -147,10 +148,10 @@ class History:
                     handle.flush()
                     os.fsync(handle.fileno())
                 log.info("created the history's secret %s (mode 0600)", self.key_path)
-        if not self.key_path.exists():
+        if not self.key_path.exists() and not self.key_path.is_symlink():
             return None
+        secret = inputs.read_bytes(self.key_path, inputs.HISTORY_KEY)  # the one gate: a regular file, 4 KiB at most
         try:
-            secret = self.key_path.read_bytes()
             mode = stat.S_IMODE(os.stat(self.key_path).st_mode)
         except OSError as exc:
             raise BadInput(f"{self.key_path}: cannot read the history's secret: {exc.strerror or exc}") from None
@@ -176,10 +177,11 @@ class History:
 
     def read(self, quarter: Quarter) -> Recorded | None:
         path = self.path(quarter)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             return None
         try:
-            table = pq.read_table(path)
+            with inputs.open_binary(path, inputs.HISTORY) as handle:  # the one gate: a regular file only
+                table = pq.read_table(handle)
             meta = json.loads((table.schema.metadata or {})[META])
             rows = pl.from_arrow(table).cast(dict(ROWS)).select(list(ROWS))
             return Recorded(Quarter.parse(meta["quarter"]), date.fromisoformat(meta["as_of"]), meta["check"],
@@ -207,18 +209,20 @@ class History:
     def meta(self, quarter: Quarter) -> dict | None:
         """A recorded quarter's metadata (quarter, as_of, check, categories, remediation), without its rows."""
         path = self.path(quarter)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             return None
         try:
-            return json.loads((pq.read_schema(path).metadata or {})[META])
+            with inputs.open_binary(path, inputs.HISTORY) as handle:  # the one gate: a regular file only
+                schema = pq.read_schema(handle)
+            return json.loads((schema.metadata or {})[META])
         except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
             raise BadInput(f"{path}: not readable as a quarter of the history ({exc}); delete it and run that "
                            "quarter again to record it anew (docs/operations.md, \"The history of remediation\")") from None
 
     def record(self, recorded: Recorded) -> Path:
         """Write ``recorded`` as its quarter's file (replacing the one there: a re-run), mode 0600, atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.folder, 0o700)
+        private_folder(self.folder)
+        os.chmod(self.folder, FOLDER_MODE)  # also a folder made before, under another umask (pipelines/private.py)
         meta = {"format": FORMAT, "quarter": str(recorded.quarter), "as_of": recorded.as_of.isoformat(),
                 "check": recorded.check, "categories": recorded.categories, "remediation": recorded.remediation,
                 "recorded_at": recorded.recorded_at}
@@ -226,7 +230,7 @@ class History:
         table = table.replace_schema_metadata({META: json.dumps(meta, sort_keys=True).encode()})
         final = self.path(recorded.quarter)
         with locking.exclusive(self.home / LOCK_FILE, f"the history {self.folder}"):
-            paths.write_private(final, lambda handle: pq.write_table(table, handle))
+            write_private(final, lambda handle: pq.write_table(table, handle))
         log.info("recorded %s's records behind the findings in the history (%s rows, keyed pseudonyms only)",
                  recorded.quarter, recorded.rows.height)
         return final

@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 
 import pipelines
-from pipelines import evidence, ownership
+from pipelines import evidence, inputs, ownership
 from pipelines.load import fingerprint
 from pipelines.remediation import History
 from pipelines.report.build import default_notebooks_dir
@@ -81,7 +81,8 @@ def code_digest(with_report: bool) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """The policy file's SHA-256, read through the one gate as the review read it (pipelines/inputs.py)."""
+    return hashlib.sha256(inputs.read_bytes(Path(path), inputs.POLICY)).hexdigest()
 
 
 def _history_digest(history: History, quarter) -> list:

@@ -20,12 +20,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines import evidence, locking, ownership, paths
+from pipelines import evidence, inputs, locking, ownership, paths, records
 from pipelines.dates import LATEST, Quarter
 from pipelines.engines import DUCKDB, Engine, engine_class, open_engine
 from pipelines.errors import BadInput
 from pipelines.exceptions import Register, read_register
 from pipelines.load import LoadReport
+from pipelines.load.mapping import mapping_file as find_mapping
 from pipelines.metrics import Period
 from pipelines.metrics import exceptions as register_table
 from pipelines.policy import Policy, load_policy
@@ -151,6 +152,11 @@ def check(options: ReviewOptions) -> None:
     if options.out_dir is not None:
         paths.check_writable_folder(options.out_dir, "--out")
     paths.check_separate(data=options.data_dir, out=options.out_dir, db=options.database)
+    # the column mapping passes the one gate here, before anything is written: the loader reads it after the locks
+    # (the policy file and the register pass it where they are read, below; pipelines/inputs.py)
+    mapping = find_mapping(options.mapping_file, options.data_dir)
+    if mapping is not None:
+        inputs.check(mapping, inputs.MAPPING, apart_from=written(options))
     # the history holds keyed pseudonyms of the exports' ids: never under --out, never in the exports
     paths.check_apart({"--data": options.data_dir, "--out": options.out_dir,
                        "the history of remediation": options.home / HISTORY_DIR,
@@ -160,6 +166,23 @@ def check(options: ReviewOptions) -> None:
         check_own_index(options.out_dir)
         if quarter != LATEST:
             ownership.check_replaceable(options.out_dir / quarter)
+
+
+def written(options: ReviewOptions) -> dict[str, Path]:
+    """The folder the command writes, which no input file may lie in (docs/operations.md, "Safe by construction"):
+    ``--out`` of a run or a worklist; none for ``load`` and ``verify``."""
+    return {"--out": options.out_dir} if options.out_kind != NO_OUTPUT and options.out_dir is not None else {}
+
+
+def check_not_worklist(out_dir: Path, policy: Policy) -> None:
+    """A run's ``--out`` is published: never a worklist's folder, which holds the exports' own ids (the worklist's
+    own ``--out`` is never a reports folder: pipelines/worklist/lists.py, ``reports_folder``)."""
+    found = ownership.worklist_folder(out_dir, [spec.name for spec in records.lists_of(policy)])
+    if found is not None:
+        where = "is" if found == out_dir else "lies inside"
+        raise BadInput(f"--out {out_dir}: {where} the worklist folder {found} (it holds {ownership.WORKLIST_MARKER} or "
+                       "worklist files: personal data, the exports' own ids), and what --out holds is published: "
+                       "choose another --out")
 
 
 def check_own_index(out_dir: Path) -> None:
@@ -212,7 +235,9 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
     """Open a review (module docstring); everything it opened is closed and unlocked on exit."""
     options = options.resolved()
     check(options)
-    policy = load_policy(options.policy_path)
+    policy = load_policy(options.policy_path, apart_from=written(options))
+    if options.out_kind == REPORTS and options.out_dir is not None:
+        check_not_worklist(options.out_dir, policy)
     if options.out_kind == REPORTS and options.report and options.language not in (None, *policy.languages):
         # a report's promises are the policy's own words: quoted and titled only in the languages it is published in
         raise BadInput(f"--language {options.language}: the policy file {options.policy_path or policy.source} is "
@@ -220,7 +245,7 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
                        f"{policy.languages[0]}")
     # the register of exceptions, read (and refused when unreadable: exit 2) before the long load
     register_path = options.exceptions_file or policy.exceptions_register
-    register = read_register(register_path) if register_path is not None else None
+    register = read_register(register_path, apart_from=written(options)) if register_path is not None else None
     if register is not None:
         options = replace(options, exceptions_file=register.path)
     with ExitStack() as stack:

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import evidence as ev
-from pipelines import ownership, paths, records, remediation
+from pipelines import inputs, ownership, paths, records, remediation
 from pipelines.dates import Quarter
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport
@@ -161,14 +161,14 @@ def verify(
         # the run's parameters, its exports hashed while they load (pipelines/session.py)
         with open_review(options) as review:
             found.differences += _input_file("policy", evidence.get("policy"), policy_path or default_policy_path(),
-                                             hint="give the policy the run used with --policy")
+                                             inputs.POLICY, hint="give the policy the run used with --policy")
             found.differences += _input_file(
                 "column mapping", evidence.get("column_mapping"), ev.mapping_path(data_dir, mapping_file),
-                hint="give the mapping the run used with --mapping",
+                inputs.MAPPING, hint="give the mapping the run used with --mapping",
             )
             found.differences += _input_file(
                 "register of exceptions", evidence.get("exceptions"), review.options.exceptions_file,
-                hint="give the register the run used with --exceptions",
+                inputs.REGISTER, hint="give the register the run used with --exceptions",
             )
             log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, review.policy.label)
             results = compute_with_previous(review.con, review.period, review.policy)
@@ -231,9 +231,9 @@ def compare_history(recorded: dict | None, tracked: remediation.Tracked,
     return [], []
 
 
-def _input_file(what: str, recorded: dict | None, path: Path | None, *, hint: str) -> list[str]:
+def _input_file(what: str, recorded: dict | None, path: Path | None, kind: inputs.Input, *, hint: str) -> list[str]:
     """The policy or mapping file now, against the evidence's name and SHA-256."""
-    now = ev.file_record(path)
+    now = ev.file_record(path, kind)
     then = {k: recorded.get(k) for k in ("file", "sha256")} if recorded and recorded.get("sha256") else None
     if then is None and now is None:
         return []

@@ -38,6 +38,13 @@ FORBIDDEN = {
     # the history of remediation: keyed pseudonyms in the database's home; never the report, never a figure of its own
     "pipelines/remediation.py": ("pipelines.report", "pipelines.cli", "pipelines.run", "pipelines.verify",
                                  "pipelines.worklist", "pipelines.session", "pipelines.results", "pipelines.load"),
+    # the one gate every input file passes (docs/operations.md, "Safe by construction"): below every reader
+    "pipelines/inputs.py": ("pipelines.report", "pipelines.metrics", "pipelines.results", "pipelines.load",
+                            "pipelines.run", "pipelines.cli", "pipelines.session", "pipelines.policy",
+                            "pipelines.exceptions", "pipelines.remediation", "pipelines.evidence", "pipelines.publish",
+                            "pipelines.worklist", "pipelines.ownership", "pipelines.locking"),
+    # the modes of what holds personal data: below everything, it knows no other module
+    "pipelines/private.py": ("pipelines",),
     # the register's reader reads one CSV: no figure, no report
     "pipelines/exceptions.py": ("pipelines.metrics", "pipelines.report", "pipelines.results", "pipelines.run",
                                 "pipelines.cli", "pipelines.load"),

@@ -370,3 +370,121 @@ def test_a_report_is_made_only_in_a_language_the_policy_is_published_in(tmp_path
     assert code == 2 and "Traceback" not in err
     assert "--language nl: the policy file" in err and "published in en only" in err
     assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").glob("*/summary.json"))
+
+
+# --- an empty path is a user's mistake: exit 2, one line naming the option ------------------------------------------
+
+
+def _path_options():
+    """Every (command, option or argument) whose value is a path, from the parser itself: none is missed."""
+    parser = climod.build_parser()
+    return [(name, action) for name, command in parser.commands.items() for action in command._actions
+            if action.type is climod.path_argument]
+
+
+def _argv_with_empty(name: str, empty: argparse.Action, tmp) -> list[str]:
+    """``name``'s command line with ``empty`` given as ``""`` and every other required path a folder of ``tmp``."""
+    argv, positionals = [name], []
+    for action in climod.build_parser().commands[name]._actions:
+        if action.type is not climod.path_argument:
+            continue
+        chosen = action.dest == empty.dest
+        value = "" if chosen else str(tmp / "x")
+        if not action.option_strings:
+            positionals.append(value)
+        elif chosen or action.required:
+            argv += [action.option_strings[0], value]
+    return argv + positionals
+
+
+@pytest.mark.parametrize("name, action", _path_options(),
+                         ids=[f"{n} {a.option_strings[0] if a.option_strings else a.dest}" for n, a in _path_options()])
+def test_an_empty_path_is_refused_naming_the_option(tmp_path, capsys, monkeypatch, name, action):
+    """``--db ""`` was exit 1 "Is a directory": ``Path("")`` is the current folder (docs/operations.md, "Bad
+    parameters")."""
+    monkeypatch.chdir(tmp_path)
+    code = climod.main(_argv_with_empty(name, action, tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    label = action.option_strings[0] if action.option_strings else action.metavar or action.dest
+    assert lines == [f"privacy-review: error: {label}: an empty path: name a file or folder"
+                     + (", or leave the option out" if action.option_strings and not action.required else "")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing made: no home, no folder
+
+
+def test_every_command_has_its_path_options_checked():
+    found = {(name, a.option_strings[0] if a.option_strings else a.dest) for name, a in _path_options()}
+    assert {("run", "--db"), ("run", "--out"), ("run", "--data"), ("run", "--exceptions"), ("run", "--policy"),
+            ("run", "--mapping"), ("load", "--db"), ("worklist", "--out"), ("verify", "report_dir"),
+            ("verify", "--history-home"), ("notebooks", "dir"), ("check-policy", "policy"), ("sample", "--out"),
+            ("pdf", "report_dir")} <= found
+
+
+# --- a full disk: the system's reason, one line, wherever the tool writes ----------------------------------------
+
+
+def _enospc(filename=None):
+    import errno
+
+    return OSError(errno.ENOSPC, "No space left on device", *([str(filename)] if filename else []))
+
+
+def _full_disk_at(where: str, monkeypatch, tmp_path):
+    """Make the write at ``where`` fail as a full disk does; the file the line must name (None: DuckDB's words)."""
+    import duckdb
+    import nbformat
+
+    from pipelines import evidence, remediation, spreadsheet
+    from pipelines import run as runmod
+    from pipelines.load import build
+
+    def fail(error):
+        def raising(*args, **kwargs):
+            raise error
+        return raising
+
+    if where == "worklist file":  # written through pipelines/private.py, which names the file
+        monkeypatch.setattr(spreadsheet, "write_csv", fail(_enospc()))
+        return tmp_path / "lists"
+    if where == "history":
+        monkeypatch.setattr(remediation.pq, "write_table", fail(_enospc()))
+        return tmp_path / "home" / "history" / "2024Q1.parquet"
+    if where == "evidence.json":
+        monkeypatch.setattr(evidence, "write", fail(_enospc(tmp_path / "out" / "2024Q1" / "evidence.json")))
+        return tmp_path / "out" / "2024Q1" / "evidence.json"
+    if where == "database":
+        monkeypatch.setattr(build, "_build", fail(duckdb.IOException(
+            'IO Error: Could not write file "/h/.privacy-review.duckdb.1.tmp": No space left on device')))
+        return None
+    if where == "notebook cut short":  # papermill's write failed; the notebook was then read back, half written
+        def cut_short(*args, **kwargs):
+            try:
+                raise _enospc(tmp_path / "out" / "notebooks" / "00_quarterly_review.ipynb")
+            except OSError:
+                raise nbformat.reader.NotJSONError("Notebook does not appear to be JSON: '{'") from None
+        monkeypatch.setattr(runmod, "publish_quarter", cut_short)
+        return tmp_path / "out" / "notebooks" / "00_quarterly_review.ipynb"
+    raise ValueError(where)
+
+
+@pytest.mark.parametrize("where", ["worklist file", "history", "evidence.json", "database", "notebook cut short"])
+def test_a_full_disk_gives_the_systems_reason_in_one_line(tmp_path, capsys, monkeypatch, where):
+    data = write_exports(tmp_path / "x")
+    named = _full_disk_at(where, monkeypatch, tmp_path)
+    common = ["--data", str(data), "--quarter", "2024Q1"]
+    if where == "worklist file":
+        code = climod.main(["worklist", *common, "--out", str(tmp_path / "lists")])
+    else:
+        code = climod.main(["run", *common, "--out", str(tmp_path / "out"), "--no-report"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("privacy-review:")]
+    assert code == 1 and len(lines) == 1, err
+    assert "Traceback" not in err and "is the disk full" not in err
+    if named is None:  # DuckDB says it in words, with no errno
+        assert lines[0].startswith("privacy-review: failed: no space left on device: IO Error: Could not write file")
+    elif where == "worklist file":
+        assert lines[0].startswith(f"privacy-review: failed: {named}/") and lines[0].endswith(
+            ".csv: No space left on device")
+    else:
+        assert lines[0] == f"privacy-review: failed: {named}: No space left on device"

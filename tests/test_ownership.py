@@ -97,3 +97,28 @@ def test_the_notebooks_record_keeps_earlier_names_and_ignores_a_strangers_file(t
     assert not ownership.foreign_notebooks_marker(tmp_path)
     (tmp_path / ownership.NOTEBOOKS_MARKER).write_text('{"files": {"a.ipynb": "x"}}', encoding="utf-8")
     assert ownership.notebook_copies(tmp_path) == {} and ownership.foreign_notebooks_marker(tmp_path)
+
+
+def test_a_worklist_folder_is_found_by_its_marker_above_or_by_its_files_in_it(tmp_path):
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    ownership.mark_worklist(lists, ["accounts.csv"])
+    assert ownership.worklist_folder(lists) == lists
+    assert ownership.worklist_folder(lists / "sub" / ".." / "x") == lists  # resolved, then judged
+    unmarked = tmp_path / "old"
+    unmarked.mkdir()
+    (unmarked / "rights_requests_overdue.csv").write_text("request_id\n", encoding="utf-8")
+    assert ownership.worklist_folder(unmarked, ["rights_requests_overdue.csv"]) == unmarked
+    # a file of that name above the folder is the user's, not a worklist (a register beside the reports)
+    assert ownership.worklist_folder(unmarked / "reports", ["rights_requests_overdue.csv"]) is None
+    assert ownership.worklist_folder(tmp_path / "elsewhere", ["rights_requests_overdue.csv"]) is None
+
+
+def test_the_worklist_marker_is_private_under_any_umask(tmp_path):
+    before = os.umask(0)
+    try:
+        ownership.mark_worklist(tmp_path, ["a.csv"])
+    finally:
+        os.umask(before)
+    assert os.stat(tmp_path / ownership.WORKLIST_MARKER).st_mode & 0o777 == 0o600
+    assert ownership.worklist_files(tmp_path) == {"a.csv"}

@@ -313,3 +313,33 @@ def test_a_disk_that_fills_while_loading_is_exit_1_in_one_line_and_the_old_datab
     lines = [line for line in err.splitlines() if line.startswith("privacy-review:")]
     assert len(lines) == 1 and "no space left on device" in lines[0] and "Traceback" not in err
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+# --- a worklist folder is never published -------------------------------------------------------------------------
+
+
+def worklist_into(data, out):
+    assert climod.main(["worklist", "--data", str(data), "--out", str(out), "--quarter", "2024Q1"]) == 0
+
+
+@pytest.mark.parametrize("case", ["the worklist folder", "inside it", "its files without the marker"])
+def test_a_worklist_folder_is_refused_as_runs_out_and_left_as_it_was(tmp_path, capsys, case):
+    """Reported: a worklist folder used afterwards as ``run --out`` was published, the worklists inside."""
+    data = write_exports(tmp_path / "exports")
+    lists = tmp_path / "lists"
+    worklist_into(data, lists)
+    if case == "its files without the marker":  # an earlier worklist whose marker was deleted
+        (lists / ownership.WORKLIST_MARKER).unlink()
+    capsys.readouterr()
+    before = tree(lists)
+    out = lists / "reports" if case == "inside it" else lists
+    line = refused(capsys, *run_args(data, out))
+    assert f"the worklist folder {lists}" in line and "choose another --out" in line
+    assert tree(lists) == before and not (lists / "reports").exists() and not (lists / "2024Q1").exists()
+    assert not (lists / ownership.REPORTS_MARKER).exists()
+
+
+def test_a_reports_folder_beside_a_register_named_like_a_worklist_file_is_not_a_worklist(tmp_path, capsys):
+    data = write_exports(tmp_path / "exports")
+    (tmp_path / "exceptions.csv").write_text("category,id,reason,approved_by,approved_on,expires_on\n")
+    assert climod.main([str(a) for a in run_args(data, tmp_path / "reports")]) == 0

@@ -20,8 +20,10 @@ from pipelines.errors import BadInput
 from pipelines.load import cast
 from pipelines.load import fingerprint as fp
 from pipelines.load.csv_reader import SetAside, read_csv
-from pipelines.load.mapping import DEFAULT_MAPPING_FILE, Mapping, contract_name, load_mapping
+from pipelines.load.mapping import Mapping, contract_name, load_mapping
+from pipelines.load.mapping import mapping_file as find_mapping
 from pipelines.load.sources import Source, find_sources
+from pipelines.private import FILE_MODE, narrow, private_folder, private_umask
 
 log = logging.getLogger(__name__)
 
@@ -71,54 +73,69 @@ def load_exports(
     data_dir, db_path = Path(data_dir), Path(db_path)
     sources = find_sources(data_dir)
     mapping = load_mapping(mapping_file, data_dir)
-    if mapping_file is None and (data_dir / DEFAULT_MAPPING_FILE).exists():
-        mapping_file = data_dir / DEFAULT_MAPPING_FILE
+    mapping_file = find_mapping(mapping_file, data_dir)
     current = fp.fingerprint(data_dir, sources, mapping_file, input_zone, zone, os.environ.get(SALT_ENV))
     if not reload:
         reused = _reuse(db_path, current)
         if reused is not None:
+            _keep_private(db_path)
             return reused
     else:
         log.info("loading: --reload given")
     # said once it is decided, after the reason: a reused database is only "reusing ..." (docs/operations.md)
     log.info("loading exports from %s into %s", data_dir, db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(db_path.parent)  # 0700 when the tool makes it (pipelines/private.py)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _remove(tmp)
     salt = _carry_over_salt(db_path)
     report = LoadReport()
     try:
-        con = dbmod.connect(tmp, zone=input_zone)
-        try:
-            for ddl in _META_DDL:
-                con.sql(ddl)
-            con.execute("INSERT INTO settings VALUES ('pseudonym_salt', ?), ('input_zone', ?), ('zone', ?),"
-                        " ('loaded_at', ?), ('data_dir', ?), (?, ?)",
-                        [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(), str(data_dir),
-                         fp.SETTING, fp.encode(current)])
-            present = [n for n in TABLES if sources[n] is not None]
-            for setting, value in cast.LOAD_SETTINGS.items():
-                con.sql(f"SET {setting} = '{value}'")
-            for name, table in TABLES.items():
-                con.sql(table.ddl())
-                started = time.monotonic()
-                if sources[name] is not None and _interactive():
-                    log.info("[%d/%d] loading %s …", present.index(name) + 1, len(present), name)
-                _load_table(con, table, sources[name], mapping, report)
-                if sources[name] is not None:
-                    log.info("loaded %s: %s rows in %.1f s (%s set aside)", name, f"{report.rows_loaded[name]:,}",
-                             time.monotonic() - started, f"{report.rows_rejected[name]:,}")
-            for setting in cast.LOAD_SETTINGS:
-                con.sql(f"RESET {setting}")
-            con.sql("CREATE TABLE load_flags AS " + dbmod.read_sql("pipelines.load", "flags"))
-            con.sql("CHECKPOINT")
-        finally:
-            con.close()
+        # DuckDB creates the file, its .wal and its spill files itself, 0666 cut by the umask: under a umask of 077
+        # each is private from the moment it exists (pipelines/private.py; docs/operations.md, "Safe by construction")
+        with private_umask():
+            con = dbmod.connect(tmp, zone=input_zone, spill_of=db_path)
+            _build(con, sources, mapping, report, [salt, input_zone, zone, datetime.now(timezone.utc).isoformat(),
+                                                   str(data_dir), fp.SETTING, fp.encode(current)])
+        os.chmod(tmp, FILE_MODE)  # and said explicitly, whatever DuckDB did
         os.replace(tmp, db_path)
     except BaseException:
         _remove(tmp)
         raise
     return report
+
+
+def _build(con, sources: dict[str, Source | None], mapping: Mapping, report: LoadReport, settings: list) -> None:
+    """Every table into the new database ``con`` (closed on return), then its flags; ``settings``: the values of
+    the ``settings`` rows (salt, zones, load time, export folder, fingerprint)."""
+    try:
+        for ddl in _META_DDL:
+            con.sql(ddl)
+        con.execute("INSERT INTO settings VALUES ('pseudonym_salt', ?), ('input_zone', ?), ('zone', ?),"
+                    " ('loaded_at', ?), ('data_dir', ?), (?, ?)", settings)
+        present = [n for n in TABLES if sources[n] is not None]
+        for setting, value in cast.LOAD_SETTINGS.items():
+            con.sql(f"SET {setting} = '{value}'")
+        for name, table in TABLES.items():
+            con.sql(table.ddl())
+            started = time.monotonic()
+            if sources[name] is not None and _interactive():
+                log.info("[%d/%d] loading %s …", present.index(name) + 1, len(present), name)
+            _load_table(con, table, sources[name], mapping, report)
+            if sources[name] is not None:
+                log.info("loaded %s: %s rows in %.1f s (%s set aside)", name, f"{report.rows_loaded[name]:,}",
+                         time.monotonic() - started, f"{report.rows_rejected[name]:,}")
+        for setting in cast.LOAD_SETTINGS:
+            con.sql(f"RESET {setting}")
+        con.sql("CREATE TABLE load_flags AS " + dbmod.read_sql("pipelines.load", "flags"))
+        con.sql("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _keep_private(db_path: Path) -> None:
+    """A reused database made 0600 when an older version (or another umask) left it readable by others."""
+    if narrow(db_path):
+        log.info("made %s private (mode 0600): it held the exports and was readable by others", db_path)
 
 
 def _interactive() -> bool:

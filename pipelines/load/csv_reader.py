@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from pipelines import inputs
 from pipelines.errors import BadInput
 from pipelines.load.cast import UNTERMINATED_QUOTE, WRONG_FIELDS
 from pipelines.load.sources import is_gzip
@@ -104,11 +105,26 @@ _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _READING_ERRORS = (UnicodeDecodeError, OSError, *_GZIP_ERRORS)
 
 
+class _GzipReader(gzip.GzipFile):
+    """A gzip stream that closes the file it decompresses when it is closed (a ``GzipFile`` given an open file
+    leaves it open)."""
+
+    def __init__(self, raw) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self.raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.raw.close()
+
+
 def _open_binary(path: Path):
-    """The export's bytes: decompressed on the fly for ``<table>.csv.gz`` (docs/bad-data.md)."""
-    if is_gzip(path):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+    """The export's bytes, opened through the one gate (:func:`pipelines.inputs.open_binary`: a regular file only),
+    decompressed on the fly for ``<table>.csv.gz`` (docs/bad-data.md)."""
+    raw = inputs.open_binary(path, inputs.EXPORT)
+    return _GzipReader(raw) if is_gzip(path) else raw
 
 
 def _open_text(path: Path):

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.load.sources import Source
 
 #: Bump whenever loading changes what a database holds (types, rules for setting rows aside,
@@ -35,8 +36,8 @@ def fingerprint(
             stat = path.stat()
             files[_relative(path, data_dir)] = [stat.st_size, stat.st_mtime_ns]
     mapping = None
-    if mapping_file is not None and Path(mapping_file).exists():
-        mapping = hashlib.sha256(Path(mapping_file).read_bytes()).hexdigest()
+    if mapping_file is not None:  # read through the one gate, as the loader read it
+        mapping = hashlib.sha256(inputs.read_bytes(Path(mapping_file), inputs.MAPPING)).hexdigest()
     return {
         "loader_version": LOADER_VERSION,
         "files": files,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.contract import TABLES
-from pipelines.errors import BadInput, read_toml
+from pipelines.errors import BadInput
 
 #: Picked up automatically when it sits in the export directory.
 DEFAULT_MAPPING_FILE = "column-mapping.toml"
@@ -18,14 +19,23 @@ DEFAULT_MAPPING_FILE = "column-mapping.toml"
 Mapping = dict[str, dict[str, str]]  # table -> {export column (lower case): contract column}
 
 
+def mapping_file(path: Path | None, data_dir: Path | None) -> Path | None:
+    """The mapping a load reads: ``path`` (``--mapping``), else ``<data_dir>/column-mapping.toml`` when anything
+    of that name is there (a FIFO or a broken link too: the gate refuses it, it is never taken for absent),
+    else None."""
+    if path is not None:
+        return Path(path)
+    default = Path(data_dir) / DEFAULT_MAPPING_FILE if data_dir is not None else None
+    return default if default is not None and (default.exists() or default.is_symlink()) else None
+
+
 def load_mapping(path: Path | None, data_dir: Path | None = None) -> Mapping:
-    """The mapping from ``path``, else ``<data_dir>/column-mapping.toml`` if present, else none."""
-    if path is None and data_dir is not None and (Path(data_dir) / DEFAULT_MAPPING_FILE).exists():
-        path = Path(data_dir) / DEFAULT_MAPPING_FILE
+    """The mapping from ``path``, else ``<data_dir>/column-mapping.toml`` if present (:func:`mapping_file`), else
+    none."""
+    path = mapping_file(path, data_dir)
     if path is None:
         return {}
-    path = Path(path)
-    raw = read_toml(path, "column mapping file")
+    raw, _ = inputs.read_toml(path, inputs.MAPPING)  # the one gate: a regular file, 1 MiB at most, UTF-8
     mapping: Mapping = {}
     for table, columns in raw.items():
         if table not in TABLES:

@@ -8,7 +8,7 @@ Nothing present is taken for absent, and nothing is read that is not a regular f
 - ``<table>.csv.gz`` is read as gzip-compressed CSV; a compression the loader does not read
   (``payments.csv.zip``) is refused, never reported as "not exported";
 - a FIFO, socket or device (or a link to one) is refused before it is opened: opening a FIFO
-  would wait for a writer forever;
+  would wait for a writer forever (the one gate every input file passes: :mod:`pipelines.inputs`);
 - a table folder is read at any depth (Spark's ``year=2024/`` layout), every ``.parquet`` file in
   any case of extension, skipping only Spark's and Hadoop's bookkeeping files; anything else in
   it is refused by name.
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.contract import TABLES
 from pipelines.errors import BadInput
 
@@ -160,8 +161,6 @@ def parquet_files(folder: Path) -> list[Path]:
                     raise BadInput(f"{path}: the same file as {seen[key]} (a link): keep one")
                 seen[key] = path
                 found.append(((*parts, entry), path))
-            else:
-                raise BadInput(f"{path}: {_not_regular(info.st_mode)}")
 
     info = _stat(folder)
     seen[(info.st_dev, info.st_ino)] = folder
@@ -188,13 +187,9 @@ def _refuse_hidden(path: Path, folder: Path) -> None:
 
 
 def _stat(path: Path) -> os.stat_result:
-    """``os.stat`` (links followed); a broken link or an unreadable entry is bad input."""
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        raise BadInput(f"{path}: cannot read the file: a link to a file that does not exist") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    """A table folder's entry through the gate (:func:`pipelines.inputs.check`): a folder or a regular file, a link
+    followed; anything else (a FIFO, a socket, a device, a broken link) is bad input naming it, never opened."""
+    return inputs.check(path, inputs.EXPORT, folders=True)
 
 
 def _mode(path: Path, *, what: str) -> str:
@@ -203,18 +198,5 @@ def _mode(path: Path, *, what: str) -> str:
     ``what``: "file" (a CSV or Parquet file: a folder is refused) or "folder" (a bare table name:
     a folder of Parquet files, or a file).
     """
-    info = _stat(path)
-    if stat.S_ISREG(info.st_mode):
-        return "file"
-    if stat.S_ISDIR(info.st_mode):
-        if what == "file":
-            raise BadInput(f"{path}: cannot read the file: Is a directory")
-        return "folder"
-    raise BadInput(f"{path}: {_not_regular(info.st_mode)}")
-
-
-def _not_regular(mode: int) -> str:
-    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
-            else "not a file")
-    return f"not a regular file ({kind}): only regular files are read; export the data to a file"
+    info = inputs.check(path, inputs.EXPORT, folders=what == "folder")
+    return "folder" if stat.S_ISDIR(info.st_mode) else "file"

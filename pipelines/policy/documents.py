@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.errors import BadInput
 
 _SPACES = re.compile(r"\s+")
@@ -22,19 +23,15 @@ def normal_text(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def read_document(path: Path, language: str, source: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{source}: [policy.documents] {language}: the policy text {path} is not there") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{source}: [policy.documents] {language}: {path} cannot be read as UTF-8 text: {exc}") from None
+def read_document(path: Path, apart_from: Mapping[str, Path | None] | None = None) -> str:
+    """A policy text, through the one gate (:mod:`pipelines.inputs`: a regular file of at most 16 MiB, UTF-8)."""
+    return inputs.read_text(path, inputs.POLICY_TEXT, apart_from=apart_from)
 
 
-def verify_quotes(policy, where: Callable) -> None:
+def verify_quotes(policy, where: Callable, *, apart_from: Mapping[str, Path | None] | None = None) -> None:
     """Every rule's quote in every language is in that language's document (whitespace aside); else
     :class:`BadInput` naming the rule, the language and where the quote is written (``where(rule, language)``)."""
-    texts = {lang: normal_text(read_document(path, lang, policy.source)) for lang, path in policy.documents.items()}
+    texts = {lang: normal_text(read_document(path, apart_from)) for lang, path in policy.documents.items()}
     for rule in policy.rules:
         for lang, quote in rule.quote.by_language.items():
             if normal_text(quote) not in texts[lang]:
@@ -46,6 +43,7 @@ def document_records(policy) -> list[dict]:
     """``evidence.json``'s record of the policy texts: language, file name and SHA-256 of each."""
     records = []
     for lang, path in policy.documents.items():
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else None
+        there = Path(path).exists() or Path(path).is_symlink()
+        digest = hashlib.sha256(inputs.read_bytes(Path(path), inputs.POLICY_TEXT)).hexdigest() if there else None
         records.append({"language": lang, "file": Path(path).name, "sha256": digest})
     return records

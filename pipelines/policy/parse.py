@@ -9,9 +9,10 @@ policy text, or a reference to a rule that is not there; the message is one line
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.contract import RIGHTS, TABLES
 from pipelines.dates import DEFAULT_CALENDAR, known_calendar, known_zone
 from pipelines.errors import BadInput
@@ -185,29 +186,25 @@ class _Reader:
         return m.Texts(found)
 
 
-def load_policy(path: str | Path | None = None, *, verify_documents: bool = True) -> m.Policy:
+def load_policy(path: str | Path | None = None, *, verify_documents: bool = True,
+                apart_from: Mapping[str, Path | None] | None = None) -> m.Policy:
     """Read and validate a policy file; errors name the file, line, column and key (exit 2).
 
+    The file and the policy texts it quotes are read through the one gate (:mod:`pipelines.inputs`: regular
+    files, 1 MiB and 16 MiB at most, UTF-8), never from inside a folder of ``apart_from`` (``{"--out": folder}``).
     ``verify_documents``: check each quote against the published texts of ``[policy.documents]``
     (a published quarter's copy of the file travels without them: the run checked them)."""
     from pipelines.policy import default_policy_path
 
     path = Path(path) if path else default_policy_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: policy file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: policy file cannot be read: {exc}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from None
-    return parse_policy(raw, source=str(path), text=text, verify_documents=verify_documents)
+    raw, text = inputs.read_toml(path, inputs.POLICY, apart_from=apart_from)
+    return parse_policy(raw, source=str(path), text=text, verify_documents=verify_documents, apart_from=apart_from)
 
 
-def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_documents: bool = False) -> m.Policy:
-    """A policy from the parsed TOML (``text``, the file itself, places the errors)."""
+def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_documents: bool = False,
+                 apart_from: Mapping[str, Path | None] | None = None) -> m.Policy:
+    """A policy from the parsed TOML (``text``, the file itself, places the errors); ``apart_from``: the folders its
+    policy texts must not lie in (:func:`load_policy`)."""
     locate = Locator(text) if text else None
     for name in raw:
         if name not in SECTIONS:
@@ -266,7 +263,7 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
     )
     if verify_documents:
         verify_quotes(policy, lambda rule, lang: f"{source}:{locate.at('rule', rules.index(rule), f'quote_{lang}')}"
-                      if locate else source)
+                      if locate else source, apart_from=apart_from)
     return policy
 
 

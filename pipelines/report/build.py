@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
 
+from pipelines import inputs
 from pipelines.dates import LATEST
 from pipelines.errors import PipelineFailure
 from pipelines.ownership import FAILED_DIR
@@ -304,7 +304,8 @@ def _publish_policy(policy_path: str | Path | None, folder: Path) -> str:
         return ""
     if not Path(policy_path).is_file():  # the notebooks will say so, naming it
         return str(policy_path)
-    shutil.copyfile(policy_path, Path(folder) / POLICY_COPY)
+    # the bytes the review read, through the one gate (pipelines/inputs.py): never a FIFO's or a device's
+    (Path(folder) / POLICY_COPY).write_bytes(inputs.read_bytes(Path(policy_path), inputs.POLICY))
     return f"../{POLICY_COPY}"
 
 

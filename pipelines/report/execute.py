@@ -27,6 +27,8 @@ from papermill.utils import merge_kwargs, remove_args
 from pipelines.errors import PipelineFailure
 from pipelines.report.kernel import KERNEL_NAME, ThisPythonKernelManager
 
+log = logging.getLogger(__name__)
+
 #: the longest a single cell may run (seconds); a hung cell fails the report instead of the scheduler
 CELL_TIMEOUT = 600
 START_TIMEOUT = 120
@@ -233,6 +235,7 @@ def execute_notebook(
     # papermill logs every cell at INFO; the report's logs say which notebook ran, not each cell
     logging.getLogger("papermill").setLevel(logging.WARNING)
     kernel.begin(kernel_cwd, timeout)
+    failed = True
     try:
         pm.execute_notebook(
             str(src),
@@ -248,13 +251,23 @@ def execute_notebook(
             start_timeout=kernel.start_timeout,
             kernel=kernel,
         )
+        failed = False
     finally:
         if dst.exists() and source_kernelspec:
-            _restore_kernelspec(dst, source_kernelspec)
+            _restore_kernelspec(dst, source_kernelspec, best_effort=failed)
     return nbformat.read(dst, as_version=4)
 
 
-def _restore_kernelspec(path: Path, kernelspec: dict) -> None:
+def _restore_kernelspec(path: Path, kernelspec: dict, *, best_effort: bool = False) -> None:
+    """Give the executed notebook at ``path`` the source's ``kernelspec`` again. ``best_effort``: papermill raised
+    (a cell failed, a full disk cut the notebook short): a notebook that cannot be read or written is left as it
+    is, so that papermill's own error, the one that says why (``No space left on device``), is the one raised."""
+    if best_effort:
+        try:
+            _restore_kernelspec(path, kernelspec)
+        except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError
+            log.debug("the kernelspec of %s was not restored", path, exc_info=True)
+        return
     nb = nbformat.read(path, as_version=4)
     if dict(nb.metadata.get("kernelspec", {})) != kernelspec:
         nb.metadata["kernelspec"] = kernelspec

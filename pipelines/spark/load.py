@@ -25,6 +25,7 @@ from pipelines import db as dbmod
 from pipelines.errors import BadInput
 from pipelines.load import LoadReport
 from pipelines.load import load_exports as load_database
+from pipelines.private import private_umask
 from pipelines.spark.tables import TABLES_DIR, table_names
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,9 @@ def load_exports(
             return report
         shutil.rmtree(tmp, ignore_errors=True)
         try:
-            write_tables(con, tmp)
-            (tmp / WRITTEN_FROM).write_text(loaded_at, encoding="utf-8")
+            with private_umask():  # the exports' rows, written by DuckDB itself: 0600 in 0700 (pipelines/private.py)
+                write_tables(con, tmp)
+                (tmp / WRITTEN_FROM).write_text(loaded_at, encoding="utf-8")
             _swap(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

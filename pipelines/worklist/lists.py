@@ -15,9 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import ownership, paths, records, remediation, spreadsheet
+from pipelines import ownership, records, remediation, spreadsheet
 from pipelines.errors import BadInput, PipelineFailure
 from pipelines.exceptions import warn_invalid
+from pipelines.private import private_folder, write_private
 from pipelines.records import REGISTER, RecordList
 from pipelines.session import WORKLIST, ReviewOptions, open_review
 
@@ -113,7 +114,7 @@ def write_files(out_dir: Path, found: records.Records, labels: dict[str, list[st
     if wrong:
         raise PipelineFailure("; ".join(wrong))
     if not out_dir.exists():
-        out_dir.mkdir(parents=True, mode=0o700)
+        private_folder(out_dir)  # 0700 whatever the umask (pipelines/private.py)
     log.warning("the worklist in %s holds personal data (the exports' own ids): keep it to the people who act on it, "
                 "never publish or e-mail it, and delete it once done", out_dir)
     written = []
@@ -144,4 +145,4 @@ def write_private_csv(frame: pl.DataFrame, path: Path) -> None:
     ``path``, so a file left by an earlier worklist (whatever its mode) is replaced.
     """
     # no cell a spreadsheet runs as a formula
-    paths.write_private(path, lambda handle: spreadsheet.write_csv(frame, handle))
+    write_private(path, lambda handle: spreadsheet.write_csv(frame, handle))

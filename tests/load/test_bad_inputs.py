@@ -147,9 +147,17 @@ def test_permission_denied_is_bad_input_even_when_simulated_for_root(tmp_path, m
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("pipelines.load.csv_reader.open", denied, raising=False)
+    real_open = os.open
+
+    def open_denied(path, *args, **kwargs):  # every input file is opened by the gate (pipelines/inputs.py)
+        if str(path).endswith("accounts.csv"):
+            denied()
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_denied)
     with pytest.raises(BadInput, match=r"accounts\.csv: cannot read the file: Permission denied$"):
         load_exports(data, tmp_path / "db.duckdb")
+    monkeypatch.setattr(os, "open", real_open)
     monkeypatch.setattr(Path, "iterdir", denied)
     with pytest.raises(BadInput, match=r"x: cannot read the export directory: Permission denied$"):
         load_exports(data, tmp_path / "db.duckdb")

@@ -141,8 +141,8 @@ def test_every_language_needs_its_quote_title_and_document(tmp_path):
         tmp_path, re.sub(r'^quote_nl = "Wij bewaren marketing.*\n', "", TEXT, count=1, flags=re.M))
     message = refused(tmp_path, replaced('quote_en = "We store marketing', 'quote_de = "Wir"\nquote_en = "We store marketing'))
     assert "unknown key 'quote_de'" in message and "the policy's languages are en, nl" in message
-    assert "the policy text" in refused(tmp_path, replaced('nl = "privacy-policy-2024-06-17.nl.txt"',
-                                                           'nl = "beleid.txt"'))
+    assert "beleid.txt: policy text not found" in refused(tmp_path, replaced('nl = "privacy-policy-2024-06-17.nl.txt"',
+                                                                          'nl = "beleid.txt"'))
 
 
 def test_an_english_only_policy_needs_no_dutch(tmp_path):
