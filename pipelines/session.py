@@ -6,7 +6,8 @@ the output, the database, its home and the history of remediation apart (docs/op
 "Safe by construction"), read the policy and the register of exceptions, take the locks (the
 output's first, then the database's), clean what a killed run left, start the engine chosen
 by name, load the exports (or reuse the database), open the connection, install the register
-in it (docs/report.md, "Exceptions"), resolve the period and check that the exports cover it.
+in it (docs/report.md, "Exceptions"), check that the policy's contact addresses name no one in the exports
+(docs/operations.md, "Privacy scan"), resolve the period and check that the exports cover it.
 The callers then compute, write and publish; none assembles these steps on its own.
 """
 
@@ -30,6 +31,8 @@ from pipelines.load.mapping import mapping_file as find_mapping
 from pipelines.metrics import Period
 from pipelines.metrics import exceptions as register_table
 from pipelines.policy import Policy, load_policy
+from pipelines.policy.parse import key_position
+from pipelines.publish.scan import identifying_addresses
 from pipelines.remediation import HISTORY_DIR, KEY_FILE, History
 from pipelines.results import newest_data_date, oldest_data_date, resolve_period
 
@@ -208,6 +211,19 @@ def check_coverage(con, period: Period) -> None:
         )
 
 
+def check_contacts(con, policy: Policy) -> None:
+    """``[policy] controller_contacts`` identify no one in the exports (docs/operations.md, "Safe by construction"):
+    the scan lets those addresses through every published file, so one that is a value of the exports (an account or
+    contact id that is a customer's e-mail address) would publish that customer. Exit 2 naming the file, key and
+    column, never the address."""
+    found = identifying_addresses(con, policy.controller_contacts) if policy.controller_contacts else []
+    if found:
+        raise BadInput(f"{key_position(policy.source, 'policy', 'controller_contacts')}: [policy] controller_contacts: "
+                       f"an address listed is a value of {', '.join(found)} in the exports, so it is someone "
+                       "the review is about; list only the controller's own addresses (the privacy scan lets them "
+                       "through every published file)")
+
+
 def log_load(report: LoadReport) -> None:
     log.info("loaded %s rows, set aside %s", sum(report.rows_loaded.values()), sum(report.rows_rejected.values()))
     for table in report.absent:
@@ -264,6 +280,7 @@ def open_review(options: ReviewOptions) -> Iterator[Review]:
                         register)
         stack.callback(review.close_connection)
         register_table.install(review.con, register.rows if register is not None else None)
+        check_contacts(review.con, policy)
         if register is not None:
             log.info("register of exceptions %s: %s rows", register.path, register.rows.height)
         review.period = resolve_period(review.con, options.quarter, options.as_of, options.today or date.today())

@@ -35,7 +35,7 @@ HEADER = "category,id,reason,approved_by,approved_on,expires_on\n"
 REGISTER = HEADER + (
     "account,acct-court,court case 2024/117,legal department,2024-01-01,2025-12-31\n"      # 2 applied
     "account,acct-expired,fraud investigation,legal department,2023-09-01,2024-08-31\n"    # 3 expired
-    "account,acct-pending,tax audit,finance,2024-10-15,2025-10-15\n"                       # 4 pending
+    "account,acct-pending,customer Lotte De Smet asked us to keep it,Jan Peeters,2024-10-15,2025-10-15\n"  # 4 pending
     "account,acct-fine,court case 2024/117,legal department,2024-01-01,2025-12-31\n"       # 5 applied, takes nothing
     "logs,sess-log-1,court case 2024/117,legal department,2024-01-01,2025-12-31\n"         # 6 applied
     "residual,sess-res-1,court case 2024/117,legal department,2024-01-01,2025-12-31\n"     # 7 applied
@@ -195,13 +195,18 @@ def test_the_findings_follow_the_figures(reviewed):
     assert finding(reviewed["without"]["summary"], "logs_retention")["verdict"] == "not kept"
 
 
-def test_the_published_tables_name_reasons_and_lines_never_ids(reviewed):
+#: every reason and approver the register writes: free text, never published (docs/report.md, "Exceptions")
+FREE_TEXT = ("court case", "fraud investigation", "Lotte", "De Smet", "Jan Peeters", "legal department")
+
+
+def test_the_published_tables_count_by_category_and_name_lines_never_ids(reviewed):
     tables = reviewed["with"]["final"] / "tables"
-    reasons = rows(tables / "exceptions_reasons.csv")
-    assert {(r["category"], r["reason"], r["status"], r["rows"]) for r in reasons} == {
-        ("account", "court case 2024/117", "applied", "2"), ("account", "fraud investigation", "expired", "1"),
-        ("account", "tax audit", "pending", "1"), ("logs", "court case 2024/117", "applied", "1"),
-        ("residual", "court case 2024/117", "applied", "1")}
+    by_category = rows(tables / "exceptions_by_category.csv")
+    assert list(by_category[0]) == ["category", "status", "rows", "first_expiry", "last_expiry"]
+    assert {tuple(r.values()) for r in by_category} == {
+        ("account", "applied", "2", "2025-12-31", "2025-12-31"), ("account", "expired", "1", "2024-08-31", "2024-08-31"),
+        ("account", "pending", "1", "2025-10-15", "2025-10-15"), ("logs", "applied", "1", "2025-12-31", "2025-12-31"),
+        ("residual", "applied", "1", "2025-12-31", "2025-12-31")}
     invalid = rows(tables / "exceptions_invalid.csv")
     assert [(r["line"], r["category"], r["problem"]) for r in invalid] == [
         ("8", "", "unknown_category"), ("9", "account", "unknown_id"), ("10", "account", "no_approver"),
@@ -210,6 +215,34 @@ def test_the_published_tables_name_reasons_and_lines_never_ids(reviewed):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             assert "acct-court" not in text and "sess-log-1" not in text and "acct-nope" not in text, path.name
+
+
+def test_no_reason_and_no_approver_is_published_the_worklist_keeps_them(reviewed):
+    """A reason and an approver naming people ("customer Lotte De Smet asked ...", "Jan Peeters") reach the private
+    worklist alone: no published file (summary.json, evidence.json, tables) holds any of the register's free text."""
+    published = [p for p in reviewed["with"]["final"].rglob("*") if p.is_file()]
+    assert {p.name for p in published} >= {"summary.json", "evidence.json", "exceptions_by_category.csv"}
+    for path in published:
+        text = path.read_text(encoding="utf-8")
+        assert not [word for word in FREE_TEXT if word in text], path.name
+    listed = {r["line"]: r for r in rows(reviewed["worklist"] / "exceptions.csv")}
+    assert (listed["4"]["reason"], listed["4"]["approved_by"]) == ("customer Lotte De Smet asked us to keep it",
+                                                                    "Jan Peeters")
+    assert listed["2"]["reason"] == "court case 2024/117" and listed["2"]["approved_by"] == "legal department"
+
+
+@pytest.mark.slow
+def test_the_report_holds_no_reason_and_no_approver(reviewed, tmp_path):
+    """The whole report (HTML, executed notebooks) of a run with the register: none of its free text."""
+    final = run(RunOptions(data_dir=reviewed["data"], out_dir=tmp_path / "out", db_path=tmp_path / "h" / "r.duckdb",
+                           quarter="2024Q3", exceptions_file=reviewed["register"]))
+    published = [p for p in final.rglob("*") if p.is_file()]
+    assert {p.suffix for p in published} >= {".html", ".ipynb", ".json", ".csv"}
+    for path in published:
+        text = path.read_text(encoding="utf-8")
+        assert not [word for word in FREE_TEXT if word in text], path.relative_to(final)
+    html = (final / "quarterly-review.html").read_text(encoding="utf-8")
+    assert "2 in force until 31 December 2025" in html and "1 not yet in force" in html
 
 
 def test_evidence_records_the_registers_sha256(reviewed):

@@ -236,15 +236,15 @@ def history_of(root: Path) -> remediation.History:
 
 
 def test_a_failed_run_records_nothing(tmp_path):
-    """Only a published quarter is recorded: a run the privacy scan stops (a register reason naming a person's
-    e-mail address, which the report would publish) leaves no quarter in the history."""
+    """Only a published quarter is recorded: a run the privacy scan stops (a clause of the policy file naming an IP
+    address, which summary.json publishes) leaves no quarter in the history."""
+    from tests.conftest import policy_with
+
     data = exports(tmp_path, "2024Q3")
-    register = tmp_path / "register.csv"
-    register.write_text("category,id,reason,approved_by,approved_on,expires_on\n"
-                        "account,acct-0001,asked by jan.peeters@example.com,legal,2024-01-01,2025-12-31\n")
+    policy = policy_with(tmp_path / "p" / "policy.toml", 'clause = "§1.1"', 'clause = "§1.1, server 192.0.2.10"')
     with pytest.raises(PipelineFailure, match="privacy scan"):
         run(RunOptions(data_dir=data, out_dir=tmp_path / "reports", db_path=tmp_path / "home" / "r.duckdb",
-                       quarter="2024Q3", report=False, exceptions_file=register))
+                       quarter="2024Q3", report=False, policy_path=policy))
     assert remediation.History(tmp_path / "home").quarters() == []
     assert not (tmp_path / "reports" / "2024Q3").exists()
 

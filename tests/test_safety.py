@@ -343,3 +343,53 @@ def test_a_reports_folder_beside_a_register_named_like_a_worklist_file_is_not_a_
     data = write_exports(tmp_path / "exports")
     (tmp_path / "exceptions.csv").write_text("category,id,reason,approved_by,approved_on,expires_on\n")
     assert climod.main([str(a) for a in run_args(data, tmp_path / "reports")]) == 0
+
+
+# --- the policy's contact addresses: the controller's own, never someone in the exports ------------------------
+
+
+def test_a_controller_contact_that_is_a_customers_id_is_refused_before_anything_is_published(tmp_path, capsys):
+    """A contact the scan would let through that is an account or marketing contact id (an e-mail address):
+    exit 2 naming the policy file, line, column and key, never the address (docs/operations.md, "Privacy scan")."""
+    contact = "lotte.desmet@example.com"
+    data = write_exports(tmp_path / "exports", {
+        "accounts": "account_id,created_at,plan,status\nA1,2024-01-01T10:00:00Z,free,active\n"
+                    " Lotte.DeSmet@Example.com ,2024-01-02T10:00:00Z,free,active\n",
+        "marketing_contacts": "contact_id,account_id,last_communication_at\nM1,A1,2024-02-01T10:00:00Z\n"})
+    policy = policy_with(tmp_path / "p" / "policy.toml", 'controller_contacts = ["privacy@onetagger.com"]',
+                         f'controller_contacts = ["privacy@onetagger.com", "{contact}"]')
+    out = tmp_path / "r"
+    line = refused(capsys, *run_args(data, out, "--policy", policy))
+    text = policy.read_text(encoding="utf-8")
+    number = text[:text.index("controller_contacts = [")].count("\n") + 1
+    assert f"{policy}:{number}:1: [policy] controller_contacts: " in line
+    assert "accounts.account_id" in line and contact not in line.lower()
+    assert not (out / "2024Q1").exists()
+    # a marketing contact's id the same: any identifying column, compared trimmed and in any case
+    write_exports(data, {"marketing_contacts": "contact_id,account_id,last_communication_at\n"
+                                               "LOTTE.DESMET@EXAMPLE.COM,A1,2024-02-01T10:00:00Z\n",
+                         "accounts": "account_id,created_at,plan,status\nA1,2024-01-01T10:00:00Z,free,active\n"})
+    line = refused(capsys, *run_args(data, out, "--policy", policy))
+    assert "marketing_contacts.contact_id" in line and "accounts.account_id" not in line
+    # the controller's own address alone is no one's
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0
+
+
+def test_a_policy_quoting_its_own_contact_address_publishes_when_declared_and_says_the_fix_when_not(tmp_path, capsys,
+                                                                                                   home):
+    """The policy's contact paragraph quoted in a rule: with the address in controller_contacts the run publishes;
+    without, exit 2 where the file is read, with the fix, before anything is loaded (the report quoting it, scanned
+    with the declared address allowed: tests/publish/test_scan.py)."""
+    from tests.policy.helpers import write_policy
+    from tests.policy.test_parse import QUOTING
+
+    data = write_exports(tmp_path / "exports")
+    declared = write_policy(tmp_path / "declared", QUOTING)
+    out = tmp_path / "r"
+    assert climod.main([str(a) for a in run_args(data, out, "--policy", declared)]) == 0
+    assert (out / "2024Q1" / "summary.json").is_file()
+    undeclared = write_policy(tmp_path / "undeclared", QUOTING.replace(
+        'controller_contacts = ["privacy@onetagger.com"]\n', ""))
+    line = refused(capsys, *run_args(data, tmp_path / "r2", "--policy", undeclared, "--db", tmp_path / "h2" / "r.duckdb"))
+    assert f"{undeclared}:" in line and "add it to [policy] controller_contacts" in line
+    assert not (tmp_path / "h2" / "r.duckdb").exists() and not (tmp_path / "r2" / "2024Q1").exists()

@@ -7,9 +7,13 @@ empty when no register is given, and every family that needs it makes sure it is
 ``sql/exceptions_evaluated.sql`` judges each row as of ``as_of``; the retention family takes the
 records of the rows in force out of the breaches (``retention_past_deadline_rows.sql``) and counts
 them as ``retention.excepted``. This family writes ``summary.json``'s ``exceptions`` block and two
-small tables: the rows in force, expired or pending by category and reason (the report shows the
-reasons), and the invalid rows by line, with their problem (the data-quality section lists them).
-No id of the register is ever written to the results.
+small tables: the rows in force, expired or pending by category, with their expiry dates, and the invalid
+rows by line, with their problem (the data-quality section lists them).
+
+Only counts, dates and codes are written: never an id of the register, and never its ``reason`` or
+``approved_by``, free text that may name a person ("customer Lotte De Smet asked ...") and that no scan
+can recognise as one (docs/report.md, "Exceptions"; docs/operations.md, "Only declared values"). They
+reach the privacy team's worklist alone (``exceptions.csv``, pipelines/records/sql/worklist_exceptions.sql).
 """
 
 from __future__ import annotations
@@ -30,14 +34,15 @@ GIVEN_TABLE = "exception_register_given"
 STATUSES = ("applied", "expired", "pending", "invalid")
 
 TABLES = {
-    # rows of the register in force, expired or pending, by category and reason (no id): the report's reasons
-    "exceptions_reasons": pl.Schema(
+    # rows of the register in force, expired or pending, by category: how many, and the first and last expiry
+    # (no id, no reason, no approver: free text is never published)
+    "exceptions_by_category": pl.Schema(
         {
             "category": pl.String,
-            "reason": pl.String,
             "status": pl.String,
             "rows": pl.Int64,
-            "expires_on": pl.Date,
+            "first_expiry": pl.Date,
+            "last_expiry": pl.Date,
         }
     ),
     # the invalid rows of the register by line: the column and problem (category only when it is a known one)
@@ -90,18 +95,19 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "by_category": by_category,
     }
     valid = evaluated.filter(pl.col("status") != "invalid")
-    reasons = (
-        valid.group_by("category", "reason", "status")
-        .agg(pl.len().cast(pl.Int64).alias("rows"), pl.col("expires_on").max().alias("expires_on"))
-        .sort("category", "status", "reason")
-        .select(list(TABLES["exceptions_reasons"]))
+    by_status = (
+        valid.group_by("category", "status")
+        .agg(pl.len().cast(pl.Int64).alias("rows"), pl.col("expires_on").min().alias("first_expiry"),
+             pl.col("expires_on").max().alias("last_expiry"))
+        .sort("category", "status")
+        .select(list(TABLES["exceptions_by_category"]))
     )
     invalid = (
         evaluated.filter(pl.col("status") == "invalid")
         .sort("line")
         .select("line", "category", "problem_column", "problem")
     )
-    tables = {"exceptions_reasons": reasons.cast(dict(TABLES["exceptions_reasons"])),
+    tables = {"exceptions_by_category": by_status.cast(dict(TABLES["exceptions_by_category"])),
               "exceptions_invalid": invalid.cast(dict(TABLES["exceptions_invalid"]))}
     return checked(summary, tables, TABLES, {"exceptions": evaluated})
 

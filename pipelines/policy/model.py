@@ -52,6 +52,10 @@ COMBINATIONS = (EARLIEST, LATEST_OF)
 #: policy states no period, so the rule cannot be judged
 DAYS, WORKING_DAYS, MONTHS, YEARS, NONE, UNSTATED = "days", "working days", "months", "years", "none", "unstated"
 
+#: the longest period of each unit (docs/policy-file.md, "Types and bounds"): a century of retention, a year and a
+#: half of working days for a response or a request; a period is at least 1 of its unit ("none" is no time at all)
+PERIOD_LIMITS = {DAYS: 36525, WORKING_DAYS: 366, MONTHS: 1200, YEARS: 100}
+
 #: a period starting on the anchor's day, or on 1 January of the year after it (accounting periods)
 STARTS = ("anchor", "next_year")
 
@@ -99,11 +103,12 @@ class Period:
     amount: int
     unit: str
 
-    _TEXT = re.compile(r"^\s*(\d{1,4})\s+(day|days|working day|working days|month|months|year|years)\s*$")
+    _TEXT = re.compile(r"^\s*(\d+)\s+(day|days|working day|working days|month|months|year|years)\s*$")
 
     @classmethod
     def parse(cls, text: str) -> Period | None:
-        """``12 months`` -> Period(12, "months"); ``none``, ``unstated``; None for anything else."""
+        """``12 months`` -> Period(12, "months"); ``none``, ``unstated``; None for anything else (the bounds,
+        :data:`PERIOD_LIMITS`, are the policy file's: :func:`pipelines.policy.parse.period_problem`)."""
         value = text.strip().lower()
         if value in (NONE, UNSTATED):
             return cls(0, value)

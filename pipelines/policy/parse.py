@@ -1,15 +1,21 @@
-"""Reading a policy file: every key checked, anything not understood refused with its line and column.
+"""Reading a policy file: every key typed and bounded, anything not understood refused with its line and column.
 
-docs/policy-file.md is the reference for each key. A file is refused (:class:`BadInput`, exit 2) for an
-unknown key, anchor, unit, action, scope, table or column, a rule whose quote is not in the published
-policy text, or a reference to a rule that is not there; the message is one line,
-``FILE:LINE:COLUMN: where: what``.
+docs/policy-file.md is the reference for each key ("Types and bounds" lists every key's type and bounds). Each
+table of the file has its keys declared once, as :class:`Key` specs (:data:`SECTIONS`, :data:`RULE_KEYS`,
+:data:`CHECK_KEYS`, :data:`DEADLINE_KEYS`, :data:`PART_KEYS`, :data:`SCOPE_KEYS`); every key of a table is checked
+against them before anything is read from it: an unknown key, a value of the wrong TOML type (``"false"`` where a
+boolean is meant), a whole number or period out of its bounds, a text that is not one of its choices. Then what
+the values mean is checked: an unknown table or column, a rule whose quote is not in the published policy text, a
+reference to a rule that is not there, an e-mail address the privacy scan would not publish. Every refusal is
+:class:`BadInput` (exit 2), one line, ``FILE:LINE:COLUMN: where: what``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import inputs
@@ -18,6 +24,7 @@ from pipelines.dates import DEFAULT_CALENDAR, known_calendar, known_zone
 from pipelines.errors import BadInput
 from pipelines.policy import model as m
 from pipelines.policy.documents import verify_quotes
+from pipelines.publish.scan import emails, normalise_address
 
 #: an id: the finding's id, a figure's key, a file-name part; lower case, digits and underscores
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -27,28 +34,137 @@ _ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 #: the bucket every undeclared coded value is counted under (docs/contract.md, "Only declared values")
 OTHER = "other"
 
-SECTIONS = {
-    "policy": ("name", "name_nl", "version", "zone", "languages", "controller_contacts", "documents"),
-    "inactivity": ("rule", "due_soon_days"),
-    "support": ("privacy_category", "categories", "missed_request_window_days"),
-    "exceptions": ("register",),
-    "rule": (),
+#: the TOML types a key holds (docs/policy-file.md, "Types and bounds"): a non-empty string, a whole number, true or
+#: false, a list of non-empty strings, a table, a list of tables, a period written as a string ("12 months")
+TEXT, WHOLE, BOOLEAN, TEXTS, TABLE, TABLE_LIST, PERIOD = (
+    "text", "whole", "boolean", "texts", "table", "tables", "period")
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one key of the policy file holds: its TOML type and, for a text, the values it may take, for a whole
+    number its bounds, for a list whether it may be empty (docs/policy-file.md, "Types and bounds")."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+    empty: bool = False
+    """A list that may be empty (``controller_contacts = []``: none)."""
+
+    def wanted(self) -> str:
+        """What the key must hold, in words."""
+        if self.choices:
+            return "one of " + ", ".join(json.dumps(c) for c in self.choices)
+        return {
+            TEXT: "a non-empty string",
+            WHOLE: f"a whole number from {self.low} to {self.high}",
+            BOOLEAN: "true or false (a TOML boolean, written without quotes)",
+            TEXTS: "a list of non-empty strings" + (" (or [])" if self.empty else ""),
+            TABLE: "a table",
+            TABLE_LIST: "a list of tables",
+            PERIOD: 'a period such as "12 months", "30 days", "10 years", "5 working days", "none" or "unstated"',
+        }[self.kind]
+
+    def problem(self, value) -> str | None:
+        """Why ``value`` cannot be this key's value (``must be ..., not ...``); None when it can."""
+        if self.kind in (TEXT, PERIOD):
+            fits = isinstance(value, str) and bool(value.strip()) and (
+                not self.choices or value.strip() in self.choices)
+        elif self.kind == WHOLE:
+            fits = isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+        elif self.kind == BOOLEAN:
+            fits = isinstance(value, bool)
+        elif self.kind == TEXTS:
+            fits = isinstance(value, list) and (self.empty or bool(value)) and all(
+                isinstance(v, str) and v.strip() for v in value)
+        elif self.kind == TABLE:
+            fits = isinstance(value, dict)
+        else:  # TABLE_LIST
+            fits = isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+        if not fits:
+            return f"must be {self.wanted()}, not {shown(value)}"
+        return period_problem(value) if self.kind == PERIOD else None
+
+
+def shown(value) -> str:
+    """``value`` as TOML writes it, so a string reads as one (``"false"``, not ``false``); cut at 60 characters."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(shown(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{ " + ", ".join(f"{k} = {shown(v)}" for k, v in value.items()) + " }"
+    else:  # a number, a date or a time
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def period_problem(text: str) -> str | None:
+    """Why ``text`` is no period a policy file may state (its form, then its bounds: model.PERIOD_LIMITS); None."""
+    period = m.Period.parse(text)
+    if period is None:
+        return (f"{text!r} is not understood: write e.g. \"12 months\", \"30 days\", \"10 years\", "
+                "\"5 working days\", \"none\" or \"unstated\"")
+    limit = m.PERIOD_LIMITS.get(period.unit)
+    if limit is not None and not 1 <= period.amount <= limit:
+        return (f"{text!r} is out of bounds: from 1 to {limit} {period.unit}"
+                + (" (\"none\": no time after the anchor)" if period.amount == 0 else ""))
+    return None
+
+
+_TEXT, _TEXTS, _OPTIONAL_TEXTS, _TABLE, _TABLES, _PERIOD = (
+    Key(TEXT), Key(TEXTS), Key(TEXTS, empty=True), Key(TABLE), Key(TABLE_LIST), Key(PERIOD))
+#: the days "due soon" or "a missed request" look ahead: up to a year (a leap year's 366 days)
+MAX_WINDOW_DAYS = 366
+
+
+def _one_of(choices) -> Key:
+    return Key(TEXT, tuple(choices))
+
+
+#: the sections of the file and their keys (``[policy.documents]``: one text per language; ``[[rule]]``: below)
+SECTIONS: dict[str, dict[str, Key]] = {
+    "policy": {"name": _TEXT, "name_nl": _TEXT, "version": _TEXT, "zone": _TEXT, "languages": _TEXTS,
+               "controller_contacts": _OPTIONAL_TEXTS, "documents": _TABLE},
+    "inactivity": {"rule": _TEXT, "due_soon_days": Key(WHOLE, low=0, high=MAX_WINDOW_DAYS)},
+    "support": {"privacy_category": _TEXT, "categories": _OPTIONAL_TEXTS,
+                "missed_request_window_days": Key(WHOLE, low=1, high=MAX_WINDOW_DAYS)},
+    "exceptions": {"register": _TEXT},
+    "rule": {},
 }
-#: keys every rule may have (``quote_<lang>``, ``title_<lang>``, ``source_<lang>``, ``reason_<lang>`` too)
-COMMON_KEYS = ("id", "check", "clause", "basis", "figure", "auditable")
+#: what each section is: ``[name]`` a table, ``[[rule]]`` a list of them
+_SECTION_KINDS = {name: _TABLES if name == "rule" else _TABLE for name in SECTIONS}
+#: keys every rule may have (``quote_<lang>``, ``title_<lang>``, ``source_<lang>``, ``reason_<lang>`` too: texts)
+RULE_KEYS: dict[str, Key] = {"id": _TEXT, "check": _one_of(m.CHECKS), "clause": _TEXT, "basis": _one_of(m.BASES),
+                             "figure": _TEXT, "auditable": Key(BOOLEAN)}
 LANGUAGE_KEYS = ("quote", "title", "source", "reason")
 #: a deadline's own keys (at the rule's top level, or each entry of ``deadlines``)
-DEADLINE_KEYS = ("anchor", "column", "columns", "subject", "events", "rule", "period", "starts")
-PART_KEYS = ("table", "scope", "action", "clear", "marker")
-CHECK_KEYS = {
-    m.RETENTION: (*DEADLINE_KEYS, *PART_KEYS, "deadlines", "combine", "parts", "exempt", "yields_to"),
-    m.RIGHTS_DEADLINE: ("table", "rights", "period", "extended_period", "clock_start", "calendar"),
-    m.RESPONSE_TIME: ("table", "period", "calendar"),
-    m.NO_CONTACT_AFTER_WITHDRAWAL: ("table",),
+DEADLINE_KEYS: dict[str, Key] = {"anchor": _one_of(m.ANCHORS), "column": _TEXT, "columns": _TEXTS, "subject": _TEXT,
+                                 "events": _TEXTS, "rule": _TEXT, "period": _PERIOD, "starts": _one_of(m.STARTS)}
+PART_KEYS: dict[str, Key] = {"table": _TEXT, "scope": _TABLE, "action": _one_of(m.ACTIONS), "clear": _TEXTS,
+                             "marker": _TEXT}
+#: ``scope = { account = "...", <text column> = [values] }``: the account's state, and text columns of the rule's
+#: table with the values it applies to, each a list (:func:`_scope`)
+SCOPE_KEYS: dict[str, Key] = {"account": _one_of(m.ACCOUNT_SCOPES)}
+CHECK_KEYS: dict[str, dict[str, Key]] = {
+    m.RETENTION: {**DEADLINE_KEYS, **PART_KEYS, "deadlines": _TABLES, "combine": _one_of(m.COMBINATIONS),
+                  "parts": _TABLES, "exempt": _TEXTS, "yields_to": _TEXTS},
+    m.RIGHTS_DEADLINE: {"table": _TEXT, "rights": _TEXTS, "period": _PERIOD, "extended_period": _PERIOD,
+                        "clock_start": _one_of(m.CLOCK_STARTS), "calendar": _TEXT},
+    m.RESPONSE_TIME: {"table": _TEXT, "period": _PERIOD, "calendar": _TEXT},
+    m.NO_CONTACT_AFTER_WITHDRAWAL: {"table": _TEXT},
 }
 #: the export table each check other than retention reads (its SQL is the family's: docs/policy-file.md)
 CHECK_TABLES = {m.RIGHTS_DEADLINE: "rights_requests", m.RESPONSE_TIME: "support_tickets",
                 m.NO_CONTACT_AFTER_WITHDRAWAL: "marketing_contacts"}
+
+
+def _key_at(key: str) -> re.Pattern:
+    """``key =`` written bare or quoted (``auditable =``, ``"auditable" =``); group 3 is the key."""
+    return re.compile(rf"(^|[\s{{,])([\"']?)({re.escape(key)})\2\s*=")
 
 
 class Locator:
@@ -79,6 +195,8 @@ class Locator:
            entry: int | None = None) -> str:
         """``LINE:COLUMN`` of ``key`` in a section (or ``[[rule]]`` number ``index``; inside the value of
         ``within`` when given); the section's first line when the key is not written there."""
+        if (section, index) not in self.blocks and index is None and (section, 0) in self.blocks:
+            index = 0  # an array of tables named as a section: its first header
         first, last = self.blocks.get((section, index), (1, len(self.lines)))
         start = first
         if within is not None:
@@ -89,13 +207,21 @@ class Locator:
         for name in (key,) if key else ():
             found = self._find(name, start, last)
             if found:
-                line = self.lines[found - 1]
-                return f"{found}:{line.index(name) + 1 if name in line else 1}"
+                column = _key_at(name).search(self.lines[found - 1].split("#", 1)[0])
+                return f"{found}:{column.start(3) + 1}"
+            if (f"{section}.{name}", None) in self.blocks:  # a table of its own: ``[policy.documents]``
+                return self.at(f"{section}.{name}")
         line = self.lines[start - 1] if 0 < start <= len(self.lines) else ""
         return f"{start}:{len(line) - len(line.lstrip()) + 1}"
 
+    def section_at(self, name: str) -> str:
+        """``LINE:COLUMN`` of the section ``name``: its (first) header, else ``name = ...`` before any header."""
+        if (name, None) in self.blocks or (name, 0) in self.blocks:
+            return self.at(name)
+        return self.at("", None, name)
+
     def _find(self, key: str, first: int, last: int) -> int | None:
-        pattern = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
+        pattern = _key_at(key)
         for number in range(first, last + 1):
             if pattern.search(self.lines[number - 1].split("#", 1)[0]):
                 return number
@@ -106,7 +232,8 @@ class Locator:
 
 
 class _Reader:
-    """Typed access to one table of the file, errors naming file, line, column and key."""
+    """One table of the file: its keys checked against their specs (:meth:`expect`), then read; errors name the
+    file, line, column and key."""
 
     def __init__(self, table: dict, where: str, source: str, locate, section: str, index: int | None = None,
                  within: str | None = None, entry: int | None = None):
@@ -114,76 +241,88 @@ class _Reader:
         self.locate, self.section, self.index = locate, section, index
         #: the list key whose ``entry``-th table this is (``parts``, ``deadlines``): its keys are looked for there
         self.within, self.entry = within, entry
+        #: each key's spec, once :meth:`expect` has checked the table
+        self.keys: dict[str, Key] = {}
 
     def fail(self, message: str, key: str | None = None):
         position = self.locate.at(self.section, self.index, key, self.within, self.entry) if self.locate else "1:1"
         joined = f"{self.where} {message}" if key and message.startswith(f"{key}:") else f"{self.where}: {message}"
         raise BadInput(f"{self.source}:{position}: {joined}")
 
-    def refuse_unknown(self, allowed, languages=(), language_keys=()) -> None:
-        allowed = set(allowed) | {f"{k}_{lang}" for k in language_keys for lang in languages}
-        for key in self.table:
-            if key not in allowed:
+    def expect(self, keys: dict[str, Key], languages=(), language_keys=()) -> None:
+        """Every key of the table is one of ``keys`` (or ``<key>_<lang>``, a text, for each of ``language_keys`` and
+        ``languages``) and holds what its :class:`Key` says; the first that is not, in the file's order, is
+        refused."""
+        self.keys = dict(keys) | {f"{k}_{lang}": _TEXT for k in language_keys for lang in languages}
+        for key, value in self.table.items():
+            spec = self.keys.get(key)
+            if spec is None:
                 hint = ""
-                base = key.rsplit("_", 1)[0]
-                if base in language_keys and key.rsplit("_", 1)[1] not in languages:
+                base, _, lang = key.rpartition("_")
+                if base in language_keys and lang not in languages:
                     hint = f" (the policy's languages are {', '.join(languages)}: [policy] languages)"
-                self.fail(f"unknown key {key!r}{hint}; known: {', '.join(sorted(allowed))}", key)
+                self.fail(f"unknown key {key!r}{hint}; known: {', '.join(sorted(self.keys))}", key)
+            problem = spec.problem(value)
+            if problem is not None:
+                self.fail(f"{key} {problem}", key)
+
+    def first(self, key: str, spec: Key, default: str) -> str:
+        """One key read before the table's keys are known (a rule's ``check`` decides them)."""
+        if key not in self.table:
+            return default
+        problem = spec.problem(self.table[key])
+        if problem is not None:
+            self.fail(f"{key} {problem}", key)
+        return self.table[key].strip()
 
     def has(self, key: str) -> bool:
         return key in self.table
 
-    def text(self, key: str, default: str | None = None, *, required: bool = True) -> str | None:
+    def _get(self, key: str, default, required: bool):
+        """The value of ``key`` as :meth:`expect` checked it; ``default`` when absent (a missing required key fails)."""
         if key not in self.table:
             if default is not None or not required:
                 return default
             self.fail(f"missing the key {key!r}")
-        value = self.table[key]
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"{key} must be a non-empty string, not {value!r}", key)
-        return value.strip()
+        if key not in self.keys:  # a key read that its table does not declare is a bug here, never bad input
+            raise AssertionError(f"{self.where}: {key!r} is read but not declared")
+        return self.table[key]
 
-    def choice(self, key: str, choices, default: str | None = None) -> str:
-        value = self.text(key, default)
-        if value not in choices:
-            self.fail(f"{key} must be one of {', '.join(map(repr, choices))}, not {value!r}", key)
-        return value
+    def text(self, key: str, default: str | None = None, *, required: bool = True) -> str | None:
+        value = self._get(key, default, required)
+        return value.strip() if isinstance(value, str) else value
 
-    def integer(self, key: str, default: int | None = None) -> int:
-        if key not in self.table and default is not None:
-            return default
-        if key not in self.table:
-            self.fail(f"missing the key {key!r}")
-        value = self.table[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"{key} must be a whole number >= 0, not {value!r}", key)
-        return value
+    def integer(self, key: str, default: int) -> int:
+        return self._get(key, default, False)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key, None, False)
+        return default if value is None else value
 
     def strings(self, key: str, default: tuple = (), *, required: bool = False) -> tuple[str, ...]:
-        if key not in self.table:
-            if required:
-                self.fail(f"missing the key {key!r}")
-            return default
-        value = self.table[key]
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-            self.fail(f"{key} must be a list of non-empty strings, not {value!r}", key)
-        return tuple(v.strip() for v in value)
+        value = self._get(key, None, required)
+        return default if value is None else tuple(v.strip() for v in value)
+
+    def period(self, key: str, *, required: bool = True) -> m.Period | None:
+        value = self._get(key, None, required)
+        return None if value is None else m.Period.parse(value)
 
     def texts(self, key: str, languages, *, required: bool) -> m.Texts:
         found = {}
         for lang in languages:
             name = f"{key}_{lang}"
-            value = self.table.get(name)
+            value = self._get(name, None, False)
             if value is None:
                 if required:
                     self.fail(f"missing the key {name!r} (every language of [policy] languages needs one)")
                 continue
-            if not isinstance(value, str) or not value.strip():
-                self.fail(f"{name} must be a non-empty string", name)
             found[lang] = " ".join(value.split())
         return m.Texts(found)
+
+    def sub(self, value: dict, where: str, *, within: str | None = None, entry: int | None = None) -> _Reader:
+        """A table inside this one (a scope, an entry of ``parts`` or ``deadlines``), located within this table."""
+        return _Reader(value, where, self.source, self.locate, self.section, self.index,
+                       within if within is not None else self.within, entry if within is not None else self.entry)
 
 
 def load_policy(path: str | Path | None = None, *, verify_documents: bool = True,
@@ -201,20 +340,31 @@ def load_policy(path: str | Path | None = None, *, verify_documents: bool = True
     return parse_policy(raw, source=str(path), text=text, verify_documents=verify_documents, apart_from=apart_from)
 
 
+def key_position(source: str | Path, section: str, key: str) -> str:
+    """``FILE:LINE:COLUMN`` of ``key`` in ``[section]`` of the policy file ``source`` (the file alone when it cannot
+    be read again): for a refusal found after the file was read (pipelines/session.py, the controller's contacts)."""
+    try:
+        return f"{source}:{Locator(inputs.read_text(Path(source), inputs.POLICY)).at(section, None, key)}"
+    except (BadInput, OSError):
+        return str(source)
+
+
 def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_documents: bool = False,
                  apart_from: Mapping[str, Path | None] | None = None) -> m.Policy:
     """A policy from the parsed TOML (``text``, the file itself, places the errors); ``apart_from``: the folders its
     policy texts must not lie in (:func:`load_policy`)."""
     locate = Locator(text) if text else None
-    for name in raw:
+    for name, value in raw.items():
+        position = locate.section_at(name) if locate else "1:1"
         if name not in SECTIONS:
-            position = locate.at(name) if locate else "1:1"
             raise BadInput(f"{source}:{position}: unknown section [{name}]; known: "
                            + ", ".join(f"[{s}]" if s != "rule" else "[[rule]]" for s in SECTIONS)
                            + (" (the earlier form's [[retention]], [rights], [consent]: docs/policy-file.md, "
                               "\"From the earlier form\")" if name in ("retention", "rights", "consent") else ""))
+        if _SECTION_KINDS[name].problem(value) is not None:
+            written = "[[rule]]: a list of tables, one per promise" if name == "rule" else f"[{name}]: a table"
+            raise BadInput(f"{source}:{position}: {name} must be written as {written}, not {shown(value)}")
     head = _section(raw, "policy", source, locate)
-    head.refuse_unknown(SECTIONS["policy"])
     zone = head.text("zone")
     if not known_zone(zone):  # Python and DuckDB must both know it (docs/operations.md, "Bad parameters")
         head.fail(f"zone: unknown time zone {zone!r}", "zone")
@@ -223,9 +373,12 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
         if not _LANGUAGE.match(lang):
             head.fail(f"languages: {lang!r} is not a two-letter language code", "languages")
     documents = _documents(head, source, languages)
+    contacts = _controller_contacts(head)
+    if text:
+        _check_addresses(text, contacts, source)
 
     rules_raw = raw.get("rule")
-    if not isinstance(rules_raw, list) or not rules_raw:
+    if rules_raw is None:
         position = locate.at("policy") if locate else "1:1"
         raise BadInput(f"{source}:{position}: the file states no [[rule]]: one per promise (docs/policy-file.md)")
     rules = tuple(_rule(item, i, source, locate, languages) for i, item in enumerate(rules_raw))
@@ -233,13 +386,11 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
 
     # without [inactivity] the cohorts are the contract's (12 months) and no finding counts late erasures
     inactivity = _section(raw, "inactivity", source, locate, optional=True)
-    inactivity.refuse_unknown(SECTIONS["inactivity"])
     inactivity_rule = inactivity.text("rule", required=False)
     if inactivity_rule is not None:
         _check_inactivity_rule(rules, inactivity_rule, inactivity)
 
     support = _section(raw, "support", source, locate, optional=True)
-    support.refuse_unknown(SECTIONS["support"])
     privacy_category = support.text("privacy_category", "privacy")
     if normal_code(privacy_category) == OTHER:
         support.fail(f"privacy_category must not be {OTHER!r}: it names undeclared categories", "privacy_category")
@@ -257,7 +408,7 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
         missed_request_window_days=support.integer("missed_request_window_days", 30),
         support_categories=_support_categories(support, privacy_category),
         name_nl=head.text("name_nl", required=False),
-        controller_contacts=_controller_contacts(head),
+        controller_contacts=contacts,
         documents=documents,
         exceptions_register=_register_path(raw, source, locate),
     )
@@ -268,13 +419,16 @@ def parse_policy(raw: dict, source: str = "<policy>", *, text: str = "", verify_
 
 
 def _section(raw: dict, name: str, source: str, locate, *, optional: bool = False) -> _Reader:
+    """``[name]``, its keys checked (:data:`SECTIONS`); an absent optional section reads as empty."""
     table = raw.get(name)
     if table is None and optional:
         table = {}
-    if not isinstance(table, dict):
+    if table is None:
         position = locate.at(name) if locate else "1:1"
         raise BadInput(f"{source}:{position}: missing section [{name}]")
-    return _Reader(table, f"[{name}]", source, locate, name)
+    reader = _Reader(table, f"[{name}]", source, locate, name)
+    reader.expect(SECTIONS[name])
+    return reader
 
 
 def _documents(head: _Reader, source: str, languages) -> dict[str, Path]:
@@ -282,10 +436,8 @@ def _documents(head: _Reader, source: str, languages) -> dict[str, Path]:
     if documents is None:
         head.fail("missing [policy.documents]: the published policy text of each language, which every quote "
                   "is checked against (docs/policy-file.md)")
-    if not isinstance(documents, dict):
-        head.fail("documents must be a table of language = file", "documents")
     reader = _Reader(documents, "[policy.documents]", source, head.locate, "policy.documents")
-    reader.refuse_unknown(languages)
+    reader.expect({lang: _TEXT for lang in languages})
     found = {}
     for lang in languages:
         name = reader.text(lang)
@@ -297,30 +449,27 @@ def _documents(head: _Reader, source: str, languages) -> dict[str, Path]:
 
 
 def parse_period(text: str, fail) -> m.Period:
-    """``12 months`` -> Period(12, "months"); ``none``, ``unstated``; anything else refused by ``fail``."""
-    period = m.Period.parse(text)
-    if period is None:
-        fail(f"period {text!r} is not understood: write e.g. \"12 months\", \"30 days\", \"10 years\", "
-             "\"5 working days\", \"none\" or \"unstated\"")
-    return period
+    """``12 months`` -> Period(12, "months"); ``none``, ``unstated``; anything else, or a period out of bounds
+    (:func:`period_problem`), refused by ``fail``."""
+    problem = period_problem(text)
+    if problem is not None:
+        fail(f"period {problem}")
+    return m.Period.parse(text)
 
 
 def _rule(item, index: int, source: str, locate, languages) -> m.Rule:
-    if not isinstance(item, dict):
-        raise BadInput(f"{source}: [[rule]] number {index + 1} is not a table")
     where = f"[[rule]] number {index + 1}"
     r = _Reader(item, where, source, locate, "rule", index)
-    rule_id = r.text("id")
-    if not _ID.match(rule_id):
+    rule_id = r.first("id", RULE_KEYS["id"], "")
+    if rule_id and not _ID.match(rule_id):
         r.fail(f"id {rule_id!r} must be lower case letters, digits and underscores, starting with a letter", "id")
-    r.where = f"[[rule]] {rule_id!r}"
-    check = r.choice("check", m.CHECKS, m.RETENTION)
-    r.refuse_unknown((*COMMON_KEYS, *CHECK_KEYS[check]), languages, LANGUAGE_KEYS)
-    basis_kind = r.choice("basis", m.BASES)
+    r.where = f"[[rule]] {rule_id!r}" if rule_id else where
+    check = r.first("check", RULE_KEYS["check"], m.RETENTION)
+    r.expect({**RULE_KEYS, **CHECK_KEYS[check]}, languages, LANGUAGE_KEYS)
+    r.text("id")  # a rule without an id is refused here, once its keys are known
+    basis_kind = r.text("basis")
     sources = r.texts("source", languages, required=basis_kind != m.POLICY)
-    auditable = item.get("auditable", True)
-    if not isinstance(auditable, bool):
-        r.fail("auditable must be true or false", "auditable")
+    auditable = r.flag("auditable", True)
     figure = r.text("figure", rule_id)
     if not _ID.match(figure):
         r.fail(f"figure {figure!r} must be lower case letters, digits and underscores", "figure")
@@ -340,7 +489,7 @@ def _rule(item, index: int, source: str, locate, languages) -> m.Rule:
         r.fail(f"a {check} rule reads {CHECK_TABLES[check]}, not {table!r}", "table")
     if check == m.NO_CONTACT_AFTER_WITHDRAWAL:
         return m.Rule(**common, table=table)
-    period = parse_period(r.text("period"), lambda msg: r.fail(msg, "period"))
+    period = r.period("period")
     calendar = r.text("calendar", DEFAULT_CALENDAR)
     if not known_calendar(calendar):
         r.fail(f"calendar {calendar!r} is not a country code the holidays package knows (e.g. BE, NL, GB)",
@@ -354,8 +503,7 @@ def _rule(item, index: int, source: str, locate, languages) -> m.Rule:
     for right in rights:
         if right not in RIGHTS:
             r.fail(f"rights: {right!r} is not a right of the export contract ({', '.join(RIGHTS)})", "rights")
-    extended = r.text("extended_period", required=False)
-    extended_period = parse_period(extended, lambda msg: r.fail(msg, "extended_period")) if extended else None
+    extended_period = r.period("extended_period", required=False)
     withdrawal = m.CONSENT_WITHDRAWAL in rights
     if withdrawal and rights != (m.CONSENT_WITHDRAWAL,):
         r.fail("consent_withdrawal takes effect when received (GDPR Art. 7(3)): it has a rule of its own, not "
@@ -372,26 +520,22 @@ def _rule(item, index: int, source: str, locate, languages) -> m.Rule:
         r.fail("a rights deadline is counted in months or years (GDPR Art. 12(3))", "period")
     return m.Rule(**common, table=table, rights=rights, extended_period=extended_period,
                   deadlines=(m.Deadline(m.Anchor(m.ROW, ("received_at",)), period),),
-                  clock_start=r.choice("clock_start", m.CLOCK_STARTS, "received"), calendar=calendar)
+                  clock_start=r.text("clock_start", "received"), calendar=calendar)
 
 
 def _retention_rule(r: _Reader, common: dict) -> m.Rule:
     if r.has("parts") == r.has("table"):
         r.fail("a retention rule names its export either with table (one) or with parts (several)",
                "parts" if r.has("parts") else None)
-    rule_scope = _scope(r, r.table.get("scope"), None)
+    rule_scope = _scope(r, None, None if r.has("parts") else r.text("table", required=False))
     if r.has("parts"):
-        if not isinstance(r.table["parts"], list) or not r.table["parts"]:
-            r.fail("parts must be a list of tables, e.g. { table = \"sessions\", action = \"delete\" }", "parts")
         for key in ("action", "clear", "marker"):
             if r.has(key):
                 r.fail(f"{key} belongs in each of the parts", key)
         parts = []
         for i, entry in enumerate(r.table["parts"]):
-            if not isinstance(entry, dict):
-                r.fail(f"parts[{i}] must be a table", "parts")
-            sub = _Reader(entry, f"{r.where} parts[{i}]", r.source, r.locate, r.section, r.index, within="parts", entry=i)
-            sub.refuse_unknown(PART_KEYS)
+            sub = r.sub(entry, f"{r.where} parts[{i}]", within="parts", entry=i)
+            sub.expect(PART_KEYS)
             parts.append(_part(sub, rule_scope))
     else:
         parts = [_part(r, rule_scope)]
@@ -401,18 +545,15 @@ def _retention_rule(r: _Reader, common: dict) -> m.Rule:
             if r.has(key):
                 r.fail(f"{key} belongs in each of the deadlines when a rule has several", key)
         entries = r.table["deadlines"]
-        if not isinstance(entries, list) or len(entries) < 2:
+        if len(entries) < 2:
             r.fail("deadlines must list two or more deadlines (one deadline is written at the rule's top level)",
                    "deadlines")
         deadlines = []
         for i, entry in enumerate(entries):
-            if not isinstance(entry, dict):
-                r.fail(f"deadlines[{i}] must be a table", "deadlines")
-            sub = _Reader(entry, f"{r.where} deadlines[{i}]", r.source, r.locate, r.section, r.index,
-                          within="deadlines", entry=i)
-            sub.refuse_unknown(DEADLINE_KEYS, common["quote"].by_language, ("source",))
+            sub = r.sub(entry, f"{r.where} deadlines[{i}]", within="deadlines", entry=i)
+            sub.expect(DEADLINE_KEYS, common["quote"].by_language, ("source",))
             deadlines.append(_deadline(sub, parts, common))
-        combine = r.choice("combine", m.COMBINATIONS)
+        combine = r.text("combine")
     else:
         if r.has("combine"):
             r.fail("combine needs deadlines (two or more)", "combine")
@@ -425,25 +566,18 @@ def _retention_rule(r: _Reader, common: dict) -> m.Rule:
                   yields_to=r.strings("yields_to"))
 
 
-def _scope(r: _Reader, value, inherited: tuple | None) -> tuple:
-    """``scope = { account = "erased", plan = ["free"] }`` -> (account state, ((column, values), ...))."""
-    if value is None:
+def _scope(r: _Reader, inherited: tuple | None, table: str | None) -> tuple:
+    """``scope = { account = "erased", plan = ["free"] }`` -> (account state, ((column, values), ...)); the
+    scope ``inherited`` (the rule's, for a part) when ``r`` states none. Its keys: ``account`` and the text columns
+    of ``table`` (of any table of the contract for a rule's scope over several parts: each part checks its own)."""
+    if not r.has("scope"):
         return inherited or (None, ())
-    if not isinstance(value, dict):
-        r.fail("scope must be a table, e.g. { account = \"with_account\" }", "scope")
-    account = value.get("account")
-    if account is not None and account not in m.ACCOUNT_SCOPES:
-        r.fail(f"scope: account must be one of {', '.join(map(repr, m.ACCOUNT_SCOPES))}, not {account!r}", "account")
-    where = []
-    for column, values in value.items():
-        if column == "account":
-            continue
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
-            r.fail(f"scope: {column} must list the values the rule applies to", column)
-        where.append((column, tuple(normal_code(v) for v in values)))
-    return account, tuple(where)
+    scope = r.sub(r.table["scope"], f"{r.where} scope")
+    tables = [TABLES[table]] if table in TABLES else TABLES.values()
+    scope.expect(SCOPE_KEYS | {c.name: _TEXTS for t in tables for c in t.columns if c.type == "text"})
+    where = tuple((column, tuple(normal_code(v) for v in scope.strings(column)))
+                  for column in scope.table if column != "account")
+    return scope.text("account", required=False), where
 
 
 def _part(r: _Reader, rule_scope: tuple) -> m.Part:
@@ -451,7 +585,7 @@ def _part(r: _Reader, rule_scope: tuple) -> m.Part:
     if table not in TABLES:
         r.fail(f"unknown table {table!r}; the export contract's tables: {', '.join(TABLES)}", "table")
     columns = TABLES[table].column_names
-    account, where = _scope(r, r.table.get("scope"), rule_scope)
+    account, where = _scope(r, rule_scope, table)
     if account is None:
         account = m.ANY
     if account != m.ANY and "account_id" not in columns:
@@ -459,7 +593,7 @@ def _part(r: _Reader, rule_scope: tuple) -> m.Part:
     for column, _ in where:
         if column not in columns or TABLES[table].column(column).type != "text":
             r.fail(f"scope: {column!r} is not a text column of {table} ({', '.join(columns)})", column)
-    action = r.choice("action", m.ACTIONS)
+    action = r.text("action")
     clear, marker = (), None
     if action == m.CLEAR:
         clear = r.strings("clear", required=True)
@@ -479,13 +613,13 @@ def _part(r: _Reader, rule_scope: tuple) -> m.Part:
 
 
 def _deadline(r: _Reader, parts, common: dict) -> m.Deadline:
-    anchor_kind = r.choice("anchor", m.ANCHORS)
-    period = parse_period(r.text("period"), lambda msg: r.fail(msg, "period"))
+    anchor_kind = r.text("anchor")
+    period = r.period("period")
     if period.unit == m.WORKING_DAYS:
         r.fail("a retention period is counted in days, months or years; working days are for response and "
                "rights rules", "period")
-    starts = r.choice("starts", m.STARTS, "anchor")
-    used = {"anchor", "period", "starts", "source_en", "source_nl"} | {k for k in r.table if k.startswith("source_")}
+    starts = r.text("starts", "anchor")
+    used = {"anchor", "period", "starts"}
     anchor = m.Anchor(anchor_kind)
     if anchor_kind == m.ROW:
         column = r.text("column")
@@ -599,15 +733,8 @@ def _support_categories(r: _Reader, privacy_category: str) -> tuple[str, ...]:
     """``[support] categories``: distinct once trimmed and lower-cased, never ``other``; the privacy category
     is added when the list lacks it. Without the key only the privacy category is declared."""
     privacy = normal_code(privacy_category)
-    if "categories" not in r.table:
-        return (privacy,)
-    value = r.table["categories"]
-    if not isinstance(value, list):
-        r.fail(f"categories must be a list of category names, not {value!r}", "categories")
     declared: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            r.fail(f"categories must hold non-empty strings, not {item!r}", "categories")
+    for item in r.table.get("categories", ()):  # as written (its type checked by expect): a message quotes it
         code = normal_code(item)
         if code == OTHER:
             r.fail(f"categories: {OTHER!r} is not a category: it counts the undeclared ones", "categories")
@@ -621,25 +748,50 @@ def _support_categories(r: _Reader, privacy_category: str) -> tuple[str, ...]:
 
 
 def _controller_contacts(r: _Reader) -> tuple[str, ...]:
-    value = r.table.get("controller_contacts")
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        r.fail(f"controller_contacts must be a list of e-mail addresses, not {value!r}", "controller_contacts")
-    for item in value:
-        if not isinstance(item, str) or not _ADDRESS.fullmatch(item.strip()):
+    """``[policy] controller_contacts``: e-mail addresses, the only ones a published report may hold (whether one
+    names someone in the exports is checked once they are loaded: pipelines/session.py, ``check_contacts``)."""
+    contacts = r.strings("controller_contacts")
+    for item in contacts:
+        if not _ADDRESS.fullmatch(item):
             r.fail(f"controller_contacts must hold e-mail addresses (name@example.com), not {item!r}",
                    "controller_contacts")
-    return tuple(item.strip() for item in value)
+    return contacts
+
+
+#: a TOML escape of one character (``\u0040`` is "@"): an address may be written with them
+_TOML_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LINE_KEY = re.compile(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
+
+
+def _check_addresses(text: str, contacts: tuple[str, ...], source: str) -> None:
+    """No e-mail address in the file but the controller's own (``[policy] controller_contacts``), found as the
+    privacy scan finds one (pipelines/publish/scan.py, ``emails``). A run publishes the rules' quotes, titles and
+    sources and, for a policy file of one's own, a copy of the file with its comments, and the scan lets only the
+    controller's addresses through (docs/operations.md, "Privacy scan"): refused here with the fix, on the line
+    that holds it, rather than by the scan at the end of a run, which says only "holds an e-mail address"."""
+    allowed = frozenset(normalise_address(c) for c in contacts)
+    for number, line in enumerate(text.splitlines(), start=1):
+        decoded = _TOML_ESCAPE.sub(_escaped, line)
+        if next(emails(line, allowed), None) is None and next(emails(decoded, allowed), None) is None:
+            continue
+        key = _LINE_KEY.match(line)
+        what = key.group(1) if key else "a comment" if line.lstrip().startswith("#") else "this line"
+        raise BadInput(f"{source}:{number}:{len(line) - len(line.lstrip()) + 1}: {what} holds an e-mail address "
+                       "that is not in [policy] controller_contacts; a run publishes the policy's quotes and a copy "
+                       "of this file, and the privacy scan publishes only the controller's own addresses: if it is "
+                       "the controller's, add it to [policy] controller_contacts, else remove it")
+
+
+def _escaped(found: re.Match) -> str:
+    code = int(found.group(1) or found.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else found.group(0)
 
 
 def _register_path(raw: dict, source: str, locate) -> Path | None:
     """``[exceptions] register``: the default register of exceptions, relative to the policy file's folder."""
     if "exceptions" not in raw:
         return None
-    r = _section(raw, "exceptions", source, locate)
-    r.refuse_unknown(SECTIONS["exceptions"])
-    text = r.text("register")
+    text = _section(raw, "exceptions", source, locate).text("register")
     path = Path(text).expanduser()
     if not path.is_absolute() and not source.startswith("<"):
         path = Path(source).parent / path

@@ -14,7 +14,9 @@ metadata and its links, extracted by pypdf: :func:`pdf_text`)
 - any value of the loaded database's identifying columns: the contract's
   personal columns (``sessions.ip_address``, ``sessions.device_id``) and
   every raw id (``*_id``: account, session, ticket, request, contact,
-  visit, visitor and payment ids).
+  visit, visitor and payment ids). An allowed address that is such a value,
+  or any text value of the exports, is refused before the review starts
+  (:func:`identifying_addresses`).
 
 A hit stops the run before anything is published (docs/operations.md,
 "Privacy scan"). Findings name the file and the kind of value, never the value.
@@ -423,6 +425,33 @@ def scan(folder: Path, con, *, ignore: tuple[str, ...] = (), allowed_addresses: 
             finally:
                 con.unregister("scan_tokens")
     return sorted(findings)
+
+
+def identifying_addresses(con, addresses: Iterable[str]) -> list[str]:
+    """The columns (``table.column``) of the loaded database ``con`` holding one of ``addresses``, compared trimmed
+    and case-insensitively: every identifying column (:func:`identifying_columns`) and every other text column of
+    the contract, since an e-mail address in the exports, an account id or a ticket's category, is someone's. An
+    allowed address (the policy's ``controller_contacts``) found there is someone the review is about, whom the
+    scan would let through every published file (docs/operations.md, "Safe by construction")."""
+    import pyarrow as pa
+
+    wanted = sorted({a.strip().lower() for a in addresses if a.strip()})
+    present = _present_columns(con)
+    columns = dict.fromkeys([*identifying_columns(), *((name, col.name) for name, table in TABLES.items()
+                                                       for col in table.columns if col.type == "text")])
+    parts = [
+        f"SELECT DISTINCT '{table}.{column}' AS kind FROM {table} s"
+        f" JOIN scan_addresses a ON a.address = lower(trim(CAST(s.\"{column}\" AS VARCHAR)))"
+        for table, column in columns
+        if (table, column) in present
+    ]
+    if not wanted or not parts:
+        return []
+    con.register("scan_addresses", pa.table({"address": wanted}))
+    try:
+        return sorted(kind for (kind,) in con.execute(" UNION ALL ".join(parts)).fetchall())
+    finally:
+        con.unregister("scan_addresses")
 
 
 def _present_columns(con) -> set[tuple[str, str]]:

@@ -85,7 +85,10 @@ LOGS = 'action = "clear"\nclear = ["ip_address", "device_id"]'
         ('scope = { account = "known" }', 'scope = { account = "active" }', "scope: account must be one of",
          "account"),
         ('scope = { account = "known" }', 'scope = { account = "known", colour = ["red"] }',
-         "'colour' is not a text column of marketing_contacts", "colour"),
+         "scope: unknown key 'colour'; known: account, account_id, contact_id", "colour"),
+        # a scope's value is a list of values, not one text
+        ('scope = { account = "known" }', 'scope = { account = "known", account_id = "M1" }',
+         "scope: account_id must be a list of non-empty strings", "account_id"),
         ('rule = "account_erasure"      # the account', 'rule = "accounts"      # the account',
          "rule: 'accounts' is not another retention rule", "rule"),
         ('exempt = ["legal_hold", "register"]', 'exempt = ["legal_hold", "goodwill"]', "unknown exemption 'goodwill'",
@@ -217,3 +220,27 @@ def test_a_key_inside_parts_or_deadlines_is_named_on_its_own_line(tmp_path):
     message = refused(tmp_path, text)
     assert "deadlines[0]" in message and "period 'forever' is not understood" in message
     assert message.split(":")[1] == str(line_of(text, 'period = "forever"'))
+
+
+#: the policy's own contact paragraph (§3), quoted by the rights rule
+CONTACT_QUOTE = ('quote_en = "You can formulate such requests or channel further questions on data protection by '
+                 'contacting us at privacy@onetagger.com."')
+QUOTING = replaced('quote_en = "You may exercise the GDPR rights regarding your personal data."', CONTACT_QUOTE)
+
+
+def test_an_address_the_file_writes_must_be_a_controller_contact_and_the_message_says_the_fix(tmp_path):
+    """A run publishes the quotes and a copy of the file, and the scan lets only controller_contacts through: an
+    address the file writes that is not one of them is refused where the file is read, naming its line."""
+    assert load_policy(write_policy(tmp_path, QUOTING)).controller_contacts == ("privacy@onetagger.com",)
+    undeclared = replaced('controller_contacts = ["privacy@onetagger.com"]\n', "", QUOTING)
+    message = refused(tmp_path, undeclared)
+    assert f"policy.toml:{line_of(undeclared, CONTACT_QUOTE)}:1: quote_en holds an e-mail address that is not in " \
+           "[policy] controller_contacts" in message
+    assert "add it to [policy] controller_contacts" in message and "onetagger" not in message.split(": ", 1)[1]
+    # in any spelling the scan finds, in a comment too, and written with TOML escapes
+    for old, new, where in (
+            ("# (docs/policy-file.md states every key)", "# (docs/policy-file.md states every key; jan at example dot be)",
+             ":2:1: a comment holds"),
+            ('version = "2024-06-17"', 'version = "2024-06-17 (jan\\u0040example.be)"', ": version holds"),
+    ):
+        assert where in refused(tmp_path, replaced(old, new)), new

@@ -10,6 +10,7 @@ from pipelines.publish.scan import (
     Finding,
     PersonalDataFound,
     check,
+    identifying_addresses,
     looks_like_id,
     path_forms,
     pattern_kinds,
@@ -294,3 +295,18 @@ def test_the_controllers_own_address_is_allowed_and_no_other(tmp_path):
             check(out, None, allowed_addresses=contacts)
         assert info.value.findings == [Finding("tables/t.csv", EMAIL)], other
         assert other not in str(info.value)
+
+
+def test_an_allowed_address_that_is_a_value_of_the_exports_is_named_by_its_column(make_db):
+    """An address the scan would allow that is someone's id, or any text value of the exports (a ticket category):
+    found trimmed and in any case, named by column."""
+    con = make_db({**ROWS, "marketing_contacts": [{"contact_id": " Lotte.DeSmet@Example.com", "account_id": "A000123",
+                                                   "last_communication_at": "2024-02-01 10:00"}],
+                   "support_tickets": [{"ticket_id": "T000001", "channel": "email", "category": "JAN@example.be",
+                                        "created_at": "2024-02-01 10:00"}]})
+    assert identifying_addresses(con, ["lotte.desmet@example.com ", "privacy@onetagger.com"]) == [
+        "marketing_contacts.contact_id"]
+    assert identifying_addresses(con, ["jan@example.be", "lotte.desmet@example.com"]) == [
+        "marketing_contacts.contact_id", "support_tickets.category"]
+    assert identifying_addresses(con, ["privacy@onetagger.com"]) == []
+    assert identifying_addresses(con, []) == []

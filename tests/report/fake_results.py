@@ -177,8 +177,8 @@ def fake_summary(
     by_category = {c: {"applied": 0, "expired": 0, "pending": 0, "invalid": 0}
                    for c in ("account", "logs", "support", "marketing", "analytics", "residual", "payments")}
     by_category["account"].update(applied=1, invalid=1)
-    by_category["logs"].update(expired=1)
-    summary["exceptions"] = {"register": True, "rows": 4, "applied": 1, "expired": 1, "pending": 0, "invalid": 2,
+    by_category["logs"].update(expired=2)
+    summary["exceptions"] = {"register": True, "rows": 5, "applied": 1, "expired": 2, "pending": 0, "invalid": 2,
                              "by_category": by_category}
     flow = {"account": (5, 30, 2, 3, "2024Q1"), "logs": (300, 990, 114, 2, "2024Q2"), "support": (4, 14, 0, 2, "2024Q2"),
             "marketing": (2, 10, 3, 2, "2024Q2"), "residual": (1, 3, 1, 2, "2024Q2"), "payments": (0, 0, 0, None, None),
@@ -537,11 +537,11 @@ def fake_tables(summary: dict) -> dict[str, pl.DataFrame]:
             "retention_late_erasures": late_erasures,
             "retention_withdrawn_consent": withdrawn,
             "support_missed_rights_requests": missed,
-            "exceptions_reasons": [
-                {"category": "account", "reason": "court case 2024/117", "status": "applied", "rows": 1,
-                 "expires_on": date(2025, 12, 31)},
-                {"category": "logs", "reason": "fraud investigation", "status": "expired", "rows": 1,
-                 "expires_on": date(2024, 8, 31)},
+            "exceptions_by_category": [
+                {"category": "account", "status": "applied", "rows": 1, "first_expiry": date(2025, 12, 31),
+                 "last_expiry": date(2025, 12, 31)},
+                {"category": "logs", "status": "expired", "rows": 2, "first_expiry": date(2024, 7, 31),
+                 "last_expiry": date(2024, 8, 31)},
             ],
             "exceptions_invalid": [
                 {"line": 4, "category": "account", "problem_column": "approved_by", "problem": "no_approver"},

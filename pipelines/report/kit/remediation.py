@@ -2,9 +2,10 @@
 
 docs/report.md, "Remediation" and "Exceptions". Read from ``summary.json`` alone
 (``remediation``, ``exceptions``, ``retention.excepted``, ``retention.legal_hold_exempt``)
-and the tables ``exceptions_reasons`` and ``exceptions_invalid``; results written before
-these existed show nothing. Every word comes from the catalogue; no id is ever shown (the
-results hold none). The flow chart is plain HTML (a bar per quarter: resolved, carried
+and the tables ``exceptions_by_category`` and ``exceptions_invalid``; results written before
+these existed show nothing. Every word comes from the catalogue; no id, and none of the
+register's free text (its reasons and approvers), is ever shown: the results hold none
+(docs/report.md, "Exceptions"). The flow chart is plain HTML (a bar per quarter: resolved, carried
 over, new, each with its number written out, never by colour alone), so it needs no
 notebook cell of its own.
 """
@@ -165,8 +166,9 @@ def first_screen(ctx: ReportContext) -> str:
 
 
 def exemptions(ctx: ReportContext) -> str:
-    """The retention section's exemptions: the register of exceptions (excepted records with their reasons, expired,
-    pending, invalid rows) beside legal hold, the other kind of exemption."""
+    """The retention section's exemptions: the register of exceptions (per category the records excepted, and the
+    rows in force, expired and pending with their expiry dates; no reason, no approver) beside legal hold, the other
+    kind of exemption."""
     lang = ctx.language
     register = ctx.get("exceptions")
     hold = ctx.get("retention.legal_hold_exempt")
@@ -183,15 +185,13 @@ def exemptions(ctx: ReportContext) -> str:
                            expired=fmt_int(register.get("expired") or 0, lang),
                            pending=fmt_int(register.get("pending") or 0, lang),
                            invalid=fmt_int(register.get("invalid") or 0, lang)))
-        reasons = ctx.table("exceptions_reasons")
+        by_category = ctx.table("exceptions_by_category")
         excepted = ctx.get("retention.excepted") or {}
         for category in ctx.policy.figures:
             said = []
-            if reasons is not None and {"category", "reason", "status", "rows"} <= set(reasons.columns):
-                for row in reasons.filter(reasons["category"] == category).iter_rows(named=True):
-                    expiry = row.get("expires_on")
-                    said.append(t(lang, f"exc_reason_{row['status']}", reason=row["reason"], n=fmt_int(row["rows"], lang),
-                                  date=fmt_date(expiry, lang) if expiry is not None else t(lang, "na")))
+            if by_category is not None and set(EXCEPTION_COLUMNS) <= set(by_category.columns):
+                for row in by_category.filter(by_category["category"] == category).iter_rows(named=True):
+                    said.append(_status_words(lang, row))
             value = excepted.get(category) if isinstance(excepted, dict) else None
             if said or (not is_missing(value) and value):
                 rows.append([escape(category_name(lang, category)),
@@ -201,10 +201,24 @@ def exemptions(ctx: ReportContext) -> str:
         sentences.append(t(lang, "exc_no_register"))
     if not sentences:
         return ""
-    table = table_html([t(lang, "col_category"), t(lang, "exc_col_excepted"), t(lang, "exc_col_reasons")], rows,
+    table = table_html([t(lang, "col_category"), t(lang, "exc_col_excepted"), t(lang, "exc_col_rows")], rows,
                        numeric=(1,)) if rows else ""
     return (f'<div class="pr-exemptions"><h3>{escape(t(lang, "exc_title"))}</h3>'
             f'<p>{escape(" ".join(sentences))}</p>{table}</div>')
+
+
+#: the columns of ``exceptions_by_category`` the exemptions read (pipelines/metrics/exceptions.py)
+EXCEPTION_COLUMNS = ("category", "status", "rows", "first_expiry", "last_expiry")
+
+
+def _status_words(language: str, row: dict) -> str:
+    """One category's rows of one status: "2 in force until 31 December 2025", "1 expired on 31 August 2024: no
+    longer exempt", with the span of their expiry dates when they differ; pending rows without a date."""
+    first, last = row.get("first_expiry"), row.get("last_expiry")
+    span = "_span" if row["status"] != "pending" and first is not None and last is not None and first != last else ""
+    return t(language, f"exc_status_{row['status']}{span}", n=fmt_int(row["rows"], language),
+             date=fmt_date(last, language) if last is not None else t(language, "na"),
+             first=fmt_date(first, language) if first is not None else t(language, "na"))
 
 
 def invalid_rows(ctx: ReportContext) -> str:

@@ -59,9 +59,9 @@ def test_the_sections_and_the_first_screen_show_them(results):
 def test_exemptions_show_the_register_beside_legal_hold(results):
     words = text(remediation.exemptions(open_results(results, language="en")))
     assert "3 accounts past their deadline are on legal hold, which the policy exempts." in words
-    assert "holds 4 rows: 1 in force, 1 expired, 0 not yet in force and 2 invalid" in words
-    assert "Accounts 1 court case 2024/117 (1 in force until 31 December 2025)" in words
-    assert "fraud investigation (1 expired on 31 August 2024: no longer exempt)" in words
+    assert "holds 5 rows: 1 in force, 2 expired, 0 not yet in force and 2 invalid" in words
+    assert "Accounts 1 1 in force until 31 December 2025" in words
+    assert "2 expired between 31 July 2024 and 31 August 2024: no longer exempt" in words
 
 
 def test_invalid_rows_are_listed_by_line_column_and_problem(results):
@@ -102,7 +102,7 @@ def test_no_earlier_quarter_says_so_and_older_results_show_nothing(tmp_path):
 
 
 def test_no_published_block_names_an_id(results):
-    """The results hold no id; the blocks name categories, reasons and register lines only."""
+    """The results hold no id; the blocks name categories, counts, dates and register lines only."""
     ctx = open_results(results, language="en")
     html = "".join((remediation.block(ctx, (*remediation.retention_categories(ctx), *remediation.RIGHTS)), remediation.exemptions(ctx), remediation.invalid_rows(ctx)))
     assert not re.search(r"acct-|sess-|\b[0-9a-f]{32}\b", html)
