@@ -142,11 +142,37 @@ def refuse_empty_paths(command: argparse.ArgumentParser, args: argparse.Namespac
             raise BadInput(f"{name}: an empty path: name a file or folder{', or leave the option out' if optional else ''}")
 
 
+def _checked(rule):
+    """An argparse type from one of ``pipelines/paths.py``'s parameter rules: the form of a value is refused where the
+    command line is read, in one line (:meth:`Parser.error`), with the rule's own words; the rule stays in one place."""
+    def parse(text: str):
+        try:
+            return rule(text)
+        except BadInput as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        found = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return paths.day(found)
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+#: the parameter rules (docs/operations.md, "Bad parameters"), as argparse types
+_quarter = _checked(paths.quarter_text)
+_zone = _checked(lambda name: paths.zone(name, "--input-zone"))
+_memory = _checked(lambda text: paths.memory_limit(text, "--memory-limit"))
+_day = _checked(_date)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -166,11 +192,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that spells options out in full and answers a typo with the closest name.
+    """argparse that spells options out in full, answers a typo with the closest name, and refuses in one line.
 
     Abbreviations are off (``--lang fr`` is not silently ``--language``); an unknown option is
-    refused with the usage of the command it was given to and the closest option ("did you mean
-    --quarter?"), an unknown command with the closest command: exit 2 (docs/operations.md, "Exit codes").
+    refused with the closest option of the command it was given to ("did you mean --quarter?"), an
+    unknown command with the closest command; every refusal is one line and exit 2, the usage left to
+    ``--help`` (docs/operations.md, "Bad parameters").
     """
 
     def __init__(self, *args, **kwargs):
@@ -195,9 +222,14 @@ class Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # type: ignore[override]
+        """Refuse the command line as bad input: :func:`main` prints one line, ``privacy-review: error: <option>:
+        <problem> (see privacy-review <command> --help)``, and returns 2; argparse's usage is for ``--help``
+        (docs/operations.md, "Bad parameters")."""
         if message.startswith("the following arguments are required"):  # `sample --ot demo`: say --out
+            if self.top is None and message.endswith(": command"):
+                message = f"no command given (commands: {', '.join(self.commands)})"
             message += _did_you_mean(self, getattr(self, "_words", []), named=True)
-        super().error(message)
+        raise BadInput(f"{_one_line(message)} (see {self.prog} --help)")
 
     def _command_at(self, argv: list[str]) -> int | None:
         """Where the command is in ``argv`` (the first word that is not an option); an unknown one is refused."""
@@ -212,6 +244,16 @@ class Parser(argparse.ArgumentParser):
                 self.error(f"unknown command {word!r}{hint} (commands: {', '.join(self.commands)})")
             return i
         return None
+
+
+def _one_line(message: str) -> str:
+    """argparse's ``argument --as-of: not a date …`` as ``--as-of: not a date …``, on one line; a rule's message that
+    names its option already (``--quarter: not a quarter …``) keeps it once."""
+    message = " ".join(message.split())
+    if message.startswith("argument "):
+        name, _, problem = message[len("argument "):].partition(": ")
+        message = problem if problem.startswith((f"{name}:", f"{name} ")) else f"{name}: {problem}"
+    return message
 
 
 def _options(parser: argparse.ArgumentParser | None) -> list[str]:
@@ -262,18 +304,18 @@ def build_parser() -> Parser:
 
     def add_period_options(p: argparse.ArgumentParser) -> None:
         """The quarter, the day it is computed as of, and the policy: the same for run and worklist."""
-        p.add_argument("--quarter", default=LATEST, help=f"e.g. 2024Q3, or '{LATEST}': the newest quarter the exports hold completely")
-        p.add_argument("--as-of", type=_date, help="compute as of this date (default: the quarter's last day)")
+        p.add_argument("--quarter", default=LATEST, type=_quarter, help=f"e.g. 2024Q3, or '{LATEST}': the newest quarter the exports hold completely")
+        p.add_argument("--as-of", type=_day, help="compute as of this date (default: the quarter's last day)")
         p.add_argument("--policy", type=path_argument, help="policy file (default: the shipped 2024-06-17 policy)")
         p.add_argument("--exceptions", type=path_argument, metavar="FILE", help=EXCEPTIONS_HELP)
 
     def add_load_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=path_argument, help=f"export directory (default: ./{SAMPLE_DIR}, a checkout's sample)")
         p.add_argument("--mapping", type=path_argument, help="column-mapping TOML (default: <data>/column-mapping.toml if present)")
-        p.add_argument("--input-zone", default="UTC", help="zone of timestamps written without offset")
+        p.add_argument("--input-zone", default="UTC", type=_zone, help="zone of timestamps written without offset")
         p.add_argument("--reload", action="store_true",
                        help="load the exports even when the database was loaded from the same, unchanged files")
-        p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
+        p.add_argument("--memory-limit", type=_memory, help="DuckDB memory limit, e.g. 4GB (default: $PRIVACY_REVIEW_MEMORY_LIMIT or 2GB)")
 
     run = command(
         "run",
@@ -326,12 +368,12 @@ def build_parser() -> Parser:
     )
     sample.add_argument("--out", type=path_argument, required=True, help="directory to write the exports to (created if missing)")
     sample.add_argument(
-        "--accounts", type=int, default=None,
+        "--accounts", type=_whole_number, default=None,
         help="number of distinct accounts (default: 3000). Sessions, tickets and the other tables scale with it. "
         "Unless --no-bad-rows, a few extra rows (about 0.1%%) are added that the loader must set aside (duplicate ids, "
         "bad timestamps), so accounts.csv holds slightly more rows than N",
     )
-    sample.add_argument("--seed", type=int, default=None, help="random seed (default: 42); another seed gives other data")
+    sample.add_argument("--seed", type=_whole_number, default=None, help="random seed (default: 42); another seed gives other data")
     sample.add_argument(
         "--format", choices=("csv", "parquet"), default=None,
         help="csv: <table>.csv, comma-separated UTF-8; parquet: <table>.parquet (default: csv)",
@@ -394,7 +436,7 @@ def build_parser() -> Parser:
     verify.add_argument("--history-home", type=path_argument, metavar="DIR",
                         help="the database home holding the run's history of remediation (default: the folder of "
                         "--db, else $PRIVACY_REVIEW_HOME, else ./.privacy-review)")
-    verify.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
+    verify.add_argument("--memory-limit", type=_memory, help="DuckDB memory limit, e.g. 4GB")
 
     worklist = command(
         "worklist",
@@ -450,9 +492,9 @@ def _configure_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
     try:
+        args = parser.parse_args(argv)  # a parameter refused here is BadInput too (Parser.error)
+        _configure_logging(args.verbose)
         refuse_empty_paths(parser.commands[args.command], args)
         return _dispatch(args)
     except BadInput as exc:
@@ -532,11 +574,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     paths.check_environment()  # every environment variable, once, before anything runs
     if getattr(args, "memory_limit", None):
         # read by every connection, notebooks' kernels too
-        os.environ[paths.MEMORY_LIMIT_ENV] = paths.memory_limit(args.memory_limit, "--memory-limit")
+        os.environ[paths.MEMORY_LIMIT_ENV] = args.memory_limit  # checked as it was read (_memory)
     if args.command in ("load", "run"):
         args.data = _data_dir(args.data)
     if args.command == "load":
-        report = load(args.data, args.db, mapping_file=args.mapping, input_zone=_zone(args.input_zone),
+        report = load(args.data, args.db, mapping_file=args.mapping, input_zone=args.input_zone,
                       reload=args.reload)
         print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK
@@ -547,7 +589,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             RunOptions(
                 data_dir=args.data, out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
-                input_zone=_zone(args.input_zone), language=args.language, report=not args.no_report,
+                input_zone=args.input_zone, language=args.language, report=not args.no_report,
                 reload=args.reload, exceptions_file=args.exceptions, force=args.force, pdf=args.pdf,
                 **_engine_options(args),
             )
@@ -611,7 +653,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             WorklistOptions(
                 data_dir=_data_dir(args.data), out_dir=args.out, quarter=args.quarter, as_of=args.as_of,
                 policy_path=args.policy, db_path=args.db, mapping_file=args.mapping,
-                input_zone=_zone(args.input_zone), reload=args.reload, exceptions_file=args.exceptions,
+                input_zone=args.input_zone, reload=args.reload, exceptions_file=args.exceptions,
             )
         )
         print(json.dumps({w.file.name: {"figure": w.file.figure, "rows": w.rows} for w in written}, indent=2))
@@ -659,10 +701,6 @@ def _engine_options(args: argparse.Namespace) -> dict:
 
     parse_conf(args.conf)  # a malformed --conf is refused before anything starts
     return {"engine": "spark", "spark_master": args.spark_master, "spark_conf": tuple(args.conf)}
-
-
-def _zone(name: str) -> str:
-    return paths.zone(name, "--input-zone")
 
 
 if __name__ == "__main__":

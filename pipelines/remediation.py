@@ -23,6 +23,12 @@ quarter did not record it. Re-running a quarter replaces that quarter's set (the
 the same, so the file is the same); running an older quarter after a newer one compares with
 the latest quarter before it. Only a published run records its quarter (:meth:`History.record`,
 called by ``pipelines/run.py`` after the publish).
+
+A quarter also records what it was made from (:class:`MadeFrom`): the policy's name and version
+and a sample of the exports' accounts, and the layout it was written in (:data:`FORMAT`). An
+earlier quarter written in a newer layout, under another policy or from other exports is not
+compared with (a WARNING and ``remediation.reason`` say why; :func:`judge`), never silently
+(docs/operations.md, "The history of remediation", "What a quarter was made from").
 """
 
 from __future__ import annotations
@@ -62,8 +68,9 @@ LOCK_FILE = "history.lock"
 KEY_BYTES = 32
 #: hex digits kept of each HMAC-SHA-256: 128 bits, no collision among billions of records
 KEY_DIGITS = 32
-#: the layout of a quarter's file; raise it when a field changes meaning
-FORMAT = 1
+#: the layout of a quarter's file; raise it when a field changes meaning. 2: the metadata records what the quarter
+#: was made from (``policy``, ``exports``); a file of 1 does not. A file of a later layout is never compared.
+FORMAT = 2
 #: the Parquet schema-metadata key holding a quarter's record (quarter, as_of, categories, ...)
 META = b"privacy_review"
 #: the quarters a summary's ``remediation.trend`` holds before the reviewed one
@@ -71,9 +78,25 @@ TREND_QUARTERS = 7
 #: what the secret must say of itself: a quarter recorded under another secret cannot be compared
 _CHECK = b"privacy-review remediation history"
 
-#: why ``remediation`` compares with nothing (``summary.json``'s ``remediation.reason``)
+#: why ``remediation`` compares with nothing (``summary.json``'s ``remediation.reason``; the report's words are the
+#: catalogue's ``rem_reason_<code>``)
 NO_EARLIER = "no_earlier_quarter"
 KEY_CHANGED = "history_key_changed"
+NEWER_FORMAT = "history_format_newer"
+OTHER_POLICY = "other_policy"
+OTHER_EXPORTS = "other_exports"
+#: compared, with a note (``remediation.note``; the catalogue's ``rem_note_<code>``)
+NOT_RECORDED = "made_from_not_recorded"
+POLICY_VERSION = "policy_version_changed"
+
+#: the accounts a quarter samples to tell its exports from another company's (:class:`AccountSample`)
+SAMPLE_ACCOUNTS = 256
+#: the share of an earlier quarter's sampled accounts these exports must hold to be the same company's
+SAME_EXPORTS = 0.5
+#: the most accounts read back to look up an earlier quarter's sample
+SAMPLE_CAP = 65536
+#: what the sample's key is derived from (the secret itself never leaves Python)
+_SAMPLE = b"privacy-review exports sample"
 
 #: the worklist's ``remediation`` column
 NEW_LABEL = "new"
@@ -102,9 +125,120 @@ def digest(rows: pl.DataFrame | None) -> str | None:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class MadeFrom:
+    """What a quarter's set was made from (docs/operations.md, "What a quarter was made from"): the policy by its
+    name and version, and the exports by a sample of their accounts (:class:`AccountSample`)."""
+
+    policy: str
+    version: str
+    accounts: tuple[str, ...]
+    """The keyed pseudonyms of the accounts sampled (the :data:`SAMPLE_ACCOUNTS` lowest)."""
+
+    def as_meta(self) -> dict:
+        return {"policy": {"name": self.policy, "version": self.version}, "exports": {"accounts": list(self.accounts)}}
+
+    @classmethod
+    def of_meta(cls, meta: dict) -> MadeFrom | None:
+        """The quarter's record of what it was made from; None when it has none (written before :data:`FORMAT` 2)."""
+        policy, exports = meta.get("policy"), meta.get("exports")
+        if not isinstance(policy, dict) or not isinstance(exports, dict):
+            return None
+        return cls(str(policy.get("name")), str(policy.get("version")), tuple(map(str, exports.get("accounts") or ())))
+
+
+class AccountSample:
+    """The exports' accounts as keyed pseudonyms, to tell one company's exports from another's.
+
+    Each account is ``SHA-256(k U+001F account_id U+001F created day)``, cut to :data:`KEY_DIGITS` hex digits, where
+    ``k`` is derived from the history's secret (HMAC-SHA-256 of :data:`_SAMPLE`): keyed like the records, so a
+    guessed id cannot be tied to a pseudonym, and computed in the database (DuckDB or Spark SQL: one hash per
+    account, nothing per row in Python). A quarter records its lowest :data:`SAMPLE_ACCOUNTS`: a hash sample, the
+    same accounts in every quarter that still holds them, whatever was added since. Another company's accounts
+    differ by id or creation day even where both number them 1, 2, 3, … (docs/operations.md, "What a quarter was
+    made from").
+    """
+
+    _SQL = ("SELECT k FROM (SELECT substr(sha256(concat($key, chr(31), account_id, chr(31), "
+            "CAST(CAST(created_at AS DATE) AS VARCHAR))), 1, {digits}) AS k FROM accounts) {where}ORDER BY k LIMIT {limit}")
+
+    def __init__(self, con, secret: bytes, *, lookup: list[tuple[str, ...]], own: bool):
+        """``lookup``: the earlier quarters' samples these exports are compared with; ``own``: this quarter's sample
+        is wanted (to record it)."""
+        self.key = hmac.digest(secret, _SAMPLE, "sha256").hex()
+        self.con = con
+        bound = max((max(s) for s in lookup if s), default=None)
+        found = self._keys(bound, SAMPLE_CAP) if bound is not None else []
+        self.known = frozenset(found)
+        # every account up to here is known: the bound, or the last one read when the cap was reached
+        self.upto = found[-1] if len(found) == SAMPLE_CAP else bound
+        self.own: tuple[str, ...] = ()
+        if own:
+            self.own = tuple(found[:SAMPLE_ACCOUNTS] if len(found) >= SAMPLE_ACCOUNTS else
+                             self._keys(None, SAMPLE_ACCOUNTS))
+
+    def _keys(self, bound: str | None, limit: int) -> list[str]:
+        where = "WHERE k <= $bound " if bound is not None else ""
+        params = {"key": self.key, **({"bound": bound} if bound is not None else {})}
+        sql = self._SQL.format(digits=KEY_DIGITS, where=where, limit=int(limit))
+        return [str(k) for k in self.con.sql(sql, params=params).pl()["k"].to_list()]
+
+    def held(self, sample: tuple[str, ...]) -> tuple[int, int]:
+        """(held, looked up): of an earlier quarter's sampled accounts within what was read, how many these exports
+        hold."""
+        looked = [k for k in sample if self.upto is not None and k <= self.upto]
+        return sum(k in self.known for k in looked), len(looked)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an earlier quarter can be compared with this one (:func:`judge`)."""
+
+    reason: str | None = None
+    """Why it is not compared (:data:`NEWER_FORMAT`, :data:`KEY_CHANGED`, :data:`OTHER_POLICY`, :data:`OTHER_EXPORTS`)."""
+    note: str | None = None
+    """Compared, with a note (:data:`NOT_RECORDED`, :data:`POLICY_VERSION`)."""
+    said: str = ""
+    """The log's words: what differs."""
+    version: str | None = None
+    """The earlier quarter's policy version (with :data:`POLICY_VERSION`)."""
+
+
+def judge(meta: dict, check: str, now: MadeFrom, sample: AccountSample) -> Verdict:
+    """Can the recorded quarter of ``meta`` be compared with this one (docs/operations.md, "What a quarter was made
+    from")? Not when it was written in a later layout, under another secret, under another policy (by name) or
+    from other exports (fewer than :data:`SAME_EXPORTS` of its sampled accounts held now); compared with a note
+    when it records nothing of what it was made from (an earlier version wrote it) or another version of the
+    same policy."""
+    written = meta.get("format", 1)
+    if not isinstance(written, int) or written > FORMAT:
+        return Verdict(NEWER_FORMAT, said=f"written by a newer version of privacy-review (history format {written}; "
+                                           f"this version reads up to {FORMAT})")
+    if meta.get("check") != check:
+        return Verdict(KEY_CHANGED, said="recorded under another secret")
+    then = MadeFrom.of_meta(meta)
+    if then is None:
+        return Verdict(note=NOT_RECORDED, said="recorded by an earlier version that did not record which exports and "
+                                                "policy it was made from")
+    if then.policy != now.policy:
+        return Verdict(OTHER_POLICY, said=f"recorded under another policy ({then.policy!r}; this run: {now.policy!r})")
+    if not then.accounts:  # exports without an account: nothing tells them apart
+        return Verdict(note=NOT_RECORDED, said="recorded from exports without an account, which cannot be told apart "
+                                                "from these")
+    held, looked = sample.held(then.accounts)
+    if not looked or held < SAME_EXPORTS * looked:
+        return Verdict(OTHER_EXPORTS, said=f"recorded from other exports: {held} of the {looked} accounts it sampled "
+                                           "are in these exports (by id and creation day)")
+    if then.version != now.version:
+        return Verdict(note=POLICY_VERSION, version=then.version,
+                       said=f"recorded under version {then.version} of the policy, this run under {now.version}")
+    return Verdict()
+
+
 @dataclass
 class Recorded:
-    """One quarter's set in the history: its rows (:data:`ROWS`) and what its run compared it with."""
+    """One quarter's set in the history: its rows (:data:`ROWS`), what its run compared it with, and what it was
+    made from."""
 
     quarter: Quarter
     as_of: date
@@ -115,6 +249,8 @@ class Recorded:
     remediation: dict
     """The quarter's ``remediation`` block as its run computed it (without ``trend``)."""
     recorded_at: str = field(default_factory=utc_now)
+    made_from: MadeFrom | None = None
+    """None: a quarter an earlier version recorded (:data:`FORMAT` 1)."""
 
     def keys(self, category: str) -> dict[str, tuple[str, int]] | None:
         """``{key: (since, reported)}`` of ``category``; None when it was not recorded."""
@@ -175,6 +311,10 @@ class History:
         found = [Quarter.parse(m.group(1)) for p in self.folder.iterdir() if (m := _QUARTER_FILE.match(p.name))]
         return sorted(found, key=lambda q: (q.year, q.number))
 
+    def before(self, quarter: Quarter) -> list[Quarter]:
+        """The recorded quarters before ``quarter``, oldest first."""
+        return [q for q in self.quarters() if (q.year, q.number) < (quarter.year, quarter.number)]
+
     def read(self, quarter: Quarter) -> Recorded | None:
         path = self.path(quarter)
         if not path.exists() and not path.is_symlink():
@@ -185,36 +325,29 @@ class History:
             meta = json.loads((table.schema.metadata or {})[META])
             rows = pl.from_arrow(table).cast(dict(ROWS)).select(list(ROWS))
             return Recorded(Quarter.parse(meta["quarter"]), date.fromisoformat(meta["as_of"]), meta["check"],
-                            list(meta["categories"]), rows, meta["remediation"], meta["recorded_at"])
+                            list(meta["categories"]), rows, meta["remediation"], meta["recorded_at"],
+                            MadeFrom.of_meta(meta))
         except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
             raise BadInput(f"{path}: not readable as a quarter of the history ({exc}); delete it and run that "
                            "quarter again to record it anew (docs/operations.md, \"The history of remediation\")") from None
 
     def earlier(self, quarter: Quarter) -> Recorded | None:
         """The latest recorded quarter before ``quarter``."""
-        before = [q for q in self.quarters() if (q.year, q.number) < (quarter.year, quarter.number)]
+        before = self.before(quarter)
         return self.read(before[-1]) if before else None
 
-    def trend(self, quarter: Quarter, check: str) -> list[dict]:
-        """The ``remediation`` blocks recorded by up to :data:`TREND_QUARTERS` quarters before ``quarter`` (oldest
-        first; quarters recorded under another secret left out)."""
-        before = [q for q in self.quarters() if (q.year, q.number) < (quarter.year, quarter.number)]
-        found = []
-        for q in before[-TREND_QUARTERS:]:
-            meta = self.meta(q)  # the file's metadata only: its rows are not read
-            if meta is not None and meta.get("check") == check:
-                found.append({"quarter": str(q), **meta["remediation"]})
-        return found
-
     def meta(self, quarter: Quarter) -> dict | None:
-        """A recorded quarter's metadata (quarter, as_of, check, categories, remediation), without its rows."""
+        """A recorded quarter's metadata (format, quarter, as_of, check, categories, remediation, policy, exports),
+        without its rows."""
         path = self.path(quarter)
         if not path.exists() and not path.is_symlink():
             return None
         try:
             with inputs.open_binary(path, inputs.HISTORY) as handle:  # the one gate: a regular file only
-                schema = pq.read_schema(handle)
-            return json.loads((schema.metadata or {})[META])
+                meta = json.loads((pq.read_schema(handle).metadata or {})[META])
+            if not isinstance(meta, dict):
+                raise ValueError("its metadata is not an object")
+            return meta
         except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
             raise BadInput(f"{path}: not readable as a quarter of the history ({exc}); delete it and run that "
                            "quarter again to record it anew (docs/operations.md, \"The history of remediation\")") from None
@@ -225,7 +358,8 @@ class History:
         os.chmod(self.folder, FOLDER_MODE)  # also a folder made before, under another umask (pipelines/private.py)
         meta = {"format": FORMAT, "quarter": str(recorded.quarter), "as_of": recorded.as_of.isoformat(),
                 "check": recorded.check, "categories": recorded.categories, "remediation": recorded.remediation,
-                "recorded_at": recorded.recorded_at}
+                "recorded_at": recorded.recorded_at,
+                **(recorded.made_from.as_meta() if recorded.made_from is not None else {})}
         table = recorded.rows.select(list(ROWS)).sort("category", "key").to_arrow()
         table = table.replace_schema_metadata({META: json.dumps(meta, sort_keys=True).encode()})
         final = self.path(recorded.quarter)
@@ -247,11 +381,56 @@ class Tracked:
     evidence: dict
 
 
-def track(found: Records, period: Period, history: History, *, create_key: bool) -> Tracked:
+@dataclass
+class Earlier:
+    """The history's quarters before this one, judged (:func:`judge`): the one compared with, or why none is."""
+
+    recorded: Recorded | None = None
+    reason: str | None = None
+    note: Verdict | None = None
+    set_aside: Quarter | None = None
+    trend: list[dict] = field(default_factory=list)
+    made_from: MadeFrom | None = None
+    """This quarter's (None without a secret, or when nothing is recorded)."""
+
+
+def look_back(history: History, quarter: Quarter, secret: bytes | None, con, policy, *, own: bool) -> Earlier:
+    """The latest recorded quarter before ``quarter``, if it can be compared, and the trend's quarters that can;
+    every quarter set aside is a WARNING naming why (docs/operations.md, "What a quarter was made from")."""
+    if secret is None:
+        return Earlier(reason=NO_EARLIER)
+    check = key_check(secret)
+    window = {q: history.meta(q) for q in history.before(quarter)[-TREND_QUARTERS:]}
+    samples = [then.accounts for meta in window.values() if (then := MadeFrom.of_meta(meta)) is not None]
+    sample = AccountSample(con, secret, lookup=samples, own=own)
+    now = MadeFrom(policy.name, policy.version, sample.own)
+    verdicts = {q: judge(meta, check, now, sample) for q, meta in window.items()}
+    trend = [{"quarter": str(q), **window[q]["remediation"]} for q, v in verdicts.items()
+             if v.reason is None and isinstance(window[q].get("remediation"), dict)]
+    if not window:
+        return Earlier(reason=NO_EARLIER, trend=trend, made_from=now)
+    last = max(window, key=lambda q: (q.year, q.number))
+    verdict = verdicts[last]
+    if verdict.reason is not None:
+        log.warning("the history's %s was %s: it is not compared; remediation starts again from %s. Runs on another "
+                    "company's exports or another policy keep their own database home (--db or $PRIVACY_REVIEW_HOME; "
+                    "docs/operations.md, \"What a quarter was made from\")", last, verdict.said, quarter)
+        return Earlier(reason=verdict.reason, set_aside=last, trend=trend, made_from=now)
+    if verdict.note == NOT_RECORDED:
+        log.warning("the history's %s was %s: compared as this run's; if it was made from another company's exports, "
+                    "delete %s (docs/operations.md, \"What a quarter was made from\")", last, verdict.said, history.folder)
+    elif verdict.note is not None:
+        log.info("the history's %s was %s: compared; a record may be new or resolved because a rule changed", last,
+                 verdict.said)
+    return Earlier(history.read(last), note=verdict if verdict.note else None, trend=trend, made_from=now)
+
+
+def track(found: Records, period: Period, history: History, *, con, policy, create_key: bool) -> Tracked:
     """Compare ``found`` (this quarter's records) with the history's latest earlier quarter (module docstring).
 
-    ``create_key``: make the secret when there is none (``run``, which records); otherwise (``worklist``,
-    ``verify``) a home without a secret compares with nothing.
+    ``con`` holds the exports (their accounts are sampled: :class:`AccountSample`) and ``policy`` is the run's.
+    ``create_key``: make the secret when there is none, and sample this quarter's accounts to record them
+    (``run``, which records); otherwise (``worklist``, ``verify``) a home without a secret compares with nothing.
     """
     quarter = period.quarter
     secret = history.key(create=create_key)
@@ -259,16 +438,16 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
     keys = {c: (None if frame is None else pseudonyms(secret, found.ids(spec)) if secret else None)
             for spec in found.tracked for c, frame in [(spec.tracked, current[spec.tracked])]}
     check = key_check(secret) if secret else None
-    earlier = history.earlier(quarter) if secret else None
-    reason = None
-    if earlier is not None and earlier.check != check:
-        log.warning("the history's %s was recorded under another secret (%s was replaced): it cannot be compared; "
-                    "remediation starts again from %s", earlier.quarter, history.key_path, quarter)
-        earlier, reason = None, KEY_CHANGED
-    elif earlier is None:
-        reason = NO_EARLIER
+    back = look_back(history, quarter, secret, con, policy, own=create_key)
+    earlier = back.recorded
 
-    summary: dict = {"compared_with": str(earlier.quarter) if earlier else None, "reason": reason}
+    summary: dict = {"compared_with": str(earlier.quarter) if earlier else None, "reason": back.reason}
+    if back.set_aside is not None:
+        summary["set_aside"] = str(back.set_aside)
+    if back.note is not None:
+        summary["note"] = back.note.note
+        if back.note.version is not None:
+            summary["compared_policy_version"] = back.note.version
     rows: list[tuple[str, str, str, int]] = []
     labels: dict[str, list[str]] = {}
     for spec in found.tracked:
@@ -295,12 +474,13 @@ def track(found: Records, period: Period, history: History, *, create_key: bool)
             continue
         labels[spec.name] = [NEW_LABEL if state[k][1] == 1 else CARRIED_LABEL.format(since=state[k][0]) for k in now]
         summary[category] = compare(set(now), before, state)
-    summary["trend"] = history.trend(quarter, check) if check else []
+    summary["trend"] = back.trend
     recorded = None
     if secret is not None:
         frame = pl.DataFrame(rows, schema=ROWS, orient="row")
         block = {k: v for k, v in summary.items() if k != "trend"}
-        recorded = Recorded(quarter, period.as_of, check, [c for c, k in keys.items() if k is not None], frame, block)
+        recorded = Recorded(quarter, period.as_of, check, [c for c, k in keys.items() if k is not None], frame, block,
+                            made_from=back.made_from if create_key else None)
     evidence = {
         "compared_with": summary["compared_with"],
         "compared_sha256": digest(earlier.rows) if earlier is not None else None,

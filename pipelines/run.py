@@ -148,7 +148,8 @@ def track(review: Review, summary: dict) -> remediation.Tracked:
     wrong = records.mismatches(found, summary)
     if wrong:  # the records are the figures' rows by construction: a difference is a bug
         raise PipelineFailure("the records behind the findings differ from the figures: " + "; ".join(wrong))
-    return remediation.track(found, review.period, review.history, create_key=True)
+    return remediation.track(found, review.period, review.history, con=review.con, policy=review.policy,
+                             create_key=True)
 
 
 def local_paths(options: RunOptions) -> tuple[Path, ...]:

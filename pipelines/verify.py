@@ -174,7 +174,7 @@ def verify(
             results = compute_with_previous(review.con, review.period, review.policy)
             if REMEDIATION in published:
                 tracked = remediation.track(records.compute(review.con, review.period, review.policy), review.period,
-                                            review.history, create_key=False)
+                                            review.history, con=review.con, policy=review.policy, create_key=False)
                 results.summary[REMEDIATION] = tracked.summary
                 said, notes = compare_history(evidence.get(REMEDIATION), tracked, review.history)
                 found.differences += said

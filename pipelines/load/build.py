@@ -110,6 +110,7 @@ def _build(con, sources: dict[str, Source | None], mapping: Mapping, report: Loa
     try:
         for ddl in _META_DDL:
             con.sql(ddl)
+        con.sql(cast.zone_changes_sql())  # where a local time may fall in a gap or fold (docs/bad-data.md)
         con.execute("INSERT INTO settings VALUES ('pseudonym_salt', ?), ('input_zone', ?), ('zone', ?),"
                     " ('loaded_at', ?), ('data_dir', ?), (?, ?)", settings)
         present = [n for n in TABLES if sources[n] is not None]
@@ -306,8 +307,9 @@ def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict
         elif col.type == "timestamp":
             if stored == "VARCHAR":
                 return False
-            problem.append(f"NOT (CAST({c} AS TIMESTAMPTZ) BETWEEN {cast.EARLIEST} AND {cast.LATEST})")
-            values.append(f"CAST({c} AS TIMESTAMPTZ)")
+            value = cast.typed_expression(col, stored, read=True)[0]  # the careful path's instant: range, gaps, folds
+            problem.append(f"{c} IS NOT NULL AND ({value}) IS NULL")
+            values.append(value)
         elif col.type == "boolean":
             if stored != "BOOLEAN":
                 return False
@@ -316,9 +318,10 @@ def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict
             checks.append("coalesce(bool_or(" + " OR ".join(f"({p})" for p in problem) + "), false)")
     key = cast.q(table.key)
     checks.append(f"count(DISTINCT {key}) <> count({key})")
-    if any(con.sql("SELECT " + ", ".join(checks) + " FROM stage").fetchall()[0]):
+    read = cast.with_readings(table, "stage", present)
+    if any(con.sql("SELECT " + ", ".join(checks) + f" FROM {read}").fetchall()[0]):
         return False
-    _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM stage")
+    _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM {read}")
     return True
 
 

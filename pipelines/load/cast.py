@@ -2,7 +2,10 @@
 
 The expressions are built from the contract (identifiers only); the data is
 never formatted into SQL. Explicit formats, no type guessing: a timestamp is
-ISO-8601 (offset honoured, none means the input zone, UTC by default).
+ISO-8601 (offset honoured, none means the input zone, UTC by default). A local
+time the input zone skips (a daylight-saving gap) is a bad timestamp, one it
+shows twice (a fold) is its first occurrence: :func:`local_instant`, the one
+place local times become instants (docs/bad-data.md, "Daylight saving time").
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?)?\s?
 # dates, so no later step meets a date it cannot represent (docs/bad-data.md, "Dates far out").
 EARLIEST = "TIMESTAMPTZ '0001-01-01 12:00:00+00'"
 LATEST = "TIMESTAMPTZ '9999-12-31 09:59:59.999999+00'"
+#: The input zone's changes of UTC offset, as a session variable (one bit per UTC day from :data:`COVERED`'s
+#: first: set within two days of a change): a local time is checked for a gap or a fold only on those days
+#: (:func:`local_instant`). It covers the years a quarter may name (pipelines/dates.py) and one on each side;
+#: an instant outside is always checked.
+ZONE_CHANGES = "zone_change_days"
+COVERED = ("1899-01-01", "2202-01-01")
+COVERED_FROM, COVERED_TO = (f"TIMESTAMPTZ '{d} 00:00:00+00'" for d in COVERED)
+_DAY_US = 86_400_000_000
+#: the column of a timestamp's reading (DuckDB's cast, computed once per value: :func:`with_readings`)
+_READING = "reading:"
 TRUE_WORDS = ("true", "t", "1", "yes", "y")
 FALSE_WORDS = ("false", "f", "0", "no", "n")
 
@@ -62,10 +75,95 @@ def _sql_list(words: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{w}'" for w in words) + ")"
 
 
-def typed_expression(col: Column, source_type: str | None) -> tuple[str, str | None]:
+def zone_changes_sql() -> str:
+    """SET the session variable :data:`ZONE_CHANGES` on a connection whose TimeZone is the input zone: the zone's
+    offset at 00:00 UTC of each day of :data:`COVERED` (about 110,000 conversions, once per load), a bit per day
+    set within two days of a change. A zone without daylight saving time (UTC) sets none."""
+    days = f"(SELECT CAST(epoch(TIMESTAMP '{COVERED[1]}') - epoch(TIMESTAMP '{COVERED[0]}') AS BIGINT) // 86400)"
+    return (
+        f"SET VARIABLE {ZONE_CHANGES} = (\n"
+        f"  WITH offsets AS (SELECT i, date_part('timezone', timezone('UTC', TIMESTAMP '{COVERED[0]}' + to_days(i)))"
+        f" AS utc_offset FROM range({days}) AS r(i)),\n"
+        "  changed AS (SELECT i FROM (SELECT i, utc_offset, lag(utc_offset) OVER (ORDER BY i) AS before FROM offsets)"
+        " WHERE utc_offset <> before),\n"
+        "  marked AS (SELECT DISTINCT i + k AS i FROM changed, range(-2, 3) AS r(k))\n"
+        "  SELECT CAST(string_agg(CASE WHEN marked.i IS NULL THEN '0' ELSE '1' END, '' ORDER BY d.i) AS BIT)\n"
+        f"  FROM range({days}) AS d(i) LEFT JOIN marked ON marked.i = d.i)"
+    )
+
+
+def local_instant(wall: str, reading: str, *, day: str = "false", offset_given: str = "false") -> str:
+    """The instant of the local time ``wall`` (a TIMESTAMP, in the session's zone: the input zone) as SQL.
+
+    ``reading`` is DuckDB's own cast of it to TIMESTAMPTZ, which moves a time in a gap forward and reads a time
+    in a fold as its second occurrence. The rule (docs/bad-data.md, "Daylight saving time"): a time the zone
+    skips does not exist, NULL (a bad timestamp: the row is set aside with its line and column); a time it shows
+    twice is its first occurrence, the earlier instant (``zoneinfo``'s ``fold=0``). A date alone (``day``) is
+    the first instant of that local day, which exists even where midnight is skipped. Found by the round trip:
+    the reading's local time is not ``wall`` in a gap; in a fold the reading less the hour (or half hour) the
+    clock went back shows ``wall`` too. Checked only where ``reading`` falls on a day near a change of offset
+    (:data:`ZONE_CHANGES`), so a table costs one bit per value, no conversion; ``offset_given``: text that
+    carried its own offset, which is not a local time. ``reading`` should be a column (:func:`with_readings`):
+    it is read several times.
+    """
+    back = f"(date_part('timezone', {reading} - to_seconds(86400)) - date_part('timezone', {reading}))"
+    earlier = f"({reading} - to_seconds({back}))"
+    exact = (f"CASE WHEN {_skipped(wall, reading)} THEN CASE WHEN {day} THEN {reading} END "
+             f"WHEN {back} > 0 AND CAST({earlier} AS TIMESTAMP) = {wall} THEN {earlier} ELSE {reading} END")
+    day_index = f"CAST((epoch_us({reading}) - epoch_us({COVERED_FROM})) // {_DAY_US} AS INTEGER)"
+    near = (f"({reading}) BETWEEN {EARLIEST} AND {LATEST} AND CASE WHEN {reading} >= {COVERED_FROM} AND {reading} < "
+            f"{COVERED_TO} THEN get_bit(getvariable('{ZONE_CHANGES}'), {day_index}) = 1 ELSE true END")
+    return f"CASE WHEN NOT ({near}) OR {offset_given} THEN {reading} ELSE {exact} END"
+
+
+def _skipped(wall: str, reading: str) -> str:
+    """The round trip: the local time of DuckDB's reading is not the one written (a gap)."""
+    return f"CAST({reading} AS TIMESTAMP) <> {wall}"
+
+
+def _local_parts(c: str, source_type: str) -> dict[str, str] | None:
+    """How a column's local time is read: ``wall``, ``reading``, ``day``, ``offset_given`` (:func:`local_instant`);
+    None when its values are instants (a Parquet TIMESTAMP with a zone)."""
+    if source_type.startswith("TIMESTAMP") or source_type == "DATE":
+        if "WITH TIME ZONE" in source_type or source_type.startswith("TIMESTAMPTZ"):
+            return None
+        return {"wall": f"CAST({c} AS TIMESTAMP)", "reading": f"CAST({c} AS TIMESTAMPTZ)",
+                "day": "true" if source_type == "DATE" else "false", "offset_given": "false"}
+    text = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    dotted = f"replace({text}, ',', '.')"
+    return {
+        "wall": f"TRY_CAST({dotted} AS TIMESTAMP)",
+        "reading": f"CASE WHEN regexp_full_match({text}, '{ISO_TIMESTAMP}') THEN TRY_CAST({dotted} AS TIMESTAMPTZ) END",
+        "day": f"length({text}) = 10",
+        # an offset after the date (Z, +hh, -hh:mm): an instant as written; none: a local time
+        "offset_given": f"regexp_matches(substr({text}, 11), '[Zz+-]')",
+    }
+
+
+def skipped_local_time(col: Column, source_type: str | None) -> str | None:
+    """SQL: the column's value is a local time the input zone skips (the detail of its bad timestamp), or None
+    when the column cannot hold one."""
+    parts = _local_parts(q(col.name), source_type) if col.type == "timestamp" and source_type else None
+    if parts is None:
+        return None
+    return (f"({parts['reading']}) IS NOT NULL AND NOT ({parts['day']}) AND NOT coalesce({parts['offset_given']}, false) "
+            f"AND {_skipped(parts['wall'], parts['reading'])}")
+
+
+def with_readings(table: Table, stage: str, source_types: dict[str, str | None]) -> str:
+    """``stage`` with each timestamp column that holds local times read once by DuckDB (``reading:<name>``), for
+    :func:`typed_expression` with ``read``: a value's text is matched and cast once, not once per use."""
+    readings = [f"{parts['reading']} AS {q(_READING + col.name)}" for col in table.columns
+                if col.type == "timestamp" and source_types.get(col.name)
+                and (parts := _local_parts(q(col.name), source_types[col.name])) is not None]
+    return f"(SELECT *, {', '.join(readings)} FROM {stage})" if readings else stage
+
+
+def typed_expression(col: Column, source_type: str | None, *, read: bool = False) -> tuple[str, str | None]:
     """(typed value, problem condition or None) for one column of the stage.
 
-    ``source_type`` is the staged column's DuckDB type (None: column absent).
+    ``source_type`` is the staged column's DuckDB type (None: column absent); ``read``: the stage is
+    :func:`with_readings`'s.
     """
     c = q(col.name)
     if source_type is None:
@@ -74,15 +172,13 @@ def typed_expression(col: Column, source_type: str | None) -> tuple[str, str | N
     if col.type == "text":
         return text, None
     if col.type == "timestamp":
-        if source_type.startswith("TIMESTAMP") or source_type == "DATE":
-            # native Parquet types: an instant, or a local time in the input zone
-            parsed, given = f"CAST({c} AS TIMESTAMPTZ)", f"{c} IS NOT NULL"
-        else:
-            parsed = (
-                f"CASE WHEN regexp_full_match({text}, '{ISO_TIMESTAMP}') "
-                f"THEN TRY_CAST(replace({text}, ',', '.') AS TIMESTAMPTZ) END"
-            )
-            given = f"{text} IS NOT NULL"
+        # native Parquet types: an instant, or a local time in the input zone; text: ISO-8601, with or without offset
+        native = source_type.startswith("TIMESTAMP") or source_type == "DATE"
+        parts = _local_parts(c, source_type)
+        if parts is not None and read:
+            parts["reading"] = q(_READING + col.name)
+        parsed = f"CAST({c} AS TIMESTAMPTZ)" if parts is None else local_instant(**parts)
+        given = f"{c} IS NOT NULL" if native else f"{text} IS NOT NULL"
         value = f"CASE WHEN ({parsed}) BETWEEN {EARLIEST} AND {LATEST} THEN {parsed} END"
         return value, f"{given} AND ({value}) IS NULL"
     if col.type == "boolean":
@@ -133,12 +229,14 @@ LOAD_SETTINGS = {"disabled_optimizers": "filter_pushdown"}
 def _typed(table: Table, stage: str, source_types: dict[str, str | None]) -> str:
     """``stage``, plus each typed contract column as ``typed:<name>`` and ``_bad`` (the row has a problem).
 
-    Two SELECTs: the values are parsed once in the inner one, and the checks read them as columns.
+    Three SELECTs: each timestamp's text is read once in the innermost (:func:`with_readings`), the values
+    are parsed once in the next, and the checks read them as columns.
     """
     selects, _, _ = parse_parts(table, source_types)
     _, _, any_problem = parse_parts(table, source_types, typed=True)
     typed = [f"{s.rsplit(' AS ', 1)[0]} AS {q(_TYPED + c.name)}" for s, c in zip(selects, table.columns)]
-    return f"SELECT *, {any_problem} AS _bad FROM (SELECT *, {', '.join(typed)} FROM {stage})"
+    return (f"SELECT *, {any_problem} AS _bad FROM (SELECT *, {', '.join(typed)} "
+            f"FROM {with_readings(table, stage, source_types)})")
 
 
 _TYPED = "typed:"
@@ -155,8 +253,9 @@ def key_expression(table: Table, source_types: dict[str, str | None]) -> str:
 
 
 def _checked(col: Column, source_type: str | None, typed: bool) -> tuple[str, str | None]:
-    """(typed value, problem condition or None); ``typed``: read from the ``typed:<name>`` column."""
-    value, bad = typed_expression(col, source_type)
+    """(typed value, problem condition or None); ``typed``: read from the ``typed:<name>`` column, else computed
+    over :func:`with_readings`'s stage."""
+    value, bad = typed_expression(col, source_type, read=True)
     if not typed or source_type is None:
         return value, bad
     value, c = q(_TYPED + col.name), q(col.name)
@@ -181,9 +280,13 @@ def parse_parts(
         if bad is not None:
             reason = BAD_TIMESTAMP if col.type == "timestamp" else BAD_BOOLEAN
             conditions.append(bad)
+            detail = f"concat('{col.name}: ', {q(col.name)}, ' is not a valid {col.type}')"
+            skipped = skipped_local_time(col, source_types.get(col.name))
+            if skipped is not None:  # docs/bad-data.md, "Daylight saving time"
+                detail = (f"CASE WHEN {skipped} THEN concat('{col.name}: ', {q(col.name)}, ' does not exist in ', "
+                          f"current_setting('TimeZone'), ': the clocks skip it (daylight saving time)') ELSE {detail} END")
             problems.append(
-                f"CASE WHEN {bad} THEN {{'column_name': '{col.name}', 'reason': '{reason}', "
-                f"'detail': concat('{col.name}: ', {q(col.name)}, ' is not a valid {col.type}')}} END"
+                f"CASE WHEN {bad} THEN {{'column_name': '{col.name}', 'reason': '{reason}', 'detail': {detail}}} END"
             )
         if col.required:
             missing = f"({value}) IS NULL AND NOT ({bad or 'false'})"

@@ -18,7 +18,8 @@ from pipelines.load.sources import Source
 
 #: Bump whenever loading changes what a database holds (types, rules for setting rows aside,
 #: flags, metadata tables): a database loaded by another version is then loaded again.
-LOADER_VERSION = "3"
+#: 4: a local time in a daylight-saving gap is set aside, one in a fold is its first occurrence.
+LOADER_VERSION = "4"
 
 SETTING = "exports_fingerprint"
 

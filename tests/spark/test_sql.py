@@ -228,3 +228,21 @@ def test_table_exists_is_answered_from_the_connections_views(empty, spark_con):
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'sessions' AND table_schema = 'main'"
     ).fetchall()
     assert [c for (c,) in columns] == [c.name for c in TABLES["sessions"].columns]
+
+
+def test_the_history_samples_the_same_accounts_on_both_engines(make_db, spark_con):
+    """What a quarter was made from (docs/operations.md): a history recorded by a DuckDB run is looked up by a Spark
+    run, so the keyed account sample must be the same SQL's result on both (creation days in the controller's zone,
+    an account created at 22:30 UTC on the next Brussels day)."""
+    from datetime import datetime, timedelta, timezone
+
+    from pipelines import remediation
+
+    start = datetime(2023, 1, 1, 22, 30, tzinfo=timezone.utc)
+    duck = make_db({"accounts": [{"account_id": f"acct-{i}", "created_at": start + timedelta(days=i), "plan": "free",
+                                  "status": "active"} for i in range(300)]})
+    secret = bytes(range(remediation.KEY_BYTES))
+    on_duckdb = remediation.AccountSample(duck, secret, lookup=[], own=True).own
+    on_spark = remediation.AccountSample(spark_con(duck), secret, lookup=[on_duckdb], own=True)
+    assert len(on_duckdb) == remediation.SAMPLE_ACCOUNTS and on_spark.own == on_duckdb
+    assert on_spark.held(on_duckdb) == (remediation.SAMPLE_ACCOUNTS, remediation.SAMPLE_ACCOUNTS)

@@ -19,7 +19,7 @@ from pipelines.report.kit.blocks import table_html
 from pipelines.report.kit.context import ReportContext
 from pipelines.report.kit.fmt import fmt_date, fmt_int, is_missing
 from pipelines.report.kit.theme import BLUE, GREEN, VERMILLION
-from pipelines.report.kit.words import label, t, tn
+from pipelines.report.kit.words import TEXT, label, t, tn
 
 #: the tracked categories the rights section shows (docs/report.md, "Remediation"); the retention section's are
 #: the policy file's retention figures and withdrawn consent (:func:`retention_categories`)
@@ -152,8 +152,10 @@ def first_screen(ctx: ReportContext) -> str:
     totals = _counts(found, tracked)
     if found.get("compared_with") is None or totals is None:
         previous = (ctx.previous or {}).get("period") or t(lang, "previous_quarter")
-        text = t(lang, f"rem_reason_{found.get('reason') or 'no_earlier_quarter'}", previous=previous,
-                 quarter=str(ctx.summary.get("period") or ""))
+        # why nothing is compared (pipelines/remediation.py, the reasons; docs/report.md, "Remediation")
+        reason = f"rem_reason_{found.get('reason') or 'no_earlier_quarter'}"
+        text = t(lang, reason if reason in TEXT else "rem_reason_no_earlier_quarter", previous=previous,
+                 quarter=str(ctx.summary.get("period") or ""), set_aside=str(found.get("set_aside") or previous))
     else:
         moved = [f"{list_name(ctx, c)}: {_words(lang, found[c])}" for c in tracked
                  if isinstance(found.get(c), dict) and any(found[c].get(flow) for flow, _ in FLOWS)]
@@ -161,6 +163,9 @@ def first_screen(ctx: ReportContext) -> str:
             "; ".join(moved) if moved else t(lang, "rem_nothing")) + "."
         if _oldest(ctx, totals):
             text += " " + _oldest(ctx, totals)
+        note = f"rem_note_{found.get('note')}"
+        if found.get("note") and note in TEXT:  # compared, with a note: an older record, another policy version
+            text += " " + t(lang, note, compared=found["compared_with"], then=str(found.get("compared_policy_version")))
     return f'<p class="pr-remediation-line" data-remediation="{escape(str(found.get("compared_with")))}">' \
            f'<strong>{escape(t(lang, "rem_title"))}</strong> {escape(text)}</p>'
 
