@@ -58,8 +58,8 @@ EXIT_CODES = {
         "0": "published: stdout has the published folder",
         "2": "bad input or parameters (a malformed quarter, --as-of before the quarter, a missing or invalid "
              "policy, --data not a folder, overlapping --data/--out/--db, an input file that is not a regular "
-             "file, too large, not UTF-8 or inside --out, an empty path, an --out holding a worklist, a quarter "
-             "wholly outside the exports' dates, bad export data, a lock not obtained in time, --pdf without "
+             "file, too large, not UTF-8 or inside --out, an empty path, an --out holding a worklist, a published "
+             "file edited since it was published (even with --force), a quarter wholly outside the exports' dates, bad export data, a lock not obtained in time, --pdf without "
              "Chromium): one line on stderr naming the file, line and column",
         "1": "the run failed (a notebook raised, Chromium could not print the PDF, a write failed or the disk "
              "filled, or the privacy scan found "
@@ -338,7 +338,8 @@ def build_parser() -> Parser:
                      "every published file")
     run.add_argument("--force", action="store_true",
                      help="compute and publish again even when the published quarter was made from the same exports, "
-                     "policy, parameters and version (by default such a re-run stops at once and says so)")
+                     "policy, parameters and version (by default such a re-run stops at once and says so); a published file "
+                     "edited since is never replaced")
     run.add_argument("--engine", choices=tuple(ENGINES), default=DUCKDB,
                      help="where the figures are computed: duckdb or spark (pip install "
                      "'privacy-review[spark]'; the same SQL files; --db is then the working directory, default "

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pipelines
 from pipelines import inputs
+from pipelines.errors import BadInput
 from pipelines.load.mapping import mapping_file as find_mapping
 from pipelines.load.sources import find_sources
 from pipelines.policy import default_policy_path
@@ -269,6 +270,31 @@ def record_published(folder: Path) -> bool:
     record["published"] = published
     write(folder, record)
     return True
+
+
+def edited_since_published(folder: Path) -> list[str]:
+    """The files of the published quarter ``folder`` whose bytes differ from the SHA-256 its evidence.json recorded
+    when they were published: someone edited them since (a notebook opened and saved in JupyterLab). A re-run never
+    replaces them, not even with ``--force`` (docs/operations.md, "Safe by construction"). Empty for a quarter
+    published before ``published`` was recorded."""
+    try:
+        record = read(folder)
+    except (OSError, ValueError):
+        return []
+    published = record.get("published") if isinstance(record, dict) else None
+    if not isinstance(published, dict):
+        return []
+    edited = []
+    for name, recorded in sorted(published.items()):
+        path = Path(folder) / name
+        if not isinstance(recorded, dict) or not path.is_file() or path.is_symlink():
+            continue  # a file gone or replaced by another kind is not an edit kept here (the manifest check sees it)
+        try:
+            if sha256_file(path)[1] != recorded.get("sha256"):
+                edited.append(name)
+        except BadInput:
+            continue
+    return edited
 
 
 def seal(folder: Path) -> str | None:

@@ -178,6 +178,15 @@ def check_replaceable(folder: Path) -> None:
         raise BadInput(
             f"{folder}: will not replace it, {what}; move them (or the folder) away, or choose another --out"
         )
+    from pipelines.evidence import edited_since_published  # evidence imports this module
+
+    edited = edited_since_published(folder)
+    if edited:
+        more = f" (and {len(edited) - 1} other file(s): privacy-review verify lists them)" if len(edited) > 1 else ""
+        raise BadInput(
+            f"{folder / edited[0]}: changed since privacy-review published it{more}; a re-run would replace it, even "
+            "with --force: copy your edited file out of the quarter's folder, then run again"
+        )
 
 
 # --- the reports folder -------------------------------------------------------------------

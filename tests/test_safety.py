@@ -393,3 +393,46 @@ def test_a_policy_quoting_its_own_contact_address_publishes_when_declared_and_sa
     line = refused(capsys, *run_args(data, tmp_path / "r2", "--policy", undeclared, "--db", tmp_path / "h2" / "r.duckdb"))
     assert f"{undeclared}:" in line and "add it to [policy] controller_contacts" in line
     assert not (tmp_path / "h2" / "r.duckdb").exists() and not (tmp_path / "r2" / "2024Q1").exists()
+
+
+# --- a published file someone edited is never replaced without a word ---------------------------------------------
+
+
+@pytest.mark.parametrize("edited", ["summary.json", "tables/retention_breaches.csv"])
+def test_a_published_file_edited_since_is_never_replaced_even_with_force(tmp_path, capsys, home, edited):
+    """Reported: ``run --force`` silently replaced a published file a user had edited. The quarter's evidence.json
+    holds each file's SHA-256 as published; a re-run that finds other bytes refuses (exit 2) naming the file, and
+    leaves the quarter as it was; with the file moved out (or the edit undone) the re-run publishes."""
+    data = write_exports(tmp_path / "exports")
+    out = tmp_path / "reports"
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0
+    quarter = out / "2024Q1"
+    target = quarter / edited
+    if not target.is_file():  # the table a figure is published under: any one of them will do
+        target = sorted((quarter / "tables").glob("*.csv"))[0]
+    original = target.read_bytes()
+    target.write_bytes(original + b"my note\n")
+    capsys.readouterr()
+    before = tree(quarter)
+    line = refused(capsys, *run_args(data, out, "--force"))
+    assert f"{target}: changed since privacy-review published it" in line and "even with --force" in line
+    assert tree(quarter) == before
+    # the edit undone: the re-run replaces the quarter again
+    target.write_bytes(original)
+    assert climod.main([str(a) for a in run_args(data, out, "--force")]) == 0
+
+
+def test_two_edited_files_are_counted_and_an_unedited_quarter_is_replaced(tmp_path, capsys, home):
+    data = write_exports(tmp_path / "exports")
+    out = tmp_path / "reports"
+    assert climod.main([str(a) for a in run_args(data, out)]) == 0
+    quarter = out / "2024Q1"
+    assert climod.main([str(a) for a in run_args(data, out, "--force")]) == 0  # nothing edited: replaced
+    for name in ("summary.json", "evidence.json"):
+        (quarter / name).write_text((quarter / name).read_text(encoding="utf-8") + " ", encoding="utf-8")
+    tables = sorted((quarter / "tables").glob("*.csv"))
+    tables[0].write_text("edited\n", encoding="utf-8")
+    capsys.readouterr()
+    line = refused(capsys, *run_args(data, out, "--force"))
+    # evidence.json is not hashed in itself (it holds the hashes): summary.json and the table are the two edits
+    assert "(and 1 other file(s): privacy-review verify lists them)" in line
