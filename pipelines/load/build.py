@@ -189,7 +189,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     }
     present = {c: source_types.get(c) for c in table.column_names}
     con.executemany("INSERT INTO load_columns VALUES (?, ?)", [[name, c] for c, kind in present.items() if kind])
-    if not (source.format != "csv" and _insert_if_clean(con, table, present)):
+    if source.format == "csv" or not _insert_clean_rows(con, table, source, present):
         _load_carefully(con, table, source, present)
     _drop_stage(con)
     if set_aside:
@@ -207,9 +207,10 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, source: Source | N
     )
 
 
-def _load_carefully(con: duckdb.DuckDBPyConnection, table: Table, source: Source, present: dict[str, str | None]) -> None:
-    """Every row checked: the rows with a problem and the later copies of a key into ``quarantine``, the others
-    into the table (docs/design.md, "Loading")."""
+def _load_carefully(con: duckdb.DuckDBPyConnection, table: Table, source: Source, present: dict[str, str | None],
+                    stage: str = "stage") -> None:
+    """Every row of ``stage`` checked: the rows with a problem and the later copies of a key into ``quarantine``,
+    the others into the table (docs/design.md, "Loading")."""
     name = table.name
     raw = "CAST(struct_pack(" + ", ".join(cast.q(c) for c in table.column_names if present[c]) + ") AS VARCHAR)"
     key = cast.q(table.key)
@@ -218,13 +219,13 @@ def _load_carefully(con: duckdb.DuckDBPyConnection, table: Table, source: Source
     #    may collide; such rows are compared by their key below, so a collision only costs a few rows);
     con.sql(
         f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({cast.key_expression(table, present)}) AS h"
-        " FROM stage GROUP BY h HAVING count(*) > 1"
+        f" FROM {stage} GROUP BY h HAVING count(*) > 1"
     )
     # 2. the exceptions: rows with a problem, and rows whose key hash occurs more than once. A CSV export
     #    is parsed once, into a temporary table (spilled to disk past the memory limit) that the exceptions
     #    and the loaded rows both read: parsing timestamp text is the dearest step of its load. A Parquet
     #    export's values are typed already: it is read again instead, which costs less than that copy.
-    parse = cast.parse_query(table, "stage", present, raw)
+    parse = cast.parse_query(table, stage, present, raw)
     parsed_once = source.format == "csv"
     if parsed_once:
         con.sql(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse}")
@@ -262,7 +263,7 @@ def _load_carefully(con: duckdb.DuckDBPyConnection, table: Table, source: Source
     )
     losers = dbmod.scalar(con, "SELECT count(*) FROM losers")
     anti = " AND p._seq NOT IN (SELECT _seq FROM losers)" if losers else ""
-    loadable = "parsed" if parsed_once else f"({cast.ok_query(table, 'stage', present)})"
+    loadable = "parsed" if parsed_once else f"({cast.ok_query(table, stage, present)})"
     _insert_unordered(con, f"INSERT INTO {name} SELECT {columns} FROM {loadable} AS p"
                            f" WHERE {'p._ok' if parsed_once else 'true'}{anti}")
     if parsed_once:
@@ -281,26 +282,32 @@ def _insert_unordered(con: duckdb.DuckDBPyConnection, insert: str) -> None:
         con.sql("SET preserve_insertion_order = true")
 
 
-def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict[str, str | None]) -> bool:
-    """Load a clean Parquet export in one read after one read of checks; False (nothing loaded) when it is not.
+def _insert_clean_rows(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
+                       present: dict[str, str | None]) -> bool:
+    """Load a Parquet export's clean rows as stored, and only its other rows down the careful path; False (nothing
+    loaded) when the export's types leave every row to the careful path.
 
-    Clean: no row the careful path would set aside or change (docs/design.md, "Loading"): every required
-    value given, no text the loader would trim or empty, every timestamp within the range it loads, no key
-    twice. Its rows are then copied as stored (a native timestamp as TIMESTAMPTZ, in the load's input zone),
-    which is what the careful path would load, without parsing each value three times. A timestamp or
-    boolean stored as text is never clean here: its parsing is the careful path's.
+    A row is clean when the careful path would neither set it aside nor change it (docs/design.md, "Loading"):
+    every required value given, no text the loader would trim or empty, every timestamp within the range it
+    loads, and a key no other row has (after trimming, as the careful path compares keys). Clean rows are
+    copied as stored (a native timestamp as TIMESTAMPTZ, in the load's input zone), which is what the careful
+    path would load, without parsing each value three times. The others (a few bad rows, and every copy of a
+    duplicated key, so that the first loadable copy still wins) are copied to ``stage_flagged`` and go through
+    :func:`_load_carefully` with their file and row: a bad row costs its own line, not the whole table's
+    parsing. A timestamp or boolean stored as text is never clean here: its parsing is the careful path's.
     """
-    checks, values = [], []
+    problems, values = [], []
     for col in table.columns:
         stored, c = present[col.name], cast.q(col.name)
         if stored is None:
             values.append(f"coalesce({cast.typed_expression(col, None)[0]}, false)" if col.type == "boolean"
                           else cast.typed_expression(col, None)[0])
             continue
-        problem = [f"{c} IS NULL"] if col.required else []
+        if col.required:
+            problems.append(f"{c} IS NULL")
         if col.type == "text":
             if stored == "VARCHAR":
-                problem.append(f"{c} = '' OR {c} <> trim({c})")
+                problems.append(f"{c} = '' OR {c} <> trim({c})")
                 values.append(c)
             else:
                 values.append(cast.typed_expression(col, stored)[0])
@@ -308,20 +315,28 @@ def _insert_if_clean(con: duckdb.DuckDBPyConnection, table: Table, present: dict
             if stored == "VARCHAR":
                 return False
             value = cast.typed_expression(col, stored, read=True)[0]  # the careful path's instant: range, gaps, folds
-            problem.append(f"{c} IS NOT NULL AND ({value}) IS NULL")
+            problems.append(f"{c} IS NOT NULL AND ({value}) IS NULL")
             values.append(value)
         elif col.type == "boolean":
             if stored != "BOOLEAN":
                 return False
             values.append(f"coalesce({c}, false)")
-        if problem:
-            checks.append("coalesce(bool_or(" + " OR ".join(f"({p})" for p in problem) + "), false)")
-    key = cast.q(table.key)
-    checks.append(f"count(DISTINCT {key}) <> count({key})")
+    key = cast.key_expression(table, present)
+    # the keys written more than once (by hash: a collision only sends a few more rows down the careful path)
+    con.sql(f"CREATE OR REPLACE TEMP TABLE clean_dup_hashes AS SELECT hash({key}) AS h FROM stage"
+            " GROUP BY h HAVING count(*) > 1")
+    flagged = " OR ".join(f"coalesce({p}, false)" for p in
+                          [*(f"({p})" for p in problems), "hash(" + key + ") IN (SELECT h FROM clean_dup_hashes)"])
     read = cast.with_readings(table, "stage", present)
-    if any(con.sql("SELECT " + ", ".join(checks) + f" FROM {read}").fetchall()[0]):
-        return False
-    _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM {read}")
+    staged = ", ".join(cast.q(row[0]) for row in con.sql("SELECT column_name FROM (DESCRIBE stage)").fetchall())
+    con.sql(f"CREATE OR REPLACE TEMP TABLE stage_flagged AS SELECT {staged} FROM {read} WHERE {flagged}")
+    _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM {read} WHERE NOT ({flagged})")
+    con.sql("DROP TABLE clean_dup_hashes")
+    if dbmod.scalar(con, "SELECT count(*) FROM stage_flagged"):
+        log.debug("loading %s: %s rows need the careful path", table.name,
+                  f"{dbmod.scalar(con, 'SELECT count(*) FROM stage_flagged'):,}")
+        _load_carefully(con, table, source, present, stage="stage_flagged")
+    con.sql("DROP TABLE stage_flagged")
     return True
 
 
