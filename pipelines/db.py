@@ -15,7 +15,9 @@ with ``spark.sql.session.timeZone`` set.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 import re
 from datetime import date
 from importlib import resources
@@ -32,6 +34,8 @@ from pipelines.contract import (
 )
 from pipelines.dates import DEFAULT_CALENDAR, DEFAULT_ZONE, working_day_calendar
 from pipelines.private import spill_folder
+
+log = logging.getLogger(__name__)
 
 #: the macro files (``pipelines/metrics/sql/<name>.sql``): every connection's, and the rights deadline's,
 #: defined with the ``calendar`` table they read
@@ -247,11 +251,15 @@ def query_all(
     built = build_order(package, list(names), models)
     for model in built:
         sql = read_sql(package, model, models)
+        started = time.monotonic()
         con.sql(f"CREATE OR REPLACE TEMP TABLE {model} AS\n{sql}", params=used_params(sql, params))
+        log.debug("model %s built in %.2f s", model, time.monotonic() - started)  # where the time goes: -v
     frames = {}
     for name in names:
         sql = f"SELECT * FROM {name}" if name in built else read_sql(package, name, models)
+        started = time.monotonic()
         frames[name] = con.sql(sql, params=used_params(sql, params)).pl()
+        log.debug("query %s: %s rows in %.2f s", name, f"{frames[name].height:,}", time.monotonic() - started)
     return frames
 
 

@@ -41,11 +41,11 @@ import os
 import re
 import secrets
 import stat
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,10 +107,23 @@ ROWS = pl.Schema({"category": pl.String, "key": pl.String, "since": pl.String, "
 _QUARTER_FILE = re.compile(r"^(\d{4}Q[1-4])\.parquet$")
 
 
-def pseudonyms(secret: bytes, pairs: list[tuple[str, str]]) -> list[str]:
-    """The keyed pseudonym of each ``(table, id)``: HMAC-SHA-256 over ``table U+001F id``, :data:`KEY_DIGITS` hex digits."""
-    return [hmac.digest(secret, f"{table}\x1f{ident}".encode(), "sha256").hex()[:KEY_DIGITS]
-            for table, ident in pairs]
+def pseudonyms(secret: bytes, frame: pl.DataFrame, id_column: str, table: str | None) -> pl.Series:
+    """The keyed pseudonym of each row of ``frame``: HMAC-SHA-256 over ``table U+001F id``, :data:`KEY_DIGITS` hex
+    digits, computed column-wise by an in-memory DuckDB (whatever engine computed the records), never a Python loop
+    per row. ``table``: the list's one table, else each row's ``table`` column.
+
+    HMAC (RFC 2104) written out: ``H((K ^ opad) || H((K ^ ipad) || message))`` with the key padded to SHA-256's
+    64-byte block; only the two pads are parameters of the query, never the secret."""
+    block = (secret if len(secret) <= 64 else hashlib.sha256(secret).digest()).ljust(64, b"\0")
+    inner_pad, outer_pad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    ids = frame.select(pl.col(id_column).cast(pl.String).alias("id"),
+                       (pl.lit(table) if table else pl.col("table")).cast(pl.String).alias("tbl"))
+    with duckdb.connect() as local:
+        local.register("ids", ids.to_arrow())
+        keyed = local.sql(
+            f"SELECT substr(sha256($outer || unhex(sha256($inner || encode(tbl || chr(31) || id)))), 1, {KEY_DIGITS})"
+            " AS key FROM ids", params={"inner": inner_pad, "outer": outer_pad}).pl()
+    return keyed.to_series().cast(pl.String)
 
 
 def key_check(secret: bytes) -> str:
@@ -118,11 +131,15 @@ def key_check(secret: bytes) -> str:
 
 
 def digest(rows: pl.DataFrame | None) -> str | None:
-    """SHA-256 of a set of history rows, in a fixed order (evidence.json; no key can be read back from it)."""
+    """SHA-256 of a set of history rows, in a fixed order (evidence.json; no key can be read back from it): the
+    rows as ``category TAB key TAB since TAB reported`` lines, sorted, joined. Built column-wise: no Python string
+    per row."""
     if rows is None:
         return None
-    lines = sorted(f"{c}\t{k}\t{s}\t{r}\n" for c, k, s, r in rows.select(list(ROWS)).iter_rows())
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    lines = rows.select(pl.concat_str([pl.col("category"), pl.col("key"), pl.col("since"),
+                                       pl.col("reported").cast(pl.String)], separator="\t") + "\n")
+    text = lines.to_series().sort().str.join("")  # code-point order, as Python's sorted() on str
+    return hashlib.sha256(text.item().encode() if len(text) else b"").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -252,12 +269,11 @@ class Recorded:
     made_from: MadeFrom | None = None
     """None: a quarter an earlier version recorded (:data:`FORMAT` 1)."""
 
-    def keys(self, category: str) -> dict[str, tuple[str, int]] | None:
-        """``{key: (since, reported)}`` of ``category``; None when it was not recorded."""
+    def category_rows(self, category: str) -> pl.DataFrame | None:
+        """``key``, ``since``, ``reported`` of ``category``'s records; None when it was not recorded."""
         if category not in self.categories:
             return None
-        part = self.rows.filter(pl.col("category") == category)
-        return {k: (s, r) for k, s, r in part.select("key", "since", "reported").iter_rows()}
+        return self.rows.filter(pl.col("category") == category).select("key", "since", "reported")
 
 
 class History:
@@ -428,15 +444,16 @@ def look_back(history: History, quarter: Quarter, secret: bytes | None, con, pol
 def track(found: Records, period: Period, history: History, *, con, policy, create_key: bool) -> Tracked:
     """Compare ``found`` (this quarter's records) with the history's latest earlier quarter (module docstring).
 
-    ``con`` holds the exports (their accounts are sampled: :class:`AccountSample`) and ``policy`` is the run's.
-    ``create_key``: make the secret when there is none, and sample this quarter's accounts to record them
-    (``run``, which records); otherwise (``worklist``, ``verify``) a home without a secret compares with nothing.
+    ``con`` holds the exports (their accounts are sampled: :class:`AccountSample`); ``policy`` is the run's. ``create_key``: make the secret when there is none, and sample this
+    quarter's accounts to record them (``run``, which records); otherwise (``worklist``, ``verify``) a home without a
+    secret compares with nothing. The sets are compared column-wise (joins), never record by record in Python.
     """
     quarter = period.quarter
     secret = history.key(create=create_key)
     current = {spec.tracked: found.rows(spec) for spec in found.tracked}
-    keys = {c: (None if frame is None else pseudonyms(secret, found.ids(spec)) if secret else None)
-            for spec in found.tracked for c, frame in [(spec.tracked, current[spec.tracked])]}
+    keys = {spec.tracked: (None if current[spec.tracked] is None or not secret else
+                           pseudonyms(secret, current[spec.tracked], spec.id_column, spec.table))
+            for spec in found.tracked}
     check = key_check(secret) if secret else None
     back = look_back(history, quarter, secret, con, policy, own=create_key)
     earlier = back.recorded
@@ -448,39 +465,48 @@ def track(found: Records, period: Period, history: History, *, con, policy, crea
         summary["note"] = back.note.note
         if back.note.version is not None:
             summary["compared_policy_version"] = back.note.version
-    rows: list[tuple[str, str, str, int]] = []
-    labels: dict[str, list[str]] = {}
+    parts: list[pl.DataFrame] = []
+    labels: dict[str, pl.Series] = {}
+    carried_words = CARRIED_LABEL.split("{since}")
     for spec in found.tracked:
         category, now = spec.tracked, keys[spec.tracked]
         if now is None:
             if current[category] is not None:  # rows, but no secret to key them (a worklist before any run)
-                labels[spec.name] = [NOT_COMPARED_LABEL] * current[category].height
+                labels[spec.name] = pl.repeat(NOT_COMPARED_LABEL, current[category].height, dtype=pl.String,
+                                              eager=True)
             if earlier is not None:
                 summary[category] = None
             continue
-        before = earlier.keys(category) if earlier is not None else None
-        state = {}
-        for key in now:
-            if before is not None and key in before:
-                since, reported = before[key]
-                state[key] = (since, reported + 1)
-            else:
-                state[key] = (str(quarter), 1)
-        rows += [(category, k, s, r) for k, (s, r) in state.items()]
+        before = earlier.category_rows(category) if earlier is not None else None
+        # each row of the list, in order, with what the earlier quarter recorded of its key (null: not recorded)
+        rows_now = now.to_frame("key")
+        if before is not None:
+            rows_now = rows_now.join(before.rename({"since": "since_before", "reported": "reported_before"}),
+                                     on="key", how="left", maintain_order="left")
+        else:
+            rows_now = rows_now.with_columns(since_before=pl.lit(None, pl.String),
+                                             reported_before=pl.lit(None, pl.Int64))
+        rows_now = rows_now.with_columns(
+            since=pl.coalesce(pl.col("since_before"), pl.lit(str(quarter))),
+            reported=pl.coalesce(pl.col("reported_before") + 1, pl.lit(1, pl.Int64)))
+        parts.append(rows_now.unique("key", keep="first", maintain_order=True)
+                     .select(pl.lit(category, pl.String).alias("category"), "key", "since", "reported"))
         if before is None:
-            labels[spec.name] = [NOT_COMPARED_LABEL] * len(now)
+            labels[spec.name] = pl.repeat(NOT_COMPARED_LABEL, len(now), dtype=pl.String, eager=True)
             if earlier is not None:
                 summary[category] = None  # not recorded at the earlier quarter: nothing to compare
             continue
-        labels[spec.name] = [NEW_LABEL if state[k][1] == 1 else CARRIED_LABEL.format(since=state[k][0]) for k in now]
-        summary[category] = compare(set(now), before, state)
+        labels[spec.name] = rows_now.select(
+            pl.when(pl.col("reported") == 1).then(pl.lit(NEW_LABEL))
+            .otherwise(pl.lit(carried_words[0]) + pl.col("since") + pl.lit(carried_words[1]))).to_series()
+        summary[category] = compare(rows_now, before)
     summary["trend"] = back.trend
     recorded = None
     if secret is not None:
-        frame = pl.DataFrame(rows, schema=ROWS, orient="row")
+        frame = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=ROWS)
         block = {k: v for k, v in summary.items() if k != "trend"}
-        recorded = Recorded(quarter, period.as_of, check, [c for c, k in keys.items() if k is not None], frame, block,
-                            made_from=back.made_from if create_key else None)
+        recorded = Recorded(quarter, period.as_of, check, [c for c, k in keys.items() if k is not None],
+                            frame.cast(dict(ROWS)), block, made_from=back.made_from if create_key else None)
     evidence = {
         "compared_with": summary["compared_with"],
         "compared_sha256": digest(earlier.rows) if earlier is not None else None,
@@ -489,15 +515,18 @@ def track(found: Records, period: Period, history: History, *, con, policy, crea
     return Tracked(summary, recorded, labels, evidence)
 
 
-def compare(now: set[str], before: dict[str, tuple[str, int]], state: dict[str, tuple[str, int]]) -> dict:
-    """One category's counts: new, carried over (with their ages), resolved."""
-    carried = [state[k] for k in now if k in before]
-    ages = Counter(reported for _, reported in carried)
+def compare(now: pl.DataFrame, before: pl.DataFrame) -> dict:
+    """One category's counts: new, carried over (with their ages), resolved. ``now``: each row of the list with its
+    ``since`` and ``reported`` (``reported_before`` null: not in the earlier set); ``before``: the earlier set."""
+    carried = now.filter(pl.col("reported_before").is_not_null())
+    ages = carried.group_by("reported").len().sort("reported")
+    resolved = before.join(now.select("key").unique(), on="key", how="anti").height
     return {
-        "new": len(now) - len(carried),
-        "carried_over": len(carried),
-        "resolved": len(set(before) - now),
-        "oldest_age": max(ages) if ages else None,
-        "oldest_since": min((since for since, _ in carried), key=lambda q: Quarter.parse(q).start) if carried else None,
-        "by_age": {str(age): ages[age] for age in sorted(ages)},
+        "new": now.height - carried.height,
+        "carried_over": carried.height,
+        "resolved": resolved,
+        "oldest_age": int(ages["reported"].max()) if ages.height else None,
+        "oldest_since": min(carried["since"].unique().to_list(), key=lambda q: Quarter.parse(q).start)
+        if carried.height else None,
+        "by_age": {str(age): int(n) for age, n in ages.iter_rows()},
     }

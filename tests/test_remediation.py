@@ -9,6 +9,7 @@ in :func:`exports`; the worklists of the same quarters give the same set differe
 from __future__ import annotations
 
 import csv
+import hashlib
 import hmac
 import json
 import os
@@ -278,3 +279,30 @@ def test_a_worklist_before_any_run_says_no_earlier_quarter_and_makes_no_secret(t
         assert {r["remediation"] for r in csv.DictReader(handle)} == {"no recorded earlier run"}
     assert not (tmp_path / "home" / remediation.KEY_FILE).exists()
     assert not (tmp_path / "home" / remediation.HISTORY_DIR).exists()
+
+
+def test_pseudonyms_are_the_rfc_2104_hmac_of_table_and_id_computed_column_wise():
+    """The engine's HMAC written out equals Python's hmac, for one table and for a ``table`` column, with ids that
+    are numbers, empty, non-ASCII or long (a 64-byte secret, and a longer one, which HMAC hashes first)."""
+    from pipelines.remediation import KEY_DIGITS, pseudonyms
+
+    ids = ["A1", "", "Lotte-é-✓", "x" * 300, "42"]
+    for secret in (bytes(range(32)), bytes(range(64)), bytes(range(100))):
+        by_hand = [hmac.new(secret, f"accounts\x1f{i}".encode(), "sha256").hexdigest()[:KEY_DIGITS] for i in ids]
+        assert pseudonyms(secret, pl.DataFrame({"account_id": ids}), "account_id", "accounts").to_list() == by_hand
+        tables = ["sessions", "web_visits", "sessions", "payments", "support_tickets"]
+        frame = pl.DataFrame({"id": ids, "table": tables})
+        assert pseudonyms(secret, frame, "id", None).to_list() == [
+            hmac.new(secret, f"{t}\x1f{i}".encode(), "sha256").hexdigest()[:KEY_DIGITS] for t, i in zip(tables, ids)]
+
+
+def test_the_digest_of_a_set_is_the_sha256_of_its_sorted_lines():
+    from pipelines.remediation import ROWS, digest
+
+    rows = pl.DataFrame({"category": ["logs", "accounts", "logs"], "key": ["zz", "é1", "Z9"],
+                         "since": ["2026Q1", "2025Q4", "2026Q1"], "reported": [1, 3, 1]}, schema=ROWS)
+    lines = sorted(f"{c}\t{k}\t{s}\t{r}\n" for c, k, s, r in rows.iter_rows())
+    assert digest(rows) == hashlib.sha256("".join(lines).encode()).hexdigest()
+    assert digest(rows.reverse()) == digest(rows)
+    assert digest(pl.DataFrame(schema=ROWS)) == hashlib.sha256(b"").hexdigest()
+    assert digest(None) is None

@@ -439,19 +439,21 @@ def identifying_addresses(con, addresses: Iterable[str]) -> list[str]:
     present = _present_columns(con)
     columns = dict.fromkeys([*identifying_columns(), *((name, col.name) for name, table in TABLES.items()
                                                        for col in table.columns if col.type == "text")])
-    parts = [
-        f"SELECT DISTINCT '{table}.{column}' AS kind FROM {table} s"
-        f" JOIN scan_addresses a ON a.address = lower(trim(CAST(s.\"{column}\" AS VARCHAR)))"
-        for table, column in columns
-        if (table, column) in present
-    ]
-    if not wanted or not parts:
+    by_table: dict[str, list[str]] = {}
+    for table, column in columns:
+        if (table, column) in present:
+            by_table.setdefault(table, []).append(column)
+    if not wanted:
         return []
-    con.register("scan_addresses", pa.table({"address": wanted}))
-    try:
-        return sorted(kind for (kind,) in con.execute(" UNION ALL ".join(parts)).fetchall())
-    finally:
-        con.unregister("scan_addresses")
+    found = []
+    for table, names in by_table.items():  # one scan per table, every column in it; the list is a few addresses
+        # a value equal to an address holds its '@': the cheap test first (lower and trim only for those)
+        guard = "contains(CAST(\"{c}\" AS VARCHAR), '@') AND " if all("@" in a for a in wanted) else ""
+        flags = ", ".join(f"coalesce(bool_or({guard.format(c=c)}list_contains($wanted, "
+                          f"lower(trim(CAST(\"{c}\" AS VARCHAR))))), false)" for c in names)
+        row = con.execute(f"SELECT {flags} FROM {table}", {"wanted": wanted}).fetchall()[0]
+        found += [f"{table}.{c}" for c, hit in zip(names, row, strict=True) if hit]
+    return sorted(found)
 
 
 def _present_columns(con) -> set[tuple[str, str]]:
