@@ -34,14 +34,16 @@ class Results:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
-def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> Results:
-    """Every family's figures for one period (contract §3, §4)."""
+def compute_results(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+                    summary_only: bool = False) -> Results:
+    """Every family's figures for one period (contract §3, §4); ``summary_only``: a family may leave out the tables
+    only the report reads (the previous quarter's results serve only its summary)."""
     summary: dict = {"period": str(period.quarter), "as_of": period.as_of.isoformat(), "policy": policy.label,
                      "generator": generator()}
     summary["data"] = data_coverage(con, period.as_of)
     tables: dict[str, pl.DataFrame] = {}
     for name, family in families().items():
-        result = family.compute(con, period, policy)
+        result = family.compute(con, period, policy, summary_only=summary_only)
         summary[name] = result.summary
         tables.update(result.tables)
     return Results(summary, tables)
@@ -151,7 +153,7 @@ def compute_with_previous(con: duckdb.DuckDBPyConnection, period: Period, policy
     """The period's results, with the previous quarter's summary under ``previous`` for changes."""
     # the previous quarter first: the models left in ``con`` are then this period's, which
     # pipelines.records.compute reads without computing the families again (docs/design.md, "Compute once")
-    previous = compute_results(con, period.previous(), policy)
+    previous = compute_results(con, period.previous(), policy, summary_only=True)
     results = compute_results(con, period, policy)
     results.summary["previous"] = previous.summary
     # one verdict per promise, judged here once (docs/report.md, "Findings"); the report only shows them

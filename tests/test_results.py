@@ -160,3 +160,16 @@ def test_neutralising_is_reversible_and_leaves_other_columns_alone():
     assert safe["ratio"].equals(frame["ratio"]) and safe["days"].equals(frame["days"])
     assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in safe["label"].drop_nulls())
     assert restore(safe)["label"].to_list() == frame["label"].to_list()
+
+
+def test_the_previous_quarter_computed_summary_only_has_the_full_computations_summary(make_db):
+    """compute_with_previous computes the previous quarter ``summary_only`` (docs/design.md, "Compute once"): its
+    summary is exactly the one a full computation gives, and it carries no table; the reviewed quarter's tables
+    are all there (the inactivity trend included)."""
+    con = make_db(TABLES, absent=("web_visits",))
+    results = compute_with_previous(con, Q3, POLICY)
+    full_previous = compute_results(con, Q3.previous(), POLICY)
+    short_previous = compute_results(con, Q3.previous(), POLICY, summary_only=True)
+    assert results.summary["previous"] == full_previous.summary == short_previous.summary
+    assert "inactivity_trend" in full_previous.tables and "inactivity_trend" not in short_previous.tables
+    assert "inactivity_trend" in results.tables and results.tables["inactivity_trend"].height > 0

@@ -72,7 +72,8 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         install(con, None)
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
     ensure(con)
     evaluated = query_all(con, ["exceptions_evaluated"], **sql_params(con, period, policy))["exceptions_evaluated"]
     unknown = set(evaluated["problem"].drop_nulls().unique()) - set(PROBLEMS)

@@ -30,9 +30,12 @@ TABLES = {
 }
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
+    """``summary_only``: the figures alone (the previous quarter's, for the change column), without the trend over
+    eight quarter ends, the dearest query of the family (docs/design.md, "Compute once")."""
     params = sql_params(con, period, policy)
-    frames = query_all(con, ["inactivity_accounts", "inactivity_trend"], **params)
+    frames = query_all(con, ["inactivity_accounts", *([] if summary_only else ["inactivity_trend"])], **params)
     accounts = frames["inactivity_accounts"]
     counts = dict(accounts.group_by("bucket").len().iter_rows())
     summary = {
@@ -40,6 +43,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> F
         "buckets": {b: counts.get(b, 0) for b in BUCKETS},
         "due_next_30d": int(accounts["due_next_30d"].sum()),
     }
+    if summary_only:
+        return FamilyResult(summary)
     trend = complete_trend(frames["inactivity_trend"], params["quarter_ends"])
     tables = {
         "inactivity_buckets": pl.DataFrame({"bucket": BUCKETS, "accounts": [summary["buckets"][b] for b in BUCKETS]}),

@@ -40,9 +40,6 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         "trend_start": period.quarter.shift(-(TREND_QUARTERS - 1)).start,
         "pseudonym_salt": salt(con),
         "oldest_per_category": OLDEST_PER_CATEGORY,
-        # the worklist and the run's records (pipelines/records/) bind true: retention_breach_rows then names each
-        # row's own id; so does a register of exceptions with any row, which names rows by id
-        "row_ids": register_rows(con) > 0,
         # the inactivity rule's period (account_deadlines: the account's erasure deadline); the retention rules
         # themselves are SQL generated from the policy file (pipelines/rules/, docs/policy-file.md)
         "account_months": policy.inactivity_months,
@@ -67,15 +64,6 @@ def sql_params(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -
         # the day of receipt, over the `calendar` table (macro nth_working_day_after)
         "consent_withdrawal_working_days": policy.consent_withdrawal_working_days,
     }
-
-
-def register_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """Rows of the register of exceptions in the connection (``exception_register``); 0 without one."""
-    from pipelines.db import scalar, table_exists
-
-    if not table_exists(con, "exception_register"):
-        return 0
-    return scalar(con, "SELECT count(*) FROM exception_register") or 0
 
 
 def is_present(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -15,7 +15,8 @@ TABLES = {
 }
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
     """Counts from the load; an absent optional table is missing from them (reading 11)."""
     frames = query_all(con, ["quality_loads", "quality_rejects"])
     loads = frames["quality_loads"]

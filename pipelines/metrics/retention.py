@@ -63,7 +63,8 @@ TABLES = {
 }
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
     ensure(con)  # the register of exceptions (empty without one): retention_past_deadline_rows reads it
     frames = query_all(
         con,

@@ -116,7 +116,8 @@ def install_rights_calendar(con: duckdb.DuckDBPyConnection, params: dict) -> Non
     install_calendar(con, first, last, params["rights_calendar"])
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
     params = sql_params(con, period, policy)
     install_rights_calendar(con, params)
     frames = query_all(

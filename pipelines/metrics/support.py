@@ -113,7 +113,8 @@ def install_response_calendar(con: duckdb.DuckDBPyConnection, period: Period, po
     install_calendar(con, first, last, policy.response_calendar)
 
 
-def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy) -> FamilyResult:
+def compute(con: duckdb.DuckDBPyConnection, period: Period, policy: Policy, *,
+            summary_only: bool = False) -> FamilyResult:
     install_response_calendar(con, period, policy)
     frames = query_all(con, _QUERIES, **sql_params(con, period, policy))
     row = frames["support_summary"].row(0, named=True)

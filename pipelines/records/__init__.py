@@ -11,9 +11,9 @@ row count is its figure in ``summary.json``, the finding's ``open_now`` (:func:`
 not).
 
 :func:`compute` computes the families the lists read (``retention``, ``exceptions``,
-``support``, ``rights``: the same code as ``run``), then builds ``retention_breach_rows``
-once more with ``$row_ids`` true, so that it names each row's own id (the figures leave the
-ids of sessions, web visits and payments out: reading them costs time).
+``support``, ``rights``: the same code as ``run``), or takes the run's, whose models are this quarter's:
+``retention_breach_rows`` names each row's own id for every figure (the records read it as built; building it
+once more with the ids, as earlier versions did, cost more than the ids: docs/design.md, "Compute once").
 """
 
 from __future__ import annotations
@@ -163,10 +163,9 @@ def compute(con, period: Period, policy: Policy, *, computed: dict | None = None
             and computed.get("as_of") == period.as_of.isoformat():
         figures = {block: computed[block] for block in FAMILIES_READ}
     else:
-        figures = {block: family.compute(con, period, policy).summary for block, family in FAMILIES_READ.items()}
-    params = {**sql_params(con, period, policy), "row_ids": True}
-    # the figures' breach rows again, now naming each row's own id (the report leaves them out)
-    dbmod.query_all(con, ["retention_by_category"], **params)
+        figures = {block: family.compute(con, period, policy, summary_only=True).summary
+                   for block, family in FAMILIES_READ.items()}
+    params = sql_params(con, period, policy)
     # the support model again for this quarter (support.compute last built it for the one before)
     support.install_response_calendar(con, period, policy)
     dbmod.query_all(con, ["support_summary"], **params)  # rebuilds the model it reads

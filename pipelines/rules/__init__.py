@@ -219,7 +219,7 @@ class _Builder:
         joins += [f"LEFT JOIN {cte} AS {alias} ON {alias}.subject = {_column('r', subject_column)}"
                   for (cte, subject_column), alias in table.latest_joins.items()]
         select = [
-            f"CASE WHEN $row_ids THEN {key} END AS row_id",
+            f"{key} AS row_id",
             f"CAST({subject_sql} AS VARCHAR) AS subject_id",
             "r.account_id" if has_account else "CAST(NULL AS VARCHAR) AS account_id",
             "coalesce(s.legal_hold, false) AS legal_hold" if has_account else "false AS legal_hold",

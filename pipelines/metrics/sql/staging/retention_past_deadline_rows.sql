@@ -2,7 +2,7 @@
 -- The rows themselves come from `retention_rule_rows`, the model generated from the policy file's rules
 -- (pipelines/rules/, docs/policy-file.md): one row per record still holding what its rule's action removes
 -- after the rule's deadline (deadline < as_of), with its rule, figure (`category`), subject, deadline, table,
--- own id (`row_id`, NULL unless $row_ids) and account. Readings 12, 19 and 20 (an erased account's row is
+-- own id (`row_id`) and account. Readings 12, 19 and 20 (an erased account's row is
 -- judged against its own rule first; `residual` only when that deadline has not passed) are the rules' scopes
 -- and `yields_to`; reading 21 (legal hold exempts every row of the account) is each rule's `exempt`.
 -- Here each row is matched with what exempts it:
