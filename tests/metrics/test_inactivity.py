@@ -147,3 +147,34 @@ def test_erasure_pipeline_looks_90_days_ahead(make_db):
     ]})
     pipeline = inactivity.compute(con, Q3, POLICY).tables["inactivity_erasure_pipeline"]
     assert pipeline.rows() == [(date(2024, 12, 29), 1)]
+
+
+def test_the_trend_query_writes_out_one_branch_per_quarter_end_bound():
+    """inactivity_trend.sql names each quarter end of ``$quarter_ends_end`` by position (a CASE branch per end):
+    as many branches as the trend has quarters, so a change of TREND_QUARTERS cannot leave an end unread."""
+    import re
+
+    from pipelines.db import read_sql
+    from pipelines.metrics.params import TREND_QUARTERS
+
+    sql = read_sql("pipelines.metrics", "inactivity_trend")
+    positions = sorted({int(i) for i in re.findall(r"\$quarter_ends_end\[(\d+)\]", sql)})
+    assert positions == list(range(1, TREND_QUARTERS + 1))
+
+
+@pytest.mark.parametrize("started", ["2022-06-01 10:00", "2022-12-31 22:59", "2022-12-31 23:00", "2024-09-30 21:59",
+                                     "2024-09-30 22:00", "2023-03-31 21:30"])
+def test_a_session_counts_at_the_first_quarter_end_after_it_by_local_day(make_db, started):
+    """The first end a session is before (Brussels local days; 2022-12-31 23:00 UTC is 1 January locally, so that
+    session counts at 2023-03-31): the bucket counts at each end equal the inactivity buckets computed as of that
+    end, account by account."""
+    con = make_db({"accounts": [account("a1", created="2022-01-05 10:00")],
+                   "sessions": [session("s1", "a1", started)]})
+    result = inactivity.compute(con, Q3, POLICY)
+    trend = result.tables["inactivity_trend"]
+    for end in trend["quarter_end"].unique().to_list():
+        as_of_end = inactivity.compute(con, Period.of(Quarter(end.year, (end.month - 1) // 3 + 1), end), POLICY)
+        expected = {b: n for b, n in as_of_end.summary["buckets"].items() if n}
+        at_end = {r["bucket"]: r["accounts"] for r in trend.filter(trend["quarter_end"] == end).iter_rows(named=True)
+                  if r["accounts"]}
+        assert at_end == expected, end

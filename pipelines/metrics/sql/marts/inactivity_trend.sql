@@ -12,10 +12,20 @@ session_quarters AS (
     -- the latest session per account and quarter; sessions before the first end count at the first end.
     -- The quarter is the first end the session is before, named by its ends_before (the earliest
     -- ends_before after the session; none after the last end): instants compared, no session
-    -- converted to a local date
+    -- converted to a local date. The eight ends (TREND_QUARTERS, pipelines/metrics/params.py; a test holds the
+    -- two equal) are written out: a comparison per end costs a third of a list filtered per session
     SELECT
         s.account_id,
-        list_min(list_filter($quarter_ends_end, lambda e: e > s.started_at)) AS ends_before,
+        CASE
+            WHEN s.started_at < $quarter_ends_end[1] THEN $quarter_ends_end[1]
+            WHEN s.started_at < $quarter_ends_end[2] THEN $quarter_ends_end[2]
+            WHEN s.started_at < $quarter_ends_end[3] THEN $quarter_ends_end[3]
+            WHEN s.started_at < $quarter_ends_end[4] THEN $quarter_ends_end[4]
+            WHEN s.started_at < $quarter_ends_end[5] THEN $quarter_ends_end[5]
+            WHEN s.started_at < $quarter_ends_end[6] THEN $quarter_ends_end[6]
+            WHEN s.started_at < $quarter_ends_end[7] THEN $quarter_ends_end[7]
+            WHEN s.started_at < $quarter_ends_end[8] THEN $quarter_ends_end[8]
+        END AS ends_before,
         max(s.started_at) AS last_session_at
     FROM sessions AS s
     WHERE s.started_at < $as_of_end
