@@ -24,6 +24,7 @@ Published report files are not private: they are meant to be read (docs/operatio
 
 from __future__ import annotations
 
+import atexit
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -64,11 +65,31 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+#: the spill folders this process handed to DuckDB: removed when empty as it exits (:func:`spill_folder`)
+_SPILL_FOLDERS: set[Path] = set()
+
+
+def _remove_empty_spill_folders() -> None:
+    """DuckDB removes a spill folder it made itself, not one it was given: the tool removes its own when empty (a
+    folder still holding files, another process's spill, is left)."""
+    for folder in _SPILL_FOLDERS:
+        try:
+            if folder.is_dir() and not folder.is_symlink():
+                folder.rmdir()
+        except OSError:
+            pass
+
+
+atexit.register(_remove_empty_spill_folders)
+
+
 def spill_folder(database: Path) -> Path | None:
     """The folder DuckDB spills into for the database file ``database`` (``<database>.tmp``, DuckDB's own default
     name), made 0700 by the tool before DuckDB uses it; None when it cannot be made (a read-only folder: DuckDB
-    then keeps its default, which it cannot make either, and spills nothing)."""
+    then keeps its default, which it cannot make either, and spills nothing). Removed when empty as the process
+    exits, as DuckDB removes the one it makes (a killed run's is removed by the next run on the database)."""
     folder = Path(f"{database}.tmp")
+    _SPILL_FOLDERS.add(folder)
     try:
         if folder.is_dir() and not folder.is_symlink():
             if stat.S_IMODE(folder.stat().st_mode) != FOLDER_MODE:
