@@ -144,7 +144,7 @@ def run_scan(review: Review) -> Scan:
 def track(review: Review, summary: dict) -> remediation.Tracked:
     """This quarter's records behind the findings, keyed and compared with the history (docs/report.md,
     "Remediation"); the same rows as the worklist's (pipelines/records/), each count checked against its figure."""
-    found = records.compute(review.con, review.period, review.policy, computed=summary)
+    found = records.compute(review.con, review.period, review.policy, computed=summary, keys_only=True)
     wrong = records.mismatches(found, summary)
     if wrong:  # the records are the figures' rows by construction: a difference is a bug
         raise PipelineFailure("the records behind the findings differ from the figures: " + "; ".join(wrong))

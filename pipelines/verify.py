@@ -173,7 +173,7 @@ def verify(
             log.info("recomputing %s as of %s under %s", period.quarter, period.as_of, review.policy.label)
             results = compute_with_previous(review.con, review.period, review.policy)
             if REMEDIATION in published:
-                tracked = remediation.track(records.compute(review.con, review.period, review.policy), review.period,
+                tracked = remediation.track(records.compute(review.con, review.period, review.policy, keys_only=True), review.period,
                                             review.history, con=review.con, policy=review.policy, create_key=False)
                 results.summary[REMEDIATION] = tracked.summary
                 said, notes = compare_history(evidence.get(REMEDIATION), tracked, review.history)

@@ -86,6 +86,8 @@ CHECK_LISTS = (
 EXCEPTIONS_LIST = "exceptions.csv"
 #: the one query of every retention rule's list (``sql/worklist_retention.sql``), split by rule
 RETENTION_QUERY = "worklist_retention"
+#: the same rows' rule, table and id only, unordered (``sql/record_keys_retention.sql``): what a run keys
+RETENTION_KEYS_QUERY = "record_keys_retention"
 
 
 def retention_list(policy: Policy, rule: Rule) -> RecordList:
@@ -152,12 +154,14 @@ def lookup(data, path: str):
     return node
 
 
-def compute(con, period: Period, policy: Policy, *, computed: dict | None = None) -> Records:
+def compute(con, period: Period, policy: Policy, *, computed: dict | None = None, keys_only: bool = False) -> Records:
     """Every list's rows for ``period`` (module docstring), with the figures they must equal.
 
     ``computed``: the summary :func:`pipelines.results.compute_with_previous` just computed for
     ``period`` on ``con``, whose models are then this period's: the families are not computed
-    again (docs/design.md, "Compute once"). Without it, they are.
+    again (docs/design.md, "Compute once"). Without it, they are. ``keys_only``: the retention lists hold only
+    each row's ``rule``, ``table`` and ``id``, unordered (what a run counts and keys; the worklist writes every
+    column, in order): the largest lists are not sorted or held whole.
     """
     if computed is not None and computed.get("period") == str(period.quarter) \
             and computed.get("as_of") == period.as_of.isoformat():
@@ -173,9 +177,11 @@ def compute(con, period: Period, policy: Policy, *, computed: dict | None = None
     if missing:
         raise PipelineFailure(f"the metric models {', '.join(missing)} were not built; the record lists read them")
     lists = lists_of(policy)
-    queried = dbmod.query_all(con, list(dict.fromkeys(spec.query for spec in lists)), package=SQL_PACKAGE, **params)
+    retention_query = RETENTION_KEYS_QUERY if keys_only else RETENTION_QUERY
+    queries = [retention_query if spec.query == RETENTION_QUERY else spec.query for spec in lists]
+    queried = dbmod.query_all(con, list(dict.fromkeys(queries)), package=SQL_PACKAGE, **params)
     frames = {spec.name: queried[spec.query] if spec.query != RETENTION_QUERY else
-              queried[RETENTION_QUERY].filter(pl.col("rule") == spec.rule).drop("category")
+              queried[retention_query].filter(pl.col("rule") == spec.rule).drop("category", strict=False)
               for spec in lists}
     return Records(frames, figures, lists)
 

@@ -42,6 +42,37 @@ def test_the_run_reads_the_models_its_figures_built_and_gets_the_same_rows(revie
     assert records.mismatches(reused, summary) == []
 
 
+def test_the_runs_keys_only_lists_are_the_worklists_rows_table_and_id(review, tmp_path):
+    """``keys_only`` (what run and verify key): each retention list holds the worklist's rows' table and id, the
+    same multiset, unordered; the other lists are the worklist's; the history compares both alike."""
+    import polars as pl
+
+    from pipelines import remediation
+
+    summary = compute_with_previous(review.con, review.period, review.policy).summary
+    keys = records.compute(review.con, review.period, review.policy, computed=summary, keys_only=True)
+    full = records.compute(review.con, review.period, review.policy, computed=summary)
+    assert records.mismatches(keys, summary) == []
+    retention_lists = [spec for spec in full.lists if spec.query == records.RETENTION_QUERY]
+    assert retention_lists and any(full.frames[s.name].height for s in retention_lists)
+    for spec in full.lists:
+        frame, narrow = full.frames[spec.name], keys.frames[spec.name]
+        if spec.query == records.RETENTION_QUERY:
+            assert narrow.columns == ["rule", "table", "id"], spec.name
+            assert narrow.sort("table", "id").equals(frame.select("rule", "table", "id").sort("table", "id")), spec.name
+        else:
+            assert narrow.equals(frame), spec.name
+    history = remediation.History(tmp_path / "home")
+    tracked = [remediation.track(found, review.period, history, con=review.con, policy=review.policy,
+                                 create_key=True) for found in (keys, full)]
+    assert tracked[0].summary == tracked[1].summary
+    assert tracked[0].evidence == tracked[1].evidence  # the recorded set's SHA-256: the same keys
+    assert tracked[0].current.rows.sort("category", "key").equals(tracked[1].current.rows.sort("category", "key"))
+    assert tracked[0].current.rows.height == sum(full.frames[s.name].height for s in full.tracked
+                                                 if full.rows(s) is not None) > 0
+    assert isinstance(tracked[0].current.rows, pl.DataFrame)
+
+
 def test_a_summary_of_another_period_is_not_taken_for_this_one(review):
     previous = review.period.previous()
     summary = compute_with_previous(review.con, previous, review.policy).summary
