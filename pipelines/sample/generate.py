@@ -154,7 +154,7 @@ class Shape:
     bad_rows: BadRowShares | FixedBadRows  # when write_sample is asked for bad rows
 
 
-#: a company whose erasure job mostly runs on time: about 0.4 records behind the findings per account
+#: a company whose erasure job mostly runs on time: about 0.3 records behind the findings per account
 TYPICAL = Shape(
     share_short_life=0.20,
     share_medium_life=0.32,
