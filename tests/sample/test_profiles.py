@@ -131,3 +131,19 @@ def test_lapses_has_many_more_records_behind_the_findings(lapses, tmp_path, monk
     # about 0.3 records per account against 5.9 at 20 sessions per account (docs/benchmarks.md)
     assert lapsing > 10 * typical > 0
     assert lapsing > 2000 * 3
+
+
+def test_sample_profile_on_the_command_line_with_the_other_options(tmp_path, capsys):
+    from pipelines.cli import main
+
+    argv = ["sample", "--out", str(tmp_path / "cli"), "--accounts", "300", "--seed", "5", "--format", "parquet"]
+    assert main([*argv, "--profile", "lapses", "--no-bad-rows"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts == write_sample(tmp_path / "api", accounts=300, seed=5, fmt="parquet", profile="lapses",
+                                  bad_rows=False)
+    assert counts["accounts"] == 300
+    assert main([*argv, "--profile", "lapses"]) == 0  # with its bad rows: a fixed few more
+    assert json.loads(capsys.readouterr().out)["accounts"] == 300 + expected_kinds("accounts", "parquet")["dup"]
+    policy = ROOT / "examples" / "policies" / "37signals.toml"
+    assert main(["sample", "--policy", str(policy), "--out", str(tmp_path / "fitted"), "--profile", "lapses"]) == 2
+    assert "--profile is read only without --policy" in capsys.readouterr().err
