@@ -825,47 +825,52 @@ class _Generator:
     def _places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
         """Where the bad rows go: ``r_of(rn)``, a number per row; ``kind_of(r)``, its kind (0: a good row);
         ``first``, each kind's lowest number; ``pick``, a row's turn within its kind (which column it spoils)."""
-        n_rows = max(rows, 1)
         if isinstance(self.shape.bad_rows, FixedBadRows):
-            # one bad row in each of `total` equal slices of the file, at a place drawn within the slice;
-            # the kinds take turns, so each is spread over the whole file, its last slice included
-            total, turns = sum(c for _, c in kinds), max(len(kinds), 1)
+            return self._sliced_places(name, rows, kinds)
+        return self._scrambled_places(name, rows, kinds)
 
-            def r_of(rn: str) -> str:
-                if not total:
-                    return f"CAST({total} + ({rn}) AS BIGINT)"
-                j = f"(((({rn}) + 1) * {total} - 1) // {n_rows})"
-                lo, hi = f"({j} * {n_rows} // {total})", f"(({j} + 1) * {n_rows} // {total})"
-                slot = f"{lo} + CAST(floor(u({j}, {_lit('slot:' + name)}) * ({hi} - {lo})) AS BIGINT)"  # never hi
-                return f"CAST(CASE WHEN ({rn}) = {slot} THEN {j} ELSE {total} + ({rn}) END AS BIGINT)"
-
-            def kind_of(r: str) -> str:
-                if not total:
-                    return "0"
-                whens = " ".join(f"WHEN {i} THEN {_KIND[k]}" for i, (k, _) in enumerate(kinds))
-                return f"CASE WHEN {r} < {total} THEN (CASE {r} % {turns} {whens} END) ELSE 0 END"
-
-            first = {k: i for i, (k, _) in enumerate(kinds)}
-            return r_of, kind_of, first, f"(_r // {turns})"
-
-        # _r: a permutation of 0..rows-1 (rows scrambled), laid out in ranges, one per kind of bad row:
-        # each kind gets exactly its count of rows, spread over the file
+    def _scrambled_places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
+        """_r: a permutation of 0..rows-1 (rows scrambled), laid out in ranges, one per kind of bad row:
+        each kind gets exactly its count of rows, spread over the file."""
+        n_rows = max(rows, 1)
         offset = int(self.con.execute(f"SELECT hash({self.seed}::BIGINT, {_lit(name)}) % {n_rows}").fetchone()[0])
-
-        def r_of(rn: str) -> str:  # noqa: F811 (the other layout's)
-            return f"CAST((({rn}) * {_SCRAMBLE} + {offset}) % {n_rows} AS BIGINT)"
-
         ranges: dict[str, tuple[int, int]] = {}
         lo = 0
         for kind, count in kinds:
             ranges[kind] = (lo, lo + count)
             lo += count
 
-        def kind_of(r: str) -> str:  # noqa: F811
+        def r_of(rn: str) -> str:
+            return f"CAST((({rn}) * {_SCRAMBLE} + {offset}) % {n_rows} AS BIGINT)"
+
+        def kind_of(r: str) -> str:
             whens = " ".join(f"WHEN {r} < {hi} THEN {_KIND[k]}" for k, (_, hi) in ranges.items())
             return f"CASE {whens} ELSE 0 END" if whens else "0"
 
         return r_of, kind_of, {k: lo for k, (lo, _) in ranges.items()}, "_r"
+
+    def _sliced_places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
+        """One bad row in each of `total` equal slices of the file, at a place drawn within the slice; the kinds
+        take turns, so each is spread over the whole file, its last slice included. _r: the slice's number
+        for its bad row, above ``total`` for every other row."""
+        n_rows = max(rows, 1)
+        total, turns = sum(c for _, c in kinds), max(len(kinds), 1)
+
+        def r_of(rn: str) -> str:
+            if not total:
+                return f"CAST({total} + ({rn}) AS BIGINT)"
+            j = f"(((({rn}) + 1) * {total} - 1) // {n_rows})"
+            lo, hi = f"({j} * {n_rows} // {total})", f"(({j} + 1) * {n_rows} // {total})"
+            slot = f"{lo} + CAST(floor(u({j}, {_lit('slot:' + name)}) * ({hi} - {lo})) AS BIGINT)"  # never hi
+            return f"CAST(CASE WHEN ({rn}) = {slot} THEN {j} ELSE {total} + ({rn}) END AS BIGINT)"
+
+        def kind_of(r: str) -> str:
+            if not total:
+                return "0"
+            whens = " ".join(f"WHEN {i} THEN {_KIND[k]}" for i, (k, _) in enumerate(kinds))
+            return f"CASE WHEN {r} < {total} THEN (CASE {r} % {turns} {whens} END) ELSE 0 END"
+
+        return r_of, kind_of, {k: i for i, (k, _) in enumerate(kinds)}, f"(_r // {turns})"
 
     def _write(self, name: str, raw_sql: str, rows: int) -> int:
         """Write one table: the raw rows, bad rows laid over them, formatted for the output format."""
