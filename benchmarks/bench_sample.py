@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.sample.generate import FORMATS, write_sample
+from pipelines.sample.generate import FORMATS, PROFILES, write_sample
 
 
 def _peak_rss_mib() -> float:
@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--format", choices=FORMATS, default="parquet")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--sessions-per-account", type=float, default=20.0)
-    parser.add_argument("--years", type=float, default=2.0)
+    parser.add_argument("--years", type=float, default=None, help="history before --end (default: the profile's)")
+    parser.add_argument("--profile", choices=tuple(PROFILES), default="typical")
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 9, 30))
     parser.add_argument("--no-bad-rows", action="store_true")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
         bad_rows=not args.no_bad_rows,
         end=args.end,
         years=args.years,
+        profile=args.profile,
         sessions_per_account=args.sessions_per_account,
         threads=args.threads,
     )
@@ -64,8 +66,9 @@ def main(argv: list[str] | None = None) -> dict:
         "benchmark": "sample",
         "accounts": args.accounts,
         "format": args.format,
+        "profile": args.profile,
         "sessions_per_account": args.sessions_per_account,
-        "years": args.years,
+        "years": args.years if args.years is not None else PROFILES[args.profile].years,
         "rows": counts,
         "total_rows": sum(counts.values()),
         "wall_seconds": round(wall, 2),

@@ -1,10 +1,13 @@
 """The project's benchmark: privacy-review against a hand-written DuckDB script and pandas, at several sizes.
 
-    python benchmarks/run.py [--sizes 10000,100000,1000000] [--formats parquet,csv] [--repeat 3] [--work DIR] [--resume]
+    python benchmarks/run.py [--sizes 10000,100000,1000000] [--formats parquet,csv] [--profiles clean,lapses]
+                             [--repeat 3] [--work DIR] [--resume]
 
-For each size and format it generates a clean synthetic export (``write_sample``,
-seed 7, 20 sessions per account, no bad rows; cached under ``WORK/data``), then
-times each command in its own process: wall time (median of ``--repeat``) and peak
+For each size, format and profile it generates a synthetic export (``write_sample``,
+seed 7, 20 sessions per account; cached under ``WORK/data``): ``clean``, the typical
+shapes without bad rows, or ``lapses``, a company whose erasure job mostly never ran,
+with its few dozen bad rows per large table (docs/benchmarks.md, "Two export
+profiles"). It then times each command in its own process: wall time (median of ``--repeat``) and peak
 RSS of the process and its children (the notebook kernels), sampled from /proc
 every 0.1 s and checked against the kernel's own maximum (``wait4``). Commands:
 
@@ -13,7 +16,7 @@ every 0.1 s and checked against the kernel's own maximum (``wait4``). Commands:
 - ``run``: the whole run, report included, a new database;
 - ``re-run``: ``run`` again with the same ``--db`` on the unchanged exports;
 - ``reference DuckDB``: ``benchmarks/reference_duckdb.py`` (the same main summary figures);
-- ``reference pandas``: ``benchmarks/reference_pandas.py`` (inactivity and retention).
+- ``reference pandas``: ``benchmarks/reference_pandas.py`` (inactivity and retention; clean exports only).
 
 Each reference's figures are checked against the ``summary.json`` the runs wrote.
 Prints a markdown table with the targets of docs/benchmarks.md and writes it, with a
@@ -44,6 +47,8 @@ ROOT = HERE.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 SEED, SESSIONS_PER_ACCOUNT = 7, 20
+#: the exports measured: write_sample's profile and whether it adds its bad rows
+PROFILES = {"clean": {"profile": "typical", "bad_rows": False}, "lapses": {"profile": "lapses", "bad_rows": True}}
 GIB = 2**30
 
 STAGES = ("load", "run --no-report", "run", "re-run", "reference DuckDB", "reference pandas")
@@ -113,9 +118,9 @@ def measure(cmd: list[str], log: Path, timeout: float | None = None) -> dict:
 
 # --- data ----------------------------------------------------------------------
 
-def export_dir(work: Path, size: int, fmt: str) -> Path:
-    """A clean export of ``size`` accounts, generated once per size, format and seed."""
-    data = work / "data" / f"n{size}-{fmt}-s{SEED}"
+def export_dir(work: Path, size: int, fmt: str, profile: str) -> Path:
+    """An export of ``size`` accounts, generated once per size, format, profile and seed."""
+    data = work / "data" / f"n{size}-{fmt}-{profile}-s{SEED}"
     marker = data / ".complete"
     if not marker.exists():
         shutil.rmtree(data, ignore_errors=True)
@@ -123,7 +128,8 @@ def export_dir(work: Path, size: int, fmt: str) -> Path:
         code = (
             "import json, sys; from pathlib import Path; from pipelines.sample.generate import write_sample; "
             f"counts = write_sample(Path({str(data)!r}), accounts={size}, seed={SEED}, fmt={fmt!r}, "
-            f"bad_rows=False, sessions_per_account={SESSIONS_PER_ACCOUNT}); print(json.dumps(counts))"
+            f"profile={PROFILES[profile]['profile']!r}, bad_rows={PROFILES[profile]['bad_rows']}, "
+            f"sessions_per_account={SESSIONS_PER_ACCOUNT}); print(json.dumps(counts))"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
         if done.returncode:
@@ -147,10 +153,11 @@ def fresh(*paths: Path) -> None:
         p.mkdir(parents=True)
 
 
-def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pandas_timeout: float) -> dict:
+def bench_one(work: Path, size: int, fmt: str, profile: str, repeat: int, pandas_max: int,
+              pandas_timeout: float) -> dict:
     """Every stage for one export: the runs of each, and the figures each wrote or printed."""
-    data = export_dir(work, size, fmt)
-    key = f"n{size}-{fmt}"
+    data = export_dir(work, size, fmt, profile)
+    key = f"n{size}-{fmt}-{profile}"
     logs, dbs, outs = work / "logs" / key, work / "db" / key, work / "out" / key
     runs: dict[str, list[dict]] = {s: [] for s in STAGES}
     figures: dict[str, dict] = {}
@@ -175,8 +182,8 @@ def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pan
         timed("run", whole, i)
         timed("re-run", whole, i)  # same --db, same exports
         timed("reference DuckDB", [sys.executable, str(HERE / "reference_duckdb.py"), str(data)], i)
-        if size <= pandas_max and all(r["code"] is not None for r in runs["reference pandas"]):
-            # once stopped at its timeout, not tried again
+        # the pandas reference reads clean exports only; once stopped at its timeout, not tried again
+        if profile == "clean" and size <= pandas_max and all(r["code"] is not None for r in runs["reference pandas"]):
             timed("reference pandas", [sys.executable, str(HERE / "reference_pandas.py"), str(data)], i,
                   timeout=pandas_timeout)
     summaries = sorted((outs / "no-report").glob("*/summary.json"))
@@ -189,7 +196,7 @@ def bench_one(work: Path, size: int, fmt: str, repeat: int, pandas_max: int, pan
             except ValueError:
                 print(f"  {key} {stage}: printed no JSON summary (see {log})", file=sys.stderr)
     counts = json.loads((data / ".complete").read_text())
-    return {"size": size, "format": fmt, "rows": counts, "runs": runs, "figures": figures}
+    return {"size": size, "format": fmt, "profile": profile, "rows": counts, "runs": runs, "figures": figures}
 
 
 # --- comparing figures -------------------------------------------------------------
@@ -279,20 +286,28 @@ def verdict(value: float | None, target: float, at_most: bool = True) -> str:
     return "met" if (value <= target if at_most else value >= target) else "**missed**"
 
 
+def records_behind_findings(summary: dict) -> int | None:
+    """The records open now behind the findings of a summary.json: what a lapsing company has to fix."""
+    found = [f.get("open_now") for f in summary.get("findings", [])]
+    return sum(n for n in found if n) if found else None
+
+
 def report(results: list[dict], args: argparse.Namespace) -> str:
     lines = [
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with "
-        f"`python benchmarks/run.py --sizes {args.sizes} --formats {args.formats} --repeat {args.repeat}` "
-        f"on {machine()}.",
+        f"`python benchmarks/run.py --sizes {args.sizes} --formats {args.formats} --profiles {args.profiles} "
+        f"--repeat {args.repeat}` on {machine()}.",
         "",
-        "| accounts | format | rows in all exports | stage | wall time (median) | CPU time (median) | runs | peak RSS | load average |",
-        "|---:|---|---:|---|---:|---:|---:|---:|---:|",
+        "| accounts | format | profile | rows in all exports | stage | wall time (median) | CPU time (median) | runs "
+        "| peak RSS | load average |",
+        "|---:|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     stats: dict[tuple, dict] = {}
     st_cpu: dict[tuple, dict] = {}
     notes = []
     for res in results:
-        key = (res["size"], res["format"])
+        profile = res.get("profile", "clean")
+        key = (res["size"], res["format"], profile)
         st = {s: (median_seconds(res["runs"][s]), peak(res["runs"][s]), len(res["runs"][s])) for s in STAGES}
         cpu = {s: median_cpu(res["runs"][s]) for s in STAGES}
         load_avg = {s: statistics.mean([r.get("load", math.nan) for r in res["runs"][s]]) if res["runs"][s] else None
@@ -304,61 +319,74 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
         load_avg["metrics"] = None
         st_cpu[key] = cpu
         stats[key] = st
-        rows = f"{sum(res['rows'].values()):,}"
+        export = f"| {res['size']:,} | {res['format']} | {profile} | {sum(res['rows'].values()):,} |"
         for s in (*STAGES[:2], "metrics", *STAGES[2:]):
             seconds, mem, n = st[s]
             extra = (fmt_s(cpu[s]), fmt_load(load_avg[s]))
             if s == "reference pandas" and not res["runs"][s]:
-                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | skipped (above --pandas-max) | — | 0 | — | — |")
+                why = "above --pandas-max" if profile == "clean" else "clean exports only"
+                lines.append(f"{export} {s} | skipped ({why}) | — | 0 | — | — |")
                 continue
             failed = [r["code"] for r in res["runs"].get(s, []) if r["code"] != 0]
             if failed:
                 why = ", ".join(f"stopped after {args.pandas_timeout:.0f} s" if c is None else f"failed (exit {c})"
                                 for c in failed)
                 seconds_txt = f"{fmt_s(seconds)}; {why}" if seconds is not None else why
-                lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {s} | {seconds_txt} | {extra[0]} | {n} | "
-                             f"{fmt_mem(mem)} | {extra[1]} |")
+                lines.append(f"{export} {s} | {seconds_txt} | {extra[0]} | {n} | {fmt_mem(mem)} | {extra[1]} |")
                 continue
             label = ("metrics (`run --no-report` minus `load`)" if s == "metrics"
                      else s if s.startswith("reference") else f"`{s}`")
-            lines.append(f"| {res['size']:,} | {res['format']} | {rows} | {label} | {fmt_s(seconds)} | {extra[0]} | "
-                         f"{n if n else '—'} | {fmt_mem(mem)} | {extra[1]} |")
-        for name in ("duckdb", "pandas"):
-            if name in res["figures"] and res["figures"].get("privacy-review"):
-                c = compare(res["figures"]["privacy-review"], res["figures"][name])
-                state = "agree" if not c["differ"] else f"**differ** in {', '.join(c['differ'])}"
-                notes.append(f"- {res['size']:,} {res['format']}: the {name} reference's {c['compared']} figures "
-                             f"{state} with summary.json.")
-    lines += ["", "Ratios against the targets (docs/benchmarks.md, \"Targets\"):", "",
+            lines.append(f"{export} {label} | {fmt_s(seconds)} | {extra[0]} | {n if n else '—'} | {fmt_mem(mem)} | "
+                         f"{extra[1]} |")
+        ours = res["figures"].get("privacy-review")
+        if ours:
+            records = records_behind_findings(ours)
+            checked = []
+            for name in ("duckdb", "pandas"):
+                if name in res["figures"]:
+                    c = compare(ours, res["figures"][name])
+                    state = "agree" if not c["differ"] else f"**differ** in {', '.join(c['differ'])}"
+                    checked.append(f"the {name} reference's {c['compared']} figures {state}")
+            notes.append(f"- {res['size']:,} {res['format']} {profile}: "
+                         f"{'—' if records is None else f'{records:,}'} records behind the findings; "
+                         + ("; ".join(checked) or "no reference figures") + ".")
+    lines += ["", "Ratios against the targets (docs/benchmarks.md, \"Targets\"), per profile:", "",
               "| measure | export | value | target | |", "|---|---|---:|---:|---|"]
-    for (size, fmt), st in stats.items():
+    for (size, fmt, profile), st in stats.items():
         r = ratio(st["run --no-report"][0], st["reference DuckDB"][0])
-        lines.append(f"| run --no-report / DuckDB reference | {size:,} {fmt} | "
+        lines.append(f"| run --no-report / DuckDB reference | {size:,} {fmt} {profile} | "
                      f"{'—' if r is None else f'{r:.1f}x'} | ≤ 2x | {verdict(r, 2)} |")
-        c = st_cpu[(size, fmt)]
+        c = st_cpu[(size, fmt, profile)]
         r = ratio(c["run --no-report"], c["reference DuckDB"])
-        lines.append(f"| the same, in CPU time | {size:,} {fmt} | {'—' if r is None else f'{r:.1f}x'} | | |")
-    for (size, fmt), st in stats.items():
+        lines.append(f"| the same, in CPU time | {size:,} {fmt} {profile} | {'—' if r is None else f'{r:.1f}x'} | | |")
+    for (size, fmt, profile), st in stats.items():
+        if profile != "clean":
+            continue  # the pandas reference reads clean exports only
         r = ratio(st["reference pandas"][0], st["run --no-report"][0])
-        lines.append(f"| pandas reference / run --no-report | {size:,} {fmt} | "
+        lines.append(f"| pandas reference / run --no-report | {size:,} {fmt} {profile} | "
                      f"{'—' if r is None else f'{r:.1f}x'} | ≥ 10x | {verdict(r, 10, at_most=False)} |")
-    for (size, fmt), st in stats.items():
+    for (size, fmt, profile), st in stats.items():
         r = ratio(st["re-run"][0], st["run"][0])
-        lines.append(f"| re-run / first run | {size:,} {fmt} | {'—' if r is None else f'{r:.2f}'} | ≤ 0.33 | "
+        lines.append(f"| re-run / first run | {size:,} {fmt} {profile} | {'—' if r is None else f'{r:.2f}'} | ≤ 0.33 | "
                      f"{verdict(r, 1 / 3)} |")
-    for fmt in args.formats.split(","):
-        big, small = stats.get((1_000_000, fmt)), stats.get((100_000, fmt))
-        for s in ("run --no-report", "run"):
-            r = ratio(big[s][0], small[s][0]) if big and small else None
-            lines.append(f"| {s}: 1M / 100k | {fmt} | {'—' if r is None else f'{r:.1f}x'} | ≤ 11x | {verdict(r, 11)} |")
-    whole = stats.get((1_000_000, "parquet"), {}).get("run", (None,))[0]
-    lines.append(f"| whole run, 1M accounts | parquet | {fmt_s(whole)} | < 25 s | {verdict(whole, 25)} |")
+    profiles = list(dict.fromkeys(key[2] for key in stats))
+    for profile in profiles:
+        for fmt in args.formats.split(","):
+            big, small = stats.get((1_000_000, fmt, profile)), stats.get((100_000, fmt, profile))
+            for s in ("run --no-report", "run"):
+                r = ratio(big[s][0], small[s][0]) if big and small else None
+                lines.append(f"| {s}: 1M / 100k | {fmt} {profile} | {'—' if r is None else f'{r:.1f}x'} | ≤ 11x | "
+                             f"{verdict(r, 11)} |")
+    for profile in profiles:
+        whole = stats.get((1_000_000, "parquet", profile), {}).get("run", (None,))[0]
+        lines.append(f"| whole run, 1M accounts | parquet {profile} | {fmt_s(whole)} | < 25 s | {verdict(whole, 25)} |")
     ours = [st[s][1] for st in stats.values() for s in STAGES[:4] if st[s][1] is not None]
     top = max(ours, default=None)
     lines.append(f"| peak RSS, any privacy-review command | all | {fmt_mem(top)} | < 3 GiB | "
                  f"{verdict(None if top is None else top / GIB, 3)} |")
-    lines += ["", "Figures checked (clean exports, the figures each reference prints against `summary.json`):", ""]
-    lines += notes or ["- no reference figures were compared"]
+    lines += ["", "Records behind the findings (the sum of `open_now` over `summary.json`'s findings) and the "
+              "figures checked (each reference's figures against `summary.json`):", ""]
+    lines += notes or ["- no figures were compared"]
     duck = next((compare(r["figures"]["privacy-review"], r["figures"]["duckdb"]) for r in results
                  if "duckdb" in r["figures"] and r["figures"].get("privacy-review")), None)
     if duck:
@@ -382,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="accounts per export, comma-separated")
     parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--profiles", default="clean,lapses",
+                        help=f"exports, comma-separated: {', '.join(PROFILES)} (docs/benchmarks.md, \"Two export profiles\")")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the median is reported")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "privacy-review-bench",
                         help="exports, databases, logs (default: <temp dir>/privacy-review-bench)")
@@ -389,22 +419,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pandas-timeout", type=float, default=600, help="stop the pandas reference after this long")
     parser.add_argument("--no-doc", action="store_true", help=f"print only; leave {DOC.relative_to(ROOT)} alone")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the sizes and formats already measured in WORK/results.json; measure the rest")
+                        help="keep the sizes, formats and profiles already measured in WORK/results.json; "
+                        "measure the rest")
     args = parser.parse_args(argv)
+    unknown = set(args.profiles.split(",")) - set(PROFILES)
+    if unknown:
+        parser.error(f"--profiles: unknown {', '.join(sorted(unknown))} (known: {', '.join(PROFILES)})")
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     saved = args.work / "results.json"
-    done = {(r["size"], r["format"]): r for r in json.loads(saved.read_text())} if args.resume and saved.exists() else {}
+    done = {}
+    if args.resume and saved.exists():
+        for r in json.loads(saved.read_text()):
+            r.setdefault("profile", "clean")  # measured before the profiles: the clean export
+            done[(r["size"], r["format"], r["profile"])] = r
     results = []
     for size in args.sizes.split(","):
         for fmt in args.formats.split(","):
-            if (int(size), fmt) in done:
-                print(f"  n{size}-{fmt}: kept from {saved} (--resume)", file=sys.stderr)
-                results.append(done[(int(size), fmt)])
-                continue
-            results.append(bench_one(args.work, int(size), fmt, args.repeat, args.pandas_max, args.pandas_timeout))
-            # after each export, so a long benchmark stopped half-way keeps what it measured
-            saved.write_text(json.dumps(results, indent=1, default=str))
+            for profile in args.profiles.split(","):
+                if (int(size), fmt, profile) in done:
+                    print(f"  n{size}-{fmt}-{profile}: kept from {saved} (--resume)", file=sys.stderr)
+                    results.append(done[(int(size), fmt, profile)])
+                    continue
+                results.append(bench_one(args.work, int(size), fmt, profile, args.repeat, args.pandas_max,
+                                         args.pandas_timeout))
+                # after each export, so a long benchmark stopped half-way keeps what it measured
+                saved.write_text(json.dumps(results, indent=1, default=str))
     text = report(results, args)
     print(text)
     if not args.no_doc:

@@ -29,7 +29,7 @@ from pipelines.report.pdf import CHROMIUM_ENV
 from pipelines.report.workspace import open_hint, write_workspace
 from pipelines.run import RunOptions, load, pdf, run
 from pipelines.sample.fitted import write_fitted_sample
-from pipelines.sample.generate import write_sample
+from pipelines.sample.generate import PROFILES, write_sample
 from pipelines.spark.session import parse_conf
 from pipelines.verify import grouped, summary_line, verify
 from pipelines.worklist import WorklistOptions, worklist
@@ -371,8 +371,8 @@ def build_parser() -> Parser:
     sample.add_argument(
         "--accounts", type=_whole_number, default=None,
         help="number of distinct accounts (default: 3000). Sessions, tickets and the other tables scale with it. "
-        "Unless --no-bad-rows, a few extra rows (about 0.1%%) are added that the loader must set aside (duplicate ids, "
-        "bad timestamps), so accounts.csv holds slightly more rows than N",
+        "Unless --no-bad-rows, a few extra rows (about 0.1%%; a few dozen per table with --profile lapses) are added "
+        "that the loader must set aside (duplicate ids, bad timestamps), so accounts.csv holds slightly more rows than N",
     )
     sample.add_argument("--seed", type=_whole_number, default=None, help="random seed (default: 42); another seed gives other data")
     sample.add_argument(
@@ -381,11 +381,18 @@ def build_parser() -> Parser:
     )
     sample.add_argument("--no-bad-rows", action="store_true", help="write only valid rows (exactly N accounts)")
     sample.add_argument(
+        "--profile", choices=tuple(PROFILES), default=None,
+        help="the company the exports describe (default: typical). typical: the erasure job mostly runs on time, "
+        "about 0.1%% bad rows; lapses: the erasure job mostly never ran and logs were never purged, three years "
+        "of history, many records behind the findings and a few dozen bad rows per large table, some near the "
+        "end of each file (docs/benchmarks.md, \"Two export profiles\")",
+    )
+    sample.add_argument(
         "--policy", type=path_argument, metavar="FILE",
         help="write small exports fitted to this policy file instead: every table and column its rules read, "
         "records planted past and within each rule's deadline, and sample-design.json stating the finding "
-        "`run --policy FILE` must give for each rule (--accounts, --seed, --format and --no-bad-rows are then "
-        "refused)")
+        "`run --policy FILE` must give for each rule (--accounts, --seed, --format, --no-bad-rows and --profile "
+        "are then refused)")
 
     notebooks = command(
         "notebooks",
@@ -599,7 +606,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "sample":
         sized = {"--accounts": args.accounts, "--seed": args.seed, "--format": args.format,
-                 "--no-bad-rows": args.no_bad_rows or None}
+                 "--no-bad-rows": args.no_bad_rows or None, "--profile": args.profile}
         if args.policy is not None and any(v is not None for v in sized.values()):
             given = ", ".join(k for k, v in sized.items() if v is not None)
             raise BadInput(f"sample --policy writes small CSV exports fitted to the policy file; {given} "
@@ -615,7 +622,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             counts = write_fitted_sample(load_policy(args.policy), paths.absolute(args.out))
         else:
             counts = write_sample(args.out, accounts=accounts, seed=seed, fmt=args.format or "csv",
-                                  bad_rows=not args.no_bad_rows)
+                                  bad_rows=not args.no_bad_rows, profile=args.profile or "typical")
         print(json.dumps(counts, indent=2))
         return EXIT_OK
     if args.command == "notebooks":

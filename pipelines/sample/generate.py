@@ -16,7 +16,11 @@ Times are whole epoch seconds (BIGINT) until the last projection, which writes
 ISO-8601 text for CSV (mostly ``...Z``, one row in ten in Brussels local time
 with its ``+01:00``/``+02:00`` offset) or TIMESTAMPTZ for Parquet.
 
-The shapes (shares, delays) are module constants below; the data model:
+The shapes (shares, delays) are module constants below, except those a
+profile changes, which are one ``Shape`` per profile: ``TYPICAL`` (the
+default, a company whose erasure job mostly runs on time: the shipped sample)
+and ``LAPSES`` (one whose erasure job mostly never ran and who never purged
+logs; docs/benchmarks.md measures privacy-review on both). The data model:
 
 * an account is created at ``c``, is active until ``l`` (its last session,
   ``l == c`` for the accounts that never used the product) and is erased at
@@ -26,6 +30,10 @@ The shapes (shares, delays) are module constants below; the data model:
   of their marketing rows are gone.
 * sessions, tickets, rights requests, marketing rows, web visits and payments
   hang off an account's active life, or off the history span for prospects.
+* bad rows (``bad_rows``) are laid over generated rows: a share of each
+  table's rows at scrambled places (typical), or a fixed few dozen per large
+  table, one in each equal slice of the file, so its last part holds some too
+  (lapses).
 """
 
 from __future__ import annotations
@@ -36,13 +44,13 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import duckdb
 
 from pipelines.contract import SYNTHETIC_MARKER, TABLES, Table
 
-__all__ = ["write_sample", "FORMATS", "BAD_TIMESTAMPS"]
+__all__ = ["write_sample", "FORMATS", "BAD_TIMESTAMPS", "PROFILES", "Shape", "TYPICAL", "LAPSES"]
 
 FORMATS = ("csv", "parquet")
 
@@ -71,15 +79,7 @@ COUNTRIES_WEIGHTS = (
     ("ES", 0.015), ("IT", 0.015), ("US", 0.01), ("PL", 0.01), (None, 0.02),
 )
 SHARE_NEVER_USED = 0.06
-SHARE_SHORT_LIFE = 0.20  # active for up to two weeks
-SHARE_MEDIUM_LIFE = 0.32  # active for weeks to a couple of years
 LEGAL_HOLD = 0.005
-USER_DELETION = 0.04  # the user deletes the account soon after the last visit
-ERASED_ON_TIME = 0.55  # of the others: the erasure job runs within 12 months
-ERASED_LATE = 0.25  # ... runs up to five months late; the rest: never
-RESIDUAL_ACCOUNTS = 0.06  # erased accounts whose sessions keep IP/device
-RESIDUAL_SESSIONS = 0.003  # single sessions of erased accounts that keep them
-TICKETS_NOT_ANONYMIZED = 0.10  # erased accounts whose tickets were not anonymized
 
 TICKETS_PER_ACCOUNT = 0.45
 TICKET_PROSPECTS = 0.10
@@ -97,17 +97,105 @@ OUTCOMES_WEIGHTS = (("fulfilled", 0.80), ("partially_fulfilled", 0.10), ("refuse
 
 MARKETING_ACCOUNTS = 0.35
 MARKETING_PROSPECTS_PER_ACCOUNT = 0.30
-MARKETING_KEPT_AFTER_ERASURE = 0.10
 
 VISITORS_PER_ACCOUNT = 1.2
 VISITORS_LINKED = 0.30
 
-# bad rows: shares of a table's rows (each kind at least one row)
-BAD_TIMESTAMP_SHARE = 0.0015
-MISSING_SHARE = 0.0010
-DUPLICATE_SHARE = 0.0010
-ORPHAN_SHARE = 0.0001  # sessions, at least 3
-BAD_ORDER_SHARE = 0.0005  # tickets resolved before created, at least 2
+
+# ---------------------------------------------------------------- profiles
+#: the kinds of bad row, in the order they take their places in a table
+BAD_KINDS = ("bad_ts", "missing", "dup", "orphan", "bad_order")
+
+
+@dataclass(frozen=True)
+class BadRowShares:
+    """Bad rows of each kind as a share of a table's rows, at least a floor: a few per thousand rows."""
+
+    shares: Mapping[str, float]
+    floors: Mapping[str, int]
+
+    def counts(self, name: str, kinds: Sequence[str], rows: int) -> list[tuple[str, int]]:
+        return [(k, max(self.floors[k], round(rows * self.shares[k]))) for k in kinds]
+
+
+@dataclass(frozen=True)
+class FixedBadRows:
+    """A fixed number of bad rows per table whatever its size, the table's kinds taking turns.
+
+    A handful of rows left to chance could all land in the first half of a file; these are laid one in
+    each equal slice of the file, so the last slice holds one too (``_Generator._write``).
+    """
+
+    per_table: Mapping[str, int]
+
+    def counts(self, name: str, kinds: Sequence[str], rows: int) -> list[tuple[str, int]]:
+        total = min(self.per_table.get(name, 0), rows)
+        return [(k, len(range(i, total, len(kinds)))) for i, k in enumerate(kinds)]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a profile of the synthetic export changes: who is erased when, what an erasure leaves, bad rows.
+
+    Every other shape (plans, channels, rates per account ...) is a module constant above.
+    """
+
+    share_short_life: float  # accounts active for up to two weeks
+    share_medium_life: float  # ... for weeks to a couple of years; the rest are still active
+    medium_life_days: int  # mean length of a medium life beyond its first two weeks
+    user_deletion: float  # the user deletes the account soon after the last visit
+    erased_on_time: float  # of the others: the erasure job runs within 12 months
+    erased_late: float  # ... runs up to five months late; the rest: never
+    residual_accounts: float  # erased accounts whose sessions keep IP/device
+    residual_sessions: float  # single sessions of erased accounts that keep them
+    tickets_not_anonymized: float  # erased accounts whose tickets were not anonymized
+    marketing_kept_after_erasure: float  # erased accounts whose marketing row is still there
+    years: float  # history before the newest date (write_sample's default)
+    bad_rows: BadRowShares | FixedBadRows  # when write_sample is asked for bad rows
+
+
+#: a company whose erasure job mostly runs on time: about 0.3 records behind the findings per account
+TYPICAL = Shape(
+    share_short_life=0.20,
+    share_medium_life=0.32,
+    medium_life_days=180,
+    user_deletion=0.04,
+    erased_on_time=0.55,
+    erased_late=0.25,
+    residual_accounts=0.06,
+    residual_sessions=0.003,
+    tickets_not_anonymized=0.10,
+    marketing_kept_after_erasure=0.10,
+    years=2.0,
+    bad_rows=BadRowShares(
+        shares={"bad_ts": 0.0015, "missing": 0.0010, "dup": 0.0010, "orphan": 0.0001, "bad_order": 0.0005},
+        floors={"bad_ts": 1, "missing": 1, "dup": 1, "orphan": 3, "bad_order": 2},
+    ),
+)
+
+#: a company whose erasure job mostly never ran and who never purged logs, over three years of history
+#: (so web visits older than the 24 months of the analytics rule exist); a few dozen bad rows per large table
+LAPSES = Shape(
+    share_short_life=0.05,
+    # most accounts churned within months, long enough ago to be past their deadline: at 20 sessions per
+    # account about 5.9 records behind the findings per account (0.3 with the typical shares)
+    share_medium_life=0.75,
+    medium_life_days=150,
+    user_deletion=0.0,
+    erased_on_time=0.0,
+    erased_late=0.05,
+    residual_accounts=0.6,
+    residual_sessions=0.05,
+    tickets_not_anonymized=0.6,
+    marketing_kept_after_erasure=0.6,
+    years=3.0,
+    bad_rows=FixedBadRows(
+        per_table={"sessions": 20, "web_visits": 20, "support_tickets": 20, "accounts": 8,
+                   "marketing_contacts": 8, "payments": 6, "rights_requests": 6, "server_logs": 6},
+    ),
+)
+
+PROFILES = {"typical": TYPICAL, "lapses": LAPSES}
 
 _SCRAMBLE = 2_654_435_761  # prime: rn -> (rn * P + off) % N is a permutation of 0..N-1
 
@@ -161,8 +249,9 @@ def write_sample(
     fmt: str = "csv",
     bad_rows: bool = True,
     end: date = date(2026, 9, 30),
-    years: float = 2.0,
+    years: float | None = None,
     *,
+    profile: str = "typical",
     sessions_per_account: float = 15.0,
     threads: int | None = None,
     memory_limit: str | None = None,
@@ -172,14 +261,22 @@ def write_sample(
 
     ``<table>.csv`` (comma-separated, UTF-8, header, ISO-8601 timestamps, empty
     for null) or ``<table>.parquet`` (TIMESTAMPTZ columns). ``end`` is the newest
-    date in the data; accounts are created over the ``years`` before it.
-    ``bad_rows`` adds a few rows the loader must set aside or flag (CSV: bad
+    date in the data; accounts are created over the ``years`` before it
+    (default: the profile's). ``profile`` names the shapes (``PROFILES``):
+    ``typical``, a company whose erasure job mostly runs on time, or
+    ``lapses``, one whose erasure job mostly never ran and who never purged
+    logs. ``bad_rows`` adds rows the loader must set aside or flag (CSV: bad
     timestamps, missing required values, duplicate keys, orphan sessions,
-    tickets resolved before created; Parquet: all but the bad timestamps).
+    tickets resolved before created; Parquet: all but the bad timestamps): a
+    few per thousand rows (typical) or a few dozen per large table (lapses).
     Returns the rows written per table, bad rows included.
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {tuple(PROFILES)}, not {profile!r}")
+    shape = PROFILES[profile]
+    years = shape.years if years is None else years
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
     if not (0 < years <= 100):
@@ -208,7 +305,7 @@ def write_sample(
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             con.execute(f"SET memory_limit = '{_checked_memory(memory_limit)}'")
-        gen = _Generator(con, out_dir, accounts, int(seed), fmt, bad_rows, end, years, sessions_per_account)
+        gen = _Generator(con, out_dir, accounts, int(seed), fmt, bad_rows, end, years, sessions_per_account, shape)
         return gen.run()
     finally:
         con.close()
@@ -242,8 +339,10 @@ def _choice(u: str, options: Sequence[tuple[str | None, float]]) -> str:
 
 
 class _Generator:
-    def __init__(self, con, out_dir: Path, n: int, seed: int, fmt: str, bad_rows: bool, end: date, years: float, spa: float):
+    def __init__(self, con, out_dir: Path, n: int, seed: int, fmt: str, bad_rows: bool, end: date, years: float,
+                 spa: float, shape: Shape):
         self.con = con
+        self.shape = shape
         self.out = out_dir
         self.n = n
         self.seed = seed
@@ -297,13 +396,14 @@ class _Generator:
     # ------------------------------------------------------------ accounts
     def _accounts(self) -> None:
         n, START, END, SPAN = self.n, self.START, self.END, self.SPAN
+        shape = self.shape
         never = SHARE_NEVER_USED
-        short = never + SHARE_SHORT_LIFE
-        medium = short + SHARE_MEDIUM_LIFE
+        short = never + shape.share_short_life
+        medium = short + shape.share_medium_life
         # mean sessions per account is ~20 for spa = 20 (calibrated on the shapes above)
         rate = 0.79 * self.spa / 20.0
-        on_time = ERASED_ON_TIME
-        late = ERASED_ON_TIME + ERASED_LATE
+        on_time = shape.erased_on_time
+        late = shape.erased_on_time + shape.erased_late
         self.con.execute(
             f"""
             CREATE TEMP TABLE acc0 AS
@@ -323,8 +423,8 @@ class _Generator:
                 SELECT *,
                   CASE WHEN ul < {short} AND c + CAST(u(i, 'life_len') * {14 * DAY} AS BIGINT) <= {END}
                          THEN c + CAST(u(i, 'life_len') * {14 * DAY} AS BIGINT)
-                       WHEN ul >= {short} AND ul < {medium} AND c + CAST(({15} + ex(i, 'life_len') * 180) * {DAY} AS BIGINT) <= {END}
-                         THEN c + CAST(({15} + ex(i, 'life_len') * 180) * {DAY} AS BIGINT)
+                       WHEN ul >= {short} AND ul < {medium} AND c + CAST(({15} + ex(i, 'life_len') * {shape.medium_life_days}) * {DAY} AS BIGINT) <= {END}
+                         THEN c + CAST(({15} + ex(i, 'life_len') * {shape.medium_life_days}) * {DAY} AS BIGINT)
                        -- still active: last seen in the last weeks
                        ELSE greatest(c, {END} - CAST(pow(u(i, 'life_len'), 2) * {20 * DAY} AS BIGINT)) END AS l0
                 FROM b1
@@ -335,7 +435,7 @@ class _Generator:
                      ELSE least(5000, 1 + CAST({rate} * (0.15 + ex(i, 'intensity'))
                                         * pow((l - c) / {DAY} + 1, 0.62) AS BIGINT)) END AS n_sess,
                 u(i, 'legal_hold') < {LEGAL_HOLD} AS legal_hold,
-                u(i, 'user_deletion') < {USER_DELETION} AS user_del,
+                u(i, 'user_deletion') < {shape.user_deletion} AS user_del,
                 u(i, 'erasure') AS ue
               FROM b2
             ), b4 AS (
@@ -372,10 +472,10 @@ class _Generator:
                 i, c, l, e, status, legal_hold, n_sess,
                 CASE WHEN e IS NOT NULL AND ll0 > e THEN e ELSE ll0 END AS last_login,
                 {_choice("u(i, 'plan')", PLANS_WEIGHTS)} AS plan,
-                e IS NOT NULL AND u(i, 'residual') < {RESIDUAL_ACCOUNTS} AS residual,
-                e IS NOT NULL AND u(i, 'tickets_kept') >= {TICKETS_NOT_ANONYMIZED} AS tickets_anonymized,
+                e IS NOT NULL AND u(i, 'residual') < {shape.residual_accounts} AS residual,
+                e IS NOT NULL AND u(i, 'tickets_kept') >= {shape.tickets_not_anonymized} AS tickets_anonymized,
                 u(i, 'marketing') < {MARKETING_ACCOUNTS}
-                  AND (e IS NULL OR u(i, 'mk_kept') < {MARKETING_KEPT_AFTER_ERASURE}) AS mk,
+                  AND (e IS NULL OR u(i, 'mk_kept') < {shape.marketing_kept_after_erasure}) AS mk,
                 CASE WHEN plan = 'paid' THEN least(coalesce(e, {END}), l + {30 * DAY}, {END}) END AS pay_end
               FROM b7
             )
@@ -436,7 +536,7 @@ class _Generator:
                 CASE WHEN k = 0 THEN l
                      ELSE office_in(c + CAST(pow(u(rn, 'start'), 1.8) * (l - c) AS BIGINT), c, l, 0.85, rn, 'st_hour') END AS st,
                 {MINUTE} + CAST(ex(rn, 'duration') * {25 * MINUTE} AS BIGINT) AS dur,
-                e IS NOT NULL AND NOT residual AND u(rn, 'residual') >= {RESIDUAL_SESSIONS} AS scrubbed,
+                e IS NOT NULL AND NOT residual AND u(rn, 'residual') >= {self.shape.residual_sessions} AS scrubbed,
                 u(rn, 'ip') AS uip, u(rn, 'device') AS udev
               FROM s0
             )
@@ -708,26 +808,69 @@ class _Generator:
 
     # ------------------------------------------------------------ writing
     def _kinds(self, name: str, rows: int) -> list[tuple[str, int]]:
-        """(kind, count) of bad rows, in the order their ranges are laid out."""
+        """(kind, count) of bad rows, in the order their places are laid out (the shape says how many)."""
         if not self.bad_rows or rows == 0:
             return []
         spec = _BAD[name]
-        wanted: list[tuple[str, int]] = []
-        if self.fmt == "csv":
-            wanted.append(("bad_ts", max(1, round(rows * BAD_TIMESTAMP_SHARE))))
-        wanted.append(("missing", max(1, round(rows * MISSING_SHARE))))
-        wanted.append(("dup", max(1, round(rows * DUPLICATE_SHARE))))
-        if spec.orphan:
-            wanted.append(("orphan", max(3, round(rows * ORPHAN_SHARE))))
-        if spec.bad_order:
-            wanted.append(("bad_order", max(2, round(rows * BAD_ORDER_SHARE))))
+        applicable = [k for k in BAD_KINDS if (k != "bad_ts" or self.fmt == "csv") and (k != "orphan" or spec.orphan)
+                      and (k != "bad_order" or spec.bad_order)]
         kinds, left = [], rows
-        for kind, count in wanted:
+        for kind, count in self.shape.bad_rows.counts(name, applicable, rows):
             count = min(count, left)
             if count:
                 kinds.append((kind, count))
                 left -= count
         return kinds
+
+    def _places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
+        """Where the bad rows go: ``r_of(rn)``, a number per row; ``kind_of(r)``, its kind (0: a good row);
+        ``first``, each kind's lowest number; ``pick``, a row's turn within its kind (which column it spoils)."""
+        if isinstance(self.shape.bad_rows, FixedBadRows):
+            return self._sliced_places(name, rows, kinds)
+        return self._scrambled_places(name, rows, kinds)
+
+    def _scrambled_places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
+        """_r: a permutation of 0..rows-1 (rows scrambled), laid out in ranges, one per kind of bad row:
+        each kind gets exactly its count of rows, spread over the file."""
+        n_rows = max(rows, 1)
+        offset = int(self.con.execute(f"SELECT hash({self.seed}::BIGINT, {_lit(name)}) % {n_rows}").fetchone()[0])
+        ranges: dict[str, tuple[int, int]] = {}
+        lo = 0
+        for kind, count in kinds:
+            ranges[kind] = (lo, lo + count)
+            lo += count
+
+        def r_of(rn: str) -> str:
+            return f"CAST((({rn}) * {_SCRAMBLE} + {offset}) % {n_rows} AS BIGINT)"
+
+        def kind_of(r: str) -> str:
+            whens = " ".join(f"WHEN {r} < {hi} THEN {_KIND[k]}" for k, (_, hi) in ranges.items())
+            return f"CASE {whens} ELSE 0 END" if whens else "0"
+
+        return r_of, kind_of, {k: lo for k, (lo, _) in ranges.items()}, "_r"
+
+    def _sliced_places(self, name: str, rows: int, kinds: list[tuple[str, int]]):
+        """One bad row in each of `total` equal slices of the file, at a place drawn within the slice; the kinds
+        take turns, so each is spread over the whole file, its last slice included. _r: the slice's number
+        for its bad row, above ``total`` for every other row."""
+        n_rows = max(rows, 1)
+        total, turns = sum(c for _, c in kinds), max(len(kinds), 1)
+
+        def r_of(rn: str) -> str:
+            if not total:
+                return f"CAST({total} + ({rn}) AS BIGINT)"
+            j = f"(((({rn}) + 1) * {total} - 1) // {n_rows})"
+            lo, hi = f"({j} * {n_rows} // {total})", f"(({j} + 1) * {n_rows} // {total})"
+            slot = f"{lo} + CAST(floor(u({j}, {_lit('slot:' + name)}) * ({hi} - {lo})) AS BIGINT)"  # never hi
+            return f"CAST(CASE WHEN ({rn}) = {slot} THEN {j} ELSE {total} + ({rn}) END AS BIGINT)"
+
+        def kind_of(r: str) -> str:
+            if not total:
+                return "0"
+            whens = " ".join(f"WHEN {i} THEN {_KIND[k]}" for i, (k, _) in enumerate(kinds))
+            return f"CASE WHEN {r} < {total} THEN (CASE {r} % {turns} {whens} END) ELSE 0 END"
+
+        return r_of, kind_of, {k: i for i, (k, _) in enumerate(kinds)}, f"(_r // {turns})"
 
     def _write(self, name: str, raw_sql: str, rows: int) -> int:
         """Write one table: the raw rows, bad rows laid over them, formatted for the output format."""
@@ -736,37 +879,22 @@ class _Generator:
         kinds = self._kinds(name, rows)
         counts = dict(kinds)
         cols = table.column_names
-        n_rows = max(rows, 1)
-
-        # _r: a permutation of 0..rows-1 (rows scrambled), laid out in ranges, one per kind of bad row:
-        # each kind gets exactly its count of rows, spread over the file
-        offset = int(self.con.execute(f"SELECT hash({self.seed}::BIGINT, {_lit(name)}) % {n_rows}").fetchone()[0])
-
-        def r_of(rn: str) -> str:
-            return f"CAST((({rn}) * {_SCRAMBLE} + {offset}) % {n_rows} AS BIGINT)"
-
-        ranges: dict[str, tuple[int, int]] = {}
-        lo = 0
-        for kind, count in kinds:
-            ranges[kind] = (lo, lo + count)
-            lo += count
-        kind_sql = " ".join(f"WHEN _r < {hi} THEN {_KIND[k]}" for k, (_, hi) in ranges.items())
-        kind_sql = f"CASE {kind_sql} ELSE 0 END" if kind_sql else "0"
+        r_of, kind_of, first, pick = self._places(name, rows, kinds)
+        kind_sql = kind_of("_r")
 
         # which column a bad timestamp / a missing value hits (index into the contract's columns)
         ts_target = " ".join(f"WHEN {o} IS NOT NULL THEN {cols.index(o)}" for o in spec.optional_ts)
-        ts_target = f"CASE WHEN _r % 2 = 0 THEN {cols.index(spec.main_ts)} {ts_target} ELSE {cols.index(spec.main_ts)} END"
+        ts_target = f"CASE WHEN {pick} % 2 = 0 THEN {cols.index(spec.main_ts)} {ts_target} ELSE {cols.index(spec.main_ts)} END"
         miss_cols = [cols.index(c) for c in (table.key, spec.main_ts, spec.required_text)]
-        miss_target = f"{miss_cols}[1 + _r % 3]"
+        miss_target = f"{miss_cols}[1 + {pick} % 3]"
 
         replace = []
-        if "orphan" in ranges:
-            first = ranges["orphan"][0]
+        if "orphan" in counts:
             replace.append(
-                f"CASE WHEN _kind = {_KIND['orphan']} THEN ident('A', {self.n + 1} + _r - {first}, {self.aw}) "
+                f"CASE WHEN _kind = {_KIND['orphan']} THEN ident('A', {self.n + 1} + _r - {first['orphan']}, {self.aw}) "
                 f"ELSE {spec.orphan} END AS {spec.orphan}"
             )
-        if "bad_order" in ranges:
+        if "bad_order" in counts:
             for col, expr in spec.bad_order.items():
                 replace.append(f"CASE WHEN _kind = {_KIND['bad_order']} THEN {expr} ELSE {col} END AS {col}")
         replace_sql = f" REPLACE ({', '.join(replace)})" if replace else ""
@@ -775,7 +903,7 @@ class _Generator:
         # columns") are written empty; `sample --policy` fills them (pipelines/sample/fitted.py)
         produced = {d[0] for d in self.con.execute(f"SELECT * FROM ({_FILTER_RE.sub('TRUE', raw_sql)}) LIMIT 0").description}
         csv = self.fmt == "csv"
-        bad_text = "[" + ", ".join(_lit(b) for b in BAD_TIMESTAMPS) + f"][1 + (_r // 2) % {len(BAD_TIMESTAMPS)}]"
+        bad_text = "[" + ", ".join(_lit(b) for b in BAD_TIMESTAMPS) + f"][1 + ({pick} // 2) % {len(BAD_TIMESTAMPS)}]"
         select = []
         for j, col in enumerate(table.columns):
             q = f'"{col.name}"'
@@ -784,11 +912,11 @@ class _Generator:
                 continue
             if col.type == "timestamp":
                 value = f"CASE WHEN _tz THEN ts_local({q}) ELSE ts_z({q}) END" if csv else f"to_timestamp({q})"
-                if "bad_ts" in ranges:
+                if "bad_ts" in counts:
                     value = f"CASE WHEN _kind = {_KIND['bad_ts']} AND _ts_col = {j} THEN {bad_text} ELSE {value} END"
             else:
                 value = q
-            if "missing" in ranges and col.required:
+            if "missing" in counts and col.required:
                 value = f"CASE WHEN _kind = {_KIND['missing']} AND _miss_col = {j} THEN NULL ELSE {value} END"
             select.append(f"{value} AS {q}")
 
@@ -798,18 +926,17 @@ class _Generator:
                 k1 AS (SELECT *, {r_of("rn")} AS _r FROM k0),
                 k2 AS (SELECT *, {kind_sql} AS _kind, {"u(rn, 'tz') < 0.1" if csv else "false"} AS _tz FROM k1)
                 SELECT *{replace_sql},
-                  {ts_target if "bad_ts" in ranges else "-1"} AS _ts_col,
-                  {miss_target if "missing" in ranges else "-1"} AS _miss_col
+                  {ts_target if "bad_ts" in counts else "-1"} AS _ts_col,
+                  {miss_target if "missing" in counts else "-1"} AS _miss_col
                 FROM k2
             """
 
         branches = [f"SELECT *, rn AS _pos, 0 AS _copy FROM ({chain(_FILTER_RE.sub('TRUE', raw_sql))})"]
-        if "dup" in ranges:
+        if "dup" in counts:
             # the copies: the same rows again, computed only for the rows that get one; placed later in the file
-            d_lo, d_hi = ranges["dup"]
             branches.append(
                 f"SELECT *, least(rn + 1 + _r % 997, {rows - 1}) AS _pos, 1 AS _copy FROM ("
-                + chain(_FILTER_RE.sub(lambda m: f"({r_of(m.group(1))} BETWEEN {d_lo} AND {d_hi - 1})", raw_sql))
+                + chain(_FILTER_RE.sub(lambda m: f"({kind_of(r_of(m.group(1)))} = {_KIND['dup']})", raw_sql))
                 + ")"
             )
         query = f"""
