@@ -306,3 +306,28 @@ def test_the_digest_of_a_set_is_the_sha256_of_its_sorted_lines():
     assert digest(rows.reverse()) == digest(rows)
     assert digest(pl.DataFrame(schema=ROWS)) == hashlib.sha256(b"").hexdigest()
     assert digest(None) is None
+
+
+def test_canonical_order_is_the_sorted_lines_order_for_hex_keys_and_nested_category_names():
+    """The digest hashes rows in canonical order (category, then the key by its first 15 hex digits, then the whole
+    key) instead of sorting their text: for keys as the history writes them (32 hex digits, sharing long prefixes
+    too) and a category that begins another, the two orders are one."""
+    from pipelines.remediation import ROWS, canonical, digest
+
+    keys = [os.urandom(16).hex() for _ in range(300)] + ["0" * 15 + "f" * 17, "0" * 15 + "e" * 17, "f" * 32]
+    rows = pl.DataFrame({"category": [["logs", "logs_retention", "account"][i % 3] for i in range(len(keys))],
+                         "key": keys, "since": ["2026Q1"] * len(keys), "reported": [1] * len(keys)}, schema=ROWS)
+    lines = sorted(f"{c}\t{k}\t{s}\t{r}\n" for c, k, s, r in rows.iter_rows())
+    ordered = canonical(rows.sample(fraction=1.0, shuffle=True, seed=3))
+    assert [f"{c}\t{k}\t{s}\t{r}\n" for c, k, s, r in ordered.iter_rows()] == lines
+    assert digest(ordered, ordered=True) == digest(rows) == hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def test_the_digest_hashed_piece_by_piece_is_the_digest_of_the_whole_text(monkeypatch):
+    from pipelines import remediation as rem
+
+    rows = pl.DataFrame({"category": ["a"] * 50, "key": [f"{i:032x}" for i in range(50)], "since": ["2026Q1"] * 50,
+                         "reported": list(range(50))}, schema=rem.ROWS)
+    whole = rem.digest(rows)
+    monkeypatch.setattr(rem, "DIGEST_PIECE", 7)  # 50 rows in 8 pieces, the last one short
+    assert rem.digest(rows) == whole
