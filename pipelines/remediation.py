@@ -474,12 +474,15 @@ def look_back(history: History, quarter: Quarter, secret: bytes | None, con, pol
     return Earlier(history.read(last), note=verdict if verdict.note else None, trend=trend, made_from=now)
 
 
-def track(found: Records, period: Period, history: History, *, con, policy, create_key: bool) -> Tracked:
+def track(found: Records, period: Period, history: History, *, con, policy, create_key: bool,
+          labels_wanted: bool = False) -> Tracked:
     """Compare ``found`` (this quarter's records) with the history's latest earlier quarter (module docstring).
 
     ``con`` holds the exports (their accounts are sampled: :class:`AccountSample`); ``policy`` is the run's. ``create_key``: make the secret when there is none, and sample this
     quarter's accounts to record them (``run``, which records); otherwise (``worklist``, ``verify``) a home without a
-    secret compares with nothing. The sets are compared column-wise (joins), never record by record in Python.
+    secret compares with nothing. ``labels_wanted``: each list's per-row label (the worklist's ``remediation``
+    column; run and verify need only the counts). The sets are compared column-wise (joins), never record by record
+    in Python.
     """
     quarter = period.quarter
     secret = history.key(create=create_key)
@@ -504,7 +507,7 @@ def track(found: Records, period: Period, history: History, *, con, policy, crea
     for spec in found.tracked:
         category, now = spec.tracked, keys[spec.tracked]
         if now is None:
-            if current[category] is not None:  # rows, but no secret to key them (a worklist before any run)
+            if current[category] is not None and labels_wanted:  # rows, no secret to key them (a worklist before any run)
                 labels[spec.name] = pl.repeat(NOT_COMPARED_LABEL, current[category].height, dtype=pl.String,
                                               eager=True)
             if earlier is not None:
@@ -522,16 +525,19 @@ def track(found: Records, period: Period, history: History, *, con, policy, crea
         rows_now = rows_now.with_columns(
             since=pl.coalesce(pl.col("since_before"), pl.lit(str(quarter))),
             reported=pl.coalesce(pl.col("reported_before") + 1, pl.lit(1, pl.Int64)))
-        parts.append(rows_now.unique("key", keep="first", maintain_order=True)
+        # a key once in the set (canonical() orders it: the list's order is not kept)
+        parts.append(rows_now.unique("key", keep="any")
                      .select(pl.lit(category, pl.String).alias("category"), "key", "since", "reported"))
         if before is None:
-            labels[spec.name] = pl.repeat(NOT_COMPARED_LABEL, len(now), dtype=pl.String, eager=True)
+            if labels_wanted:
+                labels[spec.name] = pl.repeat(NOT_COMPARED_LABEL, len(now), dtype=pl.String, eager=True)
             if earlier is not None:
                 summary[category] = None  # not recorded at the earlier quarter: nothing to compare
             continue
-        labels[spec.name] = rows_now.select(
-            pl.when(pl.col("reported") == 1).then(pl.lit(NEW_LABEL))
-            .otherwise(pl.lit(carried_words[0]) + pl.col("since") + pl.lit(carried_words[1]))).to_series()
+        if labels_wanted:
+            labels[spec.name] = rows_now.select(
+                pl.when(pl.col("reported") == 1).then(pl.lit(NEW_LABEL))
+                .otherwise(pl.lit(carried_words[0]) + pl.col("since") + pl.lit(carried_words[1]))).to_series()
         summary[category] = compare(rows_now, before)
     summary["trend"] = back.trend
     recorded = None

@@ -103,7 +103,8 @@ def worklist(options: ReviewOptions) -> list[Written]:
         listed = found.frames[records.EXCEPTIONS_LIST]
         warn_invalid(listed.filter(pl.col("status") == "invalid"), review.register)  # they exempt nothing
         # new or carried over since when, against the history's latest quarter before this one (read only)
-        tracked = remediation.track(found, period, review.history, con=con, policy=policy, create_key=False)
+        tracked = remediation.track(found, period, review.history, con=con, policy=policy, create_key=False,
+                                     labels_wanted=True)
     return write_files(options.out_dir, found, tracked.labels)
 
 
