@@ -14,7 +14,6 @@ import json
 import os
 import re
 import resource
-import socket
 import stat
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import pytest
 from pipelines import cli as climod
 from pipelines import inputs
 from pipelines.errors import BadInput
-from tests.load.helpers import write_exports
+from tests.load.helpers import bind_socket, write_exports
 from tests.policy.helpers import TEXT, replaced, write_policy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,13 +109,7 @@ def make(kind: str, path: Path, bound: int | None) -> None:
     elif kind == "folder":
         path.mkdir()
     elif kind == "socket":
-        sock, here = socket.socket(socket.AF_UNIX), Path.cwd()
-        os.chdir(path.parent)  # a socket's address is limited to about 100 bytes: bind the bare name
-        try:
-            sock.bind(path.name)
-        finally:
-            os.chdir(here)
-            sock.close()
+        bind_socket(path)
     elif kind == "not utf-8":
         path.write_bytes(b"Zo\xeb\n")  # Latin-1: the third character of the first line
     elif kind == "oversized":

@@ -332,9 +332,9 @@ def _insert_clean_rows(con: duckdb.DuckDBPyConnection, table: Table, source: Sou
     con.sql(f"CREATE OR REPLACE TEMP TABLE stage_flagged AS SELECT {staged} FROM {read} WHERE {flagged}")
     _insert_unordered(con, f"INSERT INTO {table.name} SELECT {', '.join(values)} FROM {read} WHERE NOT ({flagged})")
     con.sql("DROP TABLE clean_dup_hashes")
-    if dbmod.scalar(con, "SELECT count(*) FROM stage_flagged"):
-        log.debug("loading %s: %s rows need the careful path", table.name,
-                  f"{dbmod.scalar(con, 'SELECT count(*) FROM stage_flagged'):,}")
+    flagged_rows = dbmod.scalar(con, "SELECT count(*) FROM stage_flagged")
+    if flagged_rows:
+        log.debug("loading %s: %s rows need the careful path", table.name, f"{flagged_rows:,}")
         _load_carefully(con, table, source, present, stage="stage_flagged")
     con.sql("DROP TABLE stage_flagged")
     return True

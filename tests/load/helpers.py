@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 MINIMAL = {
@@ -25,3 +27,14 @@ def write_exports(directory: Path, overrides: dict[str, str | bytes | None] | No
         else:
             path.write_text(content, encoding="utf-8")
     return directory
+
+
+def bind_socket(path: Path) -> None:
+    """A Unix socket at ``path`` (closed at once, the file stays): an input that is not a regular file."""
+    sock, here = socket.socket(socket.AF_UNIX), Path.cwd()
+    os.chdir(path.parent)  # a socket's address is limited to about 100 bytes: bind the bare name
+    try:
+        sock.bind(path.name)
+    finally:
+        os.chdir(here)
+        sock.close()

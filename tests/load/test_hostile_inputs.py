@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from pipelines.errors import BadInput
 from pipelines.load import fingerprint as fp
 from pipelines.load import load_exports
 from pipelines.load.sources import find_sources
-from tests.load.helpers import MINIMAL, write_exports
+from tests.load.helpers import MINIMAL, bind_socket, write_exports
 
 RIGHTS_HEADER = "request_id,account_id,right,channel,received_at\n"
 
@@ -313,14 +312,7 @@ def special(path: Path, kind: str) -> None:
     if kind == "fifo":
         os.mkfifo(path)
     elif kind == "socket":
-        sock = socket.socket(socket.AF_UNIX)
-        here = Path.cwd()
-        os.chdir(path.parent)  # a socket's address is limited to about 100 bytes: bind the bare name
-        try:
-            sock.bind(path.name)
-        finally:
-            os.chdir(here)
-            sock.close()
+        bind_socket(path)
     elif kind == "device":
         path.symlink_to("/dev/zero")  # a link to a character device: endless zeros
     else:
